@@ -1,0 +1,121 @@
+//! `keepsake`: every Keepsake feature from the command line, headless and scriptable.
+//!
+//! Each subcommand is a thin layer over `keepsake-core`: parse, call, print. Human output goes to
+//! stdout, logs to stderr (`-v`, or `RUST_LOG`), and `--json` prints one JSON document on stdout.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+use tracing_subscriber::EnvFilter;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  the operation failed (the message on stderr says what happened and what to do)
+  2  the command line was not understood (see --help)";
+
+/// Back up iPhones and iPads into deduplicated, Time-Machine-style snapshots.
+#[derive(Debug, Parser)]
+#[command(name = "keepsake", version, after_help = EXIT_CODES)]
+struct Cli {
+    /// Print machine-readable JSON on stdout instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+
+    /// More log detail on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show this build of Keepsake.
+    #[command(after_help = EXIT_CODES)]
+    Info,
+    /// List the iPhones and iPads Keepsake can see (USB and Wi-Fi).
+    #[command(after_help = EXIT_CODES)]
+    Devices,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::debug!(error = ?err, "command failed");
+            eprintln!("keepsake: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn run(cli: &Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Info => {
+            let info = keepsake_core::app_info();
+            emit(cli.json, &info, |out| {
+                writeln!(out, "{} {}", info.name, info.version)
+            })
+        }
+        Command::Devices => {
+            let devices = keepsake_core::devices();
+            tracing::info!(count = devices.len(), "devices listed");
+            emit(cli.json, &devices, |out| {
+                if devices.is_empty() {
+                    writeln!(out, "No devices found. Connect an iPhone or iPad with a cable, unlock it and tap Trust.")?;
+                }
+                for d in &devices {
+                    let via: Vec<String> = d.connections.iter().map(|c| format!("{c:?}")).collect();
+                    writeln!(
+                        out,
+                        "{}  {}  {} iOS {}  {}{}",
+                        d.udid,
+                        d.name,
+                        d.model,
+                        d.ios_version,
+                        via.join("+"),
+                        if d.paired { "" } else { "  (not paired)" }
+                    )?;
+                }
+                Ok(())
+            })
+        }
+    }
+}
+
+/// Prints `value` as JSON with `--json`, otherwise through the human formatter.
+fn emit<T: Serialize>(
+    json: bool,
+    value: &T,
+    human: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, value)?;
+        writeln!(out)?;
+    } else {
+        human(&mut out)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! The `keepsake` binary as a user runs it: help, JSON output, exit codes.
+
+use std::process::{Command, Output};
+
+fn keepsake(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_keepsake"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run keepsake")
+}
+
+#[test]
+fn every_subcommand_has_help_that_lists_exit_codes() {
+    for sub in [&["--help"][..], &["info", "--help"], &["devices", "--help"]] {
+        let out = keepsake(sub);
+        assert!(out.status.success(), "{sub:?}: {out:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("Usage: keepsake"), "{sub:?}: {text}");
+        assert!(text.contains("Exit codes:"), "{sub:?}: {text}");
+    }
+}
+
+#[test]
+fn info_json_reports_name_and_version() {
+    let out = keepsake(&["--json", "info"]);
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["name"], "Keepsake");
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn devices_json_is_a_list() {
+    let out = keepsake(&["devices", "--json"]);
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v.is_array(), "{v}");
+}
+
+#[test]
+fn unknown_subcommand_exits_with_usage_code_2() {
+    let out = keepsake(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("frobnicate"));
+}
+
+#[test]
+fn verbose_logs_go_to_stderr_not_stdout() {
+    let out = keepsake(&["-vv", "--json", "devices"]);
+    assert!(out.status.success(), "{out:?}");
+    // stdout stays pure JSON even with logging turned up
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("devices listed"));
+}
