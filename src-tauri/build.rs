@@ -5,7 +5,10 @@ fn main() {
         .parent()
         .expect("src-tauri sits inside the repository root")
         .to_path_buf();
-    println!("cargo:rerun-if-changed={}", root.join("tauri.conf.json").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("tauri.conf.json").display()
+    );
     std::env::set_current_dir(&root).expect("enter the repository root");
     tauri_build::build()
 }

@@ -69,6 +69,9 @@ mod tests {
             paired: true,
         };
         let json = serde_json::to_string(&d).unwrap();
-        assert!(json.contains("\"connections\":[\"usb\",\"wifi\"]"), "{json}");
+        assert!(
+            json.contains("\"connections\":[\"usb\",\"wifi\"]"),
+            "{json}"
+        );
     }
 }

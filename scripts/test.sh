@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every Keepsake test: formatting, lints, Rust unit/integration/interop tests, the UI's type
+# check and unit tests, and the desktop app end to end under Xvfb through WebDriver.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+step "setup (Debian packages, tauri-driver, npm ci, Python venv)"
+scripts/setup.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "UI build (the app embeds ui/dist)"
+(cd ui && npm run --silent build)
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust tests"
+if command -v cargo-nextest >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast
+else
+  cargo test --workspace --locked --no-fail-fast
+fi
+
+step "UI type check and unit tests"
+(cd ui && npm run --silent typecheck && npx vitest run)
+
+step "desktop app end to end (Xvfb + tauri-driver + WebKitWebDriver)"
+cargo build --locked -p keepsake-app -p keepsake-cli
+.venv/bin/python -m pytest tests/e2e -q
