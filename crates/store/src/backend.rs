@@ -1,0 +1,230 @@
+//! Where pack files live. A small trait so a local folder (today) and a network or cloud target
+//! (later) look the same to the rest of the store; the catalog always stays local to the repository.
+
+use std::collections::HashSet;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::error::{Error, Result};
+
+/// Storage for immutable pack files, named by random hex ids.
+pub trait Backend: Send + Sync {
+    /// Starts a pack; nothing is visible under `name` until [`PackSink::commit`].
+    fn create_pack(&self, name: &str) -> Result<Box<dyn PackSink>>;
+    /// Reads `len` bytes at `offset`; a short file is `UnexpectedEof`, a missing one `NotFound`.
+    fn read_at(&self, name: &str, offset: u64, len: usize) -> io::Result<Vec<u8>>;
+    /// The pack's size in bytes.
+    fn pack_len(&self, name: &str) -> io::Result<u64>;
+    /// Deletes a pack; a pack already gone is not an error.
+    fn remove_pack(&self, name: &str) -> Result<()>;
+    /// Every committed pack's name.
+    fn list_packs(&self) -> Result<Vec<String>>;
+    /// Deletes packs left half-written by an interrupted writer; returns how many.
+    fn clean_partials(&self) -> Result<usize>;
+}
+
+/// A pack being written: durable and visible atomically on commit, discarded on drop.
+pub trait PackSink: Write + Send {
+    fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// Packs as files under `<repo>/packs/<2 hex>/<name>.pack`, staged in `<repo>/tmp/`.
+pub struct LocalBackend {
+    root: PathBuf,
+    // Restore and check read many chunks from one pack in a row: keep the last one open.
+    last_open: Mutex<Option<(String, File)>>,
+}
+
+const PACK_EXT: &str = "pack";
+const PARTIAL_EXT: &str = "partial";
+
+impl LocalBackend {
+    pub fn new(root: &Path) -> LocalBackend {
+        LocalBackend {
+            root: root.to_path_buf(),
+            last_open: Mutex::new(None),
+        }
+    }
+
+    pub(crate) fn create_layout(root: &Path) -> Result<()> {
+        for dir in ["packs", "tmp"] {
+            let d = root.join(dir);
+            fs::create_dir_all(&d).map_err(Error::io(&d, "creating the folder"))?;
+        }
+        Ok(())
+    }
+
+    fn pack_path(&self, name: &str) -> PathBuf {
+        let prefix = name.get(..2).unwrap_or("xx");
+        self.root
+            .join("packs")
+            .join(prefix)
+            .join(format!("{name}.{PACK_EXT}"))
+    }
+}
+
+impl Backend for LocalBackend {
+    fn create_pack(&self, name: &str) -> Result<Box<dyn PackSink>> {
+        let tmp = self.root.join("tmp").join(format!("{name}.{PARTIAL_EXT}"));
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(Error::io(&tmp, "creating a pack"))?;
+        Ok(Box::new(LocalPackSink {
+            out: Some(BufWriter::with_capacity(1 << 20, file)),
+            tmp,
+            dest: self.pack_path(name),
+        }))
+    }
+
+    fn read_at(&self, name: &str, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+        let mut cache = self.last_open.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.as_ref().map(|(n, _)| n.as_str()) != Some(name) {
+            *cache = Some((name.to_string(), File::open(self.pack_path(name))?));
+        }
+        let (_, file) = cache.as_ref().expect("just filled");
+        let mut buf = vec![0u8; len];
+        read_exact_at(file, &mut buf, offset)?;
+        Ok(buf)
+    }
+
+    fn pack_len(&self, name: &str) -> io::Result<u64> {
+        Ok(fs::metadata(self.pack_path(name))?.len())
+    }
+
+    fn remove_pack(&self, name: &str) -> Result<()> {
+        let mut cache = self.last_open.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.as_ref().map(|(n, _)| n.as_str()) == Some(name) {
+            *cache = None;
+        }
+        let path = self.pack_path(name);
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                Err(Error::io(path, "deleting a pack")(e))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn list_packs(&self) -> Result<Vec<String>> {
+        let packs = self.root.join("packs");
+        let mut names = Vec::new();
+        let dirs = fs::read_dir(&packs).map_err(Error::io(&packs, "listing packs"))?;
+        for dir in dirs {
+            let dir = dir.map_err(Error::io(&packs, "listing packs"))?.path();
+            if !dir.is_dir() {
+                continue;
+            }
+            for f in fs::read_dir(&dir).map_err(Error::io(&dir, "listing packs"))? {
+                let p = f.map_err(Error::io(&dir, "listing packs"))?.path();
+                if p.extension().and_then(|e| e.to_str()) == Some(PACK_EXT) {
+                    if let Some(stem) = p.file_stem().and_then(|s| s.to_str()) {
+                        names.push(stem.to_string());
+                    }
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    fn clean_partials(&self) -> Result<usize> {
+        let tmp = self.root.join("tmp");
+        let mut n = 0;
+        for f in fs::read_dir(&tmp).map_err(Error::io(&tmp, "listing staged packs"))? {
+            let p = f.map_err(Error::io(&tmp, "listing staged packs"))?.path();
+            if p.extension().and_then(|e| e.to_str()) == Some(PARTIAL_EXT) {
+                fs::remove_file(&p).map_err(Error::io(&p, "deleting a staged pack"))?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
+
+struct LocalPackSink {
+    out: Option<BufWriter<File>>,
+    tmp: PathBuf,
+    dest: PathBuf,
+}
+
+impl Write for LocalPackSink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.out
+            .as_mut()
+            .expect("sink used after commit")
+            .write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.as_mut().expect("sink used after commit").flush()
+    }
+}
+
+impl PackSink for LocalPackSink {
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        let out = self.out.take().expect("committed once");
+        let file = out
+            .into_inner()
+            .map_err(|e| Error::io(&self.tmp, "writing a pack")(e.into_error()))?;
+        // Data durable before the rename makes it visible, and the rename durable before the
+        // catalog that will point at it.
+        file.sync_all()
+            .map_err(Error::io(&self.tmp, "syncing a pack"))?;
+        drop(file);
+        let dir = self.dest.parent().expect("pack paths have a folder");
+        fs::create_dir_all(dir).map_err(Error::io(dir, "creating the pack folder"))?;
+        fs::rename(&self.tmp, &self.dest).map_err(Error::io(&self.dest, "publishing a pack"))?;
+        sync_dir(dir)?;
+        Ok(())
+    }
+}
+
+impl Drop for LocalPackSink {
+    fn drop(&mut self) {
+        if self.out.take().is_some() {
+            // Abandoned: the partial file is useless. If this fails, the next writer cleans it.
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Makes a rename or creation inside `dir` durable (a no-op where folders cannot be synced).
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(Error::io(dir, "syncing the folder"))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Pack names present in `listed` but unknown to the catalog.
+pub(crate) fn orphans(listed: Vec<String>, known: &HashSet<String>) -> Vec<String> {
+    listed.into_iter().filter(|n| !known.contains(n)).collect()
+}

@@ -1,0 +1,221 @@
+//! Cutting a file's byte stream into chunks the way a phone's data changes.
+//!
+//! - small files (plists, text) are one chunk: they are rewritten whole;
+//! - SQLite databases (messages, photos, app data) change a few pages a day: cut on page
+//!   boundaries, in page-aligned groups, so a changed page costs one group, not a megabyte;
+//! - everything else (photos, videos) by content-defined chunking (FastCDC), so an insertion does
+//!   not shift every later chunk.
+
+use std::io::{Cursor, Read};
+
+use crate::config::ChunkingParams;
+use crate::error::{Error, Result};
+
+/// The kind of data a chunk came from; packs are grouped by it so data with the same lifetime
+/// (databases churn daily, media stays for years) lands, and later becomes garbage, together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum ChunkClass {
+    Small,
+    Sqlite,
+    Media,
+}
+
+impl ChunkClass {
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// The page size a SQLite header declares, if `head` is one.
+pub(crate) fn sqlite_page_size(head: &[u8]) -> Option<u32> {
+    if head.len() < 100 || &head[..16] != SQLITE_MAGIC {
+        return None;
+    }
+    let raw = u16::from_be_bytes([head[16], head[17]]);
+    // The format stores 65536 as 1.
+    let size = if raw == 1 { 65536 } else { u32::from(raw) };
+    (size.is_power_of_two() && (512..=65536).contains(&size)).then_some(size)
+}
+
+/// Reads `reader` to its end, handing each chunk to `sink`; returns the bytes read. `path` only
+/// names the file in errors.
+pub(crate) fn split(
+    params: &ChunkingParams,
+    path: &str,
+    mut reader: impl Read,
+    sink: &mut dyn FnMut(ChunkClass, &[u8]) -> Result<()>,
+) -> Result<u64> {
+    let source_err = |source| Error::Source {
+        path: path.to_string(),
+        source,
+    };
+    let limit = params.small_file_limit as usize;
+    let mut head = Vec::with_capacity(limit.min(1 << 20) + 1);
+    (&mut reader)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut head)
+        .map_err(source_err)?;
+    if head.len() <= limit {
+        sink(ChunkClass::Small, &head)?;
+        return Ok(head.len() as u64);
+    }
+    let rest = Cursor::new(head).chain(reader);
+    if let Some(page) = sqlite_page_size(rest.get_ref().0.get_ref()) {
+        let group = params.sqlite_group.max(page) as usize;
+        return split_fixed(rest, group, path, &mut |d| sink(ChunkClass::Sqlite, d));
+    }
+    let mut total = 0u64;
+    let cdc = fastcdc::v2020::StreamCDC::new(
+        rest,
+        params.cdc_min as usize,
+        params.cdc_avg as usize,
+        params.cdc_max as usize,
+    );
+    for chunk in cdc {
+        let chunk = chunk.map_err(|e| match e {
+            fastcdc::v2020::Error::IoError(io) => source_err(io),
+            other => source_err(std::io::Error::other(other.to_string())),
+        })?;
+        total += chunk.data.len() as u64;
+        sink(ChunkClass::Media, &chunk.data)?;
+    }
+    Ok(total)
+}
+
+/// Fixed-size pieces; the last may be short.
+fn split_fixed(
+    mut reader: impl Read,
+    size: usize,
+    path: &str,
+    sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+) -> Result<u64> {
+    let mut buf = vec![0u8; size];
+    let mut total = 0u64;
+    loop {
+        let mut filled = 0;
+        while filled < size {
+            match reader.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(source) => {
+                    return Err(Error::Source {
+                        path: path.to_string(),
+                        source,
+                    })
+                }
+            }
+        }
+        if filled == 0 {
+            return Ok(total);
+        }
+        total += filled as u64;
+        sink(&buf[..filled])?;
+        if filled < size {
+            return Ok(total);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> ChunkingParams {
+        ChunkingParams {
+            small_file_limit: 1024,
+            sqlite_group: 4096,
+            cdc_min: 1024,
+            cdc_avg: 4096,
+            cdc_max: 16384,
+            pack_target: 1 << 20,
+        }
+    }
+
+    fn chunks_of(data: &[u8]) -> Vec<(ChunkClass, usize)> {
+        let mut out = Vec::new();
+        let n = split(&params(), "f", data, &mut |c, d| {
+            out.push((c, d.len()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(n as usize, data.len());
+        out
+    }
+
+    fn fake_sqlite(page: u16, pages: usize) -> Vec<u8> {
+        let mut db = vec![7u8; page as usize * pages];
+        db[..16].copy_from_slice(SQLITE_MAGIC);
+        db[16..18].copy_from_slice(&page.to_be_bytes());
+        db
+    }
+
+    #[test]
+    fn small_file_is_one_chunk_even_when_empty() {
+        assert_eq!(chunks_of(b""), vec![(ChunkClass::Small, 0)]);
+        assert_eq!(chunks_of(&[1; 1024]), vec![(ChunkClass::Small, 1024)]);
+    }
+
+    #[test]
+    fn sqlite_is_cut_on_page_aligned_groups() {
+        // 1 KiB pages grouped to 4 KiB; 10 pages = two full groups and a 2-page tail.
+        let db = fake_sqlite(1024, 10);
+        assert_eq!(
+            chunks_of(&db),
+            vec![
+                (ChunkClass::Sqlite, 4096),
+                (ChunkClass::Sqlite, 4096),
+                (ChunkClass::Sqlite, 2048)
+            ]
+        );
+        // Pages bigger than the group are cut one page each.
+        let db = fake_sqlite(8192, 3);
+        assert_eq!(chunks_of(&db), vec![(ChunkClass::Sqlite, 8192); 3]);
+    }
+
+    #[test]
+    fn sqlite_header_page_size_rules() {
+        let mut head = fake_sqlite(4096, 1);
+        assert_eq!(sqlite_page_size(&head), Some(4096));
+        head[16..18].copy_from_slice(&1u16.to_be_bytes());
+        assert_eq!(sqlite_page_size(&head), Some(65536));
+        head[16..18].copy_from_slice(&1000u16.to_be_bytes());
+        assert_eq!(sqlite_page_size(&head), None);
+        assert_eq!(sqlite_page_size(b"SQLite format 3\0"), None);
+    }
+
+    #[test]
+    fn media_chunks_resynchronise_after_an_insertion() {
+        let mut x = 0x1234_5678u32;
+        let data: Vec<u8> = (0..200_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        let mut shifted = data.clone();
+        shifted.splice(50_000..50_000, [9u8; 10]);
+        let collect = |d: &[u8]| {
+            let mut ids = Vec::new();
+            split(&params(), "f", d, &mut |c, chunk| {
+                assert_eq!(c, ChunkClass::Media);
+                ids.push(blake3::hash(chunk));
+                Ok(())
+            })
+            .unwrap();
+            ids
+        };
+        let (a, b) = (collect(&data), collect(&shifted));
+        let shared = b.iter().filter(|id| a.contains(id)).count();
+        assert!(a.len() > 10, "expected many chunks, got {}", a.len());
+        assert!(
+            shared + 3 >= a.len(),
+            "only {shared} of {} chunks shared",
+            a.len()
+        );
+    }
+}

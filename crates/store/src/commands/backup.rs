@@ -1,0 +1,558 @@
+//! Writing a snapshot: "the device's previous snapshot plus these changes", as one transaction.
+//!
+//! Data goes into new packs as it streams in; each pack is synced and atomically renamed when
+//! closed; only then does one SQLite transaction record the packs, chunks, file versions and the
+//! snapshot row. Until that commit nothing is visible, so dropping the writer or crashing leaves
+//! every earlier snapshot exactly as it was. Packs that reached the disk without a commit are
+//! adopted by the next writer (their chunks are reused), half-written ones deleted.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::File;
+use std::io::Read;
+
+use rusqlite::OptionalExtension;
+use serde::Serialize;
+
+use crate::backend::orphans;
+use crate::catalog::{decode_content, encode_content, CatalogResult, RefDeltas};
+use crate::chunker::{split, ChunkClass};
+use crate::crypto::ChunkId;
+use crate::error::{Error, Result};
+use crate::pack::{encode_blob, read_index, FinishedPack, PackWriter};
+use crate::read::SnapshotInfo;
+use crate::repository::Repository;
+
+/// What the store keeps about a file besides its bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FileMeta {
+    /// Unix permission bits and type (`st_mode`).
+    pub mode: u32,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub mtime_ns: i64,
+    /// Inode on the source, so a folder import can recognise unchanged files without reading them.
+    pub inode: u64,
+}
+
+/// A file as the base snapshot holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseFile {
+    pub size: u64,
+    pub meta: FileMeta,
+}
+
+/// Counters of one writer's work so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WriteStats {
+    pub files_written: u64,
+    pub files_removed: u64,
+    /// Bytes read from the sources.
+    pub bytes_read: u64,
+    pub chunks_new: u64,
+    pub chunks_reused: u64,
+    /// Stored (compressed, sealed) bytes of new chunks.
+    pub bytes_stored: u64,
+}
+
+enum Change {
+    Put {
+        size: u64,
+        meta: FileMeta,
+        content: Vec<ChunkRef>,
+    },
+    Remove,
+}
+
+#[derive(Clone, Copy)]
+enum ChunkRef {
+    Stored(i64),
+    Pending(usize),
+}
+
+struct PendingChunk {
+    id: ChunkId,
+    pack: String,
+    offset: u64,
+    stored_len: u32,
+    raw_len: u32,
+}
+
+/// A snapshot being written. Commit it with [`SnapshotWriter::commit`]; drop it to abandon.
+pub struct SnapshotWriter<'r> {
+    repo: &'r Repository,
+    _writer_lock: File,
+    device: String,
+    device_id: Option<i64>,
+    base: Option<i64>,
+    time: Option<i64>,
+    changes: BTreeMap<String, Change>,
+    pending: Vec<PendingChunk>,
+    pending_index: HashMap<ChunkId, usize>,
+    open: [Option<PackWriter>; 3],
+    finished: Vec<FinishedPack>,
+    stats: WriteStats,
+}
+
+impl Repository {
+    /// Starts the next snapshot of `device`, based on its newest one. Refused while another
+    /// writer (in this or another process) holds the repository.
+    pub fn begin_snapshot(&self, device: &str) -> Result<SnapshotWriter<'_>> {
+        if device.is_empty() {
+            return Err(Error::InvalidInput("a device id cannot be empty".into()));
+        }
+        let lock = crate::lock::writer(&self.root)?;
+        recover_leftovers(self)?;
+        let key = self.crypto.name_key("device", device);
+        let device_id: Option<i64> = self
+            .conn
+            .query_row("SELECT id FROM devices WHERE name_key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .cat(&self.root)?;
+        let base = match device_id {
+            Some(d) => self
+                .conn
+                .query_row(
+                    "SELECT id FROM snapshots WHERE device = ?1 ORDER BY seq DESC LIMIT 1",
+                    [d],
+                    |r| r.get(0),
+                )
+                .optional()
+                .cat(&self.root)?,
+            None => None,
+        };
+        tracing::debug!(repo = %self.root.display(), ?base, "snapshot started");
+        Ok(SnapshotWriter {
+            repo: self,
+            _writer_lock: lock,
+            device: device.to_string(),
+            device_id,
+            base,
+            time: None,
+            changes: BTreeMap::new(),
+            pending: Vec::new(),
+            pending_index: HashMap::new(),
+            open: [None, None, None],
+            finished: Vec::new(),
+            stats: WriteStats::default(),
+        })
+    }
+}
+
+/// Deletes half-written packs and adopts whole ones the catalog does not know (a writer that
+/// crashed or was dropped after closing them), so their chunks are reused instead of re-sent.
+pub(crate) fn recover_leftovers(repo: &Repository) -> Result<()> {
+    let partials = repo.backend.clean_partials()?;
+    let known: HashSet<String> = {
+        let mut stmt = repo
+            .conn
+            .prepare("SELECT name FROM packs")
+            .cat(&repo.root)?;
+        let names = stmt
+            .query_map([], |r| r.get(0))
+            .cat(&repo.root)?
+            .collect::<rusqlite::Result<_>>()
+            .cat(&repo.root)?;
+        names
+    };
+    let orphans = orphans(repo.backend.list_packs()?, &known);
+    let (mut adopted, mut removed) = (0, 0);
+    for name in orphans {
+        let Some((size, entries)) = read_index(repo.backend.as_ref(), &repo.crypto, &name) else {
+            // Unreadable and referenced by nothing committed: it can only be garbage.
+            repo.backend.remove_pack(&name)?;
+            removed += 1;
+            continue;
+        };
+        let tx = repo.conn.unchecked_transaction().cat(&repo.root)?;
+        tx.execute(
+            "INSERT INTO packs(name, size) VALUES (?1, ?2)",
+            (&name, size),
+        )
+        .cat(&repo.root)?;
+        let pack = tx.last_insert_rowid();
+        for e in entries {
+            tx.execute(
+                "INSERT OR IGNORE INTO chunks(hash, pack, offset, stored_len, raw_len)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                (&e.id[..], pack, e.offset, e.stored_len, e.raw_len),
+            )
+            .cat(&repo.root)?;
+        }
+        tx.commit().cat(&repo.root)?;
+        adopted += 1;
+    }
+    if partials + adopted + removed > 0 {
+        tracing::info!(
+            repo = %repo.root.display(),
+            partials, adopted, removed,
+            "recovered leftovers of an interrupted write"
+        );
+    }
+    Ok(())
+}
+
+/// Snapshot paths are relative, `/`-separated, without `.`/`..`/empty parts: the same rule
+/// restore enforces, checked here too so bad paths never get in.
+pub(crate) fn check_path(path: &str) -> std::result::Result<(), String> {
+    if path.is_empty() || path.starts_with('/') || path.contains('\0') || path.contains('\\') {
+        return Err(format!("{path:?} is not a relative '/'-separated path"));
+    }
+    if path
+        .split('/')
+        .any(|p| p.is_empty() || p == "." || p == "..")
+    {
+        return Err(format!("{path:?} has an empty, '.' or '..' component"));
+    }
+    Ok(())
+}
+
+impl SnapshotWriter<'_> {
+    /// The snapshot this one builds on (the device's newest), if any.
+    pub fn base(&self) -> Option<i64> {
+        self.base
+    }
+
+    /// Work done so far.
+    pub fn stats(&self) -> WriteStats {
+        self.stats
+    }
+
+    /// Records the snapshot as taken at `unix_secs` instead of now (imports of old backups).
+    pub fn set_time(&mut self, unix_secs: i64) {
+        self.time = Some(unix_secs);
+    }
+
+    /// How the base snapshot holds `path`, without reading any file data.
+    pub fn base_file(&self, path: &str) -> Result<Option<BaseFile>> {
+        let Some(device) = self.device_id else {
+            return Ok(None);
+        };
+        let key = self.repo.crypto.name_key("path", path);
+        let mut stmt = self
+            .repo
+            .conn
+            .prepare_cached(
+                "SELECT size, mode, mtime_ns, inode FROM entries
+                 WHERE device = ?1 AND path_key = ?2 AND to_seq IS NULL",
+            )
+            .cat(&self.repo.root)?;
+        stmt.query_row((device, key), |r| {
+            Ok(BaseFile {
+                size: r.get(0)?,
+                meta: FileMeta {
+                    mode: r.get(1)?,
+                    mtime_ns: r.get(2)?,
+                    inode: r.get(3)?,
+                },
+            })
+        })
+        .optional()
+        .cat(&self.repo.root)
+    }
+
+    /// Every path of the base snapshot.
+    pub fn base_paths(&self) -> Result<Vec<String>> {
+        let Some(device) = self.device_id else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self
+            .repo
+            .conn
+            .prepare("SELECT path FROM entries WHERE device = ?1 AND to_seq IS NULL")
+            .cat(&self.repo.root)?;
+        let sealed = stmt
+            .query_map([device], |r| r.get::<_, Vec<u8>>(0))
+            .cat(&self.repo.root)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .cat(&self.repo.root)?;
+        sealed
+            .iter()
+            .map(|s| crate::read::open_path(self.repo, s))
+            .collect()
+    }
+
+    /// Adds or replaces `path` with the bytes `data` yields (read to its end); returns its size.
+    pub fn put_file(&mut self, path: &str, meta: FileMeta, data: impl Read) -> Result<u64> {
+        check_path(path).map_err(Error::InvalidInput)?;
+        let repo = self.repo;
+        let mut content = Vec::new();
+        let size = split(&repo.config.chunking, path, data, &mut |class, chunk| {
+            content.push(self.store_chunk(class, chunk)?);
+            Ok(())
+        })?;
+        self.stats.files_written += 1;
+        self.stats.bytes_read += size;
+        self.changes.insert(
+            path.to_string(),
+            Change::Put {
+                size,
+                meta,
+                content,
+            },
+        );
+        Ok(size)
+    }
+
+    /// Removes `path` from the new snapshot; returns whether it was there.
+    pub fn remove(&mut self, path: &str) -> Result<bool> {
+        let in_base = self.base_file(path)?.is_some();
+        let was_put = matches!(self.changes.get(path), Some(Change::Put { .. }));
+        if in_base {
+            self.changes.insert(path.to_string(), Change::Remove);
+        } else {
+            self.changes.remove(path);
+        }
+        if in_base || was_put {
+            self.stats.files_removed += 1;
+        }
+        Ok(in_base || was_put)
+    }
+
+    fn store_chunk(&mut self, class: ChunkClass, data: &[u8]) -> Result<ChunkRef> {
+        let repo = self.repo;
+        let id = repo.crypto.chunk_id(data);
+        if let Some(&i) = self.pending_index.get(&id) {
+            self.stats.chunks_reused += 1;
+            return Ok(ChunkRef::Pending(i));
+        }
+        let known: Option<i64> = repo
+            .conn
+            .prepare_cached("SELECT id FROM chunks WHERE hash = ?1")
+            .and_then(|mut s| s.query_row([&id[..]], |r| r.get(0)).optional())
+            .cat(&repo.root)?;
+        if let Some(row) = known {
+            self.stats.chunks_reused += 1;
+            return Ok(ChunkRef::Stored(row));
+        }
+        let blob = encode_blob(&repo.crypto, &id, data);
+        let slot = &mut self.open[class.index()];
+        if slot.is_none() {
+            *slot = Some(PackWriter::create(repo.backend.as_ref(), class)?);
+        }
+        let pack = slot.as_mut().expect("just opened");
+        let raw_len = u32::try_from(data.len()).expect("chunks are far below 4 GiB");
+        let offset = pack.append(id, &blob, raw_len)?;
+        self.pending.push(PendingChunk {
+            id,
+            pack: pack.name().to_string(),
+            offset,
+            stored_len: blob.len() as u32,
+            raw_len,
+        });
+        let index = self.pending.len() - 1;
+        self.pending_index.insert(id, index);
+        self.stats.chunks_new += 1;
+        self.stats.bytes_stored += blob.len() as u64;
+        if pack.len() >= repo.config.chunking.pack_target {
+            let full = slot.take().expect("open");
+            self.finished.push(full.finish(&repo.crypto)?);
+        }
+        Ok(ChunkRef::Pending(index))
+    }
+
+    /// Makes the data durable, then the snapshot visible in one catalog transaction.
+    pub fn commit(mut self) -> Result<SnapshotInfo> {
+        let repo = self.repo;
+        let root = &repo.root;
+        for slot in &mut self.open {
+            if let Some(pack) = slot.take() {
+                self.finished.push(pack.finish(&repo.crypto)?);
+            }
+        }
+        let tx = repo.conn.unchecked_transaction().cat(root)?;
+        let device = match self.device_id {
+            Some(d) => d,
+            None => {
+                tx.execute(
+                    "INSERT INTO devices(name_key, name) VALUES (?1, ?2)",
+                    (
+                        repo.crypto.name_key("device", &self.device),
+                        repo.crypto.seal_name("device", &self.device),
+                    ),
+                )
+                .cat(root)?;
+                tx.last_insert_rowid()
+            }
+        };
+        let (seq, mut files, mut bytes): (i64, i64, i64) = tx
+            .query_row(
+                "SELECT next_seq, live_files, live_bytes FROM devices WHERE id = ?1",
+                [device],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .cat(root)?;
+
+        let mut pack_ids = HashMap::new();
+        for p in &self.finished {
+            tx.execute(
+                "INSERT INTO packs(name, size) VALUES (?1, ?2)",
+                (&p.name, p.size),
+            )
+            .cat(root)?;
+            pack_ids.insert(p.name.as_str(), tx.last_insert_rowid());
+        }
+        let mut chunk_rows = Vec::with_capacity(self.pending.len());
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO chunks(hash, pack, offset, stored_len, raw_len) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .cat(root)?;
+            for c in &self.pending {
+                insert
+                    .execute((
+                        &c.id[..],
+                        pack_ids[c.pack.as_str()],
+                        c.offset,
+                        c.stored_len,
+                        c.raw_len,
+                    ))
+                    .cat(root)?;
+                chunk_rows.push(tx.last_insert_rowid());
+            }
+        }
+
+        let mut deltas = RefDeltas::default();
+        {
+            let mut end = tx
+                .prepare_cached(
+                    "UPDATE entries SET to_seq = ?3 WHERE device = ?1 AND path_key = ?2 AND to_seq IS NULL
+                     RETURNING size, content",
+                )
+                .cat(root)?;
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO entries(device, path_key, path, size, mode, mtime_ns, inode, content, from_seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .cat(root)?;
+            for (path, change) in &self.changes {
+                let key = repo.crypto.name_key("path", path);
+                let ended: Option<(i64, Vec<u8>)> = end
+                    .query_row((device, &key, seq), |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+                    .cat(root)?;
+                if let Some((size, content)) = ended {
+                    files -= 1;
+                    bytes -= size;
+                    deltas.add(&decode_content(&content), 0, -1);
+                }
+                if let Change::Put {
+                    size,
+                    meta,
+                    content,
+                } = change
+                {
+                    let ids: Vec<i64> = content
+                        .iter()
+                        .map(|c| match *c {
+                            ChunkRef::Stored(row) => row,
+                            ChunkRef::Pending(i) => chunk_rows[i],
+                        })
+                        .collect();
+                    deltas.add(&ids, 1, 1);
+                    insert
+                        .execute(rusqlite::params![
+                            device,
+                            key,
+                            repo.crypto.seal_name("path", path),
+                            *size as i64,
+                            meta.mode,
+                            meta.mtime_ns,
+                            meta.inode as i64,
+                            encode_content(&ids),
+                            seq
+                        ])
+                        .cat(root)?;
+                    files += 1;
+                    bytes += *size as i64;
+                }
+            }
+        }
+        deltas.apply(&tx, root)?;
+        let time = self.time.unwrap_or_else(now_secs);
+        tx.execute(
+            "INSERT INTO snapshots(device, seq, time, files, bytes, added_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            (device, seq, time, files, bytes, self.stats.bytes_stored as i64),
+        )
+        .cat(root)?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "UPDATE devices SET next_seq = ?2, live_files = ?3, live_bytes = ?4 WHERE id = ?1",
+            (device, seq + 1, files, bytes),
+        )
+        .cat(root)?;
+        tx.commit().cat(root)?;
+        // Committed: the packs belong to the catalog now, not to the leftovers.
+        self.finished.clear();
+        tracing::info!(
+            repo = %root.display(), snapshot = id, seq, files,
+            new_bytes = self.stats.bytes_stored, "snapshot committed"
+        );
+        Ok(SnapshotInfo {
+            id,
+            device: self.device.clone(),
+            seq,
+            time,
+            files: files as u64,
+            bytes: bytes as u64,
+            added_bytes: self.stats.bytes_stored,
+        })
+    }
+}
+
+impl std::fmt::Debug for SnapshotWriter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SnapshotWriter")
+            .field("repo", &self.repo.root)
+            .field("base", &self.base)
+            .field("changes", &self.changes.len())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for SnapshotWriter<'_> {
+    fn drop(&mut self) {
+        if !self.finished.is_empty() || self.open.iter().any(Option::is_some) {
+            // Open packs delete themselves; closed ones stay for the next writer to adopt.
+            tracing::info!(
+                repo = %self.repo.root.display(),
+                closed_packs = self.finished.len(),
+                "snapshot abandoned before commit; earlier snapshots are untouched"
+            );
+        }
+    }
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_path;
+
+    #[test]
+    fn snapshot_paths_must_be_plain_relative() {
+        for ok in ["a", "Library/SMS/sms.db", "00/3d0d7e5f", "a b/c..d"] {
+            assert!(check_path(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "a/../b",
+            "..",
+            "./a",
+            "a//b",
+            "a/",
+            "a\\b",
+            "a\0b",
+        ] {
+            assert!(check_path(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! One file per user-level operation, each a plain function over a [`crate::Repository`].
+
+pub mod backup;
+pub mod check;
+pub mod forget;
+pub mod gc;
+pub mod list;
+pub mod restore;
+pub mod stats;

@@ -1,0 +1,368 @@
+//! Encryption at rest: the master key, how it is unlocked, and the two things it does (keyed chunk
+//! ids and AEAD sealing of blobs and catalog names).
+//!
+//! One random 32-byte master key per repository. Sub-keys are derived from it with BLAKE3's key
+//! derivation, so one secret serves the cipher, the chunk-id MAC and the name-lookup MAC without
+//! any of them revealing another. The master key is stored only wrapped (XChaCha20-Poly1305 under a
+//! key stretched from the password by Argon2id), or, later, held by the OS credential store.
+
+use chacha20poly1305::aead::rand_core::RngCore;
+use chacha20poly1305::aead::{Aead, KeyInit, OsRng, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, Zeroizing};
+
+const NONCE_LEN: usize = 24;
+const TAG_LEN: usize = 16;
+/// Bytes AEAD adds to every sealed blob (nonce + tag).
+#[cfg(test)]
+pub(crate) const SEAL_OVERHEAD: usize = NONCE_LEN + TAG_LEN;
+
+/// How to unlock (or, for `init`, protect) a repository's master key.
+///
+/// An enum so the desktop app can keep a random key in the OS credential store instead of asking
+/// for a password; the CLI and tests use passwords.
+#[derive(Clone)]
+pub enum KeySource {
+    /// The repository is not encrypted (only valid for repositories created that way).
+    None,
+    /// A password, stretched with Argon2id to unwrap the master key.
+    Password(Zeroizing<String>),
+    /// A random master key held by the OS credential store under this service/account.
+    Keyring { service: String, account: String },
+}
+
+impl KeySource {
+    /// A password key source.
+    pub fn password(password: impl Into<String>) -> KeySource {
+        KeySource::Password(Zeroizing::new(password.into()))
+    }
+
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            KeySource::None => "no key",
+            KeySource::Password(_) => "password",
+            KeySource::Keyring { .. } => "key in the OS credential store",
+        }
+    }
+}
+
+impl std::fmt::Debug for KeySource {
+    // Never print the password, even in debug logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeySource::None => f.write_str("KeySource::None"),
+            KeySource::Password(_) => f.write_str("KeySource::Password(<redacted>)"),
+            KeySource::Keyring { service, account } => f
+                .debug_struct("KeySource::Keyring")
+                .field("service", service)
+                .field("account", account)
+                .finish(),
+        }
+    }
+}
+
+/// Argon2id cost, stored in the repository config so any machine derives the same key.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct KdfParams {
+    pub algorithm: String,
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+    /// Random per repository, hex.
+    pub salt: String,
+}
+
+impl KdfParams {
+    /// OWASP's recommended Argon2id setting (64 MiB, 3 passes): about a quarter second on a laptop.
+    pub fn recommended() -> KdfParams {
+        KdfParams::with_cost(64 * 1024, 3)
+    }
+
+    /// A cheap setting for tests; never use it for real data.
+    pub fn insecure_for_tests() -> KdfParams {
+        KdfParams::with_cost(64, 1)
+    }
+
+    fn with_cost(memory_kib: u32, iterations: u32) -> KdfParams {
+        let mut salt = [0u8; 16];
+        OsRng.fill_bytes(&mut salt);
+        KdfParams {
+            algorithm: "argon2id".into(),
+            memory_kib,
+            iterations,
+            parallelism: 1,
+            salt: hex(&salt),
+        }
+    }
+
+    fn derive(&self, password: &str) -> Result<Zeroizing<[u8; 32]>, String> {
+        if self.algorithm != "argon2id" {
+            return Err(format!("unknown key derivation {:?}", self.algorithm));
+        }
+        let salt = unhex(&self.salt).ok_or("the salt is not hex")?;
+        let params =
+            argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
+                .map_err(|e| format!("bad Argon2 parameters: {e}"))?;
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let mut out = Zeroizing::new([0u8; 32]);
+        argon
+            .hash_password_into(password.as_bytes(), &salt, out.as_mut())
+            .map_err(|e| format!("key derivation failed: {e}"))?;
+        Ok(out)
+    }
+}
+
+/// How the master key is kept, as recorded in the repository config.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum KeyStorage {
+    /// The master key wrapped by a password-derived key: hex of nonce || ciphertext || tag.
+    Password { kdf: KdfParams, wrapped_key: String },
+    /// The master key lives in the OS credential store.
+    Keyring { service: String, account: String },
+}
+
+/// The random secret everything else is derived from. Wiped from memory on drop.
+pub(crate) struct MasterKey(Zeroizing<[u8; 32]>);
+
+impl MasterKey {
+    pub(crate) fn random() -> MasterKey {
+        let mut key = Zeroizing::new([0u8; 32]);
+        OsRng.fill_bytes(key.as_mut());
+        MasterKey(key)
+    }
+
+    /// Wraps the key under a password; `context` (the repository id) binds the wrap to one repository.
+    pub(crate) fn wrap(
+        &self,
+        password: &str,
+        kdf: &KdfParams,
+        context: &str,
+    ) -> Result<String, String> {
+        let kek = kdf.derive(password)?;
+        let sealed = seal_with(
+            &XChaCha20Poly1305::new(kek.as_ref().into()),
+            &wrap_ad(context),
+            self.0.as_ref(),
+        );
+        Ok(hex(&sealed))
+    }
+
+    /// `Ok(None)` means the password is wrong (authentication failed); `Err` a damaged record.
+    pub(crate) fn unwrap(
+        password: &str,
+        kdf: &KdfParams,
+        wrapped: &str,
+        context: &str,
+    ) -> Result<Option<MasterKey>, String> {
+        let kek = kdf.derive(password)?;
+        let sealed = unhex(wrapped).ok_or("the wrapped key is not hex")?;
+        let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+        let Some(mut plain) = open_with(&cipher, &wrap_ad(context), &sealed) else {
+            return Ok(None);
+        };
+        if plain.len() != 32 {
+            plain.zeroize();
+            return Err("the wrapped key has the wrong length".into());
+        }
+        let mut key = Zeroizing::new([0u8; 32]);
+        key.copy_from_slice(&plain);
+        plain.zeroize();
+        Ok(Some(MasterKey(key)))
+    }
+}
+
+fn wrap_ad(context: &str) -> Vec<u8> {
+    [b"keepsake master key v1 ".as_slice(), context.as_bytes()].concat()
+}
+
+/// 32-byte content id of a chunk.
+pub(crate) type ChunkId = [u8; 32];
+
+/// The repository's cryptographic state: clear, or keyed by the master key.
+pub(crate) struct Crypto {
+    keys: Option<Keys>,
+}
+
+struct Keys {
+    cipher: XChaCha20Poly1305,
+    id_key: Zeroizing<[u8; 32]>,
+    name_key: Zeroizing<[u8; 32]>,
+}
+
+impl Crypto {
+    pub(crate) fn clear() -> Crypto {
+        Crypto { keys: None }
+    }
+
+    pub(crate) fn keyed(master: &MasterKey) -> Crypto {
+        let sub = |label: &str| Zeroizing::new(blake3::derive_key(label, master.0.as_ref()));
+        let data_key = sub("keepsake-store 2026 data encryption");
+        Crypto {
+            keys: Some(Keys {
+                cipher: XChaCha20Poly1305::new(data_key.as_ref().into()),
+                id_key: sub("keepsake-store 2026 chunk id"),
+                name_key: sub("keepsake-store 2026 name lookup"),
+            }),
+        }
+    }
+
+    pub(crate) fn is_encrypted(&self) -> bool {
+        self.keys.is_some()
+    }
+
+    /// Keyed when encrypted: a plain hash would let anyone holding the repository test whether a
+    /// known file is in it.
+    pub(crate) fn chunk_id(&self, data: &[u8]) -> ChunkId {
+        match &self.keys {
+            Some(k) => *blake3::keyed_hash(&k.id_key, data).as_bytes(),
+            None => *blake3::hash(data).as_bytes(),
+        }
+    }
+
+    /// Lookup key for a name (path, device) so the catalog can find it without storing it in clear.
+    pub(crate) fn name_key(&self, domain: &str, name: &str) -> Vec<u8> {
+        let mut h = match &self.keys {
+            Some(k) => blake3::Hasher::new_keyed(&k.name_key),
+            None => blake3::Hasher::new(),
+        };
+        h.update(domain.as_bytes())
+            .update(&[0])
+            .update(name.as_bytes());
+        h.finalize().as_bytes()[..16].to_vec()
+    }
+
+    /// Seals `plain` (AEAD, random nonce, `ad` bound in); clear repositories store it as is.
+    pub(crate) fn seal(&self, ad: &[u8], plain: &[u8]) -> Vec<u8> {
+        match &self.keys {
+            Some(k) => seal_with(&k.cipher, ad, plain),
+            None => plain.to_vec(),
+        }
+    }
+
+    /// `None` when authentication fails: the data was altered or sealed with another key.
+    pub(crate) fn open(&self, ad: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
+        match &self.keys {
+            Some(k) => open_with(&k.cipher, ad, sealed),
+            None => Some(sealed.to_vec()),
+        }
+    }
+
+    pub(crate) fn seal_name(&self, domain: &str, name: &str) -> Vec<u8> {
+        self.seal(domain.as_bytes(), name.as_bytes())
+    }
+
+    pub(crate) fn open_name(&self, domain: &str, sealed: &[u8]) -> Option<String> {
+        String::from_utf8(self.open(domain.as_bytes(), sealed)?).ok()
+    }
+}
+
+fn seal_with(cipher: &XChaCha20Poly1305, ad: &[u8], plain: &[u8]) -> Vec<u8> {
+    let mut nonce = [0u8; NONCE_LEN];
+    OsRng.fill_bytes(&mut nonce);
+    let ct = cipher
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: plain,
+                aad: ad,
+            },
+        )
+        .expect("XChaCha20-Poly1305 encryption cannot fail for in-memory buffers");
+    let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&ct);
+    out
+}
+
+fn open_with(cipher: &XChaCha20Poly1305, ad: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
+    if sealed.len() < NONCE_LEN + TAG_LEN {
+        return None;
+    }
+    let (nonce, ct) = sealed.split_at(NONCE_LEN);
+    cipher
+        .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: ad })
+        .ok()
+}
+
+/// Random bytes as hex (repository and pack names).
+pub(crate) fn random_hex(len: usize) -> String {
+    let mut bytes = vec![0u8; len];
+    OsRng.fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapped_key_opens_only_with_its_password_and_repository() {
+        let kdf = KdfParams::insecure_for_tests();
+        let key = MasterKey::random();
+        let wrapped = key.wrap("hunter2", &kdf, "repo-a").unwrap();
+        let back = MasterKey::unwrap("hunter2", &kdf, &wrapped, "repo-a")
+            .unwrap()
+            .unwrap();
+        assert_eq!(back.0.as_ref(), key.0.as_ref());
+        assert!(MasterKey::unwrap("hunter3", &kdf, &wrapped, "repo-a")
+            .unwrap()
+            .is_none());
+        assert!(MasterKey::unwrap("hunter2", &kdf, &wrapped, "repo-b")
+            .unwrap()
+            .is_none());
+    }
+
+    #[test]
+    fn chunk_ids_are_keyed_per_repository() {
+        let a = Crypto::keyed(&MasterKey::random());
+        let b = Crypto::keyed(&MasterKey::random());
+        let data = b"the same photo";
+        assert_ne!(a.chunk_id(data), b.chunk_id(data));
+        assert_ne!(a.chunk_id(data), Crypto::clear().chunk_id(data));
+        assert_eq!(a.chunk_id(data), a.chunk_id(data));
+    }
+
+    #[test]
+    fn sealed_blob_rejects_tampering_and_wrong_context() {
+        let c = Crypto::keyed(&MasterKey::random());
+        let mut sealed = c.seal(b"ctx", b"secret path");
+        assert!(!sealed.windows(6).any(|w| w == b"secret"));
+        assert_eq!(c.open(b"ctx", &sealed).unwrap(), b"secret path");
+        assert!(c.open(b"other", &sealed).is_none());
+        sealed[30] ^= 1;
+        assert!(c.open(b"ctx", &sealed).is_none());
+    }
+
+    #[test]
+    fn hex_round_trips() {
+        assert_eq!(
+            unhex(&hex(&[0, 1, 0xab, 0xff])).unwrap(),
+            vec![0, 1, 0xab, 0xff]
+        );
+        assert!(unhex("zz").is_none());
+        assert!(unhex("abc").is_none());
+    }
+}

@@ -1,0 +1,37 @@
+//! Keepsake's snapshot repository: every backup of a device becomes an immutable snapshot in a
+//! folder that deduplicates, compresses and (by default) encrypts what it stores, survives crashes
+//! at any point, and knows cheaply how much space each snapshot costs.
+//!
+//! It is not the backup protocol (that is `keepsake-device`) nor Apple's backup format
+//! (`keepsake-mobilesync`): it stores files given as streams, by path, per device.
+//!
+//! Layout of a repository folder:
+//! ```text
+//! keepsake-repo.json   format version, chunking parameters, wrapped key (see `RepoConfig`)
+//! catalog.db           SQLite (WAL): devices, snapshots, file versions, chunks, packs
+//! packs/<2 hex>/<id>.pack   chunks appended into pack files (see `pack`)
+//! tmp/                 packs being written
+//! locks/               OS advisory locks (writer, readers)
+//! ```
+//! Operations are plain functions (and a writer) over a [`Repository`], one file each under
+//! [`commands`].
+
+mod backend;
+mod catalog;
+mod chunker;
+pub mod commands;
+mod config;
+mod crypto;
+mod error;
+mod lock;
+mod pack;
+mod read;
+mod repository;
+
+pub use backend::{Backend, LocalBackend, PackSink};
+pub use commands::backup::{BaseFile, FileMeta, SnapshotWriter, WriteStats};
+pub use config::{ChunkingParams, EncryptionConfig, RepoConfig, FORMAT_VERSION};
+pub use crypto::{KdfParams, KeySource, KeyStorage};
+pub use error::{ChunkFault, Error, Result};
+pub use read::{FileInfo, SnapshotInfo};
+pub use repository::{InitOptions, Repository};

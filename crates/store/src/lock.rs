@@ -1,0 +1,63 @@
+//! OS advisory locks (flock / LockFileEx through `fs4`): the kernel drops them when the process
+//! dies, so a crash never leaves a stale lock behind, unlike a lock file whose presence is the lock.
+//!
+//! Two locks per repository: `locks/writer`, held exclusively by whoever changes the catalog (a
+//! snapshot writer, forget, gc), so concurrent writers are refused; and `locks/readers`, held
+//! shared by every open repository and exclusively by gc while it deletes packs a reader could be
+//! reading.
+
+use std::fs::{File, OpenOptions};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+const LOCK_DIR: &str = "locks";
+
+fn lock_file(repo: &Path, name: &str) -> Result<File> {
+    let dir = repo.join(LOCK_DIR);
+    std::fs::create_dir_all(&dir).map_err(Error::io(&dir, "creating the lock folder"))?;
+    let path = dir.join(name);
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(Error::io(&path, "opening the lock"))
+}
+
+fn refused(repo: &Path, what: &'static str) -> impl FnOnce(fs4::TryLockError) -> Error {
+    let repo = repo.to_path_buf();
+    move |e| match e {
+        fs4::TryLockError::WouldBlock => Error::Locked { repo, what },
+        fs4::TryLockError::Error(source) => Error::Io {
+            path: repo,
+            action: "locking the repository",
+            source,
+        },
+    }
+}
+
+/// The single-writer lock; released when the returned file is dropped (or the process dies).
+pub(crate) fn writer(repo: &Path) -> Result<File> {
+    let f = lock_file(repo, "writer")?;
+    fs4::FileExt::try_lock(&f).map_err(refused(repo, "a backup, forget or gc is writing to it"))?;
+    Ok(f)
+}
+
+/// A shared lock every open repository holds.
+pub(crate) fn reader(repo: &Path) -> Result<File> {
+    let f = lock_file(repo, "readers")?;
+    fs4::FileExt::try_lock_shared(&f).map_err(refused(repo, "gc is deleting packs"))?;
+    Ok(f)
+}
+
+/// Turns this handle's shared reader lock exclusive, or refuses if anyone else has it open.
+pub(crate) fn upgrade(repo: &Path, readers: &File) -> Result<()> {
+    fs4::FileExt::try_lock(readers).map_err(refused(repo, "another process has it open"))
+}
+
+/// Back to shared after [`upgrade`].
+pub(crate) fn downgrade(repo: &Path, readers: &File) -> Result<()> {
+    fs4::FileExt::lock_shared(readers).map_err(Error::io(repo, "locking the repository"))
+}

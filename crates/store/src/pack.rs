@@ -1,0 +1,320 @@
+//! Pack files: many chunks appended into one file, so a backup of 100,000 small files makes a
+//! handful of files on disk, and deleting old data deletes whole files.
+//!
+//! Layout: `KSPACK\0\x01`, then the blobs back to back, then an index blob, then a 20-byte footer
+//! (index offset u64 LE, index length u32 LE, `KSINDEX1`). A blob is the chunk sealed (AEAD, its id
+//! as associated data) when the repository is encrypted; inside, one codec byte (0 raw, 1 zstd)
+//! and the payload. The index (id, offset, stored length, raw length per blob, sealed too) lets a
+//! pack that reached the disk but not the catalog be adopted by the next writer.
+
+use crate::backend::{Backend, PackSink};
+use crate::chunker::ChunkClass;
+use crate::crypto::{ChunkId, Crypto};
+use crate::error::{ChunkFault, Error, Result};
+
+const PACK_MAGIC: &[u8; 8] = b"KSPACK\0\x01";
+const FOOTER_MAGIC: &[u8; 8] = b"KSINDEX1";
+const FOOTER_LEN: u64 = 20;
+const INDEX_ENTRY_LEN: usize = 48;
+const CODEC_RAW: u8 = 0;
+const CODEC_ZSTD: u8 = 1;
+const ZSTD_LEVEL: i32 = 3;
+
+/// One chunk's place in a pack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PackEntry {
+    pub id: ChunkId,
+    pub offset: u64,
+    pub stored_len: u32,
+    pub raw_len: u32,
+}
+
+/// A pack written, synced and renamed into place (but maybe not yet in the catalog).
+#[derive(Debug)]
+pub(crate) struct FinishedPack {
+    pub name: String,
+    pub size: u64,
+}
+
+fn blob_ad(id: &ChunkId) -> Vec<u8> {
+    [b"keepsake chunk ".as_slice(), id].concat()
+}
+
+fn index_ad(name: &str) -> Vec<u8> {
+    [b"keepsake pack index ".as_slice(), name.as_bytes()].concat()
+}
+
+/// Compresses (when it shrinks) and seals one chunk.
+pub(crate) fn encode_blob(crypto: &Crypto, id: &ChunkId, raw: &[u8]) -> Vec<u8> {
+    let mut plain = Vec::with_capacity(raw.len() + 1);
+    match zstd::bulk::compress(raw, ZSTD_LEVEL) {
+        Ok(z) if z.len() < raw.len() => {
+            plain.push(CODEC_ZSTD);
+            plain.extend_from_slice(&z);
+        }
+        _ => {
+            plain.push(CODEC_RAW);
+            plain.extend_from_slice(raw);
+        }
+    }
+    if crypto.is_encrypted() {
+        crypto.seal(&blob_ad(id), &plain)
+    } else {
+        plain
+    }
+}
+
+/// Opens, decompresses and verifies one chunk: bad data is an error, never returned.
+pub(crate) fn decode_blob(
+    crypto: &Crypto,
+    id: &ChunkId,
+    raw_len: u32,
+    stored: &[u8],
+) -> std::result::Result<Vec<u8>, ChunkFault> {
+    let plain = if crypto.is_encrypted() {
+        crypto
+            .open(&blob_ad(id), stored)
+            .ok_or(ChunkFault::Authentication)?
+    } else {
+        stored.to_vec()
+    };
+    let (codec, payload) = plain.split_first().ok_or(ChunkFault::Decompression)?;
+    let data = match *codec {
+        CODEC_RAW => payload.to_vec(),
+        CODEC_ZSTD => zstd::bulk::decompress(payload, raw_len as usize)
+            .map_err(|_| ChunkFault::Decompression)?,
+        _ => return Err(ChunkFault::Decompression),
+    };
+    if data.len() != raw_len as usize || crypto.chunk_id(&data) != *id {
+        return Err(ChunkFault::HashMismatch);
+    }
+    Ok(data)
+}
+
+/// Reads one blob from its pack, classifying I/O failures as chunk faults.
+pub(crate) fn read_blob(
+    backend: &dyn Backend,
+    pack: &str,
+    offset: u64,
+    stored_len: u32,
+) -> std::result::Result<Vec<u8>, ChunkFault> {
+    backend
+        .read_at(pack, offset, stored_len as usize)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => ChunkFault::MissingPack(pack.to_string()),
+            std::io::ErrorKind::UnexpectedEof => ChunkFault::Truncated(pack.to_string()),
+            _ => ChunkFault::Read(e.to_string()),
+        })
+}
+
+/// A pack being filled with chunks of one class.
+pub(crate) struct PackWriter {
+    name: String,
+    sink: Box<dyn PackSink>,
+    len: u64,
+    entries: Vec<PackEntry>,
+}
+
+impl PackWriter {
+    pub(crate) fn create(backend: &dyn Backend, class: ChunkClass) -> Result<PackWriter> {
+        let name = crate::crypto::random_hex(16);
+        let mut sink = backend.create_pack(&name)?;
+        sink.write_all(PACK_MAGIC)
+            .map_err(Error::io(&name, "writing a pack"))?;
+        tracing::trace!(pack = %name, ?class, "pack started");
+        Ok(PackWriter {
+            name,
+            sink,
+            len: PACK_MAGIC.len() as u64,
+            entries: Vec::new(),
+        })
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Appends a sealed blob; returns its offset.
+    pub(crate) fn append(&mut self, id: ChunkId, blob: &[u8], raw_len: u32) -> Result<u64> {
+        let offset = self.len;
+        self.sink
+            .write_all(blob)
+            .map_err(Error::io(&self.name, "writing a pack"))?;
+        self.len += blob.len() as u64;
+        self.entries.push(PackEntry {
+            id,
+            offset,
+            stored_len: u32::try_from(blob.len()).expect("chunks are far below 4 GiB"),
+            raw_len,
+        });
+        Ok(offset)
+    }
+
+    /// Writes the index and footer, then makes the pack durable and visible.
+    pub(crate) fn finish(mut self, crypto: &Crypto) -> Result<FinishedPack> {
+        let mut index = Vec::with_capacity(self.entries.len() * INDEX_ENTRY_LEN);
+        for e in &self.entries {
+            index.extend_from_slice(&e.id);
+            index.extend_from_slice(&e.offset.to_le_bytes());
+            index.extend_from_slice(&e.stored_len.to_le_bytes());
+            index.extend_from_slice(&e.raw_len.to_le_bytes());
+        }
+        let index = crypto.seal(&index_ad(&self.name), &index);
+        let mut footer = Vec::with_capacity(FOOTER_LEN as usize);
+        footer.extend_from_slice(&self.len.to_le_bytes());
+        footer.extend_from_slice(&(index.len() as u32).to_le_bytes());
+        footer.extend_from_slice(FOOTER_MAGIC);
+        let io = Error::io(&self.name, "writing a pack");
+        self.sink
+            .write_all(&index)
+            .and_then(|()| self.sink.write_all(&footer))
+            .map_err(io)?;
+        let size = self.len + index.len() as u64 + FOOTER_LEN;
+        self.sink.commit()?;
+        Ok(FinishedPack {
+            name: self.name,
+            size,
+        })
+    }
+}
+
+/// Reads a pack's own index; `None` if the pack is damaged or was sealed with another key.
+pub(crate) fn read_index(
+    backend: &dyn Backend,
+    crypto: &Crypto,
+    name: &str,
+) -> Option<(u64, Vec<PackEntry>)> {
+    let size = backend.pack_len(name).ok()?;
+    if size < PACK_MAGIC.len() as u64 + FOOTER_LEN {
+        return None;
+    }
+    let footer = backend
+        .read_at(name, size - FOOTER_LEN, FOOTER_LEN as usize)
+        .ok()?;
+    if &footer[12..] != FOOTER_MAGIC {
+        return None;
+    }
+    let index_offset = u64::from_le_bytes(footer[..8].try_into().ok()?);
+    let index_len = u32::from_le_bytes(footer[8..12].try_into().ok()?) as usize;
+    if index_offset + index_len as u64 + FOOTER_LEN != size {
+        return None;
+    }
+    let sealed = backend.read_at(name, index_offset, index_len).ok()?;
+    let index = crypto.open(&index_ad(name), &sealed)?;
+    if index.len() % INDEX_ENTRY_LEN != 0 {
+        return None;
+    }
+    let entries = index
+        .chunks_exact(INDEX_ENTRY_LEN)
+        .map(|e| PackEntry {
+            id: e[..32].try_into().expect("32 bytes"),
+            offset: u64::from_le_bytes(e[32..40].try_into().expect("8 bytes")),
+            stored_len: u32::from_le_bytes(e[40..44].try_into().expect("4 bytes")),
+            raw_len: u32::from_le_bytes(e[44..48].try_into().expect("4 bytes")),
+        })
+        .collect();
+    Some((size, entries))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::LocalBackend;
+    use crate::crypto::MasterKey;
+
+    #[test]
+    fn blob_round_trips_compressed_and_raw() {
+        let c = Crypto::keyed(&MasterKey::random());
+        let text = vec![b'a'; 10_000];
+        let id = c.chunk_id(&text);
+        let blob = encode_blob(&c, &id, &text);
+        assert!(
+            blob.len() < 1000,
+            "text should compress, got {}",
+            blob.len()
+        );
+        assert_eq!(decode_blob(&c, &id, 10_000, &blob).unwrap(), text);
+
+        let noise: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
+        let id = c.chunk_id(&noise);
+        let blob = encode_blob(&c, &id, &noise);
+        assert!(blob.len() <= noise.len() + 1 + crate::crypto::SEAL_OVERHEAD);
+        assert_eq!(decode_blob(&c, &id, 4096, &blob).unwrap(), noise);
+    }
+
+    #[test]
+    fn blob_under_another_id_or_key_is_refused() {
+        let c = Crypto::keyed(&MasterKey::random());
+        let (a, b) = (b"first".to_vec(), b"second".to_vec());
+        let blob = encode_blob(&c, &c.chunk_id(&a), &a);
+        assert_eq!(
+            decode_blob(&c, &c.chunk_id(&b), 5, &blob),
+            Err(ChunkFault::Authentication)
+        );
+        let other = Crypto::keyed(&MasterKey::random());
+        assert_eq!(
+            decode_blob(&other, &c.chunk_id(&a), 5, &blob),
+            Err(ChunkFault::Authentication)
+        );
+        let clear = Crypto::clear();
+        let mut blob = encode_blob(&clear, &clear.chunk_id(&a), &a);
+        *blob.last_mut().unwrap() ^= 1;
+        assert_eq!(
+            decode_blob(&clear, &clear.chunk_id(&a), 5, &blob),
+            Err(ChunkFault::HashMismatch)
+        );
+    }
+
+    #[test]
+    fn finished_pack_index_lists_every_blob() {
+        let dir = tempfile::tempdir().unwrap();
+        LocalBackend::create_layout(dir.path()).unwrap();
+        let backend = LocalBackend::new(dir.path());
+        let c = Crypto::keyed(&MasterKey::random());
+        let mut w = PackWriter::create(&backend, ChunkClass::Small).unwrap();
+        let mut expect = Vec::new();
+        for i in 0..5u8 {
+            let data = vec![i; 100 + i as usize];
+            let id = c.chunk_id(&data);
+            let blob = encode_blob(&c, &id, &data);
+            let off = w.append(id, &blob, data.len() as u32).unwrap();
+            expect.push((id, off, blob.len() as u32, data));
+        }
+        let done = w.finish(&c).unwrap();
+        assert_eq!(backend.list_packs().unwrap(), vec![done.name.clone()]);
+        let (size, entries) = read_index(&backend, &c, &done.name).unwrap();
+        assert_eq!(size, done.size);
+        assert_eq!(entries.len(), expect.len());
+        for (entry, (id, off, len, data)) in entries.iter().zip(expect) {
+            assert_eq!((entry.id, entry.offset, entry.stored_len), (id, off, len));
+            let blob = read_blob(&backend, &done.name, off, len).unwrap();
+            assert_eq!(
+                decode_blob(&c, &id, data.len() as u32, &blob).unwrap(),
+                data
+            );
+        }
+        // Another key cannot read the index.
+        assert!(read_index(&backend, &Crypto::keyed(&MasterKey::random()), &done.name).is_none());
+    }
+
+    #[test]
+    fn abandoned_pack_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        LocalBackend::create_layout(dir.path()).unwrap();
+        let backend = LocalBackend::new(dir.path());
+        let mut w = PackWriter::create(&backend, ChunkClass::Media).unwrap();
+        w.append([1; 32], b"blob", 4).unwrap();
+        drop(w);
+        assert!(backend.list_packs().unwrap().is_empty());
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+            0
+        );
+    }
+}

@@ -1,0 +1,280 @@
+//! Reading a committed snapshot back: its row, its files, and a file's bytes, chunk by chunk.
+
+use std::io::Write;
+
+use rusqlite::OptionalExtension;
+use serde::Serialize;
+
+use crate::catalog::{decode_content, CatalogResult};
+use crate::error::{Error, Result};
+use crate::pack::{decode_blob, read_blob};
+use crate::repository::Repository;
+
+/// One snapshot, as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SnapshotInfo {
+    /// Repository-wide id, what commands take.
+    pub id: i64,
+    /// The device (UDID, or the name given to `add --device`).
+    pub device: String,
+    /// Position in the device's history (1 = its first snapshot).
+    pub seq: i64,
+    /// Unix seconds.
+    pub time: i64,
+    pub files: u64,
+    /// Logical size: the sum of its files' sizes.
+    pub bytes: u64,
+    /// Stored bytes this snapshot added to the repository when it was written.
+    pub added_bytes: u64,
+}
+
+/// One file of a snapshot, as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileInfo {
+    pub path: String,
+    pub size: u64,
+    pub mode: u32,
+    pub mtime_ns: i64,
+    pub chunks: usize,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SnapshotRow {
+    pub info: SnapshotInfo,
+    pub device_id: i64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct EntryRow {
+    pub path: String,
+    pub size: u64,
+    pub mode: u32,
+    pub mtime_ns: i64,
+    pub content: Vec<i64>,
+}
+
+impl EntryRow {
+    pub(crate) fn info(&self) -> FileInfo {
+        FileInfo {
+            path: self.path.clone(),
+            size: self.size,
+            mode: self.mode,
+            mtime_ns: self.mtime_ns,
+            chunks: self.content.len(),
+        }
+    }
+}
+
+pub(crate) const SNAPSHOT_COLUMNS: &str =
+    "s.id, s.device, d.name, s.seq, s.time, s.files, s.bytes, s.added_bytes";
+
+pub(crate) fn snapshot_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(SnapshotRow, Vec<u8>)> {
+    Ok((
+        SnapshotRow {
+            device_id: r.get(1)?,
+            info: SnapshotInfo {
+                id: r.get(0)?,
+                device: String::new(),
+                seq: r.get(3)?,
+                time: r.get(4)?,
+                files: r.get(5)?,
+                bytes: r.get(6)?,
+                added_bytes: r.get(7)?,
+            },
+        },
+        r.get(2)?,
+    ))
+}
+
+pub(crate) fn open_device_name(repo: &Repository, sealed: &[u8]) -> Result<String> {
+    repo.crypto
+        .open_name("device", sealed)
+        .ok_or_else(|| Error::DamagedCatalog {
+            repo: repo.root.clone(),
+            reason: "a device name does not decrypt".into(),
+        })
+}
+
+/// Every snapshot, oldest first.
+pub(crate) fn all_snapshots(repo: &Repository) -> Result<Vec<SnapshotRow>> {
+    let mut stmt = repo
+        .conn
+        .prepare_cached(&format!(
+            "SELECT {SNAPSHOT_COLUMNS} FROM snapshots s JOIN devices d ON d.id = s.device ORDER BY s.id"
+        ))
+        .cat(&repo.root)?;
+    let rows = stmt
+        .query_map([], snapshot_from_row)
+        .cat(&repo.root)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .cat(&repo.root)?;
+    rows.into_iter()
+        .map(|(mut s, name)| {
+            s.info.device = open_device_name(repo, &name)?;
+            Ok(s)
+        })
+        .collect()
+}
+
+pub(crate) fn snapshot(repo: &Repository, id: i64) -> Result<SnapshotRow> {
+    let row = repo
+        .conn
+        .query_row(
+            &format!(
+                "SELECT {SNAPSHOT_COLUMNS} FROM snapshots s JOIN devices d ON d.id = s.device WHERE s.id = ?1"
+            ),
+            [id],
+            snapshot_from_row,
+        )
+        .optional()
+        .cat(&repo.root)?;
+    let (mut s, name) = row.ok_or_else(|| Error::SnapshotNotFound {
+        repo: repo.root.clone(),
+        snapshot: id,
+    })?;
+    s.info.device = open_device_name(repo, &name)?;
+    Ok(s)
+}
+
+const ENTRY_COLUMNS: &str = "path, size, mode, mtime_ns, content";
+const VISIBLE_IN: &str = "device = ?1 AND from_seq <= ?2 AND (to_seq IS NULL OR to_seq > ?2)";
+
+fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Vec<u8>, EntryRow)> {
+    Ok((
+        r.get(0)?,
+        EntryRow {
+            path: String::new(),
+            size: r.get(1)?,
+            mode: r.get(2)?,
+            mtime_ns: r.get(3)?,
+            content: decode_content(&r.get::<_, Vec<u8>>(4)?),
+        },
+    ))
+}
+
+pub(crate) fn open_path(repo: &Repository, sealed: &[u8]) -> Result<String> {
+    repo.crypto
+        .open_name("path", sealed)
+        .ok_or_else(|| Error::DamagedCatalog {
+            repo: repo.root.clone(),
+            reason: "a file name does not decrypt".into(),
+        })
+}
+
+/// The snapshot's files, sorted by path.
+pub(crate) fn entries(repo: &Repository, snap: &SnapshotRow) -> Result<Vec<EntryRow>> {
+    let mut stmt = repo
+        .conn
+        .prepare_cached(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM entries WHERE {VISIBLE_IN}"
+        ))
+        .cat(&repo.root)?;
+    let rows = stmt
+        .query_map((snap.device_id, snap.info.seq), entry_from_row)
+        .cat(&repo.root)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .cat(&repo.root)?;
+    let mut out = rows
+        .into_iter()
+        .map(|(sealed, mut e)| {
+            e.path = open_path(repo, &sealed)?;
+            Ok(e)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// One file of a snapshot, found through its keyed path hash.
+pub(crate) fn entry(repo: &Repository, snap: &SnapshotRow, path: &str) -> Result<EntryRow> {
+    let key = repo.crypto.name_key("path", path);
+    let row = repo
+        .conn
+        .query_row(
+            &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE {VISIBLE_IN} AND path_key = ?3"),
+            (snap.device_id, snap.info.seq, key),
+            entry_from_row,
+        )
+        .optional()
+        .cat(&repo.root)?;
+    let (_, mut e) = row.ok_or_else(|| Error::FileNotFound {
+        repo: repo.root.clone(),
+        snapshot: snap.info.id,
+        path: path.to_string(),
+    })?;
+    e.path = path.to_string();
+    Ok(e)
+}
+
+/// Where a chunk is stored.
+pub(crate) struct ChunkLoc {
+    pub id: crate::crypto::ChunkId,
+    pub pack: String,
+    pub offset: u64,
+    pub stored_len: u32,
+    pub raw_len: u32,
+}
+
+pub(crate) fn chunk_loc(repo: &Repository, chunk: i64) -> Result<ChunkLoc> {
+    let mut stmt = repo
+        .conn
+        .prepare_cached(
+            "SELECT c.hash, p.name, c.offset, c.stored_len, c.raw_len
+             FROM chunks c JOIN packs p ON p.id = c.pack WHERE c.id = ?1",
+        )
+        .cat(&repo.root)?;
+    let loc = stmt
+        .query_row([chunk], |r| {
+            let hash: Vec<u8> = r.get(0)?;
+            Ok((hash, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .optional()
+        .cat(&repo.root)?;
+    let (hash, pack, offset, stored_len, raw_len) = loc.ok_or_else(|| Error::DamagedCatalog {
+        repo: repo.root.clone(),
+        reason: format!("chunk {chunk} is referenced but not recorded"),
+    })?;
+    let id = hash.try_into().map_err(|_| Error::DamagedCatalog {
+        repo: repo.root.clone(),
+        reason: format!("chunk {chunk} has a malformed id"),
+    })?;
+    Ok(ChunkLoc {
+        id,
+        pack,
+        offset,
+        stored_len,
+        raw_len,
+    })
+}
+
+/// Streams one file's bytes to `out`, chunk by chunk; returns the bytes written. Damaged data
+/// stops the copy with [`Error::DamagedChunk`]: nothing unverified is ever written.
+pub(crate) fn copy_entry(
+    repo: &Repository,
+    snap: &SnapshotRow,
+    entry: &EntryRow,
+    out: &mut dyn Write,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64> {
+    let mut written = 0u64;
+    for &chunk in &entry.content {
+        let loc = chunk_loc(repo, chunk)?;
+        let data = read_blob(repo.backend.as_ref(), &loc.pack, loc.offset, loc.stored_len)
+            .and_then(|blob| decode_blob(&repo.crypto, &loc.id, loc.raw_len, &blob))
+            .map_err(|fault| Error::DamagedChunk {
+                repo: repo.root.clone(),
+                snapshot: snap.info.id,
+                path: entry.path.clone(),
+                chunk: crate::crypto::hex(&loc.id[..8]),
+                fault,
+            })?;
+        out.write_all(&data).map_err(|source| Error::Io {
+            path: entry.path.clone().into(),
+            action: "writing restored data",
+            source,
+        })?;
+        written += data.len() as u64;
+        progress(data.len() as u64);
+    }
+    Ok(written)
+}

@@ -1,0 +1,189 @@
+//! Creating and opening a repository folder: config, key, catalog, locks and pack backend.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+use crate::backend::{Backend, LocalBackend};
+use crate::config::{
+    ChunkingParams, EncryptionConfig, RepoConfig, CONFIG_FILE, FORMAT_NAME, FORMAT_VERSION,
+};
+use crate::crypto::{Crypto, KdfParams, KeySource, KeyStorage, MasterKey};
+use crate::error::{Error, Result};
+
+/// How to create a repository.
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    /// [`KeySource::None`] stores in clear; a password encrypts (the default a caller should offer).
+    pub key: KeySource,
+    /// Argon2id cost for a password key.
+    pub kdf: KdfParams,
+    pub chunking: ChunkingParams,
+}
+
+impl InitOptions {
+    /// An encrypted repository with the recommended settings.
+    pub fn encrypted(password: impl Into<String>) -> InitOptions {
+        InitOptions {
+            key: KeySource::password(password),
+            kdf: KdfParams::recommended(),
+            chunking: ChunkingParams::default(),
+        }
+    }
+
+    /// A repository stored in clear.
+    pub fn unencrypted() -> InitOptions {
+        InitOptions {
+            key: KeySource::None,
+            kdf: KdfParams::recommended(),
+            chunking: ChunkingParams::default(),
+        }
+    }
+}
+
+/// An open repository. Holds a shared lock for its lifetime; writing takes the writer lock.
+pub struct Repository {
+    pub(crate) root: PathBuf,
+    pub(crate) config: RepoConfig,
+    pub(crate) crypto: Crypto,
+    pub(crate) conn: Connection,
+    pub(crate) backend: Box<dyn Backend>,
+    /// Held (shared) for the handle's lifetime; gc turns it exclusive before deleting packs.
+    pub(crate) readers_lock: File,
+}
+
+impl std::fmt::Debug for Repository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repository")
+            .field("root", &self.root)
+            .field("encrypted", &self.crypto.is_encrypted())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Repository {
+    /// Creates a repository in `path` (created if missing, refused if it already holds one).
+    pub fn init(path: &Path, options: &InitOptions) -> Result<Repository> {
+        if path.join(CONFIG_FILE).exists() {
+            return Err(Error::AlreadyExists {
+                repo: path.to_path_buf(),
+            });
+        }
+        options
+            .chunking
+            .validate()
+            .map_err(|reason| Error::InvalidInput(format!("chunking parameters: {reason}")))?;
+        std::fs::create_dir_all(path).map_err(Error::io(path, "creating the repository"))?;
+        let id = crate::crypto::random_hex(16);
+        let (encryption, master) = match &options.key {
+            KeySource::None => (None, None),
+            KeySource::Password(password) => {
+                let master = MasterKey::random();
+                let wrapped_key = master
+                    .wrap(password, &options.kdf, &id)
+                    .map_err(Error::InvalidInput)?;
+                let key = KeyStorage::Password {
+                    kdf: options.kdf.clone(),
+                    wrapped_key,
+                };
+                (
+                    Some(EncryptionConfig {
+                        cipher: "xchacha20poly1305".into(),
+                        key,
+                    }),
+                    Some(master),
+                )
+            }
+            KeySource::Keyring { .. } => {
+                return Err(Error::KeySourceUnavailable {
+                    repo: path.to_path_buf(),
+                    source_kind: options.key.kind(),
+                })
+            }
+        };
+        LocalBackend::create_layout(path)?;
+        drop(crate::catalog::open(path, true)?);
+        let config = RepoConfig {
+            format: FORMAT_NAME.into(),
+            version: FORMAT_VERSION,
+            id,
+            chunking: options.chunking.clone(),
+            encryption,
+        };
+        // The config goes last: its presence is what makes the folder a repository, so an
+        // interrupted init leaves a folder `init` can simply be run on again.
+        config.store(path)?;
+        tracing::info!(repo = %path.display(), encrypted = master.is_some(), "repository created");
+        let crypto = master.as_ref().map_or_else(Crypto::clear, Crypto::keyed);
+        Repository::assemble(path, config, crypto)
+    }
+
+    /// Opens an existing repository with its key.
+    pub fn open(path: &Path, key: &KeySource) -> Result<Repository> {
+        let config = RepoConfig::load(path)?;
+        let crypto = match (&config.encryption, key) {
+            (None, _) => Crypto::clear(),
+            (Some(enc), _) if enc.cipher != "xchacha20poly1305" => {
+                return Err(Error::BadConfig {
+                    repo: path.to_path_buf(),
+                    reason: format!("unknown cipher {:?}", enc.cipher),
+                })
+            }
+            (Some(enc), key) => match (&enc.key, key) {
+                (KeyStorage::Password { kdf, wrapped_key }, KeySource::Password(password)) => {
+                    let master = MasterKey::unwrap(password, kdf, wrapped_key, &config.id)
+                        .map_err(|reason| Error::BadConfig {
+                            repo: path.to_path_buf(),
+                            reason,
+                        })?
+                        .ok_or_else(|| Error::WrongPassword {
+                            repo: path.to_path_buf(),
+                        })?;
+                    Crypto::keyed(&master)
+                }
+                (KeyStorage::Password { .. }, _) => {
+                    return Err(Error::KeyRequired {
+                        repo: path.to_path_buf(),
+                        expected: "password",
+                    })
+                }
+                (KeyStorage::Keyring { .. }, _) => {
+                    return Err(Error::KeySourceUnavailable {
+                        repo: path.to_path_buf(),
+                        source_kind: "key in the OS credential store",
+                    })
+                }
+            },
+        };
+        Repository::assemble(path, config, crypto)
+    }
+
+    fn assemble(path: &Path, config: RepoConfig, crypto: Crypto) -> Result<Repository> {
+        let readers_lock = crate::lock::reader(path)?;
+        let conn = crate::catalog::open(path, false)?;
+        Ok(Repository {
+            root: path.to_path_buf(),
+            config,
+            crypto,
+            conn,
+            backend: Box::new(LocalBackend::new(path)),
+            readers_lock,
+        })
+    }
+
+    /// The repository folder.
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    /// Whether data and names are encrypted at rest.
+    pub fn is_encrypted(&self) -> bool {
+        self.crypto.is_encrypted()
+    }
+
+    /// The configuration recorded in the folder.
+    pub fn config(&self) -> &RepoConfig {
+        &self.config
+    }
+}

@@ -1,0 +1,243 @@
+//! Space accounting, forget, gc and check on real repositories, including damaged packs.
+
+mod common;
+
+use common::*;
+use keepsake_store::commands::{check, forget, gc, list, stats};
+use keepsake_store::{Error, Repository};
+
+/// Three snapshots of a phone: a first backup, a day with a replaced photo, a day with a new
+/// one. Returns the snapshot ids.
+fn three_days(repo: &Repository) -> [i64; 3] {
+    let mut w = repo.begin_snapshot("phone").unwrap();
+    w.put_file("Info.plist", meta(1), &b"<plist/>"[..]).unwrap();
+    w.put_file("IMG_1.HEIC", meta(1), &noise(1, 300_000)[..])
+        .unwrap();
+    w.put_file("IMG_2.HEIC", meta(1), &noise(2, 300_000)[..])
+        .unwrap();
+    let a = w.commit().unwrap().id;
+    let mut w = repo.begin_snapshot("phone").unwrap();
+    w.put_file("IMG_2.HEIC", meta(2), &noise(22, 300_000)[..])
+        .unwrap();
+    let b = w.commit().unwrap().id;
+    let mut w = repo.begin_snapshot("phone").unwrap();
+    w.put_file("IMG_3.HEIC", meta(3), &noise(3, 300_000)[..])
+        .unwrap();
+    let c = w.commit().unwrap().id;
+    [a, b, c]
+}
+
+#[test]
+fn space_accounting_tracks_newest_overhead_and_what_each_snapshot_frees() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_encrypted(dir.path());
+    let [a, b, c] = three_days(&repo);
+    let s = stats::stats(&repo).unwrap();
+
+    // Newest holds IMG_1, the new IMG_2 and IMG_3 (~900 KB, incompressible); only snapshot a
+    // holds the old IMG_2 (~300 KB).
+    assert!(
+        (900_000..960_000).contains(&s.newest_stored_bytes),
+        "{s:#?}"
+    );
+    assert!(
+        (300_000..320_000).contains(&s.snapshot_overhead_bytes),
+        "{s:#?}"
+    );
+    assert_eq!(s.devices.len(), 1);
+    assert_eq!(
+        (s.devices[0].files, s.devices[0].newest_snapshot),
+        (4, Some(c))
+    );
+    let frees: Vec<(i64, u64)> = s
+        .snapshots
+        .iter()
+        .map(|x| (x.info.id, x.frees_bytes))
+        .collect();
+    assert_eq!(frees[0].0, a);
+    assert!((300_000..320_000).contains(&frees[0].1), "{frees:?}");
+    assert_eq!(frees[1], (b, 0), "b's files all live on in c");
+    assert!(
+        (300_000..320_000).contains(&frees[2].1),
+        "c alone holds IMG_3: {frees:?}"
+    );
+    // The accounting agrees with a full recount.
+    assert!(check::check(&repo, &mut |_| {}).unwrap().is_ok());
+}
+
+#[test]
+fn forget_then_gc_reclaims_space_and_keeps_the_rest_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_encrypted(dir.path());
+    let [a, b, c] = three_days(&repo);
+    let before = stats::stats(&repo).unwrap();
+
+    let summary = forget::forget(&repo, &[a]).unwrap();
+    assert_eq!(summary.snapshots, 1);
+    assert_eq!(
+        summary.file_versions_dropped, 1,
+        "only the old IMG_2 is unseen now"
+    );
+    let after_forget = stats::stats(&repo).unwrap();
+    assert_eq!(after_forget.snapshot_overhead_bytes, 0);
+    assert_eq!(after_forget.newest_stored_bytes, before.newest_stored_bytes);
+    assert!(after_forget.unreferenced_bytes >= 300_000);
+
+    let g = gc::gc(&repo, &gc::GcOptions::default()).unwrap();
+    assert!(g.packs_deleted + g.packs_repacked > 0, "{g:?}");
+    assert!(g.bytes_before - g.bytes_after >= 290_000, "{g:?}");
+    assert!(dir_size(&dir.path().join("packs")) <= g.bytes_after);
+
+    assert_eq!(
+        list::snapshots(&repo)
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect::<Vec<_>>(),
+        [b, c]
+    );
+    assert_eq!(cat(&repo, b, "IMG_1.HEIC"), noise(1, 300_000));
+    assert_eq!(cat(&repo, c, "IMG_2.HEIC"), noise(22, 300_000));
+    assert_eq!(cat(&repo, c, "IMG_3.HEIC"), noise(3, 300_000));
+    let report = check::check(&repo, &mut |_| {}).unwrap();
+    assert!(report.is_ok(), "{report:#?}");
+    assert!(matches!(
+        forget::forget(&repo, &[a]),
+        Err(Error::SnapshotNotFound { snapshot, .. }) if snapshot == a
+    ));
+}
+
+#[test]
+fn forgetting_the_newest_makes_the_previous_one_the_base_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_encrypted(dir.path());
+    let [_, b, c] = three_days(&repo);
+    forget::forget(&repo, &[c]).unwrap();
+    let mut w = repo.begin_snapshot("phone").unwrap();
+    assert_eq!(w.base(), Some(b));
+    assert!(w.base_file("IMG_3.HEIC").unwrap().is_none());
+    assert!(w.base_file("IMG_2.HEIC").unwrap().is_some());
+    w.put_file("new.txt", meta(9), &b"after"[..]).unwrap();
+    let d = w.commit().unwrap();
+    assert_eq!(d.files, 4);
+    let names: Vec<_> = list::files(&repo, d.id)
+        .unwrap()
+        .into_iter()
+        .map(|f| f.path)
+        .collect();
+    assert_eq!(names, ["IMG_1.HEIC", "IMG_2.HEIC", "Info.plist", "new.txt"]);
+    let report = check::check(&repo, &mut |_| {}).unwrap();
+    assert!(report.is_ok(), "{report:#?}");
+    let s = stats::stats(&repo).unwrap();
+    assert_eq!(s.devices[0].files, 4);
+}
+
+#[test]
+fn gc_is_refused_while_another_process_has_the_repository_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_encrypted(dir.path());
+    let reader = open(dir.path());
+    assert!(matches!(
+        gc::gc(&repo, &gc::GcOptions::default()),
+        Err(Error::Locked { .. })
+    ));
+    drop(reader);
+    gc::gc(&repo, &gc::GcOptions::default()).unwrap();
+    // The lock went back to shared: others can open again.
+    drop(open(dir.path()));
+}
+
+fn only_pack_holding(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut packs = Vec::new();
+    for sub in std::fs::read_dir(dir.join("packs")).unwrap() {
+        for f in std::fs::read_dir(sub.unwrap().path()).unwrap() {
+            packs.push(f.unwrap().path());
+        }
+    }
+    packs
+}
+
+#[test]
+fn check_names_the_files_and_snapshots_a_damaged_pack_affects() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_encrypted(dir.path());
+    let mut w = repo.begin_snapshot("phone").unwrap();
+    w.put_file("Media/movie.MOV", meta(1), &noise(5, 200_000)[..])
+        .unwrap();
+    let a = w.commit().unwrap().id;
+    let mut w = repo.begin_snapshot("phone").unwrap();
+    w.put_file("notes.txt", meta(2), &b"unrelated"[..]).unwrap();
+    let b = w.commit().unwrap().id;
+    assert!(check::check(&repo, &mut |_| {}).unwrap().is_ok());
+
+    // Flip one bit in the middle of the media pack.
+    let packs = only_pack_holding(dir.path());
+    let media = packs
+        .iter()
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .unwrap();
+    let mut bytes = std::fs::read(media).unwrap();
+    bytes[100_000] ^= 0x10;
+    std::fs::write(media, &bytes).unwrap();
+
+    let report = check::check(&repo, &mut |_| {}).unwrap();
+    assert!(!report.is_ok());
+    assert_eq!(report.damaged_chunks.len(), 1, "{report:#?}");
+    assert!(
+        report.damaged_chunks[0].fault.contains("authentication"),
+        "{report:#?}"
+    );
+    assert_eq!(report.affected_files.len(), 1);
+    assert_eq!(report.affected_files[0].path, "Media/movie.MOV");
+    assert_eq!(report.affected_files[0].snapshots, [a, b]);
+    // Reading it is an error naming the file, never wrong bytes.
+    match keepsake_store::commands::restore::cat(&repo, b, "Media/movie.MOV", &mut Vec::new()) {
+        Err(e @ Error::DamagedChunk { .. }) => {
+            assert!(e.to_string().contains("Media/movie.MOV"), "{e}")
+        }
+        other => panic!("expected DamagedChunk, got {other:?}"),
+    }
+    assert_eq!(cat(&repo, b, "notes.txt"), b"unrelated");
+
+    // Truncation and a missing pack are reported too.
+    std::fs::write(media, &bytes[..50_000]).unwrap();
+    let report = check::check(&repo, &mut |_| {}).unwrap();
+    assert!(
+        report
+            .damaged_chunks
+            .iter()
+            .any(|d| d.fault.contains("truncated")),
+        "{report:#?}"
+    );
+    std::fs::remove_file(media).unwrap();
+    let report = check::check(&repo, &mut |_| {}).unwrap();
+    assert!(
+        report
+            .damaged_chunks
+            .iter()
+            .all(|d| d.fault.contains("missing")),
+        "{report:#?}"
+    );
+    assert_eq!(report.affected_files[0].path, "Media/movie.MOV");
+}
+
+#[test]
+fn check_catches_reference_counts_that_disagree_with_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_encrypted(dir.path());
+    three_days(&repo);
+    let conn = rusqlite::Connection::open(dir.path().join("catalog.db")).unwrap();
+    conn.execute("UPDATE chunks SET refs = refs + 1 WHERE id = 1", [])
+        .unwrap();
+    drop(conn);
+    let report = check::check(&repo, &mut |_| {}).unwrap();
+    assert!(!report.is_ok());
+    assert!(
+        report
+            .catalog_problems
+            .iter()
+            .any(|p| p.contains("reference counts")),
+        "{report:#?}"
+    );
+    assert!(report.damaged_chunks.is_empty());
+}
