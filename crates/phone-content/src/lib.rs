@@ -803,6 +803,12 @@ mod tests {
             .read_all()
             .starts_with(b"SQLite format 3\0"));
         assert_eq!(p.apps().len(), INITIAL_APPS);
+        for f in p.files().take(50) {
+            let mut streamed = Vec::new();
+            f.reader().read_to_end(&mut streamed).unwrap();
+            assert_eq!(streamed, f.read_all(), "{:?}", f.key);
+            assert_eq!(streamed.len() as u64, f.size());
+        }
     }
 
     #[test]
