@@ -1,0 +1,557 @@
+//! One virtual iPhone: its identity (what lockdownd reports), its RSA key, the hosts it trusts,
+//! the trust prompt, and the device ports a host can reach through usbmux.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use plist::{Dictionary, Value};
+use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey, EncodeRsaPublicKey, LineEnding};
+use rsa::RsaPrivateKey;
+
+use crate::error::{Error, Result};
+use crate::lockdown::codec::HostPairRecord;
+use crate::services::{PendingService, ServiceRegistry};
+use crate::state::{self, StateDir};
+
+/// What the phone says about itself. `catalog(i)` gives distinct, plausible phones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceProfile {
+    pub udid: String,
+    pub name: String,
+    /// e.g. "iPhone15,2"
+    pub product_type: String,
+    pub product_version: String,
+    pub build_version: String,
+    /// e.g. "D73AP"
+    pub hardware_model: String,
+    pub hardware_platform: String,
+    pub serial_number: String,
+    pub unique_chip_id: u64,
+    pub chip_id: u64,
+    pub wifi_address: String,
+    pub bluetooth_address: String,
+    pub imei: String,
+    pub phone_number: String,
+    /// USB product id reported by usbmuxd (0x12a8 for every iPhone since the 5).
+    pub usb_product_id: u16,
+    /// Whether backups are encrypted on the device (`com.apple.mobile.backup` WillEncrypt).
+    pub will_encrypt: bool,
+}
+
+impl DeviceProfile {
+    /// A deterministic phone for index `i`: models and iOS versions cycle, identifiers differ.
+    pub fn catalog(i: usize) -> Self {
+        // (ProductType, HardwareModel, platform, ChipID, iOS, build, marketing name)
+        const MODELS: [(&str, &str, &str, u64, &str, &str, &str); 4] = [
+            (
+                "iPhone15,2",
+                "D73AP",
+                "t8120",
+                0x8120,
+                "17.5.1",
+                "21F90",
+                "iPhone 14 Pro",
+            ),
+            (
+                "iPhone14,5",
+                "D17AP",
+                "t8110",
+                0x8110,
+                "16.7.8",
+                "20H343",
+                "iPhone 13",
+            ),
+            (
+                "iPhone16,1",
+                "D83AP",
+                "t8130",
+                0x8130,
+                "18.1",
+                "22B83",
+                "iPhone 15 Pro",
+            ),
+            (
+                "iPhone12,1",
+                "N104AP",
+                "t8030",
+                0x8030,
+                "15.8.2",
+                "19H384",
+                "iPhone 11",
+            ),
+        ];
+        const OWNERS: [&str; 6] = ["Alice", "Bob", "Chloé", "David", "Emma", "Farid"];
+        let (product_type, model, platform, chip, version, build, marketing) =
+            MODELS[i % MODELS.len()];
+        let n = i as u64 + 1;
+        let ecid = 0x001A_2B3C_0000_0000u64 | (n.wrapping_mul(0x9E37_79B9) & 0xFFFF_FFFF);
+        let mac = |prefix: u8| {
+            let b = n.wrapping_mul(0x0101_0101_0101) ^ 0x5A3C_1E00;
+            format!(
+                "{prefix:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+                b >> 32 & 0xff,
+                b >> 24 & 0xff,
+                b >> 16 & 0xff,
+                b >> 8 & 0xff,
+                b & 0xff
+            )
+        };
+        DeviceProfile {
+            udid: format!("{chip:08X}-{ecid:016X}"),
+            name: format!("{}’s {marketing}", OWNERS[i % OWNERS.len()]),
+            product_type: product_type.into(),
+            product_version: version.into(),
+            build_version: build.into(),
+            hardware_model: model.into(),
+            hardware_platform: platform.into(),
+            serial_number: format!("KS{:010}", n * 7_919),
+            unique_chip_id: ecid,
+            chip_id: chip,
+            wifi_address: mac(0xa4),
+            bluetooth_address: mac(0xa6),
+            imei: format!("35{:013}", n * 104_729),
+            phone_number: format!("+33 6 12 34 {:02} {:02}", n % 100, (n * 7) % 100),
+            usb_product_id: 0x12a8,
+            will_encrypt: false,
+        }
+    }
+}
+
+/// How the "Trust This Computer?" dialog answers a `Pair` request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TrustPrompt {
+    /// The user taps Trust at once.
+    #[default]
+    Accept,
+    /// The user taps Don't Trust: `UserDeniedPairing`.
+    Refuse,
+    /// The dialog stays on screen: `PairingDialogResponsePending` until changed.
+    Wait,
+}
+
+/// A host the device has paired with, as the device remembers it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pairing {
+    pub record: HostPairRecord,
+    pub escrow_bag: Vec<u8>,
+}
+
+pub struct VirtualDevice {
+    pub profile: DeviceProfile,
+    /// usbmuxd's handle for the device; nonzero (libusbmuxd ends its list at handle 0).
+    pub device_id: u32,
+    key: RsaPrivateKey,
+    public_key_pem: String,
+    pub(crate) services: Arc<ServiceRegistry>,
+    pairings: Mutex<BTreeMap<String, Pairing>>,
+    trust: Mutex<TrustPrompt>,
+    /// Values hosts set with SetValue, by domain ("" for the root).
+    values: Mutex<BTreeMap<String, Dictionary>>,
+    ports: Mutex<HashMap<u16, PendingService>>,
+    next_port: AtomicU16,
+    state: StateDir,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere must not wedge the device; the data stays consistent per operation.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl VirtualDevice {
+    pub fn open(
+        profile: DeviceProfile,
+        device_id: u32,
+        state: &StateDir,
+        services: Arc<ServiceRegistry>,
+        trust: TrustPrompt,
+    ) -> Result<Self> {
+        let dir = state.device_dir(&profile.udid);
+        let key_path = dir.join("device_key.pem");
+        let key = match state::read_optional(&key_path)? {
+            Some(pem) => {
+                let pem = String::from_utf8(pem)
+                    .map_err(|_| Error::Key("device key is not UTF-8".into()))?;
+                RsaPrivateKey::from_pkcs1_pem(&pem).map_err(|e| Error::Key(e.to_string()))?
+            }
+            None => {
+                // Generated once per phone and kept: the key is the phone's identity to its hosts.
+                let key = RsaPrivateKey::new(&mut rand_core::OsRng, 2048)
+                    .map_err(|e| Error::Key(e.to_string()))?;
+                let pem = key
+                    .to_pkcs1_pem(LineEnding::LF)
+                    .map_err(|e| Error::Key(e.to_string()))?;
+                state::write_atomic(&key_path, pem.as_bytes())?;
+                key
+            }
+        };
+        let public_key_pem = key
+            .to_public_key()
+            .to_pkcs1_pem(LineEnding::LF)
+            .map_err(|e| Error::Key(e.to_string()))?;
+        let pairings = match state::read_optional(&dir.join("pairings.plist"))? {
+            Some(bytes) => decode_pairings(&bytes)?,
+            None => BTreeMap::new(),
+        };
+        Ok(VirtualDevice {
+            profile,
+            device_id,
+            key,
+            public_key_pem,
+            services,
+            pairings: Mutex::new(pairings),
+            trust: Mutex::new(trust),
+            values: Mutex::new(BTreeMap::new()),
+            ports: Mutex::new(HashMap::new()),
+            next_port: AtomicU16::new(49152 + (device_id as u16 % 64) * 100),
+            state: state.clone(),
+        })
+    }
+
+    pub fn udid(&self) -> &str {
+        &self.profile.udid
+    }
+
+    pub fn trust_prompt(&self) -> TrustPrompt {
+        *lock(&self.trust)
+    }
+
+    pub fn set_trust_prompt(&self, prompt: TrustPrompt) {
+        *lock(&self.trust) = prompt;
+    }
+
+    /// The private key in PKCS#1 DER, for the TLS server.
+    pub(crate) fn key_pkcs1_der(&self) -> Result<Vec<u8>> {
+        Ok(self
+            .key
+            .to_pkcs1_der()
+            .map_err(|e| Error::Key(e.to_string()))?
+            .as_bytes()
+            .to_vec())
+    }
+
+    pub fn pairing(&self, host_id: &str) -> Option<Pairing> {
+        lock(&self.pairings).get(host_id).cloned()
+    }
+
+    pub fn paired_hosts(&self) -> Vec<String> {
+        lock(&self.pairings).keys().cloned().collect()
+    }
+
+    /// Trusts a host (the user tapped Trust) and returns the escrow bag it gets.
+    pub fn add_pairing(&self, record: HostPairRecord) -> Result<Vec<u8>> {
+        let mut pairings = lock(&self.pairings);
+        let escrow_bag = escrow_bag();
+        pairings.insert(
+            record.host_id.clone(),
+            Pairing {
+                record,
+                escrow_bag: escrow_bag.clone(),
+            },
+        );
+        self.save_pairings(&pairings)?;
+        Ok(escrow_bag)
+    }
+
+    pub fn remove_pairing(&self, host_id: &str) -> Result<bool> {
+        let mut pairings = lock(&self.pairings);
+        let removed = pairings.remove(host_id).is_some();
+        self.save_pairings(&pairings)?;
+        Ok(removed)
+    }
+
+    fn save_pairings(&self, pairings: &BTreeMap<String, Pairing>) -> Result<()> {
+        let mut out = Vec::new();
+        plist::to_writer_xml(&mut out, &encode_pairings(pairings))?;
+        state::write_atomic(
+            &self.state.device_dir(self.udid()).join("pairings.plist"),
+            &out,
+        )
+    }
+
+    /// The root lockdown dictionary: everything `GetValue` without a domain returns in a session.
+    pub fn root_values(&self) -> Dictionary {
+        let p = &self.profile;
+        let mut d = Dictionary::new();
+        let mut put = |k: &str, v: Value| {
+            d.insert(k.to_owned(), v);
+        };
+        put("ActivationState", "Activated".into());
+        put("BasebandVersion", "2.60.02".into());
+        put("BluetoothAddress", p.bluetooth_address.as_str().into());
+        put("BoardId", 12u64.into());
+        put("BuildVersion", p.build_version.as_str().into());
+        put("CPUArchitecture", "arm64e".into());
+        put("ChipID", p.chip_id.into());
+        put("DeviceClass", "iPhone".into());
+        put("DeviceColor", "1".into());
+        put("DeviceName", p.name.as_str().into());
+        put(
+            "DevicePublicKey",
+            Value::Data(self.public_key_pem.as_bytes().to_vec()),
+        );
+        put("FirmwareVersion", "iBoot-10151.122.1".into());
+        put("HardwareModel", p.hardware_model.as_str().into());
+        put("HardwarePlatform", p.hardware_platform.as_str().into());
+        put("HostAttached", true.into());
+        put(
+            "InternationalMobileEquipmentIdentity",
+            p.imei.as_str().into(),
+        );
+        put("ModelNumber", "MQ0T3".into());
+        put("PasswordProtected", true.into());
+        put("PhoneNumber", p.phone_number.as_str().into());
+        put("ProductName", "iPhone OS".into());
+        put("ProductType", p.product_type.as_str().into());
+        put("ProductVersion", p.product_version.as_str().into());
+        put("ProtocolVersion", "2".into());
+        put("RegionInfo", "ZD/A".into());
+        put("SerialNumber", p.serial_number.as_str().into());
+        put("TelephonyCapability", true.into());
+        put("TimeZone", "Europe/Paris".into());
+        put("TimeZoneOffsetFromUTC", Value::Real(3600.0));
+        put("UniqueChipID", p.unique_chip_id.into());
+        put("UniqueDeviceID", p.udid.as_str().into());
+        put("WiFiAddress", p.wifi_address.as_str().into());
+        self.overlay("", d)
+    }
+
+    /// The root values a host may read before it has a session (and before pairing).
+    pub fn public_values(&self) -> Dictionary {
+        const PUBLIC: [&str; 22] = [
+            "ActivationState",
+            "BasebandVersion",
+            "BluetoothAddress",
+            "BoardId",
+            "BuildVersion",
+            "CPUArchitecture",
+            "ChipID",
+            "DeviceClass",
+            "DeviceColor",
+            "DeviceName",
+            "DevicePublicKey",
+            "FirmwareVersion",
+            "HardwareModel",
+            "HardwarePlatform",
+            "PasswordProtected",
+            "ProductName",
+            "ProductType",
+            "ProductVersion",
+            "ProtocolVersion",
+            "SerialNumber",
+            "UniqueChipID",
+            "UniqueDeviceID",
+        ];
+        let mut all = self.root_values();
+        let mut d = Dictionary::new();
+        for k in PUBLIC
+            .iter()
+            .chain(["TimeZone", "WiFiAddress", "TelephonyCapability"].iter())
+        {
+            if let Some(v) = all.remove(k) {
+                d.insert((*k).to_owned(), v);
+            }
+        }
+        d
+    }
+
+    /// A lockdown domain's values, `None` for a domain this phone does not have.
+    pub fn domain_values(&self, domain: &str) -> Option<Dictionary> {
+        let mut d = Dictionary::new();
+        match domain {
+            "com.apple.mobile.backup" => {
+                d.insert("CloudBackupEnabled".into(), false.into());
+                d.insert("RequiresEncrypt".into(), false.into());
+                d.insert("WillEncrypt".into(), self.profile.will_encrypt.into());
+            }
+            "com.apple.mobile.iTunes" => {
+                d.insert("MinITunesVersion".into(), "12.5.5".into());
+                d.insert("MinMacOSVersion".into(), "10.12.0".into());
+            }
+            "com.apple.iTunes" => {}
+            "com.apple.mobile.wireless_lockdown" => {
+                d.insert("EnableWifiConnections".into(), false.into());
+            }
+            "com.apple.mobile.battery" => {
+                d.insert("BatteryCurrentCapacity".into(), 87u64.into());
+                d.insert("BatteryIsCharging".into(), true.into());
+                d.insert("ExternalChargeCapable".into(), true.into());
+                d.insert("ExternalConnected".into(), true.into());
+                d.insert("FullyCharged".into(), false.into());
+            }
+            "com.apple.disk_usage" => {
+                d.insert("TotalDiskCapacity".into(), 128_000_000_000u64.into());
+                d.insert("TotalDataCapacity".into(), 113_000_000_000u64.into());
+                d.insert("TotalDataAvailable".into(), 61_000_000_000u64.into());
+                d.insert("AmountDataAvailable".into(), 61_000_000_000u64.into());
+            }
+            "com.apple.international" => {
+                d.insert("Language".into(), "fr".into());
+                d.insert("Locale".into(), "fr_FR".into());
+            }
+            _ if lock(&self.values).contains_key(domain) => {}
+            _ => return None,
+        }
+        Some(self.overlay(domain, d))
+    }
+
+    fn overlay(&self, domain: &str, mut d: Dictionary) -> Dictionary {
+        if let Some(set) = lock(&self.values).get(domain) {
+            for (k, v) in set {
+                d.insert(k.clone(), v.clone());
+            }
+        }
+        d
+    }
+
+    pub fn set_value(&self, domain: Option<&str>, key: &str, value: Value) {
+        lock(&self.values)
+            .entry(domain.unwrap_or_default().to_owned())
+            .or_default()
+            .insert(key.to_owned(), value);
+    }
+
+    pub fn remove_value(&self, domain: Option<&str>, key: &str) -> bool {
+        lock(&self.values)
+            .get_mut(domain.unwrap_or_default())
+            .is_some_and(|d| d.remove(key).is_some())
+    }
+
+    /// Opens a service port that the next usbmux `Connect` to it will reach.
+    pub(crate) fn open_port(&self, pending: PendingService) -> u16 {
+        let mut ports = lock(&self.ports);
+        loop {
+            let port = self.next_port.fetch_add(1, Ordering::Relaxed);
+            if port >= 49152
+                && port != crate::lockdown::codec::LOCKDOWN_PORT
+                && !ports.contains_key(&port)
+            {
+                ports.insert(port, pending);
+                return port;
+            }
+            if port < 49152 {
+                self.next_port.store(49152, Ordering::Relaxed);
+            }
+        }
+    }
+
+    pub(crate) fn take_port(&self, port: u16) -> Option<PendingService> {
+        lock(&self.ports).remove(&port)
+    }
+}
+
+/// Real escrow bags are keybags of about a kilobyte; the host only stores and returns it.
+fn escrow_bag() -> Vec<u8> {
+    let mut bag = b"VERS\0\0\0\x04\0\0\0\x04TYPE\0\0\0\x04\0\0\0\x02UUID\0\0\0\x10".to_vec();
+    bag.extend(state::random_bytes(16));
+    bag.extend_from_slice(b"HMCK\0\0\0\x28");
+    bag.extend(state::random_bytes(40));
+    bag
+}
+
+fn encode_pairings(pairings: &BTreeMap<String, Pairing>) -> Value {
+    let mut out = Dictionary::new();
+    for (host_id, p) in pairings {
+        let mut d = Dictionary::new();
+        d.insert("HostID".into(), p.record.host_id.as_str().into());
+        d.insert("SystemBUID".into(), p.record.system_buid.as_str().into());
+        d.insert(
+            "DeviceCertificate".into(),
+            Value::Data(p.record.device_certificate.clone()),
+        );
+        d.insert(
+            "HostCertificate".into(),
+            Value::Data(p.record.host_certificate.clone()),
+        );
+        d.insert(
+            "RootCertificate".into(),
+            Value::Data(p.record.root_certificate.clone()),
+        );
+        d.insert("EscrowBag".into(), Value::Data(p.escrow_bag.clone()));
+        out.insert(host_id.clone(), Value::Dictionary(d));
+    }
+    Value::Dictionary(out)
+}
+
+fn decode_pairings(bytes: &[u8]) -> Result<BTreeMap<String, Pairing>> {
+    let value = Value::from_reader(std::io::Cursor::new(bytes))?;
+    let dict = value
+        .as_dictionary()
+        .ok_or_else(|| Error::protocol("pairings.plist is not a dictionary"))?;
+    let mut out = BTreeMap::new();
+    for (host_id, v) in dict {
+        let d = v
+            .as_dictionary()
+            .ok_or_else(|| Error::protocol("pairing is not a dictionary"))?;
+        let data = |k: &str| {
+            d.get(k)
+                .and_then(Value::as_data)
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default()
+        };
+        let text = |k: &str| {
+            d.get(k)
+                .and_then(Value::as_string)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let record = HostPairRecord {
+            host_id: text("HostID"),
+            system_buid: text("SystemBUID"),
+            device_certificate: data("DeviceCertificate"),
+            host_certificate: data("HostCertificate"),
+            root_certificate: data("RootCertificate"),
+        };
+        out.insert(
+            host_id.clone(),
+            Pairing {
+                record,
+                escrow_bag: data("EscrowBag"),
+            },
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_phones_are_distinct_and_udids_have_the_modern_shape() {
+        let phones: Vec<_> = (0..6).map(DeviceProfile::catalog).collect();
+        for (i, a) in phones.iter().enumerate() {
+            assert_eq!(a.udid.len(), 25, "{}", a.udid);
+            assert_eq!(&a.udid[8..9], "-");
+            for b in &phones[i + 1..] {
+                assert_ne!(a.udid, b.udid);
+                assert_ne!(a.serial_number, b.serial_number);
+                assert_ne!(a.wifi_address, b.wifi_address);
+            }
+        }
+        assert_ne!(phones[0].product_type, phones[1].product_type);
+        assert_ne!(phones[0].product_version, phones[1].product_version);
+    }
+
+    #[test]
+    fn pairings_survive_a_round_trip_through_the_store_format() {
+        let mut m = BTreeMap::new();
+        let record = HostPairRecord {
+            host_id: "ABCD".into(),
+            system_buid: "BUID".into(),
+            device_certificate: b"d".to_vec(),
+            host_certificate: b"h".to_vec(),
+            root_certificate: b"r".to_vec(),
+        };
+        m.insert(
+            "ABCD".to_owned(),
+            Pairing {
+                record,
+                escrow_bag: escrow_bag(),
+            },
+        );
+        let mut out = Vec::new();
+        plist::to_writer_xml(&mut out, &encode_pairings(&m)).unwrap();
+        assert_eq!(decode_pairings(&out).unwrap(), m);
+    }
+}

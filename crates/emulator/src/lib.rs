@@ -1,0 +1,223 @@
+//! The virtual iPhone: the device side of usbmuxd, lockdownd (with TLS) and device services,
+//! faithful enough that third-party clients (libimobiledevice's tools) work against it.
+//!
+//! It is for tests and the demo; it is not a host-side client. Protocol code is split into pure
+//! codecs (`usbmux::codec`, `lockdown::codec`, `frame`) and the servers that do I/O.
+//!
+//! ```no_run
+//! use keepsake_emulator::{Config, VirtualIphone};
+//! let phone = VirtualIphone::start(Config::new("/tmp/phone-state", 2)).unwrap();
+//! println!("USBMUXD_SOCKET_ADDRESS={}", phone.usbmuxd_socket_address());
+//! phone.stop();
+//! ```
+
+pub mod device;
+pub mod error;
+pub mod frame;
+pub mod lockdown;
+pub mod services;
+pub mod state;
+mod tls;
+pub mod transport;
+pub mod usbmux;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use device::{DeviceProfile, TrustPrompt, VirtualDevice};
+pub use error::{Error, Result};
+use services::ServiceRegistry;
+use state::StateDir;
+use usbmux::server::Usbmuxd;
+
+/// How to start the emulator.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Keys, pairings and pair records live here, so a restart is the same phone.
+    pub state_dir: PathBuf,
+    pub devices: Vec<DeviceProfile>,
+    /// Loopback TCP address for usbmuxd; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// Also serve usbmuxd on this unix socket (`USBMUXD_SOCKET_ADDRESS=UNIX:<path>`).
+    pub unix_socket: Option<PathBuf>,
+    /// How every device's trust dialog answers at start.
+    pub trust_prompt: TrustPrompt,
+}
+
+impl Config {
+    /// `count` distinct phones from the catalog, usbmuxd on a free loopback port.
+    pub fn new(state_dir: impl Into<PathBuf>, count: usize) -> Self {
+        Config {
+            state_dir: state_dir.into(),
+            devices: (0..count).map(DeviceProfile::catalog).collect(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            unix_socket: None,
+            trust_prompt: TrustPrompt::Accept,
+        }
+    }
+}
+
+/// A running emulator: its own tokio runtime, usbmuxd listeners and devices.
+pub struct VirtualIphone {
+    runtime: Option<tokio::runtime::Runtime>,
+    usbmuxd: Arc<Usbmuxd>,
+    address: SocketAddr,
+    unix_socket: Option<PathBuf>,
+}
+
+impl VirtualIphone {
+    /// Starts the devices and the usbmuxd listeners. Callable from sync code or inside another
+    /// runtime: the emulator runs on its own threads.
+    pub fn start(config: Config) -> Result<Self> {
+        let state = StateDir::open(&config.state_dir)?;
+        let registry = Arc::new(ServiceRegistry::backup_services());
+        // RSA key generation dominates a first start; one thread per phone.
+        let devices = std::thread::scope(|scope| {
+            let handles: Vec<_> = config
+                .devices
+                .iter()
+                .enumerate()
+                .map(|(i, profile)| {
+                    let (state, registry) = (&state, registry.clone());
+                    scope.spawn(move || {
+                        VirtualDevice::open(
+                            profile.clone(),
+                            i as u32 + 1,
+                            state,
+                            registry,
+                            config.trust_prompt,
+                        )
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .map_err(|_| Error::Key("key generation panicked".into()))?
+                })
+                .collect::<Result<Vec<_>>>()
+        })?;
+        let mut seen = std::collections::HashSet::new();
+        if let Some(d) = devices.iter().find(|d| !seen.insert(d.udid().to_owned())) {
+            return Err(Error::protocol(format!(
+                "two devices share UDID {}",
+                d.udid()
+            )));
+        }
+        let usbmuxd = Arc::new(Usbmuxd::new(
+            state,
+            devices.into_iter().map(Arc::new).collect(),
+        )?);
+
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("virtual-iphone")
+            .enable_all()
+            .build()?;
+        let std_listener = std::net::TcpListener::bind(config.listen)?;
+        std_listener.set_nonblocking(true)?;
+        let address = std_listener.local_addr()?;
+        let _guard = runtime.enter();
+        let tcp = tokio::net::TcpListener::from_std(std_listener)?;
+        runtime.spawn(accept_tcp(tcp, usbmuxd.clone()));
+        if let Some(path) = &config.unix_socket {
+            // A socket file left by a previous run would make bind fail.
+            let _ = std::fs::remove_file(path);
+            let unix = tokio::net::UnixListener::bind(path)?;
+            runtime.spawn(accept_unix(unix, usbmuxd.clone()));
+        }
+        tracing::info!(%address, devices = usbmuxd.devices().len(), "virtual iPhone started");
+        Ok(VirtualIphone {
+            runtime: Some(runtime),
+            usbmuxd,
+            address,
+            unix_socket: config.unix_socket,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The value for `USBMUXD_SOCKET_ADDRESS`, the form every client accepts.
+    pub fn usbmuxd_socket_address(&self) -> String {
+        self.address.to_string()
+    }
+
+    pub fn unix_socket(&self) -> Option<&Path> {
+        self.unix_socket.as_deref()
+    }
+
+    pub fn devices(&self) -> Vec<Arc<VirtualDevice>> {
+        self.usbmuxd.devices()
+    }
+
+    pub fn device(&self, udid: &str) -> Result<Arc<VirtualDevice>> {
+        self.devices()
+            .into_iter()
+            .find(|d| d.udid() == udid)
+            .ok_or_else(|| Error::UnknownDevice(udid.to_owned()))
+    }
+
+    /// Sets how the trust dialog of one device answers from now on.
+    pub fn set_trust_prompt(&self, udid: &str, prompt: TrustPrompt) -> Result<()> {
+        self.device(udid)?.set_trust_prompt(prompt);
+        Ok(())
+    }
+
+    /// Plugs a device back in (Attached event to listeners).
+    pub fn attach(&self, udid: &str) -> Result<()> {
+        self.usbmuxd.set_attached(udid, true)
+    }
+
+    /// Unplugs a device (Detached event; it leaves ListDevices).
+    pub fn detach(&self, udid: &str) -> Result<()> {
+        self.usbmuxd.set_attached(udid, false)
+    }
+
+    /// Stops every listener and connection.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            // Not a blocking shutdown: stop may be called from inside another runtime.
+            runtime.shutdown_background();
+            if let Some(path) = &self.unix_socket {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+}
+
+impl Drop for VirtualIphone {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+async fn accept_tcp(listener: tokio::net::TcpListener, usbmuxd: Arc<Usbmuxd>) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(usbmuxd.clone().serve_client(Box::new(stream)));
+            }
+            Err(e) => tracing::warn!(error = %e, "usbmuxd accept failed"),
+        }
+    }
+}
+
+async fn accept_unix(listener: tokio::net::UnixListener, usbmuxd: Arc<Usbmuxd>) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                tokio::spawn(usbmuxd.clone().serve_client(Box::new(stream)));
+            }
+            Err(e) => tracing::warn!(error = %e, "usbmuxd accept failed"),
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! The device's TLS server, driven record by record over a plain stream.
+//!
+//! Why not tokio-rustls: lockdownd's StopSession drops TLS and resumes plaintext on the same socket,
+//! and a buffered TLS reader would swallow the host's first plaintext bytes. Reading exactly one TLS
+//! record at a time keeps the stream boundary intact.
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+use rustls::client::danger::HandshakeSignatureValid;
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs1KeyDer, UnixTime};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::{
+    DigitallySignedStruct, DistinguishedName, ServerConfig, ServerConnection, SignatureScheme,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::error::{Error, Result};
+use crate::transport::BoxConn;
+
+/// Largest TLS record a peer may send (2^14 plaintext plus the expansion TLS 1.2 allows).
+const MAX_RECORD: usize = 16384 + 2048;
+
+/// TLS settings for one paired host: the device presents the `DeviceCertificate` the host made at
+/// pairing time and accepts only the certificates that host registered (libimobiledevice presents
+/// its root certificate, pymobiledevice3 and idevice the host certificate).
+pub fn server_config(
+    device_certificate_pem: &[u8],
+    device_key_pkcs1_der: &[u8],
+    host_certificates_pem: &[&[u8]],
+) -> Result<Arc<ServerConfig>> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let device_cert = CertificateDer::from_pem_slice(device_certificate_pem)
+        .map_err(|e| Error::Key(format!("DeviceCertificate is not PEM: {e}")))?;
+    let allowed = host_certificates_pem
+        .iter()
+        .filter_map(|pem| CertificateDer::from_pem_slice(pem).ok())
+        .collect::<Vec<_>>();
+    let verifier = PairedHostVerifier {
+        allowed,
+        algorithms: provider.signature_verification_algorithms,
+    };
+    let key = PrivateKeyDer::Pkcs1(PrivatePkcs1KeyDer::from(device_key_pkcs1_der.to_vec()));
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS12, &rustls::version::TLS13])?
+        .with_client_cert_verifier(Arc::new(verifier))
+        .with_single_cert(vec![device_cert], key)?;
+    // Hosts never resume lockdown sessions; tickets would only be extra records on the wire.
+    config.send_tls13_tickets = 0;
+    Ok(Arc::new(config))
+}
+
+/// Accepts exactly the certificates of the paired host. The chain is not validated: hosts sign
+/// their certificates with SHA-1, which WebPKI rightly refuses, and pairing is the trust anchor.
+#[derive(Debug)]
+struct PairedHostVerifier {
+    allowed: Vec<CertificateDer<'static>>,
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ClientCertVerifier for PairedHostVerifier {
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        &[]
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        if self
+            .allowed
+            .iter()
+            .any(|c| c.as_ref() == end_entity.as_ref())
+        {
+            Ok(ClientCertVerified::assertion())
+        } else {
+            tracing::warn!("TLS client presented a certificate that is not in its pair record");
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+/// A TLS server session over a usbmux connection.
+pub struct TlsSession {
+    conn: ServerConnection,
+    io: BoxConn,
+}
+
+impl TlsSession {
+    /// Runs the handshake; the host speaks first (ClientHello).
+    pub async fn accept(io: BoxConn, config: Arc<ServerConfig>) -> Result<Self> {
+        let mut session = TlsSession {
+            conn: ServerConnection::new(config)?,
+            io,
+        };
+        while session.conn.is_handshaking() {
+            session.flush().await?;
+            if session.conn.wants_read() {
+                session.read_record().await?;
+            }
+        }
+        session.flush().await?;
+        Ok(session)
+    }
+
+    async fn flush(&mut self) -> Result<()> {
+        let mut out = Vec::new();
+        while self.conn.wants_write() {
+            self.conn.write_tls(&mut out)?;
+        }
+        if !out.is_empty() {
+            self.io.write_all(&out).await?;
+            self.io.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Reads one whole record and hands it to rustls; never reads past it.
+    async fn read_record(&mut self) -> Result<()> {
+        let mut header = [0u8; 5];
+        self.io.read_exact(&mut header).await?;
+        let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+        if len > MAX_RECORD {
+            return Err(Error::protocol(format!("TLS record of {len} bytes")));
+        }
+        let mut record = vec![0u8; 5 + len];
+        record[..5].copy_from_slice(&header);
+        self.io.read_exact(&mut record[5..]).await?;
+        let mut rest = &record[..];
+        while !rest.is_empty() {
+            if self.conn.read_tls(&mut rest)? == 0 {
+                return Err(Error::protocol("TLS engine refused record"));
+            }
+        }
+        if let Err(e) = self.conn.process_new_packets() {
+            // Send the alert so the host learns why, then fail.
+            let _ = self.flush().await;
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Like `Transport::read_exact_or_eof`: `Ok(false)` when the host closed between messages.
+    pub async fn read_exact_or_eof(&mut self, buf: &mut [u8]) -> Result<bool> {
+        let mut filled = 0;
+        while filled < buf.len() {
+            match self.conn.reader().read(&mut buf[filled..]) {
+                Ok(0) if filled == 0 => return Ok(false),
+                Ok(0) => return Err(Error::Io(std::io::ErrorKind::UnexpectedEof.into())),
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    match self.read_record().await {
+                        Ok(()) => self.flush().await?,
+                        // Hosts often close the socket without close_notify.
+                        Err(Error::Io(e))
+                            if filled == 0 && e.kind() == std::io::ErrorKind::UnexpectedEof =>
+                        {
+                            return Ok(false)
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                Err(e) if filled == 0 && e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    return Ok(false)
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(true)
+    }
+
+    pub async fn write_all(&mut self, data: &[u8]) -> Result<()> {
+        self.conn.writer().write_all(data)?;
+        self.flush().await
+    }
+
+    /// Ends TLS without a close_notify of our own (the host has already left TLS and would read it
+    /// as plaintext) and returns the socket.
+    pub fn into_plain(self) -> BoxConn {
+        self.io
+    }
+}
