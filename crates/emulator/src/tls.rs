@@ -128,6 +128,11 @@ impl TlsSession {
             }
         }
         session.flush().await?;
+        tracing::debug!(
+            version = ?session.conn.protocol_version(),
+            suite = ?session.conn.negotiated_cipher_suite().map(|s| s.suite()),
+            "TLS session established"
+        );
         Ok(session)
     }
 

@@ -78,8 +78,8 @@ impl Transport {
         }
     }
 
-    /// The next length-prefixed plist, or `None` when the host closed the connection between messages.
-    pub async fn read_plist(&mut self, max: u32) -> Result<Option<Value>> {
+    /// The next length-prefixed frame body, or `None` when the host closed between messages.
+    pub async fn read_frame(&mut self, max: u32) -> Result<Option<Vec<u8>>> {
         let mut prefix = [0u8; 4];
         if !self.read_exact_or_eof(&mut prefix).await? {
             return Ok(None);
@@ -87,7 +87,15 @@ impl Transport {
         let len = frame::body_len(prefix, max)?;
         let mut body = vec![0u8; len];
         self.read_exact(&mut body).await?;
-        frame::decode(&body).map(Some)
+        Ok(Some(body))
+    }
+
+    /// The next length-prefixed plist, or `None` when the host closed between messages.
+    pub async fn read_plist(&mut self, max: u32) -> Result<Option<Value>> {
+        match self.read_frame(max).await? {
+            Some(body) => frame::decode(&body).map(Some),
+            None => Ok(None),
+        }
     }
 
     pub async fn write_xml(&mut self, value: &Value) -> Result<()> {

@@ -43,10 +43,10 @@ async fn run(device: Arc<VirtualDevice>, io: BoxConn) -> Result<()> {
     let mut transport = Transport::plain(io);
     let mut session: Option<Session> = None;
     loop {
-        let Some(value) = transport.read_plist(MAX_PLIST_FRAME).await? else {
+        let Some(body) = transport.read_frame(MAX_PLIST_FRAME).await? else {
             return Ok(());
         };
-        let request = match Request::parse(&value) {
+        let request = match crate::frame::decode(&body).and_then(|value| Request::parse(&value)) {
             Ok(r) => r,
             Err(e) => {
                 // A host that cannot frame a request gets one error and the door.

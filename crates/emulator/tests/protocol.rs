@@ -1,0 +1,582 @@
+//! The emulator's wire protocols driven byte by byte: usbmuxd framing and events, lockdownd
+//! requests before and inside a TLS session, and hostile hosts. Pairing itself is done by the real
+//! `idevicepair`, whose stored pair record (with its private keys) then drives a rustls client.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+
+use keepsake_emulator::{Config, VirtualIphone};
+use plist::{Dictionary, Value};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme, StreamOwned};
+
+fn dict(pairs: &[(&str, Value)]) -> Dictionary {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+fn mux_packet(version: u32, message: u32, tag: u32, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for v in [16 + body.len() as u32, version, message, tag] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(body);
+    out
+}
+
+fn mux_send(s: &mut TcpStream, tag: u32, d: Dictionary) {
+    let mut body = Vec::new();
+    plist::to_writer_xml(&mut body, &Value::Dictionary(d)).unwrap();
+    s.write_all(&mux_packet(1, 8, tag, &body)).unwrap();
+}
+
+/// Returns (version, message, tag, plist).
+fn mux_recv(s: &mut TcpStream) -> (u32, u32, u32, Dictionary) {
+    let mut h = [0u8; 16];
+    s.read_exact(&mut h).unwrap();
+    let field = |i: usize| u32::from_le_bytes(h[i..i + 4].try_into().unwrap());
+    let mut body = vec![0u8; field(0) as usize - 16];
+    s.read_exact(&mut body).unwrap();
+    let d = Value::from_reader_xml(body.as_slice())
+        .unwrap()
+        .into_dictionary()
+        .unwrap();
+    (field(4), field(8), field(12), d)
+}
+
+fn number(d: &Dictionary) -> u64 {
+    assert_eq!(
+        d.get("MessageType").and_then(Value::as_string),
+        Some("Result"),
+        "{d:?}"
+    );
+    d.get("Number")
+        .and_then(Value::as_unsigned_integer)
+        .unwrap()
+}
+
+fn request(kind: &str, extra: &[(&str, Value)]) -> Dictionary {
+    let mut d = dict(extra);
+    d.insert("MessageType".into(), kind.into());
+    d.insert("ProgName".into(), "protocol-test".into());
+    d.insert("kLibUSBMuxVersion".into(), 3u64.into());
+    d
+}
+
+fn connect(phone: &VirtualIphone) -> TcpStream {
+    TcpStream::connect(phone.address()).unwrap()
+}
+
+/// A usbmux Connect; the socket is then a pipe to the device port.
+fn connect_port(phone: &VirtualIphone, device_id: u64, port: u16) -> Result<TcpStream, u64> {
+    let mut s = connect(phone);
+    let args = [
+        ("DeviceID", Value::from(device_id)),
+        ("PortNumber", Value::from(u64::from(port.to_be()))),
+    ];
+    mux_send(&mut s, 9, request("Connect", &args));
+    let (_, _, tag, d) = mux_recv(&mut s);
+    assert_eq!(tag, 9);
+    match number(&d) {
+        0 => Ok(s),
+        n => Err(n),
+    }
+}
+
+fn lockdown_send<S: Write>(s: &mut S, d: Dictionary) {
+    let mut body = Vec::new();
+    plist::to_writer_xml(&mut body, &Value::Dictionary(d)).unwrap();
+    s.write_all(&(body.len() as u32).to_be_bytes()).unwrap();
+    s.write_all(&body).unwrap();
+    s.flush().unwrap();
+}
+
+fn lockdown_recv<S: Read>(s: &mut S) -> Dictionary {
+    let mut len = [0u8; 4];
+    s.read_exact(&mut len).unwrap();
+    let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
+    s.read_exact(&mut body).unwrap();
+    Value::from_reader(std::io::Cursor::new(body))
+        .unwrap()
+        .into_dictionary()
+        .unwrap()
+}
+
+fn lockdown<S: Read + Write>(s: &mut S, name: &str, extra: &[(&str, Value)]) -> Dictionary {
+    let mut d = dict(extra);
+    d.insert("Request".into(), name.into());
+    d.insert("Label".into(), "protocol-test".into());
+    lockdown_send(s, d);
+    let reply = lockdown_recv(s);
+    assert_eq!(
+        reply.get("Request").and_then(Value::as_string),
+        Some(name),
+        "{reply:?}"
+    );
+    reply
+}
+
+fn error(d: &Dictionary) -> Option<&str> {
+    d.get("Error").and_then(Value::as_string)
+}
+
+#[test]
+fn listen_reports_present_devices_then_detach_and_attach() {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = VirtualIphone::start(Config::new(dir.path(), 2)).unwrap();
+    let mut s = connect(&phone);
+    mux_send(&mut s, 5, request("Listen", &[]));
+    let (version, message, tag, d) = mux_recv(&mut s);
+    assert_eq!((version, message, tag, number(&d)), (1, 8, 5, 0));
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let (_, _, tag, d) = mux_recv(&mut s);
+        assert_eq!(tag, 0, "events carry tag 0");
+        assert_eq!(
+            d.get("MessageType").and_then(Value::as_string),
+            Some("Attached")
+        );
+        let props = d.get("Properties").and_then(Value::as_dictionary).unwrap();
+        assert_eq!(
+            props.get("ConnectionType").and_then(Value::as_string),
+            Some("USB")
+        );
+        seen.push(
+            props
+                .get("SerialNumber")
+                .and_then(Value::as_string)
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let udids: Vec<String> = phone
+        .devices()
+        .iter()
+        .map(|d| d.udid().to_owned())
+        .collect();
+    assert_eq!(seen, udids);
+
+    phone.detach(&udids[1]).unwrap();
+    let (_, _, _, d) = mux_recv(&mut s);
+    assert_eq!(
+        d.get("MessageType").and_then(Value::as_string),
+        Some("Detached")
+    );
+    assert_eq!(
+        d.get("DeviceID").and_then(Value::as_unsigned_integer),
+        Some(u64::from(phone.devices()[1].device_id))
+    );
+    phone.attach(&udids[1]).unwrap();
+    let (_, _, _, d) = mux_recv(&mut s);
+    assert_eq!(
+        d.get("MessageType").and_then(Value::as_string),
+        Some("Attached")
+    );
+}
+
+#[test]
+fn bare_read_buid_probe_gets_a_stable_plist_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = VirtualIphone::start(Config::new(dir.path(), 1)).unwrap();
+    let mut buids = Vec::new();
+    for _ in 0..2 {
+        // pymobiledevice3's probe: no ProgName, no version keys.
+        let mut s = connect(&phone);
+        mux_send(&mut s, 1, dict(&[("MessageType", "ReadBUID".into())]));
+        let (version, message, tag, d) = mux_recv(&mut s);
+        assert_eq!((version, message, tag), (1, 8, 1));
+        buids.push(d.get("BUID").and_then(Value::as_string).unwrap().to_owned());
+    }
+    assert_eq!(buids[0].len(), 36);
+    assert_eq!(buids[0], buids[1]);
+}
+
+#[test]
+fn pair_records_are_saved_read_back_and_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = VirtualIphone::start(Config::new(dir.path(), 1)).unwrap();
+    let udid = phone.devices()[0].udid().to_owned();
+    let id = ("PairRecordID", Value::from(udid.as_str()));
+    let mut s = connect(&phone);
+
+    mux_send(
+        &mut s,
+        1,
+        request("ReadPairRecord", std::slice::from_ref(&id)),
+    );
+    assert_eq!(number(&mux_recv(&mut s).3), 2, "no record yet: BADDEV");
+    let record = b"<plist>any bytes the host chooses</plist>".to_vec();
+    mux_send(
+        &mut s,
+        2,
+        request(
+            "SavePairRecord",
+            &[
+                id.clone(),
+                ("PairRecordData", Value::Data(record.clone())),
+                ("DeviceID", 1u64.into()),
+            ],
+        ),
+    );
+    assert_eq!(number(&mux_recv(&mut s).3), 0);
+    mux_send(
+        &mut s,
+        3,
+        request("ReadPairRecord", std::slice::from_ref(&id)),
+    );
+    let (_, _, tag, d) = mux_recv(&mut s);
+    assert_eq!(tag, 3);
+    assert_eq!(
+        d.get("PairRecordData").and_then(Value::as_data),
+        Some(record.as_slice())
+    );
+    mux_send(
+        &mut s,
+        4,
+        request("DeletePairRecord", std::slice::from_ref(&id)),
+    );
+    assert_eq!(number(&mux_recv(&mut s).3), 0);
+    mux_send(&mut s, 5, request("ReadPairRecord", &[id]));
+    assert_eq!(number(&mux_recv(&mut s).3), 2);
+}
+
+#[test]
+fn connect_to_an_unknown_device_or_a_closed_port_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = VirtualIphone::start(Config::new(dir.path(), 1)).unwrap();
+    assert_eq!(connect_port(&phone, 99, 62078).err(), Some(2));
+    assert_eq!(connect_port(&phone, 1, 1234).err(), Some(3));
+    assert!(connect_port(&phone, 1, 62078).is_ok());
+}
+
+#[test]
+fn hostile_usbmux_messages_get_clean_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = VirtualIphone::start(Config::new(dir.path(), 1)).unwrap();
+    let mut s = connect(&phone);
+    // Not a plist: BADCOMMAND, and the connection stays usable.
+    s.write_all(&mux_packet(1, 8, 7, b"\x00\x01garbage"))
+        .unwrap();
+    let (_, _, tag, d) = mux_recv(&mut s);
+    assert_eq!((tag, number(&d)), (7, 1));
+    // A path in place of a UDID.
+    mux_send(
+        &mut s,
+        8,
+        request(
+            "ReadPairRecord",
+            &[("PairRecordID", "../../etc/passwd".into())],
+        ),
+    );
+    assert_eq!(number(&mux_recv(&mut s).3), 1);
+    mux_send(&mut s, 9, request("ListDevices", &[]));
+    let d = mux_recv(&mut s).3;
+    assert_eq!(
+        d.get("DeviceList").and_then(Value::as_array).map(Vec::len),
+        Some(1)
+    );
+    // The legacy binary protocol: BADVERSION in a binary result.
+    s.write_all(&mux_packet(0, 3, 10, &[])).unwrap();
+    let mut reply = [0u8; 20];
+    s.read_exact(&mut reply).unwrap();
+    assert_eq!(
+        u32::from_le_bytes(reply[8..12].try_into().unwrap()),
+        1,
+        "RESULT message"
+    );
+    assert_eq!(
+        u32::from_le_bytes(reply[16..20].try_into().unwrap()),
+        6,
+        "BADVERSION"
+    );
+    // An absurd length: the daemon hangs up instead of allocating it.
+    let mut absurd = mux_packet(1, 8, 11, &[]);
+    absurd[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+    s.write_all(&absurd).unwrap();
+    let mut rest = Vec::new();
+    assert_eq!(s.read_to_end(&mut rest).unwrap_or(0), 0);
+}
+
+#[test]
+fn lockdown_before_a_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = VirtualIphone::start(Config::new(dir.path(), 1)).unwrap();
+    let mut s = connect_port(&phone, 1, 62078).unwrap();
+    let d = lockdown(&mut s, "QueryType", &[]);
+    assert_eq!(
+        d.get("Type").and_then(Value::as_string),
+        Some("com.apple.mobile.lockdown")
+    );
+    let d = lockdown(&mut s, "GetValue", &[("Key", "ProductVersion".into())]);
+    assert_eq!(
+        d.get("Value").and_then(Value::as_string),
+        Some(phone.devices()[0].profile.product_version.as_str())
+    );
+    let d = lockdown(
+        &mut s,
+        "GetValue",
+        &[("Domain", "com.apple.mobile.backup".into())],
+    );
+    assert_eq!(error(&d), Some("MissingValue"), "domains need a session");
+    let d = lockdown(
+        &mut s,
+        "StartService",
+        &[("Service", "com.apple.afc".into())],
+    );
+    assert_eq!(error(&d), Some("SessionInactive"));
+    let d = lockdown(
+        &mut s,
+        "StartSession",
+        &[
+            ("HostID", "00000000-0000-4000-8000-000000000000".into()),
+            ("SystemBUID", "X".into()),
+        ],
+    );
+    assert_eq!(error(&d), Some("InvalidHostID"));
+    let d = lockdown(&mut s, "EnterRecovery", &[]);
+    assert_eq!(error(&d), Some("InvalidRequest"));
+    let d = lockdown(
+        &mut s,
+        "Pair",
+        &[(
+            "PairRecord",
+            Value::Dictionary(dict(&[("HostID", "AB".into())])),
+        )],
+    );
+    assert_eq!(error(&d), Some("InvalidPairRecord"));
+    assert!(phone.devices()[0].paired_hosts().is_empty());
+
+    // Garbage in a frame: one error reply, then the device hangs up.
+    s.write_all(&9u32.to_be_bytes()).unwrap();
+    s.write_all(b"not plist").unwrap();
+    assert!(error(&lockdown_recv(&mut s)).is_some());
+    let mut rest = Vec::new();
+    assert_eq!(s.read_to_end(&mut rest).unwrap_or(0), 0);
+
+    // An absurd frame length is refused without reading it.
+    let mut s = connect_port(&phone, 1, 62078).unwrap();
+    s.write_all(&u32::MAX.to_be_bytes()).unwrap();
+    let mut rest = Vec::new();
+    assert_eq!(s.read_to_end(&mut rest).unwrap_or(0), 0);
+}
+
+/// The host's side of a pairing, as libimobiledevice stored it through usbmuxd.
+struct HostRecord(Dictionary);
+
+impl HostRecord {
+    fn paired_by_idevicepair(phone: &VirtualIphone, state: &std::path::Path, udid: &str) -> Self {
+        assert!(
+            std::process::Command::new("sh")
+                .args(["-c", "command -v idevicepair"])
+                .output()
+                .unwrap()
+                .status
+                .success(),
+            "idevicepair (libimobiledevice-utils) is not installed: run scripts/setup.sh"
+        );
+        let out = std::process::Command::new("idevicepair")
+            .args(["-u", udid, "pair"])
+            .env("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let bytes = std::fs::read(state.join(format!("usbmuxd/lockdown/{udid}.plist"))).unwrap();
+        HostRecord(
+            Value::from_reader(std::io::Cursor::new(bytes))
+                .unwrap()
+                .into_dictionary()
+                .unwrap(),
+        )
+    }
+
+    fn text(&self, k: &str) -> Value {
+        self.0.get(k).cloned().unwrap()
+    }
+
+    fn data(&self, k: &str) -> &[u8] {
+        self.0.get(k).and_then(Value::as_data).unwrap()
+    }
+}
+
+#[derive(Debug)]
+struct AnyDevice(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AnyDevice {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(m, c, d, &self.0.signature_verification_algorithms)
+    }
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(m, c, d, &self.0.signature_verification_algorithms)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+fn tls_client(
+    s: TcpStream,
+    cert_pem: &[u8],
+    key_pem: &[u8],
+) -> StreamOwned<ClientConnection, TcpStream> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AnyDevice(provider)))
+        .with_client_auth_cert(
+            vec![CertificateDer::from_pem_slice(cert_pem).unwrap()],
+            PrivateKeyDer::from_pem_slice(key_pem).unwrap(),
+        )
+        .unwrap();
+    let conn =
+        ClientConnection::new(Arc::new(config), ServerName::try_from("Device").unwrap()).unwrap();
+    StreamOwned::new(conn, s)
+}
+
+fn start_session(s: &mut TcpStream, host: &HostRecord) -> Dictionary {
+    lockdown(
+        s,
+        "StartSession",
+        &[
+            ("HostID", host.text("HostID")),
+            ("SystemBUID", host.text("SystemBUID")),
+        ],
+    )
+}
+
+#[test]
+fn session_with_the_host_certificate_starts_services_and_stops_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = VirtualIphone::start(Config::new(dir.path(), 1)).unwrap();
+    let udid = phone.devices()[0].udid().to_owned();
+    let host = HostRecord::paired_by_idevicepair(&phone, dir.path(), &udid);
+
+    let mut s = connect_port(&phone, 1, 62078).unwrap();
+    let d = start_session(&mut s, &host);
+    assert_eq!(
+        d.get("EnableSessionSSL").and_then(Value::as_boolean),
+        Some(true)
+    );
+    let session_id = d.get("SessionID").cloned().unwrap();
+    // pymobiledevice3 and idevice present the host certificate (libimobiledevice the root one).
+    let mut tls = tls_client(s, host.data("HostCertificate"), host.data("HostPrivateKey"));
+    let d = lockdown(
+        &mut tls,
+        "GetValue",
+        &[
+            ("Domain", "com.apple.mobile.backup".into()),
+            ("Key", "WillEncrypt".into()),
+        ],
+    );
+    assert_eq!(d.get("Value").and_then(Value::as_boolean), Some(false));
+
+    let d = lockdown(
+        &mut tls,
+        "StartService",
+        &[("Service", "com.apple.no.such.service".into())],
+    );
+    assert_eq!(error(&d), Some("InvalidService"));
+    let d = lockdown(
+        &mut tls,
+        "StartService",
+        &[("Service", "com.apple.mobilebackup2".into())],
+    );
+    assert_eq!(
+        error(&d),
+        Some("EscrowLocked"),
+        "mobilebackup2 needs the escrow bag"
+    );
+    let d = lockdown(
+        &mut tls,
+        "StartService",
+        &[
+            ("Service", "com.apple.mobilebackup2".into()),
+            ("EscrowBag", Value::Data(vec![0; 8])),
+        ],
+    );
+    assert_eq!(
+        error(&d),
+        Some("EscrowLocked"),
+        "a wrong escrow bag is refused too"
+    );
+
+    lockdown(&mut tls, "StopSession", &[("SessionID", session_id)]);
+    tls.conn.send_close_notify();
+    tls.conn.complete_io(&mut tls.sock).unwrap();
+    let mut s = tls.sock;
+    // Back in plaintext on the same socket.
+    let d = lockdown(&mut s, "QueryType", &[]);
+    assert_eq!(
+        d.get("Type").and_then(Value::as_string),
+        Some("com.apple.mobile.lockdown")
+    );
+    let d = lockdown(
+        &mut s,
+        "GetValue",
+        &[("Key", "InternationalMobileEquipmentIdentity".into())],
+    );
+    assert_eq!(
+        error(&d),
+        Some("MissingValue"),
+        "session values are gone with the session"
+    );
+}
+
+#[test]
+fn tls_with_a_certificate_outside_the_pair_record_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = VirtualIphone::start(Config::new(dir.path(), 1)).unwrap();
+    let udid = phone.devices()[0].udid().to_owned();
+    let host = HostRecord::paired_by_idevicepair(&phone, dir.path(), &udid);
+
+    let mut s = connect_port(&phone, 1, 62078).unwrap();
+    assert!(error(&start_session(&mut s, &host)).is_none());
+    // A certificate the host never registered: the device's own, with the device key.
+    let device_key =
+        std::fs::read(dir.path().join(format!("devices/{udid}/device_key.pem"))).unwrap();
+    let mut tls = tls_client(s, host.data("DeviceCertificate"), &device_key);
+    let mut d = Dictionary::new();
+    d.insert("Request".into(), "GetValue".into());
+    let mut body = Vec::new();
+    plist::to_writer_xml(&mut body, &Value::Dictionary(d)).unwrap();
+    let sent = tls
+        .write_all(&(body.len() as u32).to_be_bytes())
+        .and_then(|_| tls.write_all(&body))
+        .and_then(|_| tls.flush());
+    let mut buf = [0u8; 4];
+    let read = tls.read_exact(&mut buf);
+    assert!(
+        sent.is_err() || read.is_err(),
+        "the device must not answer over a rejected TLS session"
+    );
+}
