@@ -10,6 +10,8 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 use tracing_subscriber::EnvFilter;
 
+mod store_cmd;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
@@ -40,6 +42,9 @@ enum Command {
     /// List the iPhones and iPads Keepsake can see (USB and Wi-Fi).
     #[command(after_help = EXIT_CODES)]
     Devices,
+    /// Work with a snapshot repository folder: init, add, snapshots, ls, cat, restore, forget, gc, check, stats.
+    #[command(after_help = EXIT_CODES)]
+    Store(store_cmd::StoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,7 +75,8 @@ fn init_logging(verbose: u8) {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<()> {
-    match cli.command {
+    match &cli.command {
+        Command::Store(args) => store_cmd::run(args, cli.json),
         Command::Info => {
             let info = keepsake_core::app_info();
             emit(cli.json, &info, |out| {

@@ -1,0 +1,569 @@
+//! `keepsake store …`: the snapshot repository from the command line, for power users, imports
+//! and benchmarks. `add` snapshots a folder incrementally: files whose size, modification time,
+//! inode and mode match the previous snapshot are kept without being read.
+//!
+//! Encrypted repositories take their password from `KEEPSAKE_PASSWORD` or `--password-file`.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use keepsake_store::commands::{check, forget, gc, list, restore, stats};
+use keepsake_store::{
+    ChunkingParams, FileMeta, InitOptions, KdfParams, KeySource, Repository, SnapshotInfo,
+};
+use serde::Serialize;
+
+use crate::emit;
+
+const PASSWORD_ENV: &str = "KEEPSAKE_PASSWORD";
+
+/// Work with a snapshot repository folder.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// Read the repository password from this file (first line) instead of $KEEPSAKE_PASSWORD.
+    #[arg(long, global = true, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: StoreCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum StoreCommand {
+    /// Create a repository (encrypted with the password unless --no-encryption).
+    #[command(after_help = crate::EXIT_CODES)]
+    Init {
+        repo: PathBuf,
+        /// Store data and names in clear.
+        #[arg(long)]
+        no_encryption: bool,
+        /// Cheap key derivation, for tests only.
+        #[arg(long, hide = true)]
+        insecure_test_kdf: bool,
+    },
+    /// Snapshot a folder; unchanged files are recognised without reading them.
+    #[command(after_help = crate::EXIT_CODES)]
+    Add {
+        repo: PathBuf,
+        folder: PathBuf,
+        /// The device the snapshot belongs to (default: the folder's name).
+        #[arg(long, value_name = "ID")]
+        device: Option<String>,
+    },
+    /// List the snapshots.
+    #[command(after_help = crate::EXIT_CODES)]
+    Snapshots { repo: PathBuf },
+    /// List the files of a snapshot.
+    #[command(after_help = crate::EXIT_CODES)]
+    Ls { repo: PathBuf, snapshot: i64 },
+    /// Write one file of a snapshot to stdout.
+    #[command(after_help = crate::EXIT_CODES)]
+    Cat {
+        repo: PathBuf,
+        snapshot: i64,
+        path: String,
+    },
+    /// Restore a snapshot (or one file or folder of it) into a folder.
+    #[command(after_help = crate::EXIT_CODES)]
+    Restore {
+        repo: PathBuf,
+        snapshot: i64,
+        target: PathBuf,
+        /// Only this file or folder of the snapshot.
+        #[arg(long)]
+        path: Option<String>,
+    },
+    /// Delete snapshots (their space is reclaimed by `gc`).
+    #[command(after_help = crate::EXIT_CODES)]
+    Forget {
+        repo: PathBuf,
+        #[arg(required = true)]
+        snapshots: Vec<i64>,
+    },
+    /// Reclaim the space of forgotten data.
+    #[command(after_help = crate::EXIT_CODES)]
+    Gc { repo: PathBuf },
+    /// Verify the catalog and every stored chunk; exits 1 if anything is damaged.
+    #[command(after_help = crate::EXIT_CODES)]
+    Check { repo: PathBuf },
+    /// Show space use: the newest backups, snapshot overhead, what each snapshot would free.
+    #[command(after_help = crate::EXIT_CODES)]
+    Stats { repo: PathBuf },
+}
+
+/// Runs one `keepsake store` subcommand.
+pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
+    let key = || key_source(args.password_file.as_deref());
+    match &args.command {
+        StoreCommand::Init {
+            repo,
+            no_encryption,
+            insecure_test_kdf,
+        } => {
+            let mut options = if *no_encryption {
+                InitOptions::unencrypted()
+            } else {
+                match key()? {
+                    KeySource::None => bail!(
+                        "a new repository is encrypted: set {PASSWORD_ENV} or pass --password-file (or --no-encryption)"
+                    ),
+                    source => InitOptions {
+                        key: source,
+                        kdf: KdfParams::recommended(),
+                        chunking: ChunkingParams::default(),
+                    },
+                }
+            };
+            if *insecure_test_kdf {
+                options.kdf = KdfParams::insecure_for_tests();
+            }
+            let r = Repository::init(repo, &options)?;
+            #[derive(Serialize)]
+            struct Created<'a> {
+                repo: &'a Path,
+                encrypted: bool,
+            }
+            let created = Created {
+                repo,
+                encrypted: r.is_encrypted(),
+            };
+            emit(json, &created, |out| {
+                let how = if created.encrypted {
+                    "encrypted"
+                } else {
+                    "not encrypted"
+                };
+                writeln!(out, "Created repository {} ({how})", repo.display())
+            })
+        }
+        StoreCommand::Add {
+            repo,
+            folder,
+            device,
+        } => {
+            let r = Repository::open(repo, &key()?)?;
+            let device = match device {
+                Some(d) => d.clone(),
+                None => default_device(folder)?,
+            };
+            let summary = add_folder(&r, folder, &device)?;
+            emit(json, &summary, |out| {
+                writeln!(
+                    out,
+                    "Snapshot {} of {}: {} files ({} read, {} unchanged, {} removed), {} read, {} new in the repository",
+                    summary.snapshot.id,
+                    summary.snapshot.device,
+                    summary.snapshot.files,
+                    summary.files_read,
+                    summary.files_unchanged,
+                    summary.files_removed,
+                    human_bytes(summary.bytes_read),
+                    human_bytes(summary.snapshot.added_bytes),
+                )
+            })
+        }
+        StoreCommand::Snapshots { repo } => {
+            let r = Repository::open(repo, &key()?)?;
+            let snaps = list::snapshots(&r)?;
+            emit(json, &snaps, |out| {
+                if snaps.is_empty() {
+                    writeln!(out, "No snapshots yet: `keepsake store add` makes one.")?;
+                }
+                for s in &snaps {
+                    writeln!(
+                        out,
+                        "{:>5}  {}  #{:<4} {}  {:>8} files  {:>10}  (+{})",
+                        s.id,
+                        s.device,
+                        s.seq,
+                        s.time,
+                        s.files,
+                        human_bytes(s.bytes),
+                        human_bytes(s.added_bytes)
+                    )?;
+                }
+                Ok(())
+            })
+        }
+        StoreCommand::Ls { repo, snapshot } => {
+            let r = Repository::open(repo, &key()?)?;
+            let files = list::files(&r, *snapshot)?;
+            emit(json, &files, |out| {
+                for f in &files {
+                    writeln!(out, "{:o}  {:>12}  {}", f.mode, f.size, f.path)?;
+                }
+                Ok(())
+            })
+        }
+        StoreCommand::Cat {
+            repo,
+            snapshot,
+            path,
+        } => {
+            let r = Repository::open(repo, &key()?)?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            restore::cat(&r, *snapshot, path, &mut out)?;
+            out.flush()?;
+            Ok(())
+        }
+        StoreCommand::Restore {
+            repo,
+            snapshot,
+            target,
+            path,
+        } => {
+            let r = Repository::open(repo, &key()?)?;
+            let total = list::files(&r, *snapshot)?
+                .iter()
+                .filter(|f| path.as_deref().is_none_or(|p| in_scope(&f.path, p)))
+                .map(|f| f.size)
+                .sum();
+            let bar = bytes_bar(total, "restoring");
+            let summary =
+                restore::restore(&r, *snapshot, target, path.as_deref(), &mut |n| bar.inc(n))?;
+            bar.finish_and_clear();
+            emit(json, &summary, |out| {
+                writeln!(
+                    out,
+                    "Restored {} files, {} into {}",
+                    summary.files,
+                    human_bytes(summary.bytes),
+                    target.display()
+                )
+            })
+        }
+        StoreCommand::Forget { repo, snapshots } => {
+            let r = Repository::open(repo, &key()?)?;
+            let summary = forget::forget(&r, snapshots)?;
+            emit(json, &summary, |out| {
+                writeln!(
+                    out,
+                    "Forgot {} snapshots; run `keepsake store gc` to reclaim their space",
+                    summary.snapshots
+                )
+            })
+        }
+        StoreCommand::Gc { repo } => {
+            let r = Repository::open(repo, &key()?)?;
+            let summary = gc::gc(&r, &gc::GcOptions::default())?;
+            emit(json, &summary, |out| {
+                writeln!(
+                    out,
+                    "Reclaimed {} ({} packs deleted, {} repacked); the repository now holds {}",
+                    human_bytes(summary.bytes_before.saturating_sub(summary.bytes_after)),
+                    summary.packs_deleted,
+                    summary.packs_repacked,
+                    human_bytes(summary.bytes_after)
+                )
+            })
+        }
+        StoreCommand::Check { repo } => {
+            let r = Repository::open(repo, &key()?)?;
+            let total = stats::stats(&r)?.pack_bytes;
+            let bar = bytes_bar(total, "checking");
+            let report = check::check(&r, &mut |n| bar.inc(n))?;
+            bar.finish_and_clear();
+            emit(json, &report, |out| {
+                writeln!(
+                    out,
+                    "Checked {} chunks ({})",
+                    report.chunks_checked,
+                    human_bytes(report.bytes_checked)
+                )?;
+                for p in &report.catalog_problems {
+                    writeln!(out, "catalog: {p}")?;
+                }
+                for d in &report.damaged_chunks {
+                    writeln!(
+                        out,
+                        "damaged chunk {} in pack {}: {}",
+                        d.chunk, d.pack, d.fault
+                    )?;
+                }
+                for f in &report.affected_files {
+                    writeln!(
+                        out,
+                        "cannot restore {} of {} in snapshots {:?}",
+                        f.path, f.device, f.snapshots
+                    )?;
+                }
+                Ok(())
+            })?;
+            if !report.is_ok() {
+                bail!(
+                    "{} is damaged: {} damaged chunks, {} catalog problems (listed above)",
+                    repo.display(),
+                    report.damaged_chunks.len(),
+                    report.catalog_problems.len()
+                );
+            }
+            Ok(())
+        }
+        StoreCommand::Stats { repo } => {
+            let r = Repository::open(repo, &key()?)?;
+            let s = stats::stats(&r)?;
+            emit(json, &s, |out| {
+                writeln!(
+                    out,
+                    "Repository        {} in {} packs",
+                    human_bytes(s.pack_bytes),
+                    s.packs
+                )?;
+                writeln!(
+                    out,
+                    "Newest backups    {} stored",
+                    human_bytes(s.newest_stored_bytes)
+                )?;
+                writeln!(
+                    out,
+                    "Snapshot overhead {}",
+                    human_bytes(s.snapshot_overhead_bytes)
+                )?;
+                writeln!(
+                    out,
+                    "Reclaimable (gc)  {}",
+                    human_bytes(s.unreferenced_bytes)
+                )?;
+                for d in &s.devices {
+                    writeln!(
+                        out,
+                        "Device {}: {} files, {}",
+                        d.device,
+                        d.files,
+                        human_bytes(d.bytes)
+                    )?;
+                }
+                for x in &s.snapshots {
+                    writeln!(
+                        out,
+                        "  snapshot {:>5} ({} #{}): deleting it frees {}",
+                        x.info.id,
+                        x.info.device,
+                        x.info.seq,
+                        human_bytes(x.frees_bytes)
+                    )?;
+                }
+                Ok(())
+            })
+        }
+    }
+}
+
+fn key_source(password_file: Option<&Path>) -> anyhow::Result<KeySource> {
+    if let Some(file) = password_file {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("reading the password file {}", file.display()))?;
+        let line = text.lines().next().unwrap_or("");
+        return Ok(KeySource::password(line));
+    }
+    Ok(match std::env::var(PASSWORD_ENV) {
+        Ok(p) if !p.is_empty() => KeySource::password(p),
+        _ => KeySource::None,
+    })
+}
+
+fn default_device(folder: &Path) -> anyhow::Result<String> {
+    let canonical = folder
+        .canonicalize()
+        .with_context(|| format!("opening {}", folder.display()))?;
+    Ok(canonical
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("folder")
+        .to_string())
+}
+
+fn in_scope(path: &str, only: &str) -> bool {
+    let only = only.trim_end_matches('/');
+    path == only
+        || path
+            .strip_prefix(only)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// What `store add` did.
+#[derive(Debug, Serialize)]
+struct AddSummary {
+    snapshot: SnapshotInfo,
+    files_read: u64,
+    files_unchanged: u64,
+    files_removed: u64,
+    bytes_read: u64,
+    symlinks_skipped: u64,
+}
+
+struct Found {
+    rel: String,
+    path: PathBuf,
+    size: u64,
+    meta: FileMeta,
+}
+
+fn add_folder(repo: &Repository, folder: &Path, device: &str) -> anyhow::Result<AddSummary> {
+    let mut found = Vec::new();
+    let mut symlinks = 0;
+    walk(folder, "", &mut found, &mut symlinks)?;
+    let mut writer = repo.begin_snapshot(device)?;
+
+    // Decide from metadata alone which files to read.
+    let mut changed = Vec::new();
+    let mut unchanged = 0u64;
+    for f in found.iter() {
+        match writer.base_file(&f.rel)? {
+            Some(base) if base.size == f.size && base.meta == f.meta => unchanged += 1,
+            _ => changed.push(f),
+        }
+    }
+    let seen: HashSet<&str> = found.iter().map(|f| f.rel.as_str()).collect();
+    let mut removed = 0;
+    for path in writer.base_paths()? {
+        if !seen.contains(path.as_str()) && writer.remove(&path)? {
+            removed += 1;
+        }
+    }
+
+    let bar = bytes_bar(changed.iter().map(|f| f.size).sum(), "reading");
+    for f in &changed {
+        let file = std::fs::File::open(&f.path)
+            .with_context(|| format!("opening {}", f.path.display()))?;
+        let reader = ProgressReader {
+            inner: file,
+            bar: &bar,
+        };
+        writer.put_file(&f.rel, f.meta, reader)?;
+    }
+    bar.finish_and_clear();
+    let stats = writer.stats();
+    let snapshot = writer.commit()?;
+    Ok(AddSummary {
+        snapshot,
+        files_read: stats.files_written,
+        files_unchanged: unchanged,
+        files_removed: removed,
+        bytes_read: stats.bytes_read,
+        symlinks_skipped: symlinks,
+    })
+}
+
+fn walk(dir: &Path, prefix: &str, out: &mut Vec<Found>, symlinks: &mut u64) -> anyhow::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("listing {}", dir.display()))?
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("listing {}", dir.display()))?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else {
+            bail!(
+                "{} has a name that is not UTF-8; rename it to snapshot this folder",
+                e.path().display()
+            );
+        };
+        let rel = if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let meta = e
+            .metadata()
+            .with_context(|| format!("reading {}", e.path().display()))?;
+        if meta.is_symlink() {
+            tracing::debug!(path = %e.path().display(), "symlink skipped");
+            *symlinks += 1;
+        } else if meta.is_dir() {
+            walk(&e.path(), &rel, out, symlinks)?;
+        } else if meta.is_file() {
+            out.push(Found {
+                rel,
+                path: e.path(),
+                size: meta.len(),
+                meta: file_meta(&meta),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn file_meta(m: &std::fs::Metadata) -> FileMeta {
+    let mtime_ns = m
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    #[cfg(unix)]
+    let (mode, inode) = {
+        use std::os::unix::fs::MetadataExt;
+        (m.mode(), m.ino())
+    };
+    #[cfg(not(unix))]
+    let (mode, inode) = (0o100644, 0);
+    FileMeta {
+        mode,
+        mtime_ns,
+        inode,
+    }
+}
+
+struct ProgressReader<'a, R> {
+    inner: R,
+    bar: &'a ProgressBar,
+}
+
+impl<R: std::io::Read> std::io::Read for ProgressReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bar.inc(n as u64);
+        Ok(n)
+    }
+}
+
+/// A byte-count progress bar on stderr (drawn only when stderr is a terminal).
+fn bytes_bar(total: u64, what: &'static str) -> ProgressBar {
+    let style = ProgressStyle::with_template(
+        "{msg:10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    )
+    .expect("the template is valid")
+    .progress_chars("=> ");
+    ProgressBar::new(total).with_style(style).with_message(what)
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_like_a_person_writes_them() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(5 * 1024 * 1024 * 1024), "5.0 GiB");
+    }
+
+    #[test]
+    fn restore_scope_matches_whole_path_components() {
+        assert!(in_scope("Media/a.jpg", "Media"));
+        assert!(in_scope("Media/a.jpg", "Media/"));
+        assert!(in_scope("Media", "Media"));
+        assert!(!in_scope("MediaX/a.jpg", "Media"));
+    }
+}
