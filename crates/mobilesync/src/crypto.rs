@@ -7,6 +7,7 @@ use aes_kw::KekAes256;
 use rand::RngCore;
 use sha1::Sha1;
 use sha2::Sha256;
+use zeroize::Zeroize;
 
 use crate::error::{Error, Result};
 
@@ -15,9 +16,16 @@ pub const KEY_LEN: usize = 32;
 /// A 32-byte key after RFC 3394 wrapping (one 8-byte integrity block more).
 pub const WRAPPED_KEY_LEN: usize = KEY_LEN + 8;
 
-/// A 256-bit secret key (class key, file key, Manifest.db key). Debug output never shows it.
+/// A 256-bit secret key (class key, file key, Manifest.db key). Debug output never shows it,
+/// and it is wiped from memory when dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Key([u8; KEY_LEN]);
+
+impl Drop for Key {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
 
 impl Key {
     pub fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {

@@ -185,10 +185,7 @@ impl BackupWriter {
         mut file: MbFile,
         contents: impl Read,
     ) -> Result<&ManifestEntry> {
-        let relative = blob_path(&file_id(domain, &file.relative_path))?;
-        let dir = self.root.join(relative.parent().unwrap_or(Path::new("")));
-        fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
-        let path = self.root.join(relative);
+        let path = self.create_blob_path(domain, &file)?;
         let mut out = BufWriter::new(File::create(&path).map_err(Error::io(&path))?);
         let size = match &self.encryption {
             Some(enc) => {
@@ -209,6 +206,34 @@ impl BackupWriter {
         self.entries
             .push(ManifestEntry::new(domain, EntryKind::File, file));
         Ok(self.entries.last().expect("just pushed"))
+    }
+
+    /// Records a file whose blob is already in stored form (ciphertext when the backup is
+    /// encrypted) with its MBFile as recorded, e.g. when exporting a snapshot kept as the device
+    /// sent it. The blob is copied byte for byte.
+    pub fn add_stored_file(
+        &mut self,
+        domain: &str,
+        file: MbFile,
+        mut blob: impl Read,
+    ) -> Result<&ManifestEntry> {
+        let path = self.create_blob_path(domain, &file)?;
+        let mut out = BufWriter::new(File::create(&path).map_err(Error::io(&path))?);
+        io::copy(&mut blob, &mut out).map_err(Error::io(&path))?;
+        out.flush().map_err(Error::io(&path))?;
+        self.entries
+            .push(ManifestEntry::new(domain, EntryKind::File, file));
+        Ok(self.entries.last().expect("just pushed"))
+    }
+
+    /// `<root>/xx/<fileID>` for a new blob, its folder created.
+    fn create_blob_path(&self, domain: &str, file: &MbFile) -> Result<PathBuf> {
+        let relative = blob_path(&file_id(domain, &file.relative_path))?;
+        let path = self.root.join(relative);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(Error::io(dir))?;
+        }
+        Ok(path)
     }
 
     /// Writes Manifest.db (encrypted, with `ManifestKey`, when the backup is), Manifest.plist,

@@ -288,3 +288,41 @@ fn missing_blob_is_a_not_found_error_naming_the_path() {
         other => panic!("expected NotFound, got {:?}", other.map(|_| ())),
     }
 }
+
+#[test]
+fn export_copies_stored_blobs_into_a_folder_that_opens_with_the_same_password() {
+    let source_dir = tempfile::tempdir().unwrap();
+    write_backup(
+        source_dir.path(),
+        Some(BackupEncryption::generate("pw", FAST).unwrap()),
+    );
+    let source = BackupFolder::open(source_dir.path()).unwrap();
+    let encryption = BackupEncryption::unlock(source.manifest.keybag().unwrap(), "pw").unwrap();
+    let keys = encryption.keys.clone();
+
+    let export_dir = tempfile::tempdir().unwrap();
+    let mut writer = BackupWriter::create(export_dir.path(), Some(encryption)).unwrap();
+    for entry in source.manifest_db(Some(&keys)).unwrap().entries().unwrap() {
+        match entry.kind {
+            EntryKind::File => {
+                let blob = fs::File::open(source.blob_path(&entry).unwrap()).unwrap();
+                writer
+                    .add_stored_file(&entry.domain, entry.file, blob)
+                    .unwrap();
+            }
+            EntryKind::Directory => writer.add_directory(&entry.domain, entry.file),
+            EntryKind::Symlink => writer.add_symlink(&entry.domain, entry.file),
+        }
+    }
+    writer
+        .finish(source.manifest.clone(), &status(), &InfoPlist::default())
+        .unwrap();
+
+    let exported = BackupFolder::open(export_dir.path()).unwrap();
+    let keys = exported.unlock("pw").unwrap();
+    assert_same_files(&read_all(&exported, Some(&keys)), &expected());
+    assert_eq!(
+        exported.manifest_db(Some(&keys)).unwrap().len().unwrap(),
+        source.manifest_db(Some(&keys)).unwrap().len().unwrap()
+    );
+}

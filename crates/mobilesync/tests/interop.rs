@@ -1,12 +1,13 @@
-//! Interoperability with an independent reader: the encrypted folders we write must open in
-//! `iphone_backup_decrypt` (PyPI), which validates PKCS#7 padding, iteration-count limits and
-//! MBFile blob sizes the way the notes describe.
+//! Interoperability with independent readers: the encrypted folders we write must open in
+//! `iphone_backup_decrypt` (strict PKCS#7, iteration-count and MBFile size limits) and
+//! `iOSbackup` (truncates to `Size`, needs the Lockdown keys and every MBFile field), both PyPI.
 //!
-//! Run with a Python that has it installed:
-//! `python3 -m venv /tmp/ibd && /tmp/ibd/bin/pip install iphone-backup-decrypt==0.11.2`
-//! `KEEPSAKE_IBD_PYTHON=/tmp/ibd/bin/python cargo test -p keepsake-mobilesync --test interop -- --ignored`
+//! Run with a Python that has both installed:
+//! `python3 -m venv /tmp/ibd && /tmp/ibd/bin/pip install iphone-backup-decrypt==0.11.2 iOSbackup==0.9.925`
+//! `KEEPSAKE_INTEROP_PYTHON=/tmp/ibd/bin/python cargo test -p keepsake-mobilesync --test interop -- --ignored`
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::Command;
 
 use keepsake_mobilesync::{
@@ -15,7 +16,7 @@ use keepsake_mobilesync::{
 };
 use sha1::{Digest, Sha1};
 
-const SCRIPT: &str = r#"
+const IPHONE_BACKUP_DECRYPT: &str = r#"
 import json, sys, hashlib
 from iphone_backup_decrypt import EncryptedBackup
 backup_dir, password, wanted = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
@@ -33,6 +34,28 @@ for domain, path in wanted:
 print(json.dumps({"wrong_password": wrong, "files": out}))
 "#;
 
+const IOSBACKUP: &str = r#"
+import json, sys, hashlib, os, tempfile
+from iOSbackup import iOSbackup
+backup_dir, password, wanted = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+root, udid = os.path.split(backup_dir)
+try:
+    iOSbackup(udid=udid, cleartextpassword="not the password", backuproot=root)
+    wrong = "accepted"
+except Exception as e:
+    wrong = type(e).__name__
+backup = iOSbackup(udid=udid, cleartextpassword=password, backuproot=root)
+out = {}
+with tempfile.TemporaryDirectory() as target:
+    for i, (domain, path) in enumerate(wanted):
+        info = backup.getFileDecryptedCopy(relativePath=path, targetFolder=target, targetName=str(i))
+        with open(info["decryptedFilePath"], "rb") as f:
+            out[domain + "/" + path] = hashlib.sha1(f.read()).hexdigest()
+print(json.dumps({"wrong_password": wrong, "files": out}))
+"#;
+
+const UDID: &str = "00008030-001A2B3C4D5E6F70";
+
 fn sha1_hex(data: &[u8]) -> String {
     Sha1::digest(data)
         .iter()
@@ -40,19 +63,15 @@ fn sha1_hex(data: &[u8]) -> String {
         .collect()
 }
 
-#[test]
-#[ignore = "needs Python with iphone_backup_decrypt: set KEEPSAKE_IBD_PYTHON"]
-fn iphone_backup_decrypt_reads_our_encrypted_backup() {
-    let python = std::env::var("KEEPSAKE_IBD_PYTHON")
-        .expect("KEEPSAKE_IBD_PYTHON must name a python with iphone_backup_decrypt");
-    let dir = tempfile::tempdir().unwrap();
+/// Writes an encrypted backup to `<dir>/<UDID>`; returns (domain, path) → SHA-1 of contents.
+fn write_backup(dir: &Path) -> BTreeMap<(String, String), String> {
     // Real-device ITER; a smaller DPIC keeps the test quick (readers accept any count ≤ 20M).
     let params = KdfParams {
         iterations: 10_000,
         dp_iterations: 20_000,
     };
     let encryption = BackupEncryption::generate("interop pw", params).unwrap();
-    let mut writer = BackupWriter::create(dir.path(), Some(encryption)).unwrap();
+    let mut writer = BackupWriter::create(dir.join(UDID), Some(encryption)).unwrap();
     writer.add_directory(
         "HomeDomain",
         MbFile {
@@ -87,29 +106,42 @@ fn iphone_backup_decrypt_reads_our_encrypted_backup() {
             ..MbFile::default()
         };
         writer.add_file(domain, meta, contents.as_slice()).unwrap();
-        expected.insert(format!("{domain}/{path}"), sha1_hex(contents));
+        expected.insert((domain.to_string(), path.to_string()), sha1_hex(contents));
     }
     let manifest = ManifestPlist::new(Lockdown {
+        device_name: "Interop iPhone".into(),
+        product_type: "iPhone15,2".into(),
         product_version: "17.0".into(),
-        ..Lockdown::default()
+        serial_number: "F2LINTEROP".into(),
+        unique_device_id: UDID.into(),
+        build_version: "21A329".into(),
+        other: Default::default(),
     });
     let status = StatusPlist::finished("01234567-89AB-CDEF-0123-456789ABCDEF", true);
     writer
         .finish(manifest, &status, &InfoPlist::default())
         .unwrap();
 
-    let wanted: Vec<(&str, &str)> = files.iter().map(|(d, p, _, _)| (*d, *p)).collect();
+    expected
+}
+
+/// Runs `script` on a fresh backup and checks every file's digest and the wrong-password case.
+fn check_reader(script: &str, wrong_password_error: &str) {
+    let python = std::env::var("KEEPSAKE_INTEROP_PYTHON")
+        .expect("KEEPSAKE_INTEROP_PYTHON must name a python with the readers installed");
+    let dir = tempfile::tempdir().unwrap();
+    let expected = write_backup(dir.path());
     let wanted = format!(
         "[{}]",
-        wanted
-            .iter()
+        expected
+            .keys()
             .map(|(d, p)| format!("[\"{d}\", \"{p}\"]"))
             .collect::<Vec<_>>()
             .join(",")
     );
     let output = Command::new(python)
-        .args(["-c", SCRIPT])
-        .arg(dir.path())
+        .args(["-c", script])
+        .arg(dir.path().join(UDID))
         .arg("interop pw")
         .arg(wanted)
         .output()
@@ -123,17 +155,30 @@ fn iphone_backup_decrypt_reads_our_encrypted_backup() {
     // One JSON line; checked by substring to avoid a JSON dependency for one test.
     let last = stdout.lines().last().unwrap_or_default();
     assert!(
-        last.contains("\"wrong_password\": \"IncorrectPassphraseError\""),
+        last.contains(&format!("\"wrong_password\": \"{wrong_password_error}\"")),
         "{last}"
     );
     assert!(
         !stdout.contains("INFO: decrypted"),
         "the reader saw a size mismatch: {stdout}"
     );
-    for (name, digest) in expected {
+    for ((domain, path), digest) in expected {
         assert!(
-            last.contains(&format!("\"{name}\": \"{digest}\"")),
-            "{name} differs: {last}"
+            last.contains(&format!("\"{domain}/{path}\": \"{digest}\"")),
+            "{domain}/{path} differs: {last}"
         );
     }
+}
+
+#[test]
+#[ignore = "needs Python with iphone_backup_decrypt: set KEEPSAKE_INTEROP_PYTHON"]
+fn iphone_backup_decrypt_reads_our_encrypted_backup() {
+    check_reader(IPHONE_BACKUP_DECRYPT, "IncorrectPassphraseError");
+}
+
+#[test]
+#[ignore = "needs Python with iOSbackup: set KEEPSAKE_INTEROP_PYTHON"]
+fn iosbackup_reads_our_encrypted_backup() {
+    // iOSbackup has no typed error: a wrong password fails its own AES unwrap check.
+    check_reader(IOSBACKUP, "Exception");
 }
