@@ -3,6 +3,7 @@
 //! encrypted backup the file on disk is ciphertext and the plaintext should never touch disk.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 
 use rusqlite::{params, Connection, MAIN_DB};
 
@@ -67,7 +68,12 @@ pub struct ManifestEntry {
 
 impl ManifestEntry {
     /// An entry whose file ID and relative path are derived from `domain` and `file`.
-    pub fn new(domain: impl Into<String>, kind: EntryKind, file: MbFile) -> ManifestEntry {
+    /// Directories and symlinks without a `Size` get 0, as devices record them: iOSbackup
+    /// fails on an MBFile without one.
+    pub fn new(domain: impl Into<String>, kind: EntryKind, mut file: MbFile) -> ManifestEntry {
+        if kind != EntryKind::File {
+            file.size.get_or_insert(0);
+        }
         let domain = domain.into();
         ManifestEntry {
             file_id: file_id(&domain, &file.relative_path),
@@ -102,7 +108,8 @@ impl ManifestDb {
 
     /// Opens plaintext Manifest.db bytes (a file read from disk, or decrypted).
     pub fn from_bytes(bytes: &[u8]) -> Result<ManifestDb> {
-        if !bytes.starts_with(SQLITE_MAGIC) {
+        // 100 bytes: the SQLite file header, which every database has in full.
+        if !bytes.starts_with(SQLITE_MAGIC) || bytes.len() < 100 {
             return Err(Error::NotSqlite);
         }
         if bytes.len() as u64 > MAX_MANIFEST_DB_LEN {
@@ -113,8 +120,13 @@ impl ManifestDb {
             });
         }
         let mut conn = Connection::open_in_memory()?;
+        // Devices keep Manifest.db in WAL mode (header bytes 18-19 = 2), which SQLite refuses to
+        // open from memory. Only the main file is ever in a backup, so reading it as a
+        // rollback-journal database sees exactly the same content.
+        let header = [bytes[..18].to_vec(), vec![1, 1]].concat();
+        let body = &bytes[20..];
         // Not read-only: callers (the emulator's incremental backups) update the manifest.
-        conn.deserialize_read_exact(MAIN_DB, bytes, bytes.len(), false)?;
+        conn.deserialize_read_exact(MAIN_DB, header.as_slice().chain(body), bytes.len(), false)?;
         let has_files: bool = conn.query_row(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'Files'",
             [],
@@ -323,6 +335,26 @@ mod tests {
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .unwrap();
         assert_eq!(user_version, 2);
+    }
+
+    #[test]
+    fn wal_mode_database_as_real_backups_store_it_opens() {
+        let mut db = ManifestDb::new().unwrap();
+        db.insert(&entries()).unwrap();
+        let mut bytes = db.to_bytes().unwrap();
+        // Real Manifest.db files are in WAL mode: file format versions 2 in the header.
+        bytes[18] = 2;
+        bytes[19] = 2;
+        let reopened = ManifestDb::from_bytes(&bytes).unwrap();
+        assert_eq!(reopened.entries().unwrap(), entries());
+    }
+
+    #[test]
+    fn directories_and_links_always_record_a_size() {
+        let dir = ManifestEntry::new("HomeDomain", EntryKind::Directory, MbFile::default());
+        assert_eq!(dir.file.size, Some(0));
+        let file = ManifestEntry::new("HomeDomain", EntryKind::File, MbFile::default());
+        assert_eq!(file.file.size, None, "a file's size is never invented");
     }
 
     #[test]

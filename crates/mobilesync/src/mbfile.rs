@@ -23,7 +23,8 @@ pub const MODE_SYMLINK: u32 = 0o120755;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MbFile {
     pub relative_path: String,
-    /// Plaintext size; `None` when the archive has no `Size` (never read that as 0).
+    /// Plaintext size; `None` when the archive has no `Size` (never read that as 0). Writers
+    /// always set it: 0 for directories and links (`ManifestEntry::new` does that).
     pub size: Option<u64>,
     /// Full `st_mode`, file type bits included.
     pub mode: u32,

@@ -51,6 +51,8 @@ with tempfile.TemporaryDirectory() as target:
         info = backup.getFileDecryptedCopy(relativePath=path, targetFolder=target, targetName=str(i))
         with open(info["decryptedFilePath"], "rb") as f:
             out[domain + "/" + path] = hashlib.sha1(f.read()).hexdigest()
+    # Walks directories too: fails on any MBFile without Size or the time fields.
+    backup.getFolderDecryptedCopy(relativePath="Library", targetFolder=os.path.join(target, "tree"))
 print(json.dumps({"wrong_password": wrong, "files": out}))
 "#;
 
