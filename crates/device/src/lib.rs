@@ -1,0 +1,18 @@
+//! The host side of an iPhone or iPad: finding devices (usbmuxd, the USB bus, Wi-Fi), reading who
+//! they are, pairing records, and later the lockdownd sessions and mobilebackup2 exchanges of a
+//! backup.
+//!
+//! The protocol clients come from the `idevice` crate, pinned to an exact version and never
+//! exposed: callers see only this crate's types, so an idevice upgrade stays inside here.
+
+mod error;
+pub mod identity;
+pub mod list;
+pub mod usb;
+pub mod usbmux;
+pub mod wifi;
+
+pub use error::{DeviceError, Result};
+pub use identity::DeviceIdentity;
+pub use list::{DeviceList, DeviceState, SeenDevice};
+pub use usbmux::{Attachment, Link, MuxEvent, Usbmuxd};

@@ -1,0 +1,340 @@
+//! usbmuxd, the daemon through which a computer reaches devices on USB (and, on some systems,
+//! Wi-Fi): which devices are attached, attach/detach events as they happen, pair records, and
+//! connections to a device's lockdownd.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use futures::StreamExt;
+use idevice::lockdown::LockdownClient;
+use idevice::usbmuxd::{Connection, UsbmuxdAddr, UsbmuxdConnection, UsbmuxdListenEvent};
+use idevice::IdeviceError;
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::error::{DeviceError, Result};
+use crate::identity::DeviceIdentity;
+
+/// How long a device may take to answer a lockdownd question before we call it unresponsive.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+const LABEL: &str = "keepsake";
+
+/// How usbmuxd reaches a device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "kind", content = "address")]
+pub enum Link {
+    Usb,
+    Network(IpAddr),
+}
+
+/// A device as usbmuxd lists it. One device can be attached twice (USB and network), with two ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attachment {
+    pub udid: String,
+    pub mux_id: u32,
+    pub link: Link,
+}
+
+/// What `Usbmuxd::watch` reports, as it happens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MuxEvent {
+    Attached(Attachment),
+    Detached {
+        mux_id: u32,
+    },
+    /// The event stream ended (usbmuxd stopped or the connection broke); watch again to resume.
+    Lost(String),
+}
+
+/// A usbmuxd daemon, by address.
+#[derive(Debug, Clone)]
+pub struct Usbmuxd {
+    addr: UsbmuxdAddr,
+    shown: String,
+}
+
+impl Usbmuxd {
+    /// The daemon named by `USBMUXD_SOCKET_ADDRESS` (`HOST:PORT`, `UNIX:/path` or a bare path),
+    /// else the system's `/var/run/usbmuxd`. The same variable libimobiledevice's tools read.
+    pub fn from_env() -> Result<Self> {
+        match std::env::var("USBMUXD_SOCKET_ADDRESS") {
+            Ok(value) if !value.is_empty() => Self::parse(&value),
+            _ => Ok(Self::unix(UsbmuxdAddr::SOCKET_FILE)),
+        }
+    }
+
+    /// Parses the `USBMUXD_SOCKET_ADDRESS` forms.
+    pub fn parse(value: &str) -> Result<Self> {
+        if let Some(path) = value.strip_prefix("UNIX:") {
+            return Ok(Self::unix(path));
+        }
+        if value.starts_with('/') {
+            return Ok(Self::unix(value));
+        }
+        value
+            .parse::<SocketAddr>()
+            .map(Self::tcp)
+            .map_err(|_| DeviceError::BadUsbmuxdAddress {
+                value: value.to_owned(),
+            })
+    }
+
+    pub fn tcp(addr: SocketAddr) -> Self {
+        Usbmuxd {
+            addr: UsbmuxdAddr::TcpSocket(addr),
+            shown: addr.to_string(),
+        }
+    }
+
+    pub fn unix(path: &str) -> Self {
+        Usbmuxd {
+            addr: UsbmuxdAddr::UnixSocket(path.to_owned()),
+            shown: path.to_owned(),
+        }
+    }
+
+    /// Where the daemon is, for messages.
+    pub fn address(&self) -> &str {
+        &self.shown
+    }
+
+    async fn connect(&self, tag: u32) -> Result<UsbmuxdConnection> {
+        let socket = self.addr.to_socket().await.map_err(|e| match e {
+            IdeviceError::Socket(source) => DeviceError::UsbmuxdUnreachable {
+                addr: self.shown.clone(),
+                source,
+            },
+            other => self.failed("connect", other),
+        })?;
+        Ok(UsbmuxdConnection::new(socket, tag))
+    }
+
+    fn failed(&self, what: &'static str, source: IdeviceError) -> DeviceError {
+        DeviceError::Usbmuxd {
+            addr: self.shown.clone(),
+            what,
+            source,
+        }
+    }
+
+    /// The devices attached right now.
+    pub async fn devices(&self) -> Result<Vec<Attachment>> {
+        let mut conn = self.connect(1).await?;
+        let list = conn
+            .get_devices()
+            .await
+            .map_err(|e| self.failed("list devices", e))?;
+        Ok(list
+            .into_iter()
+            .filter_map(|d| {
+                let link = link_of(d.connection_type)?;
+                Some(Attachment {
+                    udid: d.udid,
+                    mux_id: d.device_id,
+                    link,
+                })
+            })
+            .collect())
+    }
+
+    /// Attach and detach events as usbmuxd sends them (no polling). The current devices arrive
+    /// first as `Attached`. The channel closes after a `Lost` event or when the receiver is dropped.
+    pub async fn watch(&self) -> Result<mpsc::Receiver<MuxEvent>> {
+        let (tx, rx) = mpsc::channel(64);
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        let this = self.clone();
+        // idevice's event stream is not `Send`, so it lives on a thread of its own.
+        std::thread::Builder::new()
+            .name("usbmuxd-listen".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(DeviceError::UsbmuxdUnreachable {
+                            addr: this.shown.clone(),
+                            source: e,
+                        }));
+                        return;
+                    }
+                };
+                runtime.block_on(this.forward_events(tx, ready_tx));
+            })
+            .map_err(|source| DeviceError::UsbmuxdUnreachable {
+                addr: self.shown.clone(),
+                source,
+            })?;
+        match ready_rx.await {
+            Ok(Ok(())) => Ok(rx),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(DeviceError::Malformed {
+                device: self.shown.clone(),
+                what: "Listen",
+                detail: "the listener stopped before answering".into(),
+            }),
+        }
+    }
+
+    async fn forward_events(
+        &self,
+        tx: mpsc::Sender<MuxEvent>,
+        ready: tokio::sync::oneshot::Sender<Result<()>>,
+    ) {
+        let mut conn = match self.connect(2).await {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = ready.send(Err(e));
+                return;
+            }
+        };
+        let mut events = match conn.listen().await {
+            Ok(events) => {
+                let _ = ready.send(Ok(()));
+                events
+            }
+            Err(e) => {
+                let _ = ready.send(Err(self.failed("listen for devices", e)));
+                return;
+            }
+        };
+        while let Some(event) = events.next().await {
+            let event = match event {
+                Ok(UsbmuxdListenEvent::Connected(d)) => {
+                    let Some(link) = link_of(d.connection_type) else {
+                        continue;
+                    };
+                    MuxEvent::Attached(Attachment {
+                        udid: d.udid,
+                        mux_id: d.device_id,
+                        link,
+                    })
+                }
+                Ok(UsbmuxdListenEvent::Disconnected(mux_id)) => MuxEvent::Detached { mux_id },
+                Err(e) => {
+                    let _ = tx
+                        .send(MuxEvent::Lost(format!("usbmuxd at {}: {e}", self.shown)))
+                        .await;
+                    return;
+                }
+            };
+            if tx.send(event).await.is_err() {
+                return;
+            }
+        }
+        let _ = tx
+            .send(MuxEvent::Lost(format!(
+                "usbmuxd at {} closed the event stream",
+                self.shown
+            )))
+            .await;
+    }
+
+    /// Whether usbmuxd holds a pair record for the device (the computer is trusted).
+    pub async fn has_pair_record(&self, udid: &str) -> Result<bool> {
+        let mut conn = self.connect(3).await?;
+        match conn.get_pair_record(udid).await {
+            Ok(_) => Ok(true),
+            // usbmuxd answers a missing record with a bare error result, which idevice reports so
+            Err(IdeviceError::UnexpectedResponse(_)) => Ok(false),
+            Err(e) => Err(self.failed("read the pair record", e)),
+        }
+    }
+
+    /// Asks the device's lockdownd who it is (no pairing needed).
+    pub async fn identity(&self, device: &Attachment) -> Result<DeviceIdentity> {
+        let work = async {
+            let conn = self.connect(device.mux_id).await?;
+            let idevice = conn
+                .connect_to_device(device.mux_id, LockdownClient::LOCKDOWND_PORT, LABEL)
+                .await
+                .map_err(|source| protocol(device, "connecting to lockdownd", source))?;
+            let mut lockdown = LockdownClient::new(idevice);
+            let values = lockdown
+                .get_value(None, None)
+                .await
+                .map_err(|source| protocol(device, "GetValue", source))?;
+            match values {
+                plist::Value::Dictionary(d) => {
+                    DeviceIdentity::from_lockdown_values(&device.udid, &d)
+                }
+                other => Err(DeviceError::Malformed {
+                    device: device.udid.clone(),
+                    what: "GetValue",
+                    detail: format!("a {other:?} instead of a dictionary"),
+                }),
+            }
+        };
+        tokio::time::timeout(ANSWER_TIMEOUT, work)
+            .await
+            .unwrap_or_else(|_| {
+                Err(DeviceError::Timeout {
+                    device: device.udid.clone(),
+                    what: "GetValue",
+                    seconds: ANSWER_TIMEOUT.as_secs(),
+                })
+            })
+    }
+}
+
+fn link_of(connection: Connection) -> Option<Link> {
+    match connection {
+        Connection::Usb => Some(Link::Usb),
+        Connection::Network(ip) => Some(Link::Network(ip)),
+        Connection::Unknown(kind) => {
+            tracing::debug!(kind, "ignoring a device on an unknown kind of link");
+            None
+        }
+    }
+}
+
+fn protocol(device: &Attachment, what: &'static str, source: IdeviceError) -> DeviceError {
+    DeviceError::Protocol {
+        device: device.udid.clone(),
+        what,
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_form_of_usbmuxd_socket_address() {
+        assert_eq!(
+            Usbmuxd::parse("127.0.0.1:27015").unwrap().address(),
+            "127.0.0.1:27015"
+        );
+        assert_eq!(
+            Usbmuxd::parse("UNIX:/tmp/mux").unwrap().address(),
+            "/tmp/mux"
+        );
+        assert_eq!(
+            Usbmuxd::parse("/var/run/usbmuxd").unwrap().address(),
+            "/var/run/usbmuxd"
+        );
+        let err = Usbmuxd::parse("localhost").unwrap_err();
+        assert!(err.to_string().contains("HOST:PORT"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_missing_daemon_is_reported_with_what_to_do() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        // the listener is dropped: nothing listens on that port any more
+        let err = Usbmuxd::tcp(port).devices().await.unwrap_err();
+        assert!(
+            matches!(err, DeviceError::UsbmuxdUnreachable { .. }),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains("Is usbmuxd installed and running?"),
+            "{err}"
+        );
+    }
+}
