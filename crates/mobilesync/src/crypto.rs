@@ -127,16 +127,18 @@ impl fmt::Debug for WrappedKey {
     }
 }
 
+/// Test vectors are written in hex.
+#[cfg(test)]
+pub(crate) fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     // RFC 6070 gives 20-byte outputs; PBKDF2's first block is the same whatever dkLen is, so the
     // first 20 of our 32 bytes must equal the published value.

@@ -436,6 +436,7 @@ impl Keybag {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto::hex;
     use rand::{Rng, SeedableRng};
 
     const FAST: KdfParams = KdfParams {
@@ -478,6 +479,50 @@ mod tests {
         assert_eq!(bag.dp_iterations, Some(5));
         assert_eq!(bag.salt.as_ref().map(Vec::len), Some(20));
         assert_eq!(bag.dp_salt.as_ref().map(Vec::len), Some(20));
+    }
+
+    // Expected values computed independently with Python's hashlib.pbkdf2_hmac:
+    // sha1(sha256("pässword", DPSL, 1000), SALT, 100), and sha1("pässword", SALT, 100) pre-10.2.
+    #[test]
+    fn password_key_chains_sha256_then_sha1_as_python_computes_it() {
+        let mut bag = Keybag {
+            salt: Some((100..120).collect()),
+            iterations: Some(100),
+            dp_salt: Some((0..20).collect()),
+            dp_iterations: Some(1000),
+            ..Keybag::default()
+        };
+        assert_eq!(
+            bag.derive_password_key("pässword")
+                .unwrap()
+                .0
+                .as_bytes()
+                .to_vec(),
+            hex("89349074003348d217164fabf8dffa111c11c87f484f00d85010024a57b85d62")
+        );
+        bag.dp_salt = None;
+        bag.dp_iterations = None;
+        assert_eq!(
+            bag.derive_password_key("pässword")
+                .unwrap()
+                .0
+                .as_bytes()
+                .to_vec(),
+            hex("ebc169af51cf3f0da92ae3674d32d9d65887de1fc28302fdbc9918eba0e87b16")
+        );
+        bag.dp_salt = Some(vec![1]);
+        assert!(matches!(
+            bag.derive_password_key("x"),
+            Err(Error::MissingKeybagField("DPIC"))
+        ));
+    }
+
+    #[test]
+    fn a_saved_password_key_unlocks_without_the_password() {
+        let (bag, keys) = Keybag::generate("pw", FAST).unwrap();
+        let saved = *bag.derive_password_key("pw").unwrap().0.as_bytes();
+        let restored = PasswordKey(Key::from_bytes(saved));
+        assert_eq!(bag.unlock_with_key(&restored).unwrap(), keys);
     }
 
     #[test]
