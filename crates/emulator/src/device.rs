@@ -37,6 +37,9 @@ pub struct DeviceProfile {
     pub usb_product_id: u16,
     /// Whether backups are encrypted on the device (`com.apple.mobile.backup` WillEncrypt).
     pub will_encrypt: bool,
+    /// Offer TLS 1.3 besides 1.2. Off by default: devices have been seen negotiating TLS 1.2, and
+    /// a host that only works over 1.3 must not pass against the emulator.
+    pub tls13: bool,
 }
 
 impl DeviceProfile {
@@ -114,6 +117,7 @@ impl DeviceProfile {
             phone_number: format!("+33 6 12 34 {:02} {:02}", n % 100, (n * 7) % 100),
             usb_product_id: 0x12a8,
             will_encrypt: false,
+            tls13: false,
         }
     }
 }

@@ -1,8 +1,9 @@
-//! The device's TLS server, driven record by record over a plain stream.
+//! The device's TLS server over a usbmux connection, driven by hand with rustls.
 //!
-//! Why not tokio-rustls: lockdownd's StopSession drops TLS and resumes plaintext on the same socket,
-//! and a buffered TLS reader would swallow the host's first plaintext bytes. Reading exactly one TLS
-//! record at a time keeps the stream boundary intact.
+//! Why not tokio-rustls: lockdownd's StopSession drops TLS and resumes plaintext on the same
+//! socket, so the raw bytes that follow the last TLS record must be handed back, not swallowed.
+//! Reads are also cancel-safe (the only await is one socket read), so a service can wait for the
+//! host and for device events at once.
 
 use std::io::{Read, Write};
 use std::sync::Arc;
@@ -26,10 +27,13 @@ const MAX_RECORD: usize = 16384 + 2048;
 /// TLS settings for one paired host: the device presents the `DeviceCertificate` the host made at
 /// pairing time and accepts only the certificates that host registered (libimobiledevice presents
 /// its root certificate, pymobiledevice3 and idevice the host certificate).
+///
+/// Real devices have been seen negotiating TLS 1.2 only; `tls13` opts into 1.3 as well.
 pub fn server_config(
     device_certificate_pem: &[u8],
     device_key_pkcs1_der: &[u8],
     host_certificates_pem: &[&[u8]],
+    tls13: bool,
 ) -> Result<Arc<ServerConfig>> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let device_cert = CertificateDer::from_pem_slice(device_certificate_pem)
@@ -43,8 +47,13 @@ pub fn server_config(
         algorithms: provider.signature_verification_algorithms,
     };
     let key = PrivateKeyDer::Pkcs1(PrivatePkcs1KeyDer::from(device_key_pkcs1_der.to_vec()));
+    let versions: &[&rustls::SupportedProtocolVersion] = if tls13 {
+        &[&rustls::version::TLS12, &rustls::version::TLS13]
+    } else {
+        &[&rustls::version::TLS12]
+    };
     let mut config = ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS12, &rustls::version::TLS13])?
+        .with_protocol_versions(versions)?
         .with_client_cert_verifier(Arc::new(verifier))
         .with_single_cert(vec![device_cert], key)?;
     // Hosts never resume lockdown sessions; tickets would only be extra records on the wire.
@@ -112,6 +121,9 @@ impl ClientCertVerifier for PairedHostVerifier {
 pub struct TlsSession {
     conn: ServerConnection,
     io: BoxConn,
+    /// Raw bytes read from the socket and not yet given to rustls (at most part of a record,
+    /// or whatever follows the record that ended TLS).
+    raw: Vec<u8>,
 }
 
 impl TlsSession {
@@ -120,11 +132,12 @@ impl TlsSession {
         let mut session = TlsSession {
             conn: ServerConnection::new(config)?,
             io,
+            raw: Vec::new(),
         };
         while session.conn.is_handshaking() {
             session.flush().await?;
-            if session.conn.wants_read() {
-                session.read_record().await?;
+            if session.conn.wants_read() && !session.next_record().await? {
+                return Err(Error::Io(std::io::ErrorKind::UnexpectedEof.into()));
             }
         }
         session.flush().await?;
@@ -148,58 +161,59 @@ impl TlsSession {
         Ok(())
     }
 
-    /// Reads one whole record and hands it to rustls; never reads past it.
-    async fn read_record(&mut self) -> Result<()> {
-        let mut header = [0u8; 5];
-        self.io.read_exact(&mut header).await?;
-        let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
-        if len > MAX_RECORD {
-            return Err(Error::protocol(format!("TLS record of {len} bytes")));
-        }
-        let mut record = vec![0u8; 5 + len];
-        record[..5].copy_from_slice(&header);
-        self.io.read_exact(&mut record[5..]).await?;
-        let mut rest = &record[..];
-        while !rest.is_empty() {
-            if self.conn.read_tls(&mut rest)? == 0 {
-                return Err(Error::protocol("TLS engine refused record"));
+    /// Gives rustls the next whole record, reading the socket as needed. `Ok(false)` at EOF.
+    /// Cancel-safe: bytes read are kept in `raw` before anything else can be cancelled.
+    async fn next_record(&mut self) -> Result<bool> {
+        loop {
+            if self.raw.len() >= 5 {
+                let len = usize::from(u16::from_be_bytes([self.raw[3], self.raw[4]]));
+                if len > MAX_RECORD {
+                    return Err(Error::protocol(format!("TLS record of {len} bytes")));
+                }
+                if self.raw.len() >= 5 + len {
+                    let mut record = &self.raw[..5 + len];
+                    while !record.is_empty() {
+                        if self.conn.read_tls(&mut record)? == 0 {
+                            return Err(Error::protocol("TLS engine refused a record"));
+                        }
+                    }
+                    self.raw.drain(..5 + len);
+                    if let Err(e) = self.conn.process_new_packets() {
+                        // Send the alert so the host learns why, then fail.
+                        let _ = self.flush().await;
+                        return Err(e.into());
+                    }
+                    return Ok(true);
+                }
             }
+            let mut chunk = [0u8; 8192];
+            let n = self.io.read(&mut chunk).await?;
+            if n == 0 {
+                return Ok(false);
+            }
+            self.raw.extend_from_slice(&chunk[..n]);
         }
-        if let Err(e) = self.conn.process_new_packets() {
-            // Send the alert so the host learns why, then fail.
-            let _ = self.flush().await;
-            return Err(e.into());
-        }
-        Ok(())
     }
 
-    /// Like `Transport::read_exact_or_eof`: `Ok(false)` when the host closed between messages.
-    pub async fn read_exact_or_eof(&mut self, buf: &mut [u8]) -> Result<bool> {
-        let mut filled = 0;
-        while filled < buf.len() {
-            match self.conn.reader().read(&mut buf[filled..]) {
-                Ok(0) if filled == 0 => return Ok(false),
-                Ok(0) => return Err(Error::Io(std::io::ErrorKind::UnexpectedEof.into())),
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    match self.read_record().await {
-                        Ok(()) => self.flush().await?,
-                        // Hosts often close the socket without close_notify.
-                        Err(Error::Io(e))
-                            if filled == 0 && e.kind() == std::io::ErrorKind::UnexpectedEof =>
-                        {
-                            return Ok(false)
-                        }
-                        Err(e) => return Err(e),
-                    }
+    /// Appends decrypted bytes to `out`; `Ok(false)` once the host has closed (with or without
+    /// close_notify). Cancel-safe.
+    pub async fn fill(&mut self, out: &mut Vec<u8>) -> Result<bool> {
+        let mut chunk = [0u8; 8192];
+        loop {
+            match self.conn.reader().read(&mut chunk) {
+                Ok(0) => return Ok(false),
+                Ok(n) => {
+                    out.extend_from_slice(&chunk[..n]);
+                    return Ok(true);
                 }
-                Err(e) if filled == 0 && e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    return Ok(false)
-                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
                 Err(e) => return Err(e.into()),
             }
+            if !self.next_record().await? {
+                return Ok(false);
+            }
         }
-        Ok(true)
     }
 
     pub async fn write_all(&mut self, data: &[u8]) -> Result<()> {
@@ -207,9 +221,9 @@ impl TlsSession {
         self.flush().await
     }
 
-    /// Ends TLS without a close_notify of our own (the host has already left TLS and would read it
-    /// as plaintext) and returns the socket.
-    pub fn into_plain(self) -> BoxConn {
-        self.io
+    /// Leaves TLS without a close_notify of our own (the host has already left TLS and would read
+    /// it as plaintext); returns the socket and the raw bytes already read past the last record.
+    pub fn into_plain(self) -> (BoxConn, Vec<u8>) {
+        (self.io, self.raw)
     }
 }

@@ -1,6 +1,8 @@
 //! The byte streams device services run on: a usbmux connection in plaintext, or the same
 //! connection after a TLS handshake. Lockdown switches between the two mid-stream.
 
+use std::sync::Arc;
+
 use plist::Value;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -13,50 +15,73 @@ pub trait Conn: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Conn for T {}
 pub type BoxConn = Box<dyn Conn>;
 
-/// A connection to one device port, plaintext or TLS.
-pub enum Transport {
-    /// `prefix` holds bytes already read that belong to the plaintext stream.
-    Plain {
-        io: BoxConn,
-        prefix: Vec<u8>,
-    },
+enum Inner {
+    Plain(BoxConn),
     Tls(Box<TlsSession>),
+}
+
+/// A connection to one device port, plaintext or TLS, with the received bytes not yet consumed.
+pub struct Transport {
+    inner: Inner,
+    received: Vec<u8>,
 }
 
 impl Transport {
     pub fn plain(io: BoxConn) -> Self {
-        Transport::Plain {
-            io,
-            prefix: Vec::new(),
+        Transport {
+            inner: Inner::Plain(io),
+            received: Vec::new(),
+        }
+    }
+
+    pub fn tls(session: TlsSession) -> Self {
+        Transport {
+            inner: Inner::Tls(Box::new(session)),
+            received: Vec::new(),
         }
     }
 
     pub fn is_tls(&self) -> bool {
-        matches!(self, Transport::Tls(_))
+        matches!(self.inner, Inner::Tls(_))
+    }
+
+    /// Bytes received and not consumed yet.
+    pub fn received(&self) -> &[u8] {
+        &self.received
+    }
+
+    /// Drops `n` received bytes.
+    pub fn consume(&mut self, n: usize) {
+        self.received.drain(..n);
+    }
+
+    /// Receives more bytes; `Ok(false)` when the host has closed. Cancel-safe, so a service can
+    /// `select!` it against device events.
+    pub async fn fill(&mut self) -> Result<bool> {
+        match &mut self.inner {
+            Inner::Plain(io) => {
+                let mut chunk = [0u8; 8192];
+                let n = io.read(&mut chunk).await?;
+                self.received.extend_from_slice(&chunk[..n]);
+                Ok(n > 0)
+            }
+            Inner::Tls(tls) => tls.fill(&mut self.received).await,
+        }
     }
 
     /// Reads exactly `buf.len()` bytes; `Ok(false)` if the peer closed before the first byte.
     pub async fn read_exact_or_eof(&mut self, buf: &mut [u8]) -> Result<bool> {
-        match self {
-            Transport::Plain { io, prefix } => {
-                let from_prefix = prefix.len().min(buf.len());
-                buf[..from_prefix].copy_from_slice(&prefix[..from_prefix]);
-                prefix.drain(..from_prefix);
-                let mut filled = from_prefix;
-                while filled < buf.len() {
-                    let n = io.read(&mut buf[filled..]).await?;
-                    if n == 0 {
-                        if filled == 0 {
-                            return Ok(false);
-                        }
-                        return Err(Error::Io(std::io::ErrorKind::UnexpectedEof.into()));
-                    }
-                    filled += n;
+        while self.received.len() < buf.len() {
+            if !self.fill().await? {
+                if self.received.is_empty() {
+                    return Ok(false);
                 }
-                Ok(true)
+                return Err(Error::Io(std::io::ErrorKind::UnexpectedEof.into()));
             }
-            Transport::Tls(tls) => tls.read_exact_or_eof(buf).await,
         }
+        buf.copy_from_slice(&self.received[..buf.len()]);
+        self.consume(buf.len());
+        Ok(true)
     }
 
     pub async fn read_exact(&mut self, buf: &mut [u8]) -> Result<()> {
@@ -67,27 +92,34 @@ impl Transport {
         }
     }
 
-    pub async fn write_all(&mut self, data: &[u8]) -> Result<()> {
-        match self {
-            Transport::Plain { io, .. } => {
-                io.write_all(data).await?;
-                io.flush().await?;
-                Ok(())
-            }
-            Transport::Tls(tls) => tls.write_all(data).await,
+    /// A whole length-prefixed frame body if one has been received; the length is checked as
+    /// soon as its prefix arrives.
+    pub fn take_frame(&mut self, max: u32) -> Result<Option<Vec<u8>>> {
+        let Some(prefix) = self.received.get(..4) else {
+            return Ok(None);
+        };
+        let len = frame::body_len(prefix.try_into().expect("4 bytes"), max)?;
+        if self.received.len() < 4 + len {
+            return Ok(None);
         }
+        let body = self.received[4..4 + len].to_vec();
+        self.consume(4 + len);
+        Ok(Some(body))
     }
 
     /// The next length-prefixed frame body, or `None` when the host closed between messages.
     pub async fn read_frame(&mut self, max: u32) -> Result<Option<Vec<u8>>> {
-        let mut prefix = [0u8; 4];
-        if !self.read_exact_or_eof(&mut prefix).await? {
-            return Ok(None);
+        loop {
+            if let Some(body) = self.take_frame(max)? {
+                return Ok(Some(body));
+            }
+            if !self.fill().await? {
+                if self.received.is_empty() {
+                    return Ok(None);
+                }
+                return Err(Error::Io(std::io::ErrorKind::UnexpectedEof.into()));
+            }
         }
-        let len = frame::body_len(prefix, max)?;
-        let mut body = vec![0u8; len];
-        self.read_exact(&mut body).await?;
-        Ok(Some(body))
     }
 
     /// The next length-prefixed plist, or `None` when the host closed between messages.
@@ -95,6 +127,17 @@ impl Transport {
         match self.read_frame(max).await? {
             Some(body) => frame::decode(&body).map(Some),
             None => Ok(None),
+        }
+    }
+
+    pub async fn write_all(&mut self, data: &[u8]) -> Result<()> {
+        match &mut self.inner {
+            Inner::Plain(io) => {
+                io.write_all(data).await?;
+                io.flush().await?;
+                Ok(())
+            }
+            Inner::Tls(tls) => tls.write_all(data).await,
         }
     }
 
@@ -106,5 +149,33 @@ impl Transport {
     pub async fn write_binary(&mut self, value: &Value) -> Result<()> {
         let bytes = frame::encode_binary(value)?;
         self.write_all(&bytes).await
+    }
+
+    /// Runs the TLS handshake on this plaintext connection (the host speaks first).
+    pub async fn start_tls(self, config: Arc<rustls::ServerConfig>) -> Result<Self> {
+        match self.inner {
+            Inner::Plain(io) if self.received.is_empty() => {
+                Ok(Transport::tls(TlsSession::accept(io, config).await?))
+            }
+            Inner::Plain(_) => Err(Error::protocol("host sent data before the TLS handshake")),
+            Inner::Tls(_) => Err(Error::protocol("TLS is already on")),
+        }
+    }
+
+    /// Back to plaintext on the same socket; bytes received past TLS become plaintext input.
+    pub fn stop_tls(self) -> Self {
+        match self.inner {
+            Inner::Tls(tls) => {
+                let (io, raw) = tls.into_plain();
+                Transport {
+                    inner: Inner::Plain(io),
+                    received: raw,
+                }
+            }
+            plain => Transport {
+                inner: plain,
+                received: self.received,
+            },
+        }
     }
 }

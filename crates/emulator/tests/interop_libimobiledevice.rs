@@ -289,3 +289,19 @@ fn restarted_phone_keeps_its_key_and_its_pairing() {
     assert!(out.status.success(), "{}", all_output(&out));
     assert_eq!(stdout(&out).trim(), phone.devices()[0].profile.imei);
 }
+
+#[test]
+fn ideviceinfo_session_works_over_tls_1_3_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new(dir.path(), 1);
+    config.devices[0].tls13 = true;
+    let phone = VirtualIphone::start(config).unwrap();
+    let device = phone.devices()[0].clone();
+    let out = run(
+        &phone.usbmuxd_socket_address(),
+        "ideviceinfo",
+        &["-k", "InternationalMobileEquipmentIdentity"],
+    );
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert_eq!(stdout(&out).trim(), device.profile.imei);
+}

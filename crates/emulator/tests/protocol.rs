@@ -490,6 +490,13 @@ fn session_with_the_host_certificate_starts_services_and_stops_cleanly() {
     let session_id = d.get("SessionID").cloned().unwrap();
     // pymobiledevice3 and idevice present the host certificate (libimobiledevice the root one).
     let mut tls = tls_client(s, host.data("HostCertificate"), host.data("HostPrivateKey"));
+    let d = lockdown(&mut tls, "QueryType", &[]);
+    assert!(error(&d).is_none());
+    assert_eq!(
+        tls.conn.protocol_version(),
+        Some(rustls::ProtocolVersion::TLSv1_2),
+        "TLS 1.2 like devices"
+    );
     let d = lockdown(
         &mut tls,
         "GetValue",

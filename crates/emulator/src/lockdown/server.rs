@@ -6,15 +6,14 @@ use std::sync::Arc;
 use plist::{Dictionary, Value};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
-use tokio::io::AsyncReadExt;
 
 use super::codec::{error_reply, reply, HostPairRecord, Request};
 use crate::device::{TrustPrompt, VirtualDevice};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::frame::MAX_PLIST_FRAME;
 use crate::services::{Lookup, PendingService};
 use crate::state;
-use crate::tls::{self, TlsSession};
+use crate::tls;
 use crate::transport::{BoxConn, Transport};
 
 struct Session {
@@ -66,15 +65,10 @@ async fn run(device: Arc<VirtualDevice>, io: BoxConn) -> Result<()> {
         transport = match after {
             After::Continue => transport,
             After::Close => return Ok(()),
-            After::StartTls(config) => match transport {
-                Transport::Plain { io, prefix } if prefix.is_empty() => {
-                    Transport::Tls(Box::new(TlsSession::accept(io, config).await?))
-                }
-                _ => return Err(Error::protocol("StartSession while TLS is already on")),
-            },
-            After::StopTls => match transport {
-                Transport::Tls(tls) => resume_plaintext(tls.into_plain()).await?,
-                plain => plain,
+            After::StartTls(config) => transport.start_tls(config).await?,
+            After::StopTls => match resume_plaintext(transport.stop_tls()).await? {
+                Some(t) => t,
+                None => return Ok(()),
             },
         };
     }
@@ -82,28 +76,27 @@ async fn run(device: Arc<VirtualDevice>, io: BoxConn) -> Result<()> {
 
 /// After StopSession the host drops TLS, usually after sending its close_notify alert. Skip that
 /// record if it comes; anything else is already the next plaintext request. A plaintext frame can
-/// never start with a TLS record header: its length would be hundreds of megabytes.
-async fn resume_plaintext(mut io: BoxConn) -> Result<Transport> {
-    let mut head = Vec::with_capacity(5);
-    let mut byte = [0u8; 1];
-    while head.len() < 5 {
-        if io.read(&mut byte).await? == 0 {
-            break;
+/// never start like a TLS record: its length would be hundreds of megabytes. `None`: host left.
+async fn resume_plaintext(mut transport: Transport) -> Result<Option<Transport>> {
+    loop {
+        let head = transport.received();
+        let tls_like = head.first().is_some_and(|b| matches!(b, 0x15 | 0x17))
+            && head.get(1).is_none_or(|&b| b == 0x03);
+        if !head.is_empty() && !tls_like {
+            return Ok(Some(transport));
         }
-        head.push(byte[0]);
-        let tls_like = matches!(head[0], 0x15 | 0x17) && head.get(1).is_none_or(|&b| b == 0x03);
-        if !tls_like {
-            return Ok(Transport::Plain { io, prefix: head });
+        if head.len() >= 5 {
+            let len = 5 + usize::from(u16::from_be_bytes([head[3], head[4]]));
+            if head.len() >= len {
+                transport.consume(len);
+                tracing::debug!(len, "skipped the host's TLS close_notify after StopSession");
+                return Ok(Some(transport));
+            }
+        }
+        if !transport.fill().await? {
+            return Ok(None);
         }
     }
-    if head.len() == 5 {
-        let len = usize::from(u16::from_be_bytes([head[3], head[4]]));
-        let mut skip = vec![0u8; len];
-        io.read_exact(&mut skip).await?;
-        tracing::debug!(len, "skipped the host's TLS close_notify after StopSession");
-        head.clear();
-    }
-    Ok(Transport::Plain { io, prefix: head })
 }
 
 fn handle(
@@ -330,5 +323,6 @@ fn session_tls(
         &record.device_certificate,
         &device.key_pkcs1_der()?,
         &[&record.host_certificate, &record.root_certificate],
+        device.profile.tls13,
     )
 }

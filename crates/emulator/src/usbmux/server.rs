@@ -245,7 +245,7 @@ impl Route {
                             pending
                                 .service
                                 .clone()
-                                .serve(device, Transport::Tls(Box::new(tls)))
+                                .serve(device, Transport::tls(tls))
                                 .await
                         }
                         Err(e) => Err(e),
