@@ -28,5 +28,5 @@ step "UI type check and unit tests"
 (cd ui && npm run --silent typecheck && npx vitest run)
 
 step "desktop app end to end (Xvfb + tauri-driver + WebKitWebDriver)"
-cargo build --locked -p keepsake-app -p keepsake-cli
+cargo build --locked -p keepsake-app -p keepsake-cli -p keepsake-emulator
 .venv/bin/python -m pytest tests/e2e -q

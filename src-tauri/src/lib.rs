@@ -3,22 +3,24 @@
 //! Everything a CLI user would also need lives in `keepsake-core`; this crate only translates
 //! between the web UI and the core.
 
-use keepsake_core::{AppInfo, DeviceSummary};
+use keepsake_core::{AppInfo, DeviceOverview};
 use serde::Serialize;
 
 /// What the UI shows at start: who we are and which devices are in sight.
 #[derive(Debug, Serialize)]
 pub struct Overview {
     pub app: AppInfo,
-    pub devices: Vec<DeviceSummary>,
+    #[serde(flatten)]
+    pub devices: DeviceOverview,
 }
 
-/// The start-up overview, computed by the core.
+/// The start-up overview, computed by the core. Async: discovery talks to usbmuxd and devices,
+/// which must never block the window's main thread.
 #[tauri::command]
-fn overview() -> Overview {
+async fn overview() -> Overview {
     Overview {
         app: keepsake_core::app_info(),
-        devices: keepsake_core::devices(),
+        devices: keepsake_core::device_overview().await,
     }
 }
 
@@ -43,8 +45,16 @@ mod tests {
 
     #[test]
     fn overview_serialises_as_the_ui_expects() {
-        let v = serde_json::to_value(overview()).unwrap();
+        let o = Overview {
+            app: keepsake_core::app_info(),
+            devices: DeviceOverview {
+                devices: vec![],
+                usbmuxd_problem: Some("cannot reach usbmuxd".into()),
+            },
+        };
+        let v = serde_json::to_value(o).unwrap();
         assert_eq!(v["app"]["name"], "Keepsake");
         assert!(v["devices"].is_array());
+        assert_eq!(v["usbmuxd_problem"], "cannot reach usbmuxd");
     }
 }

@@ -86,10 +86,38 @@ def display():
 
 
 @pytest.fixture()
-def app(display, app_binary, tmp_path):
+def virtual_iphone(tmp_path):
+    """One virtual iPhone behind its own usbmuxd; yields the USBMUXD_SOCKET_ADDRESS value and
+    the device lines the emulator printed (`# <udid>  <name>  <model> iOS <version>`)."""
+    binary = ROOT / "target" / "debug" / "keepsake-virtual-iphone"
+    if not binary.is_file():
+        pytest.fail(f"{binary} does not exist: build it with `cargo build -p keepsake-emulator` (scripts/test.sh does)")
+    proc = subprocess.Popen(
+        [str(binary), "--devices", "1", "--state-dir", str(tmp_path / "phone")],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        first = proc.stdout.readline().strip()
+        assert first.startswith("USBMUXD_SOCKET_ADDRESS="), f"unexpected first line {first!r}"
+        devices = [proc.stdout.readline().strip()]
+        yield first.split("=", 1)[1], devices
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture()
+def usbmuxd_address():
+    """Where the app looks for usbmuxd; tests that start a virtual iPhone override this."""
+    return "127.0.0.1:9"  # nothing listens there
+
+
+@pytest.fixture()
+def app(display, app_binary, tmp_path, usbmuxd_address):
     """A WebDriver session on a freshly started app, with its own empty config and data dirs."""
     port, native_port = _free_port(), _free_port()
-    env = dict(os.environ, DISPLAY=display)
+    env = dict(os.environ, DISPLAY=display, USBMUXD_SOCKET_ADDRESS=usbmuxd_address)
     env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
     env["XDG_DATA_HOME"] = str(tmp_path / "data")
     driver_log = open(tmp_path / "tauri-driver.log", "wb")

@@ -5,6 +5,8 @@ import pathlib
 import re
 import subprocess
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -14,17 +16,33 @@ def _cli_version() -> str:
     return json.loads(out.stdout)["version"]
 
 
-def test_window_shows_version_from_rust_and_the_device_list(app, screenshot):
+def test_window_shows_version_from_rust_and_says_usbmuxd_is_missing(app, screenshot):
     # The version is rendered only after the UI's `overview` call came back from Rust: a blank
     # window, a dev build pointing at a dead devUrl, or a broken IPC bridge all fail here.
     version = app.find_element("id", "app-version")
     assert version.text == f"Version {_cli_version()}"
-    heading = app.find_element("id", "devices-title")
-    assert heading.text == "Devices"
-    empty = app.find_element("id", "no-devices")
-    assert re.search(r"No iPhone or iPad found", empty.text)
+    assert app.find_element("id", "devices-title").text == "Devices"
+    problem = app.find_element("id", "usbmuxd-problem")
+    assert "cannot reach usbmuxd at 127.0.0.1:9" in problem.text
+    assert "Is usbmuxd installed and running?" in problem.text
     assert app.title == "Keepsake"
-    screenshot("devices-empty")
+    screenshot("devices-no-usbmuxd")
+
+
+class TestWithAVirtualIphone:
+    @pytest.fixture()
+    def usbmuxd_address(self, virtual_iphone):
+        return virtual_iphone[0]
+
+    def test_the_device_appears_with_its_name_and_trust_advice(self, app, virtual_iphone, screenshot):
+        _, lines = virtual_iphone
+        udid, name = re.match(r"# (\S+)  (.+?)  ", lines[0]).groups()
+        row = app.find_element("css selector", f'.device[data-udid="{udid}"]')
+        assert row.find_element("class name", "device-name").text == name
+        assert row.find_element("class name", "badge").text == "Not trusted yet"
+        assert "tap Trust" in row.find_element("class name", "advice").text
+        assert app.find_elements("id", "usbmuxd-problem") == []
+        screenshot("devices")
 
 
 def test_blank_capture_is_recognised_as_blank(tmp_path):

@@ -12,6 +12,8 @@ const phone = {
   ios_version: "17.5",
   connections: ["usb", "wifi"] as const,
   paired: false,
+  state: "not_trusted" as const,
+  advice: "Unlock Ada's iPhone and tap Trust.",
 };
 
 describe("overview", () => {
@@ -19,7 +21,7 @@ describe("overview", () => {
     const calls: string[] = [];
     mockIPC((cmd) => {
       calls.push(cmd);
-      return { app: { name: "Keepsake", version: "9.9.9" }, devices: [] } satisfies Overview;
+      return { app: { name: "Keepsake", version: "9.9.9" }, devices: [], usbmuxd_problem: null } satisfies Overview;
     });
     const o = await fetchOverview();
     expect(calls).toEqual(["overview"]);
@@ -28,20 +30,34 @@ describe("overview", () => {
 
   it("shows the empty state with no devices", () => {
     const root = document.createElement("div");
-    renderOverview(root, { app: { name: "Keepsake", version: "1.2.3" }, devices: [] });
+    renderOverview(root, { app: { name: "Keepsake", version: "1.2.3" }, devices: [], usbmuxd_problem: null });
     expect(root.querySelector("#app-version")?.textContent).toBe("Version 1.2.3");
     expect(root.querySelector("#no-devices")?.textContent).toContain("Connect one with a cable");
     expect(root.querySelector("#device-list")).toBeNull();
+    expect(root.querySelector("#usbmuxd-problem")).toBeNull();
+  });
+
+  it("says when usbmuxd cannot be reached", () => {
+    const root = document.createElement("div");
+    renderOverview(root, { app: { name: "Keepsake", version: "1" }, devices: [], usbmuxd_problem: "cannot reach usbmuxd at /var/run/usbmuxd" });
+    const notice = root.querySelector("#usbmuxd-problem");
+    expect(notice?.getAttribute("role")).toBe("alert");
+    expect(notice?.textContent).toContain("cannot reach usbmuxd at /var/run/usbmuxd");
   });
 
   it("lists devices with connections and never interprets names as HTML", () => {
     const root = document.createElement("div");
-    renderOverview(root, { app: { name: "Keepsake", version: "1" }, devices: [{ ...phone, connections: [...phone.connections] }] });
+    renderOverview(root, {
+      app: { name: "Keepsake", version: "1" },
+      devices: [{ ...phone, connections: [...phone.connections] }],
+      usbmuxd_problem: null,
+    });
     const row = root.querySelector<HTMLElement>(".device")!;
     expect(row.dataset.udid).toBe(phone.udid);
     expect(row.querySelector(".device-name")?.textContent).toBe("Ada's <b>iPhone</b>");
     expect(row.querySelector("b")).toBeNull();
     expect(row.querySelector(".device-meta")?.textContent).toBe("iPhone14,5 · iOS 17.5 · USB + Wi-Fi");
     expect(row.querySelector(".badge")?.textContent).toBe("Not trusted yet");
+    expect(row.querySelector(".advice")?.textContent).toBe("Unlock Ada's iPhone and tap Trust.");
   });
 });

@@ -23,10 +23,14 @@ export function deviceRow(d: DeviceSummary): HTMLElement {
     el("span", { class: "device-name" }, d.name),
     el("span", { class: "device-meta" }, `${d.model} · iOS ${d.ios_version} · ${via}`),
     d.paired ? "" : el("span", { class: "badge warn" }, "Not trusted yet"),
+    d.advice ? el("p", { class: "advice" }, d.advice) : "",
   );
 }
 
 export function renderOverview(root: HTMLElement, o: Overview): void {
+  const problem = o.usbmuxd_problem
+    ? el("div", { id: "usbmuxd-problem", role: "alert", class: "notice" }, "USB devices cannot be listed: ", o.usbmuxd_problem)
+    : "";
   const list =
     o.devices.length === 0
       ? el(
@@ -42,7 +46,7 @@ export function renderOverview(root: HTMLElement, o: Overview): void {
       el("h1", {}, o.app.name),
       el("span", { id: "app-version", class: "version" }, `Version ${o.app.version}`),
     ),
-    el("main", {}, el("section", { "aria-labelledby": "devices-title" }, el("h2", { id: "devices-title" }, "Devices"), list)),
+    el("main", {}, el("section", { "aria-labelledby": "devices-title" }, el("h2", { id: "devices-title" }, "Devices"), problem, list)),
   );
 }
 

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 use tracing_subscriber::EnvFilter;
 
+mod devices_cmd;
 mod store_cmd;
 
 const EXIT_CODES: &str = "\
@@ -41,7 +42,7 @@ enum Command {
     Info,
     /// List the iPhones and iPads Keepsake can see (USB and Wi-Fi).
     #[command(after_help = EXIT_CODES)]
-    Devices,
+    Devices(devices_cmd::DevicesArgs),
     /// Work with a snapshot repository folder: init, add, snapshots, ls, cat, restore, forget, gc, check, stats.
     #[command(after_help = EXIT_CODES)]
     Store(store_cmd::StoreArgs),
@@ -50,6 +51,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
+    tracing::debug!(command = ?cli.command, "keepsake starting");
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -83,29 +85,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                 writeln!(out, "{} {}", info.name, info.version)
             })
         }
-        Command::Devices => {
-            let devices = keepsake_core::devices();
-            tracing::info!(count = devices.len(), "devices listed");
-            emit(cli.json, &devices, |out| {
-                if devices.is_empty() {
-                    writeln!(out, "No devices found. Connect an iPhone or iPad with a cable, unlock it and tap Trust.")?;
-                }
-                for d in &devices {
-                    let via: Vec<String> = d.connections.iter().map(|c| format!("{c:?}")).collect();
-                    writeln!(
-                        out,
-                        "{}  {}  {} iOS {}  {}{}",
-                        d.udid,
-                        d.name,
-                        d.model,
-                        d.ios_version,
-                        via.join("+"),
-                        if d.paired { "" } else { "  (not paired)" }
-                    )?;
-                }
-                Ok(())
-            })
-        }
+        Command::Devices(args) => devices_cmd::run(args, cli.json),
     }
 }
 

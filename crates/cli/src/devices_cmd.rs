@@ -1,0 +1,95 @@
+//! `keepsake devices [--watch]`: the iPhones and iPads in reach, once or as they come and go.
+
+use std::io::Write;
+
+use clap::Args;
+use keepsake_core::{DeviceChange, DeviceOverview, DeviceSummary};
+
+use crate::emit;
+
+#[derive(Debug, Args)]
+pub struct DevicesArgs {
+    /// Keep running and print devices as they connect, change and disconnect (Ctrl-C stops).
+    /// With --json, one JSON object per line.
+    #[arg(long)]
+    watch: bool,
+}
+
+pub fn run(args: &DevicesArgs, json: bool) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    if args.watch {
+        return runtime.block_on(watch(json));
+    }
+    let overview = runtime.block_on(keepsake_core::device_overview());
+    tracing::info!(count = overview.devices.len(), "devices listed");
+    emit(json, &overview, |out| print_overview(out, &overview))?;
+    match overview.usbmuxd_problem {
+        // The list cannot be trusted without usbmuxd: say so through the exit code too.
+        Some(problem) => anyhow::bail!("{problem}"),
+        None => Ok(()),
+    }
+}
+
+fn print_overview(out: &mut dyn Write, overview: &DeviceOverview) -> std::io::Result<()> {
+    if overview.devices.is_empty() && overview.usbmuxd_problem.is_none() {
+        writeln!(
+            out,
+            "No iPhone or iPad found. Connect one with a cable, unlock it and tap Trust."
+        )?;
+    }
+    for d in &overview.devices {
+        writeln!(out, "{}", line(d))?;
+    }
+    Ok(())
+}
+
+fn line(d: &DeviceSummary) -> String {
+    let via: Vec<&str> = d
+        .connections
+        .iter()
+        .map(|c| match c {
+            keepsake_core::Connection::Usb => "USB",
+            keepsake_core::Connection::Wifi => "Wi-Fi",
+        })
+        .collect();
+    let mut s = format!(
+        "{}  {}  {} iOS {}  {}",
+        d.udid,
+        d.name,
+        d.model,
+        d.ios_version,
+        via.join("+")
+    );
+    if let Some(advice) = &d.advice {
+        s.push_str("\n    ");
+        s.push_str(advice);
+    }
+    s
+}
+
+async fn watch(json: bool) -> anyhow::Result<()> {
+    let mut changes = keepsake_core::watch_devices().await?;
+    let stdout = std::io::stdout();
+    while let Some(change) = changes.recv().await {
+        let mut out = stdout.lock();
+        if json {
+            serde_json::to_writer(&mut out, &change)?;
+            writeln!(out)?;
+        } else {
+            match &change {
+                DeviceChange::Appeared(d) => writeln!(out, "+ {}", line(d))?,
+                DeviceChange::Changed(d) => writeln!(out, "~ {}", line(d))?,
+                DeviceChange::Gone(d) => writeln!(out, "- {}  {} disconnected", d.udid, d.name)?,
+                DeviceChange::UsbmuxdLost(_) => {}
+            }
+        }
+        out.flush()?;
+        if let DeviceChange::UsbmuxdLost(why) = change {
+            anyhow::bail!("{why}");
+        }
+    }
+    Ok(())
+}

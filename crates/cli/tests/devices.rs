@@ -1,0 +1,67 @@
+//! `keepsake devices` against the virtual iPhone's usbmuxd.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use keepsake_emulator::{Config, VirtualIphone};
+
+fn keepsake() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_keepsake"));
+    c.env_remove("RUST_LOG");
+    c
+}
+
+#[test]
+fn lists_the_virtual_devices_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = VirtualIphone::start(Config::new(dir.path(), 2)).unwrap();
+    let out = keepsake()
+        .args(["devices", "--json"])
+        .env("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let devices = v["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 2, "{v:#}");
+    for d in devices {
+        let udid = d["udid"].as_str().unwrap();
+        assert!(
+            phone.device(udid).is_ok(),
+            "{udid} is not one of the virtual devices"
+        );
+        assert_eq!(d["connections"], serde_json::json!(["usb"]));
+        assert_eq!(d["state"], "not_trusted");
+        assert!(d["advice"].as_str().unwrap().contains("tap Trust"));
+    }
+    assert!(v["usbmuxd_problem"].is_null());
+    phone.stop();
+}
+
+#[test]
+fn watch_prints_devices_as_they_come_and_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = VirtualIphone::start(Config::new(dir.path(), 1)).unwrap();
+    let udid = phone.devices()[0].udid().to_owned();
+    let mut child = keepsake()
+        .args(["devices", "--watch", "--json"])
+        .env("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next =
+        || -> serde_json::Value { serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap() };
+    let first = next();
+    assert_eq!(first["event"], "appeared", "{first}");
+    assert_eq!(first["device"]["udid"], udid.as_str());
+    phone.detach(&udid).unwrap();
+    let gone = next();
+    assert_eq!(gone["event"], "gone", "{gone}");
+    assert_eq!(gone["device"]["udid"], udid.as_str());
+    phone.attach(&udid).unwrap();
+    assert_eq!(next()["event"], "appeared");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    phone.stop();
+}

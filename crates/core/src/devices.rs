@@ -1,0 +1,231 @@
+//! The device list as people see it: every iPhone and iPad in reach, how it is connected, and
+//! what stands between it and a backup (trust, usbmuxd, a device that does not answer).
+
+use std::collections::BTreeMap;
+
+use keepsake_device::{DeviceList, DeviceState, MuxEvent, SeenDevice, Usbmuxd};
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+/// How a device is reachable right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Connection {
+    Usb,
+    Wifi,
+}
+
+/// One iPhone or iPad, as the device list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceSummary {
+    pub udid: String,
+    pub name: String,
+    pub model: String,
+    pub ios_version: String,
+    pub connections: Vec<Connection>,
+    pub paired: bool,
+    /// `ready`, `not_trusted`, `not_responding`, `no_usbmuxd` or `wifi_only`.
+    pub state: &'static str,
+    /// What the person can do about the state, when there is something to do.
+    pub advice: Option<String>,
+}
+
+/// Everything the device list shows, including why it may be incomplete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceOverview {
+    pub devices: Vec<DeviceSummary>,
+    /// Set when usbmuxd cannot be reached: USB devices cannot be listed until it is fixed.
+    pub usbmuxd_problem: Option<String>,
+}
+
+impl From<&SeenDevice> for DeviceSummary {
+    fn from(d: &SeenDevice) -> Self {
+        let id = d.identity.as_ref();
+        let name = id
+            .map(|i| i.name.clone())
+            .unwrap_or_else(|| "Unknown iPhone or iPad".to_owned());
+        let (state, advice) = match &d.state {
+            DeviceState::Ready => ("ready", None),
+            DeviceState::NotTrusted => (
+                "not_trusted",
+                Some(format!("Unlock {name} and tap Trust when it asks whether to trust this computer.")),
+            ),
+            DeviceState::NotResponding(why) => ("not_responding", Some(why.clone())),
+            DeviceState::NoUsbmuxd => (
+                "no_usbmuxd",
+                Some("The device is plugged in but usbmuxd does not see it: install and start usbmuxd, then reconnect the cable.".to_owned()),
+            ),
+            DeviceState::WifiOnly => ("wifi_only", None),
+        };
+        let mut connections = Vec::new();
+        if d.usb {
+            connections.push(Connection::Usb);
+        }
+        if d.wifi {
+            connections.push(Connection::Wifi);
+        }
+        DeviceSummary {
+            udid: d.udid.clone(),
+            name,
+            model: id.map(|i| i.product_type.clone()).unwrap_or_default(),
+            ios_version: id.map(|i| i.product_version.clone()).unwrap_or_default(),
+            connections,
+            paired: d.paired,
+            state,
+            advice,
+        }
+    }
+}
+
+/// The devices in reach now: usbmuxd's (`USBMUXD_SOCKET_ADDRESS`, else the system daemon) and
+/// Apple devices on the USB bus that usbmuxd does not list.
+pub async fn device_overview() -> DeviceOverview {
+    let mut list = DeviceList::default();
+    let mut usbmuxd_problem = None;
+    match Usbmuxd::from_env() {
+        Ok(mux) => match DeviceList::scan(&mux).await {
+            Ok(scanned) => list = scanned,
+            Err(e) => usbmuxd_problem = Some(e.to_string()),
+        },
+        Err(e) => usbmuxd_problem = Some(e.to_string()),
+    }
+    match tokio::task::spawn_blocking(keepsake_device::usb::scan).await {
+        Ok(Ok(on_bus)) => list.set_usb_bus(on_bus),
+        Ok(Err(e)) => tracing::debug!(error = %e, "USB bus not readable; relying on usbmuxd alone"),
+        Err(e) => tracing::warn!(error = %e, "USB scan did not finish"),
+    }
+    DeviceOverview {
+        devices: list.devices().iter().map(DeviceSummary::from).collect(),
+        usbmuxd_problem,
+    }
+}
+
+/// A change in the device list, as it happens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "event", content = "device")]
+pub enum DeviceChange {
+    Appeared(DeviceSummary),
+    /// Same device, new state or connections.
+    Changed(DeviceSummary),
+    Gone(DeviceSummary),
+    /// usbmuxd stopped answering; the watch is over.
+    UsbmuxdLost(String),
+}
+
+/// Follows usbmuxd's attach/detach events and reports how the device list changes. The devices
+/// present at the start arrive first as `Appeared`.
+pub async fn watch_devices() -> Result<mpsc::Receiver<DeviceChange>, keepsake_device::DeviceError> {
+    let mux = Usbmuxd::from_env()?;
+    let mut events = mux.watch().await?;
+    let (tx, rx) = mpsc::channel(64);
+    tokio::spawn(async move {
+        let mut list = DeviceList::default();
+        let mut shown: BTreeMap<String, DeviceSummary> = BTreeMap::new();
+        while let Some(event) = events.recv().await {
+            if let MuxEvent::Lost(why) = &event {
+                let _ = tx.send(DeviceChange::UsbmuxdLost(why.clone())).await;
+                return;
+            }
+            list.apply(&event);
+            if let Err(e) = list.refresh(&mux).await {
+                let _ = tx.send(DeviceChange::UsbmuxdLost(e.to_string())).await;
+                return;
+            }
+            let now: BTreeMap<String, DeviceSummary> = list
+                .devices()
+                .iter()
+                .map(|d| (d.udid.clone(), DeviceSummary::from(d)))
+                .collect();
+            for change in diff(&shown, &now) {
+                if tx.send(change).await.is_err() {
+                    return;
+                }
+            }
+            shown = now;
+        }
+    });
+    Ok(rx)
+}
+
+fn diff(
+    before: &BTreeMap<String, DeviceSummary>,
+    after: &BTreeMap<String, DeviceSummary>,
+) -> Vec<DeviceChange> {
+    let mut changes = Vec::new();
+    for (udid, d) in after {
+        match before.get(udid) {
+            None => changes.push(DeviceChange::Appeared(d.clone())),
+            Some(old) if old != d => changes.push(DeviceChange::Changed(d.clone())),
+            Some(_) => {}
+        }
+    }
+    for (udid, d) in before {
+        if !after.contains_key(udid) {
+            changes.push(DeviceChange::Gone(d.clone()));
+        }
+    }
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keepsake_device::DeviceIdentity;
+
+    fn seen(state: DeviceState) -> SeenDevice {
+        SeenDevice {
+            udid: "00008110-000A1B2C3D4E5F60".into(),
+            identity: Some(DeviceIdentity {
+                udid: "00008110-000A1B2C3D4E5F60".into(),
+                name: "Ada's iPhone".into(),
+                device_class: "iPhone".into(),
+                product_type: "iPhone14,5".into(),
+                product_version: "17.5.1".into(),
+                build_version: "21F90".into(),
+                serial_number: None,
+                wifi_address: None,
+                passcode_protected: true,
+            }),
+            usb: true,
+            wifi: true,
+            paired: false,
+            state,
+        }
+    }
+
+    #[test]
+    fn summary_serialises_connections_in_lowercase_and_advises_on_trust() {
+        let s = DeviceSummary::from(&seen(DeviceState::NotTrusted));
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(
+            json.contains("\"connections\":[\"usb\",\"wifi\"]"),
+            "{json}"
+        );
+        assert_eq!(s.state, "not_trusted");
+        assert!(s
+            .advice
+            .unwrap()
+            .contains("Unlock Ada's iPhone and tap Trust"));
+        assert_eq!(DeviceSummary::from(&seen(DeviceState::Ready)).advice, None);
+    }
+
+    #[test]
+    fn diff_reports_appeared_changed_and_gone() {
+        let a = DeviceSummary::from(&seen(DeviceState::NotTrusted));
+        let ready = DeviceSummary::from(&seen(DeviceState::Ready));
+        let one = |d: &DeviceSummary| BTreeMap::from([(d.udid.clone(), d.clone())]);
+        assert_eq!(
+            diff(&BTreeMap::new(), &one(&a)),
+            vec![DeviceChange::Appeared(a.clone())]
+        );
+        assert_eq!(
+            diff(&one(&a), &one(&ready)),
+            vec![DeviceChange::Changed(ready.clone())]
+        );
+        assert_eq!(diff(&one(&ready), &one(&ready)), vec![]);
+        assert_eq!(
+            diff(&one(&ready), &BTreeMap::new()),
+            vec![DeviceChange::Gone(ready)]
+        );
+    }
+}
