@@ -44,8 +44,8 @@ mod stream;
 
 pub use crypto::{Key, WrappedKey, KEY_LEN, WRAPPED_KEY_LEN};
 pub use encryption::{
-    decrypt_file, decrypt_manifest_db, encrypt_file, encrypt_manifest_db, BackupEncryption,
-    MANIFEST_DB_CLASS,
+    decrypt_file, decrypt_file_into, decrypt_manifest_db, encrypt_file, encrypt_manifest_db,
+    BackupEncryption, MANIFEST_DB_CLASS,
 };
 pub use error::{Error, Result};
 pub use file_id::{blob_path, file_id};
@@ -59,4 +59,7 @@ pub use mbfile::{MbFile, MAX_MBFILE_LEN, MODE_DIRECTORY, MODE_FILE, MODE_SYMLINK
 pub use plists::{
     BackupPlist, InfoPlist, Lockdown, ManifestPlist, StatusPlist, MAX_PLIST_LEN, SNAPSHOT_FINISHED,
 };
-pub use stream::{decrypt_bytes, encrypt_bytes, DecryptingReader, EncryptingReader};
+pub use stream::{
+    decrypt_bytes, encrypt_bytes, DecryptingReader, DecryptingWriter, EncryptingReader,
+    EncryptingWriter,
+};

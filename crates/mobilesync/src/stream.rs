@@ -1,7 +1,9 @@
-//! AES-256-CBC (zero IV) over `io::Read`, the way backups encrypt file contents and Manifest.db,
-//! so multi-gigabyte videos stream through a fixed buffer instead of being held in memory.
+//! AES-256-CBC (zero IV) as backups encrypt file contents and Manifest.db, over `io::Read` and
+//! `io::Write`, so multi-gigabyte videos stream through a fixed buffer instead of memory.
+//! Readers suit pulling from a file or generator; writers suit pushing into a sink (the
+//! snapshot store's `cat`, a network stream).
 
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 
 use aes::cipher::inout::InOutBuf;
 use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
@@ -17,196 +19,111 @@ const CHUNK: usize = 64 * 1024;
 type CbcEncryptor = cbc::Encryptor<Aes256>;
 type CbcDecryptor = cbc::Decryptor<Aes256>;
 
-/// Bytes produced by a refill, handed out to `read` calls until used up.
-#[derive(Default)]
-struct Ready {
-    buf: Vec<u8>,
-    pos: usize,
-}
-
-impl Ready {
-    fn take_into(&mut self, out: &mut [u8]) -> usize {
-        let n = out.len().min(self.buf.len() - self.pos);
-        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
-        self.pos += n;
-        n
-    }
-
-    fn is_empty(&self) -> bool {
-        self.pos == self.buf.len()
-    }
-
-    fn reset(&mut self) {
-        self.buf.clear();
-        self.pos = 0;
-    }
-}
-
-/// A reader that produces its output a chunk at a time.
-trait Refill {
-    fn ready(&mut self) -> &mut Ready;
-    fn done(&self) -> bool;
-    fn refill(&mut self) -> io::Result<()>;
-}
-
-fn read_via_refill(reader: &mut impl Refill, out: &mut [u8]) -> io::Result<usize> {
-    while reader.ready().is_empty() {
-        if reader.done() || out.is_empty() {
-            return Ok(0);
+/// Appends to `out` the whole blocks of `pending` followed by `input`, keeping the incomplete
+/// tail in `pending`; returns where the appended blocks start. Input is copied once.
+fn append_whole_blocks(pending: &mut Vec<u8>, mut input: &[u8], out: &mut Vec<u8>) -> usize {
+    let start = out.len();
+    if !pending.is_empty() {
+        let take = (BLOCK - pending.len()).min(input.len());
+        pending.extend_from_slice(&input[..take]);
+        input = &input[take..];
+        if pending.len() < BLOCK {
+            return start;
         }
-        reader.refill()?;
+        out.append(pending);
     }
-    Ok(reader.ready().take_into(out))
+    let whole = input.len() - input.len() % BLOCK;
+    out.extend_from_slice(&input[..whole]);
+    pending.extend_from_slice(&input[whole..]);
+    start
 }
 
-/// Reads `len` bytes or up to end of stream; returns how many were read.
-fn read_up_to(inner: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match inner.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
-}
-
-/// Device side: reads plaintext from `inner` and yields `AES-256-CBC(key, IV 0, PKCS#7(plaintext))`,
-/// the blob a backup stores for a regular file.
-pub struct EncryptingReader<R> {
-    inner: R,
+/// Encryption state: plaintext in, ciphertext out, PKCS#7 padding at the end.
+struct EncryptCore {
     cipher: CbcEncryptor,
-    ready: Ready,
+    /// Plaintext of an incomplete block, waiting for more input.
+    pending: Vec<u8>,
     plaintext_len: u64,
-    done: bool,
 }
 
-impl<R: Read> EncryptingReader<R> {
-    pub fn new(key: &Key, inner: R) -> Self {
-        EncryptingReader {
-            inner,
+impl EncryptCore {
+    fn new(key: &Key) -> Self {
+        EncryptCore {
             cipher: CbcEncryptor::new(key.as_bytes().into(), &[0u8; BLOCK].into()),
-            ready: Ready::default(),
+            pending: Vec::with_capacity(BLOCK),
             plaintext_len: 0,
-            done: false,
         }
     }
 
-    /// Plaintext bytes consumed so far; after end of stream, the size to record in MBFile.
-    pub fn plaintext_len(&self) -> u64 {
-        self.plaintext_len
+    fn update(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        self.plaintext_len += input.len() as u64;
+        let start = append_whole_blocks(&mut self.pending, input, out);
+        self.encrypt_from(start, out);
     }
 
-    fn refill(&mut self) -> io::Result<()> {
-        self.ready.reset();
-        let buf = &mut self.ready.buf;
-        buf.resize(CHUNK, 0);
-        let n = read_up_to(&mut self.inner, buf)?;
-        self.plaintext_len += n as u64;
-        if n < CHUNK {
-            // End of plaintext: PKCS#7 always adds 1..=16 bytes, a whole block when aligned.
-            let pad = BLOCK - n % BLOCK;
-            buf.truncate(n);
-            buf.resize(n + pad, pad as u8);
-            self.done = true;
-        }
-        let (blocks, tail) = InOutBuf::from(buf.as_mut_slice()).into_chunks();
-        debug_assert!(tail.is_empty());
+    /// PKCS#7 always adds 1..=16 bytes: a whole block when the plaintext is aligned.
+    fn finish(&mut self, out: &mut Vec<u8>) {
+        let pad = BLOCK - self.pending.len();
+        let start = out.len();
+        out.append(&mut self.pending);
+        out.resize(start + BLOCK, pad as u8);
+        self.encrypt_from(start, out);
+    }
+
+    fn encrypt_from(&mut self, start: usize, out: &mut [u8]) {
+        let (blocks, _) = InOutBuf::from(&mut out[start..]).into_chunks();
         self.cipher.encrypt_blocks_inout_mut(blocks);
-        Ok(())
     }
 }
 
-impl<R: Read> Refill for EncryptingReader<R> {
-    fn ready(&mut self) -> &mut Ready {
-        &mut self.ready
-    }
-    fn done(&self) -> bool {
-        self.done
-    }
-    fn refill(&mut self) -> io::Result<()> {
-        EncryptingReader::refill(self)
-    }
-}
-
-impl<R: Read> Read for EncryptingReader<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        read_via_refill(self, out)
-    }
-}
-
-/// Host side: reads a blob from `inner` and yields its plaintext, trimming the tail.
+/// Decryption state: ciphertext in, plaintext out, the last block withheld until the end
+/// decides how much of it is data.
 ///
 /// Readers in the wild disagree on the tail (MOBILESYNC-NOTES §3.5), and live SQLite files are
 /// routinely stored with a stale `Size`. The rule here: a recorded size that falls inside the
 /// last block wins (it is exactly what the device claims); otherwise valid PKCS#7 padding is
 /// stripped; anything else is an error rather than guessed-at output.
-pub struct DecryptingReader<R> {
-    inner: R,
+struct DecryptCore {
     cipher: CbcDecryptor,
     recorded_size: Option<u64>,
-    ready: Ready,
-    /// Ciphertext bytes of an incomplete block carried to the next refill.
-    partial: Vec<u8>,
+    /// Ciphertext of an incomplete block, waiting for more input.
+    pending: Vec<u8>,
     /// The newest decrypted block, withheld until we know whether it is the last.
     held: Option<[u8; BLOCK]>,
     ciphertext_len: u64,
-    done: bool,
 }
 
-impl<R: Read> DecryptingReader<R> {
-    /// `recorded_size` is MBFile's `Size` when known; `None` relies on the padding alone.
-    pub fn new(key: &Key, inner: R, recorded_size: Option<u64>) -> Self {
-        DecryptingReader {
-            inner,
+impl DecryptCore {
+    fn new(key: &Key, recorded_size: Option<u64>) -> Self {
+        DecryptCore {
             cipher: CbcDecryptor::new(key.as_bytes().into(), &[0u8; BLOCK].into()),
             recorded_size,
-            ready: Ready::default(),
-            partial: Vec::with_capacity(BLOCK),
+            pending: Vec::with_capacity(BLOCK),
             held: None,
             ciphertext_len: 0,
-            done: false,
         }
     }
 
-    fn refill(&mut self) -> io::Result<()> {
-        self.ready.reset();
-        let mut buf = std::mem::take(&mut self.ready.buf);
-        buf.extend_from_slice(&self.partial);
-        let start = buf.len();
-        buf.resize(start + CHUNK, 0);
-        let n = read_up_to(&mut self.inner, &mut buf[start..])?;
-        self.ciphertext_len += n as u64;
-        buf.truncate(start + n);
-        let whole = buf.len() - buf.len() % BLOCK;
-        self.partial.clear();
-        self.partial.extend_from_slice(&buf[whole..]);
-        buf.truncate(whole);
-
-        let (blocks, _) = InOutBuf::from(buf.as_mut_slice()).into_chunks();
+    fn update(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        self.ciphertext_len += input.len() as u64;
+        if self.pending.len() + input.len() < BLOCK {
+            self.pending.extend_from_slice(input);
+            return;
+        }
+        // Release the previously held block, then hold back the newest one.
+        out.extend(self.held.take().iter().flatten());
+        let start = append_whole_blocks(&mut self.pending, input, out);
+        let (blocks, _) = InOutBuf::from(&mut out[start..]).into_chunks();
         self.cipher.decrypt_blocks_inout_mut(blocks);
-
-        // When new blocks arrived: release the previously held block, hold back the newest.
-        let mut out = Vec::with_capacity(buf.len() + BLOCK);
-        if let Some(last) = buf.len().checked_sub(BLOCK) {
-            out.extend(self.held.take().iter().flatten());
-            out.extend_from_slice(&buf[..last]);
-            self.held = Some(buf[last..].try_into().expect("one block"));
-        }
-        if n == 0 {
-            self.finish(&mut out)?;
-        }
-        self.ready.buf = out;
-        Ok(())
+        let last = out.len() - BLOCK;
+        self.held = Some(out[last..].try_into().expect("one block"));
+        out.truncate(last);
     }
 
     /// At end of stream: decide how much of the held last block is plaintext.
     fn finish(&mut self, out: &mut Vec<u8>) -> Result<()> {
-        self.done = true;
         let total = self.ciphertext_len;
-        if !self.partial.is_empty() {
+        if !self.pending.is_empty() {
             return Err(Error::NotBlockAligned { len: total });
         }
         let Some(last) = self.held.take() else {
@@ -247,21 +164,232 @@ impl<R: Read> DecryptingReader<R> {
     }
 }
 
-impl<R: Read> Refill for DecryptingReader<R> {
-    fn ready(&mut self) -> &mut Ready {
-        &mut self.ready
+/// Output produced by a core, handed out to `read` calls until used up.
+#[derive(Default)]
+struct Ready {
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl Ready {
+    fn take_into(&mut self, out: &mut [u8]) -> usize {
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        n
     }
-    fn done(&self) -> bool {
-        self.done
+
+    fn is_empty(&self) -> bool {
+        self.pos == self.buf.len()
     }
+}
+
+/// What the reader and writer adapters need of a core.
+trait Core {
+    fn update(&mut self, input: &[u8], out: &mut Vec<u8>);
+    fn finish(&mut self, out: &mut Vec<u8>) -> Result<()>;
+}
+
+impl Core for EncryptCore {
+    fn update(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        EncryptCore::update(self, input, out);
+    }
+    fn finish(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        EncryptCore::finish(self, out);
+        Ok(())
+    }
+}
+
+impl Core for DecryptCore {
+    fn update(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        DecryptCore::update(self, input, out);
+    }
+    fn finish(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        DecryptCore::finish(self, out)
+    }
+}
+
+/// Pulls input from `inner` a chunk at a time through a core.
+struct CoreReader<C, R> {
+    core: C,
+    inner: R,
+    input: Vec<u8>,
+    ready: Ready,
+    done: bool,
+}
+
+impl<C: Core, R: Read> CoreReader<C, R> {
+    fn new(core: C, inner: R) -> Self {
+        CoreReader {
+            core,
+            inner,
+            input: vec![0; CHUNK],
+            ready: Ready::default(),
+            done: false,
+        }
+    }
+
     fn refill(&mut self) -> io::Result<()> {
-        DecryptingReader::refill(self)
+        self.ready.buf.clear();
+        self.ready.pos = 0;
+        let n = loop {
+            match self.inner.read(&mut self.input) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                other => break other?,
+            }
+        };
+        if n == 0 {
+            self.done = true;
+            self.core.finish(&mut self.ready.buf)?;
+        } else {
+            self.core.update(&self.input[..n], &mut self.ready.buf);
+        }
+        Ok(())
+    }
+}
+
+impl<C: Core, R: Read> Read for CoreReader<C, R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.ready.is_empty() {
+            if self.done || out.is_empty() {
+                return Ok(0);
+            }
+            self.refill()?;
+        }
+        Ok(self.ready.take_into(out))
+    }
+}
+
+/// Pushes output of a core into `inner`.
+struct CoreWriter<C, W> {
+    core: C,
+    inner: W,
+    scratch: Vec<u8>,
+}
+
+impl<C: Core, W: Write> CoreWriter<C, W> {
+    fn new(core: C, inner: W) -> Self {
+        CoreWriter {
+            core,
+            inner,
+            scratch: Vec::new(),
+        }
+    }
+
+    fn finish(mut self) -> Result<W> {
+        self.scratch.clear();
+        self.core.finish(&mut self.scratch)?;
+        self.inner
+            .write_all(&self.scratch)
+            .and_then(|()| self.inner.flush())
+            .map_err(Error::Stream)?;
+        Ok(self.inner)
+    }
+}
+
+impl<C: Core, W: Write> Write for CoreWriter<C, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.scratch.clear();
+        self.core.update(buf, &mut self.scratch);
+        self.inner.write_all(&self.scratch)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Device side: reads plaintext from `inner` and yields `AES-256-CBC(key, IV 0, PKCS#7(plaintext))`,
+/// the blob a backup stores for a regular file.
+pub struct EncryptingReader<R>(CoreReader<EncryptCore, R>);
+
+impl<R: Read> EncryptingReader<R> {
+    pub fn new(key: &Key, inner: R) -> Self {
+        EncryptingReader(CoreReader::new(EncryptCore::new(key), inner))
+    }
+
+    /// Plaintext bytes consumed so far; after end of stream, the size to record in MBFile.
+    pub fn plaintext_len(&self) -> u64 {
+        self.0.core.plaintext_len
+    }
+}
+
+impl<R: Read> Read for EncryptingReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        self.0.read(out)
+    }
+}
+
+/// Host side: reads a blob from `inner` and yields its plaintext, the tail trimmed by the
+/// recorded size or the padding (see the rule on the crate's decryption).
+pub struct DecryptingReader<R>(CoreReader<DecryptCore, R>);
+
+impl<R: Read> DecryptingReader<R> {
+    /// `recorded_size` is MBFile's `Size` when known; `None` relies on the padding alone.
+    pub fn new(key: &Key, inner: R, recorded_size: Option<u64>) -> Self {
+        DecryptingReader(CoreReader::new(DecryptCore::new(key, recorded_size), inner))
     }
 }
 
 impl<R: Read> Read for DecryptingReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        read_via_refill(self, out)
+        self.0.read(out)
+    }
+}
+
+/// Device side, push form of [`EncryptingReader`]: plaintext written in, ciphertext written to
+/// `inner`. [`finish`](Self::finish) writes the padding block; dropping without it truncates.
+pub struct EncryptingWriter<W>(CoreWriter<EncryptCore, W>);
+
+impl<W: Write> EncryptingWriter<W> {
+    pub fn new(key: &Key, inner: W) -> Self {
+        EncryptingWriter(CoreWriter::new(EncryptCore::new(key), inner))
+    }
+
+    /// Plaintext bytes written so far.
+    pub fn plaintext_len(&self) -> u64 {
+        self.0.core.plaintext_len
+    }
+
+    /// Writes the final padded block and returns the inner writer.
+    pub fn finish(self) -> Result<W> {
+        self.0.finish()
+    }
+}
+
+impl<W: Write> Write for EncryptingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// Host side, push form of [`DecryptingReader`]: ciphertext written in, plaintext written to
+/// `inner`. The last block is withheld until [`finish`](Self::finish) decides how much of it is
+/// data; dropping without finishing loses it.
+pub struct DecryptingWriter<W>(CoreWriter<DecryptCore, W>);
+
+impl<W: Write> DecryptingWriter<W> {
+    /// `recorded_size` is MBFile's `Size` when known; `None` relies on the padding alone.
+    pub fn new(key: &Key, inner: W, recorded_size: Option<u64>) -> Self {
+        DecryptingWriter(CoreWriter::new(DecryptCore::new(key, recorded_size), inner))
+    }
+
+    /// Writes the trimmed last block and returns the inner writer.
+    pub fn finish(self) -> Result<W> {
+        self.0.finish()
+    }
+}
+
+impl<W: Write> Write for DecryptingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
     }
 }
 
@@ -277,17 +405,19 @@ fn pkcs7_len(block: &[u8; BLOCK]) -> Option<usize> {
 
 /// Whole-buffer encryption, for Manifest.db and other small blobs.
 pub fn encrypt_bytes(key: &Key, plaintext: &[u8]) -> Vec<u8> {
+    let mut core = EncryptCore::new(key);
     let mut out = Vec::with_capacity(plaintext.len() + BLOCK);
-    EncryptingReader::new(key, plaintext)
-        .read_to_end(&mut out)
-        .expect("reading from a slice cannot fail");
+    core.update(plaintext, &mut out);
+    core.finish(&mut out);
     out
 }
 
 /// Whole-buffer decryption, for Manifest.db and other small blobs.
 pub fn decrypt_bytes(key: &Key, ciphertext: &[u8], recorded_size: Option<u64>) -> Result<Vec<u8>> {
+    let mut core = DecryptCore::new(key, recorded_size);
     let mut out = Vec::with_capacity(ciphertext.len());
-    DecryptingReader::new(key, ciphertext, recorded_size).read_to_end(&mut out)?;
+    core.update(ciphertext, &mut out);
+    core.finish(&mut out)?;
     Ok(out)
 }
 
@@ -370,6 +500,43 @@ mod tests {
                 assert_eq!(got, plain, "len {len} size {size:?}");
             }
         }
+    }
+
+    /// Writes `data` in pieces of varying size, as network or store callbacks deliver it.
+    fn write_in_pieces(w: &mut impl Write, data: &[u8], seed: u64) {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let mut rest = data;
+        while !rest.is_empty() {
+            let n = rng.random_range(1..=rest.len().min(40_000));
+            w.write_all(&rest[..n]).unwrap();
+            rest = &rest[n..];
+        }
+    }
+
+    #[test]
+    fn writers_produce_what_readers_produce() {
+        for len in [0, 1, 15, 16, 17, 4096, CHUNK + 3, 2 * CHUNK + 16] {
+            let plain = pseudo_random(len, 1000 + len as u64);
+            let mut enc = EncryptingWriter::new(&key(), Vec::new());
+            write_in_pieces(&mut enc, &plain, len as u64);
+            assert_eq!(enc.plaintext_len(), len as u64);
+            let blob = enc.finish().unwrap();
+            assert_eq!(blob, encrypt_bytes(&key(), &plain), "len {len}");
+
+            for size in [None, Some(len as u64)] {
+                let mut dec = DecryptingWriter::new(&key(), Vec::new(), size);
+                write_in_pieces(&mut dec, &blob, 7 + len as u64);
+                assert_eq!(dec.finish().unwrap(), plain, "len {len} size {size:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn decrypting_writer_reports_a_truncated_blob_at_finish() {
+        let blob = encrypt_bytes(&key(), &pseudo_random(100, 3));
+        let mut dec = DecryptingWriter::new(&key(), Vec::new(), Some(100));
+        dec.write_all(&blob[..blob.len() - 5]).unwrap();
+        assert!(matches!(dec.finish(), Err(Error::NotBlockAligned { .. })));
     }
 
     #[test]

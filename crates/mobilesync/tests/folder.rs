@@ -169,6 +169,14 @@ fn encrypted_backup_reads_back_byte_equal_with_the_password() {
     assert_eq!(link.file.target.as_deref(), Some("/var/mobile/Library"));
     let sms = db.get("HomeDomain", "Library/SMS/sms.db").unwrap().unwrap();
     assert_eq!(sms.file.encryption_key.as_ref().unwrap().class, 3);
+    // The push form, as a store's `cat` into a writer would use it.
+    let mut into = keepsake_mobilesync::decrypt_file_into(&keys, &sms.file, Vec::new()).unwrap();
+    std::io::copy(
+        &mut fs::File::open(backup.blob_path(&sms).unwrap()).unwrap(),
+        &mut into,
+    )
+    .unwrap();
+    assert_eq!(into.finish().unwrap(), vec![7u8; 4096]);
     // Blobs are ciphertext, PKCS#7-padded: an aligned 4096-byte file gains a whole block.
     let blob = fs::read(backup.blob_path(&sms).unwrap()).unwrap();
     assert_eq!(blob.len(), 4096 + 16);
