@@ -36,6 +36,12 @@ pub enum DeviceError {
         what: &'static str,
         seconds: u64,
     },
+    #[error(
+        "{device} refused to trust this computer. Unplug it, plug it in again, unlock it and tap Trust."
+    )]
+    TrustRefused { device: String },
+    #[error("{device}: nobody answered the Trust prompt within {seconds} s. Unlock it, tap Trust, then try again.")]
+    TrustTimeout { device: String, seconds: u64 },
     #[error("{device}: the device answered {what} with something Keepsake cannot read: {detail}")]
     Malformed {
         device: String,

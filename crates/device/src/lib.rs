@@ -8,6 +8,7 @@
 mod error;
 pub mod identity;
 pub mod list;
+pub mod pairing;
 pub mod usb;
 pub mod usbmux;
 pub mod wifi;
@@ -15,4 +16,5 @@ pub mod wifi;
 pub use error::{DeviceError, Result};
 pub use identity::DeviceIdentity;
 pub use list::{DeviceList, DeviceState, SeenDevice};
+pub use pairing::{ensure_paired, Host, PairStep};
 pub use usbmux::{Attachment, Link, MuxEvent, Usbmuxd};

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use idevice::lockdown::LockdownClient;
+use idevice::pairing_file::PairingFile;
 use idevice::usbmuxd::{Connection, UsbmuxdAddr, UsbmuxdConnection, UsbmuxdListenEvent};
 use idevice::IdeviceError;
 use serde::Serialize;
@@ -231,26 +232,55 @@ impl Usbmuxd {
             .await;
     }
 
-    /// Whether usbmuxd holds a pair record for the device (the computer is trusted).
-    pub async fn has_pair_record(&self, udid: &str) -> Result<bool> {
+    /// The pair record usbmuxd keeps for the device, if this computer is paired with it.
+    pub async fn pair_record(&self, udid: &str) -> Result<Option<PairingFile>> {
         let mut conn = self.connect(3).await?;
         match conn.get_pair_record(udid).await {
-            Ok(_) => Ok(true),
+            Ok(record) => Ok(Some(record)),
             // usbmuxd answers a missing record with a bare error result, which idevice reports so
-            Err(IdeviceError::UnexpectedResponse(_)) => Ok(false),
+            Err(IdeviceError::UnexpectedResponse(_)) => Ok(None),
             Err(e) => Err(self.failed("read the pair record", e)),
         }
+    }
+
+    /// Whether usbmuxd holds a pair record for the device (the computer is trusted).
+    pub async fn has_pair_record(&self, udid: &str) -> Result<bool> {
+        Ok(self.pair_record(udid).await?.is_some())
+    }
+
+    /// Stores a pair record where every tool on this computer finds it.
+    pub async fn save_pair_record(&self, udid: &str, record: PairingFile) -> Result<()> {
+        let bytes = record
+            .serialize()
+            .map_err(|e| self.failed("encode the pair record", e))?;
+        let mut conn = self.connect(4).await?;
+        conn.save_pair_record(udid, bytes)
+            .await
+            .map_err(|e| self.failed("save the pair record", e))
+    }
+
+    /// usbmuxd's system id, which pair records carry.
+    pub async fn buid(&self) -> Result<String> {
+        let mut conn = self.connect(5).await?;
+        conn.get_buid()
+            .await
+            .map_err(|e| self.failed("read its BUID", e))
+    }
+
+    /// A plaintext lockdownd connection to the device.
+    pub(crate) async fn lockdown(&self, device: &Attachment) -> Result<LockdownClient> {
+        let conn = self.connect(device.mux_id).await?;
+        let idevice = conn
+            .connect_to_device(device.mux_id, LockdownClient::LOCKDOWND_PORT, LABEL)
+            .await
+            .map_err(|source| protocol(device, "connecting to lockdownd", source))?;
+        Ok(LockdownClient::new(idevice))
     }
 
     /// Asks the device's lockdownd who it is (no pairing needed).
     pub async fn identity(&self, device: &Attachment) -> Result<DeviceIdentity> {
         let work = async {
-            let conn = self.connect(device.mux_id).await?;
-            let idevice = conn
-                .connect_to_device(device.mux_id, LockdownClient::LOCKDOWND_PORT, LABEL)
-                .await
-                .map_err(|source| protocol(device, "connecting to lockdownd", source))?;
-            let mut lockdown = LockdownClient::new(idevice);
+            let mut lockdown = self.lockdown(device).await?;
             let values = lockdown
                 .get_value(None, None)
                 .await
