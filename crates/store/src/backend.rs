@@ -1,7 +1,7 @@
 //! Where pack files live. A small trait so a local folder (today) and a network or cloud target
 //! (later) look the same to the rest of the store; the catalog always stays local to the repository.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -23,6 +23,8 @@ pub trait Backend: Send + Sync {
     fn list_packs(&self) -> Result<Vec<String>>;
     /// Deletes packs left half-written by an interrupted writer; returns how many.
     fn clean_partials(&self) -> Result<usize>;
+    /// Drops cached handles, so the next reads see the storage as it is now (check, restore).
+    fn refresh(&self) {}
 }
 
 /// A pack being written: durable and visible atomically on commit, discarded on drop.
@@ -33,18 +35,19 @@ pub trait PackSink: Write + Send {
 /// Packs as files under `<repo>/packs/<2 hex>/<name>.pack`, staged in `<repo>/tmp/`.
 pub struct LocalBackend {
     root: PathBuf,
-    // Restore and check read many chunks from one pack in a row: keep the last one open.
-    last_open: Mutex<Option<(String, File)>>,
+    // Restore and check read many chunks from a few packs in turn: keep them open.
+    open_packs: Mutex<HashMap<String, File>>,
 }
 
 const PACK_EXT: &str = "pack";
 const PARTIAL_EXT: &str = "partial";
+const MAX_OPEN_PACKS: usize = 32;
 
 impl LocalBackend {
     pub fn new(root: &Path) -> LocalBackend {
         LocalBackend {
             root: root.to_path_buf(),
-            last_open: Mutex::new(None),
+            open_packs: Mutex::new(HashMap::new()),
         }
     }
 
@@ -81,11 +84,14 @@ impl Backend for LocalBackend {
     }
 
     fn read_at(&self, name: &str, offset: u64, len: usize) -> io::Result<Vec<u8>> {
-        let mut cache = self.last_open.lock().unwrap_or_else(|p| p.into_inner());
-        if cache.as_ref().map(|(n, _)| n.as_str()) != Some(name) {
-            *cache = Some((name.to_string(), File::open(self.pack_path(name))?));
+        let mut cache = self.open_packs.lock().unwrap_or_else(|p| p.into_inner());
+        if !cache.contains_key(name) {
+            if cache.len() >= MAX_OPEN_PACKS {
+                cache.clear();
+            }
+            cache.insert(name.to_string(), File::open(self.pack_path(name))?);
         }
-        let (_, file) = cache.as_ref().expect("just filled");
+        let file = &cache[name];
         let mut buf = vec![0u8; len];
         read_exact_at(file, &mut buf, offset)?;
         Ok(buf)
@@ -96,10 +102,8 @@ impl Backend for LocalBackend {
     }
 
     fn remove_pack(&self, name: &str) -> Result<()> {
-        let mut cache = self.last_open.lock().unwrap_or_else(|p| p.into_inner());
-        if cache.as_ref().map(|(n, _)| n.as_str()) == Some(name) {
-            *cache = None;
-        }
+        let mut cache = self.open_packs.lock().unwrap_or_else(|p| p.into_inner());
+        cache.remove(name);
         let path = self.pack_path(name);
         match fs::remove_file(&path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => {
@@ -128,6 +132,13 @@ impl Backend for LocalBackend {
             }
         }
         Ok(names)
+    }
+
+    fn refresh(&self) {
+        self.open_packs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
     fn clean_partials(&self) -> Result<usize> {

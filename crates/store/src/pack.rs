@@ -44,24 +44,59 @@ fn index_ad(name: &str) -> Vec<u8> {
     [b"keepsake pack index ".as_slice(), name.as_bytes()].concat()
 }
 
-/// Compresses (when it shrinks) and seals one chunk.
+/// Compresses (when it shrinks) and seals chunks, reusing one zstd context.
+pub(crate) struct BlobEncoder {
+    zstd: Option<zstd::bulk::Compressor<'static>>,
+}
+
+/// Chunks above this size are first probed: photos and videos are already compressed, and
+/// compressing a megabyte only to throw the result away costs more than the rest of the pipeline.
+const PROBE_ABOVE: usize = 128 * 1024;
+const PROBE_LEN: usize = 32 * 1024;
+
+impl BlobEncoder {
+    pub(crate) fn new() -> BlobEncoder {
+        // Without a context (out of memory) chunks are simply stored raw.
+        BlobEncoder {
+            zstd: zstd::bulk::Compressor::new(ZSTD_LEVEL).ok(),
+        }
+    }
+
+    fn compressed(&mut self, raw: &[u8]) -> Option<Vec<u8>> {
+        let zstd = self.zstd.as_mut()?;
+        if raw.len() > PROBE_ABOVE {
+            let probe = zstd.compress(&raw[..PROBE_LEN]).ok()?;
+            if probe.len() * 100 >= PROBE_LEN * 97 {
+                return None;
+            }
+        }
+        zstd.compress(raw).ok().filter(|z| z.len() < raw.len())
+    }
+
+    pub(crate) fn encode(&mut self, crypto: &Crypto, id: &ChunkId, raw: &[u8]) -> Vec<u8> {
+        let mut plain = Vec::with_capacity(raw.len() + 1);
+        match self.compressed(raw) {
+            Some(z) => {
+                plain.push(CODEC_ZSTD);
+                plain.extend_from_slice(&z);
+            }
+            None => {
+                plain.push(CODEC_RAW);
+                plain.extend_from_slice(raw);
+            }
+        }
+        if crypto.is_encrypted() {
+            crypto.seal(&blob_ad(id), &plain)
+        } else {
+            plain
+        }
+    }
+}
+
+/// One-off [`BlobEncoder::encode`].
+#[cfg(test)]
 pub(crate) fn encode_blob(crypto: &Crypto, id: &ChunkId, raw: &[u8]) -> Vec<u8> {
-    let mut plain = Vec::with_capacity(raw.len() + 1);
-    match zstd::bulk::compress(raw, ZSTD_LEVEL) {
-        Ok(z) if z.len() < raw.len() => {
-            plain.push(CODEC_ZSTD);
-            plain.extend_from_slice(&z);
-        }
-        _ => {
-            plain.push(CODEC_RAW);
-            plain.extend_from_slice(raw);
-        }
-    }
-    if crypto.is_encrypted() {
-        crypto.seal(&blob_ad(id), &plain)
-    } else {
-        plain
-    }
+    BlobEncoder::new().encode(crypto, id, raw)
 }
 
 /// Opens, decompresses and verifies one chunk: bad data is an error, never returned.
@@ -239,13 +274,28 @@ mod tests {
         );
         assert_eq!(decode_blob(&c, &id, 10_000, &blob).unwrap(), text);
 
-        let noise: Vec<u8> = (0..4096u32)
-            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        // Incompressible, and large enough to take the probe path: stored raw.
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let noise: Vec<u8> = (0..300_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 32) as u8
+            })
             .collect();
         let id = c.chunk_id(&noise);
         let blob = encode_blob(&c, &id, &noise);
-        assert!(blob.len() <= noise.len() + 1 + crate::crypto::SEAL_OVERHEAD);
-        assert_eq!(decode_blob(&c, &id, 4096, &blob).unwrap(), noise);
+        assert_eq!(blob.len(), noise.len() + 1 + crate::crypto::SEAL_OVERHEAD);
+        assert_eq!(decode_blob(&c, &id, 300_000, &blob).unwrap(), noise);
+
+        // A large chunk whose start compresses passes the probe and is compressed.
+        let mut mixed = vec![b'z'; 200_000];
+        mixed.extend_from_slice(&noise[..100_000]);
+        let id = c.chunk_id(&mixed);
+        let blob = encode_blob(&c, &id, &mixed);
+        assert!(blob.len() < 150_000, "got {}", blob.len());
+        assert_eq!(decode_blob(&c, &id, 300_000, &blob).unwrap(), mixed);
     }
 
     #[test]

@@ -241,3 +241,28 @@ fn check_catches_reference_counts_that_disagree_with_the_files() {
     );
     assert!(report.damaged_chunks.is_empty());
 }
+
+#[test]
+fn a_deleted_photo_is_reclaimed_by_deleting_whole_packs_without_copying() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_encrypted(dir.path());
+    let mut w = repo.begin_snapshot("phone").unwrap();
+    for i in 0..8 {
+        w.put_file(
+            &format!("DCIM/IMG_{i}.HEIC"),
+            meta(1),
+            &noise(100 + i, 150_000)[..],
+        )
+        .unwrap();
+    }
+    let first = w.commit().unwrap().id;
+    let mut w = repo.begin_snapshot("phone").unwrap();
+    w.remove("DCIM/IMG_3.HEIC").unwrap();
+    w.commit().unwrap();
+    forget::forget(&repo, &[first]).unwrap();
+    let g = gc::gc(&repo, &gc::GcOptions::default()).unwrap();
+    assert_eq!(g.packs_repacked, 0, "{g:?}");
+    assert!(g.packs_deleted >= 1, "{g:?}");
+    assert!(g.bytes_before - g.bytes_after >= 150_000, "{g:?}");
+    assert!(check::check(&repo, &mut |_| {}).unwrap().is_ok());
+}

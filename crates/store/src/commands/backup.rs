@@ -18,7 +18,7 @@ use crate::catalog::{decode_content, encode_content, CatalogResult, RefDeltas};
 use crate::chunker::{split, ChunkClass};
 use crate::crypto::ChunkId;
 use crate::error::{Error, Result};
-use crate::pack::{encode_blob, read_index, FinishedPack, PackWriter};
+use crate::pack::{read_index, BlobEncoder, FinishedPack, PackWriter};
 use crate::read::SnapshotInfo;
 use crate::repository::Repository;
 
@@ -89,6 +89,7 @@ pub struct SnapshotWriter<'r> {
     pending_index: HashMap<ChunkId, usize>,
     open: [Option<PackWriter>; 3],
     finished: Vec<FinishedPack>,
+    encoder: BlobEncoder,
     stats: WriteStats,
 }
 
@@ -134,6 +135,7 @@ impl Repository {
             pending_index: HashMap::new(),
             open: [None, None, None],
             finished: Vec::new(),
+            encoder: BlobEncoder::new(),
             stats: WriteStats::default(),
         })
     }
@@ -281,6 +283,15 @@ impl SnapshotWriter<'_> {
             content.push(self.store_chunk(class, chunk)?);
             Ok(())
         })?;
+        // Media packs end at a file boundary once they are an eighth full, so a pack holds one
+        // or two photos or videos: deleting those frees the whole pack instead of scattering
+        // garbage that only a costly repack could reclaim.
+        let media = ChunkClass::Media.index();
+        let target = repo.config.chunking.pack_target / 8;
+        if self.open[media].as_ref().is_some_and(|p| p.len() >= target) {
+            let pack = self.open[media].take().expect("checked");
+            self.finished.push(pack.finish(&repo.crypto)?);
+        }
         self.stats.files_written += 1;
         self.stats.bytes_read += size;
         self.changes.insert(
@@ -325,7 +336,7 @@ impl SnapshotWriter<'_> {
             self.stats.chunks_reused += 1;
             return Ok(ChunkRef::Stored(row));
         }
-        let blob = encode_blob(&repo.crypto, &id, data);
+        let blob = self.encoder.encode(&repo.crypto, &id, data);
         let slot = &mut self.open[class.index()];
         if slot.is_none() {
             *slot = Some(PackWriter::create(repo.backend.as_ref(), class)?);

@@ -74,6 +74,7 @@ struct ChunkRecord {
 pub fn check(repo: &Repository, progress: &mut dyn FnMut(u64)) -> Result<CheckReport> {
     let root = &repo.root;
     let mut report = CheckReport::default();
+    repo.backend.refresh();
 
     let integrity: String = repo
         .conn

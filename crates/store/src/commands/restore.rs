@@ -39,6 +39,7 @@ pub fn restore(
     progress: &mut dyn FnMut(u64),
 ) -> Result<RestoreSummary> {
     let snap = read::snapshot(repo, snapshot)?;
+    repo.backend.refresh();
     let entries: Vec<EntryRow> = match only {
         Some(path) => {
             let prefix = format!("{}/", path.trim_end_matches('/'));
