@@ -525,6 +525,37 @@ mod tests {
         assert_eq!(bag.unlock_with_key(&restored).unwrap(), keys);
     }
 
+    /// A backup keybag made by a real device (pre-10.2: no DPSL/DPIC), published as the
+    /// placeholder keybag in TrollRestore's sparserestore and reused by many restore tools.
+    const DEVICE_KEYBAG: &[u8] = include_bytes!("../testdata/device-backup-keybag.bin");
+
+    #[test]
+    fn real_device_keybag_parses_and_serializes_byte_for_byte() {
+        let bag = Keybag::parse(DEVICE_KEYBAG).unwrap();
+        assert_eq!(bag.version, Some(5));
+        assert_eq!(bag.kind, Some(KEYBAG_TYPE_BACKUP));
+        assert_eq!(bag.wrap, Some(0));
+        assert_eq!(bag.iterations, Some(10_000));
+        assert_eq!(bag.salt.as_ref().map(Vec::len), Some(20));
+        assert_eq!(bag.hmac_key, Some(vec![0; 40]));
+        assert_eq!((bag.dp_salt.as_ref(), bag.dp_iterations), (None, None));
+        assert_eq!(
+            bag.uuid.map(|u| u[..4].to_vec()),
+            Some(vec![0xee, 0x77, 0x8d, 0x5d])
+        );
+        let classes: Vec<(u32, u32)> = bag.classes.iter().map(|c| (c.class, c.wrap)).collect();
+        let expected: Vec<(u32, u32)> = (1..=11).map(|c| (c, if c <= 4 { 2 } else { 3 })).collect();
+        assert_eq!(classes, expected);
+        assert!(bag
+            .classes
+            .iter()
+            .all(|c| c.key_type == Some(0) && c.wrapped_key.as_ref().map(Vec::len) == Some(40)));
+        // Our serializer writes the same order devices do, so a real keybag survives unchanged.
+        assert_eq!(bag.to_bytes(), DEVICE_KEYBAG);
+        // Its password is unknown: any guess must fail the integrity check, not yield keys.
+        assert!(matches!(bag.unlock("alpine"), Err(Error::WrongPassword)));
+    }
+
     #[test]
     fn wrong_password_is_a_typed_error() {
         let (bag, _) = Keybag::generate("right", FAST).unwrap();
@@ -644,7 +675,11 @@ mod tests {
                 let len = rng.random_range(0..64);
                 (0..len).map(|_| rng.random()).collect()
             } else {
-                let mut b = valid.clone();
+                let mut b = if round % 4 == 1 {
+                    valid.clone()
+                } else {
+                    DEVICE_KEYBAG.to_vec()
+                };
                 for _ in 0..rng.random_range(1..4) {
                     let i = rng.random_range(0..b.len());
                     b[i] = rng.random();

@@ -15,21 +15,36 @@
 //! Everything read from a backup is untrusted: lengths are bounds-checked, sizes and iteration
 //! counts capped, and malformed input is an [`Error`] naming what was wrong, never a panic.
 //!
-//! ```no_run
+//! Device side (the emulator) and host side (backup engine, export) meet in the middle:
+//!
+//! ```
 //! # fn main() -> keepsake_mobilesync::Result<()> {
 //! use std::io::Read;
-//! use keepsake_mobilesync::BackupFolder;
+//! use keepsake_mobilesync::*;
 //!
-//! let backup = BackupFolder::open("/path/to/Backup/00008030-001A2B3C4D5E6F70")?;
-//! let keys = if backup.manifest.is_encrypted { Some(backup.unlock("password")?) } else { None };
-//! for entry in backup.manifest_db(keys.as_ref())?.entries()? {
-//!     if entry.kind == keepsake_mobilesync::EntryKind::File {
-//!         let mut contents = Vec::new();
-//!         backup.open_file(&entry, keys.as_ref())?.read_to_end(&mut contents)?;
-//!     }
-//! }
+//! // Device: a keybag for the password (KdfParams::DEVICE in real use: ~1.6 s to unlock).
+//! let device = BackupEncryption::generate("pw", KdfParams { iterations: 10, dp_iterations: 10 })?;
+//! let (key, mut blob_reader) = encrypt_file(&device.keys, 3, &b"hello"[..])?;
+//! let mut blob = Vec::new();
+//! blob_reader.read_to_end(&mut blob)?;
+//! let file = MbFile {
+//!     relative_path: "Library/hello.txt".into(),
+//!     size: Some(blob_reader.plaintext_len()),
+//!     protection_class: 3,
+//!     encryption_key: Some(key),
+//!     ..MbFile::default()
+//! };
+//!
+//! // Host: the keybag (from Manifest.plist) and the password give back the plaintext.
+//! let keys = Keybag::parse(&device.keybag.to_bytes())?.unlock("pw")?;
+//! let mut plain = Vec::new();
+//! decrypt_file(&keys, &file, blob.as_slice())?.read_to_end(&mut plain)?;
+//! assert_eq!(plain, b"hello");
 //! # Ok(()) }
 //! ```
+//!
+//! Whole folders: [`BackupWriter`] writes one, [`BackupFolder`] reads one
+//! (`BackupFolder::open(dir)?.unlock(pw)?`, then `manifest_db`, `entries`, `open_file`).
 
 mod crypto;
 mod encryption;

@@ -77,12 +77,7 @@ impl EncryptCore {
 }
 
 /// Decryption state: ciphertext in, plaintext out, the last block withheld until the end
-/// decides how much of it is data.
-///
-/// Readers in the wild disagree on the tail (MOBILESYNC-NOTES §3.5), and live SQLite files are
-/// routinely stored with a stale `Size`. The rule here: a recorded size that falls inside the
-/// last block wins (it is exactly what the device claims); otherwise valid PKCS#7 padding is
-/// stripped; anything else is an error rather than guessed-at output.
+/// decides how much of it is data (the rule is on [`DecryptingReader`]).
 struct DecryptCore {
     cipher: CbcDecryptor,
     recorded_size: Option<u64>,
@@ -321,8 +316,12 @@ impl<R: Read> Read for EncryptingReader<R> {
     }
 }
 
-/// Host side: reads a blob from `inner` and yields its plaintext, the tail trimmed by the
-/// recorded size or the padding (see the rule on the crate's decryption).
+/// Host side: reads a blob from `inner` and yields its plaintext.
+///
+/// Readers in the wild disagree on the tail (MOBILESYNC-NOTES §3.5), and live SQLite files are
+/// routinely stored with a stale `Size`. The rule here: a recorded size that falls inside the
+/// last block wins (it is exactly what the device claims); otherwise valid PKCS#7 padding is
+/// stripped; anything else is an error rather than guessed-at output.
 pub struct DecryptingReader<R>(CoreReader<DecryptCore, R>);
 
 impl<R: Read> DecryptingReader<R> {
