@@ -93,3 +93,53 @@ async fn watch(json: bool) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[derive(Debug, Args)]
+pub struct PairArgs {
+    /// The device's UDID or name; may be left out when only one device is connected.
+    device: Option<String>,
+}
+
+/// `keepsake pair [DEVICE]`: make the device trust this computer.
+pub fn pair(args: &PairArgs, json: bool) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let dirs = keepsake_core::AppDirs::from_env()?;
+    let mut last = None;
+    let paired = runtime.block_on(keepsake_core::pair(
+        &dirs,
+        args.device.as_deref(),
+        |step, name| {
+            if last == Some(step) {
+                return;
+            }
+            last = Some(step);
+            // stderr, so --json output stays clean; shown at once, while the device waits
+            match step {
+                keepsake_core::PairStep::WaitingForTrust => {
+                    eprintln!("Waiting for you to tap Trust on {name}…")
+                }
+                keepsake_core::PairStep::WaitingForUnlock => {
+                    eprintln!("{name} is locked: unlock it with its passcode…")
+                }
+            }
+        },
+    ))?;
+    emit(json, &paired, |out| {
+        if paired.newly_paired {
+            writeln!(
+                out,
+                "{} ({}) now trusts this computer.",
+                paired.name, paired.udid
+            )
+        } else {
+            writeln!(
+                out,
+                "{} ({}) already trusts this computer.",
+                paired.name, paired.udid
+            )
+        }
+    })
+}

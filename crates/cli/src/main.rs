@@ -43,6 +43,9 @@ enum Command {
     /// List the iPhones and iPads Keepsake can see (USB and Wi-Fi).
     #[command(after_help = EXIT_CODES)]
     Devices(devices_cmd::DevicesArgs),
+    /// Make a device trust this computer (it shows "Trust This Computer?": tap Trust).
+    #[command(after_help = EXIT_CODES)]
+    Pair(devices_cmd::PairArgs),
     /// Work with a snapshot repository folder: init, add, snapshots, ls, cat, restore, forget, gc, check, stats.
     #[command(after_help = EXIT_CODES)]
     Store(store_cmd::StoreArgs),
@@ -86,6 +89,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             })
         }
         Command::Devices(args) => devices_cmd::run(args, cli.json),
+        Command::Pair(args) => devices_cmd::pair(args, cli.json),
     }
 }
 

@@ -16,7 +16,12 @@ fn keepsake(args: &[&str]) -> Output {
 
 #[test]
 fn every_subcommand_has_help_that_lists_exit_codes() {
-    for sub in [&["--help"][..], &["info", "--help"], &["devices", "--help"]] {
+    for sub in [
+        &["--help"][..],
+        &["info", "--help"],
+        &["devices", "--help"],
+        &["pair", "--help"],
+    ] {
         let out = keepsake(sub);
         assert!(out.status.success(), "{sub:?}: {out:?}");
         let text = String::from_utf8(out.stdout).unwrap();

@@ -65,3 +65,54 @@ fn watch_prints_devices_as_they_come_and_go() {
     child.wait().unwrap();
     phone.stop();
 }
+
+#[test]
+fn pair_makes_the_device_trust_this_computer_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = VirtualIphone::start(Config::new(dir.path().join("phone"), 1)).unwrap();
+    let udid = phone.devices()[0].udid().to_owned();
+    let run = || {
+        keepsake()
+            .args(["pair", "--json"])
+            .env("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address())
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["udid"], udid.as_str());
+    assert_eq!(v["newly_paired"], true);
+    let host_file = dir.path().join("config/keepsake/host.json");
+    let host: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&host_file).unwrap()).unwrap();
+    assert_eq!(
+        phone.device(&udid).unwrap().paired_hosts(),
+        vec![host["host_id"].as_str().unwrap().to_owned()]
+    );
+
+    let again: serde_json::Value = serde_json::from_slice(&run().stdout).unwrap();
+    assert_eq!(again["newly_paired"], false);
+    phone.stop();
+}
+
+#[test]
+fn pair_says_when_the_trust_prompt_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new(dir.path().join("phone"), 1);
+    config.trust_prompt = keepsake_emulator::TrustPrompt::Refuse;
+    let phone = VirtualIphone::start(config).unwrap();
+    let out = keepsake()
+        .args(["pair"])
+        .env("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address())
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("refused to trust this computer"),
+        "{out:?}"
+    );
+    phone.stop();
+}

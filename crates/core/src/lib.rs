@@ -5,12 +5,19 @@
 //! depends on a UI toolkit, so everything here builds and tests headless.
 
 pub mod devices;
+mod error;
+pub mod pairing;
+pub mod settings;
 
 use serde::Serialize;
 
 pub use devices::{
     device_overview, watch_devices, Connection, DeviceChange, DeviceOverview, DeviceSummary,
 };
+pub use error::{CoreError, Result};
+pub use keepsake_device::PairStep;
+pub use pairing::{pair, Paired};
+pub use settings::AppDirs;
 
 /// The running application's identity, as shown in "About" and `keepsake info`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,0 +1,28 @@
+use std::path::PathBuf;
+
+/// What went wrong in the application, phrased for the person using it.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error(transparent)]
+    Device(#[from] keepsake_device::DeviceError),
+    #[error("no home directory: Keepsake needs one for its settings (set HOME)")]
+    NoHomeDirectory,
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is damaged ({detail}); move it aside and Keepsake will start afresh")]
+    CorruptSettings { path: PathBuf, detail: String },
+    #[error("encoding settings: {0}")]
+    Encode(#[from] serde_json::Error),
+    #[error("no iPhone or iPad found. Connect one with a cable and unlock it.")]
+    NoDevice,
+    #[error("no device matches {wanted:?}; connected: {available}")]
+    NoSuchDevice { wanted: String, available: String },
+    #[error("several devices are connected ({available}): say which one (UDID or name)")]
+    WhichDevice { available: String },
+}
+
+pub type Result<T> = std::result::Result<T, CoreError>;
