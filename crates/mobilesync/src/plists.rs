@@ -3,7 +3,7 @@
 //! not model are kept in `other`, so reading and rewriting a plist loses nothing.
 
 use std::io::Cursor;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use plist::{Data, Date, Dictionary, Value};
 use serde::de::DeserializeOwned;
@@ -48,6 +48,29 @@ fn merge_entries(value: &mut Value, other: &Dictionary) {
                 dict.insert(key.clone(), entry.clone());
             }
         }
+    }
+}
+
+/// Now, to the second: the precision plists written by Apple's tools have.
+fn now() -> Date {
+    let since_epoch = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    Date::from(SystemTime::UNIX_EPOCH + Duration::from_secs(since_epoch.as_secs()))
+}
+
+fn truncate_dates(value: &mut Value) {
+    match value {
+        Value::Date(date) => {
+            let time = SystemTime::from(*date);
+            if let Ok(since_epoch) = time.duration_since(SystemTime::UNIX_EPOCH) {
+                *date =
+                    Date::from(SystemTime::UNIX_EPOCH + Duration::from_secs(since_epoch.as_secs()));
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(truncate_dates),
+        Value::Dictionary(dict) => dict.values_mut().for_each(truncate_dates),
+        _ => {}
     }
 }
 
@@ -96,10 +119,13 @@ pub trait BackupPlist: Serialize + DeserializeOwned {
         Ok(value)
     }
 
-    /// XML, the form hosts write `Info.plist` in.
+    /// XML, the form hosts write `Info.plist` in. Dates are written to the second, as Apple's
+    /// writer does: Python's plistlib (used by iOSbackup, mvt) rejects fractional seconds.
     fn to_xml(&self) -> Result<Vec<u8>> {
         let mut out = Vec::new();
-        self.to_value()?
+        let mut value = self.to_value()?;
+        truncate_dates(&mut value);
+        value
             .to_writer_xml(&mut out)
             .map_err(plist_error(Self::FILE_NAME))?;
         Ok(out)
@@ -159,7 +185,7 @@ impl StatusPlist {
             is_full_backup,
             version: "3.3".into(),
             uuid: uuid.into(),
-            date: Some(Date::from(SystemTime::now())),
+            date: Some(now()),
             backup_state: "new".into(),
             snapshot_state: SNAPSHOT_FINISHED.into(),
             other: Dictionary::new(),
@@ -263,7 +289,7 @@ impl ManifestPlist {
             is_encrypted: false,
             manifest_key: None,
             version: "10.0".into(),
-            date: Some(Date::from(SystemTime::now())),
+            date: Some(now()),
             system_domains_version: None,
             was_passcode_set: false,
             lockdown,
@@ -418,6 +444,27 @@ pub struct InfoPlist {
     pub other: Dictionary,
 }
 
+impl InfoPlist {
+    /// The Info.plist a host writes for a device, from the identity the device reported (the
+    /// keys idevicebackup2 fills from lockdown); `guid` identifies the host's backup.
+    pub fn for_device(lockdown: &Lockdown, guid: impl Into<String>) -> InfoPlist {
+        InfoPlist {
+            build_version: Some(lockdown.build_version.clone()),
+            device_name: Some(lockdown.device_name.clone()),
+            display_name: Some(lockdown.device_name.clone()),
+            guid: Some(guid.into()),
+            last_backup_date: Some(now()),
+            product_type: Some(lockdown.product_type.clone()),
+            product_version: Some(lockdown.product_version.clone()),
+            serial_number: Some(lockdown.serial_number.clone()),
+            target_identifier: Some(lockdown.unique_device_id.clone()),
+            target_type: Some("Device".into()),
+            unique_identifier: Some(lockdown.unique_device_id.to_uppercase()),
+            ..InfoPlist::default()
+        }
+    }
+}
+
 impl BackupPlist for InfoPlist {
     const FILE_NAME: &'static str = "Info.plist";
     other_accessors!();
@@ -426,7 +473,6 @@ impl BackupPlist for InfoPlist {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     fn date(secs: u64) -> Date {
         Date::from(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
@@ -531,6 +577,60 @@ mod tests {
         assert!(xml.contains("<key>Last Backup Date</key>"));
         assert!(!xml.contains("IMEI"), "absent optional keys are omitted");
         assert_eq!(InfoPlist::from_bytes(xml.as_bytes()).unwrap(), info);
+    }
+
+    #[test]
+    fn xml_dates_are_whole_seconds_as_apple_writes_them() {
+        let precise = Date::from(SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_250));
+        let mut other = Dictionary::new();
+        other.insert("Nested".into(), Value::Array(vec![Value::Date(precise)]));
+        let info = InfoPlist {
+            last_backup_date: Some(precise),
+            other,
+            ..InfoPlist::default()
+        };
+        let xml = String::from_utf8(info.to_xml().unwrap()).unwrap();
+        assert_eq!(
+            xml.matches("<date>2023-11-14T22:13:20Z</date>").count(),
+            2,
+            "{xml}"
+        );
+        // Binary keeps full precision.
+        let parsed = InfoPlist::from_bytes(&info.to_binary().unwrap()).unwrap();
+        assert_eq!(parsed.last_backup_date, Some(precise));
+    }
+
+    #[test]
+    fn info_plist_for_a_device_carries_its_identity() {
+        let lockdown = manifest().lockdown;
+        let info = InfoPlist::for_device(&lockdown, "GUID-1");
+        assert_eq!(
+            info.unique_identifier.as_deref(),
+            Some("00008030-001A2B3C4D5E6F70")
+        );
+        assert_eq!(info.target_type.as_deref(), Some("Device"));
+        assert_eq!(info.device_name.as_deref(), Some("Test iPhone"));
+        assert!(info.last_backup_date.is_some());
+    }
+
+    #[test]
+    fn random_and_mutated_plists_never_panic() {
+        use rand::{Rng, SeedableRng};
+        let valid = manifest().to_binary().unwrap();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0x706c);
+        for _ in 0..5_000 {
+            let mut b = valid.clone();
+            for _ in 0..rng.random_range(1..4) {
+                let i = rng.random_range(0..b.len());
+                b[i] = rng.random();
+            }
+            if let Ok(m) = ManifestPlist::from_bytes(&b) {
+                let _ = m.keybag();
+                let _ = m.manifest_key();
+            }
+            let _ = StatusPlist::from_bytes(&b);
+            let _ = InfoPlist::from_bytes(&b);
+        }
     }
 
     #[test]

@@ -94,9 +94,8 @@ fn write_backup(root: &std::path::Path, encryption: Option<BackupEncryption>) {
         };
         writer.add_file(domain, meta, contents.as_slice()).unwrap();
     }
-    writer
-        .finish(manifest(), &status(), &InfoPlist::default())
-        .unwrap();
+    let info = InfoPlist::for_device(&manifest().lockdown, "5E0C1A2B-HOST");
+    writer.finish(manifest(), &status(), &info).unwrap();
 }
 
 fn read_all(
@@ -152,6 +151,12 @@ fn encrypted_backup_reads_back_byte_equal_with_the_password() {
     let backup = BackupFolder::open(dir.path()).unwrap();
     assert!(backup.manifest.is_encrypted);
     assert!(backup.status.as_ref().unwrap().is_finished());
+    let info = backup.info.as_ref().unwrap();
+    assert_eq!(
+        info.unique_identifier.as_deref(),
+        Some("00008030-001A2B3C4D5E6F70")
+    );
+    assert_eq!(backup.manifest.lockdown.device_name, "Test iPhone");
     assert_eq!(backup.manifest.manifest_key().unwrap().unwrap().class, 4);
     let raw_db = fs::read(dir.path().join("Manifest.db")).unwrap();
     assert!(

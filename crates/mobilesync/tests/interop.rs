@@ -120,9 +120,8 @@ fn write_backup(dir: &Path) -> BTreeMap<(String, String), String> {
         other: Default::default(),
     });
     let status = StatusPlist::finished("01234567-89AB-CDEF-0123-456789ABCDEF", true);
-    writer
-        .finish(manifest, &status, &InfoPlist::default())
-        .unwrap();
+    let info = InfoPlist::for_device(&manifest.lockdown, "5E0C1A2B-HOST");
+    writer.finish(manifest, &status, &info).unwrap();
 
     expected
 }
