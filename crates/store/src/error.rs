@@ -66,6 +66,10 @@ pub enum Error {
         source_kind: &'static str,
     },
 
+    /// The disk holding the repository ran out of space during a write.
+    #[error("the disk holding {repo} is full; the snapshot was not written (earlier snapshots are intact). Free some space or move the repository, then back up again")]
+    DiskFull { repo: PathBuf },
+
     /// Another process holds the lock this operation needs.
     #[error("{repo} is in use by another Keepsake process ({what}); wait for it to finish, then try again")]
     Locked { repo: PathBuf, what: &'static str },
@@ -137,6 +141,19 @@ pub enum ChunkFault {
 }
 
 impl Error {
+    /// Whether the storage ran out of space.
+    pub(crate) fn is_disk_full(&self) -> bool {
+        match self {
+            Error::DiskFull { .. } => true,
+            Error::Io { source, .. } => source.kind() == std::io::ErrorKind::StorageFull,
+            Error::Catalog {
+                source: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            } => e.code == rusqlite::ErrorCode::DiskFull,
+            _ => false,
+        }
+    }
+
     pub(crate) fn io(
         path: impl Into<PathBuf>,
         action: &'static str,

@@ -91,6 +91,9 @@ pub struct SnapshotWriter<'r> {
     finished: Vec<FinishedPack>,
     encoder: BlobEncoder,
     stats: WriteStats,
+    /// Set when the disk filled up: then this writer's packs are deleted rather than kept for
+    /// reuse, since keeping them would leave the disk full for the next attempt.
+    disk_full: bool,
 }
 
 impl Repository {
@@ -137,6 +140,7 @@ impl Repository {
             finished: Vec::new(),
             encoder: BlobEncoder::new(),
             stats: WriteStats::default(),
+            disk_full: false,
         })
     }
 }
@@ -276,6 +280,23 @@ impl SnapshotWriter<'_> {
 
     /// Adds or replaces `path` with the bytes `data` yields (read to its end); returns its size.
     pub fn put_file(&mut self, path: &str, meta: FileMeta, data: impl Read) -> Result<u64> {
+        let result = self.put_file_inner(path, meta, data);
+        result.map_err(|e| self.classify(e))
+    }
+
+    /// Turns an out-of-space failure into [`Error::DiskFull`] and remembers it.
+    fn classify(&mut self, e: Error) -> Error {
+        if e.is_disk_full() {
+            self.disk_full = true;
+            Error::DiskFull {
+                repo: self.repo.root.clone(),
+            }
+        } else {
+            e
+        }
+    }
+
+    fn put_file_inner(&mut self, path: &str, meta: FileMeta, data: impl Read) -> Result<u64> {
         check_path(path).map_err(Error::InvalidInput)?;
         let repo = self.repo;
         let mut content = Vec::new();
@@ -364,6 +385,11 @@ impl SnapshotWriter<'_> {
 
     /// Makes the data durable, then the snapshot visible in one catalog transaction.
     pub fn commit(mut self) -> Result<SnapshotInfo> {
+        let result = self.commit_inner();
+        result.map_err(|e| self.classify(e))
+    }
+
+    fn commit_inner(&mut self) -> Result<SnapshotInfo> {
         let repo = self.repo;
         let root = &repo.root;
         for slot in &mut self.open {
@@ -526,6 +552,13 @@ impl std::fmt::Debug for SnapshotWriter<'_> {
 
 impl Drop for SnapshotWriter<'_> {
     fn drop(&mut self) {
+        if self.disk_full {
+            for pack in self.finished.drain(..) {
+                if let Err(e) = self.repo.backend.remove_pack(&pack.name) {
+                    tracing::warn!(error = %e, "could not delete an uncommitted pack");
+                }
+            }
+        }
         if !self.finished.is_empty() || self.open.iter().any(Option::is_some) {
             // Open packs delete themselves; closed ones stay for the next writer to adopt.
             tracing::info!(
