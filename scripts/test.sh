@@ -17,11 +17,11 @@ step "UI build (the app embeds ui/dist)"
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "Rust tests"
+step "Rust tests (inside a private D-Bus session with an unlocked GNOME Keyring)"
 if command -v cargo-nextest >/dev/null 2>&1; then
-  cargo nextest run --workspace --locked --no-fail-fast
+  scripts/with-keyring.sh cargo nextest run --workspace --locked --no-fail-fast
 else
-  cargo test --workspace --locked --no-fail-fast
+  scripts/with-keyring.sh cargo test --workspace --locked --no-fail-fast
 fi
 
 step "UI type check and unit tests"

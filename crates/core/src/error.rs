@@ -17,6 +17,11 @@ pub enum CoreError {
     CorruptSettings { path: PathBuf, detail: String },
     #[error("encoding settings: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error(
+        "the OS credential store is not available ({0}), so Keepsake cannot remember passwords; \
+         it will ask for them instead. On Linux a Secret Service (GNOME Keyring or KWallet) must be running and unlocked."
+    )]
+    CredentialStore(String),
     #[error("no iPhone or iPad found. Connect one with a cable and unlock it.")]
     NoDevice,
     #[error("no device matches {wanted:?}; connected: {available}")]

@@ -7,6 +7,7 @@
 pub mod devices;
 mod error;
 pub mod pairing;
+pub mod secrets;
 pub mod settings;
 
 use serde::Serialize;
@@ -17,6 +18,7 @@ pub use devices::{
 pub use error::{CoreError, Result};
 pub use keepsake_device::PairStep;
 pub use pairing::{pair, Paired};
+pub use secrets::{SecretKind, Secrets};
 pub use settings::AppDirs;
 
 /// The running application's identity, as shown in "About" and `keepsake info`.
