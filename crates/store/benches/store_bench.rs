@@ -175,12 +175,67 @@ fn mb(b: u64) -> f64 {
     b as f64 / 1e6
 }
 
+/// Applies "a day of use" to a generated folder: 5 % of the photos replaced, 15 pages changed in
+/// each database. Returns the really new bytes.
+fn day_of_use(set: &Set) -> u64 {
+    let mut really_new = 0u64;
+    let replace = (set.photos.len() / 20).max(1);
+    for (k, p) in set.photos.iter().take(replace).enumerate() {
+        let len = std::fs::metadata(p).unwrap().len() as usize;
+        std::fs::write(p, noise(900_000 + k as u64, len)).unwrap();
+        really_new += len as u64;
+    }
+    for (k, p) in set.dbs.iter().enumerate() {
+        let mut db = std::fs::read(p).unwrap();
+        touch_pages(&mut db, 15, 10 + k as u64);
+        std::fs::write(p, &db).unwrap();
+        really_new += 15 * 4096;
+    }
+    really_new
+}
+
+/// The photos and databases of a folder made by [`generate`].
+fn rediscover(root: &Path) -> Set {
+    let mut files = Vec::new();
+    walk(root, "", &mut files);
+    let mut set = Set {
+        root: root.to_path_buf(),
+        photos: Vec::new(),
+        dbs: Vec::new(),
+        bytes: 0,
+    };
+    for (rel, path) in files {
+        set.bytes += std::fs::metadata(&path).unwrap().len();
+        if rel.ends_with(".HEIC") {
+            set.photos.push(path);
+        } else if rel.ends_with(".sqlite") {
+            set.dbs.push(path);
+        }
+    }
+    set
+}
+
 fn main() {
     // `cargo bench` passes --bench; ignore arguments.
     let total_mb: u64 = std::env::var("KEEPSAKE_BENCH_MB")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(256);
+    // Data-only modes, used by benches/compare.sh to feed restic and borg the same folder.
+    if let Some(dir) = std::env::var_os("KEEPSAKE_BENCH_GENERATE") {
+        let set = generate(Path::new(&dir), total_mb);
+        println!(
+            "generated {:.0} MB in {}",
+            mb(set.bytes),
+            set.root.display()
+        );
+        return;
+    }
+    if let Some(dir) = std::env::var_os("KEEPSAKE_BENCH_DAY_OF_USE") {
+        let new = day_of_use(&rediscover(Path::new(&dir)));
+        println!("day of use: {:.1} MB really new", mb(new));
+        return;
+    }
     // KEEPSAKE_BENCH_DIR=/dev/shm separates the store's own cost from the disk's.
     let work = match std::env::var_os("KEEPSAKE_BENCH_DIR") {
         Some(dir) => tempfile::tempdir_in(dir).unwrap(),
@@ -189,7 +244,7 @@ fn main() {
     let src = work.path().join("phone");
     let repo_dir = work.path().join("repo");
     let t = Instant::now();
-    let mut set = generate(&src, total_mb);
+    let set = generate(&src, total_mb);
     println!(
         "generated {:.0} MB ({} photos, {} databases) in {:.1} s",
         mb(set.bytes),
@@ -239,19 +294,7 @@ fn main() {
     row("50 MB SQLite, 15 pages changed", secs, read, Some(added));
 
     // A day of use: 5 % of photos replaced, 15 pages in each database.
-    let mut really_new = 0u64;
-    let replace = (set.photos.len() / 20).max(1);
-    for (k, p) in set.photos.iter().take(replace).enumerate() {
-        let len = std::fs::metadata(p).unwrap().len() as usize;
-        std::fs::write(p, noise(900_000 + k as u64, len)).unwrap();
-        really_new += len as u64;
-    }
-    for (k, p) in set.dbs.iter().enumerate() {
-        let mut db = std::fs::read(p).unwrap();
-        touch_pages(&mut db, 15, 10 + k as u64);
-        std::fs::write(p, &db).unwrap();
-        really_new += 15 * 4096;
-    }
+    let really_new = day_of_use(&set);
     let (secs, read, added) = snapshot(&repo, &set);
     row("day of use", secs, read, Some(added));
     note("  (really new bytes in the day)", mb(really_new));
@@ -319,5 +362,4 @@ fn main() {
         mb(after.snapshot_overhead_bytes),
         mb(after.unreferenced_bytes)
     );
-    set.photos.clear();
 }
