@@ -42,6 +42,19 @@ pub enum DeviceError {
     TrustRefused { device: String },
     #[error("{device}: nobody answered the Trust prompt within {seconds} s. Unlock it, tap Trust, then try again.")]
     TrustTimeout { device: String, seconds: u64 },
+    #[error("{device}: the backup failed: {}", explain_backup_error(*code, detail))]
+    BackupFailed {
+        device: String,
+        code: i64,
+        detail: String,
+    },
+    #[error("{device}: writing {path} to the backup failed: {source}")]
+    Folder {
+        device: String,
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{device}: the device answered {what} with something Keepsake cannot read: {detail}")]
     Malformed {
         device: String,
@@ -51,3 +64,15 @@ pub enum DeviceError {
 }
 
 pub type Result<T> = std::result::Result<T, DeviceError>;
+
+/// What a mobilebackup2 error code means for the person, and what they can do.
+pub fn explain_backup_error(code: i64, detail: &str) -> String {
+    match code {
+        105 => format!("there is not enough free space where the backup is stored ({detail}). Free some space or choose another location."),
+        207 => format!("the backup password is wrong ({detail}). Enter the password set for this device's backups."),
+        208 => format!(
+            "the device is locked or its passcode was not entered in time ({detail}). Unlock it, enter the passcode when it asks, and try again."
+        ),
+        _ => format!("the device reported error {code}: {detail}. Try again; if it keeps failing, restart the device."),
+    }
+}

@@ -5,6 +5,8 @@
 //! The protocol clients come from the `idevice` crate, pinned to an exact version and never
 //! exposed: callers see only this crate's types, so an idevice upgrade stays inside here.
 
+pub mod backup;
+pub mod devicelink;
 mod error;
 pub mod identity;
 pub mod list;
@@ -13,7 +15,8 @@ pub mod usb;
 pub mod usbmux;
 pub mod wifi;
 
-pub use error::{DeviceError, Result};
+pub use backup::{BackupEvent, BackupFolder, BackupSummary, DirFolder, Mobilebackup2};
+pub use error::{explain_backup_error, DeviceError, Result};
 pub use identity::DeviceIdentity;
 pub use list::{DeviceList, DeviceState, SeenDevice};
 pub use pairing::{ensure_paired, Host, PairStep};

@@ -267,6 +267,18 @@ impl Usbmuxd {
             .map_err(|e| self.failed("read its BUID", e))
     }
 
+    /// A plain connection to one of the device's service ports.
+    pub(crate) async fn connect_port(
+        &self,
+        device: &Attachment,
+        port: u16,
+    ) -> Result<idevice::Idevice> {
+        let conn = self.connect(device.mux_id).await?;
+        conn.connect_to_device(device.mux_id, port, LABEL)
+            .await
+            .map_err(|source| protocol(device, "connecting to a device service", source))
+    }
+
     /// A plaintext lockdownd connection to the device.
     pub(crate) async fn lockdown(&self, device: &Attachment) -> Result<LockdownClient> {
         let conn = self.connect(device.mux_id).await?;

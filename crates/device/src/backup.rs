@@ -1,0 +1,727 @@
+//! A mobilebackup2 backup from the host's side: open the service, ask for a backup, and serve the
+//! device's DeviceLink requests against a [`BackupFolder`] until it reports the result.
+//!
+//! The folder is a trait so that the backup can land straight in the snapshot store (no copy of
+//! the backup on disk) or, for interchange and tests, in a plain Finder-layout directory.
+//! Everything the device sends is untrusted: sizes are bounded, and paths must stay inside the
+//! device's own folder.
+
+use std::io::{self, Read};
+use std::path::{Component, Path, PathBuf};
+
+use idevice::lockdown::LockdownClient;
+use idevice::pairing_file::PairingFile;
+use idevice::{Idevice, IdeviceError};
+use plist::{Dictionary, Value};
+
+use crate::devicelink::{self as dl, DeviceRequest};
+use crate::error::{DeviceError, Result};
+use crate::usbmux::{Attachment, Usbmuxd};
+
+const SERVICE: &str = "com.apple.mobilebackup2";
+/// Blocks sent to the device: BackupAgent2 is killed for memory on much larger ones.
+const DOWNLOAD_BLOCK: usize = 32 << 10;
+
+/// What the backup reports while it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BackupEvent {
+    /// The device's overall progress (0–100) and what this host has received so far.
+    Progress {
+        percent: f64,
+        bytes_received: u64,
+        files_received: u64,
+    },
+}
+
+/// Where a backup's files go: a folder laid out as Finder's `<root>/<UDID>/...`, real or virtual.
+/// Paths are relative to the root and already validated (no `..`, no absolute paths).
+pub trait BackupFolder: Send {
+    /// A file's content, or `None` when it does not exist.
+    fn open(&mut self, path: &Path) -> io::Result<Option<Box<dyn Read + Send + '_>>>;
+    /// Starts (or replaces) a file; its data follows through `write`, then `finish`.
+    fn create(&mut self, path: &Path) -> io::Result<()>;
+    fn write(&mut self, data: &[u8]) -> io::Result<()>;
+    fn finish(&mut self) -> io::Result<()>;
+    fn create_dir(&mut self, path: &Path) -> io::Result<()>;
+    /// Entries of a directory: (name, is_dir, size, mtime Unix seconds).
+    fn list(&mut self, path: &Path) -> io::Result<Vec<(String, bool, u64, i64)>>;
+    fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Removes a file or a whole directory; a missing path is not an error.
+    fn remove(&mut self, path: &Path) -> io::Result<()>;
+    fn copy(&mut self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Bytes free where the backup is stored.
+    fn free_space(&mut self) -> io::Result<u64>;
+}
+
+/// How the backup ended, when the device says it succeeded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupSummary {
+    pub files_received: u64,
+    pub bytes_received: u64,
+    pub files_removed: u64,
+}
+
+/// Checks a path the device names: relative, inside `<udid>/`, no `.`/`..`, bounded. This is the
+/// one gate between the device and the host's files.
+pub fn checked_path(udid: &str, raw: &str) -> Result<PathBuf> {
+    let refuse = |why: &str| DeviceError::Malformed {
+        device: udid.to_owned(),
+        what: "a file path",
+        detail: format!("{raw:?} {why}; nothing was written outside the device's folder"),
+    };
+    if raw.is_empty()
+        || raw.len() > dl::MAX_NAME_LEN as usize
+        || raw.contains('\0')
+        || raw.contains('\\')
+    {
+        return Err(refuse("is empty, too long or has forbidden characters"));
+    }
+    let path = Path::new(raw);
+    let mut components = path.components();
+    match components.next() {
+        Some(Component::Normal(first)) if first == udid => {}
+        _ => return Err(refuse("is not inside the device's folder")),
+    }
+    if !components.all(|c| matches!(c, Component::Normal(_)))
+        || raw
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == "..")
+    {
+        return Err(refuse("climbs out of its folder or is not a plain path"));
+    }
+    Ok(path.to_path_buf())
+}
+
+/// An open mobilebackup2 connection, after the DeviceLink handshake and Hello.
+pub struct Mobilebackup2 {
+    idevice: Idevice,
+    udid: String,
+}
+
+impl Mobilebackup2 {
+    /// Starts a lockdown session with the pair record, the service (with the escrow bag, which
+    /// real devices demand for backups), its TLS, and the DeviceLink and protocol handshakes.
+    pub async fn open(
+        usbmuxd: &Usbmuxd,
+        device: &Attachment,
+        record: &PairingFile,
+    ) -> Result<Self> {
+        let fail = |what: &'static str| {
+            move |source: IdeviceError| DeviceError::Protocol {
+                device: device.udid.clone(),
+                what,
+                source,
+            }
+        };
+        let mut lockdown: LockdownClient = usbmuxd.lockdown(device).await?;
+        lockdown
+            .start_session(record)
+            .await
+            .map_err(fail("starting a lockdown session"))?;
+        let (port, ssl) = lockdown
+            .start_service_with_escrow(SERVICE, record.escrow_bag.clone())
+            .await
+            .map_err(fail("starting mobilebackup2"))?;
+        let mut idevice = usbmuxd.connect_port(device, port).await?;
+        if ssl {
+            idevice
+                .start_session(record, false)
+                .await
+                .map_err(fail("the mobilebackup2 TLS handshake"))?;
+        }
+        let mut mb = Mobilebackup2 {
+            idevice,
+            udid: device.udid.clone(),
+        };
+        mb.handshake().await?;
+        Ok(mb)
+    }
+
+    async fn handshake(&mut self) -> Result<()> {
+        let first = self.receive().await?;
+        let items = first.as_array().cloned().unwrap_or_default();
+        if items.first().and_then(Value::as_string) != Some("DLMessageVersionExchange") {
+            return Err(self.malformed("the DeviceLink handshake", format!("{first:?}")));
+        }
+        let major = items
+            .get(1)
+            .and_then(Value::as_unsigned_integer)
+            .unwrap_or(0);
+        if major > 400 {
+            return Err(self.malformed(
+                "the DeviceLink handshake",
+                format!("version {major} is newer than Keepsake knows"),
+            ));
+        }
+        self.send(&Value::Array(vec![
+            "DLMessageVersionExchange".into(),
+            "DLVersionsOk".into(),
+            Value::Integer(400u64.into()),
+        ]))
+        .await?;
+        let ready = self.receive().await?;
+        if ready
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(Value::as_string)
+            != Some("DLMessageDeviceReady")
+        {
+            return Err(self.malformed("the DeviceLink handshake", format!("{ready:?}")));
+        }
+        let mut hello = Dictionary::new();
+        hello.insert("MessageName".into(), "Hello".into());
+        hello.insert(
+            "SupportedProtocolVersions".into(),
+            Value::Array(vec![Value::Real(2.0), Value::Real(2.1)]),
+        );
+        self.send(&Value::Array(vec![
+            "DLMessageProcessMessage".into(),
+            Value::Dictionary(hello),
+        ]))
+        .await?;
+        let reply = self.receive().await?;
+        match dl::parse_request(&reply) {
+            Ok(DeviceRequest::ProcessMessage(d)) if dl::outcome(&d).0 == 0 => Ok(()),
+            Ok(DeviceRequest::ProcessMessage(d)) => {
+                let (code, text) = dl::outcome(&d);
+                Err(self.malformed(
+                    "Hello",
+                    format!("error {code}: {}", text.unwrap_or_default()),
+                ))
+            }
+            other => Err(self.malformed("Hello", format!("{other:?}"))),
+        }
+    }
+
+    fn malformed(&self, what: &'static str, detail: String) -> DeviceError {
+        DeviceError::Malformed {
+            device: self.udid.clone(),
+            what,
+            detail,
+        }
+    }
+
+    fn io(&self, what: &'static str) -> impl Fn(IdeviceError) -> DeviceError + '_ {
+        move |source| DeviceError::Protocol {
+            device: self.udid.clone(),
+            what,
+            source,
+        }
+    }
+
+    async fn send(&mut self, value: &Value) -> Result<()> {
+        let bytes =
+            dl::frame(value).map_err(|e| self.malformed("encoding a message", e.to_string()))?;
+        self.idevice
+            .send_raw(&bytes)
+            .await
+            .map_err(self.io("sending"))
+    }
+
+    async fn receive_u32(&mut self) -> Result<u32> {
+        let b = self
+            .idevice
+            .read_raw(4)
+            .await
+            .map_err(self.io("receiving"))?;
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    async fn receive(&mut self) -> Result<Value> {
+        let len = self.receive_u32().await?;
+        if len == 0 || len > dl::MAX_MESSAGE_LEN {
+            return Err(self.malformed("a message", format!("length {len} is out of bounds")));
+        }
+        let body = self
+            .idevice
+            .read_raw(len as usize)
+            .await
+            .map_err(self.io("receiving"))?;
+        plist::from_bytes(&body).map_err(|e| self.malformed("a message", e.to_string()))
+    }
+
+    async fn status(
+        &mut self,
+        code: i64,
+        message: Option<&str>,
+        extra: Option<Value>,
+    ) -> Result<()> {
+        self.send(&dl::status_response(code, message, extra)).await
+    }
+
+    /// Runs a backup into `folder`. `full` asks the device to send everything even if the folder
+    /// holds a previous backup. Only a device-reported success returns `Ok`.
+    pub async fn backup(
+        &mut self,
+        folder: &mut dyn BackupFolder,
+        full: bool,
+        mut on_event: impl FnMut(BackupEvent) + Send,
+    ) -> Result<BackupSummary> {
+        let mut options = Dictionary::new();
+        options.insert("ForceFullBackup".into(), full.into());
+        self.send(&dl::process_message(
+            "Backup",
+            &self.udid.clone(),
+            Some(options),
+        ))
+        .await?;
+        let mut summary = BackupSummary {
+            files_received: 0,
+            bytes_received: 0,
+            files_removed: 0,
+        };
+        let mut percent = 0.0;
+        loop {
+            let message = self.receive().await?;
+            let request = dl::parse_request(&message)
+                .map_err(|e| self.malformed("a request", e.to_string()))?;
+            tracing::trace!(udid = self.udid, ?request, "device request");
+            match request {
+                DeviceRequest::DownloadFiles { paths, progress } => {
+                    percent = progress.unwrap_or(percent);
+                    self.send_files(folder, &paths).await?;
+                }
+                DeviceRequest::UploadFiles { progress, .. } => {
+                    percent = progress.unwrap_or(percent);
+                    self.receive_files(folder, &mut summary, percent, &mut on_event)
+                        .await?;
+                }
+                DeviceRequest::GetFreeDiskSpace => {
+                    let free = folder.free_space().unwrap_or(0);
+                    self.status(0, None, Some(Value::Integer(free.into())))
+                        .await?;
+                }
+                DeviceRequest::PurgeDiskSpace { .. } => {
+                    // Nothing here can be purged on the device's behalf; it then decides (usually 105).
+                    self.status(
+                        -1,
+                        Some("Operation not supported"),
+                        Some(Value::Dictionary(Dictionary::new())),
+                    )
+                    .await?;
+                }
+                DeviceRequest::ContentsOfDirectory { path } => {
+                    let path = checked_path(&self.udid, &path)?;
+                    let mut listing = Dictionary::new();
+                    for (name, is_dir, size, mtime) in folder.list(&path).unwrap_or_default() {
+                        let mut e = Dictionary::new();
+                        e.insert(
+                            "DLFileType".into(),
+                            if is_dir {
+                                "DLFileTypeDirectory"
+                            } else {
+                                "DLFileTypeRegular"
+                            }
+                            .into(),
+                        );
+                        e.insert("DLFileSize".into(), size.into());
+                        e.insert(
+                            "DLFileModificationDate".into(),
+                            Value::Date(unix_date(mtime)),
+                        );
+                        listing.insert(name, Value::Dictionary(e));
+                    }
+                    self.status(0, None, Some(Value::Dictionary(listing)))
+                        .await?;
+                }
+                DeviceRequest::CreateDirectory { path } => {
+                    let path = checked_path(&self.udid, &path)?;
+                    let r = folder.create_dir(&path);
+                    self.reply(r).await?;
+                }
+                DeviceRequest::MoveItems { moves, progress } => {
+                    percent = progress.unwrap_or(percent);
+                    let mut result = Ok(());
+                    for (from, to) in moves {
+                        let (from, to) = (
+                            checked_path(&self.udid, &from)?,
+                            checked_path(&self.udid, &to)?,
+                        );
+                        result = result.and_then(|()| folder.rename(&from, &to));
+                    }
+                    self.reply(result).await?;
+                }
+                DeviceRequest::RemoveItems { paths, progress } => {
+                    percent = progress.unwrap_or(percent);
+                    let mut result = Ok(());
+                    for p in paths {
+                        let p = checked_path(&self.udid, &p)?;
+                        summary.files_removed += 1;
+                        result = result.and_then(|()| folder.remove(&p));
+                    }
+                    self.reply(result).await?;
+                }
+                DeviceRequest::CopyItem { from, to } => {
+                    let (from, to) = (
+                        checked_path(&self.udid, &from)?,
+                        checked_path(&self.udid, &to)?,
+                    );
+                    let r = folder.copy(&from, &to);
+                    self.reply(r).await?;
+                }
+                DeviceRequest::ProcessMessage(result) => {
+                    let (code, text) = dl::outcome(&result);
+                    if code == 0 {
+                        on_event(BackupEvent::Progress {
+                            percent: 100.0,
+                            bytes_received: summary.bytes_received,
+                            files_received: summary.files_received,
+                        });
+                        return Ok(summary);
+                    }
+                    return Err(DeviceError::BackupFailed {
+                        device: self.udid.clone(),
+                        code,
+                        detail: text.unwrap_or_else(|| "no description".into()),
+                    });
+                }
+                DeviceRequest::Disconnect => {
+                    return Err(DeviceError::BackupFailed {
+                        device: self.udid.clone(),
+                        code: -1,
+                        detail: "the device ended the session before reporting a result".into(),
+                    })
+                }
+            }
+        }
+    }
+
+    async fn reply(&mut self, result: io::Result<()>) -> Result<()> {
+        match result {
+            Ok(()) => self.status(0, None, None).await,
+            Err(e) => {
+                self.status(dl::errno_code(&e), Some(&e.to_string()), None)
+                    .await
+            }
+        }
+    }
+
+    /// DownloadFiles: each file as name + 32 KiB blocks + end code, then `u32 0` and a status
+    /// (multi-status for the ones that are missing).
+    async fn send_files(&mut self, folder: &mut dyn BackupFolder, paths: &[String]) -> Result<()> {
+        let mut errors = Dictionary::new();
+        for raw in paths {
+            let path = checked_path(&self.udid, raw)?;
+            self.idevice
+                .send_raw(&dl::name(raw))
+                .await
+                .map_err(self.io("sending a file"))?;
+            let opened = folder.open(&path);
+            let mut failure = None;
+            match opened {
+                Ok(Some(mut reader)) => {
+                    let mut buf = vec![0u8; DOWNLOAD_BLOCK];
+                    loop {
+                        match reader.read(&mut buf) {
+                            Ok(0) => break,
+                            Ok(n) => {
+                                let block = dl::block(dl::CODE_FILE_DATA, &buf[..n]);
+                                self.idevice
+                                    .send_raw(&block)
+                                    .await
+                                    .map_err(self.io("sending a file"))?;
+                            }
+                            Err(e) => {
+                                failure = Some(e);
+                                break;
+                            }
+                        }
+                    }
+                }
+                Ok(None) => failure = Some(io::Error::from(io::ErrorKind::NotFound)),
+                Err(e) => failure = Some(e),
+            }
+            match failure {
+                None => {
+                    self.idevice
+                        .send_raw(&dl::block(dl::CODE_SUCCESS, b""))
+                        .await
+                }
+                Some(e) => {
+                    let mut entry = Dictionary::new();
+                    entry.insert(
+                        "DLFileErrorCode".into(),
+                        Value::Integer(dl::errno_code(&e).into()),
+                    );
+                    entry.insert("DLFileErrorString".into(), e.to_string().into());
+                    errors.insert(raw.clone(), Value::Dictionary(entry));
+                    self.idevice
+                        .send_raw(&dl::block(dl::CODE_ERROR_LOCAL, e.to_string().as_bytes()))
+                        .await
+                }
+            }
+            .map_err(self.io("sending a file"))?;
+        }
+        self.idevice
+            .send_raw(&0u32.to_be_bytes())
+            .await
+            .map_err(self.io("sending a file"))?;
+        if errors.is_empty() {
+            self.status(0, None, None).await
+        } else {
+            self.status(-13, Some("Multi status"), Some(Value::Dictionary(errors)))
+                .await
+        }
+    }
+
+    /// UploadFiles: files until a zero-length name, each streamed into the folder as it arrives.
+    async fn receive_files(
+        &mut self,
+        folder: &mut dyn BackupFolder,
+        summary: &mut BackupSummary,
+        percent: f64,
+        on_event: &mut (dyn FnMut(BackupEvent) + Send),
+    ) -> Result<()> {
+        loop {
+            let device_name_len = self.receive_u32().await?;
+            if device_name_len == 0 {
+                break;
+            }
+            if device_name_len > dl::MAX_NAME_LEN {
+                return Err(
+                    self.malformed("UploadFiles", format!("a name of {device_name_len} bytes"))
+                );
+            }
+            self.idevice
+                .read_raw(device_name_len as usize)
+                .await
+                .map_err(self.io("receiving a file"))?;
+            let len = self.receive_u32().await?;
+            if len == 0 || len > dl::MAX_NAME_LEN {
+                return Err(self.malformed("UploadFiles", format!("a file name of {len} bytes")));
+            }
+            let raw = self
+                .idevice
+                .read_raw(len as usize)
+                .await
+                .map_err(self.io("receiving a file"))?;
+            let raw = String::from_utf8(raw).map_err(|_| {
+                self.malformed("UploadFiles", "a file name that is not UTF-8".into())
+            })?;
+            let path = checked_path(&self.udid, &raw)?;
+            let udid = self.udid.clone();
+            let local = |e: io::Error| DeviceError::Folder {
+                device: udid.clone(),
+                path: raw.clone(),
+                source: e,
+            };
+            folder.create(&path).map_err(local)?;
+            loop {
+                let block_len = self.receive_u32().await?;
+                if block_len == 0 || block_len > dl::MAX_BLOCK_LEN {
+                    return Err(self.malformed(
+                        "UploadFiles",
+                        format!("a block of {block_len} bytes in {raw}"),
+                    ));
+                }
+                let code = self
+                    .idevice
+                    .read_raw(1)
+                    .await
+                    .map_err(self.io("receiving a file"))?[0];
+                let data = if block_len > 1 {
+                    self.idevice
+                        .read_raw(block_len as usize - 1)
+                        .await
+                        .map_err(self.io("receiving a file"))?
+                } else {
+                    Vec::new()
+                };
+                match code {
+                    dl::CODE_FILE_DATA => {
+                        folder.write(&data).map_err(local)?;
+                        summary.bytes_received += data.len() as u64;
+                    }
+                    dl::CODE_SUCCESS => break,
+                    dl::CODE_ERROR_REMOTE => {
+                        tracing::warn!(udid = self.udid, file = raw, message = %String::from_utf8_lossy(&data), "device could not send a file");
+                        break;
+                    }
+                    other => {
+                        return Err(self
+                            .malformed("UploadFiles", format!("block code {other:#x} in {raw}")))
+                    }
+                }
+            }
+            folder.finish().map_err(local)?;
+            summary.files_received += 1;
+            on_event(BackupEvent::Progress {
+                percent,
+                bytes_received: summary.bytes_received,
+                files_received: summary.files_received,
+            });
+        }
+        self.status(0, None, None).await
+    }
+}
+
+fn unix_date(secs: i64) -> plist::Date {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64);
+    plist::Date::from(t)
+}
+
+/// A plain folder in Finder's layout (`<root>/<UDID>/…`): what `idevicebackup2` writes, and what
+/// an export produces.
+pub struct DirFolder {
+    root: PathBuf,
+    writing: Option<(PathBuf, std::fs::File)>,
+}
+
+impl DirFolder {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        DirFolder {
+            root: root.into(),
+            writing: None,
+        }
+    }
+}
+
+impl BackupFolder for DirFolder {
+    fn open(&mut self, path: &Path) -> io::Result<Option<Box<dyn Read + Send + '_>>> {
+        match std::fs::File::open(self.root.join(path)) {
+            Ok(f) => Ok(Some(Box::new(f))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn create(&mut self, path: &Path) -> io::Result<()> {
+        let full = self.root.join(path);
+        if let Some(dir) = full.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = full.with_extension("keepsake-partial");
+        self.writing = Some((full, std::fs::File::create(&tmp)?));
+        Ok(())
+    }
+
+    fn write(&mut self, data: &[u8]) -> io::Result<()> {
+        use std::io::Write;
+        match &mut self.writing {
+            Some((_, f)) => f.write_all(data),
+            None => Err(io::Error::other("no file is being written")),
+        }
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        let (full, file) = self
+            .writing
+            .take()
+            .ok_or_else(|| io::Error::other("no file is being written"))?;
+        file.sync_all()?;
+        std::fs::rename(full.with_extension("keepsake-partial"), &full)
+    }
+
+    fn create_dir(&mut self, path: &Path) -> io::Result<()> {
+        std::fs::create_dir_all(self.root.join(path))
+    }
+
+    fn list(&mut self, path: &Path) -> io::Result<Vec<(String, bool, u64, i64)>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(self.root.join(path))? {
+            let entry = entry?;
+            let meta = entry.metadata()?;
+            let mtime = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_secs() as i64);
+            out.push((
+                entry.file_name().to_string_lossy().into_owned(),
+                meta.is_dir(),
+                meta.len(),
+                mtime,
+            ));
+        }
+        Ok(out)
+    }
+
+    fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()> {
+        let to = self.root.join(to);
+        if to.is_dir() {
+            std::fs::remove_dir_all(&to)?;
+        }
+        std::fs::rename(self.root.join(from), to)
+    }
+
+    fn remove(&mut self, path: &Path) -> io::Result<()> {
+        let full = self.root.join(path);
+        let r = if full.is_dir() {
+            std::fs::remove_dir_all(&full)
+        } else {
+            std::fs::remove_file(&full)
+        };
+        match r {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    }
+
+    fn copy(&mut self, from: &Path, to: &Path) -> io::Result<()> {
+        std::fs::copy(self.root.join(from), self.root.join(to)).map(|_| ())
+    }
+
+    fn free_space(&mut self) -> io::Result<u64> {
+        fs4::available_space(&self.root)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const U: &str = "00008110-000A1B2C3D4E5F60";
+
+    #[test]
+    fn device_paths_must_stay_inside_the_device_folder() {
+        assert_eq!(
+            checked_path(U, &format!("{U}/Status.plist")).unwrap(),
+            Path::new(U).join("Status.plist")
+        );
+        assert!(checked_path(
+            U,
+            &format!("{U}/3d/3d0d7e5fb2ce288813306e4d4636395e047a3d28")
+        )
+        .is_ok());
+        assert!(checked_path(U, U).is_ok());
+        for bad in [
+            "/etc/passwd".to_owned(),
+            format!("{U}/../../etc/passwd"),
+            format!("{U}/./x"),
+            format!("{U}//x"),
+            "OTHER-DEVICE/Status.plist".to_owned(),
+            "..".to_owned(),
+            String::new(),
+            format!("{U}/a\0b"),
+            format!("{U}/a\\..\\b"),
+            format!("{U}/{}", "x".repeat(5000)),
+        ] {
+            let err = checked_path(U, &bad).unwrap_err();
+            assert!(
+                err.to_string().contains("nothing was written outside"),
+                "{bad:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn dir_folder_writes_atomically_and_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut f = DirFolder::new(dir.path());
+        let p = Path::new(U).join("ab/abcdef");
+        f.create(&p).unwrap();
+        f.write(b"hello ").unwrap();
+        assert!(!dir.path().join(&p).exists(), "visible only when finished");
+        f.write(b"world").unwrap();
+        f.finish().unwrap();
+        assert_eq!(std::fs::read(dir.path().join(&p)).unwrap(), b"hello world");
+        let listing = f.list(&Path::new(U).join("ab")).unwrap();
+        assert_eq!(
+            listing,
+            vec![("abcdef".to_owned(), false, 11, listing[0].3)]
+        );
+        f.remove(&p).unwrap();
+        f.remove(&p).unwrap();
+        assert!(f.open(&p).unwrap().is_none());
+    }
+}
