@@ -81,7 +81,8 @@ impl ChunkingParams {
 }
 
 impl RepoConfig {
-    pub(crate) fn load(repo: &Path) -> Result<RepoConfig> {
+    /// Reads a repository's config without opening it (to learn its id, or whether it is encrypted).
+    pub fn load(repo: &Path) -> Result<RepoConfig> {
         let path = repo.join(CONFIG_FILE);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
