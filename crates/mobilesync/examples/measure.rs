@@ -104,6 +104,23 @@ fn main() -> keepsake_mobilesync::Result<()> {
         })
         .collect();
     let start = Instant::now();
+    let blobs: Vec<Vec<u8>> = entries
+        .iter()
+        .map(|e| e.file.encode())
+        .collect::<keepsake_mobilesync::Result<_>>()?;
+    let encode_secs = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    for blob in &blobs {
+        MbFile::decode(blob)?;
+    }
+    println!(
+        "MBFile x{rows}: encode {:.2} s, decode {:.2} s ({} bytes each)",
+        encode_secs,
+        start.elapsed().as_secs_f64(),
+        blobs[0].len()
+    );
+
+    let start = Instant::now();
     let mut db = ManifestDb::new()?;
     db.insert(&entries)?;
     let db_bytes = db.to_bytes()?;
