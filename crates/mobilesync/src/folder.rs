@@ -59,11 +59,14 @@ pub struct BackupFolder {
 pub enum FileContents {
     Plain(File),
     Decrypted(Box<DecryptingReader<File>>),
+    /// An empty file an encrypted backup recorded without a key (and maybe without a blob).
+    Empty,
 }
 
 impl Read for FileContents {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
+            FileContents::Empty => Ok(0),
             FileContents::Plain(f) => f.read(buf),
             FileContents::Decrypted(r) => r.read(buf),
         }
@@ -130,6 +133,12 @@ impl BackupFolder {
                 file_id: entry.file_id.clone(),
                 reason: format!("{:?} has no contents to read", entry.kind),
             });
+        }
+        if self.manifest.is_encrypted
+            && entry.file.encryption_key.is_none()
+            && entry.file.size == Some(0)
+        {
+            return Ok(FileContents::Empty);
         }
         let path = self.blob_path(entry)?;
         let file = File::open(&path).map_err(Error::io(&path))?;

@@ -339,3 +339,36 @@ fn export_copies_stored_blobs_into_a_folder_that_opens_with_the_same_password() 
         source.manifest_db(Some(&keys)).unwrap().len().unwrap()
     );
 }
+
+#[test]
+fn keyless_empty_file_in_an_encrypted_backup_reads_as_empty_and_other_keyless_files_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    write_backup(
+        dir.path(),
+        Some(BackupEncryption::generate("pw", FAST).unwrap()),
+    );
+    let backup = BackupFolder::open(dir.path()).unwrap();
+    let keys = backup.unlock("pw").unwrap();
+    let db = backup.manifest_db(Some(&keys)).unwrap();
+
+    let mut empty = db
+        .get("HomeDomain", "Library/Preferences/empty.plist")
+        .unwrap()
+        .unwrap();
+    empty.file.encryption_key = None;
+    fs::remove_file(backup.blob_path(&empty).unwrap()).unwrap();
+    let mut contents = Vec::new();
+    backup
+        .open_file(&empty, Some(&keys))
+        .unwrap()
+        .read_to_end(&mut contents)
+        .unwrap();
+    assert!(contents.is_empty());
+
+    let mut sms = db.get("HomeDomain", "Library/SMS/sms.db").unwrap().unwrap();
+    sms.file.encryption_key = None;
+    assert!(matches!(
+        backup.open_file(&sms, Some(&keys)),
+        Err(Error::MalformedMbFile(_))
+    ));
+}
