@@ -2,12 +2,13 @@
 //! the trust prompt, and the device ports a host can reach through usbmux.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicIsize, AtomicU16, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use plist::{Dictionary, Value};
 use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey, EncodeRsaPublicKey, LineEnding};
 use rsa::RsaPrivateKey;
+use tokio::sync::broadcast;
 
 use crate::error::{Error, Result};
 use crate::lockdown::codec::HostPairRecord;
@@ -154,6 +155,9 @@ pub struct VirtualDevice {
     values: Mutex<BTreeMap<String, Dictionary>>,
     ports: Mutex<HashMap<u16, PendingService>>,
     next_port: AtomicU16,
+    /// Darwin notifications posted on the device, by hosts or by the device itself.
+    notifications: broadcast::Sender<String>,
+    observers: AtomicIsize,
     state: StateDir,
 }
 
@@ -207,6 +211,8 @@ impl VirtualDevice {
             trust: Mutex::new(trust),
             values: Mutex::new(BTreeMap::new()),
             ports: Mutex::new(HashMap::new()),
+            notifications: broadcast::channel(64).0,
+            observers: AtomicIsize::new(0),
             next_port: AtomicU16::new(49152 + (device_id as u16 % 64) * 100),
             state: state.clone(),
         })
@@ -314,6 +320,10 @@ impl VirtualDevice {
         put("TelephonyCapability", true.into());
         put("TimeZone", "Europe/Paris".into());
         put("TimeZoneOffsetFromUTC", Value::Real(3600.0));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        put("TimeIntervalSince1970", Value::Real(now.as_secs_f64()));
         put("UniqueChipID", p.unique_chip_id.into());
         put("UniqueDeviceID", p.udid.as_str().into());
         put("WiFiAddress", p.wifi_address.as_str().into());
@@ -419,6 +429,26 @@ impl VirtualDevice {
         lock(&self.values)
             .get_mut(domain.unwrap_or_default())
             .is_some_and(|d| d.remove(key).is_some())
+    }
+
+    /// Posts a Darwin notification; notification_proxy relays it to hosts observing the name.
+    pub fn post_notification(&self, name: &str) {
+        // Nobody listening is normal.
+        let _ = self.notifications.send(name.to_owned());
+    }
+
+    /// Every notification posted from now on.
+    pub fn notifications(&self) -> broadcast::Receiver<String> {
+        self.notifications.subscribe()
+    }
+
+    /// How many (connection, name) observations hosts hold right now.
+    pub fn observer_count(&self) -> usize {
+        self.observers.load(Ordering::SeqCst).max(0) as usize
+    }
+
+    pub(crate) fn count_observer(&self, delta: isize) {
+        self.observers.fetch_add(delta, Ordering::SeqCst);
     }
 
     /// Opens a service port that the next usbmux `Connect` to it will reach.

@@ -305,3 +305,80 @@ fn ideviceinfo_session_works_over_tls_1_3_too() {
     assert!(out.status.success(), "{}", all_output(&out));
     assert_eq!(stdout(&out).trim(), device.profile.imei);
 }
+
+#[test]
+fn idevicenotificationproxy_observer_gets_host_and_device_posts() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let phone = start(dir.path(), 1);
+    let addr = phone.usbmuxd_socket_address();
+    let device = phone.devices()[0].clone();
+    let out = run(&addr, "idevicepair", &["pair"]);
+    assert!(out.status.success());
+
+    tool("idevicenotificationproxy");
+    // Line-buffered: the tool prints relays with stdio, which a pipe would hold back until exit.
+    let mut observer = tool("stdbuf")
+        .args([
+            "-oL",
+            "idevicenotificationproxy",
+            "observe",
+            "com.example.one",
+            "com.example.two",
+        ])
+        .env("USBMUXD_SOCKET_ADDRESS", &addr)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    let stdout = observer.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines_tx.send(line);
+        }
+    });
+    // Wait until the device holds both observations (a condition, bounded so a bug cannot hang).
+    let mut waited = 0;
+    while device.observer_count() < 2 {
+        assert!(waited < 600, "idevicenotificationproxy never observed");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        waited += 1;
+    }
+    let out = run(
+        &addr,
+        "idevicenotificationproxy",
+        &["post", "com.example.unobserved", "com.example.two"],
+    );
+    assert!(out.status.success());
+    device.post_notification("com.example.one");
+
+    let mut relayed = Vec::new();
+    while relayed.len() < 2 {
+        let line = lines
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("observer output");
+        if let Some(name) = line.strip_prefix("> ") {
+            relayed.push(name.to_owned());
+        }
+    }
+    observer.kill().unwrap();
+    let _ = observer.wait();
+    // The unobserved name was posted first: had it been relayed it would come first.
+    assert_eq!(relayed, ["com.example.two", "com.example.one"]);
+}
+
+#[test]
+fn idevicename_sets_the_name_that_ideviceinfo_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = start(dir.path(), 1);
+    let addr = phone.usbmuxd_socket_address();
+    let out = run(&addr, "idevicename", &[]);
+    assert_eq!(stdout(&out).trim(), phone.devices()[0].profile.name);
+    let out = run(&addr, "idevicename", &["Kitchen iPhone"]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    let out = run(&addr, "ideviceinfo", &["-k", "DeviceName"]);
+    assert_eq!(stdout(&out).trim(), "Kitchen iPhone");
+}

@@ -2,6 +2,8 @@
 //! small server over a TLS connection, registered by name. Services not written yet are listed as
 //! stubs so StartService answers them with lockdownd's real `InvalidService` error.
 
+pub mod notification_proxy;
+
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -49,7 +51,7 @@ impl ServiceRegistry {
     pub fn backup_services() -> Self {
         let mut r = ServiceRegistry::default();
         r.stub("com.apple.mobilebackup2", true);
-        r.stub("com.apple.mobile.notification_proxy", false);
+        r.register(Arc::new(notification_proxy::NotificationProxy));
         r.stub("com.apple.afc", false);
         r.stub("com.apple.mobile.installation_proxy", false);
         r.stub("com.apple.springboardservices", false);
