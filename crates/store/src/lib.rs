@@ -13,8 +13,14 @@
 //! tmp/                 packs being written
 //! locks/               OS advisory locks (writer, readers)
 //! ```
+//! Encryption (on by default): a random master key, stored wrapped by an Argon2id-derived key in
+//! the config; chunk ids are keyed BLAKE3, every pack blob and pack index is sealed with
+//! XChaCha20-Poly1305 (the chunk id as associated data), and so are the catalog's paths and
+//! device names (with keyed hashes beside them for lookups). Sizes, times and modes stay in clear.
+//!
 //! Operations are plain functions (and a writer) over a [`Repository`], one file each under
-//! [`commands`].
+//! [`commands`]. A [`Repository`] is not `Sync` (it owns a SQLite connection): open one per
+//! thread, or share one behind a mutex.
 
 mod backend;
 mod catalog;
