@@ -98,6 +98,15 @@ fn write_backup(root: &std::path::Path, encryption: Option<BackupEncryption>) {
     writer.finish(manifest(), &status(), &info).unwrap();
 }
 
+/// A freshly written sample backup in a temporary folder, encrypted with `password` if given.
+fn sample_backup(password: Option<&str>) -> (tempfile::TempDir, BackupFolder) {
+    let dir = tempfile::tempdir().unwrap();
+    let encryption = password.map(|pw| BackupEncryption::generate(pw, FAST).unwrap());
+    write_backup(dir.path(), encryption);
+    let backup = BackupFolder::open(dir.path()).unwrap();
+    (dir, backup)
+}
+
 fn read_all(
     backup: &BackupFolder,
     keys: Option<&keepsake_mobilesync::ClassKeys>,
@@ -194,12 +203,7 @@ fn encrypted_backup_reads_back_byte_equal_with_the_password() {
 
 #[test]
 fn wrong_password_is_refused_before_any_output() {
-    let dir = tempfile::tempdir().unwrap();
-    write_backup(
-        dir.path(),
-        Some(BackupEncryption::generate("right", FAST).unwrap()),
-    );
-    let backup = BackupFolder::open(dir.path()).unwrap();
+    let (_dir, backup) = sample_backup(Some("right"));
     assert!(matches!(backup.unlock("wrong"), Err(Error::WrongPassword)));
     assert!(matches!(
         backup.manifest_db(None),
@@ -244,9 +248,7 @@ fn changed_password_still_opens_files_encrypted_before_the_change() {
 
 #[test]
 fn unencrypted_backup_round_trips_with_plain_blobs() {
-    let dir = tempfile::tempdir().unwrap();
-    write_backup(dir.path(), None);
-    let backup = BackupFolder::open(dir.path()).unwrap();
+    let (dir, backup) = sample_backup(None);
     assert!(!backup.manifest.is_encrypted);
     assert!(fs::read(dir.path().join("Manifest.db"))
         .unwrap()
@@ -264,9 +266,7 @@ fn unencrypted_backup_round_trips_with_plain_blobs() {
 
 #[test]
 fn hostile_file_id_in_manifest_db_cannot_escape_the_folder() {
-    let dir = tempfile::tempdir().unwrap();
-    write_backup(dir.path(), None);
-    let backup = BackupFolder::open(dir.path()).unwrap();
+    let (_dir, backup) = sample_backup(None);
     let mut entry = backup
         .manifest_db(None)
         .unwrap()
@@ -342,12 +342,7 @@ fn export_copies_stored_blobs_into_a_folder_that_opens_with_the_same_password() 
 
 #[test]
 fn keyless_empty_file_in_an_encrypted_backup_reads_as_empty_and_other_keyless_files_fail() {
-    let dir = tempfile::tempdir().unwrap();
-    write_backup(
-        dir.path(),
-        Some(BackupEncryption::generate("pw", FAST).unwrap()),
-    );
-    let backup = BackupFolder::open(dir.path()).unwrap();
+    let (_dir, backup) = sample_backup(Some("pw"));
     let keys = backup.unlock("pw").unwrap();
     let db = backup.manifest_db(Some(&keys)).unwrap();
 
