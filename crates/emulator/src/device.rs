@@ -10,6 +10,7 @@ use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey, EncodeRsaPublicKey, L
 use rsa::RsaPrivateKey;
 use tokio::sync::broadcast;
 
+use crate::backup_state::{BackupOptions, DeviceBackup};
 use crate::error::{Error, Result};
 use crate::lockdown::codec::HostPairRecord;
 use crate::services::{PendingService, ServiceRegistry};
@@ -41,6 +42,8 @@ pub struct DeviceProfile {
     /// Offer TLS 1.3 besides 1.2. Off by default: devices have been seen negotiating TLS 1.2, and
     /// a host that only works over 1.3 must not pass against the emulator.
     pub tls13: bool,
+    /// The content on the phone and how its backups behave (encryption cost, passcode prompt).
+    pub backup: BackupOptions,
 }
 
 impl DeviceProfile {
@@ -119,6 +122,7 @@ impl DeviceProfile {
             usb_product_id: 0x12a8,
             will_encrypt: false,
             tls13: false,
+            backup: BackupOptions::catalog(i),
         }
     }
 }
@@ -159,6 +163,7 @@ pub struct VirtualDevice {
     notifications: broadcast::Sender<String>,
     observers: AtomicIsize,
     state: StateDir,
+    backup: DeviceBackup,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -201,7 +206,10 @@ impl VirtualDevice {
             Some(bytes) => decode_pairings(&bytes)?,
             None => BTreeMap::new(),
         };
+        let backup = DeviceBackup::open(dir.join("backup"), profile.backup.clone())
+            .map_err(|e| Error::Io(std::io::Error::other(e)))?;
         Ok(VirtualDevice {
+            backup,
             profile,
             device_id,
             key,
@@ -220,6 +228,11 @@ impl VirtualDevice {
 
     pub fn udid(&self) -> &str {
         &self.profile.udid
+    }
+
+    /// Content, backup encryption and passcode prompt (the mobilebackup2 side of the phone).
+    pub fn backup(&self) -> &DeviceBackup {
+        &self.backup
     }
 
     pub fn trust_prompt(&self) -> TrustPrompt {
@@ -376,7 +389,7 @@ impl VirtualDevice {
             "com.apple.mobile.backup" => {
                 d.insert("CloudBackupEnabled".into(), false.into());
                 d.insert("RequiresEncrypt".into(), false.into());
-                d.insert("WillEncrypt".into(), self.profile.will_encrypt.into());
+                d.insert("WillEncrypt".into(), self.backup.will_encrypt().into());
             }
             "com.apple.mobile.iTunes" => {
                 d.insert("MinITunesVersion".into(), "12.5.5".into());

@@ -11,7 +11,9 @@
 //! phone.stop();
 //! ```
 
+pub mod backup_state;
 pub mod device;
+pub mod devicelink;
 pub mod error;
 pub mod frame;
 pub mod lockdown;

@@ -2,6 +2,7 @@
 //! small server over a TLS connection, registered by name. Services not written yet are listed as
 //! stubs so StartService answers them with lockdownd's real `InvalidService` error.
 
+pub mod mobilebackup2;
 pub mod notification_proxy;
 
 use std::collections::BTreeMap;
@@ -50,7 +51,7 @@ impl ServiceRegistry {
     /// The services a backup touches: all stubs until their modules exist.
     pub fn backup_services() -> Self {
         let mut r = ServiceRegistry::default();
-        r.stub("com.apple.mobilebackup2", true);
+        r.register(Arc::new(mobilebackup2::MobileBackup2));
         r.register(Arc::new(notification_proxy::NotificationProxy));
         r.stub("com.apple.afc", false);
         r.stub("com.apple.mobile.installation_proxy", false);

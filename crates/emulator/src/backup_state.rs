@@ -1,0 +1,307 @@
+//! What a virtual iPhone keeps for its backups: the content on it (a generated phone and the
+//! days it has lived), whether backups are encrypted and with which keybag, and the passcode
+//! prompt iOS 16.1+ shows before a backup.
+//!
+//! State on disk, under `devices/<UDID>/backup/`: `phone.plist` (seed, size, days lived) and
+//! `encryption.plist` (the keybag and the password-derived key that unwraps it: the device's
+//! keystore, so a restarted phone encrypts with the same class keys without the password).
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use keepsake_mobilesync::{BackupEncryption, KdfParams, Keybag};
+use keepsake_phone_content::{DayOfUse, Phone, PhoneSpec};
+use plist::{Dictionary, Value};
+use tokio::sync::{broadcast, Notify};
+
+use crate::state;
+
+/// Failures of the backup state (content generation, keybag, its files).
+#[derive(Debug, thiserror::Error)]
+pub enum BackupStateError {
+    #[error("generating the phone's content: {0}")]
+    Content(#[from] keepsake_phone_content::Error),
+    #[error("backup format: {0}")]
+    Format(#[from] keepsake_mobilesync::Error),
+    #[error(transparent)]
+    Emulator(#[from] crate::Error),
+    #[error("{0} is malformed")]
+    Malformed(&'static str),
+}
+
+pub type Result<T, E = BackupStateError> = std::result::Result<T, E>;
+
+/// How the iOS 16.1+ "enter your passcode" step behaves for Backup and ChangePassword.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasscodePrompt {
+    /// The user types the passcode this long after the prompt appears; `None`: only when
+    /// [`DeviceBackup::enter_passcode`] is called.
+    pub enter_after: Option<Duration>,
+    /// Real devices give up after about three minutes with error 208 "Device locked".
+    pub timeout: Duration,
+}
+
+impl Default for PasscodePrompt {
+    fn default() -> Self {
+        PasscodePrompt {
+            enter_after: None,
+            timeout: Duration::from_secs(180),
+        }
+    }
+}
+
+/// What the device posts while the passcode prompt is on screen (the notifications
+/// `com.apple.LocalAuthentication.ui.presented` / `.dismissed` relay these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasscodeEvent {
+    Presented,
+    Dismissed,
+}
+
+pub const PASSCODE_PRESENTED: &str = "com.apple.LocalAuthentication.ui.presented";
+pub const PASSCODE_DISMISSED: &str = "com.apple.LocalAuthentication.ui.dismissed";
+
+impl PasscodeEvent {
+    pub fn notification(self) -> &'static str {
+        match self {
+            PasscodeEvent::Presented => PASSCODE_PRESENTED,
+            PasscodeEvent::Dismissed => PASSCODE_DISMISSED,
+        }
+    }
+}
+
+/// The backup side of a device profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupOptions {
+    /// The phone's content on day 0.
+    pub content: PhoneSpec,
+    /// Key-derivation cost of keybags the device makes; tests use tiny counts.
+    pub kdf: KdfParams,
+    /// `Some`: the device asks for its passcode before a backup (iOS 16.1+ behaviour).
+    pub passcode: Option<PasscodePrompt>,
+}
+
+impl BackupOptions {
+    /// Distinct content per catalog phone; small, so a test's first backup takes a second.
+    pub fn catalog(i: usize) -> Self {
+        BackupOptions {
+            content: PhoneSpec {
+                seed: i as u64 + 1,
+                target_bytes: 4 << 20,
+            },
+            kdf: KdfParams::DEVICE,
+            passcode: None,
+        }
+    }
+}
+
+/// The device keystore's wrapping: its secret is random, so no stretching is needed.
+const KEYSTORE_KDF: KdfParams = KdfParams {
+    iterations: 1,
+    dp_iterations: 1,
+};
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// One device's backup state.
+pub struct DeviceBackup {
+    options: Mutex<BackupOptions>,
+    dir: PathBuf,
+    phone: Mutex<Option<Phone>>,
+    encryption: Mutex<Option<BackupEncryption>>,
+    passcode_entered: Notify,
+    passcode_events: broadcast::Sender<PasscodeEvent>,
+}
+
+impl std::fmt::Debug for DeviceBackup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceBackup")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DeviceBackup {
+    /// Loads the state kept in `dir` (created on first change). The phone itself is generated
+    /// on first use: most tests never back up.
+    pub fn open(dir: PathBuf, options: BackupOptions) -> Result<DeviceBackup> {
+        let encryption = load_encryption(&dir.join("encryption.plist"))?;
+        Ok(DeviceBackup {
+            options: Mutex::new(options),
+            dir,
+            phone: Mutex::new(None),
+            encryption: Mutex::new(encryption),
+            passcode_entered: Notify::new(),
+            passcode_events: broadcast::channel(16).0,
+        })
+    }
+
+    pub fn options(&self) -> BackupOptions {
+        lock(&self.options).clone()
+    }
+
+    pub fn set_passcode(&self, prompt: Option<PasscodePrompt>) {
+        lock(&self.options).passcode = prompt;
+    }
+
+    fn phone_guard(&self) -> Result<MutexGuard<'_, Option<Phone>>> {
+        let mut guard = lock(&self.phone);
+        if guard.is_none() {
+            let spec = self.options().content;
+            let days = match state::read_optional(&self.dir.join("phone.plist"))? {
+                Some(bytes) => read_days(&bytes, &spec)?,
+                None => 0,
+            };
+            let mut phone = Phone::generate(spec)?;
+            // Days of use are deterministic, so replaying them restores the same content.
+            for _ in 0..days {
+                phone.live_one_day()?;
+            }
+            *guard = Some(phone);
+        }
+        Ok(guard)
+    }
+
+    /// The phone as it is now (a cheap copy: file bodies are shared or regenerated).
+    pub fn phone(&self) -> Result<Phone> {
+        Ok(self.phone_guard()?.clone().expect("generated above"))
+    }
+
+    /// The user uses the phone for a day; remembered across restarts.
+    pub fn live_one_day(&self) -> Result<DayOfUse> {
+        let mut guard = self.phone_guard()?;
+        let phone = guard.as_mut().expect("generated above");
+        let day = phone.live_one_day()?;
+        let mut d = Dictionary::new();
+        d.insert("Seed".into(), phone.spec.seed.into());
+        d.insert("TargetBytes".into(), phone.spec.target_bytes.into());
+        d.insert("Day".into(), u64::from(phone.day()).into());
+        let mut out = Vec::new();
+        plist::to_writer_xml(&mut out, &Value::Dictionary(d)).map_err(crate::Error::from)?;
+        state::write_atomic(&self.dir.join("phone.plist"), &out)?;
+        Ok(day)
+    }
+
+    /// `com.apple.mobile.backup` `WillEncrypt`.
+    pub fn will_encrypt(&self) -> bool {
+        lock(&self.encryption).is_some()
+    }
+
+    pub fn encryption(&self) -> Option<BackupEncryption> {
+        lock(&self.encryption).clone()
+    }
+
+    /// Turns encryption on with a fresh keybag, as `ChangePassword {NewPassword}` does. Slow
+    /// with real iteration counts: call off the async threads.
+    pub fn enable_encryption(&self, password: &str) -> Result<()> {
+        let kdf = self.options().kdf;
+        let enc = BackupEncryption::generate(password, kdf)?;
+        self.set_encryption(Some(enc))
+    }
+
+    /// Replaces the encryption state and stores it.
+    pub fn set_encryption(&self, encryption: Option<BackupEncryption>) -> Result<()> {
+        let path = self.dir.join("encryption.plist");
+        match &encryption {
+            Some(enc) => {
+                let mut d = Dictionary::new();
+                d.insert("BackupKeyBag".into(), Value::Data(enc.keybag.to_bytes()));
+                // A real device keeps the class keys in its keystore under a hardware key. Here
+                // the same class keys are wrapped under a random device secret at minimal KDF
+                // cost, so a restart unlocks them without the user's password or its cost.
+                let secret = hex(&state::random_bytes(16));
+                let mut keystore = enc.keybag.clone();
+                keystore.set_password(&enc.keys, &secret, KEYSTORE_KDF)?;
+                d.insert("DeviceKeystore".into(), Value::Data(keystore.to_bytes()));
+                d.insert("DeviceSecret".into(), secret.into());
+                let mut out = Vec::new();
+                plist::to_writer_xml(&mut out, &Value::Dictionary(d))
+                    .map_err(crate::Error::from)?;
+                state::write_atomic(&path, &out)?;
+            }
+            None => {
+                state::remove_optional(&path)?;
+            }
+        }
+        *lock(&self.encryption) = encryption;
+        Ok(())
+    }
+
+    /// The user typed the passcode on the device.
+    pub fn enter_passcode(&self) {
+        self.passcode_entered.notify_waiters();
+    }
+
+    /// Prompts shown and dismissed, for the notification proxy and tests.
+    pub fn passcode_events(&self) -> broadcast::Receiver<PasscodeEvent> {
+        self.passcode_events.subscribe()
+    }
+
+    /// Shows the passcode prompt and waits for the passcode. `false`: nobody typed it in time.
+    pub(crate) async fn ask_passcode(&self, prompt: PasscodePrompt) -> bool {
+        let entered = self.passcode_entered.notified();
+        tokio::pin!(entered);
+        // Registered before the prompt is announced, so a passcode typed on seeing it counts.
+        entered.as_mut().enable();
+        let _ = self.passcode_events.send(PasscodeEvent::Presented);
+        tracing::info!("passcode prompt shown on the device");
+        let auto = async {
+            match prompt.enter_after {
+                Some(after) => tokio::time::sleep(after).await,
+                None => std::future::pending().await,
+            }
+        };
+        let ok = tokio::select! {
+            _ = &mut entered => true,
+            _ = auto => true,
+            _ = tokio::time::sleep(prompt.timeout) => false,
+        };
+        let _ = self.passcode_events.send(PasscodeEvent::Dismissed);
+        ok
+    }
+}
+
+fn read_days(bytes: &[u8], spec: &PhoneSpec) -> Result<u32> {
+    let value = Value::from_reader(std::io::Cursor::new(bytes)).map_err(crate::Error::from)?;
+    let d = value
+        .as_dictionary()
+        .ok_or(BackupStateError::Malformed("phone.plist"))?;
+    let int = |k: &str| d.get(k).and_then(Value::as_unsigned_integer);
+    if int("Seed") != Some(spec.seed) || int("TargetBytes") != Some(spec.target_bytes) {
+        // Another phone's history: start this one afresh rather than replay the wrong days.
+        tracing::warn!("phone.plist belongs to other content; starting at day 0");
+        return Ok(0);
+    }
+    let days = int("Day").ok_or(BackupStateError::Malformed("phone.plist"))?;
+    u32::try_from(days).map_err(|_| BackupStateError::Malformed("phone.plist"))
+}
+
+fn load_encryption(path: &std::path::Path) -> Result<Option<BackupEncryption>> {
+    let Some(bytes) = state::read_optional(path)? else {
+        return Ok(None);
+    };
+    let value = Value::from_reader(std::io::Cursor::new(bytes)).map_err(crate::Error::from)?;
+    let d = value
+        .as_dictionary()
+        .ok_or(BackupStateError::Malformed("encryption.plist"))?;
+    let data = |k: &str| d.get(k).and_then(Value::as_data);
+    let keybag = Keybag::parse(
+        data("BackupKeyBag").ok_or(BackupStateError::Malformed("encryption.plist"))?,
+    )?;
+    let keystore = Keybag::parse(
+        data("DeviceKeystore").ok_or(BackupStateError::Malformed("encryption.plist"))?,
+    )?;
+    let secret = d
+        .get("DeviceSecret")
+        .and_then(Value::as_string)
+        .ok_or(BackupStateError::Malformed("encryption.plist"))?;
+    let keys = keystore.unlock(secret)?;
+    Ok(Some(BackupEncryption { keybag, keys }))
+}

@@ -1,0 +1,384 @@
+//! mobilebackup2 driven over an in-memory pipe by a host that keeps its folder the way
+//! idevicebackup2 does: handshake, Hello, full and incremental backups checked byte for byte
+//! against the generated phone, encryption and ChangePassword, the passcode step, Info and List,
+//! and hostile hosts.
+
+mod mb2_host;
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+use keepsake_emulator::backup_state::{PasscodeEvent, PasscodePrompt};
+use keepsake_mobilesync::{file_id, BackupFolder, EntryKind};
+use keepsake_phone_content::Phone;
+use mb2_host::{error_code, open_device, profile, request, setup, Host};
+use plist::Value;
+
+/// Every regular file of the backup in `folder`, decrypted with `password` when encrypted,
+/// equals what the generator holds, and the backup has exactly the generator's files.
+fn assert_backup_matches(folder: &Path, phone: &Phone, password: Option<&str>) {
+    let backup = BackupFolder::open(folder).unwrap();
+    assert!(backup.status.as_ref().unwrap().is_finished());
+    assert_eq!(backup.manifest.is_encrypted, password.is_some());
+    let keys = password.map(|p| backup.unlock(p).unwrap());
+    let entries = backup
+        .manifest_db(keys.as_ref())
+        .unwrap()
+        .entries()
+        .unwrap();
+    let mut in_backup = BTreeSet::new();
+    for e in entries.iter().filter(|e| e.kind == EntryKind::File) {
+        let expected = phone
+            .file(&e.domain, &e.relative_path)
+            .unwrap_or_else(|| panic!("{} {} is not on the phone", e.domain, e.relative_path));
+        let mut got = Vec::new();
+        backup
+            .open_file(e, keys.as_ref())
+            .unwrap()
+            .read_to_end(&mut got)
+            .unwrap();
+        assert!(
+            got == expected.read_all(),
+            "{} {} differs",
+            e.domain,
+            e.relative_path
+        );
+        assert_eq!(e.file.size, Some(expected.size()));
+        in_backup.insert((e.domain.clone(), e.relative_path.clone()));
+    }
+    let on_phone: BTreeSet<_> = phone
+        .backup_files(password.is_some())
+        .map(|f| (f.key.domain.clone(), f.key.path.clone()))
+        .collect();
+    assert_eq!(in_backup, on_phone);
+}
+
+fn uploaded_names(host: &Host) -> BTreeSet<String> {
+    host.seen("DLMessageUploadFiles")
+        .iter()
+        .flat_map(|s| s.files.iter().map(|(n, _)| n.clone()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hello_negotiates_2_1_as_a_real_and_refuses_unknown_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let device = open_device(&dir.path().join("state"), profile(0));
+    let mut host = Host::connect(device, dir.path()).await;
+    let reply = host.hello(&[2.0, 2.1]).await;
+    assert_eq!(reply["MessageName"].as_string(), Some("Response"));
+    assert_eq!(reply["ErrorCode"], Value::Integer(0u64.into()));
+    assert_eq!(reply["ProtocolVersion"], Value::Real(2.1));
+    let reply = host.hello(&[3.0]).await;
+    assert_eq!(error_code(&reply), 1);
+    host.disconnect().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_then_incremental_backup_sends_only_what_changed() {
+    let (_dir, device, udid, root) = setup(profile(0));
+
+    let mut host = Host::connect(device.clone(), &root).await;
+    host.hello(&[2.0, 2.1]).await;
+    let reply = host.request(request("Backup", &udid, &[])).await;
+    assert_eq!(error_code(&reply), 0, "{reply:?}");
+    let phone = device.backup().phone().unwrap();
+    assert_backup_matches(&root.join(&udid), &phone, None);
+
+    // What idevicebackup2 and pymobiledevice3 need of the messages themselves.
+    assert_eq!(host.seen("DLMessageGetFreeDiskSpace").len(), 1);
+    let downloads = host.seen("DLMessageDownloadFiles");
+    assert_eq!(
+        downloads[0].message[1].as_array().unwrap()[0].as_string(),
+        Some(format!("{udid}/Status.plist").as_str())
+    );
+    let uploads = host.seen("DLMessageUploadFiles");
+    let mut last = -1.0;
+    for u in &uploads {
+        assert_eq!(u.message.len(), 4);
+        let progress = u.message[2]
+            .as_real()
+            .expect("progress is a real at index 2");
+        assert!(
+            (0.0..=100.0).contains(&progress) && progress >= last,
+            "{progress}"
+        );
+        last = progress;
+    }
+    let full_uploads = uploaded_names(&host);
+    let files = phone.backup_files(false).count();
+    assert_eq!(full_uploads.len(), files + 3);
+    for f in ["Manifest.db", "Manifest.plist", "Status.plist"] {
+        assert!(full_uploads.contains(&format!("{udid}/{f}")));
+    }
+    let first_status = BackupFolder::open(root.join(&udid))
+        .unwrap()
+        .status
+        .unwrap();
+    assert!(first_status.is_full_backup);
+    host.disconnect().await.unwrap();
+
+    // A day of use, then the host asks again: only changes cross the wire.
+    let day = device.backup().live_one_day().unwrap();
+    assert!(!day.removed.is_empty() && !day.changed.is_empty());
+    let mut host = Host::connect(device.clone(), &root).await;
+    let reply = host.request(request("Backup", &udid, &[])).await;
+    assert_eq!(error_code(&reply), 0, "{reply:?}");
+    let phone = device.backup().phone().unwrap();
+    assert_backup_matches(&root.join(&udid), &phone, None);
+
+    let expected: BTreeSet<String> = day
+        .added
+        .iter()
+        .chain(&day.changed)
+        .filter(|k| {
+            phone
+                .file(&k.domain, &k.path)
+                .is_some_and(|f| !f.encrypted_only)
+        })
+        .map(|k| {
+            let id = file_id(&k.domain, &k.path);
+            format!("{udid}/{}/{id}", &id[..2])
+        })
+        .chain(
+            ["Manifest.db", "Manifest.plist", "Status.plist"]
+                .iter()
+                .map(|f| format!("{udid}/{f}")),
+        )
+        .collect();
+    assert_eq!(uploaded_names(&host), expected);
+    let removed: BTreeSet<String> = host
+        .seen("DLMessageRemoveItems")
+        .iter()
+        .flat_map(|s| s.message[1].as_array().unwrap().clone())
+        .map(|v| v.as_string().unwrap().to_owned())
+        .collect();
+    let expected_removed: BTreeSet<String> = day
+        .removed
+        .iter()
+        .map(|k| {
+            let id = file_id(&k.domain, &k.path);
+            format!("{udid}/{}/{id}", &id[..2])
+        })
+        .collect();
+    assert_eq!(removed, expected_removed);
+    for r in &removed {
+        assert!(!root.join(r).exists(), "{r} was not removed");
+    }
+    let status = BackupFolder::open(root.join(&udid))
+        .unwrap()
+        .status
+        .unwrap();
+    assert!(!status.is_full_backup);
+    assert_eq!(status.uuid, first_status.uuid);
+    host.disconnect().await.unwrap();
+
+    // ForceFullBackup sends everything again.
+    let mut host = Host::connect(device.clone(), &root).await;
+    let mut options = plist::Dictionary::new();
+    options.insert("ForceFullBackup".into(), true.into());
+    let reply = host
+        .request(request(
+            "Backup",
+            &udid,
+            &[("Options", Value::Dictionary(options))],
+        ))
+        .await;
+    assert_eq!(error_code(&reply), 0);
+    assert_eq!(
+        uploaded_names(&host).len(),
+        phone.backup_files(false).count() + 3
+    );
+    host.disconnect().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn encryption_on_change_and_off_persist_and_encrypted_backups_decrypt() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let device = open_device(&state, profile(1));
+    let udid = device.udid().to_owned();
+    let root = dir.path().join("backups");
+    std::fs::create_dir_all(root.join(&udid)).unwrap();
+    let pw = |k: &str, v: &str| (k.to_owned(), Value::from(v));
+    let change = |pairs: &[(String, Value)]| {
+        let extra: Vec<(&str, Value)> =
+            pairs.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        request("ChangePassword", &udid, &extra)
+    };
+
+    let mut host = Host::connect(device.clone(), &root).await;
+    let reply = host.request(change(&[pw("NewPassword", "first")])).await;
+    assert_eq!(error_code(&reply), 0, "{reply:?}");
+    assert!(device.backup().will_encrypt());
+    let reply = host.request(request("Backup", &udid, &[])).await;
+    assert_eq!(error_code(&reply), 0, "{reply:?}");
+    let phone = device.backup().phone().unwrap();
+    assert!(phone.backup_files(true).any(|f| f.encrypted_only));
+    assert_backup_matches(&root.join(&udid), &phone, Some("first"));
+
+    let reply = host
+        .request(change(&[
+            pw("OldPassword", "wrong"),
+            pw("NewPassword", "second"),
+        ]))
+        .await;
+    assert_eq!(error_code(&reply), 207);
+    assert!(reply["ErrorDescription"]
+        .as_string()
+        .unwrap()
+        .contains("207"));
+    let reply = host
+        .request(change(&[
+            pw("OldPassword", "first"),
+            pw("NewPassword", "second"),
+        ]))
+        .await;
+    assert_eq!(error_code(&reply), 0, "{reply:?}");
+    host.disconnect().await.unwrap();
+    drop(device);
+
+    // A restarted phone still encrypts, with the same class keys: the incremental after it
+    // reuses the previous snapshot and the new keybag opens every file.
+    let device = open_device(&state, profile(1));
+    assert!(device.backup().will_encrypt());
+    device.backup().live_one_day().unwrap();
+    let mut host = Host::connect(device.clone(), &root).await;
+    let reply = host.request(request("Backup", &udid, &[])).await;
+    assert_eq!(error_code(&reply), 0, "{reply:?}");
+    let phone = device.backup().phone().unwrap();
+    assert!(uploaded_names(&host).len() < phone.backup_files(true).count() / 2);
+    assert_backup_matches(&root.join(&udid), &phone, Some("second"));
+    let old = BackupFolder::open(root.join(&udid)).unwrap();
+    assert!(old.unlock("first").is_err());
+
+    let reply = host.request(change(&[pw("OldPassword", "first")])).await;
+    assert_eq!(error_code(&reply), 207);
+    assert!(device.backup().will_encrypt());
+    let reply = host.request(change(&[pw("OldPassword", "second")])).await;
+    assert_eq!(error_code(&reply), 0);
+    assert!(!device.backup().will_encrypt());
+    let reply = host.request(change(&[pw("OldPassword", "second")])).await;
+    assert_eq!(error_code(&reply), 207, "encryption is already off");
+    host.disconnect().await.unwrap();
+    assert!(!open_device(&state, profile(1)).backup().will_encrypt());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passcode_step_waits_for_the_user_and_fails_with_208_when_nobody_types_it() {
+    let mut p = profile(2);
+    // Nobody ever types it: the prompt gives up at once.
+    p.backup.passcode = Some(PasscodePrompt {
+        enter_after: None,
+        timeout: Duration::ZERO,
+    });
+    let (_dir, device, udid, root) = setup(p);
+    let mut events = device.backup().passcode_events();
+
+    let mut host = Host::connect(device.clone(), &root).await;
+    let reply = host.request(request("Backup", &udid, &[])).await;
+    assert_eq!(error_code(&reply), 208);
+    assert!(reply["ErrorDescription"]
+        .as_string()
+        .unwrap()
+        .contains("Device locked"));
+    assert!(
+        host.seen.len() == 1,
+        "nothing is transferred before the passcode"
+    );
+    assert_eq!(events.recv().await.unwrap(), PasscodeEvent::Presented);
+    assert_eq!(events.recv().await.unwrap(), PasscodeEvent::Dismissed);
+
+    // The user types it when the prompt shows up.
+    device.backup().set_passcode(Some(PasscodePrompt {
+        enter_after: None,
+        timeout: Duration::from_secs(3600),
+    }));
+    let typer = {
+        let device = device.clone();
+        let mut events = device.backup().passcode_events();
+        tokio::spawn(async move {
+            assert_eq!(events.recv().await.unwrap(), PasscodeEvent::Presented);
+            device.backup().enter_passcode();
+        })
+    };
+    let reply = host.request(request("Backup", &udid, &[])).await;
+    assert_eq!(error_code(&reply), 0, "{reply:?}");
+    typer.await.unwrap();
+    host.disconnect().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn info_and_list_describe_the_hosts_last_backup() {
+    let (_dir, device, udid, root) = setup(profile(3));
+    let mut host = Host::connect(device.clone(), &root).await;
+
+    let reply = host.request(request("Info", &udid, &[])).await;
+    assert_eq!(error_code(&reply), 4, "no backup yet: {reply:?}");
+    assert_eq!(
+        error_code(&host.request(request("Backup", &udid, &[])).await),
+        0
+    );
+
+    let reply = host.request(request("Info", &udid, &[])).await;
+    assert_eq!(error_code(&reply), 0);
+    let info = reply["Content"].as_string().unwrap();
+    assert!(info.contains(&device.profile.name), "{info}");
+    assert!(info.contains("Snapshot State: finished"), "{info}");
+
+    let reply = host.request(request("List", &udid, &[])).await;
+    assert_eq!(error_code(&reply), 0);
+    let list = reply["Content"].as_string().unwrap();
+    let phone = device.backup().phone().unwrap();
+    assert_eq!(list.lines().count(), phone.backup_files(false).count() + 1);
+    assert!(list.contains("Library/SMS/sms.db"));
+
+    let reply = host
+        .request(request(
+            "List",
+            &udid,
+            &[("SourceIdentifier", "../../etc".into())],
+        ))
+        .await;
+    assert_ne!(error_code(&reply), 0);
+    host.disconnect().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_download_streams_end_the_session_with_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let device = open_device(&dir.path().join("state"), profile(0));
+    let udid = device.udid().to_owned();
+
+    // A file the device did not ask for.
+    let mut host = Host::connect(device.clone(), dir.path()).await;
+    host.process(request("Backup", &udid, &[])).await;
+    let v = host.recv_array().await;
+    assert_eq!(v[0].as_string(), Some("DLMessageDownloadFiles"));
+    let name = "../../../../etc/passwd";
+    host.send_raw(&(name.len() as u32).to_be_bytes()).await;
+    host.send_raw(name.as_bytes()).await;
+    let err = host.task.await.unwrap().unwrap_err();
+    assert!(err.to_string().contains("not requested"), "{err}");
+
+    // An absurd block length.
+    let mut host = Host::connect(device.clone(), dir.path()).await;
+    host.process(request("Backup", &udid, &[])).await;
+    host.recv_array().await;
+    let name = format!("{udid}/Status.plist");
+    host.send_raw(&(name.len() as u32).to_be_bytes()).await;
+    host.send_raw(name.as_bytes()).await;
+    host.send_raw(&[0xff, 0xff, 0xff, 0xf0, 0x0c]).await;
+    let err = host.task.await.unwrap().unwrap_err();
+    assert!(err.to_string().contains("raw block"), "{err}");
+
+    // A name longer than any path.
+    let mut host = Host::connect(device, dir.path()).await;
+    host.process(request("Backup", &udid, &[])).await;
+    host.recv_array().await;
+    host.send_raw(&100_000u32.to_be_bytes()).await;
+    let err = host.task.await.unwrap().unwrap_err();
+    assert!(err.to_string().contains("file name"), "{err}");
+}
