@@ -587,3 +587,170 @@ fn tls_with_a_certificate_outside_the_pair_record_is_refused() {
         "the device must not answer over a rejected TLS session"
     );
 }
+
+/// AFC over TLS on a port lockdown opened, presenting the root certificate like libimobiledevice.
+struct AfcClient {
+    tls: StreamOwned<ClientConnection, TcpStream>,
+    packet: u64,
+}
+
+impl AfcClient {
+    fn open(
+        phone: &VirtualIphone,
+        lockdown_tls: &mut StreamOwned<ClientConnection, TcpStream>,
+        host: &HostRecord,
+    ) -> Self {
+        let d = lockdown(
+            lockdown_tls,
+            "StartService",
+            &[("Service", "com.apple.afc".into())],
+        );
+        assert_eq!(
+            d.get("EnableServiceSSL").and_then(Value::as_boolean),
+            Some(true),
+            "{d:?}"
+        );
+        let port = d.get("Port").and_then(Value::as_unsigned_integer).unwrap() as u16;
+        let s = connect_port(phone, 1, port).unwrap();
+        AfcClient {
+            tls: tls_client(s, host.data("RootCertificate"), host.data("RootPrivateKey")),
+            packet: 0,
+        }
+    }
+
+    /// Sends one request; returns (operation, args, data) of the reply.
+    fn call(&mut self, operation: u64, args: &[u8], data: &[u8]) -> (u64, Vec<u8>, Vec<u8>) {
+        self.packet += 1;
+        let this_length = 40 + args.len() as u64;
+        let mut out = b"CFA6LPAA".to_vec();
+        for v in [
+            this_length + data.len() as u64,
+            this_length,
+            self.packet,
+            operation,
+        ] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(args);
+        out.extend_from_slice(data);
+        self.tls.write_all(&out).unwrap();
+        let mut h = [0u8; 40];
+        self.tls.read_exact(&mut h).unwrap();
+        assert_eq!(&h[..8], b"CFA6LPAA");
+        let field = |i: usize| u64::from_le_bytes(h[i..i + 8].try_into().unwrap());
+        assert_eq!(field(24), self.packet, "reply echoes the packet number");
+        let mut args = vec![0u8; field(16) as usize - 40];
+        self.tls.read_exact(&mut args).unwrap();
+        let mut data = vec![0u8; (field(8) - field(16)) as usize];
+        self.tls.read_exact(&mut data).unwrap();
+        (field(32), args, data)
+    }
+
+    fn status(&mut self, operation: u64, args: &[u8], data: &[u8]) -> u64 {
+        let (op, args, _) = self.call(operation, args, data);
+        assert_eq!(op, 1, "STATUS reply expected");
+        u64::from_le_bytes(args[..8].try_into().unwrap())
+    }
+
+    fn open_file(&mut self, path: &str, mode: u64) -> Result<u64, u64> {
+        let mut args = mode.to_le_bytes().to_vec();
+        args.extend_from_slice(path.as_bytes());
+        args.push(0);
+        match self.call(0x0D, &args, &[]) {
+            (0x0E, args, _) => Ok(u64::from_le_bytes(args[..8].try_into().unwrap())),
+            (1, args, _) => Err(u64::from_le_bytes(args[..8].try_into().unwrap())),
+            other => panic!("unexpected reply {other:?}"),
+        }
+    }
+
+    fn two_u64(a: u64, b: u64) -> Vec<u8> {
+        [a.to_le_bytes(), b.to_le_bytes()].concat()
+    }
+
+    fn path(p: &str) -> Vec<u8> {
+        [p.as_bytes(), b"\0"].concat()
+    }
+}
+
+fn paired_session(
+    phone: &VirtualIphone,
+    host: &HostRecord,
+) -> StreamOwned<ClientConnection, TcpStream> {
+    let mut s = connect_port(phone, 1, 62078).unwrap();
+    assert!(error(&start_session(&mut s, host)).is_none());
+    tls_client(s, host.data("RootCertificate"), host.data("RootPrivateKey"))
+}
+
+#[test]
+fn afc_sync_lock_is_exclusive_and_backup_reads_find_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = VirtualIphone::start(Config::new(dir.path(), 1)).unwrap();
+    let udid = phone.devices()[0].udid().to_owned();
+    let host = HostRecord::paired_by_idevicepair(&phone, dir.path(), &udid);
+    let mut session = paired_session(&phone, &host);
+    let mut first = AfcClient::open(&phone, &mut session, &host);
+    let mut second = AfcClient::open(&phone, &mut session, &host);
+
+    // idevicebackup2's sequence: open r+, LOCK_EX|LOCK_NB, ..., unlock, close.
+    let lock_file = "/com.apple.itunes.lock_sync";
+    let a = first.open_file(lock_file, 2).expect("lock file exists");
+    assert_eq!(first.status(0x1B, &AfcClient::two_u64(a, 6), &[]), 0);
+    let b = second.open_file(lock_file, 2).unwrap();
+    assert_eq!(
+        second.status(0x1B, &AfcClient::two_u64(b, 6), &[]),
+        19,
+        "OP_WOULD_BLOCK while held"
+    );
+    assert_eq!(first.status(0x1B, &AfcClient::two_u64(a, 12), &[]), 0);
+    assert_eq!(
+        second.status(0x1B, &AfcClient::two_u64(b, 6), &[]),
+        0,
+        "free after unlock"
+    );
+    assert_eq!(first.status(0x14, &a.to_le_bytes(), &[]), 0);
+
+    // The reads hosts make while building Info.plist find nothing on a fresh phone.
+    for path in [
+        "/iTunes_Control/iTunes/iTunesPrefs",
+        "/Books/iBooksData2.plist",
+        "../../etc/passwd",
+    ] {
+        assert_eq!(first.status(0x0A, &AfcClient::path(path), &[]), 8, "{path}");
+    }
+    let (op, _, info) = first.call(0x0A, &AfcClient::path(lock_file), &[]);
+    assert_eq!(op, 2);
+    assert!(
+        info.windows(16).any(|w| w == b"st_ifmt\0S_IFREG\0"),
+        "{:?}",
+        String::from_utf8_lossy(&info)
+    );
+    let (_, _, listing) = first.call(0x03, &AfcClient::path("/"), &[]);
+    let names: Vec<&[u8]> = listing.split(|&b| b == 0).collect();
+    assert!(names.contains(&&b"iTunes_Control"[..]) && names.contains(&&b".."[..]));
+
+    // What a host writes it reads back.
+    let w = first.open_file("/Downloads/note.txt", 3).unwrap();
+    assert_eq!(first.status(0x10, &w.to_le_bytes(), b"hello, phone"), 0);
+    assert_eq!(first.status(0x14, &w.to_le_bytes(), &[]), 0);
+    let r = first.open_file("/Downloads/note.txt", 1).unwrap();
+    let (op, _, data) = first.call(0x0F, &AfcClient::two_u64(r, 4096), &[]);
+    assert_eq!((op, data.as_slice()), (2, &b"hello, phone"[..]));
+    assert_eq!(first.open_file("/no/such/dir/file", 3), Err(8));
+
+    // Closing a connection releases its locks; a bad magic ends the connection.
+    drop(second);
+    let c = first.open_file(lock_file, 2).unwrap();
+    let mut taken = 19;
+    for _ in 0..200 {
+        // The device notices the dropped connection asynchronously.
+        taken = first.status(0x1B, &AfcClient::two_u64(c, 6), &[]);
+        if taken == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(taken, 0, "a dropped connection's lock was released");
+    first.tls.write_all(&[0u8; 40]).unwrap();
+    let mut rest = [0u8; 1];
+    assert!(matches!(first.tls.read(&mut rest), Ok(0) | Err(_)));
+}

@@ -2,6 +2,7 @@
 //! small server over a TLS connection, registered by name. Services not written yet are listed as
 //! stubs so StartService answers them with lockdownd's real `InvalidService` error.
 
+pub mod afc;
 pub mod mobilebackup2;
 pub mod notification_proxy;
 
@@ -53,7 +54,7 @@ impl ServiceRegistry {
         let mut r = ServiceRegistry::default();
         r.register(Arc::new(mobilebackup2::MobileBackup2));
         r.register(Arc::new(notification_proxy::NotificationProxy));
-        r.stub("com.apple.afc", false);
+        r.register(Arc::new(afc::Afc::default()));
         r.stub("com.apple.mobile.installation_proxy", false);
         r.stub("com.apple.springboardservices", false);
         r
