@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Keepsake's store against restic and borg (both encrypted) on one generated phone-like folder:
+# first snapshot, unchanged snapshot, a day of use, deleting the two oldest snapshots with the
+# space reclaimed, and a full restore. Prints wall time, repository size and the ratio to each
+# peer. A benchmark, not a test: run it on a quiet machine.
+#
+#   apt-get install restic borgbackup        # the peers (Debian packages)
+#   crates/store/benches/compare.sh          # 1 GB set; KEEPSAKE_BENCH_MB=256 for a quick run
+#
+# The page cache is dropped before each step when this runs as root (otherwise it says so).
+set -euo pipefail
+
+cd "$(dirname "$0")/../../.."
+MB=${KEEPSAKE_BENCH_MB:-1024}
+WORK=$(mktemp -d "${KEEPSAKE_BENCH_DIR:-/tmp}/keepsake-compare.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+SRC=$WORK/phone
+export KEEPSAKE_PASSWORD=bench-password RESTIC_PASSWORD=bench-password BORG_PASSPHRASE=bench-password
+export BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes BORG_RELOCATED_REPO_ACCESS_IS_OK=yes
+
+for tool in restic borg; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install restic borgbackup" >&2; exit 1; }
+done
+cargo build --release --quiet -p keepsake-cli
+KEEPSAKE=${CARGO_TARGET_DIR:-$PWD/target}/release/keepsake
+KEEPSAKE_BENCH_GENERATE=$SRC KEEPSAKE_BENCH_MB=$MB cargo bench --quiet -p keepsake-store --bench store_bench
+
+drop_caches() {
+  sync
+  if [ -w /proc/sys/vm/drop_caches ]; then echo 3 > /proc/sys/vm/drop_caches; else DROP_NOTE="(page cache NOT dropped: not root)"; fi
+}
+DROP_NOTE=""
+
+declare -A T SIZE
+timed() { # step tool command...
+  local step=$1 tool=$2; shift 2
+  drop_caches
+  local start end
+  start=$(date +%s.%N)
+  "$@" >/dev/null 2>"$WORK/$tool.err" || { echo "$tool $step failed:" >&2; cat "$WORK/$tool.err" >&2; exit 1; }
+  end=$(date +%s.%N)
+  T[$step,$tool]=$(echo "$end - $start" | bc)
+  SIZE[$step,$tool]=$(du -sb "$WORK/repo-$tool" | cut -f1)
+}
+
+K=$WORK/repo-keepsake R=$WORK/repo-restic B=$WORK/repo-borg
+$KEEPSAKE store init "$K" >/dev/null
+restic init -r "$R" >/dev/null 2>&1
+borg init -e repokey "$B" >/dev/null 2>&1
+
+backup_all() { # step
+  timed "$1" keepsake "$KEEPSAKE" store add "$K" "$SRC" --device bench
+  timed "$1" restic restic -r "$R" backup "$SRC"
+  timed "$1" borg sh -c "cd '$SRC' && borg create '$B::$1' ."
+}
+backup_all first
+backup_all unchanged
+KEEPSAKE_BENCH_DAY_OF_USE=$SRC cargo bench --quiet -p keepsake-store --bench store_bench
+backup_all day
+
+oldest=$($KEEPSAKE --json store snapshots "$K" | python3 -c 'import json,sys; print(" ".join(str(s["id"]) for s in json.load(sys.stdin)[:2]))')
+# shellcheck disable=SC2086
+timed reclaim keepsake sh -c "'$KEEPSAKE' store forget '$K' $oldest && '$KEEPSAKE' store gc '$K'"
+timed reclaim restic restic -r "$R" forget --keep-last 1 --prune
+timed reclaim borg sh -c "borg prune --keep-last 1 '$B' && borg compact '$B'"
+
+newest=$($KEEPSAKE --json store snapshots "$K" | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
+timed restore keepsake "$KEEPSAKE" store restore "$K" "$newest" "$WORK/out-keepsake"
+rm -rf "$WORK/out-keepsake"
+timed restore restic restic -r "$R" restore latest --target "$WORK/out-restic"
+rm -rf "$WORK/out-restic"
+mkdir -p "$WORK/out-borg"
+timed restore borg sh -c "cd '$WORK/out-borg' && borg extract '$B::day'"
+rm -rf "$WORK/out-borg"
+
+DATA=$(du -sb "$SRC" | cut -f1)
+echo
+echo "$((DATA / 1000000)) MB phone-like folder $DROP_NOTE"
+printf "%-10s %12s %12s %12s %10s %10s\n" step keepsake restic borg "k/restic" "k/borg"
+for step in first unchanged day reclaim restore; do
+  k=${T[$step,keepsake]} r=${T[$step,restic]} b=${T[$step,borg]}
+  printf "%-10s %11.2fs %11.2fs %11.2fs %10.2f %10.2f\n" "$step" "$k" "$r" "$b" \
+    "$(echo "$k / $r" | bc -l)" "$(echo "$k / $b" | bc -l)"
+done
+for step in first day reclaim; do
+  k=${SIZE[$step,keepsake]} r=${SIZE[$step,restic]} b=${SIZE[$step,borg]}
+  printf "%-10s %10sMB %10sMB %10sMB %10.2f %10.2f   (repository size)\n" "$step" \
+    $((k / 1000000)) $((r / 1000000)) $((b / 1000000)) "$(echo "$k / $r" | bc -l)" "$(echo "$k / $b" | bc -l)"
+done
+first_rate=$(echo "$DATA / ${T[first,keepsake]} / 1000000" | bc -l)
+restore_rate=$(echo "$DATA / ${T[restore,keepsake]} / 1000000" | bc -l)
+printf "keepsake: first snapshot %.0f MB/s, restore %.0f MB/s\n" "$first_rate" "$restore_rate"
