@@ -75,6 +75,9 @@ pub fn check(repo: &Repository, progress: &mut dyn FnMut(u64)) -> Result<CheckRe
     let root = &repo.root;
     let mut report = CheckReport::default();
     repo.backend.refresh();
+    // One read transaction: the recount must see a single state even if a backup commits
+    // meanwhile (WAL keeps this snapshot of the catalog for us).
+    let _read = repo.conn.unchecked_transaction().cat(root)?;
 
     let integrity: String = repo
         .conn

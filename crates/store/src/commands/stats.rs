@@ -51,6 +51,8 @@ pub struct SnapshotStats {
 /// Space accounting for the whole repository.
 pub fn stats(repo: &Repository) -> Result<RepoStats> {
     let root = &repo.root;
+    // One consistent view even if a backup commits meanwhile.
+    let _read = repo.conn.unchecked_transaction().cat(root)?;
     let (referenced, live): (u64, u64) = repo
         .conn
         .query_row(
