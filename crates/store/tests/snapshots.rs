@@ -387,3 +387,23 @@ fn restore_does_not_follow_a_symlinked_folder_out_of_the_target() {
     ));
     assert!(!outside.path().join("prefs.plist").exists());
 }
+
+#[test]
+fn readers_browse_committed_snapshots_while_a_backup_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_encrypted(dir.path());
+    let mut w = repo.begin_snapshot("phone").unwrap();
+    w.put_file("a.txt", meta(1), &b"first"[..]).unwrap();
+    let first = w.commit().unwrap();
+
+    let reader = open(dir.path());
+    let mut w = repo.begin_snapshot("phone").unwrap();
+    w.put_file("a.txt", meta(2), &noise(1, 600_000)[..])
+        .unwrap();
+    // Mid-backup: the reader sees exactly the committed state.
+    assert_eq!(list::snapshots(&reader).unwrap().len(), 1);
+    assert_eq!(cat(&reader, first.id, "a.txt"), b"first");
+    let second = w.commit().unwrap();
+    assert_eq!(list::snapshots(&reader).unwrap().len(), 2);
+    assert_eq!(cat(&reader, second.id, "a.txt"), noise(1, 600_000));
+}
