@@ -180,7 +180,7 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
                         s.id,
                         s.device,
                         s.seq,
-                        s.time,
+                        utc_time(s.time),
                         s.files,
                         human_bytes(s.bytes),
                         human_bytes(s.added_bytes)
@@ -532,7 +532,29 @@ fn bytes_bar(total: u64, what: &'static str) -> ProgressBar {
     ProgressBar::new(total).with_style(style).with_message(what)
 }
 
-fn human_bytes(n: u64) -> String {
+/// `YYYY-MM-DD HH:MM UTC` from Unix seconds (proleptic Gregorian calendar).
+fn utc_time(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    // Days since 1970-01-01 to a civil date, counting in 400-year eras from 0000-03-01.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        secs / 3600,
+        secs % 3600 / 60
+    )
+}
+
+pub(crate) fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut value = n as f64;
     let mut unit = 0;
@@ -557,6 +579,14 @@ mod tests {
         assert_eq!(human_bytes(1023), "1023 B");
         assert_eq!(human_bytes(1536), "1.5 KiB");
         assert_eq!(human_bytes(5 * 1024 * 1024 * 1024), "5.0 GiB");
+    }
+
+    #[test]
+    fn snapshot_times_print_as_utc_dates() {
+        assert_eq!(utc_time(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc_time(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(utc_time(1_764_083_700), "2025-11-25 15:15 UTC");
+        assert_eq!(utc_time(-86_400), "1969-12-31 00:00 UTC");
     }
 
     #[test]
