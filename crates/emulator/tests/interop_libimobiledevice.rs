@@ -382,3 +382,62 @@ fn idevicename_sets_the_name_that_ideviceinfo_reads() {
     let out = run(&addr, "ideviceinfo", &["-k", "DeviceName"]);
     assert_eq!(stdout(&out).trim(), "Kitchen iPhone");
 }
+
+#[test]
+fn idevicebackup2_info_plist_lists_installed_apps_with_their_icons() {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = start(&dir.path().join("state"), 1);
+    let addr = phone.usbmuxd_socket_address();
+    let device = phone.devices()[0].clone();
+    let backup_dir = dir.path().join("backup");
+    std::fs::create_dir_all(&backup_dir).unwrap();
+    assert!(run(&addr, "idevicepair", &["pair"]).status.success());
+
+    let out = run(
+        &addr,
+        "idevicebackup2",
+        &["backup", "--full", backup_dir.to_str().unwrap()],
+    );
+    assert!(
+        stdout(&out).contains("Backup Successful."),
+        "{}",
+        all_output(&out)
+    );
+
+    let info = std::fs::read(backup_dir.join(device.udid()).join("Info.plist")).unwrap();
+    let info = Value::from_reader(std::io::Cursor::new(info))
+        .unwrap()
+        .into_dictionary()
+        .unwrap();
+    let expected: Vec<String> =
+        keepsake_emulator::services::installation_proxy::installed_apps(&device)
+            .into_iter()
+            .map(|a| a.bundle_id)
+            .collect();
+    assert!(!expected.is_empty());
+    let installed: Vec<String> = info
+        .get("Installed Applications")
+        .and_then(Value::as_array)
+        .expect("Installed Applications")
+        .iter()
+        .filter_map(Value::as_string)
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(installed, expected);
+    let apps = info
+        .get("Applications")
+        .and_then(Value::as_dictionary)
+        .expect("Applications");
+    for id in &expected {
+        let app = apps
+            .get(id)
+            .and_then(Value::as_dictionary)
+            .unwrap_or_else(|| panic!("{id} missing"));
+        let icon = app
+            .get("PlaceholderIcon")
+            .and_then(Value::as_data)
+            .expect("PlaceholderIcon");
+        assert!(icon.starts_with(b"\x89PNG"), "{id}: icon is a PNG");
+        assert!(app.get("iTunesMetadata").and_then(Value::as_data).is_some());
+    }
+}

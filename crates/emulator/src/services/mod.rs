@@ -3,8 +3,10 @@
 //! stubs so StartService answers them with lockdownd's real `InvalidService` error.
 
 pub mod afc;
+pub mod installation_proxy;
 pub mod mobilebackup2;
 pub mod notification_proxy;
+pub mod springboard;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -55,8 +57,8 @@ impl ServiceRegistry {
         r.register(Arc::new(mobilebackup2::MobileBackup2));
         r.register(Arc::new(notification_proxy::NotificationProxy));
         r.register(Arc::new(afc::Afc::default()));
-        r.stub("com.apple.mobile.installation_proxy", false);
-        r.stub("com.apple.springboardservices", false);
+        r.register(Arc::new(installation_proxy::InstallationProxy));
+        r.register(Arc::new(springboard::SpringboardServices));
         r
     }
 
