@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 use tracing_subscriber::EnvFilter;
 
+mod backup_cmd;
 mod devices_cmd;
 mod store_cmd;
 
@@ -46,6 +47,12 @@ enum Command {
     /// Make a device trust this computer (it shows "Trust This Computer?": tap Trust).
     #[command(after_help = EXIT_CODES)]
     Pair(devices_cmd::PairArgs),
+    /// Back up a device into a location's snapshots (incremental: only what changed travels).
+    #[command(after_help = EXIT_CODES)]
+    Backup(backup_cmd::BackupArgs),
+    /// Show a location's snapshots along time, with their sizes and what each one cost.
+    #[command(after_help = EXIT_CODES)]
+    Timeline(backup_cmd::TimelineArgs),
     /// Work with a snapshot repository folder: init, add, snapshots, ls, cat, restore, forget, gc, check, stats.
     #[command(after_help = EXIT_CODES)]
     Store(store_cmd::StoreArgs),
@@ -90,6 +97,8 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         }
         Command::Devices(args) => devices_cmd::run(args, cli.json),
         Command::Pair(args) => devices_cmd::pair(args, cli.json),
+        Command::Backup(args) => backup_cmd::backup(args, cli.json),
+        Command::Timeline(args) => backup_cmd::timeline(args, cli.json),
     }
 }
 

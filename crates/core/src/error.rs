@@ -22,6 +22,15 @@ pub enum CoreError {
          it will ask for them instead. On Linux a Secret Service (GNOME Keyring or KWallet) must be running and unlocked."
     )]
     CredentialStore(String),
+    #[error("{0}")]
+    Store(String),
+    #[error("the backup location {location} is not there (an unplugged disk?). Connect it, or choose another location.")]
+    LocationMissing { location: PathBuf },
+    #[error(
+        "{repository} is encrypted and this computer does not remember its key. \
+         Give its password (--store-password), or back up to a new location."
+    )]
+    StoreLocked { repository: PathBuf },
     #[error("no iPhone or iPad found. Connect one with a cable and unlock it.")]
     NoDevice,
     #[error("no device matches {wanted:?}; connected: {available}")]

@@ -4,14 +4,17 @@
 //! crate: it owns the devices seen, their settings, backup jobs, retention and browsing. It never
 //! depends on a UI toolkit, so everything here builds and tests headless.
 
+pub mod backup;
 pub mod devices;
 mod error;
 pub mod pairing;
 pub mod secrets;
 pub mod settings;
+mod store_folder;
 
 use serde::Serialize;
 
+pub use backup::{back_up, BackupOptions, BackupProgress, BackupReport};
 pub use devices::{
     device_overview, watch_devices, Connection, DeviceChange, DeviceOverview, DeviceSummary,
 };

@@ -23,6 +23,13 @@ struct Args {
     /// How the trust dialog answers Pair requests.
     #[arg(long, value_enum, default_value_t = Trust::Accept)]
     trust: Trust,
+    /// About how much each phone's backup holds on its first day, in MiB.
+    #[arg(long, default_value_t = 4)]
+    content_mib: u64,
+    /// Live this many days of use (photos taken and deleted, messages, an app installed and one
+    /// removed) before serving; remembered in the state dir, so each run moves further on.
+    #[arg(long, default_value_t = 0)]
+    live_days: u32,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -41,6 +48,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .init();
     let args = Args::parse();
     let mut config = Config::new(args.state_dir, args.devices);
+    for d in &mut config.devices {
+        d.backup.content.target_bytes = args.content_mib << 20;
+    }
     config.listen = args.listen;
     config.unix_socket = args.unix_socket;
     config.trust_prompt = match args.trust {
@@ -49,6 +59,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Trust::Wait => TrustPrompt::Wait,
     };
     let phone = VirtualIphone::start(config)?;
+    for d in phone.devices() {
+        for _ in 0..args.live_days {
+            let day = d.backup().live_one_day()?;
+            tracing::info!(
+                udid = d.profile.udid,
+                added = day.added.len(),
+                changed = day.changed.len(),
+                removed = day.removed.len(),
+                "a day of use"
+            );
+        }
+    }
     // stdout carries only what a script needs: the variable line, then one line per device.
     println!("USBMUXD_SOCKET_ADDRESS={}", phone.usbmuxd_socket_address());
     if let Some(path) = phone.unix_socket() {

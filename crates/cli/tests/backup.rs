@@ -1,0 +1,60 @@
+//! `keepsake backup` and `keepsake timeline` against the virtual iPhone. The new snapshot store's
+//! key goes to the OS credential store: run through scripts/with-keyring.sh (scripts/test.sh does).
+
+use std::process::{Command, Output};
+
+use keepsake_emulator::{Config, VirtualIphone};
+
+fn keepsake(phone: &VirtualIphone, home: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_keepsake"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address())
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn backup_then_timeline_shows_the_snapshot_and_its_cost() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "this test needs a Secret Service: run it through scripts/with-keyring.sh (scripts/test.sh does)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let phone = VirtualIphone::start(Config::new(dir.path().join("phone"), 1)).unwrap();
+    let location = dir.path().join("Backup Disk");
+    std::fs::create_dir_all(&location).unwrap();
+    let loc = location.to_str().unwrap();
+
+    let out = keepsake(&phone, dir.path(), &["backup", "--json", "--location", loc]);
+    assert!(out.status.success(), "{out:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["udid"], phone.devices()[0].udid());
+    assert_eq!(report["snapshot"]["seq"], 1);
+    assert!(report["snapshot"]["added_bytes"].as_u64().unwrap() > 0);
+
+    let out = keepsake(&phone, dir.path(), &["timeline", "--location", loc]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(phone.devices()[0].udid()), "{text}");
+    assert!(
+        text.contains("#1") && text.contains("this backup cost"),
+        "{text}"
+    );
+
+    // a location that is not there is an error that says so, and nothing is created
+    let missing = dir.path().join("unplugged");
+    let out = keepsake(
+        &phone,
+        dir.path(),
+        &["backup", "--location", missing.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not there"),
+        "{out:?}"
+    );
+    assert!(!missing.exists());
+    phone.stop();
+}

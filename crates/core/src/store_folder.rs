@@ -1,0 +1,442 @@
+//! The virtual backup folder a device backs up into: reads fall through to the device's newest
+//! snapshot, writes stream straight into a new snapshot, removes and moves are recorded, and
+//! nothing becomes visible until the device reports success and the snapshot is committed.
+//! No copy of the backup is ever made on disk.
+//!
+//! The snapshot writer (SQLite, compression, packing) runs on a thread of its own; the DeviceLink
+//! loop talks to it over channels, so file data flows through without being gathered first.
+
+use std::collections::BTreeSet;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::thread::JoinHandle;
+
+use keepsake_device::BackupFolder;
+use keepsake_store::{FileMeta, KeySource, Repository, SnapshotInfo};
+
+type Reply<T> = Sender<io::Result<T>>;
+
+enum Command {
+    Open {
+        path: String,
+        reply: Reply<Option<Vec<u8>>>,
+    },
+    Put {
+        path: String,
+        data: Receiver<Vec<u8>>,
+        reply: Reply<()>,
+    },
+    Remove {
+        path: String,
+        reply: Reply<()>,
+    },
+    Move {
+        from: String,
+        to: String,
+        keep_source: bool,
+        reply: Reply<()>,
+    },
+    List {
+        path: String,
+        reply: Reply<Vec<(String, bool, u64, i64)>>,
+    },
+    Commit {
+        reply: Reply<SnapshotInfo>,
+    },
+}
+
+/// The file being streamed to the writer: where its data goes, and where its result comes back.
+type FileInFlight = (SyncSender<Vec<u8>>, Receiver<io::Result<()>>);
+
+/// A backup in progress into a repository, seen by the device as its backup folder.
+pub struct StoreFolder {
+    udid: String,
+    repo_path: PathBuf,
+    commands: Option<Sender<Command>>,
+    worker: Option<JoinHandle<()>>,
+    writing: Option<FileInFlight>,
+}
+
+fn to_io(e: keepsake_store::Error) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+impl StoreFolder {
+    /// Opens the repository and starts the next snapshot of `udid` on the writer thread.
+    /// Fails at once if the repository cannot be opened or another backup is writing to it.
+    pub fn begin(
+        repo_path: &Path,
+        key: KeySource,
+        udid: &str,
+    ) -> keepsake_store::Result<StoreFolder> {
+        let (tx, rx) = mpsc::channel();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let (path, device) = (repo_path.to_path_buf(), udid.to_owned());
+        let worker = std::thread::Builder::new()
+            .name("snapshot-writer".into())
+            .spawn(move || {
+                let repo = match Repository::open(&path, &key) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                serve(&repo, &device, rx, ready_tx);
+            })
+            .expect("spawning a thread");
+        ready_rx.recv().unwrap_or_else(|_| {
+            Err(keepsake_store::Error::InvalidInput(
+                "the snapshot writer stopped".into(),
+            ))
+        })?;
+        Ok(StoreFolder {
+            udid: udid.to_owned(),
+            repo_path: repo_path.to_path_buf(),
+            commands: Some(tx),
+            worker: Some(worker),
+            writing: None,
+        })
+    }
+
+    /// The path inside the snapshot: the device's folder is the snapshot's root.
+    fn inner(&self, path: &Path) -> io::Result<String> {
+        let rest = path.strip_prefix(&self.udid).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "outside the device's folder",
+            )
+        })?;
+        Ok(rest.to_string_lossy().into_owned())
+    }
+
+    fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> io::Result<T> {
+        let (reply, answer) = mpsc::channel();
+        self.commands
+            .as_ref()
+            .ok_or_else(|| io::Error::other("the backup is over"))?
+            .send(make(reply))
+            .map_err(|_| io::Error::other("the snapshot writer stopped"))?;
+        answer
+            .recv()
+            .map_err(|_| io::Error::other("the snapshot writer stopped"))?
+    }
+
+    /// Makes the backup a snapshot: only called once the device reported success.
+    pub fn commit(mut self) -> io::Result<SnapshotInfo> {
+        let info = self.ask(|reply| Command::Commit { reply });
+        self.shut_down();
+        info
+    }
+
+    /// Writes a host-side file (Info.plist) into the snapshot.
+    pub fn put_bytes(&mut self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        self.create(path)?;
+        self.write(bytes)?;
+        self.finish()
+    }
+
+    fn shut_down(&mut self) {
+        self.writing = None;
+        self.commands = None;
+        if let Some(w) = self.worker.take() {
+            let _ = w.join();
+        }
+    }
+}
+
+impl Drop for StoreFolder {
+    /// Without a commit the snapshot is abandoned: the previous snapshots stay as they were, and
+    /// the chunks already written are kept for the next attempt to reuse.
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}
+
+fn serve(
+    repo: &Repository,
+    device: &str,
+    commands: Receiver<Command>,
+    ready: Sender<keepsake_store::Result<()>>,
+) {
+    let mut writer = match repo.begin_snapshot(device) {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    let base = writer.base();
+    let mut current: BTreeSet<String> = match writer.base_paths() {
+        Ok(p) => p.into_iter().collect(),
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    // files written by this backup; they can be read back only through the writer's own view
+    let mut written: BTreeSet<String> = BTreeSet::new();
+    let _ = ready.send(Ok(()));
+    let now_ns = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i64)
+    };
+    let read_base = |path: &str| -> io::Result<Option<Vec<u8>>> {
+        let Some(base) = base else { return Ok(None) };
+        let mut out = Vec::new();
+        match keepsake_store::commands::restore::cat(repo, base, path, &mut out) {
+            Ok(_) => Ok(Some(out)),
+            Err(keepsake_store::Error::FileNotFound { .. }) => Ok(None),
+            Err(e) => Err(to_io(e)),
+        }
+    };
+    for command in commands {
+        match command {
+            Command::Open { path, reply } => {
+                let r = if written.contains(&path) {
+                    Err(io::Error::other(
+                        "a file written during this backup cannot be read back yet",
+                    ))
+                } else if current.contains(&path) {
+                    read_base(&path)
+                } else {
+                    Ok(None)
+                };
+                let _ = reply.send(r);
+            }
+            Command::Put { path, data, reply } => {
+                let meta = FileMeta {
+                    mode: 0o100644,
+                    mtime_ns: now_ns(),
+                    inode: 0,
+                };
+                let r = writer
+                    .put_file(&path, meta, ChannelReader::new(data))
+                    .map(|_| ())
+                    .map_err(to_io);
+                if r.is_ok() {
+                    current.insert(path.clone());
+                    written.insert(path);
+                }
+                let _ = reply.send(r);
+            }
+            Command::Remove { path, reply } => {
+                let doomed: Vec<String> = current
+                    .iter()
+                    .filter(|p| {
+                        **p == path || path.is_empty() || p.starts_with(&format!("{path}/"))
+                    })
+                    .cloned()
+                    .collect();
+                let mut r = Ok(());
+                for p in doomed {
+                    if let Err(e) = writer.remove(&p) {
+                        r = Err(to_io(e));
+                        break;
+                    }
+                    current.remove(&p);
+                    written.remove(&p);
+                }
+                let _ = reply.send(r);
+            }
+            Command::Move {
+                from,
+                to,
+                keep_source,
+                reply,
+            } => {
+                // Devices move only small files (Status/Manifest staging), so a copy is fine.
+                let r = (|| {
+                    if written.contains(&from) {
+                        return Err(io::Error::other(
+                            "moving a file written during this backup is not supported",
+                        ));
+                    }
+                    let bytes = read_base(&from)?
+                        .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))?;
+                    let meta = FileMeta {
+                        mode: 0o100644,
+                        mtime_ns: now_ns(),
+                        inode: 0,
+                    };
+                    writer.put_file(&to, meta, &bytes[..]).map_err(to_io)?;
+                    current.insert(to.clone());
+                    written.insert(to.clone());
+                    if !keep_source {
+                        writer.remove(&from).map_err(to_io)?;
+                        current.remove(&from);
+                    }
+                    Ok(())
+                })();
+                let _ = reply.send(r);
+            }
+            Command::List { path, reply } => {
+                let prefix = if path.is_empty() {
+                    String::new()
+                } else {
+                    format!("{path}/")
+                };
+                let mut seen = BTreeSet::new();
+                let mut out = Vec::new();
+                for p in current.iter().filter(|p| p.starts_with(&prefix)) {
+                    let rest = &p[prefix.len()..];
+                    let (name, is_dir) = match rest.split_once('/') {
+                        Some((dir, _)) => (dir, true),
+                        None => (rest, false),
+                    };
+                    if seen.insert(name.to_owned()) {
+                        let size = if is_dir {
+                            0
+                        } else {
+                            writer.base_file(p).ok().flatten().map_or(0, |f| f.size)
+                        };
+                        out.push((name.to_owned(), is_dir, size, 0));
+                    }
+                }
+                let _ = reply.send(Ok(out));
+            }
+            Command::Commit { reply } => {
+                let _ = reply.send(writer.commit().map_err(to_io));
+                return;
+            }
+        }
+    }
+    tracing::info!(
+        device,
+        "backup abandoned before it finished; nothing was committed"
+    );
+}
+
+/// Reads file data as the DeviceLink loop hands it over, until the sender is dropped.
+struct ChannelReader {
+    blocks: Receiver<Vec<u8>>,
+    current: Vec<u8>,
+    pos: usize,
+}
+
+impl ChannelReader {
+    fn new(blocks: Receiver<Vec<u8>>) -> Self {
+        ChannelReader {
+            blocks,
+            current: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.current.len() {
+            match self.blocks.recv() {
+                Ok(block) => {
+                    self.current = block;
+                    self.pos = 0;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.pos);
+        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+impl BackupFolder for StoreFolder {
+    fn open(&mut self, path: &Path) -> io::Result<Option<Box<dyn Read + Send + '_>>> {
+        let path = self.inner(path)?;
+        Ok(self
+            .ask(|reply| Command::Open { path, reply })?
+            .map(|bytes| Box::new(io::Cursor::new(bytes)) as Box<dyn Read + Send>))
+    }
+
+    fn create(&mut self, path: &Path) -> io::Result<()> {
+        if self.writing.is_some() {
+            self.finish()?;
+        }
+        let path = self.inner(path)?;
+        // A few blocks of slack keep the network and the compressor both busy.
+        let (data_tx, data_rx) = mpsc::sync_channel(8);
+        let (reply_tx, reply_rx) = mpsc::channel();
+        self.commands
+            .as_ref()
+            .ok_or_else(|| io::Error::other("the backup is over"))?
+            .send(Command::Put {
+                path,
+                data: data_rx,
+                reply: reply_tx,
+            })
+            .map_err(|_| io::Error::other("the snapshot writer stopped"))?;
+        self.writing = Some((data_tx, reply_rx));
+        Ok(())
+    }
+
+    fn write(&mut self, data: &[u8]) -> io::Result<()> {
+        let (tx, _) = self
+            .writing
+            .as_ref()
+            .ok_or_else(|| io::Error::other("no file is being written"))?;
+        if tx.send(data.to_vec()).is_ok() {
+            return Ok(());
+        }
+        // The writer gave up on this file; its reply says why.
+        let (_, reply) = self.writing.take().expect("checked above");
+        let stopped = || io::Error::other("the snapshot writer stopped");
+        Err(match reply.recv() {
+            Ok(Err(e)) => e,
+            _ => stopped(),
+        })
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        let (tx, reply) = self
+            .writing
+            .take()
+            .ok_or_else(|| io::Error::other("no file is being written"))?;
+        drop(tx);
+        reply
+            .recv()
+            .map_err(|_| io::Error::other("the snapshot writer stopped"))?
+    }
+
+    fn create_dir(&mut self, _path: &Path) -> io::Result<()> {
+        // Folders exist implicitly in a snapshot, through the files in them.
+        Ok(())
+    }
+
+    fn list(&mut self, path: &Path) -> io::Result<Vec<(String, bool, u64, i64)>> {
+        let path = self.inner(path)?;
+        self.ask(|reply| Command::List { path, reply })
+    }
+
+    fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()> {
+        let (from, to) = (self.inner(from)?, self.inner(to)?);
+        self.ask(|reply| Command::Move {
+            from,
+            to,
+            keep_source: false,
+            reply,
+        })
+    }
+
+    fn remove(&mut self, path: &Path) -> io::Result<()> {
+        let path = self.inner(path)?;
+        self.ask(|reply| Command::Remove { path, reply })
+    }
+
+    fn copy(&mut self, from: &Path, to: &Path) -> io::Result<()> {
+        let (from, to) = (self.inner(from)?, self.inner(to)?);
+        self.ask(|reply| Command::Move {
+            from,
+            to,
+            keep_source: true,
+            reply,
+        })
+    }
+
+    fn free_space(&mut self) -> io::Result<u64> {
+        fs4::available_space(&self.repo_path)
+    }
+}

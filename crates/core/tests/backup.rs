@@ -1,0 +1,130 @@
+//! Backups of the virtual iPhone straight into the snapshot store, as `keepsake backup` runs them.
+//! Needs the OS credential store (a new repository's key is kept there): run through
+//! scripts/with-keyring.sh, as scripts/test.sh does.
+
+use std::io::Read;
+use std::path::Path;
+
+use keepsake_core::backup::{open_repository, BACKUPS_FOLDER};
+use keepsake_core::{back_up, AppDirs, BackupOptions, BackupProgress};
+use keepsake_emulator::{Config, VirtualIphone};
+use keepsake_store::commands::{list, restore};
+
+fn require_secret_service() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "these tests need a Secret Service: run them through scripts/with-keyring.sh (scripts/test.sh does)"
+    );
+}
+
+/// Restores a snapshot into a folder and checks it is the phone's backup, file for file.
+fn assert_snapshot_is_the_phone(
+    location: &Path,
+    udid: &str,
+    snapshot: i64,
+    phone: &keepsake_phone_content::Phone,
+    out: &Path,
+) {
+    let repo = open_repository(location, None).unwrap();
+    restore::restore(&repo, snapshot, out, None, &mut |_| {}).unwrap();
+    let folder = keepsake_mobilesync::BackupFolder::open(out).unwrap();
+    assert_eq!(folder.status.as_ref().unwrap().snapshot_state, "finished");
+    assert_eq!(
+        folder.info.as_ref().unwrap().target_identifier.as_deref(),
+        Some(udid),
+        "Info.plist written by the host"
+    );
+    let db = folder.manifest_db(None).unwrap();
+    for f in phone.backup_files(false) {
+        let entry = db
+            .get(&f.key.domain, &f.key.path)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{:?} missing", f.key));
+        let mut got = Vec::new();
+        folder
+            .open_file(&entry, None)
+            .unwrap()
+            .read_to_end(&mut got)
+            .unwrap();
+        assert!(got == f.read_all(), "{:?} differs", f.key);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_backups_become_two_snapshots_and_the_second_costs_little() {
+    require_secret_service();
+    let dir = tempfile::tempdir().unwrap();
+    let phone = VirtualIphone::start(Config::new(dir.path().join("phone"), 1)).unwrap();
+    std::env::set_var("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address());
+    let dirs = AppDirs::at(dir.path().join("config"));
+    let location = dir.path().join("disk");
+    std::fs::create_dir_all(&location).unwrap();
+    let options = BackupOptions {
+        location: location.clone(),
+        full: false,
+        store_password: None,
+    };
+    let device = phone.devices()[0].clone();
+    let day0 = device.backup().phone().unwrap();
+
+    let mut steps = Vec::new();
+    let first = back_up(&dirs, None, &options, |p| steps.push(p))
+        .await
+        .unwrap();
+    assert_eq!(first.udid, device.udid());
+    assert!(steps
+        .iter()
+        .any(|s| matches!(s, BackupProgress::Started { .. })));
+    assert!(steps
+        .iter()
+        .any(|s| matches!(s, BackupProgress::Transferring { .. })));
+    assert!(location
+        .join(BACKUPS_FOLDER)
+        .join("keepsake-repo.json")
+        .is_file());
+
+    device.backup().live_one_day().unwrap();
+    let day1 = device.backup().phone().unwrap();
+    let second = back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    assert!(
+        second.files_received < first.files_received / 2,
+        "{} vs {}",
+        second.files_received,
+        first.files_received
+    );
+    assert!(
+        second.snapshot.added_bytes * 4 < first.snapshot.added_bytes,
+        "{:?} vs {:?}",
+        second.snapshot,
+        first.snapshot
+    );
+
+    let repo = open_repository(&location, None).unwrap();
+    let snaps = list::snapshots(&repo).unwrap();
+    assert_eq!(snaps.len(), 2);
+    drop(repo);
+    assert_snapshot_is_the_phone(
+        &location,
+        device.udid(),
+        first.snapshot.id,
+        &day0,
+        &dir.path().join("restore0"),
+    );
+    assert_snapshot_is_the_phone(
+        &location,
+        device.udid(),
+        second.snapshot.id,
+        &day1,
+        &dir.path().join("restore1"),
+    );
+    phone.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_location_is_reported_and_nothing_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let gone = dir.path().join("unplugged-disk");
+    let err = open_repository(&gone, Some("pw")).unwrap_err();
+    assert!(err.to_string().contains("is not there"), "{err}");
+    assert!(!gone.exists());
+}
