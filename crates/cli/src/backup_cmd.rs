@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use keepsake_core::{BackupOptions, BackupProgress};
 
 use crate::emit;
-use crate::store_cmd::human_bytes;
+use crate::store_cmd::{human_bytes, utc_time};
 
 #[derive(Debug, Args)]
 pub struct BackupArgs {
@@ -123,7 +123,7 @@ pub fn timeline(args: &TimelineArgs, json: bool) -> anyhow::Result<()> {
                 out,
                 "  #{:<3} {}  {:>10} in {:>6} files   this backup cost {:>10}",
                 s.seq,
-                format_time(s.time),
+                utc_time(s.time),
                 human_bytes(s.bytes),
                 s.files,
                 human_bytes(s.added_bytes)
@@ -131,36 +131,4 @@ pub fn timeline(args: &TimelineArgs, json: bool) -> anyhow::Result<()> {
         }
         Ok(())
     })
-}
-
-/// `YYYY-MM-DD HH:MM UTC` without a date library: days since the epoch to a civil date.
-fn format_time(unix: i64) -> String {
-    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    // Howard Hinnant's days-to-civil algorithm
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_time;
-
-    #[test]
-    fn times_are_shown_as_utc_dates() {
-        assert_eq!(format_time(0), "1970-01-01 00:00 UTC");
-        assert_eq!(format_time(1_749_549_600), "2025-06-10 10:00 UTC");
-        assert_eq!(format_time(951_782_400), "2000-02-29 00:00 UTC");
-    }
 }

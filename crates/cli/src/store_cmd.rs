@@ -533,7 +533,7 @@ fn bytes_bar(total: u64, what: &'static str) -> ProgressBar {
 }
 
 /// `YYYY-MM-DD HH:MM UTC` from Unix seconds (proleptic Gregorian calendar).
-fn utc_time(unix: i64) -> String {
+pub(crate) fn utc_time(unix: i64) -> String {
     let days = unix.div_euclid(86_400);
     let secs = unix.rem_euclid(86_400);
     // Days since 1970-01-01 to a civil date, counting in 400-year eras from 0000-03-01.
