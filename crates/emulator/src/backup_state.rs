@@ -245,11 +245,17 @@ impl DeviceBackup {
     }
 
     /// Shows the passcode prompt and waits for the passcode. `false`: nobody typed it in time.
-    pub(crate) async fn ask_passcode(&self, prompt: PasscodePrompt) -> bool {
+    /// `post` announces each event the way the device does, as a Darwin notification.
+    pub(crate) async fn ask_passcode(
+        &self,
+        prompt: PasscodePrompt,
+        post: impl Fn(PasscodeEvent),
+    ) -> bool {
         let entered = self.passcode_entered.notified();
         tokio::pin!(entered);
         // Registered before the prompt is announced, so a passcode typed on seeing it counts.
         entered.as_mut().enable();
+        post(PasscodeEvent::Presented);
         let _ = self.passcode_events.send(PasscodeEvent::Presented);
         tracing::info!("passcode prompt shown on the device");
         let auto = async {
@@ -263,6 +269,7 @@ impl DeviceBackup {
             _ = auto => true,
             _ = tokio::time::sleep(prompt.timeout) => false,
         };
+        post(PasscodeEvent::Dismissed);
         let _ = self.passcode_events.send(PasscodeEvent::Dismissed);
         ok
     }

@@ -276,6 +276,7 @@ async fn passcode_step_waits_for_the_user_and_fails_with_208_when_nobody_types_i
     });
     let (_dir, device, udid, root) = setup(p);
     let mut events = device.backup().passcode_events();
+    let mut notifications = device.notifications();
 
     let mut host = Host::connect(device.clone(), &root).await;
     let reply = host.request(request("Backup", &udid, &[])).await;
@@ -290,6 +291,15 @@ async fn passcode_step_waits_for_the_user_and_fails_with_208_when_nobody_types_i
     );
     assert_eq!(events.recv().await.unwrap(), PasscodeEvent::Presented);
     assert_eq!(events.recv().await.unwrap(), PasscodeEvent::Dismissed);
+    // Hosts see the prompt through notification_proxy, as on iOS 16.1+.
+    assert_eq!(
+        notifications.recv().await.unwrap(),
+        "com.apple.LocalAuthentication.ui.presented"
+    );
+    assert_eq!(
+        notifications.recv().await.unwrap(),
+        "com.apple.LocalAuthentication.ui.dismissed"
+    );
 
     // The user types it when the prompt shows up.
     device.backup().set_passcode(Some(PasscodePrompt {

@@ -21,7 +21,7 @@ use keepsake_phone_content::{FileEntry, Phone};
 use plist::{Dictionary, Value};
 
 use super::{Service, ServiceFuture};
-use crate::backup_state::{BackupStateError, DeviceBackup};
+use crate::backup_state::{BackupStateError, DeviceBackup, PasscodeEvent};
 use crate::device::VirtualDevice;
 use crate::devicelink::{
     self, parse_block_header, parse_name, parse_name_len, Block, DeviceMessage, HostMessage,
@@ -44,6 +44,8 @@ pub mod error_code {
     pub const DEVICE_LOCKED: u64 = 208;
 }
 
+/// Posted when the `com.apple.mobile.backup` lockdown domain (WillEncrypt) changes.
+pub const BACKUP_DOMAIN_CHANGED: &str = "com.apple.mobile.backup.domain_changed";
 /// Protocol versions the device speaks, best last.
 const PROTOCOL_VERSIONS: [f64; 2] = [2.0, 2.1];
 /// A downloaded Manifest.db larger than this is refused (a 2 GiB phone's is a few MB).
@@ -260,7 +262,8 @@ impl Session {
         let Some(prompt) = device.backup().options().passcode else {
             return Ok(());
         };
-        if device.backup().ask_passcode(prompt).await {
+        let post = |e: PasscodeEvent| device.post_notification(e.notification());
+        if device.backup().ask_passcode(prompt, post).await {
             Ok(())
         } else {
             Err(Failure::Refused(Refusal::new(
@@ -751,6 +754,8 @@ impl Session {
         .await
         .map_err(|e| Failure::Fatal(internal(e)))?;
         if outcome.is_ok() {
+            // Hosts observe this to learn that WillEncrypt changed.
+            self.device.post_notification(BACKUP_DOMAIN_CHANGED);
             tracing::info!(
                 udid = self.device.udid(),
                 encrypted = self.backup().will_encrypt(),

@@ -1,0 +1,279 @@
+//! Debian's `idevicebackup2` (libimobiledevice 1.3.0) backs up the virtual iPhone through its
+//! usbmuxd socket: full, incremental after a day of use, encrypted (decrypted here with
+//! keepsake-mobilesync from the password), ChangePassword, the passcode step, info and list.
+//! A missing tool fails the test: run `scripts/setup.sh`.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use keepsake_emulator::backup_state::PasscodePrompt;
+use keepsake_emulator::{Config, VirtualIphone};
+use keepsake_mobilesync::{BackupFolder, EntryKind, KdfParams};
+use keepsake_phone_content::Phone;
+
+fn tool(name: &str) -> Command {
+    let found = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "`{name}` is not installed (Debian package libimobiledevice-utils): run scripts/setup.sh"
+    );
+    Command::new(name)
+}
+
+/// Runs a tool against the emulator and returns everything it printed.
+fn run(phone: &VirtualIphone, name: &str, args: &[&str]) -> (Output, String) {
+    let out = tool(name)
+        .args(args)
+        .env("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address())
+        .output()
+        .expect("tool runs");
+    // idevicebackup2 redraws its progress bar with carriage returns.
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+    .replace('\r', "\n");
+    let shown: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('['))
+        .collect();
+    eprintln!("$ {name} {}\n{}", args.join(" "), shown.join("\n"));
+    (out, text)
+}
+
+/// One phone with small content and cheap keybags.
+fn config(state: &Path, passcode: Option<PasscodePrompt>) -> Config {
+    let mut config = Config::new(state, 1);
+    let backup = &mut config.devices[0].backup;
+    backup.content.target_bytes = 2 << 20;
+    backup.kdf = KdfParams {
+        iterations: 10,
+        dp_iterations: 10,
+    };
+    backup.passcode = passcode;
+    config
+}
+
+/// Starts the phone and pairs it with this host.
+fn start(state: &Path, passcode: Option<PasscodePrompt>) -> (VirtualIphone, String) {
+    let phone = VirtualIphone::start(config(state, passcode)).expect("emulator starts");
+    let udid = phone.devices()[0].udid().to_owned();
+    let (out, text) = run(&phone, "idevicepair", &["-u", &udid, "pair"]);
+    assert!(out.status.success(), "{text}");
+    (phone, udid)
+}
+
+fn backup(phone: &VirtualIphone, udid: &str, dir: &Path) -> String {
+    let (out, text) = run(
+        phone,
+        "idevicebackup2",
+        &["-u", udid, "backup", dir.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("Backup Successful."), "{text}");
+    text
+}
+
+fn received(text: &str) -> usize {
+    text.lines()
+        .find_map(|l| l.strip_prefix("Received ")?.split(' ').next()?.parse().ok())
+        .expect("idevicebackup2 says how many files it received")
+}
+
+/// Every file idevicebackup2 stored, read back through keepsake-mobilesync, equals the
+/// generator's, and the backup holds exactly the files the phone has.
+fn assert_folder_matches(folder: &Path, phone: &Phone, password: Option<&str>) {
+    let backup = BackupFolder::open(folder).unwrap();
+    assert!(backup.status.as_ref().unwrap().is_finished());
+    assert_eq!(backup.manifest.is_encrypted, password.is_some());
+    assert!(backup.info.is_some(), "idevicebackup2 writes Info.plist");
+    let keys = password.map(|p| backup.unlock(p).unwrap());
+    let mut seen = BTreeSet::new();
+    for e in backup
+        .manifest_db(keys.as_ref())
+        .unwrap()
+        .entries()
+        .unwrap()
+    {
+        if e.kind != EntryKind::File {
+            continue;
+        }
+        let expected = phone.file(&e.domain, &e.relative_path).unwrap();
+        let mut got = Vec::new();
+        backup
+            .open_file(&e, keys.as_ref())
+            .unwrap()
+            .read_to_end(&mut got)
+            .unwrap();
+        assert!(
+            got == expected.read_all(),
+            "{} {}",
+            e.domain,
+            e.relative_path
+        );
+        seen.insert((e.domain, e.relative_path));
+    }
+    let expected: BTreeSet<_> = phone
+        .backup_files(password.is_some())
+        .map(|f| (f.key.domain.clone(), f.key.path.clone()))
+        .collect();
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn idevicebackup2_full_then_incremental_backup_moves_only_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (phone, udid) = start(&dir.path().join("state"), None);
+    let device = phone.device(&udid).unwrap();
+    let backups = dir.path().join("backups");
+    std::fs::create_dir_all(&backups).unwrap();
+
+    let text = backup(&phone, &udid, &backups);
+    assert!(text.contains("Full backup mode."), "{text}");
+    let content = device.backup().phone().unwrap();
+    let files = content.backup_files(false).count();
+    assert_eq!(received(&text), files + 3, "every file, then the manifests");
+    assert_folder_matches(&backups.join(&udid), &content, None);
+
+    let day = device.backup().live_one_day().unwrap();
+    let text = backup(&phone, &udid, &backups);
+    assert!(text.contains("Incremental backup mode."), "{text}");
+    let content = device.backup().phone().unwrap();
+    let changed = day
+        .added
+        .iter()
+        .chain(&day.changed)
+        .filter(|k| {
+            content
+                .file(&k.domain, &k.path)
+                .is_some_and(|f| !f.encrypted_only)
+        })
+        .count();
+    assert_eq!(received(&text), changed + 3, "only what changed crosses");
+    assert_folder_matches(&backups.join(&udid), &content, None);
+    // The deleted photos' blobs are gone from the folder.
+    for k in &day.removed {
+        let id = keepsake_mobilesync::file_id(&k.domain, &k.path);
+        assert!(!backups.join(&udid).join(&id[..2]).join(&id).exists());
+    }
+
+    let (out, text) = run(
+        &phone,
+        "idevicebackup2",
+        &["-u", &udid, "info", backups.to_str().unwrap()],
+    );
+    assert!(out.status.success());
+    assert!(text.contains("Snapshot State: finished"), "{text}");
+    let (out, text) = run(
+        &phone,
+        "idevicebackup2",
+        &["-u", &udid, "list", backups.to_str().unwrap()],
+    );
+    assert!(out.status.success());
+    assert!(text.contains("Library/SMS/sms.db"), "{text}");
+}
+
+#[test]
+fn idevicebackup2_encryption_on_backup_changepw_and_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let (phone, udid) = start(&state, None);
+    let backups = dir.path().join("backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    let b = backups.to_str().unwrap();
+
+    let (_, text) = run(
+        &phone,
+        "idevicebackup2",
+        &["-u", &udid, "encryption", "on", "first", b],
+    );
+    assert!(
+        text.contains("Backup encryption has been enabled successfully."),
+        "{text}"
+    );
+    let (_, text) = run(
+        &phone,
+        "ideviceinfo",
+        &[
+            "-u",
+            &udid,
+            "-q",
+            "com.apple.mobile.backup",
+            "-k",
+            "WillEncrypt",
+        ],
+    );
+    assert_eq!(text.trim(), "true");
+    backup(&phone, &udid, &backups);
+    let device = phone.device(&udid).unwrap();
+    let content = device.backup().phone().unwrap();
+    assert_folder_matches(&backups.join(&udid), &content, Some("first"));
+
+    let (_, text) = run(
+        &phone,
+        "idevicebackup2",
+        &["-u", &udid, "changepw", "wrong", "second", b],
+    );
+    assert!(
+        text.contains("ErrorCode 207: Invalid password (MBErrorDomain/207)"),
+        "{text}"
+    );
+    let (_, text) = run(
+        &phone,
+        "idevicebackup2",
+        &["-u", &udid, "changepw", "first", "second", b],
+    );
+    assert!(
+        text.contains("Backup encryption password has been changed successfully."),
+        "{text}"
+    );
+
+    // The phone restarts: still encrypted, under the new password, same keys.
+    drop(device);
+    phone.stop();
+    let phone = VirtualIphone::start(config(&state, None)).unwrap();
+    let text = backup(&phone, &udid, &backups);
+    assert!(text.contains("Incremental backup mode."), "{text}");
+    assert_eq!(received(&text), 3, "nothing changed: only the manifests");
+    assert_folder_matches(&backups.join(&udid), &content, Some("second"));
+
+    let (_, text) = run(
+        &phone,
+        "idevicebackup2",
+        &["-u", &udid, "encryption", "off", "second", b],
+    );
+    assert!(
+        text.contains("Backup encryption has been disabled successfully."),
+        "{text}"
+    );
+    assert!(!phone.device(&udid).unwrap().backup().will_encrypt());
+}
+
+#[test]
+fn idevicebackup2_fails_with_device_locked_when_nobody_enters_the_passcode() {
+    let dir = tempfile::tempdir().unwrap();
+    let prompt = PasscodePrompt {
+        enter_after: None,
+        timeout: Duration::ZERO,
+    };
+    let (phone, udid) = start(&dir.path().join("state"), Some(prompt));
+    let backups = dir.path().join("backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    let (_, text) = run(
+        &phone,
+        "idevicebackup2",
+        &["-u", &udid, "backup", backups.to_str().unwrap()],
+    );
+    assert!(
+        text.contains("ErrorCode 208: Device locked (MBErrorDomain/208)"),
+        "{text}"
+    );
+    assert!(!text.contains("Backup Successful."), "{text}");
+    assert!(!backups.join(&udid).join("Manifest.db").exists());
+}
