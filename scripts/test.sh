@@ -24,6 +24,9 @@ else
   scripts/with-keyring.sh cargo test --workspace --locked --no-fail-fast
 fi
 
+step "interop: third-party readers (iphone_backup_decrypt, iOSbackup) read the backups we write"
+KEEPSAKE_INTEROP_PYTHON="$PWD/.venv/bin/python" cargo test --locked -p keepsake-mobilesync --test interop -- --ignored
+
 step "UI type check and unit tests"
 (cd ui && npm run --silent typecheck && npx vitest run)
 
