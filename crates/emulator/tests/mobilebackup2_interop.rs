@@ -3,16 +3,16 @@
 //! keepsake-mobilesync from the password), ChangePassword, the passcode step, info and list.
 //! A missing tool fails the test: run `scripts/setup.sh`.
 
-use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
+mod mb2_host;
+
 use keepsake_emulator::backup_state::PasscodePrompt;
 use keepsake_emulator::{Config, VirtualIphone};
-use keepsake_mobilesync::{BackupFolder, EntryKind, KdfParams};
-use keepsake_phone_content::Phone;
+use keepsake_mobilesync::BackupFolder;
+use mb2_host::{assert_backup_matches, TEST_KDF};
 
 fn tool(name: &str) -> Command {
     let found = std::env::var_os("PATH")
@@ -52,10 +52,7 @@ fn config(state: &Path, passcode: Option<PasscodePrompt>) -> Config {
     let mut config = Config::new(state, 1);
     let backup = &mut config.devices[0].backup;
     backup.content.target_bytes = 2 << 20;
-    backup.kdf = KdfParams {
-        iterations: 10,
-        dp_iterations: 10,
-    };
+    backup.kdf = TEST_KDF;
     backup.passcode = passcode;
     config
 }
@@ -86,46 +83,6 @@ fn received(text: &str) -> usize {
         .expect("idevicebackup2 says how many files it received")
 }
 
-/// Every file idevicebackup2 stored, read back through keepsake-mobilesync, equals the
-/// generator's, and the backup holds exactly the files the phone has.
-fn assert_folder_matches(folder: &Path, phone: &Phone, password: Option<&str>) {
-    let backup = BackupFolder::open(folder).unwrap();
-    assert!(backup.status.as_ref().unwrap().is_finished());
-    assert_eq!(backup.manifest.is_encrypted, password.is_some());
-    assert!(backup.info.is_some(), "idevicebackup2 writes Info.plist");
-    let keys = password.map(|p| backup.unlock(p).unwrap());
-    let mut seen = BTreeSet::new();
-    for e in backup
-        .manifest_db(keys.as_ref())
-        .unwrap()
-        .entries()
-        .unwrap()
-    {
-        if e.kind != EntryKind::File {
-            continue;
-        }
-        let expected = phone.file(&e.domain, &e.relative_path).unwrap();
-        let mut got = Vec::new();
-        backup
-            .open_file(&e, keys.as_ref())
-            .unwrap()
-            .read_to_end(&mut got)
-            .unwrap();
-        assert!(
-            got == expected.read_all(),
-            "{} {}",
-            e.domain,
-            e.relative_path
-        );
-        seen.insert((e.domain, e.relative_path));
-    }
-    let expected: BTreeSet<_> = phone
-        .backup_files(password.is_some())
-        .map(|f| (f.key.domain.clone(), f.key.path.clone()))
-        .collect();
-    assert_eq!(seen, expected);
-}
-
 #[test]
 fn idevicebackup2_full_then_incremental_backup_moves_only_what_changed() {
     let dir = tempfile::tempdir().unwrap();
@@ -139,7 +96,9 @@ fn idevicebackup2_full_then_incremental_backup_moves_only_what_changed() {
     let content = device.backup().phone().unwrap();
     let files = content.backup_files(false).count();
     assert_eq!(received(&text), files + 3, "every file, then the manifests");
-    assert_folder_matches(&backups.join(&udid), &content, None);
+    assert_backup_matches(&backups.join(&udid), &content, None);
+    let folder = BackupFolder::open(backups.join(&udid)).unwrap();
+    assert!(folder.info.is_some(), "idevicebackup2 writes Info.plist");
 
     let day = device.backup().live_one_day().unwrap();
     let text = backup(&phone, &udid, &backups);
@@ -156,7 +115,7 @@ fn idevicebackup2_full_then_incremental_backup_moves_only_what_changed() {
         })
         .count();
     assert_eq!(received(&text), changed + 3, "only what changed crosses");
-    assert_folder_matches(&backups.join(&udid), &content, None);
+    assert_backup_matches(&backups.join(&udid), &content, None);
     // The deleted photos' blobs are gone from the folder.
     for k in &day.removed {
         let id = keepsake_mobilesync::file_id(&k.domain, &k.path);
@@ -213,7 +172,7 @@ fn idevicebackup2_encryption_on_backup_changepw_and_off() {
     backup(&phone, &udid, &backups);
     let device = phone.device(&udid).unwrap();
     let content = device.backup().phone().unwrap();
-    assert_folder_matches(&backups.join(&udid), &content, Some("first"));
+    assert_backup_matches(&backups.join(&udid), &content, Some("first"));
 
     let (_, text) = run(
         &phone,
@@ -241,7 +200,7 @@ fn idevicebackup2_encryption_on_backup_changepw_and_off() {
     let text = backup(&phone, &udid, &backups);
     assert!(text.contains("Incremental backup mode."), "{text}");
     assert_eq!(received(&text), 3, "nothing changed: only the manifests");
-    assert_folder_matches(&backups.join(&udid), &content, Some("second"));
+    assert_backup_matches(&backups.join(&udid), &content, Some("second"));
 
     let (_, text) = run(
         &phone,

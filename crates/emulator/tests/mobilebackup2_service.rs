@@ -6,54 +6,12 @@
 mod mb2_host;
 
 use std::collections::BTreeSet;
-use std::io::Read;
-use std::path::Path;
 use std::time::Duration;
 
 use keepsake_emulator::backup_state::{PasscodeEvent, PasscodePrompt};
-use keepsake_mobilesync::{file_id, BackupFolder, EntryKind};
-use keepsake_phone_content::Phone;
-use mb2_host::{error_code, open_device, profile, request, setup, Host};
+use keepsake_mobilesync::{file_id, BackupFolder};
+use mb2_host::{assert_backup_matches, error_code, open_device, profile, request, setup, Host};
 use plist::Value;
-
-/// Every regular file of the backup in `folder`, decrypted with `password` when encrypted,
-/// equals what the generator holds, and the backup has exactly the generator's files.
-fn assert_backup_matches(folder: &Path, phone: &Phone, password: Option<&str>) {
-    let backup = BackupFolder::open(folder).unwrap();
-    assert!(backup.status.as_ref().unwrap().is_finished());
-    assert_eq!(backup.manifest.is_encrypted, password.is_some());
-    let keys = password.map(|p| backup.unlock(p).unwrap());
-    let entries = backup
-        .manifest_db(keys.as_ref())
-        .unwrap()
-        .entries()
-        .unwrap();
-    let mut in_backup = BTreeSet::new();
-    for e in entries.iter().filter(|e| e.kind == EntryKind::File) {
-        let expected = phone
-            .file(&e.domain, &e.relative_path)
-            .unwrap_or_else(|| panic!("{} {} is not on the phone", e.domain, e.relative_path));
-        let mut got = Vec::new();
-        backup
-            .open_file(e, keys.as_ref())
-            .unwrap()
-            .read_to_end(&mut got)
-            .unwrap();
-        assert!(
-            got == expected.read_all(),
-            "{} {} differs",
-            e.domain,
-            e.relative_path
-        );
-        assert_eq!(e.file.size, Some(expected.size()));
-        in_backup.insert((e.domain.clone(), e.relative_path.clone()));
-    }
-    let on_phone: BTreeSet<_> = phone
-        .backup_files(password.is_some())
-        .map(|f| (f.key.domain.clone(), f.key.path.clone()))
-        .collect();
-    assert_eq!(in_backup, on_phone);
-}
 
 fn uploaded_names(host: &Host) -> BTreeSet<String> {
     host.seen("DLMessageUploadFiles")
