@@ -206,6 +206,11 @@ impl VirtualDevice {
             Some(bytes) => decode_pairings(&bytes)?,
             None => BTreeMap::new(),
         };
+        // What hosts set with SetValue (a new DeviceName, Wi-Fi sync) survives a restart.
+        let values = match state::read_optional(&dir.join("values.plist"))? {
+            Some(bytes) => decode_values(&bytes)?,
+            None => BTreeMap::new(),
+        };
         let backup = DeviceBackup::open(dir.join("backup"), profile.backup.clone())
             .map_err(|e| Error::Io(std::io::Error::other(e)))?;
         Ok(VirtualDevice {
@@ -217,7 +222,7 @@ impl VirtualDevice {
             services,
             pairings: Mutex::new(pairings),
             trust: Mutex::new(trust),
-            values: Mutex::new(BTreeMap::new()),
+            values: Mutex::new(values),
             ports: Mutex::new(HashMap::new()),
             notifications: broadcast::channel(64).0,
             observers: AtomicIsize::new(0),
@@ -431,17 +436,35 @@ impl VirtualDevice {
         d
     }
 
-    pub fn set_value(&self, domain: Option<&str>, key: &str, value: Value) {
-        lock(&self.values)
+    pub fn set_value(&self, domain: Option<&str>, key: &str, value: Value) -> Result<()> {
+        let mut values = lock(&self.values);
+        values
             .entry(domain.unwrap_or_default().to_owned())
             .or_default()
             .insert(key.to_owned(), value);
+        self.save_values(&values)
     }
 
-    pub fn remove_value(&self, domain: Option<&str>, key: &str) -> bool {
-        lock(&self.values)
+    pub fn remove_value(&self, domain: Option<&str>, key: &str) -> Result<bool> {
+        let mut values = lock(&self.values);
+        let removed = values
             .get_mut(domain.unwrap_or_default())
-            .is_some_and(|d| d.remove(key).is_some())
+            .is_some_and(|d| d.remove(key).is_some());
+        self.save_values(&values)?;
+        Ok(removed)
+    }
+
+    fn save_values(&self, values: &BTreeMap<String, Dictionary>) -> Result<()> {
+        let all: Dictionary = values
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::Dictionary(v.clone())))
+            .collect();
+        let mut out = Vec::new();
+        plist::to_writer_xml(&mut out, &Value::Dictionary(all))?;
+        state::write_atomic(
+            &self.state.device_dir(self.udid()).join("values.plist"),
+            &out,
+        )
     }
 
     /// Posts a Darwin notification; notification_proxy relays it to hosts observing the name.
@@ -494,6 +517,17 @@ fn escrow_bag() -> Vec<u8> {
     bag.extend_from_slice(b"HMCK\0\0\0\x28");
     bag.extend(state::random_bytes(40));
     bag
+}
+
+fn decode_values(bytes: &[u8]) -> Result<BTreeMap<String, Dictionary>> {
+    let value = Value::from_reader(std::io::Cursor::new(bytes))?;
+    let dict = value
+        .into_dictionary()
+        .ok_or_else(|| Error::protocol("values.plist is not a dictionary"))?;
+    Ok(dict
+        .into_iter()
+        .filter_map(|(k, v)| v.into_dictionary().map(|d| (k, d)))
+        .collect())
 }
 
 fn encode_pairings(pairings: &BTreeMap<String, Pairing>) -> Value {

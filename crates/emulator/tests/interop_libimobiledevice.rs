@@ -381,6 +381,15 @@ fn idevicename_sets_the_name_that_ideviceinfo_reads() {
     assert!(out.status.success(), "{}", all_output(&out));
     let out = run(&addr, "ideviceinfo", &["-k", "DeviceName"]);
     assert_eq!(stdout(&out).trim(), "Kitchen iPhone");
+    // The phone keeps its new name across a restart.
+    phone.stop();
+    let phone = start(dir.path(), 1);
+    let out = run(
+        &phone.usbmuxd_socket_address(),
+        "ideviceinfo",
+        &["-s", "-k", "DeviceName"],
+    );
+    assert_eq!(stdout(&out).trim(), "Kitchen iPhone");
 }
 
 #[test]

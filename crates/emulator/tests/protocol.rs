@@ -235,6 +235,27 @@ fn pair_records_are_saved_read_back_and_deleted() {
         d.get("PairRecordData").and_then(Value::as_data),
         Some(record.as_slice())
     );
+    // A saved record is announced to listeners as Paired.
+    let mut listener = connect(&phone);
+    mux_send(&mut listener, 1, request("Listen", &[]));
+    assert_eq!(number(&mux_recv(&mut listener).3), 0);
+    let attached = mux_recv(&mut listener).3;
+    assert_eq!(
+        attached.get("MessageType").and_then(Value::as_string),
+        Some("Attached")
+    );
+    let save = [id.clone(), ("PairRecordData", Value::Data(record.clone()))];
+    mux_send(&mut s, 6, request("SavePairRecord", &save));
+    assert_eq!(number(&mux_recv(&mut s).3), 0);
+    let paired = mux_recv(&mut listener).3;
+    assert_eq!(
+        paired.get("MessageType").and_then(Value::as_string),
+        Some("Paired")
+    );
+    assert_eq!(
+        paired.get("DeviceID").and_then(Value::as_unsigned_integer),
+        Some(1)
+    );
     mux_send(
         &mut s,
         4,

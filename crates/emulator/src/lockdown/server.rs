@@ -146,7 +146,10 @@ fn handle(
             let Some(key) = key else {
                 return fail("MissingKey");
             };
-            device.set_value(domain.as_deref(), &key, value);
+            if let Err(e) = device.set_value(domain.as_deref(), &key, value) {
+                tracing::error!(error = %e, "could not store value");
+                return fail("SetProhibited");
+            }
             (echo_domain_key(&name, domain, Some(key)), After::Continue)
         }
         Request::RemoveValue { domain, key } => {
@@ -156,7 +159,10 @@ fn handle(
             let Some(key) = key else {
                 return fail("MissingKey");
             };
-            device.remove_value(domain.as_deref(), &key);
+            if let Err(e) = device.remove_value(domain.as_deref(), &key) {
+                tracing::error!(error = %e, "could not store value");
+                return fail("RemoveProhibited");
+            }
             (echo_domain_key(&name, domain, Some(key)), After::Continue)
         }
         Request::Pair { record } => pair(device, &name, record),
