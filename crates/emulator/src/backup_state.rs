@@ -71,6 +71,25 @@ impl PasscodeEvent {
     }
 }
 
+/// What the device found in the files a host sent back in its last Restore.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RestoreReport {
+    /// Regular files the backup's Manifest.db lists.
+    pub files: usize,
+    /// Plaintext bytes received.
+    pub bytes: u64,
+    /// Files whose bytes equal the phone's current content.
+    pub matching: usize,
+    /// Files the phone has with other content (changed since the backup, or tampered with).
+    pub differing: Vec<(String, String)>,
+    /// Files the phone no longer has.
+    pub not_on_phone: Vec<(String, String)>,
+    /// Files the host could not send.
+    pub missing: Vec<(String, String)>,
+    /// Files that did not decrypt or whose length is not the recorded `Size`.
+    pub corrupt: Vec<(String, String)>,
+}
+
 /// The backup side of a device profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupOptions {
@@ -116,6 +135,7 @@ pub struct DeviceBackup {
     dir: PathBuf,
     phone: Mutex<Option<Phone>>,
     encryption: Mutex<Option<BackupEncryption>>,
+    last_restore: Mutex<Option<RestoreReport>>,
     passcode_entered: Notify,
     passcode_events: broadcast::Sender<PasscodeEvent>,
 }
@@ -138,6 +158,7 @@ impl DeviceBackup {
             dir,
             phone: Mutex::new(None),
             encryption: Mutex::new(encryption),
+            last_restore: Mutex::new(None),
             passcode_entered: Notify::new(),
             passcode_events: broadcast::channel(16).0,
         })
@@ -232,6 +253,15 @@ impl DeviceBackup {
         }
         *lock(&self.encryption) = encryption;
         Ok(())
+    }
+
+    /// What the last Restore received, if the device has been restored since it started.
+    pub fn last_restore(&self) -> Option<RestoreReport> {
+        lock(&self.last_restore).clone()
+    }
+
+    pub(crate) fn set_last_restore(&self, report: RestoreReport) {
+        *lock(&self.last_restore) = Some(report);
     }
 
     /// The user typed the passcode on the device.

@@ -122,6 +122,30 @@ fn idevicebackup2_full_then_incremental_backup_moves_only_what_changed() {
         assert!(!backups.join(&udid).join(&id[..2]).join(&id).exists());
     }
 
+    // The last backup goes back onto the phone: every file arrives as it was backed up.
+    let (out, text) = run(
+        &phone,
+        "idevicebackup2",
+        &[
+            "-u",
+            &udid,
+            "restore",
+            "--system",
+            "--no-reboot",
+            "--skip-apps",
+            backups.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("Restore Successful."), "{text}");
+    let report = device.backup().last_restore().unwrap();
+    let files = content.backup_files(false).count();
+    assert_eq!(
+        (report.files, report.matching),
+        (files, files),
+        "{report:?}"
+    );
+
     let (out, text) = run(
         &phone,
         "idevicebackup2",

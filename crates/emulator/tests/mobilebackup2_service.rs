@@ -350,3 +350,71 @@ async fn hostile_download_streams_end_the_session_with_an_error() {
     let err = host.task.await.unwrap().unwrap_err();
     assert!(err.to_string().contains("file name"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_checks_every_file_the_host_sends_back() {
+    let (_dir, device, udid, root) = setup(profile(1));
+    let mut host = Host::connect(device.clone(), &root).await;
+    let pw = [("NewPassword", Value::from("pw"))];
+    assert_eq!(
+        error_code(&host.request(request("ChangePassword", &udid, &pw)).await),
+        0
+    );
+    assert_eq!(
+        error_code(&host.request(request("Backup", &udid, &[])).await),
+        0
+    );
+    let phone = device.backup().phone().unwrap();
+    let files = phone.backup_files(true).count();
+    let restore = |password: &str| {
+        let mut options = plist::Dictionary::new();
+        options.insert("Password".into(), password.into());
+        request("Restore", &udid, &[("Options", Value::Dictionary(options))])
+    };
+
+    let reply = host.request(restore("nope")).await;
+    assert_eq!(error_code(&reply), 207);
+    let reply = host.request(restore("pw")).await;
+    assert_eq!(error_code(&reply), 0, "{reply:?}");
+    let report = device.backup().last_restore().unwrap();
+    assert_eq!(
+        (report.files, report.matching),
+        (files, files),
+        "{report:?}"
+    );
+    let downloads = host.seen("DLMessageDownloadFiles");
+    assert!(downloads.iter().all(|d| d.message[3].as_real().is_some()));
+
+    // The host's copy of a photo is damaged, and another blob is lost.
+    let entries = BackupFolder::open(root.join(&udid))
+        .unwrap()
+        .manifest_db(Some(
+            &BackupFolder::open(root.join(&udid))
+                .unwrap()
+                .unlock("pw")
+                .unwrap(),
+        ))
+        .unwrap()
+        .entries()
+        .unwrap();
+    let blob = |i: usize| {
+        let id = &entries[i].file_id;
+        root.join(&udid).join(&id[..2]).join(id)
+    };
+    let mut damaged = std::fs::read(blob(0)).unwrap();
+    damaged[0] ^= 0xff;
+    std::fs::write(blob(0), damaged).unwrap();
+    let reply = host.request(restore("pw")).await;
+    assert_eq!(error_code(&reply), 0);
+    let report = device.backup().last_restore().unwrap();
+    assert_eq!(report.matching, files - 1);
+    assert_eq!(
+        report.differing,
+        vec![(entries[0].domain.clone(), entries[0].relative_path.clone())]
+    );
+    std::fs::remove_file(blob(1)).unwrap();
+    let reply = host.request(restore("pw")).await;
+    assert_eq!(error_code(&reply), 205);
+    assert_eq!(device.backup().last_restore().unwrap().missing.len(), 1);
+    host.disconnect().await.unwrap();
+}

@@ -1,5 +1,5 @@
 //! `com.apple.mobilebackup2`, the device side: DeviceLink handshake, Hello, and the operations a
-//! host requests (Backup, Info, List, ChangePassword), each driving the host's folder through
+//! host requests (Backup, Restore, Info, List, ChangePassword), each driving the host's folder through
 //! DeviceLink requests and ending with a `Response`.
 //!
 //! Backups are incremental the way BackupAgent2's are: the device downloads the host's previous
@@ -13,15 +13,15 @@ use std::io::Read;
 use std::sync::Arc;
 
 use keepsake_mobilesync::{
-    blob_path, decrypt_manifest_db, encrypt_file, encrypt_manifest_db, file_id, BackupEncryption,
-    BackupPlist, EntryKind, Lockdown, ManifestDb, ManifestEntry, ManifestPlist, MbFile,
-    StatusPlist, MAX_PLIST_LEN,
+    blob_path, decrypt_file, decrypt_manifest_db, encrypt_file, encrypt_manifest_db, file_id,
+    BackupEncryption, BackupPlist, EntryKind, Lockdown, ManifestDb, ManifestEntry, ManifestPlist,
+    MbFile, StatusPlist, MAX_PLIST_LEN,
 };
 use keepsake_phone_content::{FileEntry, Phone};
 use plist::{Dictionary, Value};
 
 use super::{Service, ServiceFuture};
-use crate::backup_state::{BackupStateError, DeviceBackup, PasscodeEvent};
+use crate::backup_state::{BackupStateError, DeviceBackup, PasscodeEvent, RestoreReport};
 use crate::device::VirtualDevice;
 use crate::devicelink::{
     self, parse_block_header, parse_name, parse_name_len, Block, DeviceMessage, HostMessage,
@@ -227,6 +227,7 @@ impl Session {
             }
             let outcome = match name.as_str() {
                 "Backup" => self.backup_request(&request).await,
+                "Restore" => self.restore(&request).await,
                 "Info" => self.info(&request).await,
                 "List" => self.list(&request).await,
                 "ChangePassword" => self.change_password(&request).await,
@@ -614,22 +615,175 @@ impl Session {
         ])
     }
 
-    /// Info: a summary of the host's last backup of this device.
-    async fn info(&mut self, request: &Dictionary) -> Outcome<Done> {
+    /// Restore: the device downloads the host's backup, every file of it, and checks what it
+    /// receives against the snapshot's Manifest.db and against the phone's own content (the
+    /// result is [`DeviceBackup::last_restore`]). Every file must arrive intact for success.
+    async fn restore(&mut self, request: &Dictionary) -> Outcome<Done> {
         let source = source_identifier(request, self.device.udid())?;
-        let names = [
-            format!("{source}/Info.plist"),
+        let options = request.get("Options").and_then(Value::as_dictionary);
+        let password = options
+            .and_then(|o| o.get("Password"))
+            .or_else(|| request.get("Password"))
+            .and_then(Value::as_string)
+            .map(str::to_owned);
+        self.passcode().await?;
+        let snapshot = self.host_snapshot(&source, true).await?;
+        let properties = || {
+            Failure::Refused(Refusal::new(
+                error_code::BACKUP_PROPERTIES,
+                "Error reading backup properties",
+            ))
+        };
+        let (Some(status), Some(manifest), Some(db)) =
+            (snapshot.status, snapshot.manifest, snapshot.db.as_deref())
+        else {
+            return Err(properties());
+        };
+        if !status.is_finished() {
+            return Err(properties());
+        }
+        let keys = if manifest.is_encrypted {
+            let Some(password) = password else {
+                return Err(Failure::Refused(Refusal::new(
+                    error_code::INVALID_PASSWORD,
+                    "Invalid password (MBErrorDomain/207)",
+                )));
+            };
+            let keybag = manifest.keybag().map_err(|_| properties())?;
+            // Key derivation: seconds at real counts, so off the I/O threads.
+            let unlocked = tokio::task::spawn_blocking(move || keybag.unlock(&password))
+                .await
+                .map_err(|e| Failure::Fatal(internal(e)))?;
+            match unlocked {
+                Ok(keys) => Some(keys),
+                Err(keepsake_mobilesync::Error::WrongPassword) => {
+                    return Err(Failure::Refused(Refusal::new(
+                        error_code::INVALID_PASSWORD,
+                        "Invalid password (MBErrorDomain/207)",
+                    )))
+                }
+                Err(_) => return Err(properties()),
+            }
+        } else {
+            None
+        };
+        let db = match &keys {
+            Some(keys) => {
+                let key = manifest
+                    .manifest_key()
+                    .ok()
+                    .flatten()
+                    .ok_or_else(properties)?;
+                decrypt_manifest_db(keys, &key, db).map_err(|_| properties())?
+            }
+            None => ManifestDb::from_bytes(db).map_err(|_| properties())?,
+        };
+        let files: Vec<ManifestEntry> = db
+            .entries()
+            .map_err(|_| properties())?
+            .into_iter()
+            .filter(|e| e.kind == EntryKind::File)
+            .collect();
+        let phone = self.backup().phone()?;
+        let mut report = RestoreReport {
+            files: files.len(),
+            ..RestoreReport::default()
+        };
+        let total: u64 = files.iter().filter_map(|e| e.file.size).sum::<u64>().max(1);
+        let mut done = 0u64;
+        let mut start = 0;
+        while start < files.len() {
+            // Batches bounded in count and bytes: the device holds one batch in memory.
+            let mut end = start;
+            let mut batch_bytes = 0u64;
+            while end < files.len() && end - start < BATCH_FILES && batch_bytes < BATCH_BYTES {
+                batch_bytes += files[end].file.size.unwrap_or(0);
+                end += 1;
+            }
+            let batch = &files[start..end];
+            let paths: Vec<String> = batch
+                .iter()
+                .map(|e| format!("{source}/{}/{}", &e.file_id[..2], e.file_id))
+                .collect();
+            let mut got = self.download(&paths, percent(done, total)).await?;
+            for (entry, path) in batch.iter().zip(&paths) {
+                let key = (entry.domain.clone(), entry.relative_path.clone());
+                let Some(blob) = got.remove(path) else {
+                    report.missing.push(key);
+                    continue;
+                };
+                let plain = match &keys {
+                    Some(keys) => {
+                        let mut out = Vec::new();
+                        let read = decrypt_file(keys, &entry.file, std::io::Cursor::new(blob))
+                            .map(|mut r| r.read_to_end(&mut out));
+                        match read {
+                            Ok(Ok(_)) => out,
+                            _ => {
+                                report.corrupt.push(key);
+                                continue;
+                            }
+                        }
+                    }
+                    None => blob,
+                };
+                if entry.file.size != Some(plain.len() as u64) {
+                    report.corrupt.push(key);
+                    continue;
+                }
+                report.bytes += plain.len() as u64;
+                done += plain.len() as u64;
+                match phone.file(&entry.domain, &entry.relative_path) {
+                    Some(f) if f.size() == plain.len() as u64 && f.read_all() == plain => {
+                        report.matching += 1
+                    }
+                    Some(_) => report.differing.push(key),
+                    None => report.not_on_phone.push(key),
+                }
+            }
+            start = end;
+        }
+        tracing::info!(
+            udid = self.device.udid(),
+            files = report.files,
+            matching = report.matching,
+            differing = report.differing.len(),
+            missing = report.missing.len(),
+            corrupt = report.corrupt.len(),
+            "restore received"
+        );
+        let intact = report.missing.is_empty() && report.corrupt.is_empty();
+        self.backup().set_last_restore(report);
+        if intact {
+            Ok(Done::default())
+        } else {
+            Err(properties())
+        }
+    }
+
+    /// The plists (and Manifest.db when `with_db`) of the host's backup in folder `source`;
+    /// what is missing or unreadable is `None`.
+    async fn host_snapshot(&mut self, source: &str, with_db: bool) -> Result<HostSnapshot> {
+        let mut names = vec![
             format!("{source}/Status.plist"),
             format!("{source}/Manifest.plist"),
         ];
-        let got = self.download(&names, 0.0).await?;
-        let manifest = got
-            .get(&names[2])
-            .and_then(|b| parse_plist::<ManifestPlist>(b));
-        let status = got
-            .get(&names[1])
-            .and_then(|b| parse_plist::<StatusPlist>(b));
-        let (Some(manifest), Some(status)) = (manifest, status) else {
+        if with_db {
+            names.push(format!("{source}/Manifest.db"));
+        }
+        let mut got = self.download(&names, 0.0).await?;
+        Ok(HostSnapshot {
+            status: got.get(&names[0]).and_then(|b| parse_plist(b)),
+            manifest: got.get(&names[1]).and_then(|b| parse_plist(b)),
+            db: names.get(2).and_then(|n| got.remove(n)),
+        })
+    }
+
+    /// Info: a summary of the host's last backup of this device.
+    async fn info(&mut self, request: &Dictionary) -> Outcome<Done> {
+        let source = source_identifier(request, self.device.udid())?;
+        let snapshot = self.host_snapshot(&source, false).await?;
+        let (Some(manifest), Some(status)) = (snapshot.manifest, snapshot.status) else {
             return Err(Failure::Refused(Refusal::new(
                 error_code::NO_SUCH_FILE,
                 "No backup found",
@@ -657,15 +811,8 @@ impl Session {
     /// List: the files of the host's last backup, as CSV.
     async fn list(&mut self, request: &Dictionary) -> Outcome<Done> {
         let source = source_identifier(request, self.device.udid())?;
-        let names = [
-            format!("{source}/Manifest.plist"),
-            format!("{source}/Manifest.db"),
-        ];
-        let got = self.download(&names, 0.0).await?;
-        let manifest = got
-            .get(&names[0])
-            .and_then(|b| parse_plist::<ManifestPlist>(b));
-        let (Some(manifest), Some(db)) = (manifest, got.get(&names[1])) else {
+        let snapshot = self.host_snapshot(&source, true).await?;
+        let (Some(manifest), Some(db)) = (snapshot.manifest, snapshot.db.as_deref()) else {
             return Err(Failure::Refused(Refusal::new(
                 error_code::NO_SUCH_FILE,
                 "No backup found",
@@ -851,6 +998,13 @@ fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> Result<usize> {
         filled += n;
     }
     Ok(filled)
+}
+
+/// What the host holds of one backup, as downloaded.
+struct HostSnapshot {
+    status: Option<StatusPlist>,
+    manifest: Option<ManifestPlist>,
+    db: Option<Vec<u8>>,
 }
 
 /// The host's previous snapshot.
