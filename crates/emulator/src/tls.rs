@@ -80,11 +80,14 @@ impl ClientCertVerifier for PairedHostVerifier {
         _intermediates: &[CertificateDer<'_>],
         _now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
-        if self
+        if let Some(i) = self
             .allowed
             .iter()
-            .any(|c| c.as_ref() == end_entity.as_ref())
+            .position(|c| c.as_ref() == end_entity.as_ref())
         {
+            // Which one a host presents tells clients apart (order: host, root).
+            let which = ["host", "root"].get(i).copied().unwrap_or("other");
+            tracing::debug!(certificate = which, "TLS client certificate accepted");
             Ok(ClientCertVerified::assertion())
         } else {
             tracing::warn!("TLS client presented a certificate that is not in its pair record");
