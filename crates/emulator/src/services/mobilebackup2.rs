@@ -48,7 +48,8 @@ pub mod error_code {
 pub const BACKUP_DOMAIN_CHANGED: &str = "com.apple.mobile.backup.domain_changed";
 /// Protocol versions the device speaks, best last.
 const PROTOCOL_VERSIONS: [f64; 2] = [2.0, 2.1];
-/// A downloaded Manifest.db larger than this is refused (a 2 GiB phone's is a few MB).
+/// One download request may bring at most this much (a 2 GiB phone's Manifest.db is a few MB;
+/// restore batches are 8 MiB): the device holds it in memory.
 const MAX_DOWNLOAD: u64 = 256 * 1024 * 1024;
 /// Files per DLMessageUploadFiles batch, and bytes: the host answers each batch.
 const BATCH_FILES: usize = 256;
@@ -287,6 +288,7 @@ impl Session {
         })
         .await?;
         let mut files = BTreeMap::new();
+        let mut received = 0u64;
         loop {
             let mut prefix = [0u8; 4];
             self.link.read_exact(&mut prefix).await?;
@@ -307,9 +309,10 @@ impl Session {
                 self.link.read_exact(&mut header).await?;
                 match parse_block_header(header)? {
                     Block::Data(n) => {
-                        if body.len() as u64 + n as u64 > MAX_DOWNLOAD {
+                        received += n as u64;
+                        if received > MAX_DOWNLOAD {
                             return Err(Error::protocol(format!(
-                                "host sent more than {MAX_DOWNLOAD} bytes for {name:?}"
+                                "host sent more than {MAX_DOWNLOAD} bytes for one request"
                             )));
                         }
                         let start = body.len();
