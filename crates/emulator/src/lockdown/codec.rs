@@ -263,6 +263,37 @@ mod tests {
     }
 
     #[test]
+    fn arbitrary_frames_never_panic() {
+        // Deterministic noise plus mutations of a valid request stand in for a fuzzer here.
+        let mut valid = Vec::new();
+        let mut d = Dictionary::new();
+        d.insert("Request".into(), "StartService".into());
+        d.insert("Service".into(), "com.apple.afc".into());
+        plist::to_writer_binary(&mut valid, &Value::Dictionary(d)).unwrap();
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..2000 {
+            let mut bytes = if round % 2 == 0 {
+                valid.clone()
+            } else {
+                (0..round % 300).map(|_| next() as u8).collect()
+            };
+            if !bytes.is_empty() {
+                let i = next() as usize % bytes.len();
+                bytes[i] = next() as u8;
+            }
+            if let Ok(value) = crate::frame::decode(&bytes) {
+                let _ = Request::parse(&value);
+            }
+        }
+    }
+
+    #[test]
     fn unknown_requests_keep_their_name_for_the_reply() {
         let r = parse(&[("Request", "EnterRecovery".into())]);
         assert_eq!(r.name(), "EnterRecovery");
