@@ -12,6 +12,7 @@ use tracing_subscriber::EnvFilter;
 
 mod backup_cmd;
 mod devices_cmd;
+mod encryption_cmd;
 mod store_cmd;
 
 const EXIT_CODES: &str = "\
@@ -53,6 +54,9 @@ enum Command {
     /// Show a location's snapshots along time, with their sizes and what each one cost.
     #[command(after_help = EXIT_CODES)]
     Timeline(backup_cmd::TimelineArgs),
+    /// The device's own backup encryption: status, on, off, change (passwords from flags or env).
+    #[command(after_help = EXIT_CODES)]
+    Encryption(encryption_cmd::EncryptionArgs),
     /// Work with a snapshot repository folder: init, add, snapshots, ls, cat, restore, forget, gc, check, stats.
     #[command(after_help = EXIT_CODES)]
     Store(store_cmd::StoreArgs),
@@ -99,6 +103,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Pair(args) => devices_cmd::pair(args, cli.json),
         Command::Backup(args) => backup_cmd::backup(args, cli.json),
         Command::Timeline(args) => backup_cmd::timeline(args, cli.json),
+        Command::Encryption(args) => encryption_cmd::run(args, cli.json),
     }
 }
 

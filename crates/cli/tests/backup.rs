@@ -58,3 +58,92 @@ fn backup_then_timeline_shows_the_snapshot_and_its_cost() {
     assert!(!missing.exists());
     phone.stop();
 }
+
+fn keepsake_env(
+    phone: &VirtualIphone,
+    home: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_keepsake"))
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("RUST_LOG")
+        .env("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address())
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn encryption_on_change_off_with_the_password_remembered_and_a_wrong_one_refused() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "this test needs a Secret Service: run it through scripts/with-keyring.sh (scripts/test.sh does)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let phone = VirtualIphone::start(Config::new(dir.path().join("phone"), 1)).unwrap();
+    let udid = phone.devices()[0].udid().to_owned();
+    let json = |out: Output| -> serde_json::Value {
+        assert!(out.status.success(), "{out:?}");
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let status = json(keepsake_env(
+        &phone,
+        dir.path(),
+        &["encryption", "status", "--json"],
+        &[],
+    ));
+    assert_eq!(status["encrypted"], false);
+
+    let on = json(keepsake_env(
+        &phone,
+        dir.path(),
+        &["encryption", "on", "--remember", "--json"],
+        &[("KEEPSAKE_NEW_BACKUP_PASSWORD", "first secret")],
+    ));
+    assert_eq!(on["encrypted"], true);
+    assert_eq!(on["password_remembered"], true);
+    assert!(
+        phone.devices()[0].backup().will_encrypt(),
+        "the device itself encrypts now"
+    );
+    assert_eq!(
+        keepsake_core::Secrets
+            .recall(keepsake_core::SecretKind::BackupPassword, &udid)
+            .unwrap()
+            .as_deref(),
+        Some("first secret")
+    );
+
+    let wrong = keepsake_env(
+        &phone,
+        dir.path(),
+        &["encryption", "change"],
+        &[
+            ("KEEPSAKE_BACKUP_PASSWORD", "not it"),
+            ("KEEPSAKE_NEW_BACKUP_PASSWORD", "x"),
+        ],
+    );
+    assert_eq!(wrong.status.code(), Some(1), "{wrong:?}");
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("backup password is wrong"),
+        "{wrong:?}"
+    );
+    assert!(phone.devices()[0].backup().will_encrypt());
+
+    let off = json(keepsake_env(
+        &phone,
+        dir.path(),
+        &["encryption", "off", "--json"],
+        &[("KEEPSAKE_BACKUP_PASSWORD", "first secret")],
+    ));
+    assert_eq!(off["encrypted"], false);
+    assert_eq!(
+        keepsake_core::Secrets
+            .recall(keepsake_core::SecretKind::BackupPassword, &udid)
+            .unwrap(),
+        None
+    );
+    phone.stop();
+}

@@ -6,6 +6,7 @@
 
 pub mod backup;
 pub mod devices;
+pub mod encryption;
 mod error;
 pub mod pairing;
 pub mod secrets;
@@ -18,6 +19,7 @@ pub use backup::{back_up, BackupOptions, BackupProgress, BackupReport};
 pub use devices::{
     device_overview, watch_devices, Connection, DeviceChange, DeviceOverview, DeviceSummary,
 };
+pub use encryption::{change_encryption, encryption_status, EncryptionChange, EncryptionState};
 pub use error::{CoreError, Result};
 pub use keepsake_device::PairStep;
 pub use pairing::{pair, Paired};

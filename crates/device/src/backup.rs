@@ -10,13 +10,12 @@ use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
 use idevice::lockdown::LockdownClient;
-use idevice::pairing_file::PairingFile;
 use idevice::{Idevice, IdeviceError};
 use plist::{Dictionary, Value};
 
 use crate::devicelink::{self as dl, DeviceRequest};
 use crate::error::{DeviceError, Result};
-use crate::usbmux::{Attachment, Usbmuxd};
+use crate::usbmux::{Attachment, PairRecord, Usbmuxd};
 
 const SERVICE: &str = "com.apple.mobilebackup2";
 /// Blocks sent to the device: BackupAgent2 is killed for memory on much larger ones.
@@ -92,6 +91,31 @@ pub fn checked_path(udid: &str, raw: &str) -> Result<PathBuf> {
     Ok(path.to_path_buf())
 }
 
+/// Whether the device encrypts its backups (lockdownd's `com.apple.mobile.backup` `WillEncrypt`).
+pub async fn will_encrypt(
+    usbmuxd: &Usbmuxd,
+    device: &Attachment,
+    record: &PairRecord,
+) -> Result<bool> {
+    let fail = |what: &'static str| {
+        move |source: IdeviceError| DeviceError::Protocol {
+            device: device.udid.clone(),
+            what,
+            source,
+        }
+    };
+    let mut lockdown = usbmuxd.lockdown(device).await?;
+    lockdown
+        .start_session(&record.0)
+        .await
+        .map_err(fail("starting a lockdown session"))?;
+    let value = lockdown
+        .get_value(Some("WillEncrypt"), Some("com.apple.mobile.backup"))
+        .await
+        .map_err(fail("reading WillEncrypt"))?;
+    Ok(matches!(value, Value::Boolean(true)))
+}
+
 /// An open mobilebackup2 connection, after the DeviceLink handshake and Hello.
 pub struct Mobilebackup2 {
     idevice: Idevice,
@@ -101,11 +125,7 @@ pub struct Mobilebackup2 {
 impl Mobilebackup2 {
     /// Starts a lockdown session with the pair record, the service (with the escrow bag, which
     /// real devices demand for backups), its TLS, and the DeviceLink and protocol handshakes.
-    pub async fn open(
-        usbmuxd: &Usbmuxd,
-        device: &Attachment,
-        record: &PairingFile,
-    ) -> Result<Self> {
+    pub async fn open(usbmuxd: &Usbmuxd, device: &Attachment, record: &PairRecord) -> Result<Self> {
         let fail = |what: &'static str| {
             move |source: IdeviceError| DeviceError::Protocol {
                 device: device.udid.clone(),
@@ -115,17 +135,17 @@ impl Mobilebackup2 {
         };
         let mut lockdown: LockdownClient = usbmuxd.lockdown(device).await?;
         lockdown
-            .start_session(record)
+            .start_session(&record.0)
             .await
             .map_err(fail("starting a lockdown session"))?;
         let (port, ssl) = lockdown
-            .start_service_with_escrow(SERVICE, record.escrow_bag.clone())
+            .start_service_with_escrow(SERVICE, record.0.escrow_bag.clone())
             .await
             .map_err(fail("starting mobilebackup2"))?;
         let mut idevice = usbmuxd.connect_port(device, port).await?;
         if ssl {
             idevice
-                .start_session(record, false)
+                .start_session(&record.0, false)
                 .await
                 .map_err(fail("the mobilebackup2 TLS handshake"))?;
         }
@@ -255,16 +275,42 @@ impl Mobilebackup2 {
         &mut self,
         folder: &mut dyn BackupFolder,
         full: bool,
-        mut on_event: impl FnMut(BackupEvent) + Send,
+        on_event: impl FnMut(BackupEvent) + Send,
     ) -> Result<BackupSummary> {
         let mut options = Dictionary::new();
         options.insert("ForceFullBackup".into(), full.into());
+        let mut extra = Dictionary::new();
+        extra.insert("Options".into(), Value::Dictionary(options));
+        self.send(&dl::process_message("Backup", &self.udid.clone(), extra))
+            .await?;
+        self.serve(folder, on_event).await
+    }
+
+    /// Turns the device's backup encryption on (`new` only), off (`old` only) or changes its
+    /// password (both). The device may ask for its passcode first. A wrong `old` is error 207.
+    pub async fn change_password(&mut self, old: Option<&str>, new: Option<&str>) -> Result<()> {
+        let mut extra = Dictionary::new();
+        if let Some(old) = old {
+            extra.insert("OldPassword".into(), old.into());
+        }
+        if let Some(new) = new {
+            extra.insert("NewPassword".into(), new.into());
+        }
         self.send(&dl::process_message(
-            "Backup",
+            "ChangePassword",
             &self.udid.clone(),
-            Some(options),
+            extra,
         ))
         .await?;
+        self.serve(&mut NoFiles, |_| {}).await.map(|_| ())
+    }
+
+    /// Serves the device's requests against `folder` until it reports the operation's result.
+    async fn serve(
+        &mut self,
+        folder: &mut dyn BackupFolder,
+        mut on_event: impl FnMut(BackupEvent) + Send,
+    ) -> Result<BackupSummary> {
         let mut summary = BackupSummary {
             files_received: 0,
             bytes_received: 0,
@@ -558,6 +604,43 @@ impl Mobilebackup2 {
 fn unix_date(secs: i64) -> plist::Date {
     let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64);
     plist::Date::from(t)
+}
+
+/// The folder of an operation that touches no backup files (ChangePassword): every request
+/// fails, as it would on an empty, read-only folder.
+struct NoFiles;
+
+impl BackupFolder for NoFiles {
+    fn open(&mut self, _: &Path) -> io::Result<Option<Box<dyn Read + Send + '_>>> {
+        Ok(None)
+    }
+    fn create(&mut self, _: &Path) -> io::Result<()> {
+        Err(io::ErrorKind::PermissionDenied.into())
+    }
+    fn write(&mut self, _: &[u8]) -> io::Result<()> {
+        Err(io::ErrorKind::PermissionDenied.into())
+    }
+    fn finish(&mut self) -> io::Result<()> {
+        Err(io::ErrorKind::PermissionDenied.into())
+    }
+    fn create_dir(&mut self, _: &Path) -> io::Result<()> {
+        Err(io::ErrorKind::PermissionDenied.into())
+    }
+    fn list(&mut self, _: &Path) -> io::Result<Vec<(String, bool, u64, i64)>> {
+        Ok(Vec::new())
+    }
+    fn rename(&mut self, _: &Path, _: &Path) -> io::Result<()> {
+        Err(io::ErrorKind::PermissionDenied.into())
+    }
+    fn remove(&mut self, _: &Path) -> io::Result<()> {
+        Ok(())
+    }
+    fn copy(&mut self, _: &Path, _: &Path) -> io::Result<()> {
+        Err(io::ErrorKind::PermissionDenied.into())
+    }
+    fn free_space(&mut self) -> io::Result<u64> {
+        Ok(0)
+    }
 }
 
 /// A plain folder in Finder's layout (`<root>/<UDID>/…`): what `idevicebackup2` writes, and what

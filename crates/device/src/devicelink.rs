@@ -217,15 +217,13 @@ pub fn errno_code(e: &std::io::Error) -> i64 {
     }
 }
 
-/// The request the host sends to start an operation.
-pub fn process_message(name: &str, udid: &str, options: Option<Dictionary>) -> Value {
-    let mut d = Dictionary::new();
+/// The request the host sends to start an operation; `extra` holds its own keys (`Options`,
+/// `OldPassword`, …).
+pub fn process_message(name: &str, udid: &str, extra: Dictionary) -> Value {
+    let mut d = extra;
     d.insert("MessageName".into(), name.into());
     d.insert("TargetIdentifier".into(), udid.into());
     d.insert("SourceIdentifier".into(), udid.into());
-    if let Some(o) = options {
-        d.insert("Options".into(), Value::Dictionary(o));
-    }
     Value::Array(vec![
         Value::String("DLMessageProcessMessage".into()),
         Value::Dictionary(d),

@@ -15,9 +15,11 @@ pub mod usb;
 pub mod usbmux;
 pub mod wifi;
 
-pub use backup::{BackupEvent, BackupFolder, BackupSummary, DirFolder, Mobilebackup2};
+pub use backup::{
+    will_encrypt, BackupEvent, BackupFolder, BackupSummary, DirFolder, Mobilebackup2,
+};
 pub use error::{explain_backup_error, DeviceError, Result};
 pub use identity::DeviceIdentity;
 pub use list::{DeviceList, DeviceState, SeenDevice};
 pub use pairing::{ensure_paired, Host, PairStep};
-pub use usbmux::{Attachment, Link, MuxEvent, Usbmuxd};
+pub use usbmux::{Attachment, Link, MuxEvent, PairRecord, Usbmuxd};

@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
-use idevice::pairing_file::PairingFile;
 use idevice::IdeviceError;
 
 use crate::error::{DeviceError, Result};
-use crate::usbmux::{Attachment, Usbmuxd};
+use crate::usbmux::{Attachment, PairRecord, Usbmuxd};
 
 /// How long we wait for someone to answer the Trust prompt before giving up.
 pub const TRUST_PROMPT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -94,10 +93,10 @@ pub async fn ensure_paired(
 }
 
 /// Opens (and closes) a TLS session with the record: the proof that the device still trusts it.
-async fn start_session(usbmuxd: &Usbmuxd, device: &Attachment, record: &PairingFile) -> Result<()> {
+async fn start_session(usbmuxd: &Usbmuxd, device: &Attachment, record: &PairRecord) -> Result<()> {
     let mut lockdown = usbmuxd.lockdown(device).await?;
     lockdown
-        .start_session(record)
+        .start_session(&record.0)
         .await
         .map_err(|source| DeviceError::Protocol {
             device: device.udid.clone(),

@@ -20,6 +20,18 @@ use crate::identity::DeviceIdentity;
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 const LABEL: &str = "keepsake";
 
+/// The keys and certificates that let this computer open sessions with a device it paired
+/// with. Opaque: only this crate uses what is inside.
+#[derive(Clone)]
+pub struct PairRecord(pub(crate) PairingFile);
+
+impl std::fmt::Debug for PairRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // private keys inside: never printed
+        f.write_str("PairRecord(..)")
+    }
+}
+
 /// How usbmuxd reaches a device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase", tag = "kind", content = "address")]
@@ -233,10 +245,10 @@ impl Usbmuxd {
     }
 
     /// The pair record usbmuxd keeps for the device, if this computer is paired with it.
-    pub async fn pair_record(&self, udid: &str) -> Result<Option<PairingFile>> {
+    pub async fn pair_record(&self, udid: &str) -> Result<Option<PairRecord>> {
         let mut conn = self.connect(3).await?;
         match conn.get_pair_record(udid).await {
-            Ok(record) => Ok(Some(record)),
+            Ok(record) => Ok(Some(PairRecord(record))),
             // usbmuxd answers a missing record with a bare error result, which idevice reports so
             Err(IdeviceError::UnexpectedResponse(_)) => Ok(None),
             Err(e) => Err(self.failed("read the pair record", e)),
@@ -249,7 +261,7 @@ impl Usbmuxd {
     }
 
     /// Stores a pair record where every tool on this computer finds it.
-    pub async fn save_pair_record(&self, udid: &str, record: PairingFile) -> Result<()> {
+    pub(crate) async fn save_pair_record(&self, udid: &str, record: PairingFile) -> Result<()> {
         let bytes = record
             .serialize()
             .map_err(|e| self.failed("encode the pair record", e))?;

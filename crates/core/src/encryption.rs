@@ -1,0 +1,103 @@
+//! Apple's backup encryption, which the device applies: whether it is on, turning it on or off,
+//! changing its password, and remembering the password in the OS credential store.
+
+use keepsake_device::{
+    ensure_paired, pairing::TRUST_PROMPT_TIMEOUT, will_encrypt, DeviceList, Mobilebackup2, Usbmuxd,
+};
+use serde::Serialize;
+
+use crate::error::{CoreError, Result};
+use crate::pairing::choose;
+use crate::secrets::{SecretKind, Secrets};
+use crate::settings::AppDirs;
+
+/// What to do with a device's backup encryption.
+#[derive(Debug, Clone)]
+pub enum EncryptionChange {
+    /// Turn it on with a new password.
+    On { new: String },
+    /// Turn it off; the device asks for the current password.
+    Off { old: String },
+    /// Change the password.
+    Change { old: String, new: String },
+}
+
+/// A device's backup encryption as it stands.
+#[derive(Debug, Clone, Serialize)]
+pub struct EncryptionState {
+    pub udid: String,
+    pub device: String,
+    pub encrypted: bool,
+    /// Whether this computer remembers the password (in the OS credential store).
+    pub password_remembered: bool,
+}
+
+async fn connect(
+    dirs: &AppDirs,
+    wanted: Option<&str>,
+) -> Result<(
+    Usbmuxd,
+    keepsake_device::Attachment,
+    String,
+    keepsake_device::PairRecord,
+)> {
+    let mux = Usbmuxd::from_env()?;
+    let list = DeviceList::scan(&mux).await?;
+    let (device, name) = choose(&mux, &list, wanted).await?;
+    ensure_paired(&mux, &device, &dirs.host()?, TRUST_PROMPT_TIMEOUT, |_| {}).await?;
+    let record = mux.pair_record(&device.udid).await?.ok_or_else(|| {
+        CoreError::Store(format!(
+            "{name}: the pair record vanished; run `keepsake pair`"
+        ))
+    })?;
+    Ok((mux, device, name, record))
+}
+
+/// Reads whether the device encrypts its backups.
+pub async fn encryption_status(dirs: &AppDirs, wanted: Option<&str>) -> Result<EncryptionState> {
+    let (mux, device, name, record) = connect(dirs, wanted).await?;
+    let encrypted = will_encrypt(&mux, &device, &record).await?;
+    let password_remembered = Secrets
+        .recall(SecretKind::BackupPassword, &device.udid)
+        .unwrap_or(None)
+        .is_some();
+    Ok(EncryptionState {
+        udid: device.udid,
+        device: name,
+        encrypted,
+        password_remembered,
+    })
+}
+
+/// Applies `change` on the device; with `remember`, the new password is kept in the OS credential
+/// store (and forgotten when encryption is turned off).
+pub async fn change_encryption(
+    dirs: &AppDirs,
+    wanted: Option<&str>,
+    change: &EncryptionChange,
+    remember: bool,
+) -> Result<EncryptionState> {
+    let (mux, device, name, record) = connect(dirs, wanted).await?;
+    let (old, new) = match change {
+        EncryptionChange::On { new } => (None, Some(new.as_str())),
+        EncryptionChange::Off { old } => (Some(old.as_str()), None),
+        EncryptionChange::Change { old, new } => (Some(old.as_str()), Some(new.as_str())),
+    };
+    if new.is_some_and(str::is_empty) {
+        return Err(CoreError::Store("a backup password cannot be empty".into()));
+    }
+    let mut mb = Mobilebackup2::open(&mux, &device, &record).await?;
+    mb.change_password(old, new).await?;
+    match new {
+        Some(new) if remember => Secrets.remember(SecretKind::BackupPassword, &device.udid, new)?,
+        // an old remembered password is wrong from now on
+        _ => Secrets.forget(SecretKind::BackupPassword, &device.udid)?,
+    }
+    let encrypted = will_encrypt(&mux, &device, &record).await?;
+    Ok(EncryptionState {
+        udid: device.udid,
+        device: name,
+        encrypted,
+        password_remembered: new.is_some() && remember,
+    })
+}
