@@ -300,7 +300,14 @@ async fn info_and_list_describe_the_hosts_last_backup() {
     assert_eq!(error_code(&reply), 0);
     let list = reply["Content"].as_string().unwrap();
     let phone = device.backup().phone().unwrap();
-    assert_eq!(list.lines().count(), phone.backup_files(false).count() + 1);
+    // One row per file (flags 1) besides the folders' rows, after the header.
+    let file_rows = list.lines().filter(|l| l.contains("\",1,")).count();
+    assert_eq!(file_rows, phone.backup_files(false).count());
+    assert!(list.starts_with("\"FileID\",\"Domain\",\"RelativePath\",\"Flags\",\"Size\"\n"));
+    assert!(
+        list.contains("\"HomeDomain\",\"Library/SMS\",2,0"),
+        "{list}"
+    );
     assert!(list.contains("Library/SMS/sms.db"));
 
     let reply = host
@@ -396,7 +403,10 @@ async fn restore_checks_every_file_the_host_sends_back() {
         ))
         .unwrap()
         .entries()
-        .unwrap();
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == keepsake_mobilesync::EntryKind::File)
+        .collect::<Vec<_>>();
     let blob = |i: usize| {
         let id = &entries[i].file_id;
         root.join(&udid).join(&id[..2]).join(id)

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use keepsake_mobilesync::{
     blob_path, decrypt_file, decrypt_manifest_db, encrypt_file, encrypt_manifest_db, file_id,
     BackupEncryption, BackupPlist, EntryKind, Lockdown, ManifestDb, ManifestEntry, ManifestPlist,
-    MbFile, StatusPlist, MAX_PLIST_LEN,
+    MbFile, StatusPlist, MAX_PLIST_LEN, MODE_DIRECTORY,
 };
 use keepsake_phone_content::{FileEntry, Phone};
 use plist::{Dictionary, Value};
@@ -574,6 +574,7 @@ impl Session {
     ) -> Outcome<Vec<Upload>> {
         let mut db = ManifestDb::new()?;
         db.insert(&entries)?;
+        db.insert(&directories_of(&entries))?;
         let p = &self.device.profile;
         let mut manifest = ManifestPlist::new(Lockdown {
             build_version: p.build_version.clone(),
@@ -1115,6 +1116,41 @@ fn upload_of(
     ))
 }
 
+/// The directory rows real Manifest.dbs carry besides files: every domain's root (relative
+/// path "") and every folder above a file, dated by their newest file.
+fn directories_of(files: &[ManifestEntry]) -> Vec<ManifestEntry> {
+    let mut dirs: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    for f in files {
+        let mut path = f.relative_path.as_str();
+        loop {
+            path = path.rsplit_once('/').map_or("", |(parent, _)| parent);
+            let newest = dirs.entry((f.domain.as_str(), path)).or_insert(i64::MIN);
+            *newest = (*newest).max(f.file.last_modified);
+            if path.is_empty() {
+                break;
+            }
+        }
+    }
+    dirs.into_iter()
+        .map(|((domain, path), mtime)| {
+            let id = file_id(domain, path);
+            let dir = MbFile {
+                relative_path: path.to_owned(),
+                size: Some(0),
+                mode: MODE_DIRECTORY,
+                last_modified: mtime,
+                last_status_change: mtime,
+                birth: mtime,
+                inode: inode_of(&id),
+                user_id: 501,
+                group_id: 501,
+                ..MbFile::default()
+            };
+            ManifestEntry::new(domain, EntryKind::Directory, dir)
+        })
+        .collect()
+}
+
 /// A stable inode number per file, as a real filesystem would keep across backups.
 fn inode_of(file_id: &str) -> u64 {
     u64::from_str_radix(&file_id[..12], 16).unwrap_or(0)
@@ -1163,6 +1199,46 @@ mod tests {
             source_identifier(&Dictionary::new(), "00008120-001A").ok(),
             Some("00008120-001A".to_owned())
         );
+    }
+
+    #[test]
+    fn every_folder_above_a_file_and_each_domain_root_get_a_directory_row() {
+        let file = |domain: &str, path: &str, mtime: i64| {
+            let mb = MbFile {
+                relative_path: path.into(),
+                last_modified: mtime,
+                ..MbFile::default()
+            };
+            ManifestEntry::new(domain, EntryKind::File, mb)
+        };
+        let dirs = directories_of(&[
+            file("HomeDomain", "Library/SMS/sms.db", 5),
+            file("HomeDomain", "Library/Preferences/a.plist", 9),
+            file("CameraRollDomain", "x.heic", 1),
+        ]);
+        let rows: Vec<(&str, &str, i64)> = dirs
+            .iter()
+            .map(|d| {
+                (
+                    d.domain.as_str(),
+                    d.relative_path.as_str(),
+                    d.file.last_modified,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("CameraRollDomain", "", 1),
+                ("HomeDomain", "", 9),
+                ("HomeDomain", "Library", 9),
+                ("HomeDomain", "Library/Preferences", 9),
+                ("HomeDomain", "Library/SMS", 5),
+            ]
+        );
+        assert!(dirs
+            .iter()
+            .all(|d| d.kind == EntryKind::Directory && d.file.mode == MODE_DIRECTORY));
     }
 
     #[test]
