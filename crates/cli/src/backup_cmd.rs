@@ -68,6 +68,10 @@ pub fn backup(args: &BackupArgs, json: bool) -> anyhow::Result<()> {
             BackupProgress::WaitingForUnlock { device } => {
                 bar.println(format!("{device} is locked: unlock it with its passcode…"))
             }
+            BackupProgress::EnterPasscode { device } => bar.println(format!(
+                "Enter your passcode on {device} to let the backup start…"
+            )),
+            BackupProgress::PasscodeDone { .. } => {}
             BackupProgress::Started { device, .. } => {
                 bar.set_message(format!("Backing up {device}"))
             }

@@ -47,6 +47,14 @@ pub enum BackupProgress {
         device: String,
         udid: String,
     },
+    /// The device asks for its passcode: "Enter your passcode on <device>".
+    EnterPasscode {
+        device: String,
+    },
+    /// The passcode prompt went away (entered, or given up on).
+    PasscodeDone {
+        device: String,
+    },
     Transferring {
         percent: f64,
         bytes_received: u64,
@@ -185,20 +193,59 @@ pub async fn back_up(
         device: name.clone(),
         udid: device.udid.clone(),
     });
+    let name_of_device = name.clone();
+    // The passcode prompt is announced on another connection while the backup one waits.
+    let mut notices = match keepsake_device::notifications::observe(
+        &mux,
+        &device,
+        &record,
+        &[
+            keepsake_device::notifications::PASSCODE_PRESENTED,
+            keepsake_device::notifications::PASSCODE_DISMISSED,
+        ],
+    )
+    .await
+    {
+        Ok(rx) => Some(rx),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot watch for the passcode prompt; the backup goes on");
+            None
+        }
+    };
     let mut mb = Mobilebackup2::open(&mux, &device, &record).await?;
-    let summary = mb
-        .backup(&mut folder, options.full, |e| match e {
+    let (progress_tx, mut progress_rx) = tokio::sync::mpsc::unbounded_channel();
+    let summary = {
+        let run = mb.backup(&mut folder, options.full, move |e| match e {
             BackupEvent::Progress {
                 percent,
                 bytes_received,
                 files_received,
-            } => on_progress(BackupProgress::Transferring {
-                percent,
-                bytes_received,
-                files_received,
-            }),
-        })
-        .await?;
+            } => {
+                let _ = progress_tx.send(BackupProgress::Transferring {
+                    percent,
+                    bytes_received,
+                    files_received,
+                });
+            }
+        });
+        tokio::pin!(run);
+        loop {
+            tokio::select! {
+                result = &mut run => break result?,
+                Some(p) = progress_rx.recv() => on_progress(p),
+                Some(name) = async { match notices.as_mut() { Some(rx) => rx.recv().await, None => std::future::pending().await } } => {
+                    if name == keepsake_device::notifications::PASSCODE_PRESENTED {
+                        on_progress(BackupProgress::EnterPasscode { device: name_of_device.clone() });
+                    } else {
+                        on_progress(BackupProgress::PasscodeDone { device: name_of_device.clone() });
+                    }
+                }
+            }
+        }
+    };
+    while let Ok(p) = progress_rx.try_recv() {
+        on_progress(p);
+    }
     on_progress(BackupProgress::Saving);
     let snapshot = folder
         .commit()

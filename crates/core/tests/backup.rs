@@ -10,6 +10,9 @@ use keepsake_core::{back_up, AppDirs, BackupOptions, BackupProgress};
 use keepsake_emulator::{Config, VirtualIphone};
 use keepsake_store::commands::{list, restore};
 
+/// Tests point the process-wide `USBMUXD_SOCKET_ADDRESS` at their own phone, one at a time.
+static USBMUXD_ENV: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn require_secret_service() {
     assert!(
         std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
@@ -53,6 +56,7 @@ fn assert_snapshot_is_the_phone(
 #[tokio::test(flavor = "multi_thread")]
 async fn two_backups_become_two_snapshots_and_the_second_costs_little() {
     require_secret_service();
+    let _env = USBMUXD_ENV.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let phone = VirtualIphone::start(Config::new(dir.path().join("phone"), 1)).unwrap();
     std::env::set_var("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address());
@@ -127,4 +131,61 @@ async fn a_missing_location_is_reported_and_nothing_is_created() {
     let err = open_repository(&gone, Some("pw")).unwrap_err();
     assert!(err.to_string().contains("is not there"), "{err}");
     assert!(!gone.exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_passcode_prompt_is_announced_and_a_device_that_gives_up_is_a_clear_failure() {
+    require_secret_service();
+    let _env = USBMUXD_ENV.lock().await;
+    use keepsake_emulator::backup_state::PasscodePrompt;
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let phone = VirtualIphone::start(Config::new(dir.path().join("phone"), 1)).unwrap();
+    let mux_addr = phone.usbmuxd_socket_address();
+    let device = phone.devices()[0].clone();
+    let dirs = AppDirs::at(dir.path().join("config"));
+    let location = dir.path().join("disk");
+    std::fs::create_dir_all(&location).unwrap();
+    let options = BackupOptions {
+        location: location.clone(),
+        full: false,
+        store_password: None,
+    };
+    std::env::set_var("USBMUXD_SOCKET_ADDRESS", &mux_addr);
+
+    // the person types the passcode a moment after the prompt appears
+    device.backup().set_passcode(Some(PasscodePrompt {
+        enter_after: Some(Duration::from_millis(1500)),
+        timeout: Duration::from_secs(60),
+    }));
+    let mut steps = Vec::new();
+    back_up(&dirs, None, &options, |p| steps.push(p))
+        .await
+        .unwrap();
+    let asked = steps
+        .iter()
+        .position(|s| matches!(s, BackupProgress::EnterPasscode { .. }));
+    let moved = steps
+        .iter()
+        .position(|s| matches!(s, BackupProgress::Transferring { .. }));
+    assert!(asked.is_some() && asked < moved, "{steps:?}");
+
+    // nobody types it: the device gives up (208) and the backup fails without a snapshot
+    device.backup().set_passcode(Some(PasscodePrompt {
+        enter_after: None,
+        timeout: Duration::from_secs(2),
+    }));
+    let err = back_up(&dirs, None, &options, |_| {}).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("locked or its passcode was not entered"),
+        "{err}"
+    );
+    let repo = open_repository(&location, None).unwrap();
+    assert_eq!(
+        list::snapshots(&repo).unwrap().len(),
+        1,
+        "the failed backup committed nothing"
+    );
+    phone.stop();
 }

@@ -10,6 +10,7 @@ pub mod devicelink;
 mod error;
 pub mod identity;
 pub mod list;
+pub mod notifications;
 pub mod pairing;
 pub mod usb;
 pub mod usbmux;
