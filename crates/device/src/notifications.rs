@@ -16,17 +16,40 @@ const SERVICE: &str = "com.apple.mobile.notification_proxy";
 
 /// Observes `names` on the device; each relayed notification's name arrives on the channel, which
 /// closes when the device ends the connection or the receiver is dropped.
-pub async fn observe(usbmuxd: &Usbmuxd, device: &Attachment, record: &PairRecord, names: &[&str]) -> Result<mpsc::Receiver<String>> {
-    let fail = |what: &'static str| move |source: IdeviceError| DeviceError::Protocol { device: device.udid.clone(), what, source };
+pub async fn observe(
+    usbmuxd: &Usbmuxd,
+    device: &Attachment,
+    record: &PairRecord,
+    names: &[&str],
+) -> Result<mpsc::Receiver<String>> {
+    let fail = |what: &'static str| {
+        move |source: IdeviceError| DeviceError::Protocol {
+            device: device.udid.clone(),
+            what,
+            source,
+        }
+    };
     let mut lockdown: LockdownClient = usbmuxd.lockdown(device).await?;
-    lockdown.start_session(&record.0).await.map_err(fail("starting a lockdown session"))?;
-    let (port, ssl) = lockdown.start_service(SERVICE).await.map_err(fail("starting the notification proxy"))?;
+    lockdown
+        .start_session(&record.0)
+        .await
+        .map_err(fail("starting a lockdown session"))?;
+    let (port, ssl) = lockdown
+        .start_service(SERVICE)
+        .await
+        .map_err(fail("starting the notification proxy"))?;
     let mut idevice = usbmuxd.connect_port(device, port).await?;
     if ssl {
-        idevice.start_session(&record.0, false).await.map_err(fail("the notification proxy's TLS handshake"))?;
+        idevice
+            .start_session(&record.0, false)
+            .await
+            .map_err(fail("the notification proxy's TLS handshake"))?;
     }
     let mut proxy = NotificationProxyClient::new(idevice);
-    proxy.observe_notifications(names).await.map_err(fail("observing notifications"))?;
+    proxy
+        .observe_notifications(names)
+        .await
+        .map_err(fail("observing notifications"))?;
     let (tx, rx) = mpsc::channel(16);
     let udid = device.udid.clone();
     tokio::spawn(async move {
