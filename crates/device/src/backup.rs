@@ -222,10 +222,17 @@ impl Mobilebackup2 {
     }
 
     fn io(&self, what: &'static str) -> impl Fn(IdeviceError) -> DeviceError + '_ {
-        move |source| DeviceError::Protocol {
-            device: self.udid.clone(),
-            what,
-            source,
+        move |source| match source {
+            IdeviceError::Socket(e) if connection_lost(&e) => DeviceError::ConnectionLost {
+                device: self.udid.clone(),
+                what,
+                source: e,
+            },
+            source => DeviceError::Protocol {
+                device: self.udid.clone(),
+                what,
+                source,
+            },
         }
     }
 
@@ -601,6 +608,17 @@ impl Mobilebackup2 {
     }
 }
 
+/// Whether an I/O error means the device is gone rather than something else failing.
+fn connection_lost(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+    )
+}
+
 fn unix_date(secs: i64) -> plist::Date {
     let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64);
     plist::Date::from(t)
@@ -655,6 +673,16 @@ impl DirFolder {
         DirFolder {
             root: root.into(),
             writing: None,
+        }
+    }
+}
+
+impl Drop for DirFolder {
+    /// A file cut short (the device went away mid-file) leaves no partial file behind.
+    fn drop(&mut self) {
+        if let Some((full, file)) = self.writing.take() {
+            drop(file);
+            let _ = std::fs::remove_file(full.with_extension("keepsake-partial"));
         }
     }
 }

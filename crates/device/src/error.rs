@@ -28,6 +28,16 @@ pub enum DeviceError {
         #[source]
         source: IdeviceError,
     },
+    /// The connection went away mid-operation: cable pulled, device locked or restarted.
+    #[error(
+        "{device}: the connection to the device was lost while {what} ({source}). Check the cable, keep the device unlocked, and try again."
+    )]
+    ConnectionLost {
+        device: String,
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(
         "{device}: no answer to {what} within {seconds} s; unplug and reconnect it, then unlock it"
     )]

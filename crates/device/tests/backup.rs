@@ -1,37 +1,20 @@
 //! A whole backup from the virtual iPhone through our host-side DeviceLink loop into a Finder-layout
 //! folder, checked file by file against the generator, then an incremental one after a day of use.
 
-use std::io::Read;
-use std::time::Duration;
+mod common;
 
-use keepsake_device::{ensure_paired, BackupEvent, DirFolder, Host, Mobilebackup2, Usbmuxd};
+use std::io::Read;
+
+use keepsake_device::{BackupEvent, DirFolder, Usbmuxd};
 use keepsake_emulator::{Config, VirtualIphone};
 use keepsake_mobilesync::BackupFolder as AppleBackup;
-
-fn host() -> Host {
-    Host {
-        host_id: "0F6A4D5E-1B2C-4D3E-8F90-A1B2C3D4E5F6".into(),
-        host_name: "keepsake-test".into(),
-    }
-}
 
 async fn back_up(
     mux: &Usbmuxd,
     udid: &str,
     root: &std::path::Path,
 ) -> (keepsake_device::BackupSummary, Vec<BackupEvent>) {
-    let device = mux
-        .devices()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.udid == udid)
-        .unwrap();
-    ensure_paired(mux, &device, &host(), Duration::from_secs(30), |_| {})
-        .await
-        .unwrap();
-    let record = mux.pair_record(udid).await.unwrap().expect("paired");
-    let mut mb = Mobilebackup2::open(mux, &device, &record).await.unwrap();
+    let mut mb = common::open_mobilebackup2(mux, udid).await;
     let mut events = Vec::new();
     let summary = mb
         .backup(&mut DirFolder::new(root), false, |e| events.push(e))

@@ -1,6 +1,6 @@
 //! What a virtual iPhone keeps for its backups: the content on it (a generated phone and the
-//! days it has lived), whether backups are encrypted and with which keybag, and the passcode
-//! prompt iOS 16.1+ shows before a backup.
+//! days it has lived), whether backups are encrypted and with which keybag, the passcode
+//! prompt iOS 16.1+ shows before a backup, and the [`Fault`] a test wants its backups to show.
 //!
 //! State on disk, under `devices/<UDID>/backup/`: `phone.plist` (seed, size, days lived) and
 //! `encryption.plist` (the keybag and the password-derived key that unwraps it: the device's
@@ -90,6 +90,27 @@ pub struct RestoreReport {
     pub corrupt: Vec<(String, String)>,
 }
 
+/// Misbehaviour on demand: what mobilebackup2 does wrong during a Backup, so that hosts can be
+/// tested against a broken or hostile device. It stays until cleared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// The connection closes after this many bytes of file data were sent (mid-block if need
+    /// be), as when the cable is pulled.
+    DropAfterBytes(u64),
+    /// The files are sent, then the backup ends with this `ErrorCode` and description instead
+    /// of 0 (the final Manifest and Status are not sent, as on a device that failed).
+    ErrorCode(u64, String),
+    /// The first upload carries a file named `<UDID>/../../escape`.
+    PathTraversal,
+    /// The first upload carries a file named under another device's folder.
+    ForeignDevice,
+    /// The first uploaded file's first block claims 0xFFFF_FFF0 bytes; then the device hangs up.
+    AbsurdBlock,
+    /// The first DeviceLink message of the backup claims 0xFFFF_FFF0 bytes; then the device
+    /// hangs up.
+    AbsurdMessage,
+}
+
 /// The backup side of a device profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupOptions {
@@ -99,6 +120,8 @@ pub struct BackupOptions {
     pub kdf: KdfParams,
     /// `Some`: the device asks for its passcode before a backup (iOS 16.1+ behaviour).
     pub passcode: Option<PasscodePrompt>,
+    /// `Some`: the next backups misbehave this way (see [`Fault`]).
+    pub fault: Option<Fault>,
 }
 
 impl BackupOptions {
@@ -111,6 +134,7 @@ impl BackupOptions {
             },
             kdf: KdfParams::DEVICE,
             passcode: None,
+            fault: None,
         }
     }
 }
@@ -170,6 +194,11 @@ impl DeviceBackup {
 
     pub fn set_passcode(&self, prompt: Option<PasscodePrompt>) {
         lock(&self.options).passcode = prompt;
+    }
+
+    /// Makes the following backups misbehave (`None`: behave again).
+    pub fn set_fault(&self, fault: Option<Fault>) {
+        lock(&self.options).fault = fault;
     }
 
     fn phone_guard(&self) -> Result<MutexGuard<'_, Option<Phone>>> {

@@ -21,7 +21,7 @@ use keepsake_phone_content::{FileEntry, Phone};
 use plist::{Dictionary, Value};
 
 use super::{Service, ServiceFuture};
-use crate::backup_state::{BackupStateError, DeviceBackup, PasscodeEvent, RestoreReport};
+use crate::backup_state::{BackupStateError, DeviceBackup, Fault, PasscodeEvent, RestoreReport};
 use crate::device::VirtualDevice;
 use crate::devicelink::{
     self, parse_block_header, parse_name, parse_name_len, Block, DeviceMessage, HostMessage,
@@ -56,6 +56,10 @@ const BATCH_FILES: usize = 256;
 const BATCH_BYTES: u64 = 8 * 1024 * 1024;
 /// Headroom the device wants beyond what it will upload.
 const SPACE_MARGIN: u64 = 128 * 1024 * 1024;
+/// The length prefix [`Fault::AbsurdBlock`] and [`Fault::AbsurdMessage`] send: 4 GiB less a bit.
+const ABSURD_LEN: u32 = 0xFFFF_FFF0;
+/// The other device [`Fault::ForeignDevice`] writes into.
+const FOREIGN_UDID: &str = "00008101-000F0E1D2C3B4A59";
 
 /// The service registered with lockdownd.
 #[derive(Debug, Default)]
@@ -99,10 +103,12 @@ impl Refusal {
     }
 }
 
-/// What an operation ends with: a refusal the host is told about, or a broken connection.
+/// What an operation ends with: a refusal the host is told about, a broken connection, or a
+/// connection the device closes on purpose (a [`Fault`]).
 enum Failure {
     Refused(Refusal),
     Fatal(Error),
+    Hangup(String),
 }
 
 impl From<Error> for Failure {
@@ -142,11 +148,20 @@ struct Done {
 struct Session {
     device: Arc<VirtualDevice>,
     link: Transport,
+    /// The fault of the Backup in progress, if any.
+    fault: Option<Fault>,
+    /// File data bytes uploaded in the Backup in progress.
+    file_bytes_sent: u64,
 }
 
 impl Session {
     fn new(device: Arc<VirtualDevice>, link: Transport) -> Self {
-        Session { device, link }
+        Session {
+            device,
+            link,
+            fault: None,
+            file_bytes_sent: 0,
+        }
     }
 
     fn backup(&self) -> &DeviceBackup {
@@ -252,6 +267,10 @@ impl Session {
                     DeviceMessage::response(r.code, Some(&r.description))
                 }
                 Err(Failure::Fatal(e)) => return Err(e),
+                Err(Failure::Hangup(why)) => {
+                    tracing::info!(udid = self.device.udid(), %why, "fault: the device hangs up");
+                    return Ok(());
+                }
             };
             self.send(&reply).await?;
         }
@@ -343,8 +362,30 @@ impl Session {
         Ok(files)
     }
 
-    /// One `DLMessageUploadFiles` batch, then the host's status.
-    async fn upload(&mut self, batch: Vec<Upload>, progress: f64, total: u64) -> Result<()> {
+    /// One `DLMessageUploadFiles` batch, then the host's status. The Backup's fault, if any,
+    /// bends the stream here.
+    async fn upload(&mut self, mut batch: Vec<Upload>, progress: f64, total: u64) -> Outcome {
+        let udid = self.device.udid().to_owned();
+        let hostile = match self.fault.take() {
+            Some(Fault::PathTraversal) => Some(format!("{udid}/../../escape")),
+            Some(Fault::ForeignDevice) => Some(format!("{FOREIGN_UDID}/escape")),
+            other => {
+                self.fault = other;
+                None
+            }
+        };
+        if let Some(name) = hostile {
+            // Once per backup, ahead of the genuine files: a well-formed file, hostile name.
+            tracing::info!(%udid, name, "fault: uploading a file outside the device's folder");
+            batch.insert(
+                0,
+                Upload {
+                    device_path: "/var/mobile/escape".into(),
+                    backup_path: name,
+                    body: Box::new(std::io::Cursor::new(b"written outside\n".to_vec())),
+                },
+            );
+        }
         self.send(&DeviceMessage::UploadFiles {
             progress,
             total_bytes: total,
@@ -358,30 +399,57 @@ impl Session {
                     &item.backup_path,
                 ))
                 .await?;
+            if self.fault == Some(Fault::AbsurdBlock) {
+                let mut header = ABSURD_LEN.to_be_bytes().to_vec();
+                header.push(devicelink::code::FILE_DATA);
+                self.link.write_all(&header).await?;
+                return Err(Failure::Hangup(format!(
+                    "a block of {ABSURD_LEN:#x} bytes was announced"
+                )));
+            }
             let mut reader = item.body;
             loop {
                 let n = read_full(&mut reader, &mut buf)?;
                 if n == 0 {
                     break;
                 }
-                self.link
-                    .write_all(&devicelink::encode_data_block(&buf[..n]))
-                    .await?;
+                let block = devicelink::encode_data_block(&buf[..n]);
+                if let Some(Fault::DropAfterBytes(limit)) = self.fault {
+                    let left = limit.saturating_sub(self.file_bytes_sent);
+                    if n as u64 > left {
+                        // The header and as much data as allowed: the cable goes mid-block.
+                        let cut = 5 + left as usize;
+                        self.link.write_all(&block[..cut]).await?;
+                        return Err(Failure::Hangup(format!(
+                            "connection dropped after {limit} bytes of file data"
+                        )));
+                    }
+                }
+                self.link.write_all(&block).await?;
+                self.file_bytes_sent += n as u64;
             }
             self.link.write_all(&devicelink::FILE_END).await?;
         }
         self.link.write_all(&devicelink::BATCH_END).await?;
         let status = self.status().await?;
         if !status.is_ok() {
-            return Err(Error::protocol(format!(
+            return Err(Failure::Fatal(Error::protocol(format!(
                 "host failed to store uploaded files: {} {:?}",
                 status.code, status.description
-            )));
+            ))));
         }
         Ok(())
     }
 
     async fn backup_request(&mut self, request: &Dictionary) -> Outcome<Done> {
+        self.fault = self.backup().options().fault;
+        self.file_bytes_sent = 0;
+        let outcome = self.backup_run(request).await;
+        self.fault = None;
+        outcome
+    }
+
+    async fn backup_run(&mut self, request: &Dictionary) -> Outcome<Done> {
         let force_full = request
             .get("Options")
             .and_then(Value::as_dictionary)
@@ -389,6 +457,15 @@ impl Session {
             .and_then(Value::as_boolean)
             .unwrap_or(false);
         self.passcode().await?;
+        if let Some(fault) = &self.fault {
+            tracing::info!(udid = self.device.udid(), ?fault, "backup with a fault");
+        }
+        if self.fault == Some(Fault::AbsurdMessage) {
+            self.link.write_all(&ABSURD_LEN.to_be_bytes()).await?;
+            return Err(Failure::Hangup(format!(
+                "a DeviceLink message of {ABSURD_LEN:#x} bytes was announced"
+            )));
+        }
         let udid = self.device.udid().to_owned();
         let phone = self.backup().phone()?;
         let encryption = self.backup().encryption();
@@ -482,6 +559,10 @@ impl Session {
             if !status.is_ok() && status.code != devicelink::status::NO_SUCH_FILE {
                 tracing::warn!(code = status.code, "host could not remove stale files");
             }
+        }
+
+        if let Some(Fault::ErrorCode(code, description)) = &self.fault {
+            return Err(Failure::Refused(Refusal::new(*code, description.clone())));
         }
 
         let uuid = previous
