@@ -20,6 +20,37 @@ fn require_secret_service() {
     );
 }
 
+/// A virtual iPhone that `USBMUXD_SOCKET_ADDRESS` points at (hold `USBMUXD_ENV`), and an empty
+/// location to back it up to.
+struct Bench {
+    dir: tempfile::TempDir,
+    phone: VirtualIphone,
+    dirs: AppDirs,
+    location: std::path::PathBuf,
+    options: BackupOptions,
+}
+
+fn bench() -> Bench {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = VirtualIphone::start(Config::new(dir.path().join("phone"), 1)).unwrap();
+    std::env::set_var("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address());
+    let dirs = AppDirs::at(dir.path().join("config"));
+    let location = dir.path().join("disk");
+    std::fs::create_dir_all(&location).unwrap();
+    let options = BackupOptions {
+        location: location.clone(),
+        full: false,
+        store_password: None,
+    };
+    Bench {
+        dir,
+        phone,
+        dirs,
+        location,
+        options,
+    }
+}
+
 /// Restores a snapshot into a folder and checks it is the phone's backup, file for file.
 fn assert_snapshot_is_the_phone(
     location: &Path,
@@ -57,17 +88,13 @@ fn assert_snapshot_is_the_phone(
 async fn two_backups_become_two_snapshots_and_the_second_costs_little() {
     require_secret_service();
     let _env = USBMUXD_ENV.lock().await;
-    let dir = tempfile::tempdir().unwrap();
-    let phone = VirtualIphone::start(Config::new(dir.path().join("phone"), 1)).unwrap();
-    std::env::set_var("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address());
-    let dirs = AppDirs::at(dir.path().join("config"));
-    let location = dir.path().join("disk");
-    std::fs::create_dir_all(&location).unwrap();
-    let options = BackupOptions {
-        location: location.clone(),
-        full: false,
-        store_password: None,
-    };
+    let Bench {
+        dir,
+        phone,
+        dirs,
+        location,
+        options,
+    } = bench();
     let device = phone.devices()[0].clone();
     let day0 = device.backup().phone().unwrap();
 
@@ -139,19 +166,14 @@ async fn the_passcode_prompt_is_announced_and_a_device_that_gives_up_is_a_clear_
     let _env = USBMUXD_ENV.lock().await;
     use keepsake_emulator::backup_state::PasscodePrompt;
     use std::time::Duration;
-    let dir = tempfile::tempdir().unwrap();
-    let phone = VirtualIphone::start(Config::new(dir.path().join("phone"), 1)).unwrap();
-    let mux_addr = phone.usbmuxd_socket_address();
+    let Bench {
+        dir: _dir,
+        phone,
+        dirs,
+        location,
+        options,
+    } = bench();
     let device = phone.devices()[0].clone();
-    let dirs = AppDirs::at(dir.path().join("config"));
-    let location = dir.path().join("disk");
-    std::fs::create_dir_all(&location).unwrap();
-    let options = BackupOptions {
-        location: location.clone(),
-        full: false,
-        store_password: None,
-    };
-    std::env::set_var("USBMUXD_SOCKET_ADDRESS", &mux_addr);
 
     // the person types the passcode a moment after the prompt appears
     device.backup().set_passcode(Some(PasscodePrompt {
@@ -186,6 +208,55 @@ async fn the_passcode_prompt_is_announced_and_a_device_that_gives_up_is_a_clear_
         list::snapshots(&repo).unwrap().len(),
         1,
         "the failed backup committed nothing"
+    );
+    phone.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backup_cut_off_mid_file_commits_nothing_and_the_next_one_succeeds() {
+    require_secret_service();
+    let _env = USBMUXD_ENV.lock().await;
+    use keepsake_emulator::backup_state::Fault;
+    let Bench {
+        dir,
+        phone,
+        dirs,
+        location,
+        options,
+    } = bench();
+    let device = phone.devices()[0].clone();
+    let count = || {
+        let repo = open_repository(&location, None).unwrap();
+        list::snapshots(&repo).unwrap().len()
+    };
+
+    back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    assert_eq!(count(), 1);
+    device.backup().live_one_day().unwrap();
+    let day1 = device.backup().phone().unwrap();
+
+    // the cable goes 1000 bytes into the first file: an error, and no snapshot
+    device.backup().set_fault(Some(Fault::DropAfterBytes(1000)));
+    let err = back_up(&dirs, None, &options, |_| {}).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains(device.udid()), "{text}");
+    assert!(
+        text.contains("the connection to the device was lost"),
+        "{text}"
+    );
+    assert_eq!(count(), 1, "the interrupted backup committed nothing");
+
+    // plugged in again: the next backup completes and is the phone as it is now, byte for byte
+    // (the file cut short in the abandoned attempt does not leak into it)
+    device.backup().set_fault(None);
+    let report = back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    assert_eq!(count(), 2);
+    assert_snapshot_is_the_phone(
+        &location,
+        device.udid(),
+        report.snapshot.id,
+        &day1,
+        &dir.path().join("restored"),
     );
     phone.stop();
 }
