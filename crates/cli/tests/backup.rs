@@ -6,13 +6,7 @@ use std::process::{Command, Output};
 use keepsake_emulator::{Config, VirtualIphone};
 
 fn keepsake(phone: &VirtualIphone, home: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_keepsake"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .env("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address())
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .output()
-        .unwrap()
+    keepsake_env(phone, home, args, &[])
 }
 
 #[test]

@@ -9,7 +9,6 @@
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
-use idevice::lockdown::LockdownClient;
 use idevice::{Idevice, IdeviceError};
 use plist::{Dictionary, Value};
 
@@ -97,22 +96,15 @@ pub async fn will_encrypt(
     device: &Attachment,
     record: &PairRecord,
 ) -> Result<bool> {
-    let fail = |what: &'static str| {
-        move |source: IdeviceError| DeviceError::Protocol {
-            device: device.udid.clone(),
-            what,
-            source,
-        }
-    };
-    let mut lockdown = usbmuxd.lockdown(device).await?;
-    lockdown
-        .start_session(&record.0)
-        .await
-        .map_err(fail("starting a lockdown session"))?;
+    let mut lockdown = usbmuxd.session(device, record).await?;
     let value = lockdown
         .get_value(Some("WillEncrypt"), Some("com.apple.mobile.backup"))
         .await
-        .map_err(fail("reading WillEncrypt"))?;
+        .map_err(|source| DeviceError::Protocol {
+            device: device.udid.clone(),
+            what: "reading WillEncrypt",
+            source,
+        })?;
     Ok(matches!(value, Value::Boolean(true)))
 }
 
@@ -126,29 +118,9 @@ impl Mobilebackup2 {
     /// Starts a lockdown session with the pair record, the service (with the escrow bag, which
     /// real devices demand for backups), its TLS, and the DeviceLink and protocol handshakes.
     pub async fn open(usbmuxd: &Usbmuxd, device: &Attachment, record: &PairRecord) -> Result<Self> {
-        let fail = |what: &'static str| {
-            move |source: IdeviceError| DeviceError::Protocol {
-                device: device.udid.clone(),
-                what,
-                source,
-            }
-        };
-        let mut lockdown: LockdownClient = usbmuxd.lockdown(device).await?;
-        lockdown
-            .start_session(&record.0)
-            .await
-            .map_err(fail("starting a lockdown session"))?;
-        let (port, ssl) = lockdown
-            .start_service_with_escrow(SERVICE, record.0.escrow_bag.clone())
-            .await
-            .map_err(fail("starting mobilebackup2"))?;
-        let mut idevice = usbmuxd.connect_port(device, port).await?;
-        if ssl {
-            idevice
-                .start_session(&record.0, false)
-                .await
-                .map_err(fail("the mobilebackup2 TLS handshake"))?;
-        }
+        let idevice = usbmuxd
+            .start_service(device, record, SERVICE, true, "starting mobilebackup2")
+            .await?;
         let mut mb = Mobilebackup2 {
             idevice,
             udid: device.udid.clone(),

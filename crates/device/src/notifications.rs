@@ -2,9 +2,7 @@
 //! watches `com.apple.LocalAuthentication.ui.presented`/`.dismissed` to tell the person, at once,
 //! to enter their passcode on the device (iOS 16.1 and later ask on every backup).
 
-use idevice::lockdown::LockdownClient;
 use idevice::notification_proxy::NotificationProxyClient;
-use idevice::IdeviceError;
 use tokio::sync::mpsc;
 
 use crate::error::{DeviceError, Result};
@@ -22,34 +20,24 @@ pub async fn observe(
     record: &PairRecord,
     names: &[&str],
 ) -> Result<mpsc::Receiver<String>> {
-    let fail = |what: &'static str| {
-        move |source: IdeviceError| DeviceError::Protocol {
-            device: device.udid.clone(),
-            what,
-            source,
-        }
-    };
-    let mut lockdown: LockdownClient = usbmuxd.lockdown(device).await?;
-    lockdown
-        .start_session(&record.0)
-        .await
-        .map_err(fail("starting a lockdown session"))?;
-    let (port, ssl) = lockdown
-        .start_service(SERVICE)
-        .await
-        .map_err(fail("starting the notification proxy"))?;
-    let mut idevice = usbmuxd.connect_port(device, port).await?;
-    if ssl {
-        idevice
-            .start_session(&record.0, false)
-            .await
-            .map_err(fail("the notification proxy's TLS handshake"))?;
-    }
+    let idevice = usbmuxd
+        .start_service(
+            device,
+            record,
+            SERVICE,
+            false,
+            "starting the notification proxy",
+        )
+        .await?;
     let mut proxy = NotificationProxyClient::new(idevice);
     proxy
         .observe_notifications(names)
         .await
-        .map_err(fail("observing notifications"))?;
+        .map_err(|source| DeviceError::Protocol {
+            device: device.udid.clone(),
+            what: "observing notifications",
+            source,
+        })?;
     let (tx, rx) = mpsc::channel(16);
     let udid = device.udid.clone();
     tokio::spawn(async move {

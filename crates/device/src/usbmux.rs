@@ -291,6 +291,51 @@ impl Usbmuxd {
             .map_err(|source| protocol(device, "connecting to a device service", source))
     }
 
+    /// A lockdownd session opened with the pair record (the connection is TLS from then on).
+    pub(crate) async fn session(
+        &self,
+        device: &Attachment,
+        record: &PairRecord,
+    ) -> Result<LockdownClient> {
+        let mut lockdown = self.lockdown(device).await?;
+        lockdown
+            .start_session(&record.0)
+            .await
+            .map_err(|source| protocol(device, "starting a lockdown session", source))?;
+        Ok(lockdown)
+    }
+
+    /// Starts the device service `name` through a lockdown session and connects to it, TLS
+    /// included. `escrow` presents the pair record's escrow bag, which backups need. `what` names
+    /// the service in errors.
+    pub(crate) async fn start_service(
+        &self,
+        device: &Attachment,
+        record: &PairRecord,
+        name: &str,
+        escrow: bool,
+        what: &'static str,
+    ) -> Result<idevice::Idevice> {
+        let mut lockdown = self.session(device, record).await?;
+        let bag = if escrow {
+            record.0.escrow_bag.clone()
+        } else {
+            None
+        };
+        let (port, ssl) = lockdown
+            .start_service_with_escrow(name, bag)
+            .await
+            .map_err(|source| protocol(device, what, source))?;
+        let mut idevice = self.connect_port(device, port).await?;
+        if ssl {
+            idevice
+                .start_session(&record.0, false)
+                .await
+                .map_err(|source| protocol(device, what, source))?;
+        }
+        Ok(idevice)
+    }
+
     /// A plaintext lockdownd connection to the device.
     pub(crate) async fn lockdown(&self, device: &Attachment) -> Result<LockdownClient> {
         let conn = self.connect(device.mux_id).await?;
