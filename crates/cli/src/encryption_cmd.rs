@@ -79,41 +79,34 @@ pub fn run(args: &EncryptionArgs, json: bool) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let state = runtime.block_on(async {
-        match &args.action {
-            Action::Status(t) => keepsake_core::encryption_status(&dirs, t.device.as_deref()).await,
-            Action::On { target, new } => {
-                let change = EncryptionChange::On {
+        let (target, change, remember) = match &args.action {
+            Action::Status(t) => {
+                return keepsake_core::encryption_status(&dirs, t.device.as_deref()).await
+            }
+            Action::On { target, new } => (
+                target,
+                EncryptionChange::On {
                     new: new.new_password.clone(),
-                };
-                keepsake_core::change_encryption(
-                    &dirs,
-                    target.device.as_deref(),
-                    &change,
-                    new.remember,
-                )
-                .await
-            }
-            Action::Off { target, old } => {
-                let change = EncryptionChange::Off {
+                },
+                new.remember,
+            ),
+            Action::Off { target, old } => (
+                target,
+                EncryptionChange::Off {
                     old: old.password.clone(),
-                };
-                keepsake_core::change_encryption(&dirs, target.device.as_deref(), &change, false)
-                    .await
-            }
-            Action::Change { target, old, new } => {
-                let change = EncryptionChange::Change {
+                },
+                false,
+            ),
+            Action::Change { target, old, new } => (
+                target,
+                EncryptionChange::Change {
                     old: old.password.clone(),
                     new: new.new_password.clone(),
-                };
-                keepsake_core::change_encryption(
-                    &dirs,
-                    target.device.as_deref(),
-                    &change,
-                    new.remember,
-                )
-                .await
-            }
-        }
+                },
+                new.remember,
+            ),
+        };
+        keepsake_core::change_encryption(&dirs, target.device.as_deref(), &change, remember).await
     })?;
     emit(json, &state, |out| print(out, &state))
 }

@@ -2,7 +2,6 @@
 //! Needs the OS credential store (a new repository's key is kept there): run through
 //! scripts/with-keyring.sh, as scripts/test.sh does.
 
-use std::io::Read;
 use std::path::Path;
 
 use keepsake_core::backup::{open_repository, BACKUPS_FOLDER};
@@ -68,19 +67,8 @@ fn assert_snapshot_is_the_phone(
         Some(udid),
         "Info.plist written by the host"
     );
-    let db = folder.manifest_db(None).unwrap();
-    for f in phone.backup_files(false) {
-        let entry = db
-            .get(&f.key.domain, &f.key.path)
-            .unwrap()
-            .unwrap_or_else(|| panic!("{:?} missing", f.key));
-        let mut got = Vec::new();
-        folder
-            .open_file(&entry, None)
-            .unwrap()
-            .read_to_end(&mut got)
-            .unwrap();
-        assert!(got == f.read_all(), "{:?} differs", f.key);
+    if let Err(e) = keepsake_emulator::verify::backup_matches(out, phone, None) {
+        panic!("snapshot {snapshot}: {e}");
     }
 }
 

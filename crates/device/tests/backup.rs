@@ -3,11 +3,8 @@
 
 mod common;
 
-use std::io::Read;
-
 use keepsake_device::{BackupEvent, DirFolder, Usbmuxd};
 use keepsake_emulator::{Config, VirtualIphone};
-use keepsake_mobilesync::BackupFolder as AppleBackup;
 
 async fn back_up(
     mux: &Usbmuxd,
@@ -24,32 +21,9 @@ async fn back_up(
 }
 
 fn assert_folder_matches_the_phone(root: &std::path::Path, phone: &keepsake_phone_content::Phone) {
-    let folder = AppleBackup::open(root).unwrap();
-    assert_eq!(folder.status.as_ref().unwrap().snapshot_state, "finished");
-    let db = folder.manifest_db(None).unwrap();
-    let mut checked = 0;
-    for f in phone.backup_files(false) {
-        let entry = db
-            .get(&f.key.domain, &f.key.path)
-            .unwrap()
-            .unwrap_or_else(|| panic!("{:?} missing from Manifest.db", f.key));
-        let mut got = Vec::new();
-        folder
-            .open_file(&entry, None)
-            .unwrap()
-            .read_to_end(&mut got)
-            .unwrap();
-        assert!(got == f.read_all(), "{:?} differs", f.key);
-        checked += 1;
+    if let Err(e) = keepsake_emulator::verify::backup_matches(root, phone, None) {
+        panic!("{}: {e}", root.display());
     }
-    assert_eq!(
-        db.entries()
-            .unwrap()
-            .iter()
-            .filter(|e| e.kind == keepsake_mobilesync::EntryKind::File)
-            .count(),
-        checked
-    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -74,6 +48,15 @@ async fn full_then_incremental_backup_into_a_finder_folder() {
     let (second, _) = back_up(&mux, &udid, &root).await;
     let content = device.backup().phone().unwrap();
     assert_folder_matches_the_phone(&root.join(&udid), &content);
+    // the check itself notices a damaged file
+    let sms = keepsake_mobilesync::file_id("HomeDomain", "Library/SMS/sms.db");
+    let blob = root.join(&udid).join(&sms[..2]).join(&sms);
+    let mut bytes = std::fs::read(&blob).unwrap();
+    bytes[100] ^= 0xff;
+    std::fs::write(&blob, bytes).unwrap();
+    let err =
+        keepsake_emulator::verify::backup_matches(&root.join(&udid), &content, None).unwrap_err();
+    assert!(err.contains("Library/SMS/sms.db differs"), "{err}");
     // only what changed travels: far fewer files than the first time
     let changed = day.added.len() + day.changed.len();
     assert!(

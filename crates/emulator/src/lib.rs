@@ -22,6 +22,7 @@ pub mod state;
 mod tls;
 pub mod transport;
 pub mod usbmux;
+pub mod verify;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -4,8 +4,6 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,7 +13,7 @@ use keepsake_emulator::services::{Service, ServiceRegistry};
 use keepsake_emulator::state::StateDir;
 use keepsake_emulator::transport::Transport;
 use keepsake_emulator::{DeviceProfile, TrustPrompt, VirtualDevice};
-use keepsake_mobilesync::{BackupFolder, EntryKind, KdfParams};
+use keepsake_mobilesync::KdfParams;
 use keepsake_phone_content::Phone;
 use plist::{Dictionary, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
@@ -303,44 +301,11 @@ impl Host {
     }
 }
 
-/// Every regular file of the backup in `folder`, decrypted with `password` when encrypted,
-/// equals what the generator holds, and the backup has exactly the generator's files. Used on
-/// folders this host wrote and on folders idevicebackup2 wrote.
+/// The folder holds exactly the phone's backup, byte for byte (see `keepsake_emulator::verify`).
 pub fn assert_backup_matches(folder: &Path, phone: &Phone, password: Option<&str>) {
-    let backup = BackupFolder::open(folder).unwrap();
-    assert!(backup.status.as_ref().unwrap().is_finished());
-    assert_eq!(backup.manifest.is_encrypted, password.is_some());
-    let keys = password.map(|p| backup.unlock(p).unwrap());
-    let entries = backup
-        .manifest_db(keys.as_ref())
-        .unwrap()
-        .entries()
-        .unwrap();
-    let mut in_backup = BTreeSet::new();
-    for e in entries.iter().filter(|e| e.kind == EntryKind::File) {
-        let expected = phone
-            .file(&e.domain, &e.relative_path)
-            .unwrap_or_else(|| panic!("{} {} is not on the phone", e.domain, e.relative_path));
-        let mut got = Vec::new();
-        backup
-            .open_file(e, keys.as_ref())
-            .unwrap()
-            .read_to_end(&mut got)
-            .unwrap();
-        assert!(
-            got == expected.read_all(),
-            "{} {} differs",
-            e.domain,
-            e.relative_path
-        );
-        assert_eq!(e.file.size, Some(expected.size()));
-        in_backup.insert((e.domain.clone(), e.relative_path.clone()));
+    if let Err(e) = keepsake_emulator::verify::backup_matches(folder, phone, password) {
+        panic!("{}: {e}", folder.display());
     }
-    let on_phone: BTreeSet<_> = phone
-        .backup_files(password.is_some())
-        .map(|f| (f.key.domain.clone(), f.key.path.clone()))
-        .collect();
-    assert_eq!(in_backup, on_phone);
 }
 
 pub fn request(name: &str, udid: &str, extra: &[(&str, Value)]) -> Dictionary {
