@@ -2,8 +2,9 @@
 //! the trust prompt, and the device ports a host can reach through usbmux.
 
 use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicIsize, AtomicU16, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use plist::{Dictionary, Value};
 use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey, EncodeRsaPublicKey, LineEnding};
@@ -31,6 +32,7 @@ pub struct DeviceProfile {
     pub serial_number: String,
     pub unique_chip_id: u64,
     pub chip_id: u64,
+    /// The Wi-Fi MAC, `aa:bb:cc:dd:ee:ff` (lockdown `WiFiAddress`).
     pub wifi_address: String,
     pub bluetooth_address: String,
     pub imei: String,
@@ -164,6 +166,8 @@ pub struct VirtualDevice {
     observers: AtomicIsize,
     state: StateDir,
     backup: DeviceBackup,
+    /// Where lockdownd answers over Wi-Fi, once the device is on the network.
+    wifi: OnceLock<SocketAddr>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -228,11 +232,23 @@ impl VirtualDevice {
             observers: AtomicIsize::new(0),
             next_port: AtomicU16::new(49152 + (device_id as u16 % 64) * 100),
             state: state.clone(),
+            wifi: OnceLock::new(),
         })
     }
 
     pub fn udid(&self) -> &str {
         &self.profile.udid
+    }
+
+    /// Where a host reaches lockdownd over Wi-Fi (plain TCP, then the same protocol as through
+    /// usbmux); `None` when the emulator runs without Wi-Fi. Not the MAC, which is
+    /// `profile.wifi_address`.
+    pub fn wifi_address(&self) -> Option<SocketAddr> {
+        self.wifi.get().copied()
+    }
+
+    pub(crate) fn set_wifi_address(&self, address: SocketAddr) {
+        let _ = self.wifi.set(address);
     }
 
     /// Content, backup encryption and passcode prompt (the mobilebackup2 side of the phone).
@@ -412,10 +428,15 @@ impl VirtualDevice {
                 d.insert("FullyCharged".into(), false.into());
             }
             "com.apple.disk_usage" => {
+                // The data in use is the generated content plus a quarter for the apps
+                // themselves (which backups leave out), so hosts can estimate a first backup.
+                const CAPACITY: u64 = 113_000_000_000;
+                let used = self.backup().options().content.target_bytes / 4 * 5;
+                let available = CAPACITY.saturating_sub(used);
                 d.insert("TotalDiskCapacity".into(), 128_000_000_000u64.into());
-                d.insert("TotalDataCapacity".into(), 113_000_000_000u64.into());
-                d.insert("TotalDataAvailable".into(), 61_000_000_000u64.into());
-                d.insert("AmountDataAvailable".into(), 61_000_000_000u64.into());
+                d.insert("TotalDataCapacity".into(), CAPACITY.into());
+                d.insert("TotalDataAvailable".into(), available.into());
+                d.insert("AmountDataAvailable".into(), available.into());
             }
             "com.apple.international" => {
                 d.insert("Language".into(), "fr".into());

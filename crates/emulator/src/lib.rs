@@ -23,6 +23,7 @@ mod tls;
 pub mod transport;
 pub mod usbmux;
 pub mod verify;
+pub mod wifi;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -33,6 +34,7 @@ pub use error::{Error, Result};
 use services::ServiceRegistry;
 use state::StateDir;
 use usbmux::server::Usbmuxd;
+pub use wifi::Wifi;
 
 /// How to start the emulator.
 #[derive(Debug, Clone)]
@@ -46,6 +48,8 @@ pub struct Config {
     pub unix_socket: Option<PathBuf>,
     /// How every device's trust dialog answers at start.
     pub trust_prompt: TrustPrompt,
+    /// Whether the devices are also on Wi-Fi (lockdownd on loopback TCP, mDNS adverts).
+    pub wifi: Wifi,
 }
 
 impl Config {
@@ -57,6 +61,7 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             unix_socket: None,
             trust_prompt: TrustPrompt::Accept,
+            wifi: Wifi::Off,
         }
     }
 }
@@ -67,6 +72,7 @@ pub struct VirtualIphone {
     usbmuxd: Arc<Usbmuxd>,
     address: SocketAddr,
     unix_socket: Option<PathBuf>,
+    advertiser: Option<wifi::Advertiser>,
 }
 
 impl VirtualIphone {
@@ -131,12 +137,22 @@ impl VirtualIphone {
             let unix = tokio::net::UnixListener::bind(path)?;
             runtime.spawn(accept_unix(unix, usbmuxd.clone()));
         }
+        let mut advertiser = None;
+        if config.wifi != Wifi::Off {
+            for device in usbmuxd.devices() {
+                device.set_wifi_address(wifi::listen(device.clone())?);
+            }
+            if config.wifi == Wifi::Advertised {
+                advertiser = Some(wifi::Advertiser::start(&usbmuxd.devices())?);
+            }
+        }
         tracing::info!(%address, devices = usbmuxd.devices().len(), "virtual iPhone started");
         Ok(VirtualIphone {
             runtime: Some(runtime),
             usbmuxd,
             address,
             unix_socket: config.unix_socket,
+            advertiser,
         })
     }
 
@@ -186,6 +202,9 @@ impl VirtualIphone {
     }
 
     fn shutdown(&mut self) {
+        if let Some(advertiser) = self.advertiser.take() {
+            advertiser.stop();
+        }
         if let Some(runtime) = self.runtime.take() {
             // Not a blocking shutdown: stop may be called from inside another runtime.
             runtime.shutdown_background();

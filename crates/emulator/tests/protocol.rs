@@ -632,7 +632,21 @@ impl AfcClient {
             "{d:?}"
         );
         let port = d.get("Port").and_then(Value::as_unsigned_integer).unwrap() as u16;
-        let s = connect_port(phone, 1, port).unwrap();
+        match phone.devices()[0].wifi_address() {
+            // A Wi-Fi session's services are on TCP ports of the device's address.
+            Some(wifi) if lockdown_tls.sock.peer_addr().unwrap() == wifi => {
+                let s = TcpStream::connect((wifi.ip(), port)).unwrap();
+                assert!(
+                    connect_port(phone, 1, port).is_err(),
+                    "not a usbmux port as well"
+                );
+                AfcClient::over(s, host)
+            }
+            _ => AfcClient::over(connect_port(phone, 1, port).unwrap(), host),
+        }
+    }
+
+    fn over(s: TcpStream, host: &HostRecord) -> Self {
         AfcClient {
             tls: tls_client(s, host.data("RootCertificate"), host.data("RootPrivateKey")),
             packet: 0,
@@ -774,4 +788,48 @@ fn afc_sync_lock_is_exclusive_and_backup_reads_find_nothing() {
     first.tls.write_all(&[0u8; 40]).unwrap();
     let mut rest = [0u8; 1];
     assert!(matches!(first.tls.read(&mut rest), Ok(0) | Err(_)));
+}
+
+#[test]
+fn lockdown_over_wifi_is_the_same_lockdown_and_its_services_are_tcp_ports() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new(dir.path(), 1);
+    config.wifi = keepsake_emulator::Wifi::Unadvertised;
+    let phone = VirtualIphone::start(config).unwrap();
+    let udid = phone.devices()[0].udid().to_owned();
+    let wifi = phone.devices()[0].wifi_address().expect("on Wi-Fi");
+    assert!(wifi.ip().is_loopback());
+
+    // Pairing needs the cable; the record is then good on Wi-Fi.
+    let mut s = TcpStream::connect(wifi).unwrap();
+    let d = lockdown(&mut s, "QueryType", &[]);
+    assert_eq!(
+        d.get("Type").and_then(Value::as_string),
+        Some("com.apple.mobile.lockdown")
+    );
+    let d = lockdown(&mut s, "Pair", &[("PairRecord", Dictionary::new().into())]);
+    assert_eq!(error(&d), Some("PairingProhibitedOverThisConnection"));
+    let host = HostRecord::paired_by_idevicepair(&phone, dir.path(), &udid);
+
+    let mut s = TcpStream::connect(wifi).unwrap();
+    let d = lockdown(&mut s, "GetValue", &[("Key", "WiFiAddress".into())]);
+    assert_eq!(
+        d.get("Value").and_then(Value::as_string),
+        Some(phone.devices()[0].profile.wifi_address.as_str())
+    );
+    assert!(error(&start_session(&mut s, &host)).is_none());
+    let mut session = tls_client(s, host.data("RootCertificate"), host.data("RootPrivateKey"));
+    let d = lockdown(
+        &mut session,
+        "GetValue",
+        &[("Key", "UniqueDeviceID".into())],
+    );
+    assert_eq!(
+        d.get("Value").and_then(Value::as_string),
+        Some(udid.as_str())
+    );
+    let mut afc = AfcClient::open(&phone, &mut session, &host);
+    let lock = afc.open_file("/com.apple.itunes.lock_sync", 2).unwrap();
+    assert_eq!(afc.status(0x1B, &AfcClient::two_u64(lock, 6), &[]), 0);
+    assert_eq!(afc.status(0x14, &lock.to_le_bytes(), &[]), 0);
 }

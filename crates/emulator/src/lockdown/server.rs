@@ -1,5 +1,6 @@
 //! One lockdownd connection: a request/reply loop over plaintext, then TLS after StartSession, and
-//! plaintext again after StopSession.
+//! plaintext again after StopSession. The same over usbmux and over Wi-Fi, except that Wi-Fi
+//! refuses Pair and StartService opens a real TCP port instead of a usbmux one.
 
 use std::sync::Arc;
 
@@ -21,10 +22,19 @@ struct Session {
     host_id: String,
 }
 
+/// How the host reached lockdownd.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// A usbmux `Connect` to port 62078.
+    Usb,
+    /// TCP to the device's address on the network.
+    Wifi,
+}
+
 /// Serves one host connection to port 62078 until it closes.
-pub async fn serve(device: Arc<VirtualDevice>, io: BoxConn) {
+pub async fn serve(device: Arc<VirtualDevice>, io: BoxConn, link: Link) {
     let udid = device.udid().to_owned();
-    match run(device, io).await {
+    match run(device, io, link).await {
         Ok(()) => tracing::debug!(%udid, "lockdown connection closed"),
         Err(e) => tracing::warn!(%udid, error = %e, "lockdown connection failed"),
     }
@@ -38,7 +48,7 @@ enum After {
     Close,
 }
 
-async fn run(device: Arc<VirtualDevice>, io: BoxConn) -> Result<()> {
+async fn run(device: Arc<VirtualDevice>, io: BoxConn, link: Link) -> Result<()> {
     let mut transport = Transport::plain(io);
     let mut session: Option<Session> = None;
     loop {
@@ -58,9 +68,10 @@ async fn run(device: Arc<VirtualDevice>, io: BoxConn) -> Result<()> {
         tracing::debug!(
             udid = device.udid(),
             request = request.name(),
+            ?link,
             "lockdown request"
         );
-        let (answer, after) = handle(&device, &mut session, transport.is_tls(), request);
+        let (answer, after) = handle(&device, &mut session, transport.is_tls(), link, request);
         transport.write_xml(&Value::Dictionary(answer)).await?;
         transport = match after {
             After::Continue => transport,
@@ -103,10 +114,15 @@ fn handle(
     device: &Arc<VirtualDevice>,
     session: &mut Option<Session>,
     tls: bool,
+    link: Link,
     request: Request,
 ) -> (Dictionary, After) {
     let name = request.name().to_owned();
     let fail = |error: &str| (error_reply(&name, error), After::Continue);
+    if link == Link::Wifi && name == "Pair" {
+        // Trust is given on the phone with the cable in: iOS refuses to pair over the network.
+        return fail("PairingProhibitedOverThisConnection");
+    }
     match request {
         Request::QueryType => {
             let mut d = reply(&name);
@@ -250,10 +266,20 @@ fn handle(
                 Ok(c) => c,
                 Err(_) => return fail("InvalidHostID"),
             };
-            let port = device.open_port(PendingService {
+            let pending = PendingService {
                 service: service_impl,
                 tls,
-            });
+            };
+            let port = match link {
+                Link::Usb => device.open_port(pending),
+                Link::Wifi => match crate::wifi::open_service_port(device, pending) {
+                    Ok(port) => port,
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not open a service port on Wi-Fi");
+                        return fail("ServiceLimit");
+                    }
+                },
+            };
             let mut d = reply(&name);
             d.insert("Service".into(), service.into());
             d.insert("Port".into(), u64::from(port).into());

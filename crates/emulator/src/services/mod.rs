@@ -17,7 +17,8 @@ use rustls::ServerConfig;
 
 use crate::device::VirtualDevice;
 use crate::error::Result;
-use crate::transport::Transport;
+use crate::tls::TlsSession;
+use crate::transport::{BoxConn, Transport};
 
 pub type ServiceFuture = Pin<Box<dyn Future<Output = Result<()>> + Send>>;
 
@@ -89,4 +90,19 @@ impl ServiceRegistry {
 pub struct PendingService {
     pub service: Arc<dyn Service>,
     pub tls: Arc<ServerConfig>,
+}
+
+impl PendingService {
+    /// Serves the host connection that reached the port: the TLS handshake with the session's
+    /// pair record, then the service, whatever carried it (usbmux or Wi-Fi).
+    pub(crate) async fn serve(self, device: Arc<VirtualDevice>, io: BoxConn) {
+        let name = self.service.name();
+        let result = match TlsSession::accept(io, self.tls).await {
+            Ok(tls) => self.service.serve(device, Transport::tls(tls)).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            tracing::warn!(service = name, error = %e, "service connection failed");
+        }
+    }
 }

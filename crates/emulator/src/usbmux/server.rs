@@ -10,10 +10,10 @@ use crate::device::VirtualDevice;
 use crate::error::{Error, Result};
 use crate::lockdown;
 use crate::lockdown::codec::LOCKDOWN_PORT;
+use crate::lockdown::server::Link;
 use crate::services::PendingService;
 use crate::state::{self, StateDir};
-use crate::tls::TlsSession;
-use crate::transport::{BoxConn, Transport};
+use crate::transport::BoxConn;
 
 struct Slot {
     device: Arc<VirtualDevice>,
@@ -235,25 +235,10 @@ impl Route {
     fn spawn(self, io: BoxConn) {
         match self {
             Route::Lockdown(device) => {
-                tokio::spawn(lockdown::server::serve(device, io));
+                tokio::spawn(lockdown::server::serve(device, io, Link::Usb));
             }
             Route::Service(device, pending) => {
-                tokio::spawn(async move {
-                    let name = pending.service.name();
-                    let result = match TlsSession::accept(io, pending.tls).await {
-                        Ok(tls) => {
-                            pending
-                                .service
-                                .clone()
-                                .serve(device, Transport::tls(tls))
-                                .await
-                        }
-                        Err(e) => Err(e),
-                    };
-                    if let Err(e) = result {
-                        tracing::warn!(service = name, error = %e, "service connection failed");
-                    }
-                });
+                tokio::spawn(pending.serve(device, io));
             }
         }
     }
