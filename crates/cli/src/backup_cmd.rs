@@ -2,7 +2,6 @@
 //! show those snapshots along time with what each one cost.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -24,6 +23,9 @@ pub struct BackupArgs {
     /// The snapshot store's password (default: a key this computer keeps in its credential store).
     #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
     store_password: Option<String>,
+    /// Start even if the location seems short of free space for this backup.
+    #[arg(long)]
+    ignore_space: bool,
 }
 
 #[derive(Debug, Args)]
@@ -45,19 +47,25 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 pub fn backup(args: &BackupArgs, json: bool) -> anyhow::Result<()> {
     let dirs = keepsake_core::AppDirs::from_env()?;
-    let options = BackupOptions {
-        location: args.location.clone(),
-        full: args.full,
-        store_password: args.store_password.clone(),
-    };
+    let mut options = BackupOptions::new(&args.location);
+    options.full = args.full;
+    options.store_password = args.store_password.clone();
+    options.ignore_free_space = args.ignore_space;
     let bar = ProgressBar::new(100).with_style(
-        ProgressStyle::with_template("{msg:24} [{bar:30}] {pos:>3}% {prefix} eta {eta}")
+        ProgressStyle::with_template("{msg:24} [{bar:30}] {pos:>3}% {prefix}")
             .expect("the template is valid")
             .progress_chars("=> "),
     );
     bar.set_message("Connecting");
-    let started = Instant::now();
-    let report = runtime()?.block_on(keepsake_core::back_up(
+    let runtime = runtime()?;
+    // Ctrl-C cancels cleanly: nothing is committed and the earlier snapshots stay as they were.
+    let cancel = options.cancel.clone();
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            cancel.cancel();
+        }
+    });
+    let report = runtime.block_on(keepsake_core::back_up(
         &dirs,
         args.device.as_deref(),
         &options,
@@ -79,12 +87,17 @@ pub fn backup(args: &BackupArgs, json: bool) -> anyhow::Result<()> {
                 percent,
                 bytes_received,
                 files_received,
+                bytes_expected,
+                bytes_per_second,
+                eta_seconds,
             } => {
-                let rate = bytes_received as f64 / started.elapsed().as_secs_f64().max(0.001);
+                let of =
+                    bytes_expected.map_or(String::new(), |t| format!(" of ~{}", human_bytes(t)));
+                let eta = eta_seconds.map_or(String::new(), |s| format!(", {} left", duration(s)));
                 bar.set_prefix(format!(
-                    "{} in {files_received} files, {}/s",
+                    "{}{of} in {files_received} files, {}/s{eta}",
                     human_bytes(bytes_received),
-                    human_bytes(rate as u64)
+                    human_bytes(bytes_per_second as u64)
                 ));
                 bar.set_position(percent.clamp(0.0, 100.0) as u64);
             }
@@ -93,6 +106,14 @@ pub fn backup(args: &BackupArgs, json: bool) -> anyhow::Result<()> {
     ));
     bar.finish_and_clear();
     let report = report?;
+    if !report.files_failed.is_empty() {
+        eprintln!(
+            "warning: {} could not send {} file(s); the snapshot keeps their previous versions: {}",
+            report.device,
+            report.files_failed.len(),
+            report.files_failed.join(", ")
+        );
+    }
     emit(json, &report, |out| {
         writeln!(
             out,
@@ -135,4 +156,26 @@ pub fn timeline(args: &TimelineArgs, json: bool) -> anyhow::Result<()> {
         }
         Ok(())
     })
+}
+
+/// `75.0` → `"1 min 15 s"`.
+fn duration(seconds: f64) -> String {
+    let s = seconds.round() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration;
+
+    #[test]
+    fn times_left_read_like_a_person_says_them() {
+        assert_eq!(duration(0.2), "0 s");
+        assert_eq!(duration(75.0), "1 min 15 s");
+        assert_eq!(duration(7260.0), "2 h 1 min");
+    }
 }

@@ -6,16 +6,18 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use keepsake_device::{
-    ensure_paired, pairing::TRUST_PROMPT_TIMEOUT, BackupEvent, DeviceList, Mobilebackup2, PairStep,
-    Usbmuxd,
+    data_in_use, ensure_paired, pairing::TRUST_PROMPT_TIMEOUT, BackupEvent, DeviceList,
+    Mobilebackup2, PairStep, Usbmuxd,
 };
 use keepsake_store::{InitOptions, KdfParams, KeySource, RepoConfig, Repository, SnapshotInfo};
 use serde::Serialize;
 
 use crate::error::{CoreError, Result};
+use crate::jobs::{Cancel, DeviceJob};
 use crate::pairing::choose;
 use crate::secrets::{SecretKind, Secrets};
 use crate::settings::AppDirs;
+use crate::sizes::human_bytes;
 use crate::store_folder::StoreFolder;
 
 /// The folder a location keeps its snapshots in, at the location's root.
@@ -31,7 +33,27 @@ pub struct BackupOptions {
     /// The repository's password. Without one, a new repository gets a random key kept in the
     /// OS credential store, and an existing one is opened with the key remembered there.
     pub store_password: Option<String>,
+    /// Start even when the location seems short of space for this backup.
+    pub ignore_free_space: bool,
+    /// Cancels the backup from elsewhere (a button, Ctrl-C): nothing is committed.
+    pub cancel: Cancel,
 }
+
+impl BackupOptions {
+    /// An incremental backup into `location`'s snapshots, with the key this computer remembers.
+    pub fn new(location: impl Into<PathBuf>) -> Self {
+        BackupOptions {
+            location: location.into(),
+            full: false,
+            store_password: None,
+            ignore_free_space: false,
+            cancel: Cancel::new(),
+        }
+    }
+}
+
+/// Kept free beyond a backup's own estimate: a disk filled to the last byte helps nobody.
+const SPACE_RESERVE: u64 = 64 << 20;
 
 /// What a running backup reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -55,12 +77,32 @@ pub enum BackupProgress {
     PasscodeDone {
         device: String,
     },
+    /// Data is arriving. `percent` is the device's own estimate of the whole backup; the total
+    /// and the time left follow from it and the rate so far, once it says anything.
     Transferring {
         percent: f64,
         bytes_received: u64,
         files_received: u64,
+        bytes_expected: Option<u64>,
+        bytes_per_second: f64,
+        eta_seconds: Option<f64>,
     },
     Saving,
+}
+
+/// The totals and time left that a device's percentage and the rate so far imply.
+fn transfer_estimate(percent: f64, bytes: u64, seconds: f64) -> (Option<u64>, f64, Option<f64>) {
+    let rate = if seconds > 0.0 {
+        bytes as f64 / seconds
+    } else {
+        0.0
+    };
+    if !(1.0..100.0).contains(&percent) || bytes == 0 {
+        return (None, rate, (percent >= 100.0).then_some(0.0));
+    }
+    let total = (bytes as f64 * 100.0 / percent) as u64;
+    let eta = (rate > 0.0).then(|| total.saturating_sub(bytes) as f64 / rate);
+    (Some(total), rate, eta)
 }
 
 /// A finished backup.
@@ -73,6 +115,9 @@ pub struct BackupReport {
     pub files_received: u64,
     pub bytes_received: u64,
     pub files_removed: u64,
+    /// Files the device could not send (it reported an error while sending them): the snapshot
+    /// keeps their previous versions. Paths as the device named them.
+    pub files_failed: Vec<String>,
     pub seconds: f64,
 }
 
@@ -131,16 +176,39 @@ fn random_secret() -> String {
 }
 
 /// Backs up the device `wanted` names (UDID or name; may be omitted with one device connected).
+/// Cancelling `options.cancel` stops it at once: nothing is committed, earlier snapshots stay.
 pub async fn back_up(
     dirs: &AppDirs,
     wanted: Option<&str>,
     options: &BackupOptions,
+    on_progress: impl FnMut(BackupProgress) + Send,
+) -> Result<BackupReport> {
+    let device_name = std::sync::Mutex::new(None);
+    let run = run_backup(dirs, wanted, options, &device_name, on_progress);
+    tokio::select! {
+        result = run => result,
+        () = options.cancel.cancelled() => {
+            let named = device_name.lock().unwrap_or_else(|e| e.into_inner()).take();
+            let device = named.unwrap_or_else(|| wanted.unwrap_or("the device").to_owned());
+            tracing::info!(device, "backup cancelled");
+            Err(CoreError::Cancelled { device })
+        }
+    }
+}
+
+async fn run_backup(
+    dirs: &AppDirs,
+    wanted: Option<&str>,
+    options: &BackupOptions,
+    device_name: &std::sync::Mutex<Option<String>>,
     mut on_progress: impl FnMut(BackupProgress) + Send,
 ) -> Result<BackupReport> {
     let started = Instant::now();
     let mux = Usbmuxd::from_env()?;
     let list = DeviceList::scan(&mux).await?;
     let (device, name) = choose(&mux, &list, wanted).await?;
+    *device_name.lock().unwrap_or_else(|e| e.into_inner()) = Some(name.clone());
+    let _job = DeviceJob::claim(dirs, &device.udid, &name)?;
     let host = dirs.host()?;
     ensure_paired(&mux, &device, &host, TRUST_PROMPT_TIMEOUT, |step| {
         on_progress(match step {
@@ -159,12 +227,28 @@ pub async fn back_up(
         ))
     })?;
 
-    // Fails fast (wrong key, another backup writing) before the device starts sending.
+    // Fails fast (wrong key, another backup writing, no room) before the device starts sending.
     let repo_path = options.location.join(BACKUPS_FOLDER);
-    drop(open_repository(
-        &options.location,
-        options.store_password.as_deref(),
-    )?);
+    let repo = open_repository(&options.location, options.store_password.as_deref())?;
+    if !options.ignore_free_space {
+        let previous = keepsake_store::commands::list::snapshots(&repo)
+            .map_err(|e| CoreError::Store(e.to_string()))?
+            .into_iter()
+            .rfind(|s| s.device == device.udid);
+        let needed = match previous {
+            // A day's changes: twice what the last backup added is a generous guess.
+            Some(last) => Some(last.added_bytes.saturating_mul(2)),
+            None => match data_in_use(&mux, &device, &record).await {
+                Ok(used) => used,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the device does not say how much data it holds");
+                    None
+                }
+            },
+        };
+        check_free_space(&repo_path, &name, needed)?;
+    }
+    drop(repo);
     let key = key_for(&repo_path, options.store_password.as_deref())?;
     let mut folder = StoreFolder::begin(&repo_path, key, &device.udid)
         .map_err(|e| CoreError::Store(e.to_string()))?;
@@ -214,6 +298,7 @@ pub async fn back_up(
     };
     let mut mb = Mobilebackup2::open(&mux, &device, &record).await?;
     let (progress_tx, mut progress_rx) = tokio::sync::mpsc::unbounded_channel();
+    let transfer_started = Instant::now();
     let summary = {
         let run = mb.backup(&mut folder, options.full, move |e| match e {
             BackupEvent::Progress {
@@ -221,10 +306,18 @@ pub async fn back_up(
                 bytes_received,
                 files_received,
             } => {
+                let (bytes_expected, bytes_per_second, eta_seconds) = transfer_estimate(
+                    percent,
+                    bytes_received,
+                    transfer_started.elapsed().as_secs_f64(),
+                );
                 let _ = progress_tx.send(BackupProgress::Transferring {
                     percent,
                     bytes_received,
                     files_received,
+                    bytes_expected,
+                    bytes_per_second,
+                    eta_seconds,
                 });
             }
         });
@@ -263,6 +356,54 @@ pub async fn back_up(
         files_received: summary.files_received,
         bytes_received: summary.bytes_received,
         files_removed: summary.files_removed,
+        files_failed: summary.files_failed,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Refuses to start when the location cannot hold what the backup is expected to add.
+fn check_free_space(repo: &Path, device: &str, needed: Option<u64>) -> Result<()> {
+    let Some(needed) = needed else { return Ok(()) };
+    let needed = needed.saturating_add(SPACE_RESERVE);
+    let free = fs4::available_space(repo).map_err(|source| CoreError::Io {
+        path: repo.to_path_buf(),
+        source,
+    })?;
+    tracing::debug!(free, needed, "free space at the backup location");
+    if free < needed {
+        return Err(CoreError::NotEnoughSpace {
+            device: device.to_owned(),
+            location: repo.parent().unwrap_or(repo).to_path_buf(),
+            free: human_bytes(free),
+            needed: human_bytes(needed),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_transfer_estimate_follows_the_devices_percentage_and_the_rate() {
+        let (total, rate, eta) = transfer_estimate(25.0, 100 << 20, 10.0);
+        assert_eq!(total, Some(400 << 20));
+        assert!((rate - 10.0 * 1048576.0).abs() < 1.0);
+        assert!((eta.unwrap() - 30.0).abs() < 0.01);
+        assert_eq!(transfer_estimate(0.0, 0, 0.0), (None, 0.0, None));
+        assert_eq!(transfer_estimate(100.0, 5, 1.0).2, Some(0.0));
+    }
+
+    #[test]
+    fn a_location_without_room_is_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        check_free_space(dir.path(), "Ada's iPhone", None).unwrap();
+        check_free_space(dir.path(), "Ada's iPhone", Some(1)).unwrap();
+        let err = check_free_space(dir.path(), "Ada's iPhone", Some(u64::MAX / 2)).unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("not enough free space at"), "{text}");
+        assert!(text.contains("to back up Ada's iPhone"), "{text}");
+        assert!(text.contains("choose another backup location"), "{text}");
+    }
 }

@@ -31,6 +31,26 @@ pub enum CoreError {
          Give its password (--store-password), or back up to a new location."
     )]
     StoreLocked { repository: PathBuf },
+    #[error(
+        "{device} is already being backed up (by this or another Keepsake window or agent); \
+         wait for that backup to finish, or cancel it"
+    )]
+    AlreadyBackingUp { device: String },
+    #[error(
+        "the backup of {device} was cancelled; nothing was saved and the earlier snapshots are \
+         as they were. The next backup reuses what was already stored."
+    )]
+    Cancelled { device: String },
+    #[error(
+        "not enough free space at {location} to back up {device}: {free} free, about {needed} \
+         needed. Free some space there, or choose another backup location."
+    )]
+    NotEnoughSpace {
+        device: String,
+        location: PathBuf,
+        free: String,
+        needed: String,
+    },
     #[error("no iPhone or iPad found. Connect one with a cable and unlock it.")]
     NoDevice,
     #[error("no device matches {wanted:?}; connected: {available}")]

@@ -8,9 +8,11 @@ pub mod backup;
 pub mod devices;
 pub mod encryption;
 mod error;
+pub mod jobs;
 pub mod pairing;
 pub mod secrets;
 pub mod settings;
+pub mod sizes;
 mod store_folder;
 
 use serde::Serialize;
@@ -21,10 +23,12 @@ pub use devices::{
 };
 pub use encryption::{change_encryption, encryption_status, EncryptionChange, EncryptionState};
 pub use error::{CoreError, Result};
+pub use jobs::{Cancel, DeviceJob};
 pub use keepsake_device::PairStep;
 pub use pairing::{pair, Paired};
 pub use secrets::{SecretKind, Secrets};
 pub use settings::AppDirs;
+pub use sizes::human_bytes;
 
 /// The running application's identity, as shown in "About" and `keepsake info`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

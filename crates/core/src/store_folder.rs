@@ -24,7 +24,7 @@ enum Command {
     },
     Put {
         path: String,
-        data: Receiver<Vec<u8>>,
+        data: Receiver<Block>,
         reply: Reply<()>,
     },
     Remove {
@@ -46,8 +46,15 @@ enum Command {
     },
 }
 
+/// What the DeviceLink loop hands the writer for the file being streamed.
+enum Block {
+    Data(Vec<u8>),
+    /// The device gave up on this file: it must not enter the snapshot.
+    Abort,
+}
+
 /// The file being streamed to the writer: where its data goes, and where its result comes back.
-type FileInFlight = (SyncSender<Vec<u8>>, Receiver<io::Result<()>>);
+type FileInFlight = (SyncSender<Block>, Receiver<io::Result<()>>);
 
 /// A backup in progress into a repository, seen by the device as its backup folder.
 pub struct StoreFolder {
@@ -309,15 +316,16 @@ fn serve(
     );
 }
 
-/// Reads file data as the DeviceLink loop hands it over, until the sender is dropped.
+/// Reads file data as the DeviceLink loop hands it over, until the sender is dropped. An abort
+/// is a read error, so the writer drops the file.
 struct ChannelReader {
-    blocks: Receiver<Vec<u8>>,
+    blocks: Receiver<Block>,
     current: Vec<u8>,
     pos: usize,
 }
 
 impl ChannelReader {
-    fn new(blocks: Receiver<Vec<u8>>) -> Self {
+    fn new(blocks: Receiver<Block>) -> Self {
         ChannelReader {
             blocks,
             current: Vec::new(),
@@ -330,9 +338,12 @@ impl Read for ChannelReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.pos == self.current.len() {
             match self.blocks.recv() {
-                Ok(block) => {
+                Ok(Block::Data(block)) => {
                     self.current = block;
                     self.pos = 0;
+                }
+                Ok(Block::Abort) => {
+                    return Err(io::Error::other("the device could not send this file"))
                 }
                 Err(_) => return Ok(0),
             }
@@ -378,7 +389,7 @@ impl BackupFolder for StoreFolder {
             .writing
             .as_ref()
             .ok_or_else(|| io::Error::other("no file is being written"))?;
-        if tx.send(data.to_vec()).is_ok() {
+        if tx.send(Block::Data(data.to_vec())).is_ok() {
             return Ok(());
         }
         // The writer gave up on this file; its reply says why.
@@ -399,6 +410,19 @@ impl BackupFolder for StoreFolder {
         reply
             .recv()
             .map_err(|_| io::Error::other("the snapshot writer stopped"))?
+    }
+
+    fn abort(&mut self) -> io::Result<()> {
+        let Some((tx, reply)) = self.writing.take() else {
+            return Ok(());
+        };
+        let _ = tx.send(Block::Abort);
+        drop(tx);
+        // The writer answers with the read error; the file is simply not in the snapshot.
+        match reply.recv() {
+            Ok(_) => Ok(()),
+            Err(_) => Err(io::Error::other("the snapshot writer stopped")),
+        }
     }
 
     fn create_dir(&mut self, _path: &Path) -> io::Result<()> {

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use keepsake_core::backup::{open_repository, BACKUPS_FOLDER};
-use keepsake_core::{back_up, AppDirs, BackupOptions, BackupProgress};
+use keepsake_core::{back_up, AppDirs, BackupOptions, BackupProgress, CoreError};
 use keepsake_emulator::{Config, VirtualIphone};
 use keepsake_store::commands::{list, restore};
 
@@ -36,11 +36,7 @@ fn bench() -> Bench {
     let dirs = AppDirs::at(dir.path().join("config"));
     let location = dir.path().join("disk");
     std::fs::create_dir_all(&location).unwrap();
-    let options = BackupOptions {
-        location: location.clone(),
-        full: false,
-        store_password: None,
-    };
+    let options = BackupOptions::new(&location);
     Bench {
         dir,
         phone,
@@ -213,10 +209,7 @@ async fn a_backup_cut_off_mid_file_commits_nothing_and_the_next_one_succeeds() {
         options,
     } = bench();
     let device = phone.devices()[0].clone();
-    let count = || {
-        let repo = open_repository(&location, None).unwrap();
-        list::snapshots(&repo).unwrap().len()
-    };
+    let count = || snapshot_count(&location);
 
     back_up(&dirs, None, &options, |_| {}).await.unwrap();
     assert_eq!(count(), 1);
@@ -246,5 +239,164 @@ async fn a_backup_cut_off_mid_file_commits_nothing_and_the_next_one_succeeds() {
         &day1,
         &dir.path().join("restored"),
     );
+    phone.stop();
+}
+
+fn snapshot_count(location: &Path) -> usize {
+    let repo = open_repository(location, None).unwrap();
+    list::snapshots(&repo).unwrap().len()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_backup_commits_nothing_and_the_next_one_succeeds() {
+    require_secret_service();
+    let _env = USBMUXD_ENV.lock().await;
+    let Bench {
+        dir,
+        phone,
+        dirs,
+        location,
+        options,
+    } = bench();
+    let device = phone.devices()[0].clone();
+    back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    device.backup().live_one_day().unwrap();
+    let day1 = device.backup().phone().unwrap();
+
+    // the person presses Cancel as soon as the first file has arrived
+    let cancel = options.cancel.clone();
+    let mut transferred = 0;
+    let err = back_up(&dirs, None, &options, |p| {
+        if matches!(p, BackupProgress::Transferring { .. }) {
+            transferred += 1;
+            cancel.cancel();
+        }
+    })
+    .await
+    .unwrap_err();
+    assert!(transferred >= 1);
+    assert!(matches!(err, CoreError::Cancelled { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains(&device.profile.name), "{text}");
+    assert!(text.contains("nothing was saved"), "{text}");
+    assert_eq!(
+        snapshot_count(&location),
+        1,
+        "a cancelled backup commits nothing"
+    );
+
+    // the next backup (a fresh Cancel) is the phone as it is now
+    let options = BackupOptions::new(&location);
+    let report = back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    assert_eq!(snapshot_count(&location), 2);
+    assert_snapshot_is_the_phone(
+        &location,
+        device.udid(),
+        report.snapshot.id,
+        &day1,
+        &dir.path().join("restored"),
+    );
+    phone.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_backup_of_a_device_is_refused_while_the_first_runs() {
+    require_secret_service();
+    let _env = USBMUXD_ENV.lock().await;
+    use keepsake_emulator::backup_state::PasscodePrompt;
+    use std::time::Duration;
+    let Bench {
+        dir: _dir,
+        phone,
+        dirs,
+        location,
+        options,
+    } = bench();
+    let device = phone.devices()[0].clone();
+    // the first backup waits on the phone's passcode prompt, long enough to try a second one
+    device.backup().set_passcode(Some(PasscodePrompt {
+        enter_after: None,
+        timeout: Duration::from_secs(60),
+    }));
+    let (asked_tx, mut asked) = tokio::sync::mpsc::unbounded_channel();
+    let first = {
+        let (dirs, options) = (dirs.clone(), options.clone());
+        tokio::spawn(async move {
+            back_up(&dirs, None, &options, move |p| {
+                if matches!(p, BackupProgress::EnterPasscode { .. }) {
+                    let _ = asked_tx.send(());
+                }
+            })
+            .await
+        })
+    };
+    asked
+        .recv()
+        .await
+        .expect("the first backup asks for the passcode");
+
+    let err = back_up(&dirs, None, &BackupOptions::new(&location), |_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CoreError::AlreadyBackingUp { .. }), "{err:?}");
+    assert!(
+        err.to_string().starts_with(&format!(
+            "{} is already being backed up",
+            device.profile.name
+        )),
+        "{err}"
+    );
+
+    device.backup().enter_passcode();
+    first.await.unwrap().unwrap();
+    assert_eq!(snapshot_count(&location), 1, "only the first backup ran");
+    phone.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_location_short_of_space_is_refused_before_the_device_sends_anything() {
+    require_secret_service();
+    let _env = USBMUXD_ENV.lock().await;
+    let Bench {
+        dir: _dir,
+        phone,
+        dirs,
+        location,
+        options,
+    } = bench();
+    let device = phone.devices()[0].clone();
+    // a phone holding a petabyte of data: no disk here can take its first backup
+    device
+        .set_value(
+            Some("com.apple.disk_usage"),
+            "TotalDataCapacity",
+            plist::Value::Integer(1_000_000_000_000_000u64.into()),
+        )
+        .unwrap();
+    device
+        .set_value(
+            Some("com.apple.disk_usage"),
+            "TotalDataAvailable",
+            plist::Value::Integer(0u64.into()),
+        )
+        .unwrap();
+    let mut transferred = false;
+    let err = back_up(&dirs, None, &options, |p| {
+        transferred |= matches!(p, BackupProgress::Transferring { .. })
+    })
+    .await
+    .unwrap_err();
+    assert!(matches!(err, CoreError::NotEnoughSpace { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains(&device.profile.name), "{text}");
+    assert!(text.contains("choose another backup location"), "{text}");
+    assert!(!transferred, "refused before any data moved");
+    assert_eq!(snapshot_count(&location), 0);
+
+    // told to go ahead anyway, it does
+    let mut options = options;
+    options.ignore_free_space = true;
+    back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    assert_eq!(snapshot_count(&location), 1);
     phone.stop();
 }

@@ -40,6 +40,9 @@ pub trait BackupFolder: Send {
     fn create(&mut self, path: &Path) -> io::Result<()>;
     fn write(&mut self, data: &[u8]) -> io::Result<()>;
     fn finish(&mut self) -> io::Result<()>;
+    /// Drops the file being written (the device could not send all of it): whatever the folder
+    /// held at that path before stays as it was.
+    fn abort(&mut self) -> io::Result<()>;
     fn create_dir(&mut self, path: &Path) -> io::Result<()>;
     /// Entries of a directory: (name, is_dir, size, mtime Unix seconds).
     fn list(&mut self, path: &Path) -> io::Result<Vec<(String, bool, u64, i64)>>;
@@ -57,6 +60,9 @@ pub struct BackupSummary {
     pub files_received: u64,
     pub bytes_received: u64,
     pub files_removed: u64,
+    /// Files the device started to send and then could not (it reported an error mid-file):
+    /// their previous versions, if any, are kept. Paths as the device named them.
+    pub files_failed: Vec<String>,
 }
 
 /// Checks a path the device names: relative, inside `<udid>/`, no `.`/`..`, bounded. This is the
@@ -106,6 +112,40 @@ pub async fn will_encrypt(
             source,
         })?;
     Ok(matches!(value, Value::Boolean(true)))
+}
+
+/// How many bytes of user data the device holds (lockdownd's `com.apple.disk_usage`: data
+/// capacity minus what is available): an upper bound for what a first backup stores. `None`
+/// when the device does not say.
+pub async fn data_in_use(
+    usbmuxd: &Usbmuxd,
+    device: &Attachment,
+    record: &PairRecord,
+) -> Result<Option<u64>> {
+    let mut lockdown = usbmuxd.session(device, record).await?;
+    let value = lockdown
+        .get_value(None, Some("com.apple.disk_usage"))
+        .await
+        .map_err(|source| DeviceError::Protocol {
+            device: device.udid.clone(),
+            what: "reading the disk usage",
+            source,
+        })?;
+    let number = |k: &str| {
+        value
+            .as_dictionary()
+            .and_then(|d| d.get(k))
+            .and_then(Value::as_unsigned_integer)
+    };
+    Ok(
+        match (
+            number("TotalDataCapacity"),
+            number("TotalDataAvailable").or_else(|| number("AmountDataAvailable")),
+        ) {
+            (Some(total), Some(free)) => Some(total.saturating_sub(free)),
+            _ => None,
+        },
+    )
 }
 
 /// An open mobilebackup2 connection, after the DeviceLink handshake and Hello.
@@ -294,6 +334,7 @@ impl Mobilebackup2 {
             files_received: 0,
             bytes_received: 0,
             files_removed: 0,
+            files_failed: Vec::new(),
         };
         let mut percent = 0.0;
         loop {
@@ -531,6 +572,7 @@ impl Mobilebackup2 {
                 source: e,
             };
             folder.create(&path).map_err(local)?;
+            let mut complete = true;
             loop {
                 let block_len = self.receive_u32().await?;
                 if block_len == 0 || block_len > dl::MAX_BLOCK_LEN {
@@ -559,7 +601,8 @@ impl Mobilebackup2 {
                     }
                     dl::CODE_SUCCESS => break,
                     dl::CODE_ERROR_REMOTE => {
-                        tracing::warn!(udid = self.udid, file = raw, message = %String::from_utf8_lossy(&data), "device could not send a file");
+                        tracing::warn!(udid = self.udid, file = raw, message = %String::from_utf8_lossy(&data), "the device could not send a file; its previous version is kept");
+                        complete = false;
                         break;
                     }
                     other => {
@@ -567,6 +610,11 @@ impl Mobilebackup2 {
                             .malformed("UploadFiles", format!("block code {other:#x} in {raw}")))
                     }
                 }
+            }
+            if !complete {
+                folder.abort().map_err(local)?;
+                summary.files_failed.push(raw);
+                continue;
             }
             folder.finish().map_err(local)?;
             summary.files_received += 1;
@@ -612,6 +660,9 @@ impl BackupFolder for NoFiles {
     }
     fn finish(&mut self) -> io::Result<()> {
         Err(io::ErrorKind::PermissionDenied.into())
+    }
+    fn abort(&mut self) -> io::Result<()> {
+        Ok(())
     }
     fn create_dir(&mut self, _: &Path) -> io::Result<()> {
         Err(io::ErrorKind::PermissionDenied.into())
@@ -693,6 +744,16 @@ impl BackupFolder for DirFolder {
             .ok_or_else(|| io::Error::other("no file is being written"))?;
         file.sync_all()?;
         std::fs::rename(full.with_extension("keepsake-partial"), &full)
+    }
+
+    fn abort(&mut self) -> io::Result<()> {
+        match self.writing.take() {
+            Some((full, file)) => {
+                drop(file);
+                std::fs::remove_file(full.with_extension("keepsake-partial"))
+            }
+            None => Ok(()),
+        }
     }
 
     fn create_dir(&mut self, path: &Path) -> io::Result<()> {
@@ -806,5 +867,21 @@ mod tests {
         f.remove(&p).unwrap();
         f.remove(&p).unwrap();
         assert!(f.open(&p).unwrap().is_none());
+    }
+
+    #[test]
+    fn an_aborted_file_leaves_the_previous_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut f = DirFolder::new(dir.path());
+        let p = Path::new(U).join("ab/abcdef");
+        f.create(&p).unwrap();
+        f.write(b"yesterday").unwrap();
+        f.finish().unwrap();
+        f.create(&p).unwrap();
+        f.write(b"half of tod").unwrap();
+        f.abort().unwrap();
+        assert_eq!(std::fs::read(dir.path().join(&p)).unwrap(), b"yesterday");
+        let names: Vec<_> = f.list(&Path::new(U).join("ab")).unwrap();
+        assert_eq!(names.len(), 1, "no partial file is left: {names:?}");
     }
 }

@@ -17,7 +17,7 @@ pub mod usbmux;
 pub mod wifi;
 
 pub use backup::{
-    will_encrypt, BackupEvent, BackupFolder, BackupSummary, DirFolder, Mobilebackup2,
+    data_in_use, will_encrypt, BackupEvent, BackupFolder, BackupSummary, DirFolder, Mobilebackup2,
 };
 pub use error::{explain_backup_error, DeviceError, Result};
 pub use identity::DeviceIdentity;
