@@ -90,26 +90,39 @@ pub struct RestoreReport {
     pub corrupt: Vec<(String, String)>,
 }
 
-/// Misbehaviour on demand: what mobilebackup2 does wrong during a Backup, so that hosts can be
-/// tested against a broken or hostile device. It stays until cleared.
+/// Misbehaviour on demand: what mobilebackup2 does wrong, so that hosts can be tested against a
+/// slow, broken or hostile device. It applies to every request after Hello (Backup, Restore,
+/// Info, List, ChangePassword) unless a variant says otherwise, and stays until cleared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
-    /// The connection closes after this many bytes of file data were sent (mid-block if need
-    /// be), as when the cable is pulled.
+    /// Backup only: the connection closes after this many bytes of file data were sent
+    /// (mid-block if need be), as when the cable is pulled.
     DropAfterBytes(u64),
-    /// The files are sent, then the backup ends with this `ErrorCode` and description instead
-    /// of 0 (the final Manifest and Status are not sent, as on a device that failed).
+    /// The request ends with this `ErrorCode` and description instead of 0. A Backup sends its
+    /// files first, then not the final Manifest and Status, as on a device that failed; the
+    /// other requests do their work (Restore receives every file) and then fail.
     ErrorCode(u64, String),
-    /// The first upload carries a file named `<UDID>/../../escape`.
+    /// Backup only: the first upload carries a file named `<UDID>/../../escape`.
     PathTraversal,
-    /// The first upload carries a file named under another device's folder.
+    /// Backup only: the first upload carries a file named under another device's folder.
     ForeignDevice,
-    /// The first uploaded file's first block claims 0xFFFF_FFF0 bytes; then the device hangs up.
+    /// Backup only: the first uploaded file's first block claims 0xFFFF_FFF0 bytes; then the
+    /// device hangs up.
     AbsurdBlock,
-    /// The first DeviceLink message of the backup claims 0xFFFF_FFF0 bytes; then the device
+    /// The first DeviceLink message of the request claims 0xFFFF_FFF0 bytes; then the device
     /// hangs up.
     AbsurdMessage,
+    /// The first DeviceLink message of the request is a well-framed body that is not a plist
+    /// (a binary plist cut short); then the device hangs up.
+    InvalidPlist,
+    /// Everything the service sends is paced to this many bytes per second (USB 2 gives about
+    /// 35_000_000 in practice); the request itself succeeds. For progress, throughput and
+    /// timeout tests.
+    BandwidthCap(u64),
 }
+
+/// USB 2.0 High Speed as iPhones achieve it in practice: a cap for [`Fault::BandwidthCap`].
+pub const USB2_BYTES_PER_SECOND: u64 = 35_000_000;
 
 /// The backup side of a device profile.
 #[derive(Debug, Clone, PartialEq, Eq)]

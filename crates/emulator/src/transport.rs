@@ -24,6 +24,29 @@ enum Inner {
 pub struct Transport {
     inner: Inner,
     received: Vec<u8>,
+    pace: Option<Pace>,
+}
+
+/// A cap on what the device sends, in bytes per second (a slow cable or a busy phone).
+struct Pace {
+    bytes_per_second: u64,
+    /// When the bytes written so far are due at the capped rate.
+    due: tokio::time::Instant,
+}
+
+impl Pace {
+    /// Sleeps so that `n` more bytes leave no sooner than the cap allows. Oversleeping by a few
+    /// milliseconds is paid back on later writes, so the average rate stays at the cap.
+    async fn wait(&mut self, n: usize) {
+        let now = tokio::time::Instant::now();
+        let slack = now.checked_sub(std::time::Duration::from_millis(20));
+        let start = self.due.max(slack.unwrap_or(now));
+        let cost = n as f64 / self.bytes_per_second as f64;
+        self.due = start + std::time::Duration::from_secs_f64(cost);
+        if self.due > now + std::time::Duration::from_millis(2) {
+            tokio::time::sleep_until(self.due).await;
+        }
+    }
 }
 
 impl Transport {
@@ -31,6 +54,7 @@ impl Transport {
         Transport {
             inner: Inner::Plain(io),
             received: Vec::new(),
+            pace: None,
         }
     }
 
@@ -38,7 +62,18 @@ impl Transport {
         Transport {
             inner: Inner::Tls(Box::new(session)),
             received: Vec::new(),
+            pace: None,
         }
+    }
+
+    /// Caps the rate of everything written from now on (`None`: as fast as the host reads).
+    pub fn set_bandwidth(&mut self, bytes_per_second: Option<u64>) {
+        self.pace = bytes_per_second
+            .filter(|&b| b > 0)
+            .map(|bytes_per_second| Pace {
+                bytes_per_second,
+                due: tokio::time::Instant::now(),
+            });
     }
 
     pub fn is_tls(&self) -> bool {
@@ -131,6 +166,9 @@ impl Transport {
     }
 
     pub async fn write_all(&mut self, data: &[u8]) -> Result<()> {
+        if let Some(pace) = &mut self.pace {
+            pace.wait(data.len()).await;
+        }
         match &mut self.inner {
             Inner::Plain(io) => {
                 io.write_all(data).await?;
@@ -170,11 +208,13 @@ impl Transport {
                 Transport {
                     inner: Inner::Plain(io),
                     received: raw,
+                    pace: self.pace,
                 }
             }
             plain => Transport {
                 inner: plain,
                 received: self.received,
+                pace: self.pace,
             },
         }
     }

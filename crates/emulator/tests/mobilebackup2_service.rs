@@ -6,9 +6,9 @@
 mod mb2_host;
 
 use std::collections::BTreeSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use keepsake_emulator::backup_state::{PasscodeEvent, PasscodePrompt};
+use keepsake_emulator::backup_state::{Fault, PasscodeEvent, PasscodePrompt};
 use keepsake_mobilesync::{file_id, BackupFolder};
 use mb2_host::{assert_backup_matches, error_code, open_device, profile, request, setup, Host};
 use plist::Value;
@@ -426,5 +426,93 @@ async fn restore_checks_every_file_the_host_sends_back() {
     let reply = host.request(restore("pw")).await;
     assert_eq!(error_code(&reply), 205);
     assert_eq!(device.backup().last_restore().unwrap().missing.len(), 1);
+    host.disconnect().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bandwidth_cap_paces_a_backup_that_still_completes() {
+    let (_dir, device, udid, root) = setup(profile(0));
+    let cap = 2 << 20;
+    device.backup().set_fault(Some(Fault::BandwidthCap(cap)));
+    let mut host = Host::connect(device.clone(), &root).await;
+    let start = Instant::now();
+    let reply = host.request(request("Backup", &udid, &[])).await;
+    let elapsed = start.elapsed().as_secs_f64();
+    assert_eq!(error_code(&reply), 0, "{reply:?}");
+    assert_backup_matches(&root.join(&udid), &device.backup().phone().unwrap(), None);
+    let sent: u64 = host
+        .seen("DLMessageUploadFiles")
+        .iter()
+        .flat_map(|s| s.files.iter().map(|(_, n)| n))
+        .sum();
+    let at_cap = sent as f64 / cap as f64;
+    assert!(
+        at_cap > 0.5 && elapsed >= at_cap * 0.95,
+        "{sent} bytes in {elapsed:.2} s, under a cap of {cap} B/s"
+    );
+    assert!(
+        elapsed < at_cap * 4.0 + 10.0,
+        "paced far below the cap: {elapsed:.2} s"
+    );
+    host.disconnect().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_plist_fault_sends_a_message_no_parser_reads_then_hangs_up() {
+    let (_dir, device, udid, root) = setup(profile(1));
+    device.backup().set_fault(Some(Fault::InvalidPlist));
+    for name in ["Backup", "Restore", "Info", "List"] {
+        let mut host = Host::connect(device.clone(), &root).await;
+        host.process(request(name, &udid, &[])).await;
+        let body = host.recv_frame().await;
+        assert!(body.starts_with(b"bplist00"), "{name}: {body:?}");
+        assert!(
+            Value::from_reader(std::io::Cursor::new(&body)).is_err(),
+            "{name}: the message must not parse"
+        );
+        host.task
+            .await
+            .unwrap()
+            .unwrap_or_else(|e| panic!("{name}: a hang-up on purpose, not a failure: {e}"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_code_and_absurd_message_faults_hit_info_list_and_restore_too() {
+    let (_dir, device, udid, root) = setup(profile(2));
+    let mut host = Host::connect(device.clone(), &root).await;
+    let reply = host.request(request("Backup", &udid, &[])).await;
+    assert_eq!(error_code(&reply), 0, "{reply:?}");
+
+    device
+        .backup()
+        .set_fault(Some(Fault::ErrorCode(205, "Injected failure".into())));
+    for name in ["Info", "List", "Restore"] {
+        let reply = host.request(request(name, &udid, &[])).await;
+        assert_eq!(error_code(&reply), 205, "{name}: {reply:?}");
+        assert_eq!(
+            reply["ErrorDescription"].as_string(),
+            Some("Injected failure")
+        );
+    }
+    assert_eq!(
+        device.backup().last_restore().unwrap().missing.len(),
+        0,
+        "the restore received every file before failing"
+    );
+    host.disconnect().await.unwrap();
+
+    device.backup().set_fault(Some(Fault::AbsurdMessage));
+    for name in ["Info", "List", "Restore"] {
+        let mut host = Host::connect(device.clone(), &root).await;
+        host.process(request(name, &udid, &[])).await;
+        assert_eq!(host.read_exact(4).await, 0xFFFF_FFF0u32.to_be_bytes());
+        host.task.await.unwrap().unwrap();
+    }
+
+    device.backup().set_fault(None);
+    let mut host = Host::connect(device, &root).await;
+    let reply = host.request(request("Info", &udid, &[])).await;
+    assert_eq!(error_code(&reply), 0, "cleared: {reply:?}");
     host.disconnect().await.unwrap();
 }

@@ -148,7 +148,7 @@ struct Done {
 struct Session {
     device: Arc<VirtualDevice>,
     link: Transport,
-    /// The fault of the Backup in progress, if any.
+    /// The fault of the request in progress, if any.
     fault: Option<Fault>,
     /// File data bytes uploaded in the Backup in progress.
     file_bytes_sent: u64,
@@ -241,17 +241,7 @@ impl Session {
                 self.send(&reply).await?;
                 continue;
             }
-            let outcome = match name.as_str() {
-                "Backup" => self.backup_request(&request).await,
-                "Restore" => self.restore(&request).await,
-                "Info" => self.info(&request).await,
-                "List" => self.list(&request).await,
-                "ChangePassword" => self.change_password(&request).await,
-                other => Err(Failure::Refused(Refusal::new(
-                    error_code::GENERIC,
-                    format!("Unsupported request {other:?}"),
-                ))),
-            };
+            let outcome = self.request_with_fault(&name, &request).await;
             let reply = match outcome {
                 Ok(done) => {
                     let mut reply = DeviceMessage::response(0, None);
@@ -273,6 +263,59 @@ impl Session {
                 }
             };
             self.send(&reply).await?;
+        }
+    }
+
+    /// One request, misbehaving as the device's [`Fault`] says.
+    async fn request_with_fault(&mut self, name: &str, request: &Dictionary) -> Outcome<Done> {
+        self.fault = self.backup().options().fault;
+        self.file_bytes_sent = 0;
+        let cap = match self.fault {
+            Some(Fault::BandwidthCap(b)) => Some(b),
+            _ => None,
+        };
+        self.link.set_bandwidth(cap);
+        let outcome = match self.fault {
+            Some(Fault::AbsurdMessage) => {
+                self.link.write_all(&ABSURD_LEN.to_be_bytes()).await?;
+                Err(Failure::Hangup(format!(
+                    "a DeviceLink message of {ABSURD_LEN:#x} bytes was announced"
+                )))
+            }
+            Some(Fault::InvalidPlist) => {
+                // A binary plist's magic and then nothing a parser can use.
+                let body = b"bplist00\xd1\x01\x02\x5f\x10\xff";
+                let mut frame = (body.len() as u32).to_be_bytes().to_vec();
+                frame.extend_from_slice(body);
+                self.link.write_all(&frame).await?;
+                Err(Failure::Hangup(
+                    "a DeviceLink message that is not a plist was sent".into(),
+                ))
+            }
+            _ => self.dispatch(name, request).await,
+        };
+        let fault = self.fault.take();
+        self.link.set_bandwidth(None);
+        match (outcome, fault) {
+            // Backup ends with the code itself, before its final files.
+            (Ok(_), Some(Fault::ErrorCode(code, description))) if name != "Backup" => {
+                Err(Failure::Refused(Refusal::new(code, description)))
+            }
+            (outcome, _) => outcome,
+        }
+    }
+
+    async fn dispatch(&mut self, name: &str, request: &Dictionary) -> Outcome<Done> {
+        match name {
+            "Backup" => self.backup_run(request).await,
+            "Restore" => self.restore(request).await,
+            "Info" => self.info(request).await,
+            "List" => self.list(request).await,
+            "ChangePassword" => self.change_password(request).await,
+            other => Err(Failure::Refused(Refusal::new(
+                error_code::GENERIC,
+                format!("Unsupported request {other:?}"),
+            ))),
         }
     }
 
@@ -441,14 +484,6 @@ impl Session {
         Ok(())
     }
 
-    async fn backup_request(&mut self, request: &Dictionary) -> Outcome<Done> {
-        self.fault = self.backup().options().fault;
-        self.file_bytes_sent = 0;
-        let outcome = self.backup_run(request).await;
-        self.fault = None;
-        outcome
-    }
-
     async fn backup_run(&mut self, request: &Dictionary) -> Outcome<Done> {
         let force_full = request
             .get("Options")
@@ -459,12 +494,6 @@ impl Session {
         self.passcode().await?;
         if let Some(fault) = &self.fault {
             tracing::info!(udid = self.device.udid(), ?fault, "backup with a fault");
-        }
-        if self.fault == Some(Fault::AbsurdMessage) {
-            self.link.write_all(&ABSURD_LEN.to_be_bytes()).await?;
-            return Err(Failure::Hangup(format!(
-                "a DeviceLink message of {ABSURD_LEN:#x} bytes was announced"
-            )));
         }
         let udid = self.device.udid().to_owned();
         let phone = self.backup().phone()?;

@@ -118,18 +118,24 @@ impl Host {
         self.io.write_all(bytes).await.unwrap();
     }
 
-    pub async fn recv_array(&mut self) -> Vec<Value> {
+    /// The body of the device's next length-prefixed message, unparsed.
+    pub async fn recv_frame(&mut self) -> Vec<u8> {
         let mut len = [0u8; 4];
         self.io.read_exact(&mut len).await.unwrap();
         let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
         self.io.read_exact(&mut body).await.unwrap();
+        body
+    }
+
+    pub async fn recv_array(&mut self) -> Vec<Value> {
+        let body = self.recv_frame().await;
         Value::from_reader(std::io::Cursor::new(body))
             .unwrap()
             .into_array()
             .expect("DeviceLink messages are arrays")
     }
 
-    async fn read_exact(&mut self, n: usize) -> Vec<u8> {
+    pub async fn read_exact(&mut self, n: usize) -> Vec<u8> {
         let mut buf = vec![0u8; n];
         self.io.read_exact(&mut buf).await.unwrap();
         buf
