@@ -19,7 +19,7 @@ content_mib=${KEEPSAKE_DEMO_MIB:-64}
 
 start_phone() {
   # The virtual iPhone prints USBMUXD_SOCKET_ADDRESS=… first: that is where Keepsake finds it.
-  coproc PHONE { RUST_LOG=warn exec "$phone" --devices 1 --state-dir "$work/phone" --content-mib "$content_mib" "$@"; }
+  coproc PHONE { RUST_LOG=warn exec "$phone" --devices 1 --state-dir "$work/phone" --size "${content_mib}MiB" "$@"; }
   read -r line <&"${PHONE[0]}"
   export "${line?}"
 }

@@ -12,6 +12,7 @@ use tracing_subscriber::EnvFilter;
 
 mod backup_cmd;
 mod devices_cmd;
+mod emulator_cmd;
 mod encryption_cmd;
 mod store_cmd;
 
@@ -60,6 +61,9 @@ enum Command {
     /// Work with a snapshot repository folder: init, add, snapshots, ls, cat, restore, forget, gc, check, stats.
     #[command(after_help = EXIT_CODES)]
     Store(store_cmd::StoreArgs),
+    /// Run virtual iPhones (usbmuxd, lockdownd, Wi-Fi, backups) until Ctrl-C, for trying Keepsake.
+    #[command(after_help = EXIT_CODES)]
+    Emulator(emulator_cmd::EmulatorArgs),
 }
 
 fn main() -> ExitCode {
@@ -104,6 +108,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Backup(args) => backup_cmd::backup(args, cli.json),
         Command::Timeline(args) => backup_cmd::timeline(args, cli.json),
         Command::Encryption(args) => encryption_cmd::run(args, cli.json),
+        Command::Emulator(args) => emulator_cmd::run(args),
     }
 }
 

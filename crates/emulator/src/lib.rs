@@ -12,6 +12,7 @@
 //! ```
 
 pub mod backup_state;
+pub mod command;
 pub mod device;
 pub mod devicelink;
 pub mod error;

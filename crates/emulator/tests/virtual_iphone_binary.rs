@@ -1,7 +1,7 @@
 //! The `keepsake-virtual-iphone` command: starts phones, prints the variable line clients need,
 //! and serves them until it is stopped.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 
 #[test]
@@ -66,4 +66,46 @@ fn binary_prints_the_usbmuxd_address_that_real_clients_use() {
             .join("device_key.pem")
             .is_file());
     }
+}
+
+#[test]
+fn binary_encrypts_on_first_start_and_prints_each_phones_wifi_lockdownd() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keepsake-virtual-iphone"))
+        .args(["--size", "1MiB", "--seed", "3", "--encrypted", "secret"])
+        .args(["--passcode", "1", "--state-dir"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    lines.next().expect("the variable line").unwrap();
+    let device = lines.next().expect("a device line").unwrap();
+    let udid = device[2..].split_whitespace().next().unwrap().to_owned();
+    let (_, wifi) = device
+        .rsplit_once(" at ")
+        .unwrap_or_else(|| panic!("no Wi-Fi address in {device:?}"));
+    let wifi: std::net::SocketAddr = wifi.parse().unwrap();
+
+    // lockdownd answers on that address, plain TCP, as it would on the phone's port 62078.
+    let mut s = std::net::TcpStream::connect(wifi).unwrap();
+    let body = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><plist version=\"1.0\"><dict><key>Request</key><string>QueryType</string></dict></plist>";
+    s.write_all(&(body.len() as u32).to_be_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut len = [0u8; 4];
+    s.read_exact(&mut len).unwrap();
+    let mut reply = vec![0u8; u32::from_be_bytes(len) as usize];
+    s.read_exact(&mut reply).unwrap();
+    assert!(String::from_utf8_lossy(&reply).contains("com.apple.mobile.lockdown"));
+
+    child.kill().unwrap();
+    let _ = child.wait();
+    let encryption = dir
+        .path()
+        .join(format!("devices/{udid}/backup/encryption.plist"));
+    assert!(
+        encryption.is_file(),
+        "--encrypted is remembered in the state dir"
+    );
 }
