@@ -1,8 +1,22 @@
 //! The `keepsake-virtual-iphone` command: starts phones, prints the variable line clients need,
 //! and serves them until it is stopped.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Lines, Read, Write};
+use std::process::{Child, ChildStdout, Command, Stdio};
+
+/// Starts the binary with these flags and a state dir; its stdout, line by line.
+fn start(flags: &[&str], state: &std::path::Path) -> (Child, Lines<BufReader<ChildStdout>>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keepsake-virtual-iphone"))
+        .args(flags)
+        .arg("--state-dir")
+        .arg(state)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    (child, lines)
+}
 
 #[test]
 fn binary_prints_the_usbmuxd_address_that_real_clients_use() {
@@ -16,14 +30,7 @@ fn binary_prints_the_usbmuxd_address_that_real_clients_use() {
         "idevice_id (libimobiledevice-utils) is not installed: run scripts/setup.sh"
     );
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keepsake-virtual-iphone"))
-        .args(["--devices", "2", "--state-dir"])
-        .arg(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut child, mut lines) = start(&["--devices", "2"], dir.path());
     let first = lines.next().expect("a first line").unwrap();
     let address = first
         .strip_prefix("USBMUXD_SOCKET_ADDRESS=")
@@ -71,15 +78,8 @@ fn binary_prints_the_usbmuxd_address_that_real_clients_use() {
 #[test]
 fn binary_encrypts_on_first_start_and_prints_each_phones_wifi_lockdownd() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keepsake-virtual-iphone"))
-        .args(["--size", "1MiB", "--seed", "3", "--encrypted", "secret"])
-        .args(["--passcode", "1", "--state-dir"])
-        .arg(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let flags = ["--size", "1MiB", "--seed", "3", "--encrypted", "secret"];
+    let (mut child, mut lines) = start(&[&flags[..], &["--passcode", "1"]].concat(), dir.path());
     lines.next().expect("the variable line").unwrap();
     let device = lines.next().expect("a device line").unwrap();
     let udid = device[2..].split_whitespace().next().unwrap().to_owned();
