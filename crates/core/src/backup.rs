@@ -6,15 +6,15 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use keepsake_device::{
-    data_in_use, ensure_paired, pairing::TRUST_PROMPT_TIMEOUT, BackupEvent, DeviceList,
-    Mobilebackup2, PairStep, Usbmuxd,
+    data_in_use, ensure_paired, pairing::TRUST_PROMPT_TIMEOUT, BackupEvent, Mobilebackup2,
+    PairStep, Usbmuxd,
 };
 use keepsake_store::{InitOptions, KdfParams, KeySource, RepoConfig, Repository, SnapshotInfo};
 use serde::Serialize;
 
 use crate::error::{CoreError, Result};
 use crate::jobs::{Cancel, DeviceJob};
-use crate::pairing::choose;
+use crate::pairing::{choose, find_devices};
 use crate::secrets::{SecretKind, Secrets};
 use crate::settings::AppDirs;
 use crate::sizes::human_bytes;
@@ -35,6 +35,8 @@ pub struct BackupOptions {
     pub store_password: Option<String>,
     /// Start even when the location seems short of space for this backup.
     pub ignore_free_space: bool,
+    /// Look for the device on Wi-Fi when no cable connects it.
+    pub wifi: bool,
     /// Cancels the backup from elsewhere (a button, Ctrl-C): nothing is committed.
     pub cancel: Cancel,
 }
@@ -47,6 +49,7 @@ impl BackupOptions {
             full: false,
             store_password: None,
             ignore_free_space: false,
+            wifi: true,
             cancel: Cancel::new(),
         }
     }
@@ -110,6 +113,8 @@ fn transfer_estimate(percent: f64, bytes: u64, seconds: f64) -> (Option<u64>, f6
 pub struct BackupReport {
     pub udid: String,
     pub device: String,
+    /// How the device was reached: USB, or Wi-Fi.
+    pub link: keepsake_device::Link,
     pub repository: PathBuf,
     pub snapshot: SnapshotInfo,
     pub files_received: u64,
@@ -205,8 +210,11 @@ async fn run_backup(
 ) -> Result<BackupReport> {
     let started = Instant::now();
     let mux = Usbmuxd::from_env()?;
-    let list = DeviceList::scan(&mux).await?;
-    let (device, name) = choose(&mux, &list, wanted).await?;
+    let list = find_devices(&mux, wanted, options.wifi).await?;
+    let (device, name) = choose(&list, wanted)?;
+    if matches!(device.link, keepsake_device::Link::Direct(_)) {
+        tracing::info!(device = name, "backing up over Wi-Fi");
+    }
     *device_name.lock().unwrap_or_else(|e| e.into_inner()) = Some(name.clone());
     let _job = DeviceJob::claim(dirs, &device.udid, &name)?;
     let host = dirs.host()?;
@@ -349,6 +357,7 @@ async fn run_backup(
         "backup committed"
     );
     Ok(BackupReport {
+        link: device.link.clone(),
         udid: device.udid,
         device: name,
         repository: repo_path,

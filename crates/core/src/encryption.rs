@@ -2,12 +2,12 @@
 //! changing its password, and remembering the password in the OS credential store.
 
 use keepsake_device::{
-    ensure_paired, pairing::TRUST_PROMPT_TIMEOUT, will_encrypt, DeviceList, Mobilebackup2, Usbmuxd,
+    ensure_paired, pairing::TRUST_PROMPT_TIMEOUT, will_encrypt, Mobilebackup2, Usbmuxd,
 };
 use serde::Serialize;
 
 use crate::error::{CoreError, Result};
-use crate::pairing::choose;
+use crate::pairing::{choose, find_devices};
 use crate::secrets::{SecretKind, Secrets};
 use crate::settings::AppDirs;
 
@@ -42,8 +42,8 @@ async fn connect(
     keepsake_device::PairRecord,
 )> {
     let mux = Usbmuxd::from_env()?;
-    let list = DeviceList::scan(&mux).await?;
-    let (device, name) = choose(&mux, &list, wanted).await?;
+    let list = find_devices(&mux, wanted, true).await?;
+    let (device, name) = choose(&list, wanted)?;
     ensure_paired(&mux, &device, &dirs.host()?, TRUST_PROMPT_TIMEOUT, |_| {}).await?;
     let record = mux.pair_record(&device.udid).await?.ok_or_else(|| {
         CoreError::Store(format!(

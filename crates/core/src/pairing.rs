@@ -4,6 +4,7 @@ use keepsake_device::{
     ensure_paired, pairing::TRUST_PROMPT_TIMEOUT, Attachment, DeviceList, PairStep, Usbmuxd,
 };
 use serde::Serialize;
+use std::time::Duration;
 
 use crate::error::{CoreError, Result};
 use crate::settings::AppDirs;
@@ -26,8 +27,8 @@ pub async fn pair(
 ) -> Result<Paired> {
     let host = dirs.host()?;
     let mux = Usbmuxd::from_env()?;
-    let list = DeviceList::scan(&mux).await?;
-    let (attachment, name) = choose(&mux, &list, wanted).await?;
+    let list = find_devices(&mux, wanted, true).await?;
+    let (attachment, name) = choose(&list, wanted)?;
     let newly_paired = ensure_paired(&mux, &attachment, &host, TRUST_PROMPT_TIMEOUT, |s| {
         on_step(s, &name)
     })
@@ -39,12 +40,56 @@ pub async fn pair(
     })
 }
 
-/// The attachment of the device the person means, and its name.
-pub(crate) async fn choose(
+/// How long to listen for devices announcing themselves on Wi-Fi when the one asked for is not
+/// connected by cable: devices answer an mDNS query within a second or two.
+pub const WIFI_BROWSE: Duration = Duration::from_secs(3);
+
+/// The devices usbmuxd sees, and when the one `wanted` is not among them and `wifi` allows,
+/// those announcing themselves on the network (reached directly over Wi-Fi).
+pub(crate) async fn find_devices(
     mux: &Usbmuxd,
-    list: &DeviceList,
     wanted: Option<&str>,
-) -> Result<(Attachment, String)> {
+    wifi: bool,
+) -> Result<DeviceList> {
+    let mut list = DeviceList::scan(mux).await?;
+    let found = match wanted {
+        Some(w) => list.devices().iter().any(|d| is_named(&list, &d.udid, w)),
+        None => !list.devices().is_empty(),
+    };
+    if found || !wifi {
+        return Ok(list);
+    }
+    let sightings = match keepsake_device::wifi::browse_for(WIFI_BROWSE).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot look for devices on Wi-Fi");
+            return Ok(list);
+        }
+    };
+    for sighting in sightings {
+        match keepsake_device::wifi::resolve(mux, &sighting).await {
+            Ok((attachment, identity)) => {
+                let paired = mux.has_pair_record(&attachment.udid).await?;
+                tracing::info!(udid = attachment.udid, link = ?attachment.link, "found on Wi-Fi");
+                list.add_direct(attachment, identity, paired);
+            }
+            Err(e) => {
+                tracing::warn!(mac = sighting.mac, error = %e, "a device on Wi-Fi did not answer")
+            }
+        }
+    }
+    Ok(list)
+}
+
+fn is_named(list: &DeviceList, udid: &str, wanted: &str) -> bool {
+    udid.eq_ignore_ascii_case(wanted)
+        || list
+            .identity(udid)
+            .is_some_and(|i| i.name.eq_ignore_ascii_case(wanted))
+}
+
+/// The attachment of the device the person means (USB before Wi-Fi), and its name.
+pub(crate) fn choose(list: &DeviceList, wanted: Option<&str>) -> Result<(Attachment, String)> {
     let devices = list.devices();
     let name_of = |udid: &str| {
         list.identity(udid)
@@ -61,7 +106,7 @@ pub(crate) async fn choose(
     let udid = match wanted {
         Some(w) => devices
             .iter()
-            .find(|d| d.udid.eq_ignore_ascii_case(w) || name_of(&d.udid).eq_ignore_ascii_case(w))
+            .find(|d| is_named(list, &d.udid, w))
             .map(|d| d.udid.clone())
             .ok_or_else(|| CoreError::NoSuchDevice {
                 wanted: w.to_owned(),
@@ -77,14 +122,10 @@ pub(crate) async fn choose(
             }
         },
     };
-    // prefer USB: it is faster and does not depend on the network
-    let mut attachments: Vec<Attachment> = mux
-        .devices()
-        .await?
+    let attachment = list
+        .attachments(&udid)
         .into_iter()
-        .filter(|a| a.udid == udid)
-        .collect();
-    attachments.sort_by_key(|a| a.link != keepsake_device::Link::Usb);
-    let attachment = attachments.into_iter().next().ok_or(CoreError::NoDevice)?;
+        .next()
+        .ok_or(CoreError::NoDevice)?;
     Ok((attachment, name_of(&udid)))
 }

@@ -30,8 +30,14 @@ struct Bench {
 }
 
 fn bench() -> Bench {
+    bench_with(keepsake_emulator::Wifi::Off)
+}
+
+fn bench_with(wifi: keepsake_emulator::Wifi) -> Bench {
     let dir = tempfile::tempdir().unwrap();
-    let phone = VirtualIphone::start(Config::new(dir.path().join("phone"), 1)).unwrap();
+    let mut config = Config::new(dir.path().join("phone"), 1);
+    config.wifi = wifi;
+    let phone = VirtualIphone::start(config).unwrap();
     std::env::set_var("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address());
     let dirs = AppDirs::at(dir.path().join("config"));
     let location = dir.path().join("disk");
@@ -398,5 +404,87 @@ async fn a_location_short_of_space_is_refused_before_the_device_sends_anything()
     options.ignore_free_space = true;
     back_up(&dirs, None, &options, |_| {}).await.unwrap();
     assert_eq!(snapshot_count(&location), 1);
+    phone.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_device_on_wifi_only_is_found_over_mdns_and_backed_up_over_tcp() {
+    require_secret_service();
+    let _env = USBMUXD_ENV.lock().await;
+    let Bench {
+        dir,
+        phone,
+        dirs,
+        location,
+        options,
+    } = bench_with(keepsake_emulator::Wifi::Advertised);
+    let device = phone.devices()[0].clone();
+
+    // the first backup is over the cable (pairing needs it), then the cable goes
+    let first = back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    assert_eq!(first.link, keepsake_device::Link::Usb);
+    phone.detach(device.udid()).unwrap();
+    device.backup().live_one_day().unwrap();
+    let day1 = device.backup().phone().unwrap();
+
+    // without Wi-Fi it is simply not there
+    let mut usb_only = BackupOptions::new(&location);
+    usb_only.wifi = false;
+    let err = back_up(&dirs, Some(device.udid()), &usb_only, |_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CoreError::NoSuchDevice { .. }), "{err:?}");
+
+    let second = back_up(&dirs, Some(device.udid()), &options, |_| {})
+        .await
+        .unwrap();
+    let wifi = device.wifi_address().expect("the phone listens on Wi-Fi");
+    assert_eq!(second.link, keepsake_device::Link::Direct(wifi));
+    assert!(
+        second.files_received < first.files_received,
+        "incremental over Wi-Fi too"
+    );
+    assert_snapshot_is_the_phone(
+        &location,
+        device.udid(),
+        second.snapshot.id,
+        &day1,
+        &dir.path().join("restored"),
+    );
+    phone.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_encrypted_device_backs_up_into_the_store_and_decrypts_with_its_password() {
+    require_secret_service();
+    let _env = USBMUXD_ENV.lock().await;
+    let Bench {
+        dir,
+        phone,
+        dirs,
+        location,
+        options,
+    } = bench();
+    let device = phone.devices()[0].clone();
+    device.backup().enable_encryption("correct horse").unwrap();
+    let day0 = device.backup().phone().unwrap();
+    let report = back_up(&dirs, None, &options, |_| {}).await.unwrap();
+
+    let out = dir.path().join("restored");
+    let repo = open_repository(&location, None).unwrap();
+    restore::restore(&repo, report.snapshot.id, &out, None, &mut |_| {}).unwrap();
+    let folder = keepsake_mobilesync::BackupFolder::open(&out).unwrap();
+    assert!(
+        folder.manifest.is_encrypted,
+        "the snapshot holds the device's encrypted backup"
+    );
+    keepsake_emulator::verify::backup_matches(&out, &day0, Some("correct horse"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    // the encrypted-only domains (keychain, health) came across too
+    assert!(day0.backup_files(true).count() > day0.backup_files(false).count());
+    assert!(
+        keepsake_emulator::verify::backup_matches(&out, &day0, Some("wrong password")).is_err(),
+        "a wrong password does not read it"
+    );
     phone.stop();
 }

@@ -26,7 +26,8 @@ pub struct DeviceIdentity {
 
 impl DeviceIdentity {
     /// Reads the identity out of lockdownd's root `GetValue` dictionary. `device` names the
-    /// device in errors (its UDID as usbmuxd reported it).
+    /// device in errors: its UDID as usbmuxd reported it, or the Wi-Fi MAC it was found by on
+    /// the network; the device must answer to it.
     pub fn from_lockdown_values(device: &str, values: &Dictionary) -> Result<Self> {
         let text = |key: &'static str| -> Result<String> {
             match values.get(key) {
@@ -43,7 +44,10 @@ impl DeviceIdentity {
             _ => None,
         };
         let udid = text("UniqueDeviceID")?;
-        if udid != device {
+        // A device found on Wi-Fi is known by its MAC until it says its UDID.
+        let found_by_mac =
+            optional("WiFiAddress").is_some_and(|mac| mac.eq_ignore_ascii_case(device));
+        if udid != device && !found_by_mac {
             return Err(DeviceError::Malformed {
                 device: device.to_owned(),
                 what: "GetValue",

@@ -130,6 +130,38 @@ impl DeviceList {
             .or_insert(identity);
     }
 
+    /// Adds a device reached directly over Wi-Fi (see [`crate::wifi::resolve`]).
+    pub fn add_direct(&mut self, attachment: Attachment, identity: DeviceIdentity, paired: bool) {
+        // Direct attachments have no usbmuxd id: they are keyed from the top of the range.
+        let key = u32::MAX
+            - self
+                .attachments
+                .keys()
+                .filter(|k| **k > u32::MAX / 2)
+                .count() as u32;
+        if paired {
+            self.paired.insert(attachment.udid.clone());
+        }
+        self.identities.insert(attachment.udid.clone(), identity);
+        self.attachments.insert(key, attachment);
+    }
+
+    /// The ways to reach `udid`, best first: USB, then usbmuxd's network link, then direct Wi-Fi.
+    pub fn attachments(&self, udid: &str) -> Vec<Attachment> {
+        let mut out: Vec<Attachment> = self
+            .attachments
+            .values()
+            .filter(|a| a.udid == udid)
+            .cloned()
+            .collect();
+        out.sort_by_key(|a| match a.link {
+            Link::Usb => 0,
+            Link::Network(_) => 1,
+            Link::Direct(_) => 2,
+        });
+        out
+    }
+
     pub fn identity(&self, udid: &str) -> Option<&DeviceIdentity> {
         self.identities.get(udid)
     }
@@ -143,7 +175,7 @@ impl DeviceList {
                 .or_insert_with(|| self.blank(&a.udid));
             match a.link {
                 Link::Usb => d.usb = true,
-                Link::Network(_) => d.wifi = true,
+                Link::Network(_) | Link::Direct(_) => d.wifi = true,
             }
         }
         for d in by_udid.values_mut() {
@@ -298,6 +330,27 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].udid, UDID);
         assert_eq!(d[0].state, DeviceState::NotTrusted);
+    }
+
+    #[test]
+    fn a_device_reached_directly_over_wifi_is_listed_and_usb_is_preferred() {
+        let mut list = DeviceList::default();
+        let direct = Attachment {
+            udid: UDID.into(),
+            mux_id: 0,
+            link: Link::Direct("192.0.2.7:62078".parse().unwrap()),
+        };
+        list.add_direct(direct.clone(), identity(), true);
+        let d = list.devices();
+        assert_eq!(d.len(), 1);
+        assert!(d[0].wifi && !d[0].usb && d[0].paired);
+        assert_eq!(d[0].state, DeviceState::Ready);
+        assert_eq!(list.attachments(UDID), vec![direct.clone()]);
+        list.apply(&attach(4, Link::Usb));
+        let ways = list.attachments(UDID);
+        assert_eq!(ways.len(), 2);
+        assert_eq!(ways[0].link, Link::Usb);
+        assert_eq!(ways[1], direct);
     }
 
     #[test]

@@ -32,12 +32,14 @@ impl std::fmt::Debug for PairRecord {
     }
 }
 
-/// How usbmuxd reaches a device.
+/// How a device is reached: through usbmuxd (over USB, or a network attachment usbmuxd made),
+/// or directly over the network (Wi-Fi), its lockdownd at the address its mDNS advert gives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase", tag = "kind", content = "address")]
 pub enum Link {
     Usb,
     Network(IpAddr),
+    Direct(SocketAddr),
 }
 
 /// A device as usbmuxd lists it. One device can be attached twice (USB and network), with two ids.
@@ -285,6 +287,9 @@ impl Usbmuxd {
         device: &Attachment,
         port: u16,
     ) -> Result<idevice::Idevice> {
+        if let Link::Direct(lockdownd) = device.link {
+            return connect_direct(device, SocketAddr::new(lockdownd.ip(), port)).await;
+        }
         let conn = self.connect(device.mux_id).await?;
         conn.connect_to_device(device.mux_id, port, LABEL)
             .await
@@ -338,6 +343,11 @@ impl Usbmuxd {
 
     /// A plaintext lockdownd connection to the device.
     pub(crate) async fn lockdown(&self, device: &Attachment) -> Result<LockdownClient> {
+        if let Link::Direct(lockdownd) = device.link {
+            return Ok(LockdownClient::new(
+                connect_direct(device, lockdownd).await?,
+            ));
+        }
         let conn = self.connect(device.mux_id).await?;
         let idevice = conn
             .connect_to_device(device.mux_id, LockdownClient::LOCKDOWND_PORT, LABEL)
@@ -375,6 +385,22 @@ impl Usbmuxd {
                 })
             })
     }
+}
+
+/// A TCP connection straight to a device on the network, bounded in time: a device that left
+/// the Wi-Fi should not keep anyone waiting.
+async fn connect_direct(device: &Attachment, addr: SocketAddr) -> Result<idevice::Idevice> {
+    let lost = |source: std::io::Error| DeviceError::ConnectionLost {
+        device: device.udid.clone(),
+        what: "connecting over Wi-Fi",
+        source,
+    };
+    let stream = tokio::time::timeout(ANSWER_TIMEOUT, tokio::net::TcpStream::connect(addr))
+        .await
+        .map_err(|_| lost(std::io::ErrorKind::TimedOut.into()))?
+        .map_err(lost)?;
+    let _ = stream.set_nodelay(true);
+    Ok(idevice::Idevice::new(Box::new(stream), LABEL))
 }
 
 fn link_of(connection: Connection) -> Option<Link> {

@@ -2,11 +2,16 @@
 //! `_apple-mobdev2._tcp` service over mDNS, named `<Wi-Fi MAC>@<IPv6 link-local>`. The MAC is
 //! how an announcement is matched to a device we have seen (and paired) before.
 
-use std::net::IpAddr;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use mdns_sd::{ServiceDaemon, ServiceEvent};
 use serde::Serialize;
 use tokio::sync::mpsc;
+
+use crate::identity::DeviceIdentity;
+use crate::usbmux::{Attachment, Link, Usbmuxd};
 
 /// The mDNS service type a device advertises for Wi-Fi sync.
 pub const SERVICE_TYPE: &str = "_apple-mobdev2._tcp.local.";
@@ -76,6 +81,58 @@ impl WifiBrowser {
         });
         Ok((WifiBrowser { daemon }, rx))
     }
+}
+
+/// The devices announcing themselves on the network within `wait` (one each, by MAC).
+pub async fn browse_for(wait: Duration) -> Result<Vec<WifiSighting>, mdns_sd::Error> {
+    let (browser, mut events) = WifiBrowser::start()?;
+    let mut seen: BTreeMap<String, WifiSighting> = BTreeMap::new();
+    let deadline = tokio::time::Instant::now() + wait;
+    while let Ok(Some(event)) = tokio::time::timeout_at(deadline, events.recv()).await {
+        match event {
+            WifiEvent::Seen(s) => {
+                seen.insert(s.mac.clone(), s);
+            }
+            WifiEvent::Gone { mac } => {
+                seen.remove(&mac);
+            }
+        }
+    }
+    drop(browser);
+    Ok(seen.into_values().collect())
+}
+
+/// Connects to the lockdownd a sighting announces (IPv4 addresses first, then IPv6) and asks
+/// who the device is: its attachment for a direct (Wi-Fi) connection, and its identity.
+pub async fn resolve(
+    usbmuxd: &Usbmuxd,
+    sighting: &WifiSighting,
+) -> crate::Result<(Attachment, DeviceIdentity)> {
+    let mut addresses = sighting.addresses.clone();
+    addresses.sort_by_key(|a| a.is_ipv6());
+    let mut last = None;
+    for ip in addresses {
+        let mut attachment = Attachment {
+            udid: sighting.mac.clone(),
+            mux_id: 0,
+            link: Link::Direct(SocketAddr::new(ip, sighting.port)),
+        };
+        match usbmuxd.identity(&attachment).await {
+            Ok(identity) => {
+                attachment.udid = identity.udid.clone();
+                return Ok((attachment, identity));
+            }
+            Err(e) => {
+                tracing::debug!(%ip, error = %e, "device not reachable at this address");
+                last = Some(e);
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| crate::DeviceError::Malformed {
+        device: sighting.mac.clone(),
+        what: "its Wi-Fi announcement",
+        detail: "no address to reach it at".into(),
+    }))
 }
 
 impl Drop for WifiBrowser {
