@@ -57,6 +57,24 @@ pub enum CoreError {
     NoSuchDevice { wanted: String, available: String },
     #[error("several devices are connected ({available}): say which one (UDID or name)")]
     WhichDevice { available: String },
+    #[error(
+        "{device} has not been backed up before: review its backup settings with \
+         `keepsake settings {udid}` and confirm them with `keepsake settings {udid} --confirm`"
+    )]
+    SettingsNotConfirmed { device: String, udid: String },
+    #[error("{location} is where {devices} back up: give them another location first")]
+    LocationInUse { location: PathBuf, devices: String },
+    #[error("{location} is not one of Keepsake's locations (see `keepsake locations`)")]
+    UnknownLocation { location: PathBuf },
+    #[error(
+        "{device} has no backup location: add one with `keepsake locations add <folder>` \
+         or give it one with `keepsake settings <device> --location <folder>`"
+    )]
+    NoLocation { device: String },
+    #[error("snapshot {snapshot} is pinned: unpin it before deleting it")]
+    SnapshotPinned { snapshot: i64 },
+    #[error("no snapshot {snapshot} in {repository}")]
+    NoSuchSnapshot { snapshot: i64, repository: PathBuf },
 }
 
 pub type Result<T> = std::result::Result<T, CoreError>;
