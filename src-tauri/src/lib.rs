@@ -20,7 +20,8 @@ pub struct Overview {
 async fn overview() -> Overview {
     Overview {
         app: keepsake_core::app_info(),
-        devices: keepsake_core::device_overview().await,
+        // Wi-Fi devices arrive later through the watch; the first paint must not wait for them.
+        devices: keepsake_core::device_overview(None).await,
     }
 }
 

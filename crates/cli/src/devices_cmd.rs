@@ -13,6 +13,10 @@ pub struct DevicesArgs {
     /// With --json, one JSON object per line.
     #[arg(long)]
     watch: bool,
+    /// How long to listen for devices announcing themselves on Wi-Fi, in seconds (0: only
+    /// devices on a cable).
+    #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
+    wifi: f64,
 }
 
 pub fn run(args: &DevicesArgs, json: bool) -> anyhow::Result<()> {
@@ -23,7 +27,8 @@ pub fn run(args: &DevicesArgs, json: bool) -> anyhow::Result<()> {
     if args.watch {
         return runtime.block_on(watch(json));
     }
-    let overview = runtime.block_on(keepsake_core::device_overview());
+    let wifi = (args.wifi > 0.0).then(|| std::time::Duration::from_secs_f64(args.wifi.min(60.0)));
+    let overview = runtime.block_on(keepsake_core::device_overview(wifi));
     tracing::info!(count = overview.devices.len(), "devices listed");
     emit(json, &overview, |out| print_overview(out, &overview))?;
     match overview.usbmuxd_problem {

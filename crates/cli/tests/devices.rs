@@ -15,8 +15,9 @@ fn keepsake() -> Command {
 fn lists_the_virtual_devices_as_json() {
     let dir = tempfile::tempdir().unwrap();
     let phone = VirtualIphone::start(Config::new(dir.path(), 2)).unwrap();
+    // cable only: other tests' virtual iPhones may be announcing themselves on Wi-Fi
     let out = keepsake()
-        .args(["devices", "--json"])
+        .args(["devices", "--json", "--wifi", "0"])
         .env("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address())
         .output()
         .unwrap();
@@ -50,8 +51,16 @@ fn watch_prints_devices_as_they_come_and_go() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut next =
-        || -> serde_json::Value { serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap() };
+    // only this test's phone: others may be announcing themselves on Wi-Fi meanwhile
+    let mut next = || -> serde_json::Value {
+        loop {
+            let v: serde_json::Value =
+                serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+            if v["device"]["udid"] == udid.as_str() {
+                return v;
+            }
+        }
+    };
     let first = next();
     assert_eq!(first["event"], "appeared", "{first}");
     assert_eq!(first["device"]["udid"], udid.as_str());
@@ -63,6 +72,33 @@ fn watch_prints_devices_as_they_come_and_go() {
     assert_eq!(next()["event"], "appeared");
     child.kill().unwrap();
     child.wait().unwrap();
+    phone.stop();
+}
+
+#[test]
+fn a_device_off_the_cable_is_listed_from_its_wifi_announcement() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new(dir.path(), 1);
+    config.wifi = keepsake_emulator::Wifi::Advertised;
+    let phone = VirtualIphone::start(config).unwrap();
+    let device = phone.devices()[0].clone();
+    phone.detach(device.udid()).unwrap();
+    let out = keepsake()
+        .args(["devices", "--json", "--wifi", "3"])
+        .env("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = v["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["udid"] == device.udid())
+        .unwrap_or_else(|| panic!("the phone on Wi-Fi is listed: {v:#}"));
+    assert_eq!(d["connections"], serde_json::json!(["wifi"]));
+    assert_eq!(d["state"], "wifi_only");
+    assert_eq!(d["name"], device.profile.name.as_str());
     phone.stop();
 }
 

@@ -3,6 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use std::time::Duration;
+
+use keepsake_device::wifi::{WifiEvent, WifiSighting};
 use keepsake_device::{DeviceList, DeviceState, MuxEvent, SeenDevice, Usbmuxd};
 use serde::Serialize;
 use tokio::sync::mpsc;
@@ -77,26 +80,61 @@ impl From<&SeenDevice> for DeviceSummary {
     }
 }
 
-/// The devices in reach now: usbmuxd's (`USBMUXD_SOCKET_ADDRESS`, else the system daemon) and
-/// Apple devices on the USB bus that usbmuxd does not list.
-pub async fn device_overview() -> DeviceOverview {
+/// The devices in reach now: usbmuxd's (`USBMUXD_SOCKET_ADDRESS`, else the system daemon),
+/// Apple devices on the USB bus that usbmuxd does not list, and with `wifi` those that announce
+/// themselves on the network within that time.
+pub async fn device_overview(wifi: Option<Duration>) -> DeviceOverview {
     let mut list = DeviceList::default();
     let mut usbmuxd_problem = None;
-    match Usbmuxd::from_env() {
-        Ok(mux) => match DeviceList::scan(&mux).await {
-            Ok(scanned) => list = scanned,
-            Err(e) => usbmuxd_problem = Some(e.to_string()),
-        },
-        Err(e) => usbmuxd_problem = Some(e.to_string()),
-    }
+    let mux = match Usbmuxd::from_env() {
+        Ok(mux) => {
+            match DeviceList::scan(&mux).await {
+                Ok(scanned) => list = scanned,
+                Err(e) => usbmuxd_problem = Some(e.to_string()),
+            }
+            Some(mux)
+        }
+        Err(e) => {
+            usbmuxd_problem = Some(e.to_string());
+            None
+        }
+    };
     match tokio::task::spawn_blocking(keepsake_device::usb::scan).await {
         Ok(Ok(on_bus)) => list.set_usb_bus(on_bus),
         Ok(Err(e)) => tracing::debug!(error = %e, "USB bus not readable; relying on usbmuxd alone"),
         Err(e) => tracing::warn!(error = %e, "USB scan did not finish"),
     }
+    if let (Some(wait), Some(mux)) = (wifi, &mux) {
+        match keepsake_device::wifi::browse_for(wait).await {
+            Ok(sightings) => {
+                for s in sightings {
+                    name_wifi_sighting(mux, &mut list, &s).await;
+                    list.apply_wifi(&WifiEvent::Seen(s));
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot look for devices on Wi-Fi"),
+        }
+    }
     DeviceOverview {
         devices: list.devices().iter().map(DeviceSummary::from).collect(),
         usbmuxd_problem,
+    }
+}
+
+/// Makes sure the list can name a device announced on Wi-Fi: one not seen on USB yet is asked
+/// who it is over the network.
+async fn name_wifi_sighting(mux: &Usbmuxd, list: &mut DeviceList, sighting: &WifiSighting) {
+    if list.knows_mac(&sighting.mac) {
+        return;
+    }
+    match keepsake_device::wifi::resolve(mux, sighting).await {
+        Ok((attachment, identity)) => {
+            let paired = mux.has_pair_record(&attachment.udid).await.unwrap_or(false);
+            list.remember(identity, paired);
+        }
+        Err(e) => {
+            tracing::debug!(mac = sighting.mac, error = %e, "a device on Wi-Fi did not say who it is")
+        }
     }
 }
 
@@ -112,24 +150,60 @@ pub enum DeviceChange {
     UsbmuxdLost(String),
 }
 
-/// Follows usbmuxd's attach/detach events and reports how the device list changes. The devices
-/// present at the start arrive first as `Appeared`.
+/// Follows every source of devices as things happen — usbmuxd's attach/detach events, Apple
+/// devices arriving on or leaving the USB bus (libusb hot-plug), and announcements on Wi-Fi
+/// (mDNS) — and reports how the device list changes. The devices present at the start arrive
+/// first as `Appeared`. No polling.
 pub async fn watch_devices() -> Result<mpsc::Receiver<DeviceChange>, keepsake_device::DeviceError> {
     let mux = Usbmuxd::from_env()?;
     let mut events = mux.watch().await?;
+    let mut wifi = match keepsake_device::wifi::WifiBrowser::start() {
+        Ok((browser, rx)) => Some((browser, rx)),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot watch for devices on Wi-Fi");
+            None
+        }
+    };
+    let mut usb = match tokio::task::spawn_blocking(keepsake_device::usb::watch).await {
+        Ok(Ok(watch)) => watch,
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, "USB hot-plug not available; relying on usbmuxd alone");
+            None
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "starting the USB watch");
+            None
+        }
+    };
+    let on_bus = tokio::task::spawn_blocking(keepsake_device::usb::scan).await;
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(async move {
         let mut list = DeviceList::default();
+        if let Ok(Ok(on_bus)) = on_bus {
+            list.set_usb_bus(on_bus);
+        }
         let mut shown: BTreeMap<String, DeviceSummary> = BTreeMap::new();
-        while let Some(event) = events.recv().await {
-            if let MuxEvent::Lost(why) = &event {
-                let _ = tx.send(DeviceChange::UsbmuxdLost(why.clone())).await;
-                return;
-            }
-            list.apply(&event);
-            if let Err(e) = list.refresh(&mux).await {
-                let _ = tx.send(DeviceChange::UsbmuxdLost(e.to_string())).await;
-                return;
+        loop {
+            tokio::select! {
+                event = events.recv() => {
+                    let Some(event) = event else { return };
+                    if let MuxEvent::Lost(why) = &event {
+                        let _ = tx.send(DeviceChange::UsbmuxdLost(why.clone())).await;
+                        return;
+                    }
+                    list.apply(&event);
+                    if let Err(e) = list.refresh(&mux).await {
+                        let _ = tx.send(DeviceChange::UsbmuxdLost(e.to_string())).await;
+                        return;
+                    }
+                }
+                Some(event) = next(&mut wifi) => {
+                    if let WifiEvent::Seen(s) = &event {
+                        name_wifi_sighting(&mux, &mut list, s).await;
+                    }
+                    list.apply_wifi(&event);
+                }
+                Some(bus) = next(&mut usb) => list.set_usb_bus(bus),
             }
             let now: BTreeMap<String, DeviceSummary> = list
                 .devices()
@@ -145,6 +219,21 @@ pub async fn watch_devices() -> Result<mpsc::Receiver<DeviceChange>, keepsake_de
         }
     });
     Ok(rx)
+}
+
+/// The next item of an optional source (its keep-alive handle, receiver); a source that is
+/// absent or has ended never yields, so the other sources go on.
+async fn next<H, T>(source: &mut Option<(H, mpsc::Receiver<T>)>) -> Option<T>
+where
+    H: Send,
+{
+    match source {
+        Some((_, rx)) => match rx.recv().await {
+            Some(item) => Some(item),
+            None => std::future::pending().await,
+        },
+        None => std::future::pending().await,
+    }
 }
 
 fn diff(

@@ -162,6 +162,15 @@ impl DeviceList {
         out
     }
 
+    /// Whether a device with this Wi-Fi MAC is known (so its announcement can be named).
+    pub fn knows_mac(&self, mac: &str) -> bool {
+        self.identities.values().any(|i| {
+            i.wifi_address
+                .as_deref()
+                .is_some_and(|m| m.eq_ignore_ascii_case(mac))
+        })
+    }
+
     pub fn identity(&self, udid: &str) -> Option<&DeviceIdentity> {
         self.identities.get(udid)
     }
@@ -191,7 +200,7 @@ impl DeviceList {
             let on_wifi = id
                 .wifi_address
                 .as_ref()
-                .is_some_and(|mac| self.wifi.contains_key(mac));
+                .is_some_and(|mac| self.wifi.contains_key(&mac.to_ascii_lowercase()));
             if !on_wifi {
                 continue;
             }
