@@ -5,6 +5,7 @@
 //! depends on a UI toolkit, so everything here builds and tests headless.
 
 pub mod backup;
+pub mod cleaning;
 pub mod devices;
 pub mod encryption;
 mod error;
@@ -20,6 +21,7 @@ mod store_folder;
 use serde::Serialize;
 
 pub use backup::{back_up, BackupOptions, BackupProgress, BackupReport};
+pub use cleaning::{CleaningOutcome, Pin, Repositories, SnapshotStore};
 pub use devices::{
     device_overview, watch_devices, Connection, DeviceChange, DeviceOverview, DeviceSummary,
 };
