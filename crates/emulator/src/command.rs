@@ -169,6 +169,9 @@ pub fn start(args: &EmulatorArgs) -> Result<VirtualIphone> {
     };
     let state = |e: crate::backup_state::BackupStateError| Error::Io(std::io::Error::other(e));
     for d in phone.devices() {
+        // Generated now rather than on the first backup, so that a backup's time is the backup's.
+        let content = d.backup().phone().map_err(state)?;
+        tracing::info!(udid = d.udid(), day = content.day(), "content ready");
         if let Some(password) = &args.encrypted {
             if d.backup().will_encrypt() {
                 tracing::info!(
