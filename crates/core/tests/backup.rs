@@ -488,3 +488,45 @@ async fn an_encrypted_device_backs_up_into_the_store_and_decrypts_with_its_passw
     );
     phone.stop();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_the_device_cannot_finish_keeps_its_previous_version_and_is_reported() {
+    require_secret_service();
+    let _env = USBMUXD_ENV.lock().await;
+    use keepsake_emulator::backup_state::Fault;
+    let Bench {
+        dir: _dir,
+        phone,
+        dirs,
+        location,
+        options,
+    } = bench();
+    let device = phone.devices()[0].clone();
+    let first = back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    assert!(first.files_failed.is_empty());
+    device.backup().live_one_day().unwrap();
+
+    device.backup().set_fault(Some(Fault::UnreadableFile));
+    let second = back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    assert_eq!(second.files_failed.len(), 1, "{:?}", second.files_failed);
+    let failed = second.files_failed[0]
+        .strip_prefix(&format!("{}/", device.udid()))
+        .expect("a path in the device's folder");
+
+    let repo = open_repository(&location, None).unwrap();
+    let read = |snapshot: i64| {
+        let mut out = Vec::new();
+        match restore::cat(&repo, snapshot, failed, &mut out) {
+            Ok(_) => Some(out),
+            Err(keepsake_store::Error::FileNotFound { .. }) => None,
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert_eq!(
+        read(second.snapshot.id),
+        read(first.snapshot.id),
+        "the half-sent file did not replace the previous version"
+    );
+    drop(repo);
+    phone.stop();
+}

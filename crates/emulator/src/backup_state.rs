@@ -115,6 +115,10 @@ pub enum Fault {
     /// The first DeviceLink message of the request is a well-framed body that is not a plist
     /// (a binary plist cut short); then the device hangs up.
     InvalidPlist,
+    /// Backup only: the first uploaded file stops after its first block with an error block
+    /// (`ERROR_REMOTE`, as when a file changes or vanishes while the device reads it); the
+    /// backup goes on with the other files and succeeds.
+    UnreadableFile,
     /// Everything the service sends is paced to this many bytes per second (USB 2 gives about
     /// 35_000_000 in practice); the request itself succeeds. For progress, throughput and
     /// timeout tests.

@@ -451,11 +451,24 @@ impl Session {
                 )));
             }
             let mut reader = item.body;
+            let mut unreadable = false;
             loop {
                 let n = read_full(&mut reader, &mut buf)?;
                 if n == 0 {
                     break;
                 }
+                if unreadable {
+                    tracing::info!(%udid, file = item.backup_path, "fault: the file could not be read to its end");
+                    self.fault = None;
+                    self.link
+                        .write_all(&devicelink::encode_error_block(
+                            true,
+                            "Operation not permitted",
+                        ))
+                        .await?;
+                    break;
+                }
+                unreadable = self.fault == Some(Fault::UnreadableFile);
                 let block = devicelink::encode_data_block(&buf[..n]);
                 if let Some(Fault::DropAfterBytes(limit)) = self.fault {
                     let left = limit.saturating_sub(self.file_bytes_sent);
@@ -471,7 +484,9 @@ impl Session {
                 self.link.write_all(&block).await?;
                 self.file_bytes_sent += n as u64;
             }
-            self.link.write_all(&devicelink::FILE_END).await?;
+            if !unreadable || self.fault.is_some() {
+                self.link.write_all(&devicelink::FILE_END).await?;
+            }
         }
         self.link.write_all(&devicelink::BATCH_END).await?;
         let status = self.status().await?;
