@@ -4,17 +4,15 @@
 //!
 //! Encrypted repositories take their password from `KEEPSAKE_PASSWORD` or `--password-file`.
 
-use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use keepsake_store::commands::folder::{self, FolderSummary};
 use keepsake_store::commands::{check, forget, gc, list, restore, stats};
-use keepsake_store::{
-    ChunkingParams, FileMeta, InitOptions, KdfParams, KeySource, Repository, SnapshotInfo,
-};
+use keepsake_store::{ChunkingParams, InitOptions, KdfParams, KeySource, Repository};
 use serde::Serialize;
 
 use crate::emit;
@@ -386,140 +384,14 @@ fn in_scope(path: &str, only: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/'))
 }
 
-/// What `store add` did.
-#[derive(Debug, Serialize)]
-struct AddSummary {
-    snapshot: SnapshotInfo,
-    files_read: u64,
-    files_unchanged: u64,
-    files_removed: u64,
-    bytes_read: u64,
-    symlinks_skipped: u64,
-}
-
-struct Found {
-    rel: String,
-    path: PathBuf,
-    size: u64,
-    meta: FileMeta,
-}
-
-fn add_folder(repo: &Repository, folder: &Path, device: &str) -> anyhow::Result<AddSummary> {
-    let mut found = Vec::new();
-    let mut symlinks = 0;
-    walk(folder, "", &mut found, &mut symlinks)?;
-    let mut writer = repo.begin_snapshot(device)?;
-
-    // Decide from metadata alone which files to read.
-    let mut changed = Vec::new();
-    let mut unchanged = 0u64;
-    for f in found.iter() {
-        match writer.base_file(&f.rel)? {
-            Some(base) if base.size == f.size && base.meta == f.meta => unchanged += 1,
-            _ => changed.push(f),
-        }
-    }
-    let seen: HashSet<&str> = found.iter().map(|f| f.rel.as_str()).collect();
-    let mut removed = 0;
-    for path in writer.base_paths()? {
-        if !seen.contains(path.as_str()) && writer.remove(&path)? {
-            removed += 1;
-        }
-    }
-
-    let bar = bytes_bar(changed.iter().map(|f| f.size).sum(), "reading");
-    for f in &changed {
-        let file = std::fs::File::open(&f.path)
-            .with_context(|| format!("opening {}", f.path.display()))?;
-        let reader = ProgressReader {
-            inner: file,
-            bar: &bar,
-        };
-        writer.put_file(&f.rel, f.meta, reader)?;
-    }
+fn add_folder(repo: &Repository, folder: &Path, device: &str) -> anyhow::Result<FolderSummary> {
+    let bar = bytes_bar(0, "reading");
+    let summary = folder::add_folder(repo, folder, device, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
     bar.finish_and_clear();
-    let stats = writer.stats();
-    let snapshot = writer.commit()?;
-    Ok(AddSummary {
-        snapshot,
-        files_read: stats.files_written,
-        files_unchanged: unchanged,
-        files_removed: removed,
-        bytes_read: stats.bytes_read,
-        symlinks_skipped: symlinks,
-    })
-}
-
-fn walk(dir: &Path, prefix: &str, out: &mut Vec<Found>, symlinks: &mut u64) -> anyhow::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .with_context(|| format!("listing {}", dir.display()))?
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("listing {}", dir.display()))?;
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let name = e.file_name();
-        let Some(name) = name.to_str() else {
-            bail!(
-                "{} has a name that is not UTF-8; rename it to snapshot this folder",
-                e.path().display()
-            );
-        };
-        let rel = if prefix.is_empty() {
-            name.to_string()
-        } else {
-            format!("{prefix}/{name}")
-        };
-        let meta = e
-            .metadata()
-            .with_context(|| format!("reading {}", e.path().display()))?;
-        if meta.is_symlink() {
-            tracing::debug!(path = %e.path().display(), "symlink skipped");
-            *symlinks += 1;
-        } else if meta.is_dir() {
-            walk(&e.path(), &rel, out, symlinks)?;
-        } else if meta.is_file() {
-            out.push(Found {
-                rel,
-                path: e.path(),
-                size: meta.len(),
-                meta: file_meta(&meta),
-            });
-        }
-    }
-    Ok(())
-}
-
-fn file_meta(m: &std::fs::Metadata) -> FileMeta {
-    let mtime_ns = m
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-    #[cfg(unix)]
-    let (mode, inode) = {
-        use std::os::unix::fs::MetadataExt;
-        (m.mode(), m.ino())
-    };
-    #[cfg(not(unix))]
-    let (mode, inode) = (0o100644, 0);
-    FileMeta {
-        mode,
-        mtime_ns,
-        inode,
-    }
-}
-
-struct ProgressReader<'a, R> {
-    inner: R,
-    bar: &'a ProgressBar,
-}
-
-impl<R: std::io::Read> std::io::Read for ProgressReader<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.bar.inc(n as u64);
-        Ok(n)
-    }
+    Ok(summary)
 }
 
 /// A byte-count progress bar on stderr (drawn only when stderr is a terminal).

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Keepsake's store against restic and borg (both encrypted) on one generated phone-like folder:
 # first snapshot, unchanged snapshot, a day of use, deleting the two oldest snapshots with the
-# space reclaimed, and a full restore. Prints wall time, repository size and the ratio to each
-# peer. A benchmark, not a test: run it on a quiet machine.
+# space reclaimed, and a full restore. Prints wall time, repository size, peak memory and the ratio
+# to each peer, the cold-read limit (every file read once with the cache dropped), and keepsake's
+# peak memory on a set a quarter the size, to show it does not grow with the data. A benchmark,
+# not a test: run it on a quiet machine.
 #
 #   apt-get install restic borgbackup        # the peers (Debian packages)
 #   crates/store/benches/compare.sh          # 1 GB set; KEEPSAKE_BENCH_MB=256 for a quick run
@@ -31,17 +33,26 @@ drop_caches() {
 }
 DROP_NOTE=""
 
-declare -A T SIZE
+declare -A T SIZE RSS
 timed() { # step tool command...
   local step=$1 tool=$2; shift 2
   drop_caches
   local start end
   start=$(date +%s.%N)
-  "$@" >/dev/null 2>"$WORK/$tool.err" || { echo "$tool $step failed:" >&2; cat "$WORK/$tool.err" >&2; exit 1; }
+  # Peak resident memory (KB) of the command and its children, by GNU time.
+  /usr/bin/time -f %M -o "$WORK/rss" "$@" >/dev/null 2>"$WORK/$tool.err" || { echo "$tool $step failed:" >&2; cat "$WORK/$tool.err" >&2; exit 1; }
   end=$(date +%s.%N)
   T[$step,$tool]=$(echo "$end - $start" | bc)
   SIZE[$step,$tool]=$(du -sb "$WORK/repo-$tool" | cut -f1)
+  RSS[$step,$tool]=$(tail -1 "$WORK/rss")
 }
+
+# The cold-read limit: every file read once, in path order, with the cache dropped (through a
+# pipe: GNU tar skips reading when it writes to /dev/null).
+drop_caches
+start=$(date +%s.%N)
+tar cf - -C "$SRC" . | cat >/dev/null
+COLD_READ=$(echo "$(date +%s.%N) - $start" | bc)
 
 K=$WORK/repo-keepsake R=$WORK/repo-restic B=$WORK/repo-borg
 $KEEPSAKE store init "$K" >/dev/null
@@ -89,4 +100,23 @@ for step in first day reclaim; do
 done
 first_rate=$(echo "$DATA / ${T[first,keepsake]} / 1000000" | bc -l)
 restore_rate=$(echo "$DATA / ${T[restore,keepsake]} / 1000000" | bc -l)
-printf "keepsake: first snapshot %.0f MB/s, restore %.0f MB/s\n" "$first_rate" "$restore_rate"
+for step in first unchanged day reclaim restore; do
+  k=${RSS[$step,keepsake]} r=${RSS[$step,restic]} b=${RSS[$step,borg]}
+  printf "%-10s %10sMB %10sMB %10sMB %10.2f %10.2f   (peak memory)\n" "$step" \
+    $((k / 1024)) $((r / 1024)) $((b / 1024)) "$(echo "$k / $r" | bc -l)" "$(echo "$k / $b" | bc -l)"
+done
+cold_rate=$(echo "$DATA / $COLD_READ / 1000000" | bc -l)
+printf "cold read of every file: %.2fs (%.0f MB/s, the limit)\n" "$COLD_READ" "$cold_rate"
+printf "keepsake: first snapshot %.0f MB/s (%.0f %% of the cold-read limit), restore %.0f MB/s\n" \
+  "$first_rate" "$(echo "100 * $first_rate / $cold_rate" | bc -l)" "$restore_rate"
+
+# Memory against data size: the first snapshot of a set a quarter the size, into a new repository.
+SMALL_MB=$((MB / 4))
+rm -rf "$SRC" "$WORK/out-"*
+KEEPSAKE_BENCH_GENERATE=$WORK/small KEEPSAKE_BENCH_MB=$SMALL_MB cargo bench --quiet -p keepsake-store --bench store_bench >/dev/null
+$KEEPSAKE store init "$WORK/repo-small" >/dev/null
+drop_caches
+/usr/bin/time -f %M -o "$WORK/rss" "$KEEPSAKE" store add "$WORK/repo-small" "$WORK/small" --device bench >/dev/null
+small_rss=$(tail -1 "$WORK/rss")
+printf "keepsake peak memory, first snapshot: %s MB for %s MB of data, %s MB for %s MB\n" \
+  $((small_rss / 1024)) "$SMALL_MB" $((RSS[first,keepsake] / 1024)) "$MB"

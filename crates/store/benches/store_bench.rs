@@ -16,8 +16,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use keepsake_store::commands::{check, forget, gc, restore, stats};
-use keepsake_store::{FileMeta, InitOptions, Repository};
+use keepsake_store::commands::{check, folder, forget, gc, restore, stats};
+use keepsake_store::{InitOptions, Repository};
 
 fn noise(seed: u64, len: usize) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
@@ -136,39 +136,15 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) {
     }
 }
 
-fn meta_of(p: &Path) -> (u64, FileMeta) {
-    use std::os::unix::fs::MetadataExt;
-    let m = std::fs::metadata(p).unwrap();
-    (
-        m.len(),
-        FileMeta {
-            mode: m.mode(),
-            mtime_ns: m.mtime() * 1_000_000_000 + m.mtime_nsec(),
-            inode: m.ino(),
-        },
-    )
-}
-
-/// Snapshots the folder like `keepsake store add`: only files whose metadata changed are read.
+/// Snapshots the folder as `keepsake store add` does: only files whose metadata changed are read.
 fn snapshot(repo: &Repository, set: &Set) -> (f64, u64, u64) {
     let start = Instant::now();
-    let mut files = Vec::new();
-    walk(&set.root, "", &mut files);
-    let mut w = repo.begin_snapshot("bench-phone").unwrap();
-    for (rel, path) in &files {
-        let (size, meta) = meta_of(path);
-        if let Some(base) = w.base_file(rel).unwrap() {
-            if base.size == size && base.meta == meta {
-                continue;
-            }
-        }
-        let f = std::fs::File::open(path).unwrap();
-        w.put_file(rel, meta, std::io::BufReader::with_capacity(1 << 20, f))
-            .unwrap();
-    }
-    let read = w.stats().bytes_read;
-    let info = w.commit().unwrap();
-    (start.elapsed().as_secs_f64(), read, info.added_bytes)
+    let s = folder::add_folder(repo, &set.root, "bench-phone", &mut |_, _| {}).unwrap();
+    (
+        start.elapsed().as_secs_f64(),
+        s.bytes_read,
+        s.snapshot.added_bytes,
+    )
 }
 
 fn mb(b: u64) -> f64 {

@@ -186,7 +186,11 @@ impl PackSink for LocalPackSink {
             .map_err(Error::io(&self.tmp, "syncing a pack"))?;
         drop(file);
         let dir = self.dest.parent().expect("pack paths have a folder");
-        fs::create_dir_all(dir).map_err(Error::io(dir, "creating the pack folder"))?;
+        if !dir.is_dir() {
+            fs::create_dir_all(dir).map_err(Error::io(dir, "creating the pack folder"))?;
+            // The new folder's own entry must be durable too, or the pack could vanish with it.
+            sync_dir(dir.parent().expect("pack folders have a parent"))?;
+        }
         fs::rename(&self.tmp, &self.dest).map_err(Error::io(&self.dest, "publishing a pack"))?;
         sync_dir(dir)?;
         Ok(())

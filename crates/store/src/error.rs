@@ -59,12 +59,29 @@ pub enum Error {
         expected: &'static str,
     },
 
-    /// A key source this build cannot use yet.
-    #[error("{repo}: unlocking with the {source_kind} is not available in this build")]
-    KeySourceUnavailable {
+    /// The OS credential store holds no key for the repository.
+    #[error("{repo}: its key is not in this computer's credential store (service {service:?}, account {account:?}); open it where it was created, or put the key back there")]
+    KeyNotFound {
         repo: PathBuf,
-        source_kind: &'static str,
+        service: String,
+        account: String,
     },
+
+    /// The OS credential store's entry holds a key, but not this repository's.
+    #[error("{repo}: the credential store's entry (service {service:?}, account {account:?}) holds another key, not this repository's")]
+    WrongKey {
+        repo: PathBuf,
+        service: String,
+        account: String,
+    },
+
+    /// `init` found the credential store's entry already taken.
+    #[error("the credential store already holds an entry for service {service:?}, account {account:?}; Keepsake never replaces one (it may be another repository's only key): choose another account")]
+    CredentialTaken { service: String, account: String },
+
+    /// The OS credential store could not be used.
+    #[error("{repo}: the OS credential store is unavailable ({reason}); unlock it (on Linux a Secret Service such as GNOME Keyring must be running)")]
+    CredentialStore { repo: PathBuf, reason: String },
 
     /// The disk holding the repository ran out of space during a write.
     #[error("the disk holding {repo} is full; the snapshot was not written (earlier snapshots are intact). Free some space or move the repository, then back up again")]

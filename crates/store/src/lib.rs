@@ -14,7 +14,7 @@
 //! locks/               OS advisory locks (writer, readers)
 //! ```
 //! Encryption (on by default): a random master key, stored wrapped by an Argon2id-derived key in
-//! the config; chunk ids are keyed BLAKE3, every pack blob and pack index is sealed with
+//! the config, or held by the OS credential store (see `credential`); chunk ids are keyed BLAKE3, every pack blob and pack index is sealed with
 //! XChaCha20-Poly1305 (the chunk id as associated data), and so are the catalog's paths and
 //! device names (with keyed hashes beside them for lookups). Sizes, times and modes stay in clear.
 //!
@@ -27,10 +27,12 @@ mod catalog;
 mod chunker;
 pub mod commands;
 mod config;
+mod credential;
 mod crypto;
 mod error;
 mod lock;
 mod pack;
+mod packer;
 mod read;
 mod repository;
 

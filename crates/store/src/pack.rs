@@ -62,34 +62,43 @@ impl BlobEncoder {
         }
     }
 
-    fn compressed(&mut self, raw: &[u8]) -> Option<Vec<u8>> {
-        let zstd = self.zstd.as_mut()?;
-        if raw.len() > PROBE_ABOVE {
-            let probe = zstd.compress(&raw[..PROBE_LEN]).ok()?;
-            if probe.len() * 100 >= PROBE_LEN * 97 {
-                return None;
-            }
+    /// Whether compressing `raw` is worth trying: a large chunk whose start does not shrink is
+    /// taken for compressed media.
+    fn worth_compressing(&mut self, raw: &[u8]) -> bool {
+        let Some(zstd) = self.zstd.as_mut() else {
+            return false;
+        };
+        if raw.len() <= PROBE_ABOVE {
+            return true;
         }
-        zstd.compress(raw).ok().filter(|z| z.len() < raw.len())
+        zstd.compress(&raw[..PROBE_LEN])
+            .is_ok_and(|probe| probe.len() * 100 < PROBE_LEN * 97)
     }
 
+    /// The blob to store for a chunk: codec byte and payload, sealed. Built in one buffer that
+    /// is compressed into and encrypted in place.
     pub(crate) fn encode(&mut self, crypto: &Crypto, id: &ChunkId, raw: &[u8]) -> Vec<u8> {
-        let mut plain = Vec::with_capacity(raw.len() + 1);
-        match self.compressed(raw) {
-            Some(z) => {
-                plain.push(CODEC_ZSTD);
-                plain.extend_from_slice(&z);
-            }
-            None => {
-                plain.push(CODEC_RAW);
-                plain.extend_from_slice(raw);
+        let head = crypto.headroom();
+        let mut buf = Vec::with_capacity(head + 1 + raw.len() + 16);
+        buf.resize(head + 1, 0);
+        let mut compressed = false;
+        if self.worth_compressing(raw) {
+            buf.resize(head + 1 + raw.len(), 0);
+            let zstd = self.zstd.as_mut().expect("checked");
+            // A payload that does not fit in the raw size does not shrink: stored raw.
+            if let Ok(n) = zstd.compress_to_buffer(raw, &mut buf[head + 1..]) {
+                buf.truncate(head + 1 + n);
+                compressed = n < raw.len();
             }
         }
-        if crypto.is_encrypted() {
-            crypto.seal(&blob_ad(id), &plain)
+        if compressed {
+            buf[head] = CODEC_ZSTD;
         } else {
-            plain
+            buf.truncate(head + 1);
+            buf[head] = CODEC_RAW;
+            buf.extend_from_slice(raw);
         }
+        crypto.seal_in_place(&blob_ad(id), buf)
     }
 }
 
@@ -190,7 +199,15 @@ impl PackWriter {
     }
 
     /// Writes the index and footer, then makes the pack durable and visible.
-    pub(crate) fn finish(mut self, crypto: &Crypto) -> Result<FinishedPack> {
+    pub(crate) fn finish(self, crypto: &Crypto) -> Result<FinishedPack> {
+        let (sink, done) = self.close(crypto)?;
+        sink.commit()?;
+        Ok(done)
+    }
+
+    /// Writes the index and footer; the pack is complete but neither durable nor visible until
+    /// the returned sink is committed (which a snapshot writer does off its hot path).
+    pub(crate) fn close(mut self, crypto: &Crypto) -> Result<(Box<dyn PackSink>, FinishedPack)> {
         let mut index = Vec::with_capacity(self.entries.len() * INDEX_ENTRY_LEN);
         for e in &self.entries {
             index.extend_from_slice(&e.id);
@@ -209,11 +226,13 @@ impl PackWriter {
             .and_then(|()| self.sink.write_all(&footer))
             .map_err(io)?;
         let size = self.len + index.len() as u64 + FOOTER_LEN;
-        self.sink.commit()?;
-        Ok(FinishedPack {
-            name: self.name,
-            size,
-        })
+        Ok((
+            self.sink,
+            FinishedPack {
+                name: self.name,
+                size,
+            },
+        ))
     }
 }
 

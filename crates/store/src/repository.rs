@@ -2,6 +2,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rusqlite::Connection;
 
@@ -9,6 +10,7 @@ use crate::backend::{Backend, LocalBackend};
 use crate::config::{
     ChunkingParams, EncryptionConfig, RepoConfig, CONFIG_FILE, FORMAT_NAME, FORMAT_VERSION,
 };
+use crate::credential::{self, CredentialError};
 use crate::crypto::{Crypto, KdfParams, KeySource, KeyStorage, MasterKey};
 use crate::error::{Error, Result};
 
@@ -48,7 +50,7 @@ pub struct Repository {
     pub(crate) config: RepoConfig,
     pub(crate) crypto: Crypto,
     pub(crate) conn: Connection,
-    pub(crate) backend: Box<dyn Backend>,
+    pub(crate) backend: Arc<dyn Backend>,
     /// Held (shared) for the handle's lifetime; gc turns it exclusive before deleting packs.
     pub(crate) readers_lock: File,
 }
@@ -95,11 +97,22 @@ impl Repository {
                     Some(master),
                 )
             }
-            KeySource::Keyring { .. } => {
-                return Err(Error::KeySourceUnavailable {
-                    repo: path.to_path_buf(),
-                    source_kind: options.key.kind(),
-                })
+            KeySource::Keyring { service, account } => {
+                let master = MasterKey::random();
+                credential::store_new(service, account, &master)
+                    .map_err(|e| credential_error(path, service, account, e))?;
+                let key = KeyStorage::Keyring {
+                    service: service.clone(),
+                    account: account.clone(),
+                    key_check: master.check_value(&id),
+                };
+                (
+                    Some(EncryptionConfig {
+                        cipher: "xchacha20poly1305".into(),
+                        key,
+                    }),
+                    Some(master),
+                )
             }
         };
         LocalBackend::create_layout(path)?;
@@ -148,10 +161,29 @@ impl Repository {
                         expected: "password",
                     })
                 }
+                (
+                    KeyStorage::Keyring {
+                        service,
+                        account,
+                        key_check,
+                    },
+                    KeySource::Keyring { .. },
+                ) => {
+                    let master = credential::load(service, account)
+                        .map_err(|e| credential_error(path, service, account, e))?;
+                    if master.check_value(&config.id) != *key_check {
+                        return Err(Error::WrongKey {
+                            repo: path.to_path_buf(),
+                            service: service.clone(),
+                            account: account.clone(),
+                        });
+                    }
+                    Crypto::keyed(&master)
+                }
                 (KeyStorage::Keyring { .. }, _) => {
-                    return Err(Error::KeySourceUnavailable {
+                    return Err(Error::KeyRequired {
                         repo: path.to_path_buf(),
-                        source_kind: "key in the OS credential store",
+                        expected: "key in the OS credential store",
                     })
                 }
             },
@@ -167,7 +199,7 @@ impl Repository {
             config,
             crypto,
             conn,
-            backend: Box::new(LocalBackend::new(path)),
+            backend: Arc::new(LocalBackend::new(path)),
             readers_lock,
         })
     }
@@ -185,5 +217,23 @@ impl Repository {
     /// The configuration recorded in the folder.
     pub fn config(&self) -> &RepoConfig {
         &self.config
+    }
+}
+
+fn credential_error(repo: &Path, service: &str, account: &str, e: CredentialError) -> Error {
+    match e {
+        CredentialError::Missing => Error::KeyNotFound {
+            repo: repo.to_path_buf(),
+            service: service.to_string(),
+            account: account.to_string(),
+        },
+        CredentialError::Occupied => Error::CredentialTaken {
+            service: service.to_string(),
+            account: account.to_string(),
+        },
+        CredentialError::Unavailable(reason) => Error::CredentialStore {
+            repo: repo.to_path_buf(),
+            reason,
+        },
     }
 }

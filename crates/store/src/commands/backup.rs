@@ -1,14 +1,15 @@
 //! Writing a snapshot: "the device's previous snapshot plus these changes", as one transaction.
 //!
-//! Data goes into new packs as it streams in; each pack is synced and atomically renamed when
-//! closed; only then does one SQLite transaction record the packs, chunks, file versions and the
-//! snapshot row. Until that commit nothing is visible, so dropping the writer or crashing leaves
+//! Data goes into new packs as it streams in (sealed and packed on a second thread, see
+//! `packer`); each pack is synced and atomically renamed when closed; only once all are durable
+//! does one SQLite transaction record the packs, chunks, file versions and the snapshot row. Until that commit nothing is visible, so dropping the writer or crashing leaves
 //! every earlier snapshot exactly as it was. Packs that reached the disk without a commit are
 //! adopted by the next writer (their chunks are reused), half-written ones deleted.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::Read;
+use std::sync::Arc;
 
 use rusqlite::OptionalExtension;
 use serde::Serialize;
@@ -18,7 +19,8 @@ use crate::catalog::{decode_content, encode_content, CatalogResult, RefDeltas};
 use crate::chunker::{split, ChunkClass};
 use crate::crypto::ChunkId;
 use crate::error::{Error, Result};
-use crate::pack::{read_index, BlobEncoder, FinishedPack, PackWriter};
+use crate::pack::read_index;
+use crate::packer::Packer;
 use crate::read::SnapshotInfo;
 use crate::repository::Repository;
 
@@ -68,14 +70,6 @@ enum ChunkRef {
     Pending(usize),
 }
 
-struct PendingChunk {
-    id: ChunkId,
-    pack: String,
-    offset: u64,
-    stored_len: u32,
-    raw_len: u32,
-}
-
 /// A snapshot being written. Commit it with [`SnapshotWriter::commit`]; drop it to abandon.
 pub struct SnapshotWriter<'r> {
     repo: &'r Repository,
@@ -85,11 +79,9 @@ pub struct SnapshotWriter<'r> {
     base: Option<i64>,
     time: Option<i64>,
     changes: BTreeMap<String, Change>,
-    pending: Vec<PendingChunk>,
+    /// New chunks handed to the packer, by id: a chunk repeated within the snapshot is stored once.
     pending_index: HashMap<ChunkId, usize>,
-    open: [Option<PackWriter>; 3],
-    finished: Vec<FinishedPack>,
-    encoder: BlobEncoder,
+    packer: Packer,
     stats: WriteStats,
     /// Set when the disk filled up: then this writer's packs are deleted rather than kept for
     /// reuse, since keeping them would leave the disk full for the next attempt.
@@ -134,11 +126,12 @@ impl Repository {
             base,
             time: None,
             changes: BTreeMap::new(),
-            pending: Vec::new(),
             pending_index: HashMap::new(),
-            open: [None, None, None],
-            finished: Vec::new(),
-            encoder: BlobEncoder::new(),
+            packer: Packer::start(
+                self.crypto.clone(),
+                Arc::clone(&self.backend),
+                self.config.chunking.clone(),
+            )?,
             stats: WriteStats::default(),
             disk_full: false,
         })
@@ -221,7 +214,10 @@ impl SnapshotWriter<'_> {
 
     /// Work done so far.
     pub fn stats(&self) -> WriteStats {
-        self.stats
+        WriteStats {
+            bytes_stored: self.packer.stored_bytes(),
+            ..self.stats
+        }
     }
 
     /// Records the snapshot as taken at `unix_secs` instead of now (imports of old backups).
@@ -255,6 +251,63 @@ impl SnapshotWriter<'_> {
         })
         .optional()
         .cat(&self.repo.root)
+    }
+
+    /// The whole base snapshot's metadata in one query, by keyed path hash (see
+    /// [`crate::crypto::Crypto::name_key`]): how a folder import tells unchanged files apart
+    /// without a query, or a decryption, per file.
+    pub(crate) fn base_index(&self) -> Result<HashMap<Vec<u8>, BaseFile>> {
+        let Some(device) = self.device_id else {
+            return Ok(HashMap::new());
+        };
+        let mut stmt = self
+            .repo
+            .conn
+            .prepare(
+                "SELECT path_key, size, mode, mtime_ns, inode FROM entries
+                 WHERE device = ?1 AND to_seq IS NULL",
+            )
+            .cat(&self.repo.root)?;
+        let rows = stmt
+            .query_map([device], |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    BaseFile {
+                        size: r.get(1)?,
+                        meta: FileMeta {
+                            mode: r.get(2)?,
+                            mtime_ns: r.get(3)?,
+                            inode: r.get(4)?,
+                        },
+                    },
+                ))
+            })
+            .cat(&self.repo.root)?;
+        rows.collect::<rusqlite::Result<_>>().cat(&self.repo.root)
+    }
+
+    /// [`SnapshotWriter::remove`] for a base file known by its keyed path hash.
+    pub(crate) fn remove_by_key(&mut self, key: &[u8]) -> Result<bool> {
+        let Some(device) = self.device_id else {
+            return Ok(false);
+        };
+        let sealed: Option<Vec<u8>> = self
+            .repo
+            .conn
+            .query_row(
+                "SELECT path FROM entries WHERE device = ?1 AND path_key = ?2 AND to_seq IS NULL",
+                (device, key),
+                |r| r.get(0),
+            )
+            .optional()
+            .cat(&self.repo.root)?;
+        match sealed {
+            Some(sealed) => {
+                let path = crate::read::open_path(self.repo, &sealed)?;
+                self.remove(&path)
+            }
+            None => Ok(false),
+        }
     }
 
     /// Every path of the base snapshot.
@@ -304,15 +357,7 @@ impl SnapshotWriter<'_> {
             content.push(self.store_chunk(class, chunk)?);
             Ok(())
         })?;
-        // Media packs end at a file boundary once they are an eighth full, so a pack holds one
-        // or two photos or videos: deleting those frees the whole pack instead of scattering
-        // garbage that only a costly repack could reclaim.
-        let media = ChunkClass::Media.index();
-        let target = repo.config.chunking.pack_target / 8;
-        if self.open[media].as_ref().is_some_and(|p| p.len() >= target) {
-            let pack = self.open[media].take().expect("checked");
-            self.finished.push(pack.finish(&repo.crypto)?);
-        }
+        self.packer.end_file()?;
         self.stats.files_written += 1;
         self.stats.bytes_read += size;
         self.changes.insert(
@@ -357,29 +402,9 @@ impl SnapshotWriter<'_> {
             self.stats.chunks_reused += 1;
             return Ok(ChunkRef::Stored(row));
         }
-        let blob = self.encoder.encode(&repo.crypto, &id, data);
-        let slot = &mut self.open[class.index()];
-        if slot.is_none() {
-            *slot = Some(PackWriter::create(repo.backend.as_ref(), class)?);
-        }
-        let pack = slot.as_mut().expect("just opened");
-        let raw_len = u32::try_from(data.len()).expect("chunks are far below 4 GiB");
-        let offset = pack.append(id, &blob, raw_len)?;
-        self.pending.push(PendingChunk {
-            id,
-            pack: pack.name().to_string(),
-            offset,
-            stored_len: blob.len() as u32,
-            raw_len,
-        });
-        let index = self.pending.len() - 1;
+        let index = self.packer.store(class, id, data.to_vec())?;
         self.pending_index.insert(id, index);
         self.stats.chunks_new += 1;
-        self.stats.bytes_stored += blob.len() as u64;
-        if pack.len() >= repo.config.chunking.pack_target {
-            let full = slot.take().expect("open");
-            self.finished.push(full.finish(&repo.crypto)?);
-        }
         Ok(ChunkRef::Pending(index))
     }
 
@@ -392,11 +417,12 @@ impl SnapshotWriter<'_> {
     fn commit_inner(&mut self) -> Result<SnapshotInfo> {
         let repo = self.repo;
         let root = &repo.root;
-        for slot in &mut self.open {
-            if let Some(pack) = slot.take() {
-                self.finished.push(pack.finish(&repo.crypto)?);
-            }
+        // Every pack durable and visible before the catalog may point at it.
+        let packed = self.packer.finish();
+        if let Some(e) = packed.error.take() {
+            return Err(e);
         }
+        let packed = &*packed;
         let tx = repo.conn.unchecked_transaction().cat(root)?;
         let device = match self.device_id {
             Some(d) => d,
@@ -421,7 +447,7 @@ impl SnapshotWriter<'_> {
             .cat(root)?;
 
         let mut pack_ids = HashMap::new();
-        for p in &self.finished {
+        for p in &packed.packs {
             tx.execute(
                 "INSERT INTO packs(name, size) VALUES (?1, ?2)",
                 (&p.name, p.size),
@@ -429,18 +455,18 @@ impl SnapshotWriter<'_> {
             .cat(root)?;
             pack_ids.insert(p.name.as_str(), tx.last_insert_rowid());
         }
-        let mut chunk_rows = Vec::with_capacity(self.pending.len());
+        let mut chunk_rows = Vec::with_capacity(packed.chunks.len());
         {
             let mut insert = tx
                 .prepare_cached(
                     "INSERT INTO chunks(hash, pack, offset, stored_len, raw_len) VALUES (?1, ?2, ?3, ?4, ?5)",
                 )
                 .cat(root)?;
-            for c in &self.pending {
+            for c in &packed.chunks {
                 insert
                     .execute((
                         &c.id[..],
-                        pack_ids[c.pack.as_str()],
+                        pack_ids[&*c.pack],
                         c.offset,
                         c.stored_len,
                         c.raw_len,
@@ -509,9 +535,10 @@ impl SnapshotWriter<'_> {
         }
         deltas.apply(&tx, root)?;
         let time = self.time.unwrap_or_else(now_secs);
+        let added_bytes = self.packer.stored_bytes();
         tx.execute(
             "INSERT INTO snapshots(device, seq, time, files, bytes, added_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            (device, seq, time, files, bytes, self.stats.bytes_stored as i64),
+            (device, seq, time, files, bytes, added_bytes as i64),
         )
         .cat(root)?;
         let id = tx.last_insert_rowid();
@@ -522,10 +549,10 @@ impl SnapshotWriter<'_> {
         .cat(root)?;
         tx.commit().cat(root)?;
         // Committed: the packs belong to the catalog now, not to the leftovers.
-        self.finished.clear();
+        self.packer.finish().packs.clear();
         tracing::info!(
             repo = %root.display(), snapshot = id, seq, files,
-            new_bytes = self.stats.bytes_stored, "snapshot committed"
+            new_bytes = added_bytes, "snapshot committed"
         );
         Ok(SnapshotInfo {
             id,
@@ -534,7 +561,7 @@ impl SnapshotWriter<'_> {
             time,
             files: files as u64,
             bytes: bytes as u64,
-            added_bytes: self.stats.bytes_stored,
+            added_bytes,
         })
     }
 }
@@ -552,18 +579,19 @@ impl std::fmt::Debug for SnapshotWriter<'_> {
 
 impl Drop for SnapshotWriter<'_> {
     fn drop(&mut self) {
+        // Open packs delete themselves; closed ones stay for the next writer to adopt.
+        let packed = self.packer.stop(false);
         if self.disk_full {
-            for pack in self.finished.drain(..) {
+            for pack in packed.packs.drain(..) {
                 if let Err(e) = self.repo.backend.remove_pack(&pack.name) {
                     tracing::warn!(error = %e, "could not delete an uncommitted pack");
                 }
             }
         }
-        if !self.finished.is_empty() || self.open.iter().any(Option::is_some) {
-            // Open packs delete themselves; closed ones stay for the next writer to adopt.
+        if !packed.packs.is_empty() {
             tracing::info!(
                 repo = %self.repo.root.display(),
-                closed_packs = self.finished.len(),
+                closed_packs = packed.packs.len(),
                 "snapshot abandoned before commit; earlier snapshots are untouched"
             );
         }

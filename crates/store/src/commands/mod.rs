@@ -2,6 +2,7 @@
 
 pub mod backup;
 pub mod check;
+pub mod folder;
 pub mod forget;
 pub mod gc;
 pub mod list;

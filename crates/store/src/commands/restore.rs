@@ -4,9 +4,11 @@
 //! Snapshot paths are untrusted here: a damaged or hostile catalog must not make restore write
 //! outside the target folder, so every path is re-validated and no symlink is followed on the way.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use serde::Serialize;
 
@@ -59,19 +61,145 @@ pub fn restore(
         None => read::entries(repo, &snap)?,
     };
     fs::create_dir_all(target).map_err(Error::io(target, "creating the restore folder"))?;
-    let mut summary = RestoreSummary::default();
-    for entry in &entries {
-        let dest = safe_destination(&snap, target, &entry.path)?;
-        summary.bytes += restore_file(repo, &snap, entry, &dest, progress)?;
-        summary.files += 1;
-    }
+    // This thread reads, decrypts and verifies; a second one creates and writes the files, so
+    // on two cores the file system's work overlaps the cryptography.
+    let (tx, rx) = sync_channel::<ToDisk>(QUEUE);
+    let summary = std::thread::scope(|scope| {
+        let snap = &snap;
+        let writer = scope.spawn(move || write_files(&rx, snap, target));
+        let mut summary = RestoreSummary::default();
+        let mut read = || -> Result<()> {
+            for entry in &entries {
+                send(&tx, ToDisk::File(entry))?;
+                let mut out = Channel(&tx);
+                match read::copy_entry(repo, snap, entry, &mut out, progress) {
+                    Ok(n) => summary.bytes += n,
+                    Err(e) => {
+                        let _ = tx.send(ToDisk::Abandon);
+                        return Err(e);
+                    }
+                }
+                send(&tx, ToDisk::Done)?;
+                summary.files += 1;
+            }
+            Ok(())
+        };
+        let read_result = read();
+        drop(tx);
+        let write_result = writer
+            .join()
+            .unwrap_or_else(|_| Err(Error::InvalidInput("the restore writer panicked".into())));
+        // When the writer failed, the reader only saw it stop: its error is the cause.
+        write_result.and(read_result).map(|()| summary)
+    })?;
     tracing::info!(repo = %repo.root.display(), snapshot, files = summary.files, "restored");
     Ok(summary)
 }
 
+/// Restored files queued for the writing thread: at most this many chunks in flight.
+const QUEUE: usize = 16;
+
+/// What the restoring thread hands the writing one, in order.
+enum ToDisk<'e> {
+    /// The next file begins.
+    File(&'e EntryRow),
+    /// The next verified block of its bytes.
+    Data(Vec<u8>),
+    /// It is complete: set its time and mode, give it its name.
+    Done,
+    /// It could not be read: delete what was written of it.
+    Abandon,
+}
+
+fn send<'e>(tx: &SyncSender<ToDisk<'e>>, item: ToDisk<'e>) -> Result<()> {
+    tx.send(item)
+        .map_err(|_| Error::InvalidInput("the restore writer stopped".into()))
+}
+
+/// Hands verified bytes to the writing thread.
+struct Channel<'a, 'e>(&'a SyncSender<ToDisk<'e>>);
+
+impl Write for Channel<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .send(ToDisk::Data(buf.to_vec()))
+            .map_err(|_| std::io::Error::other("the restore writer stopped"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The writing thread: creates each file aside, fills it, then gives it its name.
+fn write_files(rx: &Receiver<ToDisk<'_>>, snap: &SnapshotRow, target: &Path) -> Result<()> {
+    let mut made_dirs = HashSet::new();
+    let mut current: Option<(&EntryRow, PathBuf, PathBuf, fs::File)> = None;
+    for item in rx {
+        match item {
+            ToDisk::File(entry) => {
+                let dest = safe_destination(snap, target, &entry.path, &mut made_dirs)?;
+                // Written aside and renamed, so a failed restore never leaves a half file under
+                // the real name.
+                let partial = dest.with_file_name(format!(
+                    "{}.keepsake-partial",
+                    dest.file_name().and_then(|n| n.to_str()).unwrap_or("file")
+                ));
+                let file =
+                    fs::File::create(&partial).map_err(Error::io(&partial, "creating a file"))?;
+                current = Some((entry, dest, partial, file));
+            }
+            ToDisk::Data(data) => {
+                let (_, _, partial, file) = current.as_mut().expect("data follows a file");
+                if let Err(e) = file.write_all(&data) {
+                    let _ = fs::remove_file(&*partial);
+                    return Err(Error::io(&*partial, "writing a file")(e));
+                }
+            }
+            ToDisk::Done => {
+                let (entry, dest, partial, file) = current.take().expect("done follows a file");
+                finish_file(entry, &dest, &partial, file)?;
+            }
+            ToDisk::Abandon => {
+                if let Some((_, _, partial, file)) = current.take() {
+                    drop(file);
+                    let _ = fs::remove_file(&partial);
+                }
+            }
+        }
+    }
+    if let Some((_, _, partial, file)) = current.take() {
+        drop(file);
+        let _ = fs::remove_file(&partial);
+    }
+    Ok(())
+}
+
+fn finish_file(entry: &EntryRow, dest: &Path, partial: &Path, file: fs::File) -> Result<()> {
+    let mtime = std::time::UNIX_EPOCH
+        + std::time::Duration::from_nanos(u64::try_from(entry.mtime_ns).unwrap_or(0));
+    file.set_modified(mtime)
+        .map_err(Error::io(partial, "setting the modification time"))?;
+    #[cfg(unix)]
+    if entry.mode & 0o7777 != 0 {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(fs::Permissions::from_mode(entry.mode & 0o7777))
+            .map_err(Error::io(partial, "setting permissions"))?;
+    }
+    drop(file);
+    fs::rename(partial, dest).map_err(Error::io(dest, "placing a restored file"))
+}
+
 /// The on-disk path for a snapshot path, creating its folders; refuses anything that could
 /// escape `target` (`..`, absolute paths, symlinked folders).
-fn safe_destination(snap: &SnapshotRow, target: &Path, path: &str) -> Result<PathBuf> {
+/// `made_dirs` remembers the folders already checked, so each is inspected once per restore.
+fn safe_destination(
+    snap: &SnapshotRow,
+    target: &Path,
+    path: &str,
+    made_dirs: &mut HashSet<PathBuf>,
+) -> Result<PathBuf> {
     let unsafe_path = || Error::UnsafePath {
         snapshot: snap.info.id,
         path: path.to_string(),
@@ -82,6 +210,9 @@ fn safe_destination(snap: &SnapshotRow, target: &Path, path: &str) -> Result<Pat
     let mut dir = target.to_path_buf();
     for part in &parts[..parts.len() - 1] {
         dir.push(part);
+        if made_dirs.contains(&dir) {
+            continue;
+        }
         match fs::symlink_metadata(&dir) {
             Ok(m) if m.is_dir() => {}
             Ok(_) => return Err(unsafe_path()),
@@ -90,46 +221,7 @@ fn safe_destination(snap: &SnapshotRow, target: &Path, path: &str) -> Result<Pat
             }
             Err(e) => return Err(Error::io(&dir, "inspecting a folder")(e)),
         }
+        made_dirs.insert(dir.clone());
     }
     Ok(dir.join(parts[parts.len() - 1]))
-}
-
-fn restore_file(
-    repo: &Repository,
-    snap: &SnapshotRow,
-    entry: &EntryRow,
-    dest: &Path,
-    progress: &mut dyn FnMut(u64),
-) -> Result<u64> {
-    // Written aside and renamed, so a failed restore never leaves a half file under the real name.
-    let partial = dest.with_file_name(format!(
-        "{}.keepsake-partial",
-        dest.file_name().and_then(|n| n.to_str()).unwrap_or("file")
-    ));
-    let file = fs::File::create(&partial).map_err(Error::io(&partial, "creating a file"))?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-    let written = match read::copy_entry(repo, snap, entry, &mut out, progress) {
-        Ok(n) => n,
-        Err(e) => {
-            drop(out);
-            let _ = fs::remove_file(&partial);
-            return Err(e);
-        }
-    };
-    let file = out
-        .into_inner()
-        .map_err(|e| Error::io(&partial, "writing a file")(e.into_error()))?;
-    let mtime = std::time::UNIX_EPOCH
-        + std::time::Duration::from_nanos(u64::try_from(entry.mtime_ns).unwrap_or(0));
-    file.set_modified(mtime)
-        .map_err(Error::io(&partial, "setting the modification time"))?;
-    #[cfg(unix)]
-    if entry.mode & 0o7777 != 0 {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(fs::Permissions::from_mode(entry.mode & 0o7777))
-            .map_err(Error::io(&partial, "setting permissions"))?;
-    }
-    drop(file);
-    fs::rename(&partial, dest).map_err(Error::io(dest, "placing a restored file"))?;
-    Ok(written)
 }
