@@ -57,6 +57,10 @@ pub struct EmulatorArgs {
     /// USB only.
     #[arg(long, overrides_with = "wifi")]
     pub no_wifi: bool,
+    /// usbmuxd also lists each phone on Wi-Fi as a Network device, as Apple's usbmuxd does on
+    /// macOS (so that `idevicebackup2 -n` backs up over Wi-Fi).
+    #[arg(long)]
+    pub usbmuxd_lists_wifi: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -121,6 +125,7 @@ impl EmulatorArgs {
         } else {
             Wifi::Advertised
         };
+        config.usbmuxd_lists_wifi = self.usbmuxd_lists_wifi;
         config
     }
 }
@@ -260,6 +265,7 @@ mod tests {
             Some(Duration::from_secs(5))
         );
         assert_eq!(d.fault, Some(Fault::BandwidthCap(35_000_000)));
+        assert!(!config.usbmuxd_lists_wifi, "as Linux's usbmuxd");
 
         let plain = parse(&["--passcode", "30", "--no-wifi"]).config();
         assert_eq!(plain.wifi, Wifi::Off);

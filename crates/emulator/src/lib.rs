@@ -51,6 +51,9 @@ pub struct Config {
     pub trust_prompt: TrustPrompt,
     /// Whether the devices are also on Wi-Fi (lockdownd on loopback TCP, mDNS adverts).
     pub wifi: Wifi,
+    /// usbmuxd also lists the devices on Wi-Fi as `Network` devices, as Apple's daemon does on
+    /// macOS (and AMDS on Windows); Linux's usbmuxd does not, hence off by default.
+    pub usbmuxd_lists_wifi: bool,
 }
 
 impl Config {
@@ -63,6 +66,7 @@ impl Config {
             unix_socket: None,
             trust_prompt: TrustPrompt::Accept,
             wifi: Wifi::Off,
+            usbmuxd_lists_wifi: false,
         }
     }
 }
@@ -119,6 +123,7 @@ impl VirtualIphone {
         let usbmuxd = Arc::new(Usbmuxd::new(
             state,
             devices.into_iter().map(Arc::new).collect(),
+            config.usbmuxd_lists_wifi,
         )?);
 
         let runtime = tokio::runtime::Builder::new_multi_thread()

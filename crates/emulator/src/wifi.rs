@@ -1,10 +1,10 @@
-//! Wi-Fi: each virtual device's lockdownd also answers plain TCP on its own loopback port (what a
-//! phone's port 62078 is on its network address), services started there get real TCP ports, and
-//! the devices are advertised over mDNS as `_apple-mobdev2._tcp`, named `<Wi-Fi MAC>@<IPv6
-//! link-local>` as iPhones name themselves.
+//! Wi-Fi: each virtual device's lockdownd also answers plain TCP on port 62078 of a loopback
+//! address of its own (its address on the "network"), services started there get real TCP ports
+//! on that address, and the devices are advertised over mDNS as `_apple-mobdev2._tcp`, named
+//! `<Wi-Fi MAC>@<IPv6 link-local>` as iPhones name themselves.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +13,7 @@ use mdns_sd::{ServiceDaemon, ServiceInfo};
 use crate::device::VirtualDevice;
 use crate::error::{Error, Result};
 use crate::lockdown;
+use crate::lockdown::codec::LOCKDOWN_PORT;
 use crate::lockdown::server::Link;
 use crate::services::PendingService;
 
@@ -35,10 +36,15 @@ pub enum Wifi {
     Advertised,
 }
 
-/// Where a device is reached over Wi-Fi: lockdownd on loopback, a port of its own per device
-/// (real phones share port 62078 on distinct addresses).
+/// Where a device is reached over Wi-Fi: lockdownd on port 62078 of a loopback address of its
+/// own, as each phone has its own address on a network. The address is
+/// `127.<pid>.<pid>.<device id>` so that emulators running side by side do not collide; where
+/// that cannot be bound (macOS only routes 127.0.0.1), any free port of 127.0.0.1.
 pub(crate) fn listen(device: Arc<VirtualDevice>) -> Result<SocketAddr> {
-    let std_listener = std::net::TcpListener::bind((IpAddr::from([127, 0, 0, 1]), 0))?;
+    let pid = std::process::id();
+    let own = Ipv4Addr::new(127, (pid >> 8) as u8, pid as u8, device.device_id as u8);
+    let std_listener = std::net::TcpListener::bind((own, LOCKDOWN_PORT))
+        .or_else(|_| std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)))?;
     std_listener.set_nonblocking(true)?;
     let address = std_listener.local_addr()?;
     let listener = tokio::net::TcpListener::from_std(std_listener)?;

@@ -1,6 +1,7 @@
 //! Debian's `idevicebackup2` (libimobiledevice 1.3.0) backs up the virtual iPhone through its
 //! usbmuxd socket: full, incremental after a day of use, encrypted (decrypted here with
-//! keepsake-mobilesync from the password), ChangePassword, the passcode step, info and list.
+//! keepsake-mobilesync from the password), ChangePassword, the passcode step, info and list, and
+//! a backup over Wi-Fi (`-n`).
 //! A missing tool fails the test: run `scripts/setup.sh`.
 
 use std::path::Path;
@@ -259,4 +260,47 @@ fn idevicebackup2_fails_with_device_locked_when_nobody_enters_the_passcode() {
     );
     assert!(!text.contains("Backup Successful."), "{text}");
     assert!(!backups.join(&udid).join("Manifest.db").exists());
+}
+
+#[test]
+fn idevicebackup2_backs_up_over_wifi_when_usbmuxd_lists_the_network_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(&dir.path().join("state"), None);
+    config.wifi = keepsake_emulator::Wifi::Unadvertised;
+    config.usbmuxd_lists_wifi = true;
+    let phone = VirtualIphone::start(config).expect("emulator starts");
+    let device = phone.devices()[0].clone();
+    let udid = device.udid().to_owned();
+    let wifi = device.wifi_address().expect("on Wi-Fi");
+    assert_eq!(
+        wifi.port(),
+        62078,
+        "lockdownd's own port, on the phone's address"
+    );
+
+    let (out, text) = run(&phone, "idevice_id", &["-n"]);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains(&udid), "the network device is listed: {text}");
+    // Pairing needs the cable (over Wi-Fi lockdownd refuses it: see tests/protocol.rs).
+    let (out, text) = run(&phone, "idevicepair", &["-u", &udid, "pair"]);
+    assert!(out.status.success(), "{text}");
+
+    // libimobiledevice connects to the NetworkAddress itself: lockdownd on 62078, then each
+    // service on the port StartService returned, all over TCP on the phone's address.
+    let backups = dir.path().join("backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    let (out, text) = run(
+        &phone,
+        "idevicebackup2",
+        &["-n", "-u", &udid, "backup", backups.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success() && text.contains("Backup Successful."),
+        "{text}"
+    );
+    assert_backup_matches(
+        &backups.join(&udid),
+        &device.backup().phone().unwrap(),
+        None,
+    );
 }

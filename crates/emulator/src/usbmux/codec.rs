@@ -176,20 +176,51 @@ pub struct DeviceProperties {
     pub udid: String,
     pub product_id: u16,
     pub location_id: u32,
+    /// `Some`: the device as seen on Wi-Fi (`ConnectionType: Network`), not on the cable.
+    pub network: Option<NetworkLink>,
+}
+
+/// What Apple's usbmuxd (macOS) and AMDS (Windows) report for a device they found over mDNS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkLink {
+    pub address: std::net::Ipv4Addr,
+    /// The mDNS instance's full name, e.g. `aa:bb:..@fe80::.._apple-mobdev2._tcp.local.`.
+    pub service_name: String,
+}
+
+impl NetworkLink {
+    /// `NetworkAddress`: a BSD `sockaddr_in` (length, family, port 0, address, padding), the
+    /// layout libimobiledevice reads the address from before connecting to it directly.
+    pub fn sockaddr(&self) -> Vec<u8> {
+        let mut out = vec![16u8, 2, 0, 0];
+        out.extend_from_slice(&self.address.octets());
+        out.extend_from_slice(&[0; 8]);
+        out
+    }
 }
 
 impl DeviceProperties {
     pub fn to_plist(&self) -> Dictionary {
         let mut d = Dictionary::new();
+        d.insert("DeviceID".into(), Value::from(u64::from(self.device_id)));
+        d.insert("SerialNumber".into(), Value::from(self.udid.as_str()));
+        if let Some(net) = &self.network {
+            d.insert("ConnectionType".into(), Value::from("Network"));
+            d.insert(
+                "EscapedFullServiceName".into(),
+                Value::from(net.service_name.as_str()),
+            );
+            d.insert("InterfaceIndex".into(), Value::from(1u64));
+            d.insert("NetworkAddress".into(), Value::Data(net.sockaddr()));
+            return d;
+        }
         d.insert("ConnectionSpeed".into(), Value::from(480_000_000u64));
         d.insert("ConnectionType".into(), Value::from("USB"));
-        d.insert("DeviceID".into(), Value::from(u64::from(self.device_id)));
         d.insert(
             "LocationID".into(),
             Value::from(u64::from(self.location_id)),
         );
         d.insert("ProductID".into(), Value::from(u64::from(self.product_id)));
-        d.insert("SerialNumber".into(), Value::from(self.udid.as_str()));
         // The USB descriptor's serial has no dash; the daemon reports the dashed UDID separately.
         d.insert(
             "USBSerialNumber".into(),

@@ -1,11 +1,12 @@
 //! The usbmuxd daemon's client side, served on loopback TCP and optionally a unix socket.
 
+use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::broadcast;
 
-use super::codec::{self, DeviceProperties, Header, Reply, Request, HEADER_LEN};
+use super::codec::{self, DeviceProperties, Header, NetworkLink, Reply, Request, HEADER_LEN};
 use crate::device::VirtualDevice;
 use crate::error::{Error, Result};
 use crate::lockdown;
@@ -14,6 +15,7 @@ use crate::lockdown::server::Link;
 use crate::services::PendingService;
 use crate::state::{self, StateDir};
 use crate::transport::BoxConn;
+use crate::wifi;
 
 struct Slot {
     device: Arc<VirtualDevice>,
@@ -26,11 +28,21 @@ pub struct Usbmuxd {
     events: broadcast::Sender<Reply>,
     buid: String,
     state: StateDir,
+    lists_wifi: bool,
 }
+
+/// Network devices get their own ids, as Apple's daemon gives the Wi-Fi link of a phone.
+const NETWORK_ID_OFFSET: u32 = 0x1000;
 
 impl Usbmuxd {
     /// Loads (or creates once) the host's SystemBUID, as the real daemon keeps it in its config.
-    pub fn new(state: StateDir, devices: Vec<Arc<VirtualDevice>>) -> Result<Self> {
+    /// `lists_wifi`: devices on Wi-Fi are also listed as `Network` devices, as Apple's daemon
+    /// (macOS) and AMDS (Windows) do; Linux's usbmuxd does not.
+    pub fn new(
+        state: StateDir,
+        devices: Vec<Arc<VirtualDevice>>,
+        lists_wifi: bool,
+    ) -> Result<Self> {
         let path = state.usbmuxd_dir().join("SystemBUID");
         let buid = match state::read_optional(&path)? {
             Some(b) => String::from_utf8_lossy(&b).trim().to_owned(),
@@ -52,6 +64,7 @@ impl Usbmuxd {
             events: broadcast::channel(64).0,
             buid,
             state,
+            lists_wifi,
         })
     }
 
@@ -62,6 +75,31 @@ impl Usbmuxd {
             .iter()
             .map(|s| s.device.clone())
             .collect()
+    }
+
+    /// What ListDevices and a new listener see: the devices on the cable, then those on Wi-Fi.
+    fn listed(&self) -> Vec<DeviceProperties> {
+        let usb = self.attached().into_iter().map(|d| properties(&d));
+        let wifi = self.devices().into_iter().filter_map(|d| self.on_wifi(&d));
+        usb.chain(wifi).collect()
+    }
+
+    /// A device's Wi-Fi link as the daemon lists it, when it lists Wi-Fi and clients can connect
+    /// to the device's address directly (lockdownd on 62078, as libimobiledevice assumes).
+    fn on_wifi(&self, device: &VirtualDevice) -> Option<DeviceProperties> {
+        let address = device.wifi_address().filter(|_| self.lists_wifi)?;
+        let (IpAddr::V4(ip), LOCKDOWN_PORT) = (address.ip(), address.port()) else {
+            return None;
+        };
+        let mac = &device.profile.wifi_address;
+        Some(DeviceProperties {
+            device_id: device.device_id + NETWORK_ID_OFFSET,
+            network: Some(NetworkLink {
+                address: ip,
+                service_name: format!("{}.{}", wifi::instance_name(mac), wifi::SERVICE_TYPE),
+            }),
+            ..properties(device)
+        })
     }
 
     fn attached(&self) -> Vec<Arc<VirtualDevice>> {
@@ -134,11 +172,10 @@ impl Usbmuxd {
             tracing::debug!(?request, tag, "usbmuxd request");
             match request {
                 Request::ListDevices => {
-                    let list = self.attached().iter().map(|d| properties(d)).collect();
-                    send(&mut io, Reply::DeviceList(list), tag).await?;
+                    send(&mut io, Reply::DeviceList(self.listed()), tag).await?;
                 }
                 Request::Listen => return self.listen(io, tag).await,
-                Request::Connect { device_id, port } => match self.route(device_id, port) {
+                Request::Connect { device_id, port } => match self.route(device_id, port).await {
                     Ok(route) => {
                         send(&mut io, Reply::Result(codec::RESULT_OK), tag).await?;
                         route.spawn(io);
@@ -192,8 +229,8 @@ impl Usbmuxd {
     async fn listen(&self, mut io: BoxConn, tag: u32) -> Result<()> {
         let mut events = self.events.subscribe();
         send(&mut io, Reply::Result(codec::RESULT_OK), tag).await?;
-        for device in self.attached() {
-            send(&mut io, Reply::Attached(properties(&device)), 0).await?;
+        for device in self.listed() {
+            send(&mut io, Reply::Attached(device), 0).await?;
         }
         let mut sink = [0u8; 256];
         loop {
@@ -210,7 +247,19 @@ impl Usbmuxd {
         }
     }
 
-    fn route(&self, device_id: u32, port: u16) -> std::result::Result<Route, u64> {
+    async fn route(&self, device_id: u32, port: u16) -> std::result::Result<Route, u64> {
+        let on_wifi = self
+            .devices()
+            .into_iter()
+            .find(|d| self.on_wifi(d).is_some_and(|p| p.device_id == device_id));
+        if let Some(device) = on_wifi {
+            // A network device: the daemon relays to the device's address over TCP.
+            let ip = device.wifi_address().expect("on Wi-Fi").ip();
+            return match tokio::net::TcpStream::connect((ip, port)).await {
+                Ok(stream) => Ok(Route::Relay(stream)),
+                Err(_) => Err(codec::RESULT_CONNREFUSED),
+            };
+        }
         let device = self
             .attached()
             .into_iter()
@@ -229,6 +278,7 @@ impl Usbmuxd {
 enum Route {
     Lockdown(Arc<VirtualDevice>),
     Service(Arc<VirtualDevice>, PendingService),
+    Relay(tokio::net::TcpStream),
 }
 
 impl Route {
@@ -240,12 +290,19 @@ impl Route {
             Route::Service(device, pending) => {
                 tokio::spawn(pending.serve(device, io));
             }
+            Route::Relay(mut stream) => {
+                tokio::spawn(async move {
+                    let mut io = io;
+                    let _ = tokio::io::copy_bidirectional(&mut io, &mut stream).await;
+                });
+            }
         }
     }
 }
 
 fn properties(device: &VirtualDevice) -> DeviceProperties {
     DeviceProperties {
+        network: None,
         device_id: device.device_id,
         udid: device.udid().to_owned(),
         product_id: device.profile.usb_product_id,
