@@ -173,6 +173,18 @@ pub trait SnapshotStore {
     fn reclaim(&self, location: &Path) -> Result<u64>;
 }
 
+impl<S: SnapshotStore + ?Sized> SnapshotStore for &S {
+    fn snapshots(&self, location: &Path, udid: &str) -> Result<DeviceSnapshots> {
+        (**self).snapshots(location, udid)
+    }
+    fn delete(&self, location: &Path, ids: &[i64]) -> Result<()> {
+        (**self).delete(location, ids)
+    }
+    fn reclaim(&self, location: &Path) -> Result<u64> {
+        (**self).reclaim(location)
+    }
+}
+
 /// The repositories at real locations, opened with a password or this computer's key.
 #[derive(Debug, Clone, Default)]
 pub struct Repositories {

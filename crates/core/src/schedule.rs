@@ -1,0 +1,662 @@
+//! The agent's logic: back up each device with automatic backups on once per scheduled day
+//! when it is reachable, retry failures with backoff, and apply the snapshots policy after each
+//! backup (with "ask first", leave a cleaning request for the app or `keepsake clean`).
+//!
+//! Time comes from a [`Clock`] and backups from a [`BackupRunner`], so tests run sixty days in
+//! a second. Days are UTC calendar days, like the times the CLI prints.
+//! What happened to each device's backups is kept in `backups.json` beside the settings; any
+//! backup (the agent's, the CLI's, the app's) is recorded there with [`record_backup`], so a
+//! manual backup counts as that day's.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cleaning::{clean, delete_snapshots, CleaningOutcome, SnapshotStore};
+use crate::error::{CoreError, Result};
+use crate::preferences::{self, lock_config, read_json, DeviceSettings};
+use crate::retention::{CleaningRequest, RetentionPolicy};
+use crate::settings::{write_atomically, AppDirs};
+
+/// The backup history file, in the app config dir.
+pub const HISTORY_FILE: &str = "backups.json";
+
+const DAY: i64 = 86_400;
+/// The first retry waits this long; each next one three times longer, up to [`RETRY_MAX`].
+pub const RETRY_FIRST: i64 = 10 * 60;
+pub const RETRY_MAX: i64 = 6 * 3600;
+
+/// The time, for the agent: the system's, or a test's.
+pub trait Clock {
+    /// Unix seconds.
+    fn now(&self) -> i64;
+}
+
+/// The computer's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> i64 {
+        unix_now()
+    }
+}
+
+/// Unix seconds now.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// A device the agent can reach now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reachable {
+    pub udid: String,
+    pub name: String,
+    pub model: String,
+}
+
+/// What runs backups for the agent: the real devices ([`LiveRunner`]) or a test's fake.
+pub trait BackupRunner {
+    /// The devices that can be backed up now (paired, on USB or Wi-Fi).
+    fn reachable(&self) -> impl Future<Output = Vec<Reachable>>;
+    /// Backs `udid` up into `location`; one backup of a device at a time is the runner's to
+    /// enforce (`back_up` holds a `DeviceJob`), and a refusal is `CoreError::AlreadyBackingUp`.
+    fn back_up(&self, udid: &str, location: &Path) -> impl Future<Output = Result<()>>;
+}
+
+/// A cleaning request waiting for the person's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingCleaning {
+    pub location: PathBuf,
+    pub asked_at: i64,
+    pub request: CleaningRequest,
+}
+
+/// What happened to one device's backups.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeviceHistory {
+    pub last_success: Option<i64>,
+    pub last_attempt: Option<i64>,
+    /// Failed attempts since the last success.
+    pub failures: u32,
+    pub last_error: Option<String>,
+    pub pending_cleaning: Option<PendingCleaning>,
+}
+
+/// Every device's history, by UDID.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct History {
+    pub devices: BTreeMap<String, DeviceHistory>,
+}
+
+fn history_path(dirs: &AppDirs) -> PathBuf {
+    dirs.config_dir().join(HISTORY_FILE)
+}
+
+/// The backup history as saved.
+pub fn history(dirs: &AppDirs) -> Result<History> {
+    read_json(&history_path(dirs))
+}
+
+fn update_history<T>(dirs: &AppDirs, change: impl FnOnce(&mut History) -> T) -> Result<T> {
+    let _lock = lock_config(dirs, "backups.lock")?;
+    let path = history_path(dirs);
+    let mut history: History = read_json(&path)?;
+    let out = change(&mut history);
+    write_atomically(&path, &serde_json::to_vec_pretty(&history)?)?;
+    Ok(out)
+}
+
+/// Records how a backup of `udid` that ended at `time` (unix seconds) went. Every backup path
+/// calls it (agent, CLI, app): a success is that day's backup, a failure counts towards the
+/// agent's backoff. A backup that never started because another one was running, or that was
+/// cancelled, is not recorded.
+pub fn record_backup<T>(dirs: &AppDirs, udid: &str, time: i64, result: &Result<T>) -> Result<()> {
+    if matches!(
+        result,
+        Err(CoreError::AlreadyBackingUp { .. } | CoreError::Cancelled { .. })
+    ) {
+        return Ok(());
+    }
+    update_history(dirs, |h| {
+        let d = h.devices.entry(udid.to_owned()).or_default();
+        d.last_attempt = Some(time);
+        match result {
+            Ok(_) => {
+                d.last_success = Some(time);
+                d.failures = 0;
+                d.last_error = None;
+            }
+            Err(e) => {
+                d.failures += 1;
+                d.last_error = Some(e.to_string());
+            }
+        }
+    })
+}
+
+/// How long the agent waits after `failures` failed attempts in a row.
+pub fn retry_delay(failures: u32) -> i64 {
+    if failures == 0 {
+        return 0;
+    }
+    let mut delay = RETRY_FIRST;
+    for _ in 1..failures {
+        delay = (delay * 3).min(RETRY_MAX);
+    }
+    delay
+}
+
+/// Why the agent did or did not back a device up in a pass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "turn")]
+pub enum Turn {
+    AutoBackupOff,
+    /// Its first backup waits for its settings to be confirmed.
+    NotConfirmed,
+    /// Already backed up on this scheduled day.
+    NotDue,
+    /// The last attempt failed; the next waits until then.
+    BackingOff {
+        until: i64,
+    },
+    NotReachable,
+    NoLocation,
+    /// Its location is not there (an unplugged disk): the backup waits for it.
+    LocationMissing {
+        location: PathBuf,
+    },
+    /// Another backup of it is running (the CLI, the app).
+    AlreadyRunning,
+    BackedUp {
+        cleaning: CleaningOutcome,
+    },
+    /// Backed up, but applying the snapshots policy failed.
+    CleaningFailed {
+        error: String,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+/// One device in one pass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceTurn {
+    pub udid: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub turn: Turn,
+}
+
+/// Whether `device` is due a backup at `now`, given its history; `None` when it is.
+pub fn waiting_reason(device: &DeviceSettings, history: &DeviceHistory, now: i64) -> Option<Turn> {
+    if !device.auto_backup {
+        return Some(Turn::AutoBackupOff);
+    }
+    if !device.confirmed {
+        return Some(Turn::NotConfirmed);
+    }
+    if let Some(last) = history.last_success {
+        if now.div_euclid(DAY) - last.div_euclid(DAY) < device.schedule.days() {
+            return Some(Turn::NotDue);
+        }
+    }
+    if history.failures > 0 {
+        let until = history.last_attempt.unwrap_or(0) + retry_delay(history.failures);
+        if now < until {
+            return Some(Turn::BackingOff { until });
+        }
+    }
+    None
+}
+
+/// Applies `udid`'s snapshots policy after a backup at `location`; with "ask first", the
+/// request waits in the history for [`answer_cleaning`]. Call after every successful backup.
+pub fn after_backup<S: SnapshotStore>(
+    dirs: &AppDirs,
+    store: &S,
+    device: &DeviceSettings,
+    location: &Path,
+    now: i64,
+) -> Result<CleaningOutcome> {
+    let outcome = clean(
+        store,
+        location,
+        &device.udid,
+        &RetentionPolicy::from(device),
+        now,
+    )?;
+    let pending = match &outcome {
+        CleaningOutcome::Asked { location, request } => Some(PendingCleaning {
+            location: location.clone(),
+            asked_at: now,
+            request: request.clone(),
+        }),
+        _ => None,
+    };
+    update_history(dirs, |h| {
+        h.devices
+            .entry(device.udid.clone())
+            .or_default()
+            .pending_cleaning = pending;
+    })?;
+    Ok(outcome)
+}
+
+/// Answers `udid`'s pending cleaning request: yes deletes what it listed, no leaves everything
+/// (the next backup asks again if the snapshots still take too much). `Ok(None)`: nothing pending.
+pub fn answer_cleaning<S: SnapshotStore>(
+    dirs: &AppDirs,
+    store: &S,
+    udid: &str,
+    delete: bool,
+) -> Result<Option<CleaningOutcome>> {
+    let Some(pending) = history(dirs)?
+        .devices
+        .get(udid)
+        .and_then(|d| d.pending_cleaning.clone())
+    else {
+        return Ok(None);
+    };
+    let outcome = if delete {
+        delete_snapshots(store, &pending.location, udid, &pending.request.ids())?
+    } else {
+        CleaningOutcome::Kept
+    };
+    update_history(dirs, |h| {
+        if let Some(d) = h.devices.get_mut(udid) {
+            d.pending_cleaning = None;
+        }
+    })?;
+    Ok(Some(outcome))
+}
+
+/// The agent: one [`Agent::pass`] looks at every known device and backs up those that are due.
+pub struct Agent<'a, C, R, S> {
+    pub dirs: &'a AppDirs,
+    pub clock: C,
+    pub runner: R,
+    pub store: S,
+}
+
+impl<C: Clock, R: BackupRunner, S: SnapshotStore> Agent<'_, C, R, S> {
+    /// Looks at every device once, backing up (one after another) those that are due and
+    /// reachable. Devices seen for the first time are added to the settings, unconfirmed.
+    pub async fn pass(&self) -> Result<Vec<DeviceTurn>> {
+        let reachable = self.runner.reachable().await;
+        let before = preferences::load(self.dirs)?;
+        let mut seen = before.clone();
+        for r in &reachable {
+            seen.device_mut(&r.udid, &r.name, &r.model);
+        }
+        let settings = if seen == before {
+            before
+        } else {
+            preferences::update(self.dirs, |s| {
+                for r in &reachable {
+                    s.device_mut(&r.udid, &r.name, &r.model);
+                }
+                Ok(s.clone())
+            })?
+        };
+        let mut turns = Vec::new();
+        for device in settings.devices.values() {
+            let turn = self.turn(&settings, device, &reachable).await?;
+            tracing::debug!(udid = device.udid, ?turn, "agent");
+            turns.push(DeviceTurn {
+                udid: device.udid.clone(),
+                name: device.display_name().to_owned(),
+                turn,
+            });
+        }
+        Ok(turns)
+    }
+
+    async fn turn(
+        &self,
+        settings: &preferences::Settings,
+        device: &DeviceSettings,
+        reachable: &[Reachable],
+    ) -> Result<Turn> {
+        let history = history(self.dirs)?
+            .devices
+            .remove(&device.udid)
+            .unwrap_or_default();
+        if let Some(wait) = waiting_reason(device, &history, self.clock.now()) {
+            return Ok(wait);
+        }
+        if !reachable.iter().any(|r| r.udid == device.udid) {
+            return Ok(Turn::NotReachable);
+        }
+        let Some(location) = settings.location_of(device) else {
+            return Ok(Turn::NoLocation);
+        };
+        if !location.is_dir() {
+            return Ok(Turn::LocationMissing { location });
+        }
+        tracing::info!(device = device.display_name(), "automatic backup");
+        let result = self.runner.back_up(&device.udid, &location).await;
+        let now = self.clock.now();
+        record_backup(self.dirs, &device.udid, now, &result)?;
+        match result {
+            Ok(()) => Ok(
+                match after_backup(self.dirs, &self.store, device, &location, now) {
+                    Ok(cleaning) => Turn::BackedUp { cleaning },
+                    Err(e) => Turn::CleaningFailed {
+                        error: e.to_string(),
+                    },
+                },
+            ),
+            Err(CoreError::AlreadyBackingUp { .. }) => Ok(Turn::AlreadyRunning),
+            Err(CoreError::LocationMissing { location }) => Ok(Turn::LocationMissing { location }),
+            Err(e) => Ok(Turn::Failed {
+                error: e.to_string(),
+            }),
+        }
+    }
+}
+
+/// The real devices, backed up with [`crate::back_up`] and this computer's remembered keys.
+#[derive(Debug, Clone)]
+pub struct LiveRunner {
+    pub dirs: AppDirs,
+}
+
+impl BackupRunner for LiveRunner {
+    async fn reachable(&self) -> Vec<Reachable> {
+        // Wi-Fi devices answer within a couple of seconds, as `keepsake devices` waits for them.
+        let overview =
+            crate::devices::device_overview(Some(std::time::Duration::from_secs(2))).await;
+        if let Some(problem) = &overview.usbmuxd_problem {
+            tracing::debug!(problem, "usbmuxd");
+        }
+        overview
+            .devices
+            .into_iter()
+            .filter(|d| d.paired && matches!(d.state, "ready" | "wifi_only"))
+            .map(|d| Reachable {
+                udid: d.udid,
+                name: d.name,
+                model: d.model,
+            })
+            .collect()
+    }
+
+    async fn back_up(&self, udid: &str, location: &Path) -> Result<()> {
+        let options = crate::backup::BackupOptions::new(location);
+        crate::backup::back_up(&self.dirs, Some(udid), &options, |_| {})
+            .await
+            .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::{Cell, RefCell};
+
+    use super::*;
+    use crate::cleaning::tests::FakeStore;
+    use crate::retention::CleaningReason;
+
+    const HOUR: i64 = 3600;
+    const GB: u64 = 1_000_000_000;
+    /// 2026-01-01 00:00 UTC.
+    const START: i64 = 1_767_225_600;
+
+    struct FakeClock<'a>(&'a Cell<i64>);
+    impl Clock for FakeClock<'_> {
+        fn now(&self) -> i64 {
+            self.0.get()
+        }
+    }
+
+    /// Backs up into the fake store; unreachable or failing as the test says.
+    struct FakeRunner<'a> {
+        clock: &'a Cell<i64>,
+        store: &'a FakeStore,
+        devices: Vec<Reachable>,
+        unplugged: RefCell<Vec<(String, i64)>>,
+        failures_left: RefCell<BTreeMap<(String, i64), u32>>,
+        attempts: RefCell<Vec<(String, i64)>>,
+    }
+
+    impl BackupRunner for FakeRunner<'_> {
+        async fn reachable(&self) -> Vec<Reachable> {
+            let day = self.clock.get().div_euclid(DAY);
+            let unplugged = self.unplugged.borrow();
+            self.devices
+                .iter()
+                .filter(|d| !unplugged.contains(&(d.udid.clone(), day)))
+                .cloned()
+                .collect()
+        }
+
+        async fn back_up(&self, udid: &str, location: &Path) -> Result<()> {
+            let now = self.clock.get();
+            self.attempts.borrow_mut().push((udid.to_owned(), now));
+            let key = (udid.to_owned(), now.div_euclid(DAY));
+            if let Some(n) = self.failures_left.borrow_mut().get_mut(&key) {
+                if *n > 0 {
+                    *n -= 1;
+                    return Err(CoreError::Store("the device went away".into()));
+                }
+            }
+            self.store.add(location, udid, now, GB / 5);
+            Ok(())
+        }
+    }
+
+    fn phone(udid: &str) -> Reachable {
+        Reachable {
+            udid: udid.to_owned(),
+            name: format!("{udid}'s iPhone"),
+            model: "iPhone14,2".to_owned(),
+        }
+    }
+
+    #[test]
+    fn backoff_grows_three_times_up_to_six_hours() {
+        let delays: Vec<i64> = (0..7).map(retry_delay).collect();
+        assert_eq!(
+            delays,
+            vec![0, 600, 1800, 5400, 16_200, RETRY_MAX, RETRY_MAX]
+        );
+    }
+
+    #[test]
+    fn a_manual_backup_counts_as_the_days_and_failures_back_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = AppDirs::at(dir.path());
+        let mut device = DeviceSettings::new("U1", "", "");
+        device.confirmed = true;
+        let at = |h: i64| START + h * HOUR;
+        let h = |dirs: &AppDirs| history(dirs).unwrap().devices["U1"].clone();
+        assert_eq!(
+            waiting_reason(&device, &DeviceHistory::default(), at(0)),
+            None
+        );
+        record_backup(&dirs, "U1", at(8), &Ok(())).unwrap();
+        assert_eq!(
+            waiting_reason(&device, &h(&dirs), at(23)),
+            Some(Turn::NotDue)
+        );
+        assert_eq!(waiting_reason(&device, &h(&dirs), at(24)), None, "next day");
+        record_backup::<()>(&dirs, "U1", at(25), &Err(CoreError::NoDevice)).unwrap();
+        assert_eq!(
+            waiting_reason(&device, &h(&dirs), at(25)),
+            Some(Turn::BackingOff {
+                until: at(25) + RETRY_FIRST
+            })
+        );
+        assert!(h(&dirs).last_error.unwrap().contains("no iPhone"));
+        // a refused or cancelled backup is not a failure
+        record_backup::<()>(
+            &dirs,
+            "U1",
+            at(26),
+            &Err(CoreError::AlreadyBackingUp { device: "x".into() }),
+        )
+        .unwrap();
+        assert_eq!(h(&dirs).failures, 1);
+        device.schedule = crate::preferences::Schedule::Weekly;
+        record_backup(&dirs, "U1", at(27), &Ok(())).unwrap();
+        assert_eq!(
+            waiting_reason(&device, &h(&dirs), at(27 + 6 * 24)),
+            Some(Turn::NotDue)
+        );
+        assert_eq!(waiting_reason(&device, &h(&dirs), at(8 * 24)), None);
+        device.confirmed = false;
+        assert_eq!(
+            waiting_reason(&device, &h(&dirs), at(999)),
+            Some(Turn::NotConfirmed)
+        );
+    }
+
+    /// Sixty simulated days, one agent pass an hour, two phones: Ada asks before deleting,
+    /// Bob lets the agent delete. Ada's phone is unplugged for three days, fails three times on
+    /// day 10, and is backed up by hand one morning.
+    #[tokio::test(flavor = "current_thread")]
+    async fn sixty_days_of_the_agent_one_backup_a_day_with_backoff_and_retention() {
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = AppDirs::at(dir.path().join("config"));
+        let location = dir.path().join("disk");
+        std::fs::create_dir_all(&location).unwrap();
+        crate::preferences::add_location(&dirs, &location).unwrap();
+        let clock = Cell::new(START);
+        let store = FakeStore {
+            shared: GB / 10,
+            newest_bytes: 20 * GB,
+            ..FakeStore::default()
+        };
+        let unplugged: Vec<(String, i64)> = (20..23)
+            .map(|d| ("ADA".to_owned(), START / DAY + d))
+            .collect();
+        let runner = FakeRunner {
+            clock: &clock,
+            store: &store,
+            devices: vec![phone("ADA"), phone("BOB"), phone("NEW")],
+            unplugged: RefCell::new(unplugged),
+            failures_left: RefCell::new(BTreeMap::from([(
+                ("ADA".to_owned(), START / DAY + 10),
+                3,
+            )])),
+            attempts: RefCell::new(vec![]),
+        };
+        let agent = Agent {
+            dirs: &dirs,
+            clock: FakeClock(&clock),
+            runner,
+            store: &store,
+        };
+        preferences::update(&dirs, |s| {
+            for (udid, ask_first) in [("ADA", true), ("BOB", false)] {
+                let d = s.device_mut(udid, "", "");
+                d.ask_first = ask_first;
+                d.confirmed = true;
+            }
+            Ok(())
+        })
+        .unwrap();
+
+        let manual_day = 30;
+        let answer_day = 50;
+        let mut asked_days = vec![];
+        for day in 0..60 {
+            for hour in 0..24 {
+                clock.set(START + day * DAY + hour * HOUR);
+                if day == manual_day && hour == 0 {
+                    // `keepsake backup` just after midnight, before the agent's first pass
+                    store.add(&location, "ADA", clock.get(), GB / 5);
+                    record_backup(&dirs, "ADA", clock.get(), &Ok(())).unwrap();
+                    let ada = preferences::load(&dirs).unwrap().devices["ADA"].clone();
+                    after_backup(&dirs, &store, &ada, &location, clock.get()).unwrap();
+                }
+                if day == answer_day && hour == 12 {
+                    // days 0 to 50 less 3 unplugged: all Ada's backups kept while asking
+                    let ada = store.snapshots(&location, "ADA").unwrap();
+                    assert_eq!(ada.snapshots.len(), 48);
+                    let before = store.ids(&location).len();
+                    let out = answer_cleaning(&dirs, &store, "ADA", true)
+                        .unwrap()
+                        .unwrap();
+                    assert!(matches!(out, CleaningOutcome::Deleted { .. }), "{out:?}");
+                    assert!(store.ids(&location).len() < before);
+                }
+                let turns = agent.pass().await.unwrap();
+                let ada = turns.iter().find(|t| t.udid == "ADA").unwrap();
+                if let Turn::BackedUp {
+                    cleaning: CleaningOutcome::Asked { request, .. },
+                } = &ada.turn
+                {
+                    assert_eq!(request.reason, CleaningReason::OverBudget);
+                    asked_days.push(day);
+                }
+                let new = turns.iter().find(|t| t.udid == "NEW").unwrap();
+                assert_eq!(new.turn, Turn::NotConfirmed, "never backed up unconfirmed");
+            }
+        }
+
+        let snapshots = store.snapshots.borrow().get(&location).cloned().unwrap();
+        let attempts = agent.runner.attempts.borrow().clone();
+        let days_of = |udid: &str| -> Vec<i64> {
+            attempts
+                .iter()
+                .filter(|a| a.0 == udid)
+                .map(|a| (a.1 - START) / DAY)
+                .collect()
+        };
+        // Bob: one backup a day, each at the first pass of the day
+        assert_eq!(days_of("BOB"), (0..60).collect::<Vec<_>>());
+        assert!(attempts
+            .iter()
+            .filter(|a| a.0 == "BOB")
+            .all(|a| (a.1 - START) % DAY == 0));
+        // Ada: not while unplugged, not after the manual backup; day 10 tried four times:
+        // 00:00 fails (wait 10 min), 01:00 fails (30 min), 02:00 fails (90 min), 03:00 waits,
+        // 04:00 succeeds
+        let ada_days = days_of("ADA");
+        let expected: Vec<i64> = (0..60)
+            .filter(|d| !(20..23).contains(d) && *d != manual_day)
+            .flat_map(|d| if d == 10 { vec![d; 4] } else { vec![d] })
+            .collect();
+        assert_eq!(ada_days, expected);
+        let day10: Vec<i64> = attempts
+            .iter()
+            .filter(|a| a.0 == "ADA" && (a.1 - START) / DAY == 10)
+            .map(|a| (a.1 - START) % DAY / HOUR)
+            .collect();
+        assert_eq!(day10, vec![0, 1, 2, 4]);
+        assert!(!attempts.iter().any(|a| a.0 == "NEW"));
+
+        // Bob: deleted automatically, never one younger than a month, budget held at the end
+        let bob = store.snapshots(&location, "BOB").unwrap();
+        assert!(bob.space.overhead_bytes <= bob.space.budget_bytes());
+        assert!(bob.snapshots.len() < 60);
+        let oldest_kept = (bob.snapshots[0].time - START) / DAY;
+        assert!(
+            oldest_kept <= 60 - 30,
+            "a month at least is kept: {oldest_kept}"
+        );
+
+        // Ada: asked from the day her snapshots went over budget, nothing deleted until the
+        // answer on day 50; asked again later
+        let first_ask = *asked_days.first().expect("Ada was asked");
+        assert!(first_ask < answer_day);
+        assert!(snapshots.iter().filter(|s| s.1 == "ADA").count() < 57);
+        let pending = history(&dirs).unwrap().devices["ADA"]
+            .pending_cleaning
+            .clone();
+        assert!(pending.is_some(), "a request waits at the end");
+        assert!(asked_days.iter().any(|d| *d > answer_day));
+        // the manual backup was recorded as that day's
+        let last = history(&dirs).unwrap().devices["ADA"].clone();
+        assert_eq!(last.failures, 0);
+    }
+}
