@@ -3,9 +3,11 @@
 # full backup of a phone of SIZE (default 2GiB), a day of use (the phone restarted with
 # --live-days 1), and an incremental backup. Prints wall time and bytes of each step.
 #
-#   crates/emulator/benches/idevicebackup2.sh [SIZE] [extra keepsake-virtual-iphone flags...]
+#   [VIA=wifi] crates/emulator/benches/idevicebackup2.sh [SIZE] [extra keepsake-virtual-iphone flags...]
 #   e.g. crates/emulator/benches/idevicebackup2.sh 2GiB
 #        crates/emulator/benches/idevicebackup2.sh 512MiB --bandwidth 35MB
+#        VIA=wifi crates/emulator/benches/idevicebackup2.sh 2GiB   (idevicebackup2 -n: TCP to the
+#        phone's lockdownd and services, as over Wi-Fi; pairing still goes over "USB")
 #
 # Release build; everything happens in a throwaway folder, removed at the end unless KEEP=1.
 #
@@ -23,6 +25,11 @@ phone="$(pwd)/target/release/keepsake-virtual-iphone"
 work=$(mktemp -d -t keepsake-bench.XXXXXX)
 backup="$work/backup"
 mkdir -p "$backup"
+case "${VIA:-usb}" in
+  usb) link=(--no-wifi); network=() ;;
+  wifi) link=(--usbmuxd-lists-wifi); network=(-n) ;;
+  *) echo "VIA is usb or wifi" >&2; exit 1 ;;
+esac
 
 now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
@@ -30,7 +37,7 @@ mib() { echo "scale=1; $1 / 1048576" | bc; }
 
 start_phone() {
   local t0; t0=$(now)
-  coproc PHONE { RUST_LOG=warn exec "$phone" --no-wifi --size "$size" --seed 1 --state-dir "$work/phone" "$@"; }
+  coproc PHONE { RUST_LOG=warn exec "$phone" "${link[@]}" --size "$size" --seed 1 --state-dir "$work/phone" "$@"; }
   read -r line <&"${PHONE[0]}"
   export "${line?}"
   read -r device <&"${PHONE[0]}"
@@ -53,7 +60,7 @@ run_backup() {
   touch "$marker"
   sleep 1 # file times have 1 s resolution on some filesystems: written files must be newer
   t0=$(now)
-  out=$(idevicebackup2 -u "$udid" backup "$@" "$backup" 2>&1) || { echo "$out" | tail -20; exit 1; }
+  out=$(idevicebackup2 "${network[@]}" -u "$udid" backup "$@" "$backup" 2>&1) || { echo "$out" | tail -20; exit 1; }
   secs=$(since "$t0")
   echo "$out" | grep -q "Backup Successful" || { echo "$out" | tail -20; exit 1; }
   files=$(echo "$out" | sed -n 's/^Received \([0-9]*\) files.*/\1/p' | tail -1)
@@ -62,7 +69,7 @@ run_backup() {
     "$label" "$secs" "${files:-?}" "$(mib "$bytes")" "$(echo "$bytes / 1048576 / $secs" | bc -l)"
 }
 
-echo "virtual iPhone of $size, seed 1, idevicebackup2 $(dpkg-query -W -f='${Version}' libimobiledevice-utils 2>/dev/null || echo '?')"
+echo "virtual iPhone of $size, seed 1, over ${VIA:-usb}, idevicebackup2 $(dpkg-query -W -f='${Version}' libimobiledevice-utils 2>/dev/null || echo '?')"
 start_phone "$@"
 t0=$(now)
 idevicepair -u "$udid" pair >/dev/null

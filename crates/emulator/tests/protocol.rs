@@ -795,10 +795,40 @@ fn lockdown_over_wifi_is_the_same_lockdown_and_its_services_are_tcp_ports() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::new(dir.path(), 1);
     config.wifi = keepsake_emulator::Wifi::Unadvertised;
+    config.usbmuxd_lists_wifi = true;
     let phone = VirtualIphone::start(config).unwrap();
     let udid = phone.devices()[0].udid().to_owned();
     let wifi = phone.devices()[0].wifi_address().expect("on Wi-Fi");
     assert!(wifi.ip().is_loopback());
+    let std::net::IpAddr::V4(ip) = wifi.ip() else {
+        panic!("an IPv4 loopback address")
+    };
+
+    // usbmuxd lists the phone twice, on the cable and on the network (as on macOS).
+    let mut s = connect(&phone);
+    mux_send(&mut s, 3, request("ListDevices", &[]));
+    let (_, _, _, d) = mux_recv(&mut s);
+    let list = d["DeviceList"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "{list:?}");
+    let network = list[1].as_dictionary().unwrap()["Properties"]
+        .as_dictionary()
+        .unwrap();
+    assert_eq!(network["ConnectionType"].as_string(), Some("Network"));
+    assert_eq!(network["SerialNumber"].as_string(), Some(udid.as_str()));
+    let sockaddr = network["NetworkAddress"].as_data().unwrap();
+    assert_eq!(
+        (sockaddr[1], &sockaddr[4..8]),
+        (2, &ip.octets()[..]),
+        "BSD sockaddr_in"
+    );
+    // A Connect to the network device is relayed to the phone's address.
+    let network_id = network["DeviceID"].as_unsigned_integer().unwrap();
+    let mut relayed = connect_port(&phone, network_id, 62078).unwrap();
+    let d = lockdown(&mut relayed, "QueryType", &[]);
+    assert_eq!(
+        d.get("Type").and_then(Value::as_string),
+        Some("com.apple.mobile.lockdown")
+    );
 
     // Pairing needs the cable; the record is then good on Wi-Fi.
     let mut s = TcpStream::connect(wifi).unwrap();
