@@ -10,10 +10,13 @@ use clap::{Parser, Subcommand};
 use serde::Serialize;
 use tracing_subscriber::EnvFilter;
 
+mod agent_cmd;
 mod backup_cmd;
+mod clean_cmd;
 mod devices_cmd;
 mod emulator_cmd;
 mod encryption_cmd;
+mod settings_cmd;
 mod store_cmd;
 
 const EXIT_CODES: &str = "\
@@ -61,6 +64,18 @@ enum Command {
     /// Work with a snapshot repository folder: init, add, snapshots, ls, cat, restore, forget, gc, check, stats.
     #[command(after_help = EXIT_CODES)]
     Store(store_cmd::StoreArgs),
+    /// A device's backup settings (location, snapshots, deletion, schedule); --confirm accepts them.
+    #[command(after_help = EXIT_CODES)]
+    Settings(settings_cmd::SettingsArgs),
+    /// The places backups go, with their free space: list, add, remove, default.
+    #[command(after_help = EXIT_CODES)]
+    Locations(settings_cmd::LocationsArgs),
+    /// Old snapshots the snapshots policy would delete and what that frees; --yes deletes them.
+    #[command(after_help = EXIT_CODES)]
+    Clean(clean_cmd::CleanArgs),
+    /// Back up every device with automatic backups on, once a day when in reach (--once: one pass).
+    #[command(after_help = EXIT_CODES)]
+    Agent(agent_cmd::AgentArgs),
     /// Run virtual iPhones (usbmuxd, lockdownd, Wi-Fi, backups) until Ctrl-C, for trying Keepsake.
     #[command(after_help = EXIT_CODES)]
     Emulator(emulator_cmd::EmulatorArgs),
@@ -109,6 +124,10 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Timeline(args) => backup_cmd::timeline(args, cli.json),
         Command::Encryption(args) => encryption_cmd::run(args, cli.json),
         Command::Emulator(args) => emulator_cmd::run(args),
+        Command::Settings(args) => settings_cmd::settings(args, cli.json),
+        Command::Locations(args) => settings_cmd::locations(args, cli.json),
+        Command::Clean(args) => clean_cmd::clean(args, cli.json),
+        Command::Agent(args) => agent_cmd::run(args, cli.json),
     }
 }
 

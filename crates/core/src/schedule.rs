@@ -380,6 +380,8 @@ impl BackupRunner for LiveRunner {
         overview
             .devices
             .into_iter()
+            // A device that does not trust this computer yet waits for `keepsake pair` or the
+            // app's wizard: a background agent does not make the phone ask.
             .filter(|d| d.paired && matches!(d.state, "ready" | "wifi_only"))
             .map(|d| Reachable {
                 udid: d.udid,

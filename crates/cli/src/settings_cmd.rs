@@ -1,0 +1,342 @@
+//! `keepsake settings` and `keepsake locations`: each device's backup settings, and the places
+//! backups go (with their free space, and whether they are there).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use keepsake_core::preferences::{self, LocationStatus};
+use keepsake_core::schedule::{self, DeviceHistory};
+use keepsake_core::{human_bytes, CoreError, DeviceSettings, RetentionAge, Settings};
+use serde::Serialize;
+
+use crate::emit;
+use crate::store_cmd::utc_time;
+
+fn on_off(s: &str) -> Result<bool, String> {
+    match s {
+        "on" | "yes" | "true" => Ok(true),
+        "off" | "no" | "false" => Ok(false),
+        _ => Err(format!("{s:?}: say on or off")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SettingsArgs {
+    /// The device (UDID or name); without it, every known device's settings and the preferences.
+    device: Option<String>,
+    /// Where its snapshots go (a folder or a disk); `default` follows the default location.
+    #[arg(long, requires = "device")]
+    location: Option<PathBuf>,
+    /// Keep older snapshots (off: only the newest backup is kept).
+    #[arg(long, requires = "device", value_parser = on_off, value_name = "on|off")]
+    snapshots: Option<bool>,
+    /// Delete old snapshots when they take more than half the newest backup's size.
+    #[arg(long, requires = "device", value_parser = on_off, value_name = "on|off")]
+    auto_delete: Option<bool>,
+    /// Never delete a snapshot younger than this: 1w, 2w, 1m, 3m, 6m or 1y.
+    #[arg(long, requires = "device", value_name = "AGE")]
+    retention: Option<RetentionAge>,
+    /// Ask before deleting old snapshots (see `keepsake clean`).
+    #[arg(long, requires = "device", value_parser = on_off, value_name = "on|off")]
+    ask_first: Option<bool>,
+    /// Back it up automatically once a day when it is in reach (`keepsake agent`).
+    #[arg(long, requires = "device", value_parser = on_off, value_name = "on|off")]
+    auto_backup: Option<bool>,
+    /// Remember its backup password in this computer's credential store (off forgets it).
+    #[arg(long, requires = "device", value_parser = on_off, value_name = "on|off")]
+    remember_password: Option<bool>,
+    /// Accept these settings: a device's first backup waits for it.
+    #[arg(long, requires = "device")]
+    confirm: bool,
+}
+
+/// One device's settings as shown.
+#[derive(Debug, Serialize)]
+struct DeviceView {
+    #[serde(flatten)]
+    settings: DeviceSettings,
+    /// Where it backs up now (its own location, else the default).
+    effective_location: Option<PathBuf>,
+    location_present: Option<bool>,
+    history: DeviceHistory,
+}
+
+#[derive(Debug, Serialize)]
+struct SettingsView {
+    preferences: keepsake_core::Preferences,
+    devices: Vec<DeviceView>,
+}
+
+fn view(settings: &Settings, history: &schedule::History, d: &DeviceSettings) -> DeviceView {
+    let effective_location = settings.location_of(d);
+    DeviceView {
+        location_present: effective_location.as_ref().map(|p| p.is_dir()),
+        effective_location,
+        history: history.devices.get(&d.udid).cloned().unwrap_or_default(),
+        settings: d.clone(),
+    }
+}
+
+/// The UDID, name and model of the device `wanted` names: a known one, else one connected now,
+/// else (for a device to set up before it is plugged in) anything shaped like a UDID.
+fn resolve(settings: &Settings, wanted: &str) -> anyhow::Result<(String, String, String)> {
+    if let Some(d) = settings.find_device(wanted) {
+        return Ok((d.udid.clone(), String::new(), String::new()));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let overview = runtime.block_on(keepsake_core::device_overview(None));
+    if let Some(d) = overview
+        .devices
+        .iter()
+        .find(|d| d.udid == wanted || d.name == wanted)
+    {
+        return Ok((d.udid.clone(), d.name.clone(), d.model.clone()));
+    }
+    let udid_like = wanted.len() >= 24 && wanted.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+    if udid_like {
+        return Ok((wanted.to_owned(), String::new(), String::new()));
+    }
+    let mut available: Vec<String> = settings
+        .devices
+        .values()
+        .map(|d| d.display_name().to_owned())
+        .collect();
+    available.extend(overview.devices.iter().map(|d| d.name.clone()));
+    Err(CoreError::NoSuchDevice {
+        wanted: wanted.to_owned(),
+        available: if available.is_empty() {
+            "none".to_owned()
+        } else {
+            available.join(", ")
+        },
+    }
+    .into())
+}
+
+pub fn settings(args: &SettingsArgs, json: bool) -> anyhow::Result<()> {
+    let dirs = keepsake_core::AppDirs::from_env()?;
+    let Some(wanted) = &args.device else {
+        let settings = preferences::load(&dirs)?;
+        let history = schedule::history(&dirs)?;
+        let shown = SettingsView {
+            preferences: settings.preferences.clone(),
+            devices: settings
+                .devices
+                .values()
+                .map(|d| view(&settings, &history, d))
+                .collect(),
+        };
+        return emit(json, &shown, |out| {
+            match &shown.preferences.default_location {
+                Some(p) => writeln!(out, "Default location: {}", p.display())?,
+                None => writeln!(
+                    out,
+                    "No default location yet: add one with `keepsake locations add <folder>`."
+                )?,
+            }
+            if shown.devices.is_empty() {
+                writeln!(
+                    out,
+                    "No devices yet: connect one and run `keepsake settings <device>`."
+                )?;
+            }
+            for d in &shown.devices {
+                writeln!(out)?;
+                print_device(out, d)?;
+            }
+            Ok(())
+        });
+    };
+    let (udid, name, model) = resolve(&preferences::load(&dirs)?, wanted)?;
+    if args.remember_password == Some(false) {
+        keepsake_core::Secrets.forget(keepsake_core::SecretKind::BackupPassword, &udid)?;
+    }
+    let location = match &args.location {
+        Some(p) if p.as_os_str() == "default" => Some(None),
+        Some(p) => Some(Some(preferences::location_root(p))),
+        None => None,
+    };
+    let settings = preferences::update(&dirs, |s| {
+        if let Some(Some(p)) = &location {
+            s.add_location(p);
+        }
+        let d = s.device_mut(&udid, &name, &model);
+        if let Some(l) = location {
+            d.location = l;
+        }
+        if let Some(v) = args.snapshots {
+            d.snapshots = v;
+        }
+        if let Some(v) = args.auto_delete {
+            d.auto_delete = v;
+        }
+        if let Some(v) = args.retention {
+            d.retention = v;
+        }
+        if let Some(v) = args.ask_first {
+            d.ask_first = v;
+        }
+        if let Some(v) = args.auto_backup {
+            d.auto_backup = v;
+        }
+        if let Some(v) = args.remember_password {
+            d.remember_password = v;
+        }
+        if args.confirm {
+            d.confirmed = true;
+        }
+        Ok(s.clone())
+    })?;
+    let history = schedule::history(&dirs)?;
+    let shown = view(&settings, &history, &settings.devices[&udid]);
+    emit(json, &shown, |out| print_device(out, &shown))
+}
+
+fn on(b: bool) -> &'static str {
+    if b {
+        "on"
+    } else {
+        "off"
+    }
+}
+
+fn print_device(out: &mut dyn Write, v: &DeviceView) -> std::io::Result<()> {
+    let d = &v.settings;
+    let model = if d.model.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", d.model)
+    };
+    writeln!(out, "{} ({}{model})", d.display_name(), d.udid)?;
+    let location = match (&v.effective_location, v.location_present) {
+        (None, _) => "none (add one with `keepsake locations add <folder>`)".to_owned(),
+        (Some(p), Some(false)) => format!("{} (not there: an unplugged disk?)", p.display()),
+        (Some(p), _) if d.location.is_none() => format!("{} (the default)", p.display()),
+        (Some(p), _) => p.display().to_string(),
+    };
+    writeln!(out, "  Location:           {location}")?;
+    writeln!(out, "  Snapshots:          {}", on(d.snapshots))?;
+    let deletion = if d.auto_delete {
+        format!(
+            "on, keeping every snapshot at least {}, {}",
+            d.retention,
+            if d.ask_first {
+                "asking first"
+            } else {
+                "without asking"
+            }
+        )
+    } else {
+        "off".to_owned()
+    };
+    writeln!(out, "  Automatic deletion: {deletion}")?;
+    let schedule = match d.schedule {
+        keepsake_core::Schedule::Daily => "daily",
+        keepsake_core::Schedule::Weekly => "weekly",
+    };
+    writeln!(
+        out,
+        "  Automatic backups:  {}",
+        if d.auto_backup { schedule } else { "off" }
+    )?;
+    writeln!(
+        out,
+        "  Password:           {}",
+        if d.remember_password {
+            "remembered"
+        } else {
+            "not remembered"
+        }
+    )?;
+    if d.confirmed {
+        writeln!(out, "  Settings:           confirmed")?;
+    } else {
+        writeln!(
+            out,
+            "  Settings:           not confirmed yet: `keepsake settings {} --confirm` accepts them",
+            d.udid
+        )?;
+    }
+    let h = &v.history;
+    match h.last_success {
+        Some(t) => writeln!(out, "  Last backup:        {}", utc_time(t))?,
+        None => writeln!(out, "  Last backup:        never")?,
+    }
+    if let Some(e) = &h.last_error {
+        writeln!(
+            out,
+            "  Last attempt:       failed ({} in a row): {e}",
+            h.failures
+        )?;
+    }
+    if let Some(p) = &h.pending_cleaning {
+        writeln!(
+            out,
+            "  Waiting for you:    delete {} old snapshot(s) to free {}? (`keepsake clean`)",
+            p.request.snapshots.len(),
+            human_bytes(p.request.frees_bytes)
+        )?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct LocationsArgs {
+    #[command(subcommand)]
+    action: Option<LocationAction>,
+}
+
+#[derive(Debug, Subcommand)]
+enum LocationAction {
+    /// Add a folder or a disk (its snapshots go in its `Keepsake.Backups` folder).
+    Add { path: PathBuf },
+    /// Forget a location (its snapshots stay on the disk).
+    Remove { path: PathBuf },
+    /// Make a location the default for devices without one of their own.
+    Default { path: PathBuf },
+}
+
+pub fn locations(args: &LocationsArgs, json: bool) -> anyhow::Result<()> {
+    let dirs = keepsake_core::AppDirs::from_env()?;
+    match &args.action {
+        Some(LocationAction::Add { path }) => {
+            preferences::add_location(&dirs, path)?;
+        }
+        Some(LocationAction::Remove { path }) => preferences::remove_location(&dirs, path)?,
+        Some(LocationAction::Default { path }) => {
+            preferences::set_default_location(&dirs, path)?;
+        }
+        None => {}
+    }
+    let list = preferences::locations(&dirs)?;
+    emit(json, &list, |out| print_locations(out, &list))
+}
+
+fn print_locations(out: &mut dyn Write, list: &[LocationStatus]) -> std::io::Result<()> {
+    if list.is_empty() {
+        writeln!(
+            out,
+            "No locations yet: add a folder or a disk with `keepsake locations add <path>`."
+        )?;
+    }
+    for l in list {
+        let mark = if l.is_default { "*" } else { " " };
+        let space = match (l.present, l.free_bytes, l.total_bytes) {
+            (false, ..) => "missing (an unplugged disk?)".to_owned(),
+            (true, Some(free), Some(total)) => {
+                format!("{} free of {}", human_bytes(free), human_bytes(total))
+            }
+            (true, ..) => "present".to_owned(),
+        };
+        let devices = match l.devices.len() {
+            0 => String::new(),
+            1 => ", 1 device".to_owned(),
+            n => format!(", {n} devices"),
+        };
+        writeln!(out, "{mark} {}  {space}{devices}", l.path.display())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,296 @@
+//! `keepsake settings`, `locations`, `clean` and `agent` as a user runs them. The agent test backs
+//! up the virtual iPhone into a new store whose key goes to the OS credential store: run it
+//! through scripts/with-keyring.sh (scripts/test.sh does).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs keepsake with its config in `home` and no usbmuxd to reach (unless `usbmuxd` says).
+fn keepsake_at(home: &Path, usbmuxd: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_keepsake"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("KEEPSAKE_PASSWORD")
+        .env_remove("KEEPSAKE_STORE_PASSWORD")
+        .env("USBMUXD_SOCKET_ADDRESS", usbmuxd)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .output()
+        .expect("run keepsake")
+}
+
+fn keepsake(home: &Path, args: &[&str]) -> Output {
+    keepsake_at(home, "127.0.0.1:9", args)
+}
+
+fn json(out: Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"))
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+const UDID: &str = "00008110-000A1B2C3D4E5F60";
+
+#[test]
+fn locations_are_added_listed_with_free_space_and_a_missing_one_is_said_to_be_missing() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let disk = h.join("Backup Disk");
+    let stick = h.join("USB Stick");
+    std::fs::create_dir_all(&disk).unwrap();
+    std::fs::create_dir_all(&stick).unwrap();
+
+    let out = keepsake(h, &["locations"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("No locations yet"));
+    json(keepsake(h, &["--json", "locations", "add", s(&disk)]));
+    let list = json(keepsake(h, &["--json", "locations", "add", s(&stick)]));
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[0]["path"], s(&disk));
+    assert_eq!(list[0]["is_default"], true, "the first one is the default");
+    assert!(list[0]["free_bytes"].as_u64().unwrap() > 0);
+
+    std::fs::remove_dir(&stick).unwrap(); // unplugged
+    let out = keepsake(h, &["locations"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("* ") && text.contains("free of"), "{text}");
+    assert!(
+        text.contains("USB Stick  missing (an unplugged disk?)"),
+        "{text}"
+    );
+
+    let list = json(keepsake(h, &["--json", "locations", "default", s(&stick)]));
+    assert_eq!(list[1]["is_default"], true);
+    assert_eq!(list[1]["present"], false);
+    let list = json(keepsake(h, &["--json", "locations", "remove", s(&disk)]));
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    let out = keepsake(h, &["locations", "add", s(&h.join("nowhere"))]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not there"));
+}
+
+#[test]
+fn settings_are_shown_changed_and_confirmed() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let disk = h.join("Disk");
+    std::fs::create_dir_all(&disk).unwrap();
+
+    let d = json(keepsake(h, &["--json", "settings", UDID]));
+    assert_eq!(d["udid"], UDID);
+    assert_eq!(d["retention"], "1m");
+    assert_eq!(d["ask_first"], true);
+    assert_eq!(d["auto_backup"], true);
+    assert_eq!(d["confirmed"], false);
+    assert_eq!(d["effective_location"], serde_json::Value::Null);
+
+    let d = json(keepsake(
+        h,
+        &[
+            "--json",
+            "settings",
+            UDID,
+            "--location",
+            s(&disk),
+            "--retention",
+            "3m",
+            "--ask-first",
+            "off",
+            "--snapshots",
+            "on",
+            "--auto-backup",
+            "off",
+            "--confirm",
+        ],
+    ));
+    assert_eq!(d["retention"], "3m");
+    assert_eq!(d["ask_first"], false);
+    assert_eq!(d["auto_backup"], false);
+    assert_eq!(d["confirmed"], true);
+    assert_eq!(d["location"], s(&disk));
+    assert_eq!(d["location_present"], true);
+
+    let out = keepsake(h, &["settings"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Default location:"), "{text}");
+    assert!(
+        text.contains(
+            "Automatic deletion: on, keeping every snapshot at least 3 months, without asking"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Settings:           confirmed"), "{text}");
+
+    // flags without a device, or values that are not settings, are usage errors
+    for bad in [
+        &["settings", "--retention", "1w"][..],
+        &["settings", UDID, "--retention", "5d"],
+        &["settings", UDID, "--snapshots", "maybe"],
+    ] {
+        let out = keepsake(h, bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {out:?}");
+    }
+    let out = keepsake(h, &["settings", "Nobody's iPhone"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no device matches"));
+
+    // a damaged settings file is reported and left for the person to look at
+    let file = h.join("config/keepsake/settings.json");
+    std::fs::write(&file, b"{garbage").unwrap();
+    let out = keepsake(h, &["settings"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is damaged"));
+    assert_eq!(std::fs::read(&file).unwrap(), b"{garbage");
+}
+
+#[test]
+fn clean_shows_what_the_policy_would_delete_and_yes_deletes_it() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let disk = h.join("Disk");
+    let repo = disk.join("Keepsake.Backups");
+    json(keepsake(
+        h,
+        &["--json", "store", "init", s(&repo), "--no-encryption"],
+    ));
+    let phone = h.join("phone");
+    for day in 0..3u8 {
+        std::fs::create_dir_all(&phone).unwrap();
+        std::fs::write(phone.join("photo.jpg"), vec![day; 100_000]).unwrap();
+        json(keepsake(
+            h,
+            &[
+                "--json",
+                "store",
+                "add",
+                s(&repo),
+                s(&phone),
+                "--device",
+                UDID,
+            ],
+        ));
+    }
+    json(keepsake(
+        h,
+        &[
+            "--json",
+            "settings",
+            UDID,
+            "--location",
+            s(&disk),
+            "--confirm",
+        ],
+    ));
+
+    // snapshots on: the three are young and small, nothing to delete
+    let views = json(keepsake(h, &["--json", "clean"]));
+    assert_eq!(views[0]["decision"]["action"], "keep");
+    let out = keepsake(h, &["clean"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Nothing to delete."));
+
+    // snapshots off: all but the newest go, shown first, deleted with --yes
+    json(keepsake(
+        h,
+        &["--json", "settings", UDID, "--snapshots", "off"],
+    ));
+    let views = json(keepsake(h, &["--json", "clean"]));
+    assert_eq!(views[0]["decision"]["action"], "delete");
+    assert_eq!(
+        views[0]["decision"]["cleaning"]["snapshots"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(views[0]["done"], serde_json::Value::Null);
+    let out = keepsake(h, &["clean"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("would delete") && text.contains("keepsake clean --yes"),
+        "{text}"
+    );
+    assert_eq!(
+        json(keepsake(h, &["--json", "store", "snapshots", s(&repo)]))
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+
+    let views = json(keepsake(
+        h,
+        &["--json", "clean", "--yes", "--location", s(&disk)],
+    ));
+    assert_eq!(views[0]["done"]["outcome"], "deleted");
+    let left = json(keepsake(h, &["--json", "store", "snapshots", s(&repo)]));
+    assert_eq!(left.as_array().unwrap().len(), 1);
+    assert_eq!(left[0]["seq"], 3, "the newest is kept");
+    let out = keepsake(h, &["store", "check", s(&repo)]);
+    assert!(out.status.success(), "{out:?}");
+}
+
+#[test]
+fn the_agent_waits_for_confirmed_settings_then_backs_up_once_a_day() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "this test needs a Secret Service: run it through scripts/with-keyring.sh (scripts/test.sh does)"
+    );
+    use keepsake_emulator::{Config, VirtualIphone};
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let mut config = Config::new(h.join("phone"), 1);
+    config.wifi = keepsake_emulator::Wifi::Off;
+    let phone = VirtualIphone::start(config).unwrap();
+    let mux = phone.usbmuxd_socket_address();
+    let udid = phone.devices()[0].udid().to_owned();
+    let disk = h.join("Disk");
+    std::fs::create_dir_all(&disk).unwrap();
+    let run = |args: &[&str]| keepsake_at(h, &mux, args);
+
+    // the phone is found by its UDID among the connected devices, its name and model kept
+    let d = json(run(&["--json", "settings", &udid, "--location", s(&disk)]));
+    assert!(!d["name"].as_str().unwrap().is_empty(), "{d}");
+    let turn = |v: &serde_json::Value| v[0]["turn"].as_str().unwrap().to_owned();
+    let pass = json(run(&["--json", "agent", "--once"]));
+    assert_eq!(turn(&pass), "not_confirmed");
+    assert!(
+        !disk.join("Keepsake.Backups").exists(),
+        "nothing backed up unconfirmed"
+    );
+
+    json(run(&["--json", "settings", &udid, "--confirm"]));
+    let pass = json(run(&["--json", "agent", "--once"]));
+    assert_eq!(
+        turn(&pass),
+        "not_reachable",
+        "the agent does not pair: {pass}"
+    );
+    json(run(&["--json", "pair", &udid]));
+    let pass = json(run(&["--json", "agent", "--once"]));
+    assert_eq!(turn(&pass), "backed_up", "{pass}");
+    assert_eq!(pass[0]["cleaning"]["outcome"], "kept");
+    let pass = json(run(&["--json", "agent", "--once"]));
+    assert_eq!(turn(&pass), "not_due", "once a day");
+
+    let out = run(&["settings", &udid]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Last backup:        20"), "{text}");
+    phone.stop();
+}
+
+#[test]
+fn the_new_subcommands_have_help_that_lists_exit_codes() {
+    let home = tempfile::tempdir().unwrap();
+    for sub in ["settings", "locations", "clean", "agent"] {
+        let out = keepsake(home.path(), &[sub, "--help"]);
+        assert!(out.status.success(), "{sub}: {out:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("Exit codes:"), "{sub}: {text}");
+    }
+}
