@@ -1,13 +1,11 @@
 //! Apple's backup encryption, which the device applies: whether it is on, turning it on or off,
 //! changing its password, and remembering the password in the OS credential store.
 
-use keepsake_device::{
-    ensure_paired, pairing::TRUST_PROMPT_TIMEOUT, will_encrypt, Mobilebackup2, Usbmuxd,
-};
+use keepsake_device::{will_encrypt, Mobilebackup2};
 use serde::Serialize;
 
 use crate::error::{CoreError, Result};
-use crate::pairing::{choose, find_devices};
+use crate::pairing::connect;
 use crate::secrets::{SecretKind, Secrets};
 use crate::settings::AppDirs;
 
@@ -30,27 +28,6 @@ pub struct EncryptionState {
     pub encrypted: bool,
     /// Whether this computer remembers the password (in the OS credential store).
     pub password_remembered: bool,
-}
-
-async fn connect(
-    dirs: &AppDirs,
-    wanted: Option<&str>,
-) -> Result<(
-    Usbmuxd,
-    keepsake_device::Attachment,
-    String,
-    keepsake_device::PairRecord,
-)> {
-    let mux = Usbmuxd::from_env()?;
-    let list = find_devices(&mux, wanted, true).await?;
-    let (device, name) = choose(&list, wanted)?;
-    ensure_paired(&mux, &device, &dirs.host()?, TRUST_PROMPT_TIMEOUT, |_| {}).await?;
-    let record = mux.pair_record(&device.udid).await?.ok_or_else(|| {
-        CoreError::Store(format!(
-            "{name}: the pair record vanished; run `keepsake pair`"
-        ))
-    })?;
-    Ok((mux, device, name, record))
 }
 
 /// Reads whether the device encrypts its backups.

@@ -58,6 +58,22 @@ pub enum CoreError {
     #[error("several devices are connected ({available}): say which one (UDID or name)")]
     WhichDevice { available: String },
     #[error(
+        "the backups of {device} are encrypted by the device and this computer does not know \
+         their password, so they cannot be browsed or restored. Give the password (--password); \
+         if it is lost, these snapshots cannot be opened by anyone."
+    )]
+    BackupLocked { device: String },
+    #[error("wrong backup password for {device}'s snapshots: try again")]
+    WrongBackupPassword { device: String },
+    #[error("snapshot {snapshot} does not hold a readable device backup: {detail}")]
+    NotABackup { snapshot: i64, detail: String },
+    #[error("{what} is not in snapshot {snapshot}")]
+    NotInSnapshot { what: String, snapshot: i64 },
+    #[error("{folder} is not a complete device backup ({detail}); nothing was imported")]
+    NotABackupFolder { folder: PathBuf, detail: String },
+    #[error("{folder} already holds files: export into an empty folder")]
+    ExportTargetNotEmpty { folder: PathBuf },
+    #[error(
         "{device} has not been backed up before: review its backup settings with \
          `keepsake settings {udid}` and confirm them with `keepsake settings {udid} --confirm`"
     )]

@@ -5,9 +5,11 @@
 //! depends on a UI toolkit, so everything here builds and tests headless.
 
 pub mod backup;
+pub mod browse;
 pub mod cleaning;
 pub mod devices;
 pub mod encryption;
+pub mod interchange;
 mod error;
 pub mod jobs;
 pub mod pairing;

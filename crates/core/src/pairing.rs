@@ -129,3 +129,21 @@ pub(crate) fn choose(list: &DeviceList, wanted: Option<&str>) -> Result<(Attachm
         .ok_or(CoreError::NoDevice)?;
     Ok((attachment, name_of(&udid)))
 }
+
+/// The device `wanted` names, paired (waiting for Trust if need be, without reporting it), with
+/// its pair record: what every operation on a device starts with.
+pub(crate) async fn connect(
+    dirs: &AppDirs,
+    wanted: Option<&str>,
+) -> Result<(Usbmuxd, Attachment, String, keepsake_device::PairRecord)> {
+    let mux = Usbmuxd::from_env()?;
+    let list = find_devices(&mux, wanted, true).await?;
+    let (device, name) = choose(&list, wanted)?;
+    ensure_paired(&mux, &device, &dirs.host()?, TRUST_PROMPT_TIMEOUT, |_| {}).await?;
+    let record = mux.pair_record(&device.udid).await?.ok_or_else(|| {
+        CoreError::Store(format!(
+            "{name}: the pair record vanished; run `keepsake pair`"
+        ))
+    })?;
+    Ok((mux, device, name, record))
+}

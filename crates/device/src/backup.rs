@@ -54,6 +54,17 @@ pub trait BackupFolder: Send {
     fn free_space(&mut self) -> io::Result<u64>;
 }
 
+/// How a restore asks the device to apply the backup.
+#[derive(Debug, Clone, Default)]
+pub struct RestoreOptions {
+    /// The backup's password, when it is encrypted.
+    pub password: Option<String>,
+    /// Restore system files (settings, accounts) too, not only app data.
+    pub system_files: bool,
+    /// Let the device restart when it is done (real devices apply a restore on restart).
+    pub reboot: bool,
+}
+
 /// How the backup ended, when the device says it succeeded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupSummary {
@@ -301,6 +312,31 @@ impl Mobilebackup2 {
         let mut extra = Dictionary::new();
         extra.insert("Options".into(), Value::Dictionary(options));
         self.send(&dl::process_message("Backup", &self.udid.clone(), extra))
+            .await?;
+        self.serve(folder, on_event).await
+    }
+
+    /// Restores the backup in `folder` (`<root>/<UDID>/…`, Finder's layout) onto the device:
+    /// the device downloads what it needs and applies it. `password` is the backup's, when it is
+    /// encrypted. Only a device-reported success returns `Ok`.
+    pub async fn restore(
+        &mut self,
+        folder: &mut dyn BackupFolder,
+        options: &RestoreOptions,
+        on_event: impl FnMut(BackupEvent) + Send,
+    ) -> Result<BackupSummary> {
+        let mut opts = Dictionary::new();
+        opts.insert("RestoreShouldReboot".into(), options.reboot.into());
+        opts.insert("RestoreDontCopyBackup".into(), true.into());
+        opts.insert("RestorePreserveSettings".into(), true.into());
+        opts.insert("RestoreSystemFiles".into(), options.system_files.into());
+        opts.insert("RemoveItemsNotRestored".into(), false.into());
+        if let Some(p) = &options.password {
+            opts.insert("Password".into(), p.as_str().into());
+        }
+        let mut extra = Dictionary::new();
+        extra.insert("Options".into(), Value::Dictionary(opts));
+        self.send(&dl::process_message("Restore", &self.udid.clone(), extra))
             .await?;
         self.serve(folder, on_event).await
     }

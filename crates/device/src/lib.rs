@@ -18,6 +18,7 @@ pub mod wifi;
 
 pub use backup::{
     data_in_use, will_encrypt, BackupEvent, BackupFolder, BackupSummary, DirFolder, Mobilebackup2,
+    RestoreOptions,
 };
 pub use error::{explain_backup_error, DeviceError, Result};
 pub use identity::DeviceIdentity;

@@ -1,0 +1,243 @@
+//! Snapshots in and out of Apple's own format: export any snapshot as a Finder/iTunes backup
+//! folder, import such a folder (from `~/Library/Application Support/MobileSync/Backup/<UDID>` or
+//! written by `idevicebackup2`) as a snapshot, and restore a snapshot onto the device through
+//! mobilebackup2's Restore.
+//!
+//! A snapshot *is* the device's Finder folder (the host's Info.plist included), so export is a
+//! restore of the snapshot into `<target>/<UDID>` and import snapshots the folder as it is,
+//! after checking that it is a complete backup: a damaged folder is refused and nothing is written.
+
+use std::path::{Path, PathBuf};
+
+use keepsake_device::{BackupEvent, DirFolder, Mobilebackup2, RestoreOptions};
+use keepsake_mobilesync::{BackupFolder, EntryKind};
+use serde::Serialize;
+
+use crate::backup::open_repository;
+use crate::error::{CoreError, Result};
+use crate::jobs::DeviceJob;
+use crate::secrets::{SecretKind, Secrets};
+use crate::settings::AppDirs;
+
+/// A snapshot written out as a Finder backup folder.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exported {
+    /// `<target>/<UDID>`: what Finder, iTunes and `idevicebackup2` read.
+    pub folder: PathBuf,
+    pub files: u64,
+    pub bytes: u64,
+}
+
+/// Writes snapshot `snapshot` as a Finder backup folder `<target>/<UDID>`, which must not exist
+/// yet or be empty. `progress` hears the bytes written so far.
+pub fn export(
+    location: &Path,
+    store_password: Option<&str>,
+    snapshot: i64,
+    target: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Exported> {
+    let repo = open_repository(location, store_password)?;
+    let info = keepsake_store::commands::list::snapshots(&repo)
+        .map_err(store)?
+        .into_iter()
+        .find(|s| s.id == snapshot)
+        .ok_or_else(|| CoreError::NoSuchSnapshot {
+            snapshot,
+            repository: repo.path().to_path_buf(),
+        })?;
+    let folder = target.join(&info.device);
+    if folder.exists()
+        && std::fs::read_dir(&folder)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(CoreError::ExportTargetNotEmpty { folder });
+    }
+    let written =
+        keepsake_store::commands::restore::restore(&repo, snapshot, &folder, None, progress)
+            .map_err(store)?;
+    Ok(Exported {
+        folder,
+        files: written.files,
+        bytes: written.bytes,
+    })
+}
+
+/// A Finder backup folder taken in as a snapshot.
+#[derive(Debug, Clone, Serialize)]
+pub struct Imported {
+    pub udid: String,
+    pub snapshot: keepsake_store::SnapshotInfo,
+    pub files: u64,
+}
+
+/// Checks that `folder` is one complete device backup: the plists readable, the backup
+/// finished, and (unencrypted backups) every file Manifest.db lists present with its size.
+/// Returns the device's UDID.
+pub fn check_backup_folder(folder: &Path) -> Result<String> {
+    let bad = |detail: String| CoreError::NotABackupFolder {
+        folder: folder.to_path_buf(),
+        detail,
+    };
+    let backup = BackupFolder::open(folder).map_err(|e| bad(e.to_string()))?;
+    match &backup.status {
+        Some(s) if s.is_finished() => {}
+        Some(_) => return Err(bad("the backup did not finish (Status.plist)".into())),
+        None => {
+            return Err(bad(
+                "Status.plist is missing: the backup did not finish".into()
+            ))
+        }
+    }
+    let udid = Some(backup.manifest.lockdown.unique_device_id.clone())
+        .filter(|u| !u.is_empty())
+        .or_else(|| folder.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .ok_or_else(|| bad("it does not say which device it is".into()))?;
+    if backup.manifest.is_encrypted {
+        // Without the password only the blobs' presence can be checked; Manifest.db itself is
+        // ciphertext and is checked when the snapshot is browsed.
+        if !folder.join(keepsake_mobilesync::MANIFEST_DB).is_file() {
+            return Err(bad("Manifest.db is missing".into()));
+        }
+        return Ok(udid);
+    }
+    let db = backup.manifest_db(None).map_err(|e| bad(e.to_string()))?;
+    for entry in db.entries().map_err(|e| bad(e.to_string()))? {
+        if entry.kind != EntryKind::File {
+            continue;
+        }
+        let path = backup.blob_path(&entry).map_err(|e| bad(e.to_string()))?;
+        let expected = entry.file.size.unwrap_or(0);
+        match std::fs::metadata(&path) {
+            Ok(m) if m.len() == expected => {}
+            Ok(m) => {
+                return Err(bad(format!(
+                    "{}/{} is {} bytes, Manifest.db says {expected}",
+                    entry.domain,
+                    entry.relative_path,
+                    m.len()
+                )))
+            }
+            Err(_) if expected == 0 => {}
+            Err(e) => {
+                return Err(bad(format!(
+                    "{}/{} ({}): {e}",
+                    entry.domain,
+                    entry.relative_path,
+                    path.display()
+                )))
+            }
+        }
+    }
+    Ok(udid)
+}
+
+/// Takes the Finder backup folder `folder` in as the next snapshot of its device in the
+/// location's repository, after [`check_backup_folder`]. `progress` hears bytes read and total.
+pub fn import(
+    location: &Path,
+    store_password: Option<&str>,
+    folder: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Imported> {
+    let udid = check_backup_folder(folder)?;
+    let repo = open_repository(location, store_password)?;
+    let summary = keepsake_store::commands::folder::add_folder(&repo, folder, &udid, progress)
+        .map_err(store)?;
+    Ok(Imported {
+        udid,
+        files: summary.snapshot.files,
+        snapshot: summary.snapshot,
+    })
+}
+
+/// What a restore onto the device did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestoredToDevice {
+    pub udid: String,
+    pub device: String,
+    pub snapshot: i64,
+    /// Files in the restored backup.
+    pub files: u64,
+}
+
+/// Restores snapshot `snapshot` onto the device `wanted` names (the snapshot's own device when
+/// omitted). An encrypted backup needs its password: `backup_password`, else the remembered one.
+/// The snapshot is written to a temporary Finder folder next to the repository first (the
+/// device asks for files in its own order), removed afterwards.
+pub async fn restore_to_device(
+    dirs: &AppDirs,
+    location: &Path,
+    store_password: Option<&str>,
+    snapshot: i64,
+    wanted: Option<&str>,
+    backup_password: Option<&str>,
+    mut on_progress: impl FnMut(f64) + Send,
+) -> Result<RestoredToDevice> {
+    let staging = tempfile::Builder::new()
+        .prefix(".keepsake-restore-")
+        .tempdir_in(location.join(crate::backup::BACKUPS_FOLDER))
+        .map_err(|source| CoreError::Io {
+            path: location.to_path_buf(),
+            source,
+        })?;
+    let exported = export(
+        location,
+        store_password,
+        snapshot,
+        staging.path(),
+        &mut |_| {},
+    )?;
+    let source_udid = exported
+        .folder
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let folder = BackupFolder::open(&exported.folder).map_err(|e| CoreError::NotABackup {
+        snapshot,
+        detail: e.to_string(),
+    })?;
+    let password = if folder.manifest.is_encrypted {
+        Some(match backup_password {
+            Some(p) => p.to_owned(),
+            None => Secrets
+                .recall(SecretKind::BackupPassword, &source_udid)?
+                .ok_or_else(|| CoreError::BackupLocked {
+                    device: source_udid.clone(),
+                })?,
+        })
+    } else {
+        None
+    };
+    let (mux, device, name, record) =
+        crate::pairing::connect(dirs, Some(wanted.unwrap_or(&source_udid))).await?;
+    if device.udid != source_udid {
+        return Err(CoreError::Store(format!(
+            "snapshot {snapshot} is a backup of {source_udid}, not of {name}: Keepsake restores a \
+             device's own snapshots"
+        )));
+    }
+    let _job = DeviceJob::claim(dirs, &device.udid, &name)?;
+    let mut mb = Mobilebackup2::open(&mux, &device, &record).await?;
+    let mut dir = DirFolder::new(staging.path());
+    let options = RestoreOptions {
+        password,
+        system_files: true,
+        reboot: false,
+    };
+    mb.restore(&mut dir, &options, |e| match e {
+        BackupEvent::Progress { percent, .. } => on_progress(percent),
+    })
+    .await?;
+    Ok(RestoredToDevice {
+        udid: device.udid,
+        device: name,
+        snapshot,
+        files: exported.files,
+    })
+}
+
+fn store(e: keepsake_store::Error) -> CoreError {
+    CoreError::Store(e.to_string())
+}
