@@ -11,10 +11,13 @@
 #
 # Release build; everything happens in a throwaway folder, removed at the end unless KEEP=1.
 #
-# Measured 2026-11-25 (2 shared cores, idevicebackup2 1.3.0-6+b3, 2GiB, seed 1): generating the
-# phone 35 s (its SQLite databases), pair 0.8 s, full backup 11.0 s for 415 files / 2047.9 MiB
-# written (187 MiB/s; folder 2062 MiB), incremental after a day of use 3.0 s for 19 files /
-# 213 MiB (the whole sms.db and Manifest.db travel again, as on a device).
+# Measured 2026-11-25 (2 cores shared with other builds, idevicebackup2 1.3.0-6+b3, 2GiB, seed 1;
+# generating the phone takes 35-80 s first, mostly its SQLite databases):
+#   USB:                 pair 0.8 s; full 11.0 s, 415 files, 2047.9 MiB (187 MiB/s), folder 2062 MiB;
+#                        incremental after a day of use 3.0 s, 19 files, 213 MiB (the whole sms.db
+#                        and Manifest.db travel again, as on a device)
+#   VIA=wifi:            full 12.5 s (164 MiB/s); incremental 3.2 s
+#   --bandwidth 35MB:    full 64.9 s (31.5 MiB/s = 33 MB/s under the 35 MB/s cap); incremental 8.0 s
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 size=${1:-2GiB}
