@@ -154,6 +154,18 @@ pub fn open_repository(location: &Path, password: Option<&str>) -> Result<Reposi
     Repository::open(&path, &key).map_err(store_err)
 }
 
+/// Snapshot `id` of an open repository, or a clear error naming the repository.
+pub fn find_snapshot(repo: &Repository, id: i64) -> Result<SnapshotInfo> {
+    keepsake_store::commands::list::snapshots(repo)
+        .map_err(|e| CoreError::Store(e.to_string()))?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or_else(|| CoreError::NoSuchSnapshot {
+            snapshot: id,
+            repository: repo.path().to_path_buf(),
+        })
+}
+
 fn key_for(repo: &Path, password: Option<&str>) -> Result<KeySource> {
     let config = RepoConfig::load(repo).map_err(|e| CoreError::Store(e.to_string()))?;
     if config.encryption.is_none() {

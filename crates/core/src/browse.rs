@@ -15,7 +15,7 @@ use keepsake_mobilesync::{BackupFolder, ClassKeys, EntryKind, ManifestDb, Manife
 use keepsake_store::{Repository, SnapshotInfo};
 use serde::Serialize;
 
-use crate::backup::open_repository;
+use crate::backup::{find_snapshot, open_repository};
 use crate::error::{CoreError, Result};
 use crate::secrets::{SecretKind, Secrets};
 
@@ -86,14 +86,7 @@ impl SnapshotBrowser {
         backup_password: Option<&str>,
     ) -> Result<SnapshotBrowser> {
         let repo = open_repository(location, store_password)?;
-        let info = keepsake_store::commands::list::snapshots(&repo)
-            .map_err(store)?
-            .into_iter()
-            .find(|s| s.id == snapshot)
-            .ok_or_else(|| CoreError::NoSuchSnapshot {
-                snapshot,
-                repository: repo.path().to_path_buf(),
-            })?;
+        let info = find_snapshot(&repo, snapshot)?;
         let plists = tempfile::tempdir().map_err(|source| CoreError::Io {
             path: std::env::temp_dir(),
             source,

@@ -13,7 +13,7 @@ use keepsake_device::{BackupEvent, DirFolder, Mobilebackup2, RestoreOptions};
 use keepsake_mobilesync::{BackupFolder, EntryKind};
 use serde::Serialize;
 
-use crate::backup::open_repository;
+use crate::backup::{find_snapshot, open_repository};
 use crate::error::{CoreError, Result};
 use crate::jobs::DeviceJob;
 use crate::secrets::{SecretKind, Secrets};
@@ -38,14 +38,7 @@ pub fn export(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Exported> {
     let repo = open_repository(location, store_password)?;
-    let info = keepsake_store::commands::list::snapshots(&repo)
-        .map_err(store)?
-        .into_iter()
-        .find(|s| s.id == snapshot)
-        .ok_or_else(|| CoreError::NoSuchSnapshot {
-            snapshot,
-            repository: repo.path().to_path_buf(),
-        })?;
+    let info = find_snapshot(&repo, snapshot)?;
     let folder = target.join(&info.device);
     if folder.exists()
         && std::fs::read_dir(&folder)

@@ -65,6 +65,17 @@ fn idevicebackup2(phone: &VirtualIphone, args: &[&str]) -> String {
     text
 }
 
+/// A backup of the bench's phone by idevicebackup2; returns the folder holding `<UDID>/`.
+fn backup_with_idevicebackup2(b: &Bench) -> std::path::PathBuf {
+    let theirs = b.dir.path().join("idevicebackup2");
+    std::fs::create_dir_all(&theirs).unwrap();
+    idevicebackup2(
+        &b.phone,
+        &["-u", b.device.udid(), "backup", theirs.to_str().unwrap()],
+    );
+    theirs
+}
+
 /// Every regular file under `root`, by relative path, with its bytes.
 fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
@@ -229,9 +240,7 @@ async fn an_idevicebackup2_folder_imports_and_exports_identically_and_restores()
     let _env = USBMUXD_ENV.lock().await;
     let b = bench(1, 0);
     let udid = b.device.udid().to_owned();
-    let theirs = b.dir.path().join("idevicebackup2");
-    std::fs::create_dir_all(&theirs).unwrap();
-    idevicebackup2(&b.phone, &["-u", &udid, "backup", theirs.to_str().unwrap()]);
+    let theirs = backup_with_idevicebackup2(&b);
 
     let imported = import(&b.location, None, &theirs.join(&udid), &mut |_, _| {}).unwrap();
     assert_eq!(imported.udid, udid);
@@ -297,9 +306,7 @@ async fn a_damaged_backup_folder_is_refused_and_nothing_is_imported() {
     let _env = USBMUXD_ENV.lock().await;
     let b = bench(1, 0);
     let udid = b.device.udid().to_owned();
-    let theirs = b.dir.path().join("idevicebackup2");
-    std::fs::create_dir_all(&theirs).unwrap();
-    idevicebackup2(&b.phone, &["-u", &udid, "backup", theirs.to_str().unwrap()]);
+    let theirs = backup_with_idevicebackup2(&b);
     let folder = theirs.join(&udid);
     let sms = keepsake_mobilesync::file_id("HomeDomain", "Library/SMS/sms.db");
     let blob = folder.join(&sms[..2]).join(&sms);
