@@ -29,7 +29,7 @@ pub fn run(args: &AgentArgs, json: bool) -> anyhow::Result<()> {
     let agent = Agent {
         dirs: &dirs,
         clock: SystemClock,
-        runner: LiveRunner { dirs: dirs.clone() },
+        runner: LiveRunner::new(&dirs),
         store: Repositories::default(),
     };
     runtime.block_on(async {

@@ -367,13 +367,24 @@ impl<C: Clock, R: BackupRunner, S: SnapshotStore> Agent<'_, C, R, S> {
 #[derive(Debug, Clone)]
 pub struct LiveRunner {
     pub dirs: AppDirs,
+    /// How long to listen for devices on Wi-Fi in each pass; `None`: only devices on a cable.
+    pub wifi: Option<std::time::Duration>,
+}
+
+impl LiveRunner {
+    /// Devices on a cable, and on Wi-Fi those that answer within two seconds (as `keepsake
+    /// devices` waits for them).
+    pub fn new(dirs: &AppDirs) -> Self {
+        LiveRunner {
+            dirs: dirs.clone(),
+            wifi: Some(std::time::Duration::from_secs(2)),
+        }
+    }
 }
 
 impl BackupRunner for LiveRunner {
     async fn reachable(&self) -> Vec<Reachable> {
-        // Wi-Fi devices answer within a couple of seconds, as `keepsake devices` waits for them.
-        let overview =
-            crate::devices::device_overview(Some(std::time::Duration::from_secs(2))).await;
+        let overview = crate::devices::device_overview(self.wifi).await;
         if let Some(problem) = &overview.usbmuxd_problem {
             tracing::debug!(problem, "usbmuxd");
         }
