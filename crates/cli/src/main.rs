@@ -12,10 +12,12 @@ use tracing_subscriber::EnvFilter;
 
 mod agent_cmd;
 mod backup_cmd;
+mod browse_cmd;
 mod clean_cmd;
 mod devices_cmd;
 mod emulator_cmd;
 mod encryption_cmd;
+mod pins_cmd;
 mod settings_cmd;
 mod store_cmd;
 
@@ -56,8 +58,26 @@ enum Command {
     #[command(after_help = EXIT_CODES)]
     Backup(backup_cmd::BackupArgs),
     /// Show a location's snapshots along time, with their sizes and what each one cost.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = EXIT_CODES, visible_alias = "snapshots")]
     Timeline(backup_cmd::TimelineArgs),
+    /// A snapshot as the phone's files: domains and apps with sizes, folders, --search.
+    #[command(after_help = EXIT_CODES)]
+    Browse(browse_cmd::BrowseArgs),
+    /// Copy files or folders out of a snapshot, decrypted.
+    #[command(after_help = EXIT_CODES)]
+    Extract(browse_cmd::ExtractArgs),
+    /// What changed between two snapshots, per domain and app.
+    #[command(after_help = EXIT_CODES)]
+    Diff(browse_cmd::DiffArgs),
+    /// Write a snapshot as a Finder/iTunes backup folder.
+    #[command(after_help = EXIT_CODES)]
+    Export(browse_cmd::ExportArgs),
+    /// Take a Finder/iTunes (or idevicebackup2) backup folder in as a snapshot.
+    #[command(after_help = EXIT_CODES)]
+    Import(browse_cmd::ImportArgs),
+    /// Put a snapshot back onto its device (mobilebackup2 Restore).
+    #[command(after_help = EXIT_CODES)]
+    Restore(browse_cmd::RestoreArgs),
     /// The device's own backup encryption: status, on, off, change (passwords from flags or env).
     #[command(after_help = EXIT_CODES)]
     Encryption(encryption_cmd::EncryptionArgs),
@@ -73,6 +93,12 @@ enum Command {
     /// Old snapshots the snapshots policy would delete and what that frees; --yes deletes them.
     #[command(after_help = EXIT_CODES)]
     Clean(clean_cmd::CleanArgs),
+    /// Keep a snapshot forever: automatic deletion never removes a pinned snapshot.
+    #[command(after_help = EXIT_CODES)]
+    Pin(pins_cmd::PinArgs),
+    /// Let a pinned snapshot go (automatic deletion may remove it again).
+    #[command(after_help = EXIT_CODES)]
+    Unpin(pins_cmd::UnpinArgs),
     /// Back up every device with automatic backups on, once a day when in reach (--once: one pass).
     #[command(after_help = EXIT_CODES)]
     Agent(agent_cmd::AgentArgs),
@@ -122,12 +148,20 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Pair(args) => devices_cmd::pair(args, cli.json),
         Command::Backup(args) => backup_cmd::backup(args, cli.json),
         Command::Timeline(args) => backup_cmd::timeline(args, cli.json),
+        Command::Browse(args) => browse_cmd::browse(args, cli.json),
+        Command::Extract(args) => browse_cmd::extract(args, cli.json),
+        Command::Diff(args) => browse_cmd::diff_cmd(args, cli.json),
+        Command::Export(args) => browse_cmd::export(args, cli.json),
+        Command::Import(args) => browse_cmd::import(args, cli.json),
+        Command::Restore(args) => browse_cmd::restore(args, cli.json),
         Command::Encryption(args) => encryption_cmd::run(args, cli.json),
         Command::Emulator(args) => emulator_cmd::run(args),
         Command::Settings(args) => settings_cmd::settings(args, cli.json),
         Command::Locations(args) => settings_cmd::locations(args, cli.json),
         Command::Clean(args) => clean_cmd::clean(args, cli.json),
         Command::Agent(args) => agent_cmd::run(args, cli.json),
+        Command::Pin(args) => pins_cmd::pin(args, cli.json),
+        Command::Unpin(args) => pins_cmd::unpin(args, cli.json),
     }
 }
 

@@ -1,0 +1,326 @@
+//! `keepsake browse|extract|diff|export|import|restore`: a snapshot as the phone's files, and
+//! snapshots in and out of Apple's Finder format.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use keepsake_core::browse::{diff, SnapshotBrowser};
+use keepsake_core::{human_bytes, interchange};
+
+use crate::emit;
+use crate::store_cmd::utc_time;
+
+/// Where the snapshots are, and how to open them.
+#[derive(Debug, Args)]
+pub struct Where {
+    /// The location holding the snapshots (default: the default location in `keepsake locations`).
+    #[arg(long, env = "KEEPSAKE_LOCATION")]
+    location: Option<PathBuf>,
+    /// The snapshot store's password (default: the key kept in this computer's credential store).
+    #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
+    store_password: Option<String>,
+    /// The device's backup password, for encrypted backups (default: the remembered one).
+    #[arg(long, env = "KEEPSAKE_BACKUP_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+}
+
+impl Where {
+    fn location(&self) -> anyhow::Result<PathBuf> {
+        if let Some(l) = &self.location {
+            return Ok(keepsake_core::preferences::location_root(l));
+        }
+        let dirs = keepsake_core::AppDirs::from_env()?;
+        keepsake_core::preferences::load(&dirs)?
+            .preferences
+            .default_location
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no location given and no default location: use --location, or add one with `keepsake locations add <folder>`"
+                )
+            })
+    }
+
+    fn open(&self, snapshot: i64) -> anyhow::Result<SnapshotBrowser> {
+        Ok(SnapshotBrowser::open(
+            &self.location()?,
+            self.store_password.as_deref(),
+            snapshot,
+            self.password.as_deref(),
+        )?)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct BrowseArgs {
+    /// The snapshot's id (see `keepsake timeline`).
+    snapshot: i64,
+    /// A domain (`HomeDomain`, `CameraRollDomain`, `AppDomain-<bundle id>`…); without it, the
+    /// domains and apps with their sizes.
+    domain: Option<String>,
+    /// A folder inside the domain.
+    #[arg(default_value = "")]
+    folder: String,
+    /// Find files whose path contains this text (any domain; case ignored).
+    #[arg(long, conflicts_with = "domain")]
+    search: Option<String>,
+    #[command(flatten)]
+    at: Where,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    snapshot: i64,
+    domain: String,
+    /// A file or folder inside the domain (default: all of it).
+    #[arg(default_value = "")]
+    path: String,
+    /// The folder to extract into; files land in `<to>/<domain>/<path>`.
+    #[arg(long)]
+    to: PathBuf,
+    #[command(flatten)]
+    at: Where,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older snapshot's id.
+    older: i64,
+    /// The newer snapshot's id.
+    newer: i64,
+    #[command(flatten)]
+    at: Where,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    snapshot: i64,
+    /// The folder to write `<UDID>/` into (what Finder, iTunes and idevicebackup2 read).
+    to: PathBuf,
+    #[command(flatten)]
+    at: Where,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A Finder/iTunes backup folder: `…/MobileSync/Backup/<UDID>`, or what idevicebackup2 wrote.
+    folder: PathBuf,
+    #[command(flatten)]
+    at: Where,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    snapshot: i64,
+    /// The device to restore onto (default: the snapshot's own device, connected).
+    #[arg(long)]
+    device: Option<String>,
+    #[command(flatten)]
+    at: Where,
+}
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    ProgressBar::new(len).with_style(
+        ProgressStyle::with_template(&format!(
+            "{what:12} [{{bar:30}}] {{bytes}}/{{total_bytes}} {{bytes_per_sec}} eta {{eta}}"
+        ))
+        .expect("the template is valid")
+        .progress_chars("=> "),
+    )
+}
+
+pub fn browse(args: &BrowseArgs, json: bool) -> anyhow::Result<()> {
+    let b = args.at.open(args.snapshot)?;
+    let info = b.snapshot().clone();
+    if let Some(text) = &args.search {
+        let found = b.search(text);
+        return emit(json, &found, |out| {
+            for f in &found {
+                writeln!(out, "{:>10}  {}/{}", human_bytes(f.bytes), f.domain, f.path)?;
+            }
+            writeln!(out, "{} files match {text:?}", found.len())
+        });
+    }
+    match &args.domain {
+        None => {
+            let domains = b.domains();
+            emit(json, &domains, |out| {
+                writeln!(
+                    out,
+                    "Snapshot {} of {}, {}{}:",
+                    info.id,
+                    info.device,
+                    utc_time(info.time),
+                    if b.is_encrypted() { " (encrypted)" } else { "" }
+                )?;
+                for d in &domains {
+                    writeln!(
+                        out,
+                        "{:>10} in {:>6} files  {}",
+                        human_bytes(d.bytes),
+                        d.files,
+                        d.app.as_deref().unwrap_or(&d.domain)
+                    )?;
+                }
+                Ok(())
+            })
+        }
+        Some(domain) => {
+            let items = b.list(domain, &args.folder)?;
+            emit(json, &items, |out| {
+                for i in &items {
+                    let name = Path::new(&i.path)
+                        .file_name()
+                        .map_or(i.path.clone(), |n| n.to_string_lossy().into_owned());
+                    let slash = if i.is_dir { "/" } else { "" };
+                    writeln!(
+                        out,
+                        "{:>10}  {}  {name}{slash}",
+                        human_bytes(i.bytes),
+                        utc_time(i.modified)
+                    )?;
+                }
+                Ok(())
+            })
+        }
+    }
+}
+
+pub fn extract(args: &ExtractArgs, json: bool) -> anyhow::Result<()> {
+    let b = args.at.open(args.snapshot)?;
+    let total: u64 = b
+        .search("")
+        .iter()
+        .filter(|f| f.domain == args.domain)
+        .filter(|f| {
+            let p = args.path.trim_matches('/');
+            p.is_empty() || f.path == p || f.path.starts_with(&format!("{p}/"))
+        })
+        .map(|f| f.bytes)
+        .sum();
+    let progress = bar(total, "Extracting");
+    let summary = b.extract(&args.domain, &args.path, &args.to, &mut |n| {
+        progress.set_position(n)
+    });
+    progress.finish_and_clear();
+    let summary = summary?;
+    emit(json, &summary, |out| {
+        writeln!(
+            out,
+            "Extracted {} files ({}) into {}",
+            summary.files,
+            human_bytes(summary.bytes),
+            args.to.join(&args.domain).display()
+        )
+    })
+}
+
+pub fn diff_cmd(args: &DiffArgs, json: bool) -> anyhow::Result<()> {
+    let older = args.at.open(args.older)?;
+    let newer = args.at.open(args.newer)?;
+    let changes = diff(&older, &newer);
+    emit(json, &changes, |out| {
+        if changes.is_empty() {
+            writeln!(
+                out,
+                "No changes between snapshots {} and {}.",
+                args.older, args.newer
+            )?;
+        }
+        for d in &changes {
+            writeln!(
+                out,
+                "{}: {} added ({}), {} removed ({}), {} changed ({})",
+                d.app.as_deref().unwrap_or(&d.domain),
+                d.added.len(),
+                human_bytes(d.bytes_added),
+                d.removed.len(),
+                human_bytes(d.bytes_removed),
+                d.changed.len(),
+                human_bytes(d.bytes_changed)
+            )?;
+        }
+        Ok(())
+    })
+}
+
+pub fn export(args: &ExportArgs, json: bool) -> anyhow::Result<()> {
+    let progress = bar(0, "Exporting");
+    let exported = interchange::export(
+        &args.at.location()?,
+        args.at.store_password.as_deref(),
+        args.snapshot,
+        &args.to,
+        &mut |n| progress.set_position(n),
+    );
+    progress.finish_and_clear();
+    let exported = exported?;
+    emit(json, &exported, |out| {
+        writeln!(
+            out,
+            "Exported snapshot {} ({} files, {}) to {}: Finder, iTunes and idevicebackup2 can restore it.",
+            args.snapshot,
+            exported.files,
+            human_bytes(exported.bytes),
+            exported.folder.display()
+        )
+    })
+}
+
+pub fn import(args: &ImportArgs, json: bool) -> anyhow::Result<()> {
+    let progress = bar(0, "Importing");
+    let imported = interchange::import(
+        &args.at.location()?,
+        args.at.store_password.as_deref(),
+        &args.folder,
+        &mut |done, total| {
+            progress.set_length(total);
+            progress.set_position(done);
+        },
+    );
+    progress.finish_and_clear();
+    let imported = imported?;
+    emit(json, &imported, |out| {
+        writeln!(
+            out,
+            "Imported {} as snapshot {} of {} ({} files; it added {}).",
+            args.folder.display(),
+            imported.snapshot.id,
+            imported.udid,
+            imported.files,
+            human_bytes(imported.snapshot.added_bytes)
+        )
+    })
+}
+
+pub fn restore(args: &RestoreArgs, json: bool) -> anyhow::Result<()> {
+    let dirs = keepsake_core::AppDirs::from_env()?;
+    let location = args.at.location()?;
+    let progress = ProgressBar::new(100).with_style(
+        ProgressStyle::with_template("Restoring    [{bar:30}] {pos:>3}%")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let done = runtime.block_on(interchange::restore_to_device(
+        &dirs,
+        &location,
+        args.at.store_password.as_deref(),
+        args.snapshot,
+        args.device.as_deref(),
+        args.at.password.as_deref(),
+        |percent| progress.set_position(percent.clamp(0.0, 100.0) as u64),
+    ));
+    progress.finish_and_clear();
+    let done = done?;
+    emit(json, &done, |out| {
+        writeln!(
+            out,
+            "Restored snapshot {} onto {} ({} files). The device applies it when it restarts.",
+            done.snapshot, done.device, done.files
+        )
+    })
+}
