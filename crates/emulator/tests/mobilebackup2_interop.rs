@@ -84,6 +84,28 @@ fn received(text: &str) -> usize {
         .expect("idevicebackup2 says how many files it received")
 }
 
+/// The backup's blobs (files in its two-hex-digit folders): path -> (modification time, size).
+fn blobs(root: &Path) -> std::collections::BTreeMap<String, (std::time::SystemTime, u64)> {
+    let mut out = std::collections::BTreeMap::new();
+    for dir in std::fs::read_dir(root).unwrap() {
+        let dir = dir.unwrap();
+        if !dir.file_type().unwrap().is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(dir.path()).unwrap() {
+            let f = f.unwrap();
+            let m = f.metadata().unwrap();
+            let name = format!(
+                "{}/{}",
+                dir.file_name().to_string_lossy(),
+                f.file_name().to_string_lossy()
+            );
+            out.insert(name, (m.modified().unwrap(), m.len()));
+        }
+    }
+    out
+}
+
 #[test]
 fn idevicebackup2_full_then_incremental_backup_moves_only_what_changed() {
     let dir = tempfile::tempdir().unwrap();
@@ -102,9 +124,34 @@ fn idevicebackup2_full_then_incremental_backup_moves_only_what_changed() {
     assert!(folder.info.is_some(), "idevicebackup2 writes Info.plist");
 
     let day = device.backup().live_one_day().unwrap();
+    let before = blobs(&backups.join(&udid));
     let text = backup(&phone, &udid, &backups);
     assert!(text.contains("Incremental backup mode."), "{text}");
     let content = device.backup().phone().unwrap();
+    // The bytes that moved: every blob written (new, or rewritten) by the incremental backup.
+    let after = blobs(&backups.join(&udid));
+    let moved: u64 = after
+        .iter()
+        .filter(|(path, stamp)| before.get(*path) != Some(stamp))
+        .map(|(_, (_, size))| size)
+        .sum();
+    let changed_bytes: u64 = day
+        .added
+        .iter()
+        .chain(&day.changed)
+        .filter_map(|k| content.file(&k.domain, &k.path))
+        .filter(|f| !f.encrypted_only)
+        .map(|f| f.size())
+        .sum();
+    assert_eq!(
+        moved, changed_bytes,
+        "exactly the changed files' bytes cross"
+    );
+    assert!(
+        moved * 4 < content.total_size(),
+        "{moved} of {}",
+        content.total_size()
+    );
     let changed = day
         .added
         .iter()
