@@ -26,10 +26,19 @@ pub fn run(args: &AgentArgs, json: bool) -> anyhow::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
+    let runner = LiveRunner::new(&dirs);
+    // Ctrl-C stops the agent; a backup in progress is cancelled, committing nothing.
+    let stop = runner.cancel.clone();
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop.cancel();
+        }
+    });
+    let stop = runner.cancel.clone();
     let agent = Agent {
         dirs: &dirs,
         clock: SystemClock,
-        runner: LiveRunner::new(&dirs),
+        runner,
         store: Repositories::default(),
     };
     runtime.block_on(async {
@@ -48,12 +57,12 @@ pub fn run(args: &AgentArgs, json: bool) -> anyhow::Result<()> {
             }
             out.flush()?;
             drop(out);
-            if args.once {
+            if args.once || stop.is_cancelled() {
                 return Ok(());
             }
             tokio::select! {
                 () = tokio::time::sleep(std::time::Duration::from_secs(args.every.max(1))) => {}
-                _ = tokio::signal::ctrl_c() => return Ok(()),
+                () = stop.cancelled() => return Ok(()),
             }
         }
     })

@@ -43,6 +43,9 @@ pub struct SettingsArgs {
     /// Back it up automatically once a day when it is in reach (`keepsake agent`).
     #[arg(long, requires = "device", value_parser = on_off, value_name = "on|off")]
     auto_backup: Option<bool>,
+    /// How often automatic backups run: daily or weekly.
+    #[arg(long, requires = "device", value_name = "daily|weekly")]
+    schedule: Option<keepsake_core::Schedule>,
     /// Remember its backup password in this computer's credential store (off forgets it).
     #[arg(long, requires = "device", value_parser = on_off, value_name = "on|off")]
     remember_password: Option<bool>,
@@ -59,6 +62,9 @@ struct DeviceView {
     /// Where it backs up now (its own location, else the default).
     effective_location: Option<PathBuf>,
     location_present: Option<bool>,
+    /// Whether this computer's credential store holds its backup password now (`None`: the
+    /// credential store cannot be reached).
+    password_in_credential_store: Option<bool>,
     history: DeviceHistory,
 }
 
@@ -72,6 +78,10 @@ fn view(settings: &Settings, history: &schedule::History, d: &DeviceSettings) ->
     let effective_location = settings.location_of(d);
     DeviceView {
         location_present: effective_location.as_ref().map(|p| p.is_dir()),
+        password_in_credential_store: keepsake_core::Secrets
+            .recall(keepsake_core::SecretKind::BackupPassword, &d.udid)
+            .ok()
+            .map(|p| p.is_some()),
         effective_location,
         history: history.devices.get(&d.udid).cloned().unwrap_or_default(),
         settings: d.clone(),
@@ -182,6 +192,9 @@ pub fn settings(args: &SettingsArgs, json: bool) -> anyhow::Result<()> {
         if let Some(v) = args.auto_backup {
             d.auto_backup = v;
         }
+        if let Some(v) = args.schedule {
+            d.schedule = v;
+        }
         if let Some(v) = args.remember_password {
             d.remember_password = v;
         }
@@ -242,15 +255,14 @@ fn print_device(out: &mut dyn Write, v: &DeviceView) -> std::io::Result<()> {
         "  Automatic backups:  {}",
         if d.auto_backup { schedule } else { "off" }
     )?;
-    writeln!(
-        out,
-        "  Password:           {}",
-        if d.remember_password {
-            "remembered"
-        } else {
-            "not remembered"
-        }
-    )?;
+    let password = match (d.remember_password, v.password_in_credential_store) {
+        (_, Some(true)) => "remembered in this computer's credential store",
+        (true, Some(false)) => "to be remembered when next given",
+        (false, Some(false)) => "not remembered",
+        (true, None) => "to be remembered (the credential store cannot be reached)",
+        (false, None) => "not remembered (the credential store cannot be reached)",
+    };
+    writeln!(out, "  Password:           {password}")?;
     if d.confirmed {
         writeln!(out, "  Settings:           confirmed")?;
     } else {

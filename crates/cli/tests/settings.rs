@@ -106,12 +106,15 @@ fn settings_are_shown_changed_and_confirmed() {
             "on",
             "--auto-backup",
             "off",
+            "--schedule",
+            "weekly",
             "--confirm",
         ],
     ));
     assert_eq!(d["retention"], "3m");
     assert_eq!(d["ask_first"], false);
     assert_eq!(d["auto_backup"], false);
+    assert_eq!(d["schedule"], "weekly");
     assert_eq!(d["confirmed"], true);
     assert_eq!(d["location"], s(&disk));
     assert_eq!(d["location_present"], true);
@@ -194,20 +197,30 @@ fn clean_shows_what_the_policy_would_delete_and_yes_deletes_it() {
     let out = keepsake(h, &["clean"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Nothing to delete."));
 
-    // snapshots off: all but the newest go, shown first, deleted with --yes
+    // snapshots off: all but the newest go, except a pinned one; shown first, deleted with --yes
     json(keepsake(
         h,
         &["--json", "settings", UDID, "--snapshots", "off"],
     ));
+    let pin = json(keepsake(
+        h,
+        &[
+            "--json",
+            "pin",
+            "1",
+            "--location",
+            s(&disk),
+            "--note",
+            "before iOS 19",
+        ],
+    ));
+    assert_eq!(pin["note"], "before iOS 19");
+    assert!(repo.join("keepsake-pins.json").is_file());
     let views = json(keepsake(h, &["--json", "clean"]));
     assert_eq!(views[0]["decision"]["action"], "delete");
-    assert_eq!(
-        views[0]["decision"]["cleaning"]["snapshots"]
-            .as_array()
-            .unwrap()
-            .len(),
-        2
-    );
+    let doomed = &views[0]["decision"]["cleaning"]["snapshots"];
+    assert_eq!(doomed.as_array().unwrap().len(), 1);
+    assert_eq!(doomed[0]["id"], 2);
     assert_eq!(views[0]["done"], serde_json::Value::Null);
     let out = keepsake(h, &["clean"]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -215,22 +228,34 @@ fn clean_shows_what_the_policy_would_delete_and_yes_deletes_it() {
         text.contains("would delete") && text.contains("keepsake clean --yes"),
         "{text}"
     );
-    assert_eq!(
+    let count = || {
         json(keepsake(h, &["--json", "store", "snapshots", s(&repo)]))
             .as_array()
             .unwrap()
-            .len(),
-        3
-    );
+            .iter()
+            .map(|s| s["seq"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(count(), vec![1, 2, 3]);
 
     let views = json(keepsake(
         h,
         &["--json", "clean", "--yes", "--location", s(&disk)],
     ));
     assert_eq!(views[0]["done"]["outcome"], "deleted");
-    let left = json(keepsake(h, &["--json", "store", "snapshots", s(&repo)]));
-    assert_eq!(left.as_array().unwrap().len(), 1);
-    assert_eq!(left[0]["seq"], 3, "the newest is kept");
+    assert_eq!(
+        count(),
+        vec![1, 3],
+        "the pinned one and the newest are kept"
+    );
+
+    let unpin = json(keepsake(
+        h,
+        &["--json", "unpin", "1", "--location", s(&disk)],
+    ));
+    assert_eq!(unpin["was_pinned"], true);
+    json(keepsake(h, &["--json", "clean", "--yes"]));
+    assert_eq!(count(), vec![3]);
     let out = keepsake(h, &["store", "check", s(&repo)]);
     assert!(out.status.success(), "{out:?}");
 }
@@ -287,7 +312,7 @@ fn the_agent_waits_for_confirmed_settings_then_backs_up_once_a_day() {
 #[test]
 fn the_new_subcommands_have_help_that_lists_exit_codes() {
     let home = tempfile::tempdir().unwrap();
-    for sub in ["settings", "locations", "clean", "agent"] {
+    for sub in ["settings", "locations", "clean", "agent", "pin", "unpin"] {
         let out = keepsake(home.path(), &[sub, "--help"]);
         assert!(out.status.success(), "{sub}: {out:?}");
         let text = String::from_utf8(out.stdout).unwrap();

@@ -105,6 +105,17 @@ pub enum Schedule {
     Weekly,
 }
 
+impl std::str::FromStr for Schedule {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "daily" => Ok(Schedule::Daily),
+            "weekly" => Ok(Schedule::Weekly),
+            _ => Err(format!("{s:?} is not a schedule: use daily or weekly")),
+        }
+    }
+}
+
 impl Schedule {
     /// Calendar days (UTC) between two automatic backups.
     pub fn days(self) -> i64 {
@@ -296,6 +307,23 @@ pub fn confirmed_settings(dirs: &AppDirs, udid: &str, name: &str) -> Result<Devi
             udid: udid.to_owned(),
         }),
     }
+}
+
+/// Where a backup of `udid` goes: its location, else the default one. A location that is not
+/// there (an unplugged disk) is an error, never replaced by another.
+pub fn backup_location(dirs: &AppDirs, udid: &str, name: &str) -> Result<PathBuf> {
+    let settings = load(dirs)?;
+    let fallback = DeviceSettings::new(udid, name, "");
+    let device = settings.device(udid).unwrap_or(&fallback);
+    let location = settings
+        .location_of(device)
+        .ok_or_else(|| CoreError::NoLocation {
+            device: device.display_name().to_owned(),
+        })?;
+    if !location.is_dir() {
+        return Err(CoreError::LocationMissing { location });
+    }
+    Ok(location)
 }
 
 /// Reads a JSON settings or state file; a missing file is the defaults, a damaged one an error
@@ -520,6 +548,31 @@ mod tests {
             confirmed_settings(&dirs, "U1", "x").unwrap().name,
             "Ada's iPhone"
         );
+    }
+
+    #[test]
+    fn a_backup_goes_to_the_devices_location_else_the_default_and_never_elsewhere() {
+        let (dir, dirs) = dirs();
+        assert!(matches!(
+            backup_location(&dirs, "U1", "Ada"),
+            Err(CoreError::NoLocation { .. })
+        ));
+        let (disk, own) = (dir.path().join("disk"), dir.path().join("own"));
+        std::fs::create_dir_all(&disk).unwrap();
+        std::fs::create_dir_all(&own).unwrap();
+        add_location(&dirs, &disk).unwrap();
+        assert_eq!(backup_location(&dirs, "U1", "Ada").unwrap(), disk);
+        update(&dirs, |s| {
+            s.device_mut("U1", "Ada", "").location = Some(own.clone());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(backup_location(&dirs, "U1", "Ada").unwrap(), own);
+        std::fs::remove_dir(&own).unwrap();
+        assert!(matches!(
+            backup_location(&dirs, "U1", "Ada"),
+            Err(CoreError::LocationMissing { location }) if location == own
+        ));
     }
 
     #[test]

@@ -369,6 +369,8 @@ pub struct LiveRunner {
     pub dirs: AppDirs,
     /// How long to listen for devices on Wi-Fi in each pass; `None`: only devices on a cable.
     pub wifi: Option<std::time::Duration>,
+    /// Cancels the running backup (the agent is stopping): nothing of it is committed.
+    pub cancel: crate::jobs::Cancel,
 }
 
 impl LiveRunner {
@@ -378,6 +380,7 @@ impl LiveRunner {
         LiveRunner {
             dirs: dirs.clone(),
             wifi: Some(std::time::Duration::from_secs(2)),
+            cancel: crate::jobs::Cancel::new(),
         }
     }
 }
@@ -403,7 +406,8 @@ impl BackupRunner for LiveRunner {
     }
 
     async fn back_up(&self, udid: &str, location: &Path) -> Result<()> {
-        let options = crate::backup::BackupOptions::new(location);
+        let mut options = crate::backup::BackupOptions::new(location);
+        options.cancel = self.cancel.clone();
         crate::backup::back_up(&self.dirs, Some(udid), &options, |_| {})
             .await
             .map(|_| ())

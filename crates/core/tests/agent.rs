@@ -116,8 +116,8 @@ async fn sixty_days_of_the_agent_with_the_virtual_iphone() {
         clock: FakeClock(&clock),
         runner: Runner {
             live: LiveRunner {
-                dirs: dirs.clone(),
                 wifi: None,
+                ..LiveRunner::new(&dirs)
             },
             clock: &clock,
             made_at: &made_at,
