@@ -16,9 +16,13 @@ use crate::crypto::{ChunkId, Crypto};
 use crate::error::{Error, Result};
 use crate::pack::{BlobEncoder, FinishedPack, PackWriter};
 
-/// Chunks queued for the packing thread: bounds the memory in flight (at most this many
-/// chunks of at most `cdc_max` bytes).
-const QUEUE: usize = 16;
+/// Batches queued for the packing thread. With [`BATCH_BYTES`] and `cdc_max` this bounds the
+/// memory in flight.
+const QUEUE: usize = 8;
+/// Small chunks travel in batches of about this many bytes (or [`BATCH_JOBS`] jobs): one
+/// thread hand-off per small file cost more than packing the file.
+const BATCH_BYTES: usize = 1 << 20;
+const BATCH_JOBS: usize = 256;
 /// Closed packs waiting for their fsync.
 const SYNC_QUEUE: usize = 4;
 
@@ -54,7 +58,9 @@ enum Job {
 
 /// The caller's end of the pipeline.
 pub(crate) struct Packer {
-    running: Option<(SyncSender<Job>, JoinHandle<PackerOutcome>)>,
+    running: Option<(SyncSender<Vec<Job>>, JoinHandle<PackerOutcome>)>,
+    batch: Vec<Job>,
+    batch_bytes: usize,
     outcome: Option<PackerOutcome>,
     sent: usize,
     stored: Arc<AtomicU64>,
@@ -75,6 +81,8 @@ impl Packer {
             .map_err(Error::io("", "starting the packing thread"))?;
         Ok(Packer {
             running: Some((tx, thread)),
+            batch: Vec::new(),
+            batch_bytes: 0,
             outcome: None,
             sent: 0,
             stored,
@@ -83,14 +91,25 @@ impl Packer {
 
     /// Queues a new chunk; returns its index in [`PackerOutcome::chunks`].
     pub(crate) fn store(&mut self, class: ChunkClass, id: ChunkId, data: Vec<u8>) -> Result<usize> {
-        self.send(Job::Chunk { class, id, data })?;
+        self.batch_bytes += data.len();
+        self.queue(Job::Chunk { class, id, data })?;
         self.sent += 1;
         Ok(self.sent - 1)
     }
 
     /// Marks the end of a file (media packs may close there).
     pub(crate) fn end_file(&mut self) -> Result<()> {
-        self.send(Job::FileEnd)
+        self.queue(Job::FileEnd)
+    }
+
+    fn queue(&mut self, job: Job) -> Result<()> {
+        self.batch.push(job);
+        if self.batch_bytes >= BATCH_BYTES || self.batch.len() >= BATCH_JOBS {
+            self.batch_bytes = 0;
+            let batch = std::mem::take(&mut self.batch);
+            self.send(batch)?;
+        }
+        Ok(())
     }
 
     /// Stored bytes of the chunks packed so far.
@@ -98,9 +117,9 @@ impl Packer {
         self.stored.load(Ordering::Relaxed)
     }
 
-    fn send(&mut self, job: Job) -> Result<()> {
+    fn send(&mut self, batch: Vec<Job>) -> Result<()> {
         let sent = match &self.running {
-            Some((tx, _)) => tx.send(job).is_ok(),
+            Some((tx, _)) => tx.send(batch).is_ok(),
             None => false,
         };
         if sent {
@@ -121,8 +140,14 @@ impl Packer {
     /// Stops the threads (discarding open packs unless `close`) and returns what they did.
     pub(crate) fn stop(&mut self, close: bool) -> &mut PackerOutcome {
         if let Some((tx, thread)) = self.running.take() {
+            // Chunks handed in are packed either way: closed packs of an abandoned writer are
+            // adopted by the next one.
+            let mut batch = std::mem::take(&mut self.batch);
             if close {
-                let _ = tx.send(Job::Finish);
+                batch.push(Job::Finish);
+            }
+            if !batch.is_empty() {
+                let _ = tx.send(batch);
             }
             drop(tx);
             let outcome = thread.join().unwrap_or_else(|_| PackerOutcome {
@@ -143,7 +168,7 @@ impl Drop for Packer {
 }
 
 fn pack_loop(
-    jobs: &Receiver<Job>,
+    jobs: &Receiver<Vec<Job>>,
     crypto: &Crypto,
     backend: Arc<dyn Backend>,
     params: &ChunkingParams,
@@ -205,8 +230,8 @@ struct Packing<'a> {
 }
 
 impl Packing<'_> {
-    fn run(&mut self, jobs: &Receiver<Job>) -> Result<()> {
-        for job in jobs {
+    fn run(&mut self, batches: &Receiver<Vec<Job>>) -> Result<()> {
+        for job in batches.iter().flatten() {
             match job {
                 Job::Chunk { class, id, data } => self.append(class, id, &data)?,
                 Job::FileEnd => {

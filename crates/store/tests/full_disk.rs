@@ -25,16 +25,20 @@ fn full_disk_child() {
         .unwrap();
     let first = w.commit().unwrap();
 
-    let mut w = repo.begin_snapshot("phone").unwrap();
-    let err = w
-        .put_file("DCIM/huge.MOV", meta(2), &noise(2, 8_000_000)[..])
-        .expect_err("8 MB cannot fit on a 3 MiB disk");
+    // Packing runs behind the caller, so the failure surfaces in put_file or at the latest in
+    // commit; either way nothing is committed (and the writer is gone after this block).
+    let err = {
+        let mut w = repo.begin_snapshot("phone").unwrap();
+        match w.put_file("DCIM/huge.MOV", meta(2), &noise(2, 8_000_000)[..]) {
+            Err(e) => e,
+            Ok(_) => w.commit().expect_err("8 MB cannot fit on a 3 MiB disk"),
+        }
+    };
     assert!(matches!(err, Error::DiskFull { .. }), "{err:?}");
     assert!(
         err.to_string().contains("earlier snapshots are intact"),
         "{err}"
     );
-    drop(w);
 
     // Earlier snapshots are intact, and the repository is consistent.
     let repo = open(&dir);

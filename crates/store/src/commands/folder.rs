@@ -203,17 +203,24 @@ fn load(f: &Found) -> std::io::Result<Loaded> {
 }
 
 /// Files loaded by the read-ahead threads, at most [`WINDOW`] ahead of the one being written.
+/// Threads take [`AHEAD_BATCH`] files at a time: a hand-off per small file costs more than
+/// reading it from the cache.
 struct ReadAhead<'a> {
     files: &'a [&'a Found],
     next_job: AtomicUsize,
     state: Mutex<AheadState>,
-    changed: Condvar,
+    /// Signalled when files are ready (the writer waits on it).
+    ready: Condvar,
+    /// Signalled when the writer has taken files (read-ahead threads wait on it).
+    space: Condvar,
 }
+
+const AHEAD_BATCH: usize = 8;
 
 struct AheadState {
     /// Index of the file the writer takes next.
     consumed: usize,
-    ready: std::collections::HashMap<usize, std::io::Result<Loaded>>,
+    loaded: std::collections::HashMap<usize, std::io::Result<Loaded>>,
     cancelled: bool,
 }
 
@@ -224,10 +231,11 @@ impl<'a> ReadAhead<'a> {
             next_job: AtomicUsize::new(0),
             state: Mutex::new(AheadState {
                 consumed: 0,
-                ready: std::collections::HashMap::new(),
+                loaded: std::collections::HashMap::new(),
                 cancelled: false,
             }),
-            changed: Condvar::new(),
+            ready: Condvar::new(),
+            space: Condvar::new(),
         }
     }
 
@@ -238,22 +246,23 @@ impl<'a> ReadAhead<'a> {
     /// A read-ahead thread's body.
     fn work(&self) {
         loop {
-            let i = self.next_job.fetch_add(1, Ordering::Relaxed);
-            if i >= self.files.len() {
+            let start = self.next_job.fetch_add(AHEAD_BATCH, Ordering::Relaxed);
+            if start >= self.files.len() {
                 return;
             }
+            let end = (start + AHEAD_BATCH).min(self.files.len());
             {
                 let mut state = self.lock();
-                while !state.cancelled && i >= state.consumed + WINDOW {
-                    state = self.changed.wait(state).unwrap_or_else(|p| p.into_inner());
+                while !state.cancelled && end > state.consumed + WINDOW {
+                    state = self.space.wait(state).unwrap_or_else(|p| p.into_inner());
                 }
                 if state.cancelled {
                     return;
                 }
             }
-            let loaded = load(self.files[i]);
-            self.lock().ready.insert(i, loaded);
-            self.changed.notify_all();
+            let batch: Vec<_> = (start..end).map(|i| (i, load(self.files[i]))).collect();
+            self.lock().loaded.extend(batch);
+            self.ready.notify_one();
         }
     }
 
@@ -261,20 +270,23 @@ impl<'a> ReadAhead<'a> {
     fn take(&self, i: usize) -> std::io::Result<Loaded> {
         let mut state = self.lock();
         loop {
-            if let Some(loaded) = state.ready.remove(&i) {
+            if let Some(loaded) = state.loaded.remove(&i) {
                 state.consumed = i + 1;
+                let freed = state.consumed % AHEAD_BATCH == 0;
                 drop(state);
-                self.changed.notify_all();
+                if freed {
+                    self.space.notify_all();
+                }
                 return loaded;
             }
-            state = self.changed.wait(state).unwrap_or_else(|p| p.into_inner());
+            state = self.ready.wait(state).unwrap_or_else(|p| p.into_inner());
         }
     }
 
     /// Stops the threads (the writer failed or is done).
     fn cancel(&self) {
         self.lock().cancelled = true;
-        self.changed.notify_all();
+        self.space.notify_all();
     }
 }
 
