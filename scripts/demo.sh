@@ -50,6 +50,12 @@ demo() {
   echo "== Snapshot timeline"
   "$keepsake" timeline --location "$location"
   echo
+  echo "== What the day of use changed, per domain and app"
+  "$keepsake" diff 1 2 --location "$location"
+  echo
+  echo "== The first snapshot, browsed: its domains and apps, largest first"
+  "$keepsake" browse 1 --location "$location"
+  echo
   echo "Demo files are in $work"
 }
 

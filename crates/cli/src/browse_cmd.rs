@@ -228,16 +228,21 @@ pub fn diff_cmd(args: &DiffArgs, json: bool) -> anyhow::Result<()> {
             )?;
         }
         for d in &changes {
+            let mut parts = Vec::new();
+            for (n, what, bytes) in [
+                (d.added.len(), "added", d.bytes_added),
+                (d.removed.len(), "removed", d.bytes_removed),
+                (d.changed.len(), "changed", d.bytes_changed),
+            ] {
+                if n > 0 {
+                    parts.push(format!("{n} {what} ({})", human_bytes(bytes)));
+                }
+            }
             writeln!(
                 out,
-                "{}: {} added ({}), {} removed ({}), {} changed ({})",
+                "{}: {}",
                 d.app.as_deref().unwrap_or(&d.domain),
-                d.added.len(),
-                human_bytes(d.bytes_added),
-                d.removed.len(),
-                human_bytes(d.bytes_removed),
-                d.changed.len(),
-                human_bytes(d.bytes_changed)
+                parts.join(", ")
             )?;
         }
         Ok(())
