@@ -530,3 +530,39 @@ async fn a_file_the_device_cannot_finish_keeps_its_previous_version_and_is_repor
     drop(repo);
     phone.stop();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_a_cut_off_first_backup_stored_is_reused_by_the_next_attempt() {
+    require_secret_service();
+    let _env = USBMUXD_ENV.lock().await;
+    use keepsake_emulator::backup_state::Fault;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new(dir.path().join("phone"), 1);
+    config.devices[0].backup.content.target_bytes = 24 << 20;
+    let phone = VirtualIphone::start(config).unwrap();
+    std::env::set_var("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address());
+    let dirs = AppDirs::at(dir.path().join("config"));
+    let location = dir.path().join("disk");
+    std::fs::create_dir_all(&location).unwrap();
+    let options = BackupOptions::new(&location);
+    let device = phone.devices()[0].clone();
+    let total = device.backup().phone().unwrap().total_size();
+
+    // the cable goes three quarters of the way through the very first backup
+    device
+        .backup()
+        .set_fault(Some(Fault::DropAfterBytes(total / 4 * 3)));
+    back_up(&dirs, None, &options, |_| {}).await.unwrap_err();
+    assert_eq!(snapshot_count(&location), 0);
+
+    // the device sends everything again, but what was already stored is not stored twice
+    device.backup().set_fault(None);
+    let report = back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    assert!(report.bytes_received >= total / 4 * 3);
+    assert!(
+        report.snapshot.added_bytes < total / 2,
+        "the retry added {} of {total}",
+        report.snapshot.added_bytes
+    );
+    phone.stop();
+}
