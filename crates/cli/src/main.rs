@@ -17,6 +17,7 @@ mod clean_cmd;
 mod devices_cmd;
 mod emulator_cmd;
 mod encryption_cmd;
+mod move_cmd;
 mod pins_cmd;
 mod settings_cmd;
 mod store_cmd;
@@ -93,6 +94,9 @@ enum Command {
     /// Old snapshots the snapshots policy would delete and what that frees; --yes deletes them.
     #[command(after_help = EXIT_CODES)]
     Clean(clean_cmd::CleanArgs),
+    /// Move a device's snapshots to another location (copied, verified, then the old deleted).
+    #[command(after_help = EXIT_CODES)]
+    Move(move_cmd::MoveArgs),
     /// Keep a snapshot forever: automatic deletion never removes a pinned snapshot.
     #[command(after_help = EXIT_CODES)]
     Pin(pins_cmd::PinArgs),
@@ -160,6 +164,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Locations(args) => settings_cmd::locations(args, cli.json),
         Command::Clean(args) => clean_cmd::clean(args, cli.json),
         Command::Agent(args) => agent_cmd::run(args, cli.json),
+        Command::Move(args) => move_cmd::run(args, cli.json),
         Command::Pin(args) => pins_cmd::pin(args, cli.json),
         Command::Unpin(args) => pins_cmd::unpin(args, cli.json),
     }

@@ -312,10 +312,72 @@ fn the_agent_waits_for_confirmed_settings_then_backs_up_once_a_day() {
 #[test]
 fn the_new_subcommands_have_help_that_lists_exit_codes() {
     let home = tempfile::tempdir().unwrap();
-    for sub in ["settings", "locations", "clean", "agent", "pin", "unpin"] {
+    for sub in ["settings", "locations", "clean", "agent", "pin", "unpin", "move"] {
         let out = keepsake(home.path(), &[sub, "--help"]);
         assert!(out.status.success(), "{sub}: {out:?}");
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(text.contains("Exit codes:"), "{sub}: {text}");
     }
+}
+
+#[test]
+fn move_copies_a_devices_snapshots_verifies_them_then_deletes_the_old_ones() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let (old, new) = (h.join("Old Disk"), h.join("New Disk"));
+    let (old_repo, new_repo) = (old.join("Keepsake.Backups"), new.join("Keepsake.Backups"));
+    for repo in [&old_repo, &new_repo] {
+        json(keepsake(
+            h,
+            &["--json", "store", "init", s(repo), "--no-encryption"],
+        ));
+    }
+    let phone = h.join("phone");
+    std::fs::create_dir_all(&phone).unwrap();
+    for day in 0..3u8 {
+        std::fs::write(phone.join(format!("day{day}.txt")), [day; 1000]).unwrap();
+        json(keepsake(
+            h,
+            &[
+                "--json",
+                "store",
+                "add",
+                s(&old_repo),
+                s(&phone),
+                "--device",
+                UDID,
+            ],
+        ));
+    }
+    json(keepsake(
+        h,
+        &["--json", "settings", UDID, "--location", s(&old)],
+    ));
+
+    let report = json(keepsake(h, &["--json", "move", UDID, s(&new)]));
+    assert_eq!(report["snapshots"].as_array().unwrap().len(), 3);
+    assert_eq!(report["kept_old"], false);
+    let count = |repo: &Path| {
+        json(keepsake(h, &["--json", "store", "snapshots", s(repo)]))
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(count(&new_repo), 3);
+    assert_eq!(count(&old_repo), 0);
+    let d = json(keepsake(h, &["--json", "settings", UDID]));
+    assert_eq!(d["location"], s(&new));
+    assert!(keepsake(h, &["store", "check", s(&new_repo)])
+        .status
+        .success());
+
+    // a second move onto a location that already holds its history is refused
+    json(keepsake(
+        h,
+        &["--json", "settings", UDID, "--location", s(&old)],
+    ));
+    let out = keepsake(h, &["move", UDID, s(&new)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already holds snapshots"));
+    assert_eq!(count(&new_repo), 3);
 }

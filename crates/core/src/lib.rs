@@ -12,6 +12,7 @@ pub mod encryption;
 pub mod interchange;
 mod error;
 pub mod jobs;
+pub mod moving;
 pub mod pairing;
 pub mod preferences;
 pub mod retention;

@@ -1,0 +1,78 @@
+//! `keepsake move DEVICE LOCATION [--keep-old]`: a device's snapshots go to another location
+//! (copied, verified, and only then deleted from the old one), which becomes its location.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use keepsake_core::moving::{move_device, MoveProgress};
+use keepsake_core::{human_bytes, preferences};
+
+use crate::emit;
+
+#[derive(Debug, Args)]
+pub struct MoveArgs {
+    /// The device (UDID or name).
+    device: String,
+    /// Its new location: a folder or a disk.
+    location: PathBuf,
+    /// Copy: leave the snapshots at the old location too.
+    #[arg(long)]
+    keep_old: bool,
+    /// The old location's store password (default: the key this computer remembers).
+    #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
+    store_password: Option<String>,
+    /// The new location's store password, if it has one (default: a key this computer keeps).
+    #[arg(long, env = "KEEPSAKE_NEW_STORE_PASSWORD", hide_env_values = true)]
+    new_store_password: Option<String>,
+}
+
+pub fn run(args: &MoveArgs, json: bool) -> anyhow::Result<()> {
+    let dirs = keepsake_core::AppDirs::from_env()?;
+    let settings = preferences::load(&dirs)?;
+    let udid = settings
+        .find_device(&args.device)
+        .map_or_else(|| args.device.clone(), |d| d.udid.clone());
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{msg:24} [{bar:30}] {pos}/{len} {prefix}")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    let report = move_device(
+        &dirs,
+        &udid,
+        &args.location,
+        args.keep_old,
+        (
+            args.store_password.as_deref(),
+            args.new_store_password.as_deref(),
+        ),
+        |p| match p {
+            MoveProgress::Copying {
+                index,
+                total,
+                bytes_copied,
+            } => {
+                bar.set_message("Copying snapshots");
+                bar.set_length(total as u64);
+                bar.set_position(index as u64);
+                bar.set_prefix(human_bytes(bytes_copied));
+            }
+            MoveProgress::Verifying => bar.set_message("Verifying the copies"),
+            MoveProgress::RemovingOld => bar.set_message("Deleting the old snapshots"),
+        },
+    );
+    bar.finish_and_clear();
+    let report = report?;
+    emit(json, &report, |out| {
+        writeln!(
+            out,
+            "{} snapshot(s) of {} {} to {} ({} read); new backups go there.",
+            report.snapshots.len(),
+            report.udid,
+            if report.kept_old { "copied" } else { "moved" },
+            report.to.display(),
+            human_bytes(report.bytes_copied)
+        )
+    })
+}
