@@ -43,7 +43,15 @@ pub fn run(args: &AgentArgs, json: bool) -> anyhow::Result<()> {
     };
     runtime.block_on(async {
         loop {
-            let turns = agent.pass().await?;
+            let turns = match agent.pass().await {
+                Ok(turns) => turns,
+                Err(e) if args.once => return Err(e.into()),
+                // A long-running agent says what is wrong and tries again next time.
+                Err(e) => {
+                    eprintln!("keepsake agent: {e}");
+                    vec![]
+                }
+            };
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
             if json {
