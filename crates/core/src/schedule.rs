@@ -115,12 +115,14 @@ fn update_history<T>(dirs: &AppDirs, change: impl FnOnce(&mut History) -> T) -> 
 
 /// Records how a backup of `udid` that ended at `time` (unix seconds) went. Every backup path
 /// calls it (agent, CLI, app): a success is that day's backup, a failure counts towards the
-/// agent's backoff. A backup that never started because another one was running, or that was
-/// cancelled, is not recorded.
+/// agent's backoff. A backup that never started because another one was running or its
+/// location is not there (it waits for it), or that was cancelled, is not recorded.
 pub fn record_backup<T>(dirs: &AppDirs, udid: &str, time: i64, result: &Result<T>) -> Result<()> {
     if matches!(
         result,
-        Err(CoreError::AlreadyBackingUp { .. } | CoreError::Cancelled { .. })
+        Err(CoreError::AlreadyBackingUp { .. }
+            | CoreError::Cancelled { .. }
+            | CoreError::LocationMissing { .. })
     ) {
         return Ok(());
     }
@@ -266,7 +268,18 @@ pub fn answer_cleaning<S: SnapshotStore>(
         return Ok(None);
     };
     let outcome = if delete {
-        delete_snapshots(store, &pending.location, udid, &pending.request.ids())?
+        // What changed since the question (a snapshot pinned or deleted meanwhile) is left out.
+        let now = store.snapshots(&pending.location, udid)?;
+        let newest = now.snapshots.last().map(|s| s.id);
+        let ids: Vec<i64> = pending
+            .request
+            .ids()
+            .into_iter()
+            .filter(|id| {
+                Some(*id) != newest && now.snapshots.iter().any(|s| s.id == *id && !s.pinned)
+            })
+            .collect();
+        delete_snapshots(store, &pending.location, udid, &ids)?
     } else {
         CleaningOutcome::Kept
     };
@@ -521,6 +534,15 @@ mod tests {
             &Err(CoreError::AlreadyBackingUp { device: "x".into() }),
         )
         .unwrap();
+        record_backup::<()>(
+            &dirs,
+            "U1",
+            at(26),
+            &Err(CoreError::LocationMissing {
+                location: "/media/disk".into(),
+            }),
+        )
+        .unwrap();
         assert_eq!(h(&dirs).failures, 1);
         device.schedule = crate::preferences::Schedule::Weekly;
         record_backup(&dirs, "U1", at(27), &Ok(())).unwrap();
@@ -534,6 +556,39 @@ mod tests {
             waiting_reason(&device, &h(&dirs), at(999)),
             Some(Turn::NotConfirmed)
         );
+    }
+
+    #[test]
+    fn an_answer_leaves_out_what_was_pinned_since_the_question() {
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = AppDirs::at(dir.path());
+        let location = Path::new("/disk");
+        let store = FakeStore {
+            shared: GB,
+            newest_bytes: 20 * GB,
+            ..FakeStore::default()
+        };
+        for day in 0..8 {
+            store.add(location, "U1", START + day * 40 * DAY, 2 * GB);
+        }
+        let mut device = DeviceSettings::new("U1", "", "");
+        device.confirmed = true;
+        let now = START + 300 * DAY;
+        let out = after_backup(&dirs, &store, &device, location, now).unwrap();
+        let CleaningOutcome::Asked { request, .. } = out else {
+            panic!("{out:?}")
+        };
+        let asked = request.ids();
+        assert!(asked.len() >= 2, "{asked:?}");
+        store.set_pinned(location, asked[0]);
+        let out = answer_cleaning(&dirs, &store, "U1", true).unwrap().unwrap();
+        let CleaningOutcome::Deleted { snapshots, .. } = out else {
+            panic!("{out:?}")
+        };
+        assert_eq!(snapshots, asked[1..].to_vec());
+        assert!(store.ids(location).contains(&asked[0]));
+        assert_eq!(history(&dirs).unwrap().devices["U1"].pending_cleaning, None);
+        assert_eq!(answer_cleaning(&dirs, &store, "U1", true).unwrap(), None);
     }
 
     /// Sixty simulated days, one agent pass an hour, two phones: Ada asks before deleting,
