@@ -309,6 +309,16 @@ pub fn confirmed_settings(dirs: &AppDirs, udid: &str, name: &str) -> Result<Devi
     }
 }
 
+/// Accepts `udid`'s settings as they are (the defaults for a new device): what the wizard's last
+/// step and `keepsake backup --yes` do before a first backup.
+pub fn confirm(dirs: &AppDirs, udid: &str, name: &str, model: &str) -> Result<DeviceSettings> {
+    update(dirs, |s| {
+        let device = s.device_mut(udid, name, model);
+        device.confirmed = true;
+        Ok(device.clone())
+    })
+}
+
 /// Where a backup of `udid` goes: its location, else the default one. A location that is not
 /// there (an unplugged disk) is an error, never replaced by another.
 pub fn backup_location(dirs: &AppDirs, udid: &str, name: &str) -> Result<PathBuf> {
@@ -539,11 +549,7 @@ mod tests {
         })
         .unwrap();
         assert!(confirmed_settings(&dirs, "U1", "x").is_err());
-        update(&dirs, |s| {
-            s.device_mut("U1", "", "").confirmed = true;
-            Ok(())
-        })
-        .unwrap();
+        assert!(confirm(&dirs, "U1", "", "").unwrap().confirmed);
         assert_eq!(
             confirmed_settings(&dirs, "U1", "x").unwrap().name,
             "Ada's iPhone"
