@@ -66,7 +66,7 @@ backup_all() { # step
 }
 backup_all first
 backup_all unchanged
-KEEPSAKE_BENCH_DAY_OF_USE=$SRC cargo bench --quiet -p keepsake-store --bench store_bench
+REALLY_NEW=$(KEEPSAKE_BENCH_DAY_OF_USE=$SRC cargo bench --quiet -p keepsake-store --bench store_bench | sed -n 's/^day of use: \([0-9.]*\) MB really new$/\1/p')
 backup_all day
 
 oldest=$($KEEPSAKE --json store snapshots "$K" | python3 -c 'import json,sys; print(" ".join(str(s["id"]) for s in json.load(sys.stdin)[:2]))')
@@ -100,6 +100,10 @@ for step in first day reclaim; do
 done
 first_rate=$(echo "$DATA / ${T[first,keepsake]} / 1000000" | bc -l)
 restore_rate=$(echo "$DATA / ${T[restore,keepsake]} / 1000000" | bc -l)
+k=$(((SIZE[day,keepsake] - SIZE[unchanged,keepsake]) / 1000)) r=$(((SIZE[day,restic] - SIZE[unchanged,restic]) / 1000)) b=$(((SIZE[day,borg] - SIZE[unchanged,borg]) / 1000))
+printf "day of use added %.1f / %.1f / %.1f MB (keepsake / restic / borg) for %s MB really new: keepsake %.2f x\n" \
+  "$(echo "$k / 1000" | bc -l)" "$(echo "$r / 1000" | bc -l)" "$(echo "$b / 1000" | bc -l)" "$REALLY_NEW" \
+  "$(echo "$k / 1000 / $REALLY_NEW" | bc -l)"
 for step in first unchanged day reclaim restore; do
   k=${RSS[$step,keepsake]} r=${RSS[$step,restic]} b=${RSS[$step,borg]}
   printf "%-10s %10sMB %10sMB %10sMB %10.2f %10.2f   (peak memory)\n" "$step" \

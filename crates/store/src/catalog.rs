@@ -142,6 +142,15 @@ pub(crate) fn open(repo: &Path, create: bool) -> Result<Connection> {
     Ok(conn)
 }
 
+/// Moves the write-ahead log into the catalog and empties it, after a change: otherwise the
+/// log keeps up to a few megabytes of pages the repository's size would carry. Best effort:
+/// with a reader in the middle of a transaction it does what it can, and the next one finishes.
+pub(crate) fn truncate_wal(conn: &Connection) {
+    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+        tracing::debug!(error = %e, "catalog checkpoint deferred");
+    }
+}
+
 /// A file's content as stored in `entries.content`: chunk row ids, 8 bytes LE each.
 pub(crate) fn encode_content(chunks: &[i64]) -> Vec<u8> {
     chunks.iter().flat_map(|c| c.to_le_bytes()).collect()

@@ -548,6 +548,7 @@ impl SnapshotWriter<'_> {
         )
         .cat(root)?;
         tx.commit().cat(root)?;
+        crate::catalog::truncate_wal(&repo.conn);
         // Committed: the packs belong to the catalog now, not to the leftovers.
         self.packer.finish().packs.clear();
         tracing::info!(

@@ -40,10 +40,13 @@ struct Found {
 
 /// Threads reading changed files ahead of the writer.
 const READERS: usize = 4;
-/// Files read ahead at most; with [`WHOLE_LIMIT`] this bounds the memory read ahead.
+/// Files read ahead at most.
 const WINDOW: usize = 64;
-/// Files up to this size are read whole by the read-ahead threads; larger ones are streamed.
-const WHOLE_LIMIT: u64 = 256 * 1024;
+/// Bytes read ahead at most (besides the file the writer is on).
+const AHEAD_BYTES: u64 = 32 << 20;
+/// Files up to this size (photos) are read whole by the read-ahead threads, so the disk works
+/// while the writer chunks and hashes; larger ones (videos, databases) are streamed.
+const WHOLE_LIMIT: u64 = 8 << 20;
 
 /// Snapshots `folder` as the next snapshot of `device`. Symlinks are skipped (counted), other
 /// special files ignored. `progress` is told the bytes read so far and the bytes to read.
@@ -56,6 +59,7 @@ pub fn add_folder(
     let mut found = Vec::new();
     let mut symlinks = 0;
     walk(folder, "", &mut found, &mut symlinks)?;
+    stat_all(&mut found)?;
     let mut writer = repo.begin_snapshot(device)?;
 
     // Decide from metadata alone which files to read: one query loads the whole base.
@@ -136,23 +140,66 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<Found>, symlinks: &mut u64) -> R
         } else {
             format!("{prefix}/{name}")
         };
-        let meta = e
-            .metadata()
+        // The type comes with the listing on most file systems: no stat per entry here.
+        let kind = e
+            .file_type()
             .map_err(Error::io(e.path(), "reading the file's metadata"))?;
-        if meta.is_symlink() {
+        if kind.is_symlink() {
             tracing::debug!(path = %e.path().display(), "symlink skipped");
             *symlinks += 1;
-        } else if meta.is_dir() {
+        } else if kind.is_dir() {
             walk(&e.path(), &rel, out, symlinks)?;
-        } else if meta.is_file() {
+        } else if kind.is_file() {
             out.push(Found {
                 rel,
                 path: e.path(),
-                size: meta.len(),
-                meta: file_meta(&meta),
+                size: 0,
+                meta: FileMeta::default(),
             });
         }
     }
+    Ok(())
+}
+
+/// Threads reading file metadata: with a cold cache each stat waits on the disk, and several
+/// in flight finish sooner.
+const STATTERS: usize = 4;
+
+/// Fills in each file's size and metadata, several files at a time; drops files that are no
+/// longer regular files.
+fn stat_all(found: &mut Vec<Found>) -> Result<()> {
+    let per_thread = found.len().div_ceil(STATTERS).max(1);
+    let results: Vec<Result<Vec<bool>>> = std::thread::scope(|scope| {
+        let threads: Vec<_> = found
+            .chunks_mut(per_thread)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter_mut()
+                        .map(|f| {
+                            let m = std::fs::symlink_metadata(&f.path)
+                                .map_err(Error::io(&f.path, "reading the file's metadata"))?;
+                            f.size = m.len();
+                            f.meta = file_meta(&m);
+                            Ok(m.is_file())
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| {
+                t.join()
+                    .unwrap_or_else(|_| Err(Error::InvalidInput("a stat thread panicked".into())))
+            })
+            .collect()
+    });
+    let mut keep = Vec::with_capacity(found.len());
+    for r in results {
+        keep.extend(r?);
+    }
+    let mut flags = keep.into_iter();
+    found.retain(|_| flags.next().unwrap_or(false));
     Ok(())
 }
 
@@ -192,6 +239,15 @@ impl Read for Loaded {
     }
 }
 
+/// The bytes a read-ahead thread holds for `f`.
+fn whole_size(f: &Found) -> u64 {
+    if f.size > WHOLE_LIMIT {
+        0
+    } else {
+        f.size
+    }
+}
+
 fn load(f: &Found) -> std::io::Result<Loaded> {
     let mut file = File::open(&f.path)?;
     if f.size > WHOLE_LIMIT {
@@ -220,6 +276,8 @@ const AHEAD_BATCH: usize = 8;
 struct AheadState {
     /// Index of the file the writer takes next.
     consumed: usize,
+    /// Bytes of the files read ahead and not yet taken.
+    ahead_bytes: u64,
     loaded: std::collections::HashMap<usize, std::io::Result<Loaded>>,
     cancelled: bool,
 }
@@ -231,6 +289,7 @@ impl<'a> ReadAhead<'a> {
             next_job: AtomicUsize::new(0),
             state: Mutex::new(AheadState {
                 consumed: 0,
+                ahead_bytes: 0,
                 loaded: std::collections::HashMap::new(),
                 cancelled: false,
             }),
@@ -251,14 +310,21 @@ impl<'a> ReadAhead<'a> {
                 return;
             }
             let end = (start + AHEAD_BATCH).min(self.files.len());
+            let bytes: u64 = self.files[start..end].iter().map(|f| whole_size(f)).sum();
             {
                 let mut state = self.lock();
-                while !state.cancelled && end > state.consumed + WINDOW {
+                // Within the window, and within the byte budget unless the writer waits for
+                // this very batch (a batch larger than the budget must still be read).
+                while !state.cancelled
+                    && (end > state.consumed + WINDOW
+                        || (start > state.consumed && state.ahead_bytes + bytes > AHEAD_BYTES))
+                {
                     state = self.space.wait(state).unwrap_or_else(|p| p.into_inner());
                 }
                 if state.cancelled {
                     return;
                 }
+                state.ahead_bytes += bytes;
             }
             let batch: Vec<_> = (start..end).map(|i| (i, load(self.files[i]))).collect();
             self.lock().loaded.extend(batch);
@@ -272,7 +338,9 @@ impl<'a> ReadAhead<'a> {
         loop {
             if let Some(loaded) = state.loaded.remove(&i) {
                 state.consumed = i + 1;
-                let freed = state.consumed % AHEAD_BATCH == 0;
+                let size = whole_size(self.files[i]);
+                state.ahead_bytes -= size;
+                let freed = size >= 1 << 20 || state.consumed % AHEAD_BATCH == 0;
                 drop(state);
                 if freed {
                     self.space.notify_all();

@@ -23,9 +23,11 @@ pub struct GcOptions {
 }
 
 impl Default for GcOptions {
+    /// Packs that are mostly garbage: repacking copies the live rest, so a pack only a little
+    /// garbage costs more to copy than its garbage is worth.
     fn default() -> Self {
         GcOptions {
-            repack_garbage_fraction: 0.3,
+            repack_garbage_fraction: 0.5,
         }
     }
 }
@@ -106,6 +108,7 @@ pub fn gc(repo: &Repository, options: &GcOptions) -> Result<GcSummary> {
         summary.chunks_dropped += repack(repo, &to_repack)?;
         summary.packs_repacked = to_repack.len() as u64;
     }
+    crate::catalog::truncate_wal(&repo.conn);
     summary.bytes_after = pack_usage(repo)?.iter().map(|p| p.size).sum();
     tracing::info!(repo = %root.display(), ?summary, "garbage collected");
     Ok(summary)
