@@ -312,7 +312,15 @@ fn the_agent_waits_for_confirmed_settings_then_backs_up_once_a_day() {
 #[test]
 fn the_new_subcommands_have_help_that_lists_exit_codes() {
     let home = tempfile::tempdir().unwrap();
-    for sub in ["settings", "locations", "clean", "agent", "pin", "unpin", "move"] {
+    for sub in [
+        "settings",
+        "locations",
+        "clean",
+        "agent",
+        "pin",
+        "unpin",
+        "move",
+    ] {
         let out = keepsake(home.path(), &[sub, "--help"]);
         assert!(out.status.success(), "{sub}: {out:?}");
         let text = String::from_utf8(out.stdout).unwrap();
