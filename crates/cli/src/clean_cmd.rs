@@ -26,6 +26,9 @@ pub struct CleanArgs {
     /// Delete them (answers a pending request with yes).
     #[arg(long)]
     yes: bool,
+    /// Answer a pending request with no: nothing is deleted (the next backup may ask again).
+    #[arg(long, conflicts_with = "yes")]
+    decline: bool,
     /// The snapshot store's password (default: the key kept in this computer's credential store).
     #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
     store_password: Option<String>,
@@ -115,6 +118,9 @@ pub fn clean(args: &CleanArgs, json: bool) -> anyhow::Result<()> {
         let policy = RetentionPolicy::from(&device);
         let decision = decide(&policy, &facts.snapshots, facts.space, now);
         let done = match (args.yes, &pending) {
+            (false, Some(_)) if args.decline => {
+                schedule::answer_cleaning(&dirs, &store, &device.udid, false)?
+            }
             (false, _) => None,
             (true, Some(_)) => schedule::answer_cleaning(&dirs, &store, &device.udid, true)?,
             (true, None) => {
@@ -195,8 +201,13 @@ fn print_view(out: &mut dyn Write, v: &CleanView) -> std::io::Result<()> {
             snapshots.len(),
             human_bytes(*freed_bytes)
         ),
+        Some(_) if v.pending.is_some() => writeln!(out, "  Declined: nothing deleted."),
         Some(_) => writeln!(out, "  Nothing deleted."),
-        None if v.pending.is_some() || v.decision != Decision::Keep => {
+        None if v.pending.is_some() => writeln!(
+            out,
+            "  Run `keepsake clean --yes` to delete them, or `keepsake clean --decline` to keep them."
+        ),
+        None if v.decision != Decision::Keep => {
             writeln!(out, "  Run `keepsake clean --yes` to delete them.")
         }
         None => Ok(()),

@@ -389,3 +389,86 @@ fn move_copies_a_devices_snapshots_verifies_them_then_deletes_the_old_ones() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("already holds snapshots"));
     assert_eq!(count(&new_repo), 3);
 }
+
+#[test]
+fn a_pending_cleaning_request_is_shown_and_answered_no_or_yes() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let disk = h.join("Disk");
+    let repo = disk.join("Keepsake.Backups");
+    json(keepsake(
+        h,
+        &["--json", "store", "init", s(&repo), "--no-encryption"],
+    ));
+    let phone = h.join("phone");
+    std::fs::create_dir_all(&phone).unwrap();
+    for day in 0..3u8 {
+        std::fs::write(phone.join(format!("day{day}")), [day; 5000]).unwrap();
+        json(keepsake(
+            h,
+            &[
+                "--json",
+                "store",
+                "add",
+                s(&repo),
+                s(&phone),
+                "--device",
+                UDID,
+            ],
+        ));
+    }
+    json(keepsake(
+        h,
+        &[
+            "--json",
+            "settings",
+            UDID,
+            "--location",
+            s(&disk),
+            "--confirm",
+        ],
+    ));
+    // what the agent leaves after a backup when it must ask first
+    let ask = || {
+        let history = serde_json::json!({"devices": {UDID: {"pending_cleaning": {
+            "location": s(&disk),
+            "asked_at": 1_800_000_000,
+            "request": {
+                "reason": "over_budget",
+                "snapshots": [{"id": 1, "time": 1, "bytes": 5000, "frees_bytes": 5000, "pinned": false}],
+                "frees_bytes": 5000, "overhead_bytes": 15000, "budget_bytes": 7500
+            }
+        }}}});
+        std::fs::write(
+            h.join("config/keepsake/backups.json"),
+            serde_json::to_vec(&history).unwrap(),
+        )
+        .unwrap();
+    };
+    let count = || {
+        json(keepsake(h, &["--json", "store", "snapshots", s(&repo)]))
+            .as_array()
+            .unwrap()
+            .len()
+    };
+
+    ask();
+    let out = keepsake(h, &["clean"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Waiting for your answer"), "{text}");
+    assert!(text.contains("--decline"), "{text}");
+    let views = json(keepsake(h, &["--json", "clean", "--decline"]));
+    assert_eq!(views[0]["pending"]["snapshots"][0]["id"], 1);
+    assert_eq!(views[0]["done"]["outcome"], "kept");
+    assert_eq!(count(), 3);
+    let views = json(keepsake(h, &["--json", "clean"]));
+    assert_eq!(views[0]["pending"], serde_json::Value::Null, "answered");
+
+    ask();
+    let views = json(keepsake(h, &["--json", "clean", "--yes"]));
+    assert_eq!(views[0]["done"]["outcome"], "deleted");
+    assert_eq!(views[0]["done"]["snapshots"], serde_json::json!([1]));
+    assert_eq!(count(), 2);
+    let out = keepsake(h, &["clean", "--yes", "--decline"]);
+    assert_eq!(out.status.code(), Some(2));
+}
