@@ -37,6 +37,34 @@ fn s(p: &Path) -> &str {
 
 const UDID: &str = "00008110-000A1B2C3D4E5F60";
 
+/// A repository at `<disk>/Keepsake.Backups` holding three snapshots of UDID (a file added each
+/// day), made with `keepsake store`; returns the repository folder.
+fn three_snapshots(h: &Path, disk: &Path) -> std::path::PathBuf {
+    let repo = disk.join("Keepsake.Backups");
+    json(keepsake(
+        h,
+        &["--json", "store", "init", s(&repo), "--no-encryption"],
+    ));
+    let phone = h.join("phone");
+    std::fs::create_dir_all(&phone).unwrap();
+    for day in 0..3u8 {
+        std::fs::write(phone.join(format!("day{day}")), vec![day; 5000]).unwrap();
+        json(keepsake(
+            h,
+            &[
+                "--json",
+                "store",
+                "add",
+                s(&repo),
+                s(&phone),
+                "--device",
+                UDID,
+            ],
+        ));
+    }
+    repo
+}
+
 #[test]
 fn locations_are_added_listed_with_free_space_and_a_missing_one_is_said_to_be_missing() {
     let home = tempfile::tempdir().unwrap();
@@ -157,28 +185,7 @@ fn clean_shows_what_the_policy_would_delete_and_yes_deletes_it() {
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
     let disk = h.join("Disk");
-    let repo = disk.join("Keepsake.Backups");
-    json(keepsake(
-        h,
-        &["--json", "store", "init", s(&repo), "--no-encryption"],
-    ));
-    let phone = h.join("phone");
-    for day in 0..3u8 {
-        std::fs::create_dir_all(&phone).unwrap();
-        std::fs::write(phone.join("photo.jpg"), vec![day; 100_000]).unwrap();
-        json(keepsake(
-            h,
-            &[
-                "--json",
-                "store",
-                "add",
-                s(&repo),
-                s(&phone),
-                "--device",
-                UDID,
-            ],
-        ));
-    }
+    let repo = three_snapshots(h, &disk);
     json(keepsake(
         h,
         &[
@@ -333,30 +340,12 @@ fn move_copies_a_devices_snapshots_verifies_them_then_deletes_the_old_ones() {
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
     let (old, new) = (h.join("Old Disk"), h.join("New Disk"));
-    let (old_repo, new_repo) = (old.join("Keepsake.Backups"), new.join("Keepsake.Backups"));
-    for repo in [&old_repo, &new_repo] {
-        json(keepsake(
-            h,
-            &["--json", "store", "init", s(repo), "--no-encryption"],
-        ));
-    }
-    let phone = h.join("phone");
-    std::fs::create_dir_all(&phone).unwrap();
-    for day in 0..3u8 {
-        std::fs::write(phone.join(format!("day{day}.txt")), [day; 1000]).unwrap();
-        json(keepsake(
-            h,
-            &[
-                "--json",
-                "store",
-                "add",
-                s(&old_repo),
-                s(&phone),
-                "--device",
-                UDID,
-            ],
-        ));
-    }
+    let old_repo = three_snapshots(h, &old);
+    let new_repo = new.join("Keepsake.Backups");
+    json(keepsake(
+        h,
+        &["--json", "store", "init", s(&new_repo), "--no-encryption"],
+    ));
     json(keepsake(
         h,
         &["--json", "settings", UDID, "--location", s(&old)],
@@ -395,28 +384,7 @@ fn a_pending_cleaning_request_is_shown_and_answered_no_or_yes() {
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
     let disk = h.join("Disk");
-    let repo = disk.join("Keepsake.Backups");
-    json(keepsake(
-        h,
-        &["--json", "store", "init", s(&repo), "--no-encryption"],
-    ));
-    let phone = h.join("phone");
-    std::fs::create_dir_all(&phone).unwrap();
-    for day in 0..3u8 {
-        std::fs::write(phone.join(format!("day{day}")), [day; 5000]).unwrap();
-        json(keepsake(
-            h,
-            &[
-                "--json",
-                "store",
-                "add",
-                s(&repo),
-                s(&phone),
-                "--device",
-                UDID,
-            ],
-        ));
-    }
+    let repo = three_snapshots(h, &disk);
     json(keepsake(
         h,
         &[
