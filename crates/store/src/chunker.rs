@@ -84,6 +84,33 @@ pub(crate) fn split(
     Ok(total)
 }
 
+/// [`split`] of bytes already in memory: the same chunks, without copying them through a
+/// reader's buffer.
+pub(crate) fn split_slice(
+    params: &ChunkingParams,
+    data: &[u8],
+    sink: &mut dyn FnMut(ChunkClass, &[u8]) -> Result<()>,
+) -> Result<u64> {
+    if data.len() <= params.small_file_limit as usize {
+        sink(ChunkClass::Small, data)?;
+    } else if let Some(page) = sqlite_page_size(data) {
+        for group in data.chunks(params.sqlite_group.max(page) as usize) {
+            sink(ChunkClass::Sqlite, group)?;
+        }
+    } else {
+        let cdc = fastcdc::v2020::FastCDC::new(
+            data,
+            params.cdc_min as usize,
+            params.cdc_avg as usize,
+            params.cdc_max as usize,
+        );
+        for c in cdc {
+            sink(ChunkClass::Media, &data[c.offset..c.offset + c.length])?;
+        }
+    }
+    Ok(data.len() as u64)
+}
+
 /// Fixed-size pieces; the last may be short.
 fn split_fixed(
     mut reader: impl Read,
@@ -145,11 +172,48 @@ mod tests {
         out
     }
 
+    /// Deterministic incompressible bytes.
+    fn noise(mut x: u32, len: usize) -> Vec<u8> {
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect()
+    }
+
     fn fake_sqlite(page: u16, pages: usize) -> Vec<u8> {
         let mut db = vec![7u8; page as usize * pages];
         db[..16].copy_from_slice(SQLITE_MAGIC);
         db[16..18].copy_from_slice(&page.to_be_bytes());
         db
+    }
+
+    #[test]
+    fn bytes_in_memory_are_cut_exactly_as_a_stream_is() {
+        let noise = noise(0x9876_5432, 300_000);
+        for data in [
+            Vec::new(),
+            noise[..1000].to_vec(),
+            noise.clone(),
+            fake_sqlite(1024, 10),
+        ] {
+            let mut from_slice = Vec::new();
+            split_slice(&params(), &data, &mut |c, d| {
+                from_slice.push((c, d.to_vec()));
+                Ok(())
+            })
+            .unwrap();
+            let mut from_stream = Vec::new();
+            split(&params(), "f", &data[..], &mut |c, d| {
+                from_stream.push((c, d.to_vec()));
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(from_slice, from_stream);
+        }
     }
 
     #[test]
@@ -188,15 +252,7 @@ mod tests {
 
     #[test]
     fn media_chunks_resynchronise_after_an_insertion() {
-        let mut x = 0x1234_5678u32;
-        let data: Vec<u8> = (0..200_000)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                x as u8
-            })
-            .collect();
+        let data = noise(0x1234_5678, 200_000);
         let mut shifted = data.clone();
         shifted.splice(50_000..50_000, [9u8; 10]);
         let collect = |d: &[u8]| {

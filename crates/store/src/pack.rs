@@ -75,16 +75,31 @@ impl BlobEncoder {
             .is_ok_and(|probe| probe.len() * 100 < PROBE_LEN * 97)
     }
 
-    /// The blob to store for a chunk: codec byte and payload, sealed. Built in one buffer that
-    /// is compressed into and encrypted in place.
-    pub(crate) fn encode(&mut self, crypto: &Crypto, id: &ChunkId, raw: &[u8]) -> Vec<u8> {
+    /// The blob to store for a chunk, given [`frame`]d: codec byte and payload, sealed.
+    /// Incompressible data (photos, videos) is sealed where it lies, without another copy.
+    pub(crate) fn encode_framed(
+        &mut self,
+        crypto: &Crypto,
+        id: &ChunkId,
+        mut framed: Vec<u8>,
+    ) -> Vec<u8> {
+        let head = crypto.headroom();
+        if self.worth_compressing(&framed[head + 1..]) {
+            return self.encode_unprobed(crypto, id, &framed[head + 1..]);
+        }
+        framed[head] = CODEC_RAW;
+        crypto.seal_in_place(&blob_ad(id), framed)
+    }
+
+    /// Compresses when it shrinks, stores raw otherwise; compressed into and encrypted in one
+    /// buffer.
+    fn encode_unprobed(&mut self, crypto: &Crypto, id: &ChunkId, raw: &[u8]) -> Vec<u8> {
         let head = crypto.headroom();
         let mut buf = Vec::with_capacity(head + 1 + raw.len() + 16);
         buf.resize(head + 1, 0);
         let mut compressed = false;
-        if self.worth_compressing(raw) {
+        if let Some(zstd) = self.zstd.as_mut() {
             buf.resize(head + 1 + raw.len(), 0);
-            let zstd = self.zstd.as_mut().expect("checked");
             // A payload that does not fit in the raw size does not shrink: stored raw.
             if let Ok(n) = zstd.compress_to_buffer(raw, &mut buf[head + 1..]) {
                 buf.truncate(head + 1 + n);
@@ -102,10 +117,20 @@ impl BlobEncoder {
     }
 }
 
-/// One-off [`BlobEncoder::encode`].
+/// A chunk copied into the buffer its blob will be built in: room for the nonce and the codec
+/// byte before it, for the tag after it.
+pub(crate) fn frame(crypto: &Crypto, raw: &[u8]) -> Vec<u8> {
+    let head = crypto.headroom();
+    let mut buf = Vec::with_capacity(head + 1 + raw.len() + 16);
+    buf.resize(head + 1, 0);
+    buf.extend_from_slice(raw);
+    buf
+}
+
+/// One-off [`BlobEncoder::encode_framed`].
 #[cfg(test)]
 pub(crate) fn encode_blob(crypto: &Crypto, id: &ChunkId, raw: &[u8]) -> Vec<u8> {
-    BlobEncoder::new().encode(crypto, id, raw)
+    BlobEncoder::new().encode_framed(crypto, id, frame(crypto, raw))
 }
 
 /// Opens, decompresses and verifies one chunk: bad data is an error, never returned.

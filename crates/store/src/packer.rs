@@ -48,7 +48,8 @@ enum Job {
     Chunk {
         class: ChunkClass,
         id: ChunkId,
-        data: Vec<u8>,
+        /// The chunk, [`crate::pack::frame`]d.
+        framed: Vec<u8>,
     },
     FileEnd,
     /// Close the open packs: the snapshot is about to commit. Without it (the writer was
@@ -89,10 +90,16 @@ impl Packer {
         })
     }
 
-    /// Queues a new chunk; returns its index in [`PackerOutcome::chunks`].
-    pub(crate) fn store(&mut self, class: ChunkClass, id: ChunkId, data: Vec<u8>) -> Result<usize> {
-        self.batch_bytes += data.len();
-        self.queue(Job::Chunk { class, id, data })?;
+    /// Queues a new chunk, [`crate::pack::frame`]d; returns its index in
+    /// [`PackerOutcome::chunks`].
+    pub(crate) fn store(
+        &mut self,
+        class: ChunkClass,
+        id: ChunkId,
+        framed: Vec<u8>,
+    ) -> Result<usize> {
+        self.batch_bytes += framed.len();
+        self.queue(Job::Chunk { class, id, framed })?;
         self.sent += 1;
         Ok(self.sent - 1)
     }
@@ -233,7 +240,7 @@ impl Packing<'_> {
     fn run(&mut self, batches: &Receiver<Vec<Job>>) -> Result<()> {
         for job in batches.iter().flatten() {
             match job {
-                Job::Chunk { class, id, data } => self.append(class, id, &data)?,
+                Job::Chunk { class, id, framed } => self.append(class, id, framed)?,
                 Job::FileEnd => {
                     // Media packs end at a file boundary once they are an eighth full, so a
                     // pack holds one or two photos or videos: deleting those frees the whole
@@ -258,8 +265,9 @@ impl Packing<'_> {
         Ok(())
     }
 
-    fn append(&mut self, class: ChunkClass, id: ChunkId, data: &[u8]) -> Result<()> {
-        let blob = self.encoder.encode(self.crypto, &id, data);
+    fn append(&mut self, class: ChunkClass, id: ChunkId, framed: Vec<u8>) -> Result<()> {
+        let raw_len = framed.len() - self.crypto.headroom() - 1;
+        let blob = self.encoder.encode_framed(self.crypto, &id, framed);
         let slot = &mut self.open[class.index()];
         if slot.is_none() {
             let pack = PackWriter::create(self.backend, class)?;
@@ -267,7 +275,7 @@ impl Packing<'_> {
             *slot = Some((pack, name));
         }
         let (pack, name) = slot.as_mut().expect("just opened");
-        let raw_len = u32::try_from(data.len()).expect("chunks are far below 4 GiB");
+        let raw_len = u32::try_from(raw_len).expect("chunks are far below 4 GiB");
         let offset = pack.append(id, &blob, raw_len)?;
         self.chunks.push(PlacedChunk {
             id,

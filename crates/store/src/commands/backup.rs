@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::backend::orphans;
 use crate::catalog::{decode_content, encode_content, CatalogResult, RefDeltas};
-use crate::chunker::{split, ChunkClass};
+use crate::chunker::{split, split_slice, ChunkClass};
 use crate::crypto::ChunkId;
 use crate::error::{Error, Result};
 use crate::pack::read_index;
@@ -349,11 +349,28 @@ impl SnapshotWriter<'_> {
         }
     }
 
+    /// [`SnapshotWriter::put_file`] of bytes already in memory (cut without copying them).
+    pub fn put_bytes(&mut self, path: &str, meta: FileMeta, data: &[u8]) -> Result<u64> {
+        let params = &self.repo.config.chunking;
+        let result = self.put_chunks(path, meta, |sink| split_slice(params, data, sink));
+        result.map_err(|e| self.classify(e))
+    }
+
     fn put_file_inner(&mut self, path: &str, meta: FileMeta, data: impl Read) -> Result<u64> {
+        let params = &self.repo.config.chunking;
+        self.put_chunks(path, meta, |sink| split(params, path, data, sink))
+    }
+
+    /// Records `path` with the chunks `cut` hands over.
+    fn put_chunks(
+        &mut self,
+        path: &str,
+        meta: FileMeta,
+        cut: impl FnOnce(&mut dyn FnMut(ChunkClass, &[u8]) -> Result<()>) -> Result<u64>,
+    ) -> Result<u64> {
         check_path(path).map_err(Error::InvalidInput)?;
-        let repo = self.repo;
         let mut content = Vec::new();
-        let size = split(&repo.config.chunking, path, data, &mut |class, chunk| {
+        let size = cut(&mut |class, chunk| {
             content.push(self.store_chunk(class, chunk)?);
             Ok(())
         })?;
@@ -402,7 +419,9 @@ impl SnapshotWriter<'_> {
             self.stats.chunks_reused += 1;
             return Ok(ChunkRef::Stored(row));
         }
-        let index = self.packer.store(class, id, data.to_vec())?;
+        let index = self
+            .packer
+            .store(class, id, crate::pack::frame(&repo.crypto, data))?;
         self.pending_index.insert(id, index);
         self.stats.chunks_new += 1;
         Ok(ChunkRef::Pending(index))

@@ -96,11 +96,19 @@ pub fn add_folder(
                     path: f.path.display().to_string(),
                     source,
                 })?;
-                let reader = Progress {
-                    inner: loaded,
-                    progress: &mut progress,
-                };
-                writer.put_file(&f.rel, f.meta, reader)?;
+                match loaded {
+                    Loaded::Whole(data) => {
+                        writer.put_bytes(&f.rel, f.meta, &data)?;
+                        progress(data.len() as u64);
+                    }
+                    Loaded::Stream(file) => {
+                        let reader = Progress {
+                            inner: file,
+                            progress: &mut progress,
+                        };
+                        writer.put_file(&f.rel, f.meta, reader)?;
+                    }
+                }
             }
             Ok(())
         })();
@@ -226,17 +234,8 @@ pub fn file_meta(m: &std::fs::Metadata) -> FileMeta {
 
 /// A changed file, ready for the writer: small ones already in memory, large ones open.
 enum Loaded {
-    Whole(std::io::Cursor<Vec<u8>>),
+    Whole(Vec<u8>),
     Stream(File),
-}
-
-impl Read for Loaded {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self {
-            Loaded::Whole(c) => c.read(buf),
-            Loaded::Stream(f) => f.read(buf),
-        }
-    }
 }
 
 /// The bytes a read-ahead thread holds for `f`.
@@ -255,7 +254,7 @@ fn load(f: &Found) -> std::io::Result<Loaded> {
     }
     let mut data = Vec::with_capacity(f.size as usize + 1);
     file.read_to_end(&mut data)?;
-    Ok(Loaded::Whole(std::io::Cursor::new(data)))
+    Ok(Loaded::Whole(data))
 }
 
 /// Files loaded by the read-ahead threads, at most [`WINDOW`] ahead of the one being written.
