@@ -348,6 +348,33 @@ impl Crypto {
         }
     }
 
+    /// [`Crypto::open`] without copying: decrypts `sealed` where it lies and returns where the
+    /// plain text is in it; `None` when authentication fails.
+    pub(crate) fn open_in_place(
+        &self,
+        ad: &[u8],
+        sealed: &mut [u8],
+    ) -> Option<std::ops::Range<usize>> {
+        let Some(k) = &self.keys else {
+            return Some(0..sealed.len());
+        };
+        if sealed.len() < NONCE_LEN + TAG_LEN {
+            return None;
+        }
+        let end = sealed.len() - TAG_LEN;
+        let (nonce, rest) = sealed.split_at_mut(NONCE_LEN);
+        let (ct, tag) = rest.split_at_mut(end - NONCE_LEN);
+        k.cipher
+            .decrypt_in_place_detached(
+                XNonce::from_slice(nonce),
+                ad,
+                ct,
+                chacha20poly1305::Tag::from_slice(tag),
+            )
+            .ok()?;
+        Some(NONCE_LEN..end)
+    }
+
     pub(crate) fn seal_name(&self, domain: &str, name: &str) -> Vec<u8> {
         self.seal(domain.as_bytes(), name.as_bytes())
     }

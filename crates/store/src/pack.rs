@@ -140,24 +140,42 @@ pub(crate) fn decode_blob(
     raw_len: u32,
     stored: &[u8],
 ) -> std::result::Result<Vec<u8>, ChunkFault> {
-    let plain = if crypto.is_encrypted() {
-        crypto
-            .open(&blob_ad(id), stored)
-            .ok_or(ChunkFault::Authentication)?
-    } else {
-        stored.to_vec()
-    };
-    let (codec, payload) = plain.split_first().ok_or(ChunkFault::Decompression)?;
-    let data = match *codec {
-        CODEC_RAW => payload.to_vec(),
-        CODEC_ZSTD => zstd::bulk::decompress(payload, raw_len as usize)
-            .map_err(|_| ChunkFault::Decompression)?,
+    let (mut data, range) = decode_blob_owned(crypto, id, raw_len, stored.to_vec())?;
+    data.truncate(range.end);
+    data.drain(..range.start);
+    Ok(data)
+}
+
+/// [`decode_blob`] of a blob read into its own buffer: decrypted in place, and a chunk stored
+/// raw is returned in that same buffer (with where it lies in it), not copied out.
+pub(crate) fn decode_blob_owned(
+    crypto: &Crypto,
+    id: &ChunkId,
+    raw_len: u32,
+    mut stored: Vec<u8>,
+) -> std::result::Result<(Vec<u8>, std::ops::Range<usize>), ChunkFault> {
+    let plain = crypto
+        .open_in_place(&blob_ad(id), &mut stored)
+        .ok_or(ChunkFault::Authentication)?;
+    if plain.is_empty() {
+        return Err(ChunkFault::Decompression);
+    }
+    let payload = plain.start + 1..plain.end;
+    let (data, range) = match stored[plain.start] {
+        CODEC_RAW => (stored, payload),
+        CODEC_ZSTD => {
+            let data = zstd::bulk::decompress(&stored[payload], raw_len as usize)
+                .map_err(|_| ChunkFault::Decompression)?;
+            let len = data.len();
+            (data, 0..len)
+        }
         _ => return Err(ChunkFault::Decompression),
     };
-    if data.len() != raw_len as usize || crypto.chunk_id(&data) != *id {
+    let chunk = &data[range.clone()];
+    if chunk.len() != raw_len as usize || crypto.chunk_id(chunk) != *id {
         return Err(ChunkFault::HashMismatch);
     }
-    Ok(data)
+    Ok((data, range))
 }
 
 /// Reads one blob from its pack, classifying I/O failures as chunk faults.

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::catalog::{decode_content, CatalogResult};
 use crate::error::{Error, Result};
-use crate::pack::{decode_blob, read_blob};
+use crate::pack::{decode_blob_owned, read_blob};
 use crate::repository::Repository;
 
 /// One snapshot, as listed.
@@ -256,11 +256,31 @@ pub(crate) fn copy_entry(
     out: &mut dyn Write,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64> {
+    for_each_chunk(repo, snap, entry, &mut |data, range| {
+        let len = range.len() as u64;
+        out.write_all(&data[range]).map_err(|source| Error::Io {
+            path: entry.path.clone().into(),
+            action: "writing restored data",
+            source,
+        })?;
+        progress(len);
+        Ok(())
+    })
+}
+
+/// Hands each verified chunk of a file to `each`, in order, as a buffer and where the chunk
+/// lies in it (no copy out of the buffer it was read and decrypted in); returns the file's size.
+pub(crate) fn for_each_chunk(
+    repo: &Repository,
+    snap: &SnapshotRow,
+    entry: &EntryRow,
+    each: &mut dyn FnMut(Vec<u8>, std::ops::Range<usize>) -> Result<()>,
+) -> Result<u64> {
     let mut written = 0u64;
     for &chunk in &entry.content {
         let loc = chunk_loc(repo, chunk)?;
-        let data = read_blob(repo.backend.as_ref(), &loc.pack, loc.offset, loc.stored_len)
-            .and_then(|blob| decode_blob(&repo.crypto, &loc.id, loc.raw_len, &blob))
+        let (data, range) = read_blob(repo.backend.as_ref(), &loc.pack, loc.offset, loc.stored_len)
+            .and_then(|blob| decode_blob_owned(&repo.crypto, &loc.id, loc.raw_len, blob))
             .map_err(|fault| Error::DamagedChunk {
                 repo: repo.root.clone(),
                 snapshot: snap.info.id,
@@ -268,13 +288,8 @@ pub(crate) fn copy_entry(
                 chunk: crate::crypto::hex(&loc.id[..8]),
                 fault,
             })?;
-        out.write_all(&data).map_err(|source| Error::Io {
-            path: entry.path.clone().into(),
-            action: "writing restored data",
-            source,
-        })?;
-        written += data.len() as u64;
-        progress(data.len() as u64);
+        written += range.len() as u64;
+        each(data, range)?;
     }
     Ok(written)
 }

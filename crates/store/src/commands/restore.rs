@@ -71,8 +71,13 @@ pub fn restore(
         let mut read = || -> Result<()> {
             for entry in &entries {
                 send(&tx, ToDisk::File(entry))?;
-                let mut out = Channel(&tx);
-                match read::copy_entry(repo, snap, entry, &mut out, progress) {
+                let copied = read::for_each_chunk(repo, snap, entry, &mut |data, range| {
+                    let len = range.len() as u64;
+                    send(&tx, ToDisk::Data(data, range))?;
+                    progress(len);
+                    Ok(())
+                });
+                match copied {
                     Ok(n) => summary.bytes += n,
                     Err(e) => {
                         let _ = tx.send(ToDisk::Abandon);
@@ -103,8 +108,8 @@ const QUEUE: usize = 16;
 enum ToDisk<'e> {
     /// The next file begins.
     File(&'e EntryRow),
-    /// The next verified block of its bytes.
-    Data(Vec<u8>),
+    /// The next verified block of its bytes: a buffer and where they lie in it.
+    Data(Vec<u8>, std::ops::Range<usize>),
     /// It is complete: set its time and mode, give it its name.
     Done,
     /// It could not be read: delete what was written of it.
@@ -114,22 +119,6 @@ enum ToDisk<'e> {
 fn send<'e>(tx: &SyncSender<ToDisk<'e>>, item: ToDisk<'e>) -> Result<()> {
     tx.send(item)
         .map_err(|_| Error::InvalidInput("the restore writer stopped".into()))
-}
-
-/// Hands verified bytes to the writing thread.
-struct Channel<'a, 'e>(&'a SyncSender<ToDisk<'e>>);
-
-impl Write for Channel<'_, '_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .send(ToDisk::Data(buf.to_vec()))
-            .map_err(|_| std::io::Error::other("the restore writer stopped"))?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// The writing thread: creates each file aside, fills it, then gives it its name.
@@ -150,9 +139,9 @@ fn write_files(rx: &Receiver<ToDisk<'_>>, snap: &SnapshotRow, target: &Path) -> 
                     fs::File::create(&partial).map_err(Error::io(&partial, "creating a file"))?;
                 current = Some((entry, dest, partial, file));
             }
-            ToDisk::Data(data) => {
+            ToDisk::Data(data, range) => {
                 let (_, _, partial, file) = current.as_mut().expect("data follows a file");
-                if let Err(e) = file.write_all(&data) {
+                if let Err(e) = file.write_all(&data[range]) {
                     let _ = fs::remove_file(&*partial);
                     return Err(Error::io(&*partial, "writing a file")(e));
                 }
