@@ -36,8 +36,8 @@ demo() {
   echo "== Trusting this computer"
   "$keepsake" pair
   echo
-  echo "== First backup"
-  "$keepsake" backup --location "$location"
+  echo "== First backup (--yes: accept the recommended backup settings, as the app's wizard would)"
+  "$keepsake" backup --yes --location "$location"
   stop_phone
   echo
   echo "== A day of use: photos taken and deleted, messages, calls, an app installed, one removed"

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use keepsake_core::{BackupOptions, BackupProgress};
+use keepsake_core::cleaning::CleaningOutcome;
+use keepsake_core::{BackupOptions, BackupProgress, SettingsCheck};
 
 use crate::emit;
 use crate::store_cmd::{human_bytes, utc_time};
@@ -14,9 +15,14 @@ use crate::store_cmd::{human_bytes, utc_time};
 pub struct BackupArgs {
     /// The device's UDID or name; may be left out when only one device is connected.
     device: Option<String>,
-    /// Where the snapshots go: a folder or a disk; they live in its `Keepsake.Backups` folder.
+    /// Where the snapshots go: a folder or a disk; they live in its `Keepsake.Backups` folder
+    /// (default: the device's location in `keepsake settings`, else the default location).
     #[arg(long, env = "KEEPSAKE_LOCATION")]
-    location: PathBuf,
+    location: Option<PathBuf>,
+    /// Accept the device's backup settings as they are if they were never confirmed (a first
+    /// backup otherwise asks you to review them with `keepsake settings`).
+    #[arg(long, short = 'y')]
+    yes: bool,
     /// Ask the device for everything, not only what changed since the last backup.
     #[arg(long)]
     full: bool,
@@ -47,7 +53,16 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 pub fn backup(args: &BackupArgs, json: bool) -> anyhow::Result<()> {
     let dirs = keepsake_core::AppDirs::from_env()?;
-    let mut options = BackupOptions::new(&args.location);
+    let mut options = BackupOptions::new(PathBuf::new());
+    options.location = args
+        .location
+        .as_deref()
+        .map(keepsake_core::preferences::location_root);
+    options.settings = if args.yes {
+        SettingsCheck::ConfirmAsTheyAre
+    } else {
+        SettingsCheck::RequireConfirmed
+    };
     options.full = args.full;
     options.store_password = args.store_password.clone();
     options.ignore_free_space = args.ignore_space;
@@ -126,7 +141,22 @@ pub fn backup(args: &BackupArgs, json: bool) -> anyhow::Result<()> {
             report.files_removed,
             human_bytes(report.snapshot.added_bytes),
             report.repository.display()
-        )
+        )?;
+        match &report.cleaning {
+            Some(CleaningOutcome::Deleted {
+                snapshots,
+                freed_bytes,
+            }) => writeln!(
+                out,
+                "Old snapshots deleted by the snapshots policy: {snapshots:?} ({} freed).",
+                human_bytes(*freed_bytes)
+            ),
+            Some(CleaningOutcome::Asked { .. }) => writeln!(
+                out,
+                "Old snapshots use more space than the policy allows: `keepsake clean` shows what would be deleted; `keepsake clean --yes` deletes it."
+            ),
+            _ => Ok(()),
+        }
     })
 }
 

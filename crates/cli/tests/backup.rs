@@ -21,7 +21,11 @@ fn backup_then_timeline_shows_the_snapshot_and_its_cost() {
     std::fs::create_dir_all(&location).unwrap();
     let loc = location.to_str().unwrap();
 
-    let out = keepsake(&phone, dir.path(), &["backup", "--json", "--location", loc]);
+    let out = keepsake(
+        &phone,
+        dir.path(),
+        &["backup", "--yes", "--json", "--location", loc],
+    );
     assert!(out.status.success(), "{out:?}");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["udid"], phone.devices()[0].udid());
@@ -42,7 +46,7 @@ fn backup_then_timeline_shows_the_snapshot_and_its_cost() {
     let out = keepsake(
         &phone,
         dir.path(),
-        &["backup", "--location", missing.to_str().unwrap()],
+        &["backup", "--yes", "--location", missing.to_str().unwrap()],
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(

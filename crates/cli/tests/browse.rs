@@ -44,11 +44,11 @@ fn a_snapshot_is_browsed_extracted_compared_exported_imported_and_restored() {
     let run = |args: &[&str]| keepsake(&phone, dir.path(), &location, args);
 
     let day0 = device.backup().phone().unwrap();
-    let first = json(&run(&["backup", "--json"]))["snapshot"]["id"]
+    let first = json(&run(&["backup", "--yes", "--json"]))["snapshot"]["id"]
         .as_i64()
         .unwrap();
     device.backup().live_one_day().unwrap();
-    let second = json(&run(&["backup", "--json"]))["snapshot"]["id"]
+    let second = json(&run(&["backup", "--yes", "--json"]))["snapshot"]["id"]
         .as_i64()
         .unwrap();
     let (first_s, second_s) = (first.to_string(), second.to_string());

@@ -55,7 +55,7 @@ timed() { # key command...
   T[$key]=$(since "$t0")
 }
 keepsake_backup() { # key
-  timed "$1" /usr/bin/time -f '%M' -o "$work/$1.rss" "$bin/keepsake" backup "$udid" --location "$location"
+  timed "$1" /usr/bin/time -f '%M' -o "$work/$1.rss" "$bin/keepsake" backup "$udid" --yes --location "$location"
 }
 
 echo "virtual iPhone of $size (seed 1); idevicebackup2 $(dpkg-query -W -f='${Version}' libimobiledevice-utils 2>/dev/null || echo '?'), $(restic version | cut -d' ' -f1-2)"

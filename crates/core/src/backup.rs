@@ -12,6 +12,7 @@ use keepsake_device::{
 use keepsake_store::{InitOptions, KdfParams, KeySource, RepoConfig, Repository, SnapshotInfo};
 use serde::Serialize;
 
+use crate::cleaning::{self, CleaningOutcome};
 use crate::error::{CoreError, Result};
 use crate::jobs::{Cancel, DeviceJob};
 use crate::pairing::{choose, find_devices};
@@ -19,6 +20,7 @@ use crate::secrets::{SecretKind, Secrets};
 use crate::settings::AppDirs;
 use crate::sizes::human_bytes;
 use crate::store_folder::StoreFolder;
+use crate::{preferences, schedule};
 
 /// The folder a location keeps its snapshots in, at the location's root.
 pub const BACKUPS_FOLDER: &str = "Keepsake.Backups";
@@ -27,7 +29,11 @@ pub const BACKUPS_FOLDER: &str = "Keepsake.Backups";
 #[derive(Debug, Clone)]
 pub struct BackupOptions {
     /// A folder or a disk's root; the repository lives in `<location>/Keepsake.Backups`.
-    pub location: PathBuf,
+    /// `None`: the device's location from its settings (else the default location).
+    pub location: Option<PathBuf>,
+    /// Whether the device's settings are checked (and the backup recorded in its history and
+    /// followed by its snapshots policy).
+    pub settings: SettingsCheck,
     /// Ask the device for everything, not only what changed.
     pub full: bool,
     /// The repository's password. Without one, a new repository gets a random key kept in the
@@ -45,7 +51,8 @@ impl BackupOptions {
     /// An incremental backup into `location`'s snapshots, with the key this computer remembers.
     pub fn new(location: impl Into<PathBuf>) -> Self {
         BackupOptions {
-            location: location.into(),
+            location: Some(location.into()),
+            settings: SettingsCheck::AsGiven,
             full: false,
             store_password: None,
             ignore_free_space: false,
@@ -53,6 +60,19 @@ impl BackupOptions {
             cancel: Cancel::new(),
         }
     }
+}
+
+/// How a backup treats the device's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SettingsCheck {
+    /// Back up with the options as given; nothing recorded (the agent records its own runs).
+    #[default]
+    AsGiven,
+    /// A backup the person asked for: the device's settings must have been confirmed (its first
+    /// backup waits for the wizard, or `keepsake settings --confirm`).
+    RequireConfirmed,
+    /// The same, confirming the settings as they are first (`keepsake backup --yes`).
+    ConfirmAsTheyAre,
 }
 
 /// Kept free beyond a backup's own estimate: a disk filled to the last byte helps nobody.
@@ -124,6 +144,9 @@ pub struct BackupReport {
     /// keeps their previous versions. Paths as the device named them.
     pub files_failed: Vec<String>,
     pub seconds: f64,
+    /// What the snapshots policy did after a backup made with the device's settings: deleted
+    /// old snapshots, or asks first (the question is also kept for the app and `keepsake clean`).
+    pub cleaning: Option<CleaningOutcome>,
 }
 
 /// Opens (creating it the first time) the repository of `location`.
@@ -218,7 +241,7 @@ async fn run_backup(
     wanted: Option<&str>,
     options: &BackupOptions,
     device_name: &std::sync::Mutex<Option<String>>,
-    mut on_progress: impl FnMut(BackupProgress) + Send,
+    on_progress: impl FnMut(BackupProgress) + Send,
 ) -> Result<BackupReport> {
     let started = Instant::now();
     let mux = Usbmuxd::from_env()?;
@@ -228,6 +251,68 @@ async fn run_backup(
         tracing::info!(device = name, "backing up over Wi-Fi");
     }
     *device_name.lock().unwrap_or_else(|e| e.into_inner()) = Some(name.clone());
+    let model = list
+        .identity(&device.udid)
+        .map(|i| i.product_type.clone())
+        .unwrap_or_default();
+    let settings = match options.settings {
+        SettingsCheck::AsGiven => None,
+        SettingsCheck::RequireConfirmed => {
+            Some(preferences::confirmed_settings(dirs, &device.udid, &name)?)
+        }
+        SettingsCheck::ConfirmAsTheyAre => {
+            Some(preferences::confirm(dirs, &device.udid, &name, &model)?)
+        }
+    };
+    let location = match &options.location {
+        Some(l) => l.clone(),
+        None => preferences::backup_location(dirs, &device.udid, &name)?,
+    };
+    let udid = device.udid.clone();
+    let mut result = transfer(
+        dirs,
+        &mux,
+        &list,
+        device,
+        name,
+        &location,
+        options,
+        started,
+        on_progress,
+    )
+    .await;
+    // A backup the person asked for counts as the day's (the agent skips the device until
+    // tomorrow), and is followed by the snapshots policy, as the agent's are.
+    if let Some(settings) = &settings {
+        let now = schedule::unix_now();
+        if let Err(e) = schedule::record_backup(dirs, &udid, now, &result) {
+            tracing::warn!(error = %e, "could not record the backup in the history");
+        }
+        if let Ok(report) = &mut result {
+            let repositories = cleaning::Repositories {
+                password: options.store_password.clone(),
+            };
+            match schedule::after_backup(dirs, &repositories, settings, &location, now) {
+                Ok(outcome) => report.cleaning = Some(outcome),
+                Err(e) => tracing::warn!(error = %e, "the snapshots policy could not run"),
+            }
+        }
+    }
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn transfer(
+    dirs: &AppDirs,
+    mux: &Usbmuxd,
+    list: &keepsake_device::DeviceList,
+    device: keepsake_device::Attachment,
+    name: String,
+    location: &Path,
+    options: &BackupOptions,
+    started: Instant,
+    mut on_progress: impl FnMut(BackupProgress) + Send,
+) -> Result<BackupReport> {
     let _job = DeviceJob::claim(dirs, &device.udid, &name)?;
     let host = dirs.host()?;
     ensure_paired(&mux, &device, &host, TRUST_PROMPT_TIMEOUT, |step| {
@@ -248,8 +333,8 @@ async fn run_backup(
     })?;
 
     // Fails fast (wrong key, another backup writing, no room) before the device starts sending.
-    let repo_path = options.location.join(BACKUPS_FOLDER);
-    let repo = open_repository(&options.location, options.store_password.as_deref())?;
+    let repo_path = location.join(BACKUPS_FOLDER);
+    let repo = open_repository(location, options.store_password.as_deref())?;
     if !options.ignore_free_space {
         let previous = keepsake_store::commands::list::snapshots(&repo)
             .map_err(|e| CoreError::Store(e.to_string()))?
@@ -379,6 +464,7 @@ async fn run_backup(
         files_removed: summary.files_removed,
         files_failed: summary.files_failed,
         seconds: started.elapsed().as_secs_f64(),
+        cleaning: None,
     })
 }
 

@@ -9,8 +9,8 @@ pub mod browse;
 pub mod cleaning;
 pub mod devices;
 pub mod encryption;
-pub mod interchange;
 mod error;
+pub mod interchange;
 pub mod jobs;
 pub mod moving;
 pub mod pairing;
@@ -24,7 +24,7 @@ mod store_folder;
 
 use serde::Serialize;
 
-pub use backup::{back_up, BackupOptions, BackupProgress, BackupReport};
+pub use backup::{back_up, BackupOptions, BackupProgress, BackupReport, SettingsCheck};
 pub use cleaning::{CleaningOutcome, Pin, Repositories, SnapshotStore};
 pub use devices::{
     device_overview, watch_devices, Connection, DeviceChange, DeviceOverview, DeviceSummary,

@@ -566,3 +566,57 @@ async fn what_a_cut_off_first_backup_stored_is_reused_by_the_next_attempt() {
     );
     phone.stop();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backup_asked_for_by_the_person_follows_the_devices_settings() {
+    require_secret_service();
+    let _env = USBMUXD_ENV.lock().await;
+    use keepsake_core::SettingsCheck;
+    let Bench {
+        dir: _dir,
+        phone,
+        dirs,
+        location,
+        ..
+    } = bench();
+    let device = phone.devices()[0].clone();
+    keepsake_core::preferences::add_location(&dirs, &location).unwrap();
+    let mut options = BackupOptions::new(&location);
+    options.location = None; // the device's location: here the default one
+    options.settings = SettingsCheck::RequireConfirmed;
+
+    // a first backup waits for its settings to be confirmed, and nothing is transferred
+    let mut transferred = false;
+    let err = back_up(&dirs, None, &options, |p| {
+        transferred |= matches!(p, BackupProgress::Transferring { .. })
+    })
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, CoreError::SettingsNotConfirmed { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("keepsake settings"), "{err}");
+    assert!(!transferred);
+    assert!(!location.join(BACKUPS_FOLDER).exists());
+
+    // accepted as they are (`--yes`): it goes to the default location, counts as the day's
+    // backup in the history, and the snapshots policy runs after it
+    options.settings = SettingsCheck::ConfirmAsTheyAre;
+    let report = back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    assert_eq!(report.repository, location.join(BACKUPS_FOLDER));
+    assert!(
+        matches!(report.cleaning, Some(keepsake_core::CleaningOutcome::Kept)),
+        "{:?}",
+        report.cleaning
+    );
+    let history = keepsake_core::schedule::history(&dirs).unwrap();
+    let entry = &history.devices[device.udid()];
+    assert!(entry.last_success.is_some(), "{entry:?}");
+
+    // from now on the settings are confirmed: the next one just runs
+    options.settings = SettingsCheck::RequireConfirmed;
+    back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    assert_eq!(snapshot_count(&location), 2);
+    phone.stop();
+}
