@@ -315,7 +315,7 @@ async fn transfer(
 ) -> Result<BackupReport> {
     let _job = DeviceJob::claim(dirs, &device.udid, &name)?;
     let host = dirs.host()?;
-    ensure_paired(&mux, &device, &host, TRUST_PROMPT_TIMEOUT, |step| {
+    ensure_paired(mux, &device, &host, TRUST_PROMPT_TIMEOUT, |step| {
         on_progress(match step {
             PairStep::WaitingForTrust => BackupProgress::WaitingForTrust {
                 device: name.clone(),
@@ -343,7 +343,7 @@ async fn transfer(
         let needed = match previous {
             // A day's changes: twice what the last backup added is a generous guess.
             Some(last) => Some(last.added_bytes.saturating_mul(2)),
-            None => match data_in_use(&mux, &device, &record).await {
+            None => match data_in_use(mux, &device, &record).await {
                 Ok(used) => used,
                 Err(e) => {
                     tracing::warn!(error = %e, "the device does not say how much data it holds");
@@ -385,7 +385,7 @@ async fn transfer(
     let name_of_device = name.clone();
     // The passcode prompt is announced on another connection while the backup one waits.
     let mut notices = match keepsake_device::notifications::observe(
-        &mux,
+        mux,
         &device,
         &record,
         &[
@@ -401,7 +401,7 @@ async fn transfer(
             None
         }
     };
-    let mut mb = Mobilebackup2::open(&mux, &device, &record).await?;
+    let mut mb = Mobilebackup2::open(mux, &device, &record).await?;
     let (progress_tx, mut progress_rx) = tokio::sync::mpsc::unbounded_channel();
     let transfer_started = Instant::now();
     let summary = {
