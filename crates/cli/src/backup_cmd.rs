@@ -36,9 +36,9 @@ pub struct BackupArgs {
 
 #[derive(Debug, Args)]
 pub struct TimelineArgs {
-    /// The location whose snapshots to show.
+    /// The location whose snapshots to show (default: the default location).
     #[arg(long, env = "KEEPSAKE_LOCATION")]
-    location: PathBuf,
+    location: Option<PathBuf>,
     /// The snapshot store's password (default: the key kept in this computer's credential store).
     #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
     store_password: Option<String>,
@@ -161,8 +161,8 @@ pub fn backup(args: &BackupArgs, json: bool) -> anyhow::Result<()> {
 }
 
 pub fn timeline(args: &TimelineArgs, json: bool) -> anyhow::Result<()> {
-    let repo =
-        keepsake_core::backup::open_repository(&args.location, args.store_password.as_deref())?;
+    let location = crate::browse_cmd::location_or_default(args.location.as_deref())?;
+    let repo = keepsake_core::backup::open_repository(&location, args.store_password.as_deref())?;
     let snapshots = keepsake_store::commands::list::snapshots(&repo)?;
     emit(json, &snapshots, |out| {
         if snapshots.is_empty() {

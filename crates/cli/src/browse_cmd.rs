@@ -27,18 +27,7 @@ pub struct Where {
 
 impl Where {
     fn location(&self) -> anyhow::Result<PathBuf> {
-        if let Some(l) = &self.location {
-            return Ok(keepsake_core::preferences::location_root(l));
-        }
-        let dirs = keepsake_core::AppDirs::from_env()?;
-        keepsake_core::preferences::load(&dirs)?
-            .preferences
-            .default_location
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "no location given and no default location: use --location, or add one with `keepsake locations add <folder>`"
-                )
-            })
+        location_or_default(self.location.as_deref())
     }
 
     fn open(&self, snapshot: i64) -> anyhow::Result<SnapshotBrowser> {
@@ -49,6 +38,22 @@ impl Where {
             self.password.as_deref(),
         )?)
     }
+}
+
+/// `given`, else the default location from `keepsake locations`.
+pub(crate) fn location_or_default(given: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(l) = given {
+        return Ok(keepsake_core::preferences::location_root(l));
+    }
+    let dirs = keepsake_core::AppDirs::from_env()?;
+    keepsake_core::preferences::load(&dirs)?
+        .preferences
+        .default_location
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no location given and no default location: use --location, or add one with `keepsake locations add <folder>`"
+            )
+        })
 }
 
 #[derive(Debug, Args)]
