@@ -1,27 +1,56 @@
 //! The Keepsake desktop shell: Tauri commands in, events out, nothing else.
 //!
 //! Everything a CLI user would also need lives in `keepsake-core`; this crate only translates
-//! between the web UI and the core.
+//! between the web UI and the core. Commands are async (or hand work to blocking threads) so the
+//! window's main thread never waits for a device or a disk.
 
-use keepsake_core::{AppInfo, DeviceOverview};
-use serde::Serialize;
+mod backup;
+mod devices;
+mod error;
+mod settings;
+mod snapshots;
 
-/// What the UI shows at start: who we are and which devices are in sight.
-#[derive(Debug, Serialize)]
-pub struct Overview {
-    pub app: AppInfo,
-    #[serde(flatten)]
-    pub devices: DeviceOverview,
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+use keepsake_core::Cancel;
+
+/// What the shell keeps between commands.
+#[derive(Default)]
+pub struct AppState {
+    /// The running backups, by UDID: their Cancel buttons.
+    backups: Mutex<BTreeMap<String, Cancel>>,
+    /// The snapshot open in the browser.
+    snapshot: Mutex<Option<snapshots::OpenSnapshot>>,
 }
 
-/// The start-up overview, computed by the core. Async: discovery talks to usbmuxd and devices,
-/// which must never block the window's main thread.
-#[tauri::command]
-async fn overview() -> Overview {
-    Overview {
-        app: keepsake_core::app_info(),
-        // Wi-Fi devices arrive later through the watch; the first paint must not wait for them.
-        devices: keepsake_core::device_overview(None).await,
+impl AppState {
+    /// Registers a backup of `udid`; `None` when one is already running from this window.
+    fn claim(&self, udid: &str) -> Option<Cancel> {
+        let mut backups = self.backups.lock().unwrap_or_else(|e| e.into_inner());
+        if backups.contains_key(udid) {
+            return None;
+        }
+        let cancel = Cancel::new();
+        backups.insert(udid.to_owned(), cancel.clone());
+        Some(cancel)
+    }
+
+    fn release(&self, udid: &str) {
+        self.backups
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(udid);
+    }
+
+    fn cancel(&self, udid: &str) -> bool {
+        let backups = self.backups.lock().unwrap_or_else(|e| e.into_inner());
+        backups.get(udid).map(Cancel::cancel).is_some()
+    }
+
+    fn running_backups(&self) -> BTreeSet<String> {
+        let backups = self.backups.lock().unwrap_or_else(|e| e.into_inner());
+        backups.keys().cloned().collect()
     }
 }
 
@@ -35,7 +64,27 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .init();
     tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![overview])
+        .manage(AppState::default())
+        .setup(|app| {
+            devices::watch(app.handle().clone());
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            devices::overview,
+            backup::back_up,
+            backup::cancel_backup,
+            backup::answer_cleaning,
+            settings::device_settings,
+            settings::save_device_settings,
+            settings::locations,
+            settings::add_location,
+            settings::encryption_status,
+            settings::turn_on_encryption,
+            snapshots::timeline,
+            snapshots::snapshot_domains,
+            snapshots::snapshot_folder,
+            snapshots::extract,
+        ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("the Keepsake window could not be started");
 }
@@ -43,19 +92,44 @@ pub fn run() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use keepsake_core::BackupProgress;
 
     #[test]
-    fn overview_serialises_as_the_ui_expects() {
-        let o = Overview {
-            app: keepsake_core::app_info(),
-            devices: DeviceOverview {
-                devices: vec![],
-                usbmuxd_problem: Some("cannot reach usbmuxd".into()),
+    fn one_backup_per_device_and_cancel_reaches_the_running_one() {
+        let state = AppState::default();
+        let cancel = state.claim("U1").unwrap();
+        assert!(
+            state.claim("U1").is_none(),
+            "a second backup of U1 is refused"
+        );
+        assert!(
+            state.claim("U2").is_some(),
+            "another device may back up meanwhile"
+        );
+        assert!(state.cancel("U1"));
+        assert!(cancel.is_cancelled());
+        state.release("U1");
+        assert!(!state.cancel("U1"));
+        assert_eq!(state.running_backups(), BTreeSet::from(["U2".to_owned()]));
+    }
+
+    #[test]
+    fn progress_events_carry_the_device_and_the_cores_fields() {
+        let event = backup::ProgressEvent {
+            udid: "U1".into(),
+            progress: BackupProgress::Transferring {
+                percent: 40.0,
+                bytes_received: 4_000,
+                files_received: 12,
+                bytes_expected: Some(10_000),
+                bytes_per_second: 2_000.0,
+                eta_seconds: Some(3.0),
             },
         };
-        let v = serde_json::to_value(o).unwrap();
-        assert_eq!(v["app"]["name"], "Keepsake");
-        assert!(v["devices"].is_array());
-        assert_eq!(v["usbmuxd_problem"], "cannot reach usbmuxd");
+        let v = serde_json::to_value(event).unwrap();
+        assert_eq!(v["udid"], "U1");
+        assert_eq!(v["step"], "transferring");
+        assert_eq!(v["bytes_received"], 4_000);
+        assert_eq!(v["eta_seconds"], 3.0);
     }
 }

@@ -7,6 +7,7 @@ WebKitWebDriver accepts one session only and a leftover one blocks the next run.
 
 import os
 import pathlib
+import re
 import shutil
 import signal
 import socket
@@ -107,6 +108,44 @@ def virtual_iphone(tmp_path):
         _stop(proc)
 
 
+class VirtualPhone:
+    """The virtual iPhone binary, restartable with the same state dir and usbmuxd port, so the
+    app sees the same phone come back (for instance after a day of use)."""
+
+    def __init__(self, state_dir: pathlib.Path):
+        self.binary = ROOT / "target" / "debug" / "keepsake-virtual-iphone"
+        if not self.binary.is_file():
+            pytest.fail(f"{self.binary} does not exist: build it with `cargo build -p keepsake-emulator`")
+        self.state_dir = state_dir
+        self.address = f"127.0.0.1:{_free_port()}"
+        self.proc = None
+        self.udid = self.name = None
+
+    def start(self, *flags: str) -> None:
+        self.proc = subprocess.Popen(
+            [str(self.binary), "--devices", "1", "--no-wifi", "--state-dir", str(self.state_dir), "--listen", self.address, *flags],
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        first = self.proc.stdout.readline().strip()
+        assert first == f"USBMUXD_SOCKET_ADDRESS={self.address}", f"unexpected first line {first!r}"
+        line = self.proc.stdout.readline().strip()
+        self.udid, self.name = re.match(r"# (\S+)  (.+?)  ", line).groups()
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop(self.proc)
+            self.proc = None
+
+
+@pytest.fixture()
+def phone(tmp_path):
+    p = VirtualPhone(tmp_path / "phone")
+    yield p
+    p.stop()
+
+
 @pytest.fixture()
 def usbmuxd_address():
     """Where the app looks for usbmuxd; tests that start a virtual iPhone override this."""
@@ -121,8 +160,10 @@ def app(display, app_binary, tmp_path, usbmuxd_address):
     env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
     env["XDG_DATA_HOME"] = str(tmp_path / "data")
     driver_log = open(tmp_path / "tauri-driver.log", "wb")
+    # The app keeps store keys and passwords in the OS credential store: a private D-Bus session
+    # with a throwaway, unlocked GNOME Keyring stands in for the person's own.
     bridge = subprocess.Popen(
-        ["tauri-driver", "--port", str(port), "--native-port", str(native_port)],
+        [str(ROOT / "scripts" / "with-keyring.sh"), "tauri-driver", "--port", str(port), "--native-port", str(native_port)],
         env=env,
         stdout=driver_log,
         stderr=subprocess.STDOUT,
@@ -131,6 +172,8 @@ def app(display, app_binary, tmp_path, usbmuxd_address):
     session = None
     try:
         _wait_for_port(port, bridge, "tauri-driver")
+        # tauri-driver listens before its WebKitWebDriver does (slower inside the D-Bus session).
+        _wait_for_port(native_port, bridge, "WebKitWebDriver")
         opts = ArgOptions()
         opts.set_capability("browserName", "wry")
         opts.set_capability("tauri:options", {"application": str(app_binary)})

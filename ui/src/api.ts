@@ -1,5 +1,6 @@
-// The only place the UI talks to Rust: typed wrappers over Tauri commands.
+// The only place the UI talks to Rust: typed wrappers over Tauri commands and events.
 import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
 export type Connection = "usb" | "wifi";
 
@@ -17,13 +18,183 @@ export interface DeviceSummary {
   advice: string | null;
 }
 
+export interface SnapshotFacts {
+  id: number;
+  time: number;
+  bytes: number;
+  frees_bytes: number;
+  pinned: boolean;
+}
+
+export interface CleaningRequest {
+  reason: string;
+  snapshots: SnapshotFacts[];
+  frees_bytes: number;
+  overhead_bytes: number;
+  budget_bytes: number;
+}
+
+export interface PendingCleaning {
+  location: string;
+  asked_at: number;
+  request: CleaningRequest;
+}
+
+export interface DeviceView extends DeviceSummary {
+  /** The wizard ran for this device; until then "Back up now" opens it. */
+  confirmed: boolean;
+  last_success: number | null;
+  last_error: string | null;
+  cleaning: PendingCleaning | null;
+  backing_up: boolean;
+}
+
 export interface Overview {
   app: { name: string; version: string };
-  devices: DeviceSummary[];
+  devices: DeviceView[];
   /** Set when usbmuxd cannot be reached, so USB devices cannot be listed. */
   usbmuxd_problem: string | null;
 }
 
-export function fetchOverview(): Promise<Overview> {
-  return invoke<Overview>("overview");
+/** The core's backup progress steps, as `backup-progress` events carry them. */
+export type BackupProgress =
+  | { step: "waiting_for_trust"; device: string }
+  | { step: "waiting_for_unlock"; device: string }
+  | { step: "started"; device: string; udid: string }
+  | { step: "enter_passcode"; device: string }
+  | { step: "passcode_done"; device: string }
+  | {
+      step: "transferring";
+      percent: number;
+      bytes_received: number;
+      files_received: number;
+      bytes_expected: number | null;
+      bytes_per_second: number;
+      eta_seconds: number | null;
+    }
+  | { step: "saving" };
+
+export type ProgressEvent = BackupProgress & { udid: string };
+
+export interface SnapshotInfo {
+  id: number;
+  device: string;
+  seq: number;
+  time: number;
+  files: number;
+  /** Logical size: the sum of its files' sizes. */
+  bytes: number;
+  /** Stored bytes this snapshot added when it was written. */
+  added_bytes: number;
 }
+
+export type CleaningOutcome =
+  | { outcome: "kept" }
+  | { outcome: "deleted"; snapshots: number[]; freed_bytes: number }
+  | { outcome: "asked"; location: string; request: CleaningRequest };
+
+export interface BackupDone {
+  snapshot: SnapshotInfo;
+  files_received: number;
+  bytes_received: number;
+  seconds: number;
+  files_failed: string[];
+  cleaning: CleaningOutcome | null;
+  cleaning_error: string | null;
+}
+
+export type RetentionAge = "1w" | "2w" | "1m" | "3m" | "6m" | "1y";
+export type Schedule = "daily" | "weekly";
+
+export interface DeviceSettings {
+  udid: string;
+  name: string;
+  model: string;
+  remember_password: boolean;
+  location: string | null;
+  snapshots: boolean;
+  auto_delete: boolean;
+  retention: RetentionAge;
+  ask_first: boolean;
+  auto_backup: boolean;
+  schedule: Schedule;
+  confirmed: boolean;
+}
+
+export interface LocationStatus {
+  path: string;
+  is_default: boolean;
+  present: boolean;
+  free_bytes: number | null;
+  total_bytes: number | null;
+  has_backups: boolean;
+  devices: string[];
+}
+
+export interface EncryptionState {
+  udid: string;
+  device: string;
+  encrypted: boolean;
+  password_remembered: boolean;
+}
+
+export interface DomainSummary {
+  domain: string;
+  app: string | null;
+  files: number;
+  bytes: number;
+}
+
+export interface BrowseEntry {
+  domain: string;
+  path: string;
+  is_dir: boolean;
+  bytes: number;
+  modified: number;
+}
+
+export interface ExtractSummary {
+  files: number;
+  bytes: number;
+}
+
+/** How Rust reports a failure: a sentence for people, and a code for the few the UI answers. */
+export interface UiError {
+  message: string;
+  kind: "backup_locked" | "wrong_password" | "already_backing_up" | "cancelled" | "not_confirmed" | "no_location" | null;
+}
+
+export function errorMessage(e: unknown): string {
+  if (e && typeof e === "object" && "message" in e) return String((e as UiError).message);
+  return String(e);
+}
+
+export function errorKind(e: unknown): UiError["kind"] {
+  return e && typeof e === "object" && "kind" in e ? (e as UiError).kind : null;
+}
+
+export const fetchOverview = () => invoke<Overview>("overview");
+export const backUp = (udid: string) => invoke<BackupDone>("back_up", { udid });
+export const cancelBackup = (udid: string) => invoke<boolean>("cancel_backup", { udid });
+export const answerCleaning = (udid: string, del: boolean) =>
+  invoke<CleaningOutcome | null>("answer_cleaning", { udid, delete: del });
+export const deviceSettings = (d: DeviceSummary) =>
+  invoke<DeviceSettings>("device_settings", { udid: d.udid, name: d.name, model: d.model });
+export const saveDeviceSettings = (settings: DeviceSettings, confirm: boolean) =>
+  invoke<DeviceSettings>("save_device_settings", { settings, confirm });
+export const fetchLocations = () => invoke<LocationStatus[]>("locations");
+export const addLocation = (path: string) => invoke<LocationStatus[]>("add_location", { path });
+export const encryptionStatus = (udid: string) => invoke<EncryptionState>("encryption_status", { udid });
+export const turnOnEncryption = (udid: string, password: string, remember: boolean) =>
+  invoke<EncryptionState>("turn_on_encryption", { udid, password, remember });
+export const fetchTimeline = (udid: string) => invoke<SnapshotInfo[]>("timeline", { udid });
+export const snapshotDomains = (udid: string, snapshot: number, password: string | null) =>
+  invoke<DomainSummary[]>("snapshot_domains", { udid, snapshot, password });
+export const snapshotFolder = (udid: string, snapshot: number, domain: string, folder: string) =>
+  invoke<BrowseEntry[]>("snapshot_folder", { udid, snapshot, domain, folder });
+export const extract = (udid: string, snapshot: number, domain: string, path: string, target: string) =>
+  invoke<ExtractSummary>("extract", { udid, snapshot, domain, path, target });
+
+export const onDevicesChanged = (f: () => void): Promise<UnlistenFn> => listen("devices", () => f());
+export const onBackupProgress = (f: (e: ProgressEvent) => void): Promise<UnlistenFn> =>
+  listen<ProgressEvent>("backup-progress", (e) => f(e.payload));

@@ -1,7 +1,144 @@
-import { fetchOverview } from "./api";
-import { renderError, renderOverview } from "./views";
+// The app's controller: which view shows, what it asks Rust, and the live events.
+import * as api from "./api";
+import type { DeviceView, Overview } from "./api";
+import { bytes } from "./dom";
+import { renderError, renderOverview, showBackupResult, showProgress, type DeviceActions } from "./views/devices";
+import { initialValues, renderWizard, settingsFrom } from "./views/wizard";
+import { renderBrowser, renderTimeline } from "./views/snapshots";
 
 const root = document.getElementById("app")!;
-fetchOverview()
-  .then((o) => renderOverview(root, o))
-  .catch((e) => renderError(root, String(e)));
+let current: "devices" | "other" = "devices";
+let overview: Overview | null = null;
+/** The last message for a device's finished or failed backup, kept across re-renders. */
+const results = new Map<string, { message: string; failed: boolean }>();
+const latestProgress = new Map<string, api.ProgressEvent>();
+
+const view = () => root.querySelector<HTMLElement>("#view")!;
+const rowOf = (udid: string) => Array.from(root.querySelectorAll<HTMLElement>(".device")).find((r) => r.dataset.udid === udid) ?? null;
+
+/** Shows the Devices view; `onlyIfChanged` (device events) leaves an unchanged list alone, so
+ * focus and the elements under the person's pointer stay put. */
+async function showDevices(onlyIfChanged = false): Promise<void> {
+  current = "devices";
+  let next: Overview;
+  try {
+    next = await api.fetchOverview();
+  } catch (e) {
+    renderError(root, api.errorMessage(e));
+    return;
+  }
+  if (current !== "devices") return;
+  const same = JSON.stringify(next) === JSON.stringify(overview) && root.querySelector("#devices-title");
+  overview = next;
+  if (onlyIfChanged && same) return;
+  renderOverview(root, overview, actions);
+  for (const [udid, e] of latestProgress) {
+    const row = rowOf(udid);
+    if (row) showProgress(row, e, () => void api.cancelBackup(udid));
+  }
+  for (const [udid, r] of results) {
+    const row = rowOf(udid);
+    if (row && !latestProgress.has(udid)) showBackupResult(row, r.message, r.failed);
+  }
+}
+
+async function backUp(d: DeviceView): Promise<void> {
+  results.delete(d.udid);
+  const started: api.ProgressEvent = { udid: d.udid, step: "started", device: d.name };
+  latestProgress.set(d.udid, started);
+  const row = rowOf(d.udid);
+  if (row) showProgress(row, started, () => void api.cancelBackup(d.udid));
+  let result: { message: string; failed: boolean };
+  try {
+    const done = await api.backUp(d.udid);
+    const asked = done.cleaning?.outcome === "asked" ? " Older snapshots take too much space: Keepsake asks before deleting them." : "";
+    const deleted = done.cleaning?.outcome === "deleted" ? ` ${done.cleaning.snapshots.length} old snapshot(s) deleted, ${bytes(done.cleaning.freed_bytes)} freed.` : "";
+    result = { message: `Backed up ${d.name}: ${bytes(done.bytes_received)} in ${done.files_received} files; the snapshot added ${bytes(done.snapshot.added_bytes)}.${deleted}${asked}`, failed: false };
+  } catch (e) {
+    if (api.errorKind(e) === "not_confirmed" || api.errorKind(e) === "no_location") {
+      latestProgress.delete(d.udid);
+      return showWizard(d, true);
+    }
+    result = { message: api.errorMessage(e), failed: true };
+  }
+  latestProgress.delete(d.udid);
+  results.set(d.udid, result);
+  if (current === "devices") await showDevices();
+}
+
+async function showWizard(d: DeviceView, first: boolean): Promise<void> {
+  current = "other";
+  const main = view();
+  main.replaceChildren(Object.assign(document.createElement("p"), { className: "empty", textContent: `Asking ${d.name} about its backups…` }));
+  let settings: api.DeviceSettings, locations: api.LocationStatus[];
+  let encrypted = false;
+  try {
+    [settings, locations] = await Promise.all([api.deviceSettings(d), api.fetchLocations()]);
+    encrypted = (await api.encryptionStatus(d.udid)).encrypted;
+  } catch (e) {
+    results.set(d.udid, { message: api.errorMessage(e), failed: true });
+    return showDevices();
+  }
+  const values = initialValues(settings, locations, encrypted);
+  renderWizard(main, d.name, values, locations, first, {
+    addLocation: api.addLocation,
+    cancel: () => void showDevices(),
+    finish: async (v) => {
+      if (v.encrypt && !v.alreadyEncrypted) await api.turnOnEncryption(d.udid, v.password, v.remember);
+      await api.saveDeviceSettings(settingsFrom(settings, v), true);
+      await showDevices();
+      if (first) {
+        const fresh = overview?.devices.find((x) => x.udid === d.udid) ?? d;
+        void backUp(fresh);
+      }
+    },
+  });
+}
+
+async function showTimeline(d: DeviceView): Promise<void> {
+  current = "other";
+  try {
+    const snapshots = await api.fetchTimeline(d.udid);
+    renderTimeline(view(), d.name, snapshots, {
+      back: () => void showDevices(),
+      open: (s) => {
+        void renderBrowser(view(), d.name, s, {
+          domains: (password) => api.snapshotDomains(d.udid, s.id, password),
+          folder: (domain, folder) => api.snapshotFolder(d.udid, s.id, domain, folder),
+          extract: (domain, path, target) => api.extract(d.udid, s.id, domain, path, target),
+          back: () => void showTimeline(d),
+        });
+      },
+    });
+    view().querySelector<HTMLElement>(".snapshot-open, #back-to-devices")?.focus();
+  } catch (e) {
+    results.set(d.udid, { message: api.errorMessage(e), failed: true });
+    await showDevices();
+  }
+}
+
+const actions: DeviceActions = {
+  backUp: (d) => (d.confirmed ? void backUp(d) : void showWizard(d, true)),
+  cancel: (d) => void api.cancelBackup(d.udid),
+  settings: (d) => void showWizard(d, false),
+  timeline: (d) => void showTimeline(d),
+  answerCleaning: async (d, remove) => {
+    try {
+      await api.answerCleaning(d.udid, remove);
+      results.set(d.udid, { message: remove ? "The older snapshots were deleted." : "All snapshots were kept.", failed: false });
+    } catch (e) {
+      results.set(d.udid, { message: api.errorMessage(e), failed: true });
+    }
+    await showDevices();
+  },
+};
+
+void api.onBackupProgress((e) => {
+  latestProgress.set(e.udid, e);
+  const row = current === "devices" ? rowOf(e.udid) : null;
+  if (row) showProgress(row, e, () => void api.cancelBackup(e.udid));
+});
+void api.onDevicesChanged(() => {
+  if (current === "devices") void showDevices(true);
+});
+void showDevices();

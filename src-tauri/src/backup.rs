@@ -1,0 +1,110 @@
+//! "Back up now" and its Cancel: one backup per device, progress as `backup-progress` events,
+//! then the history and the device's snapshots policy, as the agent does after its backups.
+
+use keepsake_core::schedule::{self, unix_now};
+use keepsake_core::{
+    preferences, AppDirs, BackupOptions, BackupProgress, CleaningOutcome, CoreError, Repositories,
+};
+use keepsake_store::SnapshotInfo;
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager};
+
+use crate::error::{blocking, UiResult};
+use crate::AppState;
+
+/// A `backup-progress` event: which device, and the core's progress step.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProgressEvent {
+    pub udid: String,
+    #[serde(flatten)]
+    pub progress: BackupProgress,
+}
+
+/// A finished backup, as the Devices view reports it.
+#[derive(Debug, Serialize)]
+pub struct BackupDone {
+    pub snapshot: SnapshotInfo,
+    pub files_received: u64,
+    pub bytes_received: u64,
+    pub seconds: f64,
+    /// Files the device could not send; the snapshot keeps their previous versions.
+    pub files_failed: Vec<String>,
+    /// What the snapshots policy did afterwards (deleted, asked, or nothing).
+    pub cleaning: Option<CleaningOutcome>,
+    /// The policy could not run; the backup itself is saved.
+    pub cleaning_error: Option<String>,
+}
+
+/// Backs up `udid` with its confirmed settings into its location. Resolves when the backup
+/// ends; a second call for the same device while one runs is refused.
+#[tauri::command]
+pub async fn back_up(app: AppHandle, udid: String) -> UiResult<BackupDone> {
+    let (dirs, device, location) = blocking({
+        let udid = udid.clone();
+        move || {
+            let dirs = AppDirs::from_env()?;
+            let device = preferences::confirmed_settings(&dirs, &udid, &udid)?;
+            let location = preferences::backup_location(&dirs, &udid, device.display_name())?;
+            Ok((dirs, device, location))
+        }
+    })
+    .await?;
+    let state = app.state::<AppState>();
+    let Some(cancel) = state.claim(&udid) else {
+        return Err(CoreError::AlreadyBackingUp {
+            device: device.display_name().to_owned(),
+        }
+        .into());
+    };
+    let mut options = BackupOptions::new(&location);
+    options.cancel = cancel;
+    let (emitter, id) = (app.clone(), udid.clone());
+    let result = keepsake_core::back_up(&dirs, Some(&udid), &options, move |progress| {
+        let _ = emitter.emit(
+            "backup-progress",
+            ProgressEvent {
+                udid: id.clone(),
+                progress,
+            },
+        );
+    })
+    .await;
+    state.release(&udid);
+    let now = unix_now();
+    let recorded = schedule::record_backup(&dirs, &udid, now, &result);
+    let report = result?;
+    recorded?;
+    let cleaning = blocking(move || {
+        schedule::after_backup(&dirs, &Repositories::default(), &device, &location, now)
+    })
+    .await;
+    let (cleaning, cleaning_error) = match cleaning {
+        Ok(outcome) => (Some(outcome), None),
+        Err(e) => (None, Some(e.message)),
+    };
+    Ok(BackupDone {
+        snapshot: report.snapshot,
+        files_received: report.files_received,
+        bytes_received: report.bytes_received,
+        seconds: report.seconds,
+        files_failed: report.files_failed,
+        cleaning,
+        cleaning_error,
+    })
+}
+
+/// Cancels `udid`'s running backup: nothing of it is saved. `false`: none was running.
+#[tauri::command]
+pub fn cancel_backup(app: AppHandle, udid: String) -> bool {
+    app.state::<AppState>().cancel(&udid)
+}
+
+/// Answers the device's pending cleaning request: delete what it listed, or keep everything.
+#[tauri::command]
+pub async fn answer_cleaning(udid: String, delete: bool) -> UiResult<Option<CleaningOutcome>> {
+    blocking(move || {
+        let dirs = AppDirs::from_env()?;
+        schedule::answer_cleaning(&dirs, &Repositories::default(), &udid, delete)
+    })
+    .await
+}

@@ -1,0 +1,89 @@
+//! The devices in sight with what Keepsake knows of them (settings confirmed, last backup), and
+//! the watch that tells the UI when that list changes.
+
+use std::time::Duration;
+
+use keepsake_core::schedule::{self, PendingCleaning};
+use keepsake_core::{preferences, AppDirs, AppInfo, DeviceSummary};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager};
+
+use crate::error::{blocking, UiResult};
+use crate::AppState;
+
+/// One device as the Devices view shows it.
+#[derive(Debug, Serialize)]
+pub struct DeviceView {
+    #[serde(flatten)]
+    pub device: DeviceSummary,
+    /// Its settings were reviewed (the wizard ran); until then a backup opens the wizard.
+    pub confirmed: bool,
+    pub last_success: Option<i64>,
+    pub last_error: Option<String>,
+    /// Retention asks before deleting: the question waiting for an answer.
+    pub cleaning: Option<PendingCleaning>,
+    pub backing_up: bool,
+}
+
+/// What the UI shows at start and after every device change.
+#[derive(Debug, Serialize)]
+pub struct Overview {
+    pub app: AppInfo,
+    pub devices: Vec<DeviceView>,
+    pub usbmuxd_problem: Option<String>,
+}
+
+/// Async: discovery talks to usbmuxd and devices, which must never block the main thread.
+#[tauri::command]
+pub async fn overview(app: AppHandle) -> UiResult<Overview> {
+    // Wi-Fi devices arrive later through the watch; the first paint must not wait for them.
+    let found = keepsake_core::device_overview(None).await;
+    let running = app.state::<AppState>().running_backups();
+    let (settings, history) = blocking(|| {
+        let dirs = AppDirs::from_env()?;
+        Ok((preferences::load(&dirs)?, schedule::history(&dirs)?))
+    })
+    .await?;
+    let devices = found
+        .devices
+        .into_iter()
+        .map(|device| {
+            let h = history
+                .devices
+                .get(&device.udid)
+                .cloned()
+                .unwrap_or_default();
+            DeviceView {
+                confirmed: settings.device(&device.udid).is_some_and(|d| d.confirmed),
+                last_success: h.last_success,
+                last_error: h.last_error,
+                cleaning: h.pending_cleaning,
+                backing_up: running.contains(&device.udid),
+                device,
+            }
+        })
+        .collect();
+    Ok(Overview {
+        app: keepsake_core::app_info(),
+        devices,
+        usbmuxd_problem: found.usbmuxd_problem,
+    })
+}
+
+/// Follows the device list for the app's lifetime and emits `devices` with each change; when
+/// usbmuxd is away it tries again every few seconds.
+pub fn watch(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match keepsake_core::watch_devices().await {
+                Ok(mut changes) => {
+                    while let Some(change) = changes.recv().await {
+                        let _ = app.emit("devices", &change);
+                    }
+                }
+                Err(e) => tracing::debug!(error = %e, "device watch unavailable"),
+            }
+            tokio::time::sleep(Duration::from_secs(3)).await;
+        }
+    });
+}

@@ -1,0 +1,84 @@
+//! A device's backup settings (what the first-backup wizard edits), its backup encryption, and
+//! the backup locations, all through the core's preferences.
+
+use std::path::PathBuf;
+
+use keepsake_core::preferences::{self, LocationStatus};
+use keepsake_core::{AppDirs, DeviceSettings, EncryptionChange, EncryptionState};
+
+use crate::error::{blocking, UiResult};
+
+/// The device's saved settings, or the recommended defaults for a device seen the first time.
+#[tauri::command]
+pub async fn device_settings(
+    udid: String,
+    name: String,
+    model: String,
+) -> UiResult<DeviceSettings> {
+    blocking(move || {
+        let dirs = AppDirs::from_env()?;
+        Ok(preferences::load(&dirs)?
+            .device(&udid)
+            .cloned()
+            .unwrap_or_else(|| DeviceSettings::new(&udid, &name, &model)))
+    })
+    .await
+}
+
+/// Saves the settings; `confirm` marks them reviewed, which lets the device's first backup run.
+#[tauri::command]
+pub async fn save_device_settings(
+    settings: DeviceSettings,
+    confirm: bool,
+) -> UiResult<DeviceSettings> {
+    blocking(move || {
+        let dirs = AppDirs::from_env()?;
+        preferences::update(&dirs, |s| {
+            let device = s.device_mut(&settings.udid, &settings.name, &settings.model);
+            let confirmed = device.confirmed || confirm;
+            *device = DeviceSettings {
+                confirmed,
+                ..settings
+            };
+            Ok(device.clone())
+        })
+    })
+    .await
+}
+
+/// Every known location with its free space and whether it is there.
+#[tauri::command]
+pub async fn locations() -> UiResult<Vec<LocationStatus>> {
+    blocking(|| preferences::locations(&AppDirs::from_env()?)).await
+}
+
+/// Adds a folder or disk to the known locations (the first becomes the default).
+#[tauri::command]
+pub async fn add_location(path: PathBuf) -> UiResult<Vec<LocationStatus>> {
+    blocking(move || {
+        let dirs = AppDirs::from_env()?;
+        preferences::add_location(&dirs, &path)?;
+        preferences::locations(&dirs)
+    })
+    .await
+}
+
+/// Whether the device encrypts its backups; asking may show the trust prompt on the device.
+#[tauri::command]
+pub async fn encryption_status(udid: String) -> UiResult<EncryptionState> {
+    let dirs = AppDirs::from_env()?;
+    Ok(keepsake_core::encryption_status(&dirs, Some(&udid)).await?)
+}
+
+/// Turns the device's backup encryption on with `password`; `remember` keeps the password in
+/// the OS credential store, so snapshots open without asking.
+#[tauri::command]
+pub async fn turn_on_encryption(
+    udid: String,
+    password: String,
+    remember: bool,
+) -> UiResult<EncryptionState> {
+    let dirs = AppDirs::from_env()?;
+    let change = EncryptionChange::On { new: password };
+    Ok(keepsake_core::change_encryption(&dirs, Some(&udid), &change, remember).await?)
+}

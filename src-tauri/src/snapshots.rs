@@ -1,0 +1,117 @@
+//! A device's snapshots along time, and browsing one: domains, folders, files, extraction.
+//!
+//! The open snapshot is kept between calls: opening an encrypted one unlocks the device's keybag,
+//! which takes seconds, and walking folders must not pay that each click.
+
+use std::path::{Path, PathBuf};
+
+use keepsake_core::backup::{open_repository, BACKUPS_FOLDER};
+use keepsake_core::browse::{BrowseEntry, DomainSummary, ExtractSummary, SnapshotBrowser};
+use keepsake_core::{preferences, AppDirs, CoreError};
+use keepsake_store::SnapshotInfo;
+use tauri::{AppHandle, Manager};
+
+use crate::error::{blocking, UiResult};
+use crate::AppState;
+
+/// The snapshot open in the browser.
+pub struct OpenSnapshot {
+    udid: String,
+    id: i64,
+    browser: SnapshotBrowser,
+}
+
+fn device_location(dirs: &AppDirs, udid: &str) -> keepsake_core::Result<Option<PathBuf>> {
+    let settings = preferences::load(dirs)?;
+    Ok(settings.device(udid).and_then(|d| settings.location_of(d)))
+}
+
+/// The device's snapshots, oldest first; none before its first backup.
+#[tauri::command]
+pub async fn timeline(udid: String) -> UiResult<Vec<SnapshotInfo>> {
+    blocking(move || {
+        let dirs = AppDirs::from_env()?;
+        let Some(location) = device_location(&dirs, &udid)? else {
+            return Ok(vec![]);
+        };
+        // Looking must never create a repository.
+        if !location
+            .join(BACKUPS_FOLDER)
+            .join("keepsake-repo.json")
+            .exists()
+        {
+            return Ok(vec![]);
+        }
+        let repo = open_repository(&location, None)?;
+        let all = keepsake_store::commands::list::snapshots(&repo)
+            .map_err(|e| CoreError::Store(e.to_string()))?;
+        Ok(all.into_iter().filter(|s| s.device == udid).collect())
+    })
+    .await
+}
+
+/// Runs `f` on snapshot `id` of `udid`, opening it (with `password` for an encrypted backup
+/// whose password this computer does not remember) unless it is the one already open.
+async fn with_snapshot<T: Send + 'static>(
+    app: AppHandle,
+    udid: String,
+    id: i64,
+    password: Option<String>,
+    f: impl FnOnce(&SnapshotBrowser) -> keepsake_core::Result<T> + Send + 'static,
+) -> UiResult<T> {
+    blocking(move || {
+        let state = app.state::<AppState>();
+        let mut open = state.snapshot.lock().unwrap_or_else(|e| e.into_inner());
+        if !open.as_ref().is_some_and(|o| o.udid == udid && o.id == id) {
+            *open = None;
+            let dirs = AppDirs::from_env()?;
+            let location = device_location(&dirs, &udid)?.ok_or_else(|| CoreError::NoLocation {
+                device: udid.clone(),
+            })?;
+            let password = password.filter(|p| !p.is_empty());
+            let browser = SnapshotBrowser::open(&location, None, id, password.as_deref())?;
+            *open = Some(OpenSnapshot { udid, id, browser });
+        }
+        f(&open.as_ref().expect("opened above").browser)
+    })
+    .await
+}
+
+/// Opens a snapshot and lists its domains (apps and system areas) with their sizes.
+#[tauri::command]
+pub async fn snapshot_domains(
+    app: AppHandle,
+    udid: String,
+    snapshot: i64,
+    password: Option<String>,
+) -> UiResult<Vec<DomainSummary>> {
+    with_snapshot(app, udid, snapshot, password, |b| Ok(b.domains())).await
+}
+
+/// The folders and files directly inside `folder` ("" for the top) of `domain`.
+#[tauri::command]
+pub async fn snapshot_folder(
+    app: AppHandle,
+    udid: String,
+    snapshot: i64,
+    domain: String,
+    folder: String,
+) -> UiResult<Vec<BrowseEntry>> {
+    with_snapshot(app, udid, snapshot, None, move |b| b.list(&domain, &folder)).await
+}
+
+/// Extracts a file or folder of the open snapshot, decrypted, into `target/<domain>/<path>`.
+#[tauri::command]
+pub async fn extract(
+    app: AppHandle,
+    udid: String,
+    snapshot: i64,
+    domain: String,
+    path: String,
+    target: PathBuf,
+) -> UiResult<ExtractSummary> {
+    with_snapshot(app, udid, snapshot, None, move |b| {
+        b.extract(&domain, &path, Path::new(&target), &mut |_| {})
+    })
+    .await
+}

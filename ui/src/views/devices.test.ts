@@ -1,0 +1,104 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { fetchOverview, type Overview } from "../api";
+import { progressText, renderOverview, showProgress } from "./devices";
+
+afterEach(() => clearMocks());
+
+const phone = {
+  udid: "00008110-000A1B2C3D4E5F60",
+  name: "Ada's <b>iPhone</b>",
+  model: "iPhone14,5",
+  ios_version: "17.5",
+  connections: ["usb", "wifi"] as const,
+  paired: false,
+  state: "not_trusted" as const,
+  advice: "Unlock Ada's iPhone and tap Trust.",
+  confirmed: false,
+  last_success: null,
+  last_error: null,
+  cleaning: null,
+  backing_up: false,
+};
+
+describe("overview", () => {
+  it("asks Rust for the overview through the `overview` command", async () => {
+    const calls: string[] = [];
+    mockIPC((cmd) => {
+      calls.push(cmd);
+      return { app: { name: "Keepsake", version: "9.9.9" }, devices: [], usbmuxd_problem: null } satisfies Overview;
+    });
+    const o = await fetchOverview();
+    expect(calls).toEqual(["overview"]);
+    expect(o.app.version).toBe("9.9.9");
+  });
+
+  it("shows the empty state with no devices", () => {
+    const root = document.createElement("div");
+    renderOverview(root, { app: { name: "Keepsake", version: "1.2.3" }, devices: [], usbmuxd_problem: null });
+    expect(root.querySelector("#app-version")?.textContent).toBe("Version 1.2.3");
+    expect(root.querySelector("#no-devices")?.textContent).toContain("Connect one with a cable");
+    expect(root.querySelector("#device-list")).toBeNull();
+    expect(root.querySelector("#usbmuxd-problem")).toBeNull();
+  });
+
+  it("says when usbmuxd cannot be reached", () => {
+    const root = document.createElement("div");
+    renderOverview(root, { app: { name: "Keepsake", version: "1" }, devices: [], usbmuxd_problem: "cannot reach usbmuxd at /var/run/usbmuxd" });
+    const notice = root.querySelector("#usbmuxd-problem");
+    expect(notice?.getAttribute("role")).toBe("alert");
+    expect(notice?.textContent).toContain("cannot reach usbmuxd at /var/run/usbmuxd");
+  });
+
+  it("lists devices with connections and never interprets names as HTML", () => {
+    const root = document.createElement("div");
+    renderOverview(root, {
+      app: { name: "Keepsake", version: "1" },
+      devices: [{ ...phone, connections: [...phone.connections] }],
+      usbmuxd_problem: null,
+    });
+    const row = root.querySelector<HTMLElement>(".device")!;
+    expect(row.dataset.udid).toBe(phone.udid);
+    expect(row.querySelector(".device-name")?.textContent).toBe("Ada's <b>iPhone</b>");
+    expect(row.querySelector("b")).toBeNull();
+    expect(row.querySelector(".device-meta")?.textContent).toBe("iPhone14,5 · iOS 17.5 · USB + Wi-Fi");
+    expect(row.querySelector(".badge")?.textContent).toBe("Not trusted yet");
+    expect(row.querySelector(".advice")?.textContent).toBe("Unlock Ada's iPhone and tap Trust.");
+  });
+});
+
+describe("backup progress", () => {
+  const transferring = {
+    udid: phone.udid,
+    step: "transferring" as const,
+    percent: 40,
+    bytes_received: 4_200_000,
+    files_received: 120,
+    bytes_expected: 10_500_000,
+    bytes_per_second: 2_100_000,
+    eta_seconds: 3,
+  };
+
+  it("says bytes, files, rate and time left", () => {
+    expect(progressText(transferring)).toBe("4.2 MB of about 11 MB · 120 files · 2.1 MB/s · 3 s left");
+  });
+
+  it("moves the bar in place and shows the passcode prompt while the device waits", () => {
+    const root = document.createElement("div");
+    renderOverview(root, { app: { name: "Keepsake", version: "1" }, devices: [{ ...phone, connections: ["usb"] }], usbmuxd_problem: null });
+    const row = root.querySelector<HTMLElement>(".device")!;
+    let cancelled = 0;
+    showProgress(row, { udid: phone.udid, step: "enter_passcode", device: "Ada" }, () => cancelled++);
+    const prompt = row.querySelector<HTMLElement>(".prompt")!;
+    expect(prompt.hidden).toBe(false);
+    expect(prompt.textContent).toBe("Enter your passcode on Ada to let the backup start.");
+    const bar = row.querySelector("progress")!;
+    showProgress(row, transferring, () => cancelled++);
+    expect(row.querySelector("progress")).toBe(bar);
+    expect(bar.value).toBe(40);
+    expect(prompt.hidden).toBe(true);
+    expect(row.querySelector<HTMLButtonElement>(".backup-now")!.disabled).toBe(true);
+    row.querySelector<HTMLButtonElement>(".cancel-backup")!.click();
+    expect(cancelled).toBe(1);
+  });
+});

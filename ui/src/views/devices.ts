@@ -1,0 +1,142 @@
+// The Devices view: every device in sight, its last backup, "Back up now" with live progress,
+// the prompts the device is waiting on, and a pending cleaning question.
+import type { DeviceView, Overview, ProgressEvent } from "../api";
+import { button, bytes, duration, el, when } from "../dom";
+
+export interface DeviceActions {
+  backUp(d: DeviceView): void;
+  cancel(d: DeviceView): void;
+  settings(d: DeviceView): void;
+  timeline(d: DeviceView): void;
+  answerCleaning(d: DeviceView, remove: boolean): void;
+}
+
+const CONNECTION_LABEL = { usb: "USB", wifi: "Wi-Fi" } as const;
+
+function lastBackup(d: DeviceView): HTMLElement {
+  const text = d.last_success ? `Last backup: ${when(d.last_success)}` : "Never backed up";
+  return el(
+    "p",
+    { class: "last-backup" },
+    text,
+    d.last_error ? el("span", { class: "last-error" }, ` · The last attempt failed: ${d.last_error}`) : null,
+  );
+}
+
+function cleaningQuestion(d: DeviceView, actions?: DeviceActions): HTMLElement | null {
+  if (!d.cleaning) return null;
+  const r = d.cleaning.request;
+  const id = `cleaning-${d.udid}`;
+  return el(
+    "div",
+    { class: "cleaning", role: "group", "aria-labelledby": id },
+    el("p", { id }, `Older snapshots of ${d.name} take more space than allowed. Delete ${r.snapshots.length} of them to free ${bytes(r.frees_bytes)}?`),
+    el("ul", { class: "cleaning-list" }, ...r.snapshots.map((s) => el("li", {}, `${when(s.time)} · ${bytes(s.frees_bytes)}`))),
+    button("Delete them", { class: "danger cleaning-approve" }, () => actions?.answerCleaning(d, true)),
+    button("Keep them", { class: "cleaning-decline" }, () => actions?.answerCleaning(d, false)),
+  );
+}
+
+export function deviceRow(d: DeviceView, actions?: DeviceActions): HTMLElement {
+  const via = d.connections.map((c) => CONNECTION_LABEL[c]).join(" + ") || "Not connected";
+  const label = `${d.name}`;
+  return el(
+    "li",
+    { class: "device", "data-udid": d.udid },
+    el("div", { class: "device-head" },
+      el("span", { class: "device-name" }, d.name),
+      el("span", { class: "device-meta" }, `${d.model} · iOS ${d.ios_version} · ${via}`),
+      d.paired ? null : el("span", { class: "badge warn" }, "Not trusted yet"),
+    ),
+    d.advice ? el("p", { class: "advice" }, d.advice) : null,
+    lastBackup(d),
+    el("div", { class: "actions" },
+      button("Back up now", { class: "primary backup-now", "aria-label": `Back up ${label} now`, disabled: d.backing_up }, () => actions?.backUp(d)),
+      button("Snapshots", { class: "show-timeline", "aria-label": `Snapshots of ${label}` }, () => actions?.timeline(d)),
+      d.confirmed ? button("Settings", { class: "show-settings", "aria-label": `Backup settings of ${label}` }, () => actions?.settings(d)) : null,
+    ),
+    el("div", { class: "backup-status", "aria-live": "polite" }),
+    cleaningQuestion(d, actions),
+  );
+}
+
+export function renderOverview(root: HTMLElement, o: Overview, actions?: DeviceActions): void {
+  const problem = o.usbmuxd_problem
+    ? el("div", { id: "usbmuxd-problem", role: "alert", class: "notice" }, "USB devices cannot be listed: ", o.usbmuxd_problem)
+    : null;
+  const list =
+    o.devices.length === 0
+      ? el("p", { id: "no-devices", class: "empty" }, "No iPhone or iPad found. Connect one with a cable, unlock it and tap Trust.")
+      : el("ul", { id: "device-list", class: "devices" }, ...o.devices.map((d) => deviceRow(d, actions)));
+  root.replaceChildren(
+    el("header", { class: "topbar" },
+      el("h1", {}, o.app.name),
+      el("span", { id: "app-version", class: "version" }, `Version ${o.app.version}`),
+    ),
+    el("main", { id: "view" }, el("section", { "aria-labelledby": "devices-title" }, el("h2", { id: "devices-title" }, "Devices"), problem, list)),
+  );
+}
+
+/** The line under the progress bar: what arrived, how fast, and how long is left. */
+export function progressText(e: ProgressEvent): string {
+  switch (e.step) {
+    case "waiting_for_trust":
+      return `Unlock ${e.device} and tap Trust on it to let this computer back it up.`;
+    case "waiting_for_unlock":
+      return `${e.device} is locked: unlock it with its passcode.`;
+    case "enter_passcode":
+      return `Enter your passcode on ${e.device} to let the backup start.`;
+    case "passcode_done":
+    case "started":
+      return "Backing up…";
+    case "transferring": {
+      const of = e.bytes_expected ? ` of about ${bytes(e.bytes_expected)}` : "";
+      const left = e.eta_seconds !== null ? ` · ${duration(e.eta_seconds)} left` : "";
+      return `${bytes(e.bytes_received)}${of} · ${e.files_received} files · ${bytes(e.bytes_per_second)}/s${left}`;
+    }
+    case "saving":
+      return "Saving the snapshot…";
+  }
+}
+
+/** Shows a backup's progress in its device row, updating the bar in place (focus stays put). */
+export function showProgress(row: HTMLElement, e: ProgressEvent, onCancel: () => void): void {
+  const status = row.querySelector<HTMLElement>(".backup-status")!;
+  let bar = status.querySelector<HTMLProgressElement>("progress");
+  if (!bar) {
+    const textId = `progress-text-${e.udid}`;
+    bar = el("progress", { class: "backup-progress", max: "100", value: "0", "aria-label": "Backup progress", "aria-describedby": textId });
+    status.replaceChildren(
+      el("div", { class: "progress-row" }, bar, button("Cancel", { class: "cancel-backup" }, onCancel)),
+      el("p", { class: "progress-text", id: textId }),
+      el("p", { class: "prompt", role: "alert", hidden: true }),
+    );
+    row.querySelector<HTMLButtonElement>(".backup-now")!.disabled = true;
+  }
+  const prompt = status.querySelector<HTMLElement>(".prompt")!;
+  const text = status.querySelector<HTMLElement>(".progress-text")!;
+  const waiting = e.step === "waiting_for_trust" || e.step === "waiting_for_unlock" || e.step === "enter_passcode";
+  if (waiting) {
+    prompt.textContent = progressText(e);
+    prompt.hidden = false;
+  } else {
+    prompt.hidden = true;
+    text.textContent = progressText(e);
+  }
+  if (e.step === "transferring") bar.value = Math.max(0, Math.min(100, e.percent));
+  if (e.step === "saving") bar.value = 100;
+}
+
+/** Ends a backup's progress in its row with a result line. */
+export function showBackupResult(row: HTMLElement, message: string, failed: boolean): void {
+  const status = row.querySelector<HTMLElement>(".backup-status")!;
+  status.replaceChildren(el("p", { class: failed ? "result error-text" : "result", role: failed ? "alert" : "status" }, message));
+  row.querySelector<HTMLButtonElement>(".backup-now")!.disabled = false;
+}
+
+export function renderError(root: HTMLElement, message: string): void {
+  root.replaceChildren(
+    el("div", { id: "load-error", role: "alert", class: "error" }, "Keepsake could not start its engine: ", message,
+      el("p", {}, "Restart Keepsake. If this keeps happening, run `keepsake info -vv` in a terminal and report what it prints.")),
+  );
+}

@@ -1,0 +1,160 @@
+// The Timeline (a device's snapshots along time) and the snapshot Browser (domains → folders →
+// files, with sizes and extraction; an encrypted snapshot first asks for its password).
+import { errorKind, errorMessage, type BrowseEntry, type DomainSummary, type ExtractSummary, type SnapshotInfo } from "../api";
+import { button, bytes, el, field, when } from "../dom";
+
+export function renderTimeline(
+  root: HTMLElement,
+  deviceName: string,
+  snapshots: SnapshotInfo[],
+  handlers: { open(s: SnapshotInfo): void; back(): void },
+): void {
+  const newestFirst = [...snapshots].sort((a, b) => b.time - a.time);
+  const list = snapshots.length === 0
+    ? el("p", { id: "no-snapshots", class: "empty" }, `No snapshots of ${deviceName} yet. Back it up to make the first one.`)
+    : el("ol", { id: "timeline", class: "timeline", "aria-label": `Snapshots of ${deviceName}, newest first` },
+        ...newestFirst.map((s) =>
+          el("li", { class: "snapshot", "data-id": String(s.id) },
+            button("", { class: "snapshot-open", "aria-label": `Browse the snapshot of ${when(s.time)}` }, () => handlers.open(s)),
+            el("span", { class: "snapshot-time" }, when(s.time)),
+            el("span", { class: "snapshot-size" }, `${bytes(s.bytes)} in ${s.files} files`),
+            el("span", { class: "snapshot-added" }, s.seq === 1 ? `First backup: stored ${bytes(s.added_bytes)}` : `Added ${bytes(s.added_bytes)}`),
+          )));
+  // The whole row is the button's target; its text sits in the row for layout.
+  for (const li of Array.from(list.querySelectorAll("li"))) {
+    const b = li.querySelector("button")!;
+    b.append(...Array.from(li.querySelectorAll("span")));
+  }
+  root.replaceChildren(
+    el("section", { id: "timeline-view", "aria-labelledby": "timeline-title" },
+      el("div", { class: "view-head" }, button("← Devices", { id: "back-to-devices" }, handlers.back), el("h2", { id: "timeline-title" }, `Snapshots of ${deviceName}`)),
+      list),
+  );
+}
+
+export interface BrowserHandlers {
+  domains(password: string | null): Promise<DomainSummary[]>;
+  folder(domain: string, folder: string): Promise<BrowseEntry[]>;
+  extract(domain: string, path: string, target: string): Promise<ExtractSummary>;
+  back(): void;
+}
+
+const basename = (p: string) => p.slice(p.lastIndexOf("/") + 1);
+
+export function renderBrowser(root: HTMLElement, deviceName: string, snapshot: SnapshotInfo, h: BrowserHandlers): Promise<void> {
+  let domain: string | null = null;
+  let folder = "";
+  const target = el("input", { type: "text", id: "extract-target", placeholder: "/home/me/Restored" });
+  const status = el("p", { id: "browser-status", role: "status" });
+  const content = el("div", { id: "browser-content" });
+
+  root.replaceChildren(
+    el("section", { id: "browser", "aria-labelledby": "browser-title" },
+      el("div", { class: "view-head" }, button("← Snapshots", { id: "back-to-timeline" }, h.back), el("h2", { id: "browser-title" }, `${deviceName} on ${when(snapshot.time)}`)),
+      el("div", { class: "extract-to" }, field("Extract to folder", target)),
+      el("nav", { id: "breadcrumb", "aria-label": "Where you are in the snapshot" }),
+      content,
+      status),
+  );
+
+  const crumbs = () => {
+    const nav = root.querySelector("#breadcrumb")!;
+    const parts: HTMLElement[] = [button("All domains", { class: "crumb" }, () => showDomains(null))];
+    if (domain) {
+      const d = domain;
+      parts.push(button(d, { class: "crumb" }, () => showFolder(d, "")));
+      let path = "";
+      for (const name of folder ? folder.split("/") : []) {
+        path = path ? `${path}/${name}` : name;
+        const p = path;
+        parts.push(button(name, { class: "crumb" }, () => showFolder(d, p)));
+      }
+    }
+    nav.replaceChildren(...parts);
+  };
+
+  const fail = (e: unknown) => {
+    status.textContent = errorMessage(e);
+    status.classList.add("error-text");
+  };
+
+  const askPassword = (wrong: boolean) => {
+    const input = el("input", { type: "password", id: "snapshot-password", autocomplete: "current-password" });
+    const form = el("form", { id: "unlock-form", class: "unlock" },
+      el("p", {}, wrong ? "That password is not right: try again." : `The backups of ${deviceName} are encrypted. Enter the backup password to open this snapshot.`),
+      field("Backup password", input),
+      el("button", { type: "submit", id: "unlock", class: "primary" }, "Open"));
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      void showDomains(input.value);
+    });
+    content.replaceChildren(form);
+    input.focus();
+  };
+
+  const showDomains = async (password: string | null) => {
+    domain = null;
+    folder = "";
+    status.textContent = "Opening the snapshot…";
+    status.classList.remove("error-text");
+    try {
+      const list = await h.domains(password);
+      status.textContent = "";
+      crumbs();
+      content.replaceChildren(el("table", { class: "entries", id: "domains" },
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Domain"), el("th", { scope: "col" }, "Files"), el("th", { scope: "col" }, "Size"))),
+        el("tbody", {}, ...list.map((d) =>
+          el("tr", { class: "domain", "data-domain": d.domain },
+            el("td", {}, button(d.app ?? d.domain, { class: "open-domain", title: d.domain }, () => void showFolder(d.domain, ""))),
+            el("td", {}, String(d.files)),
+            el("td", {}, bytes(d.bytes)))))));
+      content.querySelector<HTMLElement>("button")?.focus();
+    } catch (e) {
+      const kind = errorKind(e);
+      if (kind === "backup_locked" || kind === "wrong_password") {
+        status.textContent = "";
+        askPassword(kind === "wrong_password");
+      } else fail(e);
+    }
+  };
+
+  const showFolder = async (d: string, f: string) => {
+    try {
+      const entries = await h.folder(d, f);
+      domain = d;
+      folder = f;
+      crumbs();
+      status.textContent = "";
+      content.replaceChildren(el("table", { class: "entries", id: "entries" },
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Name"), el("th", { scope: "col" }, "Size"), el("th", { scope: "col" }, el("span", { class: "sr-only" }, "Actions")))),
+        el("tbody", {}, ...entries.map((e) =>
+          el("tr", { class: e.is_dir ? "entry folder" : "entry file", "data-path": e.path },
+            el("td", {}, e.is_dir ? button(`${basename(e.path)}/`, { class: "open-folder" }, () => void showFolder(d, e.path)) : el("span", { class: "file-name" }, basename(e.path))),
+            el("td", {}, bytes(e.bytes)),
+            el("td", {}, button("Extract", { class: "extract", "aria-label": `Extract ${basename(e.path)}` }, () => void doExtract(d, e.path))))))));
+      content.querySelector<HTMLElement>("tbody button")?.focus();
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const doExtract = async (d: string, path: string) => {
+    const to = target.value.trim();
+    if (!to) {
+      status.textContent = "Type the folder to extract into first.";
+      status.classList.add("error-text");
+      target.focus();
+      return;
+    }
+    status.classList.remove("error-text");
+    status.textContent = `Extracting ${basename(path)}…`;
+    try {
+      const done = await h.extract(d, path, to);
+      status.textContent = `Extracted ${done.files} file${done.files === 1 ? "" : "s"} (${bytes(done.bytes)}) into ${to}/${d}.`;
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  return showDomains(null);
+}

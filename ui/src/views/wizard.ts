@@ -1,0 +1,212 @@
+// The first-backup wizard (and, later, a device's backup settings): encryption, location,
+// snapshots and automatic backups, three steps, each validated before the next.
+import type { DeviceSettings, LocationStatus, RetentionAge, Schedule } from "../api";
+import { button, bytes, el, field } from "../dom";
+
+/** The settings the wizard edits as they are saved, plus the encryption step's own fields. */
+type Chosen = "location" | "snapshots" | "auto_delete" | "retention" | "ask_first" | "auto_backup" | "schedule";
+export interface WizardValues extends Pick<DeviceSettings, Chosen> {
+  encrypt: boolean;
+  /** The device already encrypts its backups: no new password is asked for. */
+  alreadyEncrypted: boolean;
+  password: string;
+  confirm: string;
+  remember: boolean;
+}
+
+export const STEPS = [
+  { id: "encryption", title: "Encryption" },
+  { id: "location", title: "Backup location" },
+  { id: "snapshots", title: "Snapshots and automatic backups" },
+] as const;
+export type StepId = (typeof STEPS)[number]["id"];
+
+const RETENTION: [RetentionAge, string][] = [
+  ["1w", "1 week"], ["2w", "2 weeks"], ["1m", "1 month"], ["3m", "3 months"], ["6m", "6 months"], ["1y", "1 year"],
+];
+
+/** What keeps the person on `step`: empty when they may go on. */
+export function validateStep(step: StepId, v: WizardValues): string[] {
+  const problems: string[] = [];
+  if (step === "encryption" && v.encrypt && !v.alreadyEncrypted) {
+    if (v.password === "") problems.push("Choose a password for the backups.");
+    else if (v.password !== v.confirm) problems.push("The passwords do not match: type the same password twice.");
+  }
+  if (step === "location" && !v.location) problems.push("Choose where the snapshots go, or add a folder or disk.");
+  return problems;
+}
+
+/** Every step's problems, for the final check before saving. */
+export function validateWizard(v: WizardValues): string[] {
+  return STEPS.flatMap((s) => validateStep(s.id, v));
+}
+
+/** The wizard's starting values: the device's settings, the default location if it has none. */
+export function initialValues(s: DeviceSettings, locations: LocationStatus[], alreadyEncrypted: boolean): WizardValues {
+  const fallback = locations.find((l) => l.is_default && l.present) ?? locations.find((l) => l.present);
+  return {
+    encrypt: true,
+    alreadyEncrypted,
+    password: "",
+    confirm: "",
+    remember: s.confirmed ? s.remember_password : true,
+    location: s.location ?? fallback?.path ?? null,
+    snapshots: s.snapshots,
+    auto_delete: s.auto_delete,
+    retention: s.retention,
+    ask_first: s.ask_first,
+    auto_backup: s.auto_backup,
+    schedule: s.schedule,
+  };
+}
+
+/** The settings to save from the wizard's values. */
+export function settingsFrom(s: DeviceSettings, v: WizardValues): DeviceSettings {
+  const { location, snapshots, auto_delete, retention, ask_first, auto_backup, schedule } = v;
+  return { ...s, remember_password: v.encrypt ? v.remember : false, location, snapshots, auto_delete, retention, ask_first, auto_backup, schedule };
+}
+
+export interface WizardHandlers {
+  addLocation(path: string): Promise<LocationStatus[]>;
+  finish(values: WizardValues): Promise<void>;
+  cancel(): void;
+}
+
+function checkbox(id: string, checked: boolean, onChange: (on: boolean) => void): HTMLInputElement {
+  const box = el("input", { type: "checkbox", id, checked });
+  box.addEventListener("change", () => onChange(box.checked));
+  return box;
+}
+
+function text(id: string, type: string, value: string, onInput: (v: string) => void): HTMLInputElement {
+  const input = el("input", { type, id, autocomplete: type === "password" ? "new-password" : "off" });
+  input.value = value;
+  input.addEventListener("input", () => onInput(input.value));
+  return input;
+}
+
+function select<T extends string>(id: string, options: [T, string][], value: T, onChange: (v: T) => void): HTMLSelectElement {
+  const s = el("select", { id }, ...options.map(([v, label]) => el("option", { value: v, selected: v === value }, label)));
+  s.addEventListener("change", () => onChange(s.value as T));
+  return s;
+}
+
+function locationLabel(l: LocationStatus): string {
+  if (!l.present) return `${l.path} — not connected`;
+  const free = l.free_bytes !== null ? `${bytes(l.free_bytes)} free` : "free space unknown";
+  const total = l.total_bytes !== null ? ` of ${bytes(l.total_bytes)}` : "";
+  return `${l.path} — ${free}${total}${l.is_default ? " (default)" : ""}`;
+}
+
+/**
+ * Renders the wizard into `root`; `first` says it is the device's first backup (the last button
+ * then starts it).
+ */
+export function renderWizard(
+  root: HTMLElement,
+  deviceName: string,
+  values: WizardValues,
+  initialLocations: LocationStatus[],
+  first: boolean,
+  handlers: WizardHandlers,
+): void {
+  let step = 0;
+  let locations = initialLocations;
+  let problems: string[] = [];
+  let busy = false;
+
+  const encryptionStep = (): HTMLElement[] => {
+    if (values.alreadyEncrypted) {
+      return [el("p", { id: "already-encrypted" }, `${deviceName} already encrypts its backups. Keepsake will ask for that password when you open a snapshot, unless it remembers it.`),
+        el("div", { class: "check" }, checkbox("remember", values.remember, (on) => (values.remember = on)), el("label", { for: "remember" }, "Remember the password on this computer"))];
+    }
+    const parts: HTMLElement[] = [
+      el("p", { class: "hint" }, "Encrypted backups also keep saved passwords, Wi-Fi settings, website history and Health data."),
+      el("div", { class: "check" }, checkbox("encrypt", values.encrypt, (on) => { values.encrypt = on; draw(); }), el("label", { for: "encrypt" }, "Encrypt the backups of this device")),
+    ];
+    if (values.encrypt) {
+      parts.push(
+        field("Password", text("password", "password", values.password, (v) => (values.password = v))),
+        field("Confirm the password", text("password-confirm", "password", values.confirm, (v) => (values.confirm = v))),
+        el("div", { class: "check" }, checkbox("remember", values.remember, (on) => (values.remember = on)), el("label", { for: "remember" }, "Remember the password on this computer")),
+        el("p", { class: "warning", role: "note" }, "If you lose this password, nobody can open these snapshots: not you, not Keepsake, not Apple. Write it down somewhere safe."),
+      );
+    }
+    return parts;
+  };
+
+  const locationStep = (): HTMLElement[] => {
+    const list = locations.length === 0
+      ? el("p", { id: "no-locations", class: "empty" }, "No backup location yet: add a folder or a disk below.")
+      : el("div", { class: "locations", role: "radiogroup", "aria-label": "Backup locations" },
+          ...locations.map((l, i) => {
+            const radio = el("input", { type: "radio", name: "location", id: `location-${i}`, value: l.path, checked: values.location === l.path, disabled: !l.present });
+            radio.addEventListener("change", () => (values.location = l.path));
+            return el("div", { class: "check" }, radio, el("label", { for: `location-${i}` }, locationLabel(l)));
+          }));
+    const input = el("input", { type: "text", id: "new-location", placeholder: "/media/me/Backups" });
+    const add = button("Add location", { id: "add-location" }, async () => {
+      const path = input.value.trim();
+      if (!path) return;
+      try {
+        locations = await handlers.addLocation(path);
+        values.location = locations.find((l) => l.path === path || l.path.replace(/\/$/, "") === path.replace(/\/$/, ""))?.path ?? values.location ?? path;
+        problems = [];
+      } catch (e) {
+        problems = [e && typeof e === "object" && "message" in e ? String((e as { message: string }).message) : String(e)];
+      }
+      draw();
+    });
+    return [list, el("div", { class: "add-location" }, field("Add a folder or disk", input), add)];
+  };
+
+  const snapshotsStep = (): HTMLElement[] => [
+    el("div", { class: "check" }, checkbox("snapshots", values.snapshots, (on) => { values.snapshots = on; draw(); }), el("label", { for: "snapshots" }, "Keep older snapshots (go back to any earlier day)")),
+    values.snapshots
+      ? el("div", { class: "indent" },
+          el("div", { class: "check" }, checkbox("auto-delete", values.auto_delete, (on) => (values.auto_delete = on)), el("label", { for: "auto-delete" }, "Delete old snapshots automatically when they take too much space")),
+          field("Keep every snapshot at least", select("retention", RETENTION, values.retention, (v) => (values.retention = v))),
+          el("div", { class: "check" }, checkbox("ask-first", values.ask_first, (on) => (values.ask_first = on)), el("label", { for: "ask-first" }, "Ask me before deleting anything")))
+      : el("p", { class: "hint" }, "Only the newest backup is kept."),
+    el("div", { class: "check" }, checkbox("auto-backup", values.auto_backup, (on) => { values.auto_backup = on; draw(); }), el("label", { for: "auto-backup" }, "Back up automatically when the device is connected")),
+    values.auto_backup ? field("How often", select<Schedule>("schedule", [["daily", "Every day"], ["weekly", "Every week"]], values.schedule, (v) => (values.schedule = v))) : el("span", {}),
+  ];
+
+  const draw = () => {
+    const s = STEPS[step];
+    const body = s.id === "encryption" ? encryptionStep() : s.id === "location" ? locationStep() : snapshotsStep();
+    const last = step === STEPS.length - 1;
+    const focusId = document.activeElement?.id;
+    root.replaceChildren(
+      el("section", { id: "wizard", class: "wizard", "aria-labelledby": "wizard-title", "data-step": s.id },
+        el("h2", { id: "wizard-title" }, first ? `Set up backups of ${deviceName}` : `Backup settings of ${deviceName}`),
+        el("ol", { class: "steps" }, ...STEPS.map((x, i) => el("li", { class: i === step ? "current" : "", "aria-current": i === step ? "step" : false }, x.title))),
+        el("fieldset", {}, el("legend", {}, `Step ${step + 1} of ${STEPS.length}: ${s.title}`), ...body),
+        problems.length ? el("div", { id: "wizard-errors", role: "alert", class: "notice" }, ...problems.map((p) => el("p", {}, p))) : null,
+        el("div", { class: "actions" },
+          button("Cancel", { id: "wizard-cancel" }, () => handlers.cancel()),
+          step > 0 ? button("Back", { id: "wizard-back" }, () => { problems = []; step--; draw(); }) : null,
+          button(last ? (first ? "Start the first backup" : "Save") : "Next", { id: last ? "wizard-finish" : "wizard-next", class: "primary", disabled: busy }, async () => {
+            problems = last ? validateWizard(values) : validateStep(s.id, values);
+            if (problems.length === 0 && !last) step++;
+            else if (problems.length === 0) {
+              busy = true;
+              draw();
+              try {
+                await handlers.finish(values);
+                return;
+              } catch (e) {
+                problems = [e && typeof e === "object" && "message" in e ? String((e as { message: string }).message) : String(e)];
+              }
+              busy = false;
+            }
+            draw();
+          }),
+        ),
+      ),
+    );
+    const again = focusId ? Array.from(root.querySelectorAll<HTMLElement>("[id]")).find((n) => n.id === focusId) : undefined;
+    (again ?? root.querySelector<HTMLElement>("fieldset input, fieldset select"))?.focus();
+  };
+  draw();
+}
