@@ -353,10 +353,9 @@ async fn transfer(
         };
         check_free_space(&repo_path, &name, needed)?;
     }
-    drop(repo);
-    let key = key_for(&repo_path, options.store_password.as_deref())?;
-    let mut folder = StoreFolder::begin(&repo_path, key, &device.udid)
-        .map_err(|e| CoreError::Store(e.to_string()))?;
+    // One opening (one key derivation): the snapshot writer takes this handle.
+    let mut folder =
+        StoreFolder::begin(repo, &device.udid).map_err(|e| CoreError::Store(e.to_string()))?;
 
     // Info.plist is the host's part of a Finder backup; written first, like idevicebackup2 does.
     if let Some(id) = list.identity(&device.udid) {

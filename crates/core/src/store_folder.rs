@@ -13,7 +13,7 @@ use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
 
 use keepsake_device::BackupFolder;
-use keepsake_store::{FileMeta, KeySource, Repository, SnapshotInfo};
+use keepsake_store::{FileMeta, Repository, SnapshotInfo};
 
 type Reply<T> = Sender<io::Result<T>>;
 
@@ -70,28 +70,16 @@ fn to_io(e: keepsake_store::Error) -> io::Error {
 }
 
 impl StoreFolder {
-    /// Opens the repository and starts the next snapshot of `udid` on the writer thread.
-    /// Fails at once if the repository cannot be opened or another backup is writing to it.
-    pub fn begin(
-        repo_path: &Path,
-        key: KeySource,
-        udid: &str,
-    ) -> keepsake_store::Result<StoreFolder> {
+    /// Starts the next snapshot of `udid` on the writer thread, which takes the repository.
+    /// Fails at once if another backup is writing to it.
+    pub fn begin(repo: Repository, udid: &str) -> keepsake_store::Result<StoreFolder> {
         let (tx, rx) = mpsc::channel();
         let (ready_tx, ready_rx) = mpsc::channel();
-        let (path, device) = (repo_path.to_path_buf(), udid.to_owned());
+        let repo_path = repo.path().to_path_buf();
+        let device = udid.to_owned();
         let worker = std::thread::Builder::new()
             .name("snapshot-writer".into())
-            .spawn(move || {
-                let repo = match Repository::open(&path, &key) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                serve(&repo, &device, rx, ready_tx);
-            })
+            .spawn(move || serve(&repo, &device, rx, ready_tx))
             .expect("spawning a thread");
         ready_rx.recv().unwrap_or_else(|_| {
             Err(keepsake_store::Error::InvalidInput(
@@ -100,7 +88,7 @@ impl StoreFolder {
         })?;
         Ok(StoreFolder {
             udid: udid.to_owned(),
-            repo_path: repo_path.to_path_buf(),
+            repo_path,
             commands: Some(tx),
             worker: Some(worker),
             writing: None,
