@@ -55,7 +55,7 @@ timed() { # key command...
   T[$key]=$(since "$t0")
 }
 keepsake_backup() { # key
-  timed "$1" /usr/bin/time -f '%M' -o "$work/$1.rss" "$bin/keepsake" backup "$udid" --yes --location "$location"
+  timed "$1" /usr/bin/time -f '%M %U %S' -o "$work/$1.rss" "$bin/keepsake" backup "$udid" --yes --location "$location"
 }
 
 echo "virtual iPhone of $size (seed 1); idevicebackup2 $(dpkg-query -W -f='${Version}' libimobiledevice-utils 2>/dev/null || echo '?'), $(restic version | cut -d' ' -f1-2)"
@@ -84,10 +84,14 @@ row() { # label keepsake-key peers-prefix keepsake-bytes restic-bytes
   local pair; pair=$(echo "$i + $r" | bc)
   printf '%-18s %9.1f s %11.1f s + %6.1f s = %7.1f s   %5.2f   %9s MiB  %9s MiB   %6s MiB\n' \
     "$1" "$k" "$i" "$r" "$pair" "$(echo "$k / $pair" | bc -l)" "$(mib "$4")" "$(mib "$5")" \
-    "$(( $(cat "$work/$2.rss") / 1024 ))"
+    "$(( $(cut -d' ' -f1 "$work/$2.rss") / 1024 ))"
 }
 echo
 printf '%-18s %11s %31s   %5s   %13s  %13s   %10s\n' "step" "Keepsake" "idevicebackup2 + restic" "ratio" "Keepsake adds" "restic adds" "Keepsake RSS"
 row "first backup" first.keepsake first "$first_keepsake" "$first_restic"
 row "after a day" day.keepsake day "$day_keepsake" "$day_restic"
+for k in first.keepsake day.keepsake; do
+  read -r _ user sys <"$work/$k.rss"
+  echo "Keepsake CPU in $k: ${user} s user, ${sys} s system"
+done
 echo "(idevicebackup2's own folder: $(mib "$first_folder") MiB more on disk for the pair; ratio = Keepsake / pair; goal <= 0.5)"
