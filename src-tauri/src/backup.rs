@@ -56,6 +56,7 @@ pub async fn back_up(app: AppHandle, udid: String) -> UiResult<BackupDone> {
         }
         .into());
     };
+    state.close_snapshot();
     let mut options = BackupOptions::new(&location);
     options.cancel = cancel;
     let (emitter, id) = (app.clone(), udid.clone());
@@ -101,7 +102,12 @@ pub fn cancel_backup(app: AppHandle, udid: String) -> bool {
 
 /// Answers the device's pending cleaning request: delete what it listed, or keep everything.
 #[tauri::command]
-pub async fn answer_cleaning(udid: String, delete: bool) -> UiResult<Option<CleaningOutcome>> {
+pub async fn answer_cleaning(
+    app: AppHandle,
+    udid: String,
+    delete: bool,
+) -> UiResult<Option<CleaningOutcome>> {
+    app.state::<AppState>().close_snapshot();
     blocking(move || {
         let dirs = AppDirs::from_env()?;
         schedule::answer_cleaning(&dirs, &Repositories::default(), &udid, delete)

@@ -48,6 +48,12 @@ impl AppState {
         backups.get(udid).map(Cancel::cancel).is_some()
     }
 
+    /// Closes the snapshot open in the browser: it holds its repository, which a backup or a
+    /// deletion needs for itself.
+    fn close_snapshot(&self) {
+        *self.snapshot.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
     fn running_backups(&self) -> BTreeSet<String> {
         let backups = self.backups.lock().unwrap_or_else(|e| e.into_inner());
         backups.keys().cloned().collect()

@@ -123,6 +123,9 @@ const actions: DeviceActions = {
   settings: (d) => void showWizard(d, false),
   timeline: (d) => void showTimeline(d),
   answerCleaning: async (d, remove) => {
+    const row = rowOf(d.udid);
+    row?.querySelector(".cleaning")?.remove();
+    if (row) showBackupResult(row, remove ? "Deleting the older snapshots…" : "Keeping all snapshots…", false);
     try {
       await api.answerCleaning(d.udid, remove);
       results.set(d.udid, { message: remove ? "The older snapshots were deleted." : "All snapshots were kept.", failed: false });
