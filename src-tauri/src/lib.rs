@@ -84,6 +84,8 @@ pub fn run() {
             settings::save_device_settings,
             settings::locations,
             settings::add_location,
+            settings::set_default_location,
+            settings::remove_location,
             settings::encryption_status,
             settings::turn_on_encryption,
             snapshots::timeline,

@@ -1,7 +1,7 @@
 //! A device's backup settings (what the first-backup wizard edits), its backup encryption, and
 //! the backup locations, all through the core's preferences.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use keepsake_core::preferences::{self, LocationStatus};
 use keepsake_core::{AppDirs, DeviceSettings, EncryptionChange, EncryptionState};
@@ -52,15 +52,35 @@ pub async fn locations() -> UiResult<Vec<LocationStatus>> {
     blocking(|| preferences::locations(&AppDirs::from_env()?)).await
 }
 
-/// Adds a folder or disk to the known locations (the first becomes the default).
-#[tauri::command]
-pub async fn add_location(path: PathBuf) -> UiResult<Vec<LocationStatus>> {
+/// Applies `change` to the known locations and returns them as they are now.
+async fn change_locations<T: 'static>(
+    path: PathBuf,
+    change: fn(&AppDirs, &Path) -> keepsake_core::Result<T>,
+) -> UiResult<Vec<LocationStatus>> {
     blocking(move || {
         let dirs = AppDirs::from_env()?;
-        preferences::add_location(&dirs, &path)?;
+        change(&dirs, &path)?;
         preferences::locations(&dirs)
     })
     .await
+}
+
+/// Adds a folder or disk to the known locations (the first becomes the default).
+#[tauri::command]
+pub async fn add_location(path: PathBuf) -> UiResult<Vec<LocationStatus>> {
+    change_locations(path, preferences::add_location).await
+}
+
+/// Makes a location the default for devices without one of their own.
+#[tauri::command]
+pub async fn set_default_location(path: PathBuf) -> UiResult<Vec<LocationStatus>> {
+    change_locations(path, preferences::set_default_location).await
+}
+
+/// Forgets a location (its snapshots stay on the disk); refused while a device backs up there.
+#[tauri::command]
+pub async fn remove_location(path: PathBuf) -> UiResult<Vec<LocationStatus>> {
+    change_locations(path, preferences::remove_location).await
 }
 
 /// Whether the device encrypts its backups; asking may show the trust prompt on the device.

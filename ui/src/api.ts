@@ -184,6 +184,8 @@ export const saveDeviceSettings = (settings: DeviceSettings, confirm: boolean) =
   invoke<DeviceSettings>("save_device_settings", { settings, confirm });
 export const fetchLocations = () => invoke<LocationStatus[]>("locations");
 export const addLocation = (path: string) => invoke<LocationStatus[]>("add_location", { path });
+export const setDefaultLocation = (path: string) => invoke<LocationStatus[]>("set_default_location", { path });
+export const removeLocation = (path: string) => invoke<LocationStatus[]>("remove_location", { path });
 export const encryptionStatus = (udid: string) => invoke<EncryptionState>("encryption_status", { udid });
 export const turnOnEncryption = (udid: string, password: string, remember: boolean) =>
   invoke<EncryptionState>("turn_on_encryption", { udid, password, remember });

@@ -5,6 +5,7 @@ import { bytes } from "./dom";
 import { renderError, renderOverview, showBackupResult, showProgress, type DeviceActions } from "./views/devices";
 import { initialValues, renderWizard, settingsFrom } from "./views/wizard";
 import { renderBrowser, renderTimeline } from "./views/snapshots";
+import { renderPreferences } from "./views/preferences";
 
 const root = document.getElementById("app")!;
 let current: "devices" | "other" = "devices";
@@ -31,7 +32,7 @@ async function showDevices(onlyIfChanged = false): Promise<void> {
   const same = JSON.stringify(next) === JSON.stringify(overview) && root.querySelector("#devices-title");
   overview = next;
   if (onlyIfChanged && same) return;
-  renderOverview(root, overview, actions);
+  renderOverview(root, overview, actions, () => void showPreferences());
   for (const [udid, e] of latestProgress) {
     const row = rowOf(udid);
     if (row) showProgress(row, e, () => void api.cancelBackup(udid));
@@ -114,6 +115,21 @@ async function showTimeline(d: DeviceView): Promise<void> {
   } catch (e) {
     results.set(d.udid, { message: api.errorMessage(e), failed: true });
     await showDevices();
+  }
+}
+
+async function showPreferences(): Promise<void> {
+  current = "other";
+  try {
+    renderPreferences(view(), await api.fetchLocations(), {
+      add: api.addLocation,
+      makeDefault: api.setDefaultLocation,
+      remove: api.removeLocation,
+      back: () => void showDevices(),
+    });
+    view().querySelector<HTMLElement>("#back-to-devices")?.focus();
+  } catch (e) {
+    renderError(root, api.errorMessage(e));
   }
 }
 

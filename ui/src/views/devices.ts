@@ -60,7 +60,7 @@ export function deviceRow(d: DeviceView, actions?: DeviceActions): HTMLElement {
   );
 }
 
-export function renderOverview(root: HTMLElement, o: Overview, actions?: DeviceActions): void {
+export function renderOverview(root: HTMLElement, o: Overview, actions?: DeviceActions, preferences?: () => void): void {
   const problem = o.usbmuxd_problem
     ? el("div", { id: "usbmuxd-problem", role: "alert", class: "notice" }, "USB devices cannot be listed: ", o.usbmuxd_problem)
     : null;
@@ -72,6 +72,7 @@ export function renderOverview(root: HTMLElement, o: Overview, actions?: DeviceA
     el("header", { class: "topbar" },
       el("h1", {}, o.app.name),
       el("span", { id: "app-version", class: "version" }, `Version ${o.app.version}`),
+      button("Preferences", { id: "show-preferences", class: "topbar-action" }, () => preferences?.()),
     ),
     el("main", { id: "view" }, el("section", { "aria-labelledby": "devices-title" }, el("h2", { id: "devices-title" }, "Devices"), problem, list)),
   );
