@@ -9,6 +9,7 @@ mod devices;
 mod error;
 mod settings;
 mod snapshots;
+mod window;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -70,11 +71,17 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .init();
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(AppState::default())
         .setup(|app| {
             devices::watch(app.handle().clone());
+            // Without a tray (no StatusNotifier host) closing the window quits, as usual.
+            if let Err(e) = window::tray(app.handle()) {
+                tracing::warn!(error = %e, "no tray icon");
+            }
             Ok(())
         })
+        .on_window_event(window::on_window_event)
         .invoke_handler(tauri::generate_handler![
             devices::overview,
             backup::back_up,
@@ -92,6 +99,7 @@ pub fn run() {
             snapshots::snapshot_domains,
             snapshots::snapshot_folder,
             snapshots::extract,
+            window::pick_folder,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("the Keepsake window could not be started");

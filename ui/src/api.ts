@@ -197,6 +197,9 @@ export const snapshotFolder = (udid: string, snapshot: number, domain: string, f
 export const extract = (udid: string, snapshot: number, domain: string, path: string, target: string) =>
   invoke<ExtractSummary>("extract", { udid, snapshot, domain, path, target });
 
+/** The system's folder picker; `null` when the person cancels. */
+export const pickFolder = (title: string) => invoke<string | null>("pick_folder", { title });
+
 export const onDevicesChanged = (f: () => void): Promise<UnlistenFn> => listen("devices", () => f());
 export const onBackupProgress = (f: (e: ProgressEvent) => void): Promise<UnlistenFn> =>
   listen<ProgressEvent>("backup-progress", (e) => f(e.payload));

@@ -83,6 +83,7 @@ async function showWizard(d: DeviceView, first: boolean): Promise<void> {
   const values = initialValues(settings, locations, encrypted);
   renderWizard(main, d.name, values, locations, first, {
     addLocation: api.addLocation,
+    pickFolder: () => api.pickFolder("Choose where the snapshots go"),
     cancel: () => void showDevices(),
     finish: async (v) => {
       if (v.encrypt && !v.alreadyEncrypted) await api.turnOnEncryption(d.udid, v.password, v.remember);
@@ -107,6 +108,7 @@ async function showTimeline(d: DeviceView): Promise<void> {
           domains: (password) => api.snapshotDomains(d.udid, s.id, password),
           folder: (domain, folder) => api.snapshotFolder(d.udid, s.id, domain, folder),
           extract: (domain, path, target) => api.extract(d.udid, s.id, domain, path, target),
+          pickFolder: () => api.pickFolder("Extract into this folder"),
           back: () => void showTimeline(d),
         });
       },
@@ -125,6 +127,7 @@ async function showPreferences(): Promise<void> {
       add: api.addLocation,
       makeDefault: api.setDefaultLocation,
       remove: api.removeLocation,
+      pickFolder: () => api.pickFolder("Add a backup location"),
       back: () => void showDevices(),
     });
     view().querySelector<HTMLElement>("#back-to-devices")?.focus();

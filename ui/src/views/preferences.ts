@@ -7,6 +7,8 @@ export interface PreferencesHandlers {
   add(path: string): Promise<LocationStatus[]>;
   makeDefault(path: string): Promise<LocationStatus[]>;
   remove(path: string): Promise<LocationStatus[]>;
+  /** The system's folder picker, where there is one. */
+  pickFolder?(): Promise<string | null>;
   back(): void;
 }
 
@@ -52,7 +54,13 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
           button("Add location", { id: "preferences-add" }, () => {
             const path = input.value.trim();
             if (path) void act(() => h.add(path));
-          })),
+          }),
+          h.pickFolder
+            ? button("Choose…", { id: "preferences-choose" }, async () => {
+                const path = await h.pickFolder!();
+                if (path) void act(() => h.add(path));
+              })
+            : null),
         problem ? el("p", { id: "preferences-error", role: "alert", class: "error-text" }, problem) : null),
     );
   };

@@ -36,6 +36,8 @@ export interface BrowserHandlers {
   domains(password: string | null): Promise<DomainSummary[]>;
   folder(domain: string, folder: string): Promise<BrowseEntry[]>;
   extract(domain: string, path: string, target: string): Promise<ExtractSummary>;
+  /** The system's folder picker, where there is one. */
+  pickFolder?(): Promise<string | null>;
   back(): void;
 }
 
@@ -51,7 +53,11 @@ export function renderBrowser(root: HTMLElement, deviceName: string, snapshot: S
   root.replaceChildren(
     el("section", { id: "browser", "aria-labelledby": "browser-title" },
       el("div", { class: "view-head" }, button("← Snapshots", { id: "back-to-timeline" }, h.back), el("h2", { id: "browser-title" }, `${deviceName} on ${when(snapshot.time)}`)),
-      el("div", { class: "extract-to" }, field("Extract to folder", target)),
+      el("div", { class: "extract-to" }, field("Extract to folder", target),
+        h.pickFolder ? button("Choose…", { id: "choose-extract-target" }, async () => {
+          const path = await h.pickFolder!();
+          if (path) target.value = path;
+        }) : null),
       el("nav", { id: "breadcrumb", "aria-label": "Where you are in the snapshot" }),
       content,
       status),

@@ -68,6 +68,8 @@ export function settingsFrom(s: DeviceSettings, v: WizardValues): DeviceSettings
 
 export interface WizardHandlers {
   addLocation(path: string): Promise<LocationStatus[]>;
+  /** The system's folder picker, where there is one. */
+  pickFolder?(): Promise<string | null>;
   finish(values: WizardValues): Promise<void>;
   cancel(): void;
 }
@@ -145,8 +147,11 @@ export function renderWizard(
             return el("div", { class: "check" }, radio, el("label", { for: `location-${i}` }, locationLabel(l)));
           }));
     const input = el("input", { type: "text", id: "new-location", placeholder: "/media/me/Backups" });
-    const add = button("Add location", { id: "add-location" }, async () => {
-      const path = input.value.trim();
+    const add = button("Add location", { id: "add-location" }, () => void addPath(input.value.trim()));
+    const choose = handlers.pickFolder
+      ? button("Choose…", { id: "choose-location" }, async () => void addPath((await handlers.pickFolder!()) ?? ""))
+      : null;
+    const addPath = async (path: string) => {
       if (!path) return;
       try {
         locations = await handlers.addLocation(path);
@@ -156,8 +161,8 @@ export function renderWizard(
         problems = [e && typeof e === "object" && "message" in e ? String((e as { message: string }).message) : String(e)];
       }
       draw();
-    });
-    return [list, el("div", { class: "add-location" }, field("Add a folder or disk", input), add)];
+    };
+    return [list, el("div", { class: "add-location" }, field("Add a folder or disk", input), add, choose)];
   };
 
   const snapshotsStep = (): HTMLElement[] => [

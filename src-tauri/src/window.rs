@@ -1,0 +1,65 @@
+//! The window's life: closing it keeps Keepsake in the tray (Show / Quit), and the native
+//! folder picker.
+
+use std::path::PathBuf;
+
+use tauri::menu::{Menu, MenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager, Runtime, WindowEvent};
+use tauri_plugin_dialog::DialogExt;
+
+const SHOW: &str = "show";
+const QUIT: &str = "quit";
+
+/// Puts Keepsake in the tray. With a tray, closing the window only hides it.
+pub fn tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let show = MenuItem::with_id(app, SHOW, "Show Keepsake", true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, QUIT, "Quit Keepsake", true, None::<&str>)?;
+    let mut builder = TrayIconBuilder::with_id("keepsake")
+        .tooltip("Keepsake")
+        .menu(&Menu::with_items(app, &[&show, &quit])?)
+        .on_menu_event(|app, event| menu_action(app, event.id().as_ref()));
+    if let Some(icon) = app.default_window_icon() {
+        builder = builder.icon(icon.clone());
+    }
+    builder.build(app)?;
+    Ok(())
+}
+
+/// What a tray menu item does.
+fn menu_action<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    match id {
+        SHOW => {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }
+        QUIT => app.exit(0),
+        _ => {}
+    }
+}
+
+/// Closing the window hides it: backups running from it go on, and the tray brings it back.
+pub fn on_window_event<R: Runtime>(window: &tauri::Window<R>, event: &WindowEvent) {
+    if let WindowEvent::CloseRequested { api, .. } = event {
+        if window.app_handle().tray_by_id("keepsake").is_some() {
+            let _ = window.hide();
+            api.prevent_close();
+        }
+    }
+}
+
+/// Asks for a folder with the system's picker; `None` when the person cancels. Async with a
+/// callback: a blocking picker on the main thread would freeze the window (see TAURI-NOTES).
+#[tauri::command]
+pub async fn pick_folder(app: AppHandle, title: String) -> Option<PathBuf> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title(title)
+        .pick_folder(move |picked| {
+            let _ = tx.send(picked.and_then(|p| p.into_path().ok()));
+        });
+    rx.await.ok().flatten()
+}
