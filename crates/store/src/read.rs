@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::catalog::{decode_content, CatalogResult};
 use crate::error::{Error, Result};
-use crate::pack::{decode_blob_owned, read_blob};
+use crate::pack::{decode_blob_owned, read_blob, Verify};
 use crate::repository::Repository;
 
 /// One snapshot, as listed.
@@ -280,7 +280,15 @@ pub(crate) fn for_each_chunk(
     for &chunk in &entry.content {
         let loc = chunk_loc(repo, chunk)?;
         let (data, range) = read_blob(repo.backend.as_ref(), &loc.pack, loc.offset, loc.stored_len)
-            .and_then(|blob| decode_blob_owned(&repo.crypto, &loc.id, loc.raw_len, blob))
+            .and_then(|blob| {
+                decode_blob_owned(
+                    &repo.crypto,
+                    &loc.id,
+                    loc.raw_len,
+                    blob,
+                    Verify::Authenticated,
+                )
+            })
             .map_err(|fault| Error::DamagedChunk {
                 repo: repo.root.clone(),
                 snapshot: snap.info.id,
