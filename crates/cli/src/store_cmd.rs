@@ -143,12 +143,20 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             folder,
             device,
         } => {
-            let r = Repository::open(repo, &key()?)?;
+            let key = key()?;
+            // The folder's cold walk waits on the disk while the password's key derivation
+            // keeps a core busy: done side by side.
+            let (r, scan) = std::thread::scope(|scope| {
+                let scan = scope.spawn(|| folder::scan_folder(folder));
+                let r = Repository::open(repo, &key);
+                let scan = scan.join().expect("the folder scan panicked");
+                anyhow::Ok((r?, scan?))
+            })?;
             let device = match device {
                 Some(d) => d.clone(),
                 None => default_device(folder)?,
             };
-            let summary = add_folder(&r, folder, &device)?;
+            let summary = add_folder(&r, scan, &device)?;
             emit(json, &summary, |out| {
                 writeln!(
                     out,
@@ -384,9 +392,13 @@ fn in_scope(path: &str, only: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/'))
 }
 
-fn add_folder(repo: &Repository, folder: &Path, device: &str) -> anyhow::Result<FolderSummary> {
+fn add_folder(
+    repo: &Repository,
+    scan: folder::FolderScan,
+    device: &str,
+) -> anyhow::Result<FolderSummary> {
     let bar = bytes_bar(0, "reading");
-    let summary = folder::add_folder(repo, folder, device, &mut |done, total| {
+    let summary = folder::add_scanned(repo, scan, device, &mut |done, total| {
         bar.set_length(total);
         bar.set_position(done);
     })?;

@@ -56,10 +56,34 @@ pub fn add_folder(
     device: &str,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<FolderSummary> {
+    add_scanned(repo, scan_folder(folder)?, device, progress)
+}
+
+/// A folder's files and their metadata, listed before the repository is needed.
+pub struct FolderScan {
+    found: Vec<Found>,
+    symlinks: u64,
+}
+
+/// Lists `folder` and reads its files' metadata. It needs no key, so a caller can run it while
+/// the repository is being unlocked: the password's key derivation costs CPU, a cold walk waits
+/// on the disk.
+pub fn scan_folder(folder: &Path) -> Result<FolderScan> {
     let mut found = Vec::new();
     let mut symlinks = 0;
     walk(folder, "", &mut found, &mut symlinks)?;
     stat_all(&mut found)?;
+    Ok(FolderScan { found, symlinks })
+}
+
+/// [`add_folder`] of a folder already scanned.
+pub fn add_scanned(
+    repo: &Repository,
+    scan: FolderScan,
+    device: &str,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<FolderSummary> {
+    let FolderScan { found, symlinks } = scan;
     let mut writer = repo.begin_snapshot(device)?;
 
     // Decide from metadata alone which files to read: one query loads the whole base.
