@@ -73,6 +73,19 @@ pub async fn back_up(app: AppHandle, udid: String) -> UiResult<BackupDone> {
     state.release(&udid);
     let now = unix_now();
     let recorded = schedule::record_backup(&dirs, &udid, now, &result);
+    match &result {
+        Ok(report) => crate::window::notify(
+            &app,
+            "Backup finished",
+            &format!("{} is backed up.", report.device),
+        ),
+        Err(CoreError::Cancelled { .. }) => {}
+        Err(e) => crate::window::notify(
+            &app,
+            &format!("The backup of {} failed", device.display_name()),
+            &e.to_string(),
+        ),
+    }
     let report = result?;
     recorded?;
     let cleaning = blocking(move || {

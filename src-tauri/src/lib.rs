@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use keepsake_core::Cancel;
+use tauri::Manager;
 
 /// What the shell keeps between commands.
 #[derive(Default)]
@@ -61,6 +62,9 @@ impl AppState {
     }
 }
 
+/// The argument a start at login passes: start in the tray, without the window.
+const HIDDEN: &str = "--hidden";
+
 /// Starts the desktop app and blocks until it exits.
 pub fn run() {
     tracing_subscriber::fmt()
@@ -72,12 +76,23 @@ pub fn run() {
         .init();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![HIDDEN]),
+        ))
         .manage(AppState::default())
         .setup(|app| {
             devices::watch(app.handle().clone());
             // Without a tray (no StatusNotifier host) closing the window quits, as usual.
-            if let Err(e) = window::tray(app.handle()) {
-                tracing::warn!(error = %e, "no tray icon");
+            match window::tray(app.handle()) {
+                Ok(()) if std::env::args().any(|a| a == HIDDEN) => {
+                    if let Some(w) = app.get_webview_window("main") {
+                        w.hide()?;
+                    }
+                }
+                Ok(()) => {}
+                Err(e) => tracing::warn!(error = %e, "no tray icon"),
             }
             Ok(())
         })
@@ -100,6 +115,8 @@ pub fn run() {
             snapshots::snapshot_folder,
             snapshots::extract,
             window::pick_folder,
+            window::autostart_enabled,
+            window::set_autostart,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("the Keepsake window could not be started");

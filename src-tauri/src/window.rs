@@ -63,3 +63,35 @@ pub async fn pick_folder(app: AppHandle, title: String) -> Option<PathBuf> {
         });
     rx.await.ok().flatten()
 }
+
+/// Whether Keepsake starts (hidden, in the tray) when the person logs in.
+#[tauri::command]
+pub fn autostart_enabled(app: AppHandle) -> bool {
+    use tauri_plugin_autostart::ManagerExt;
+    app.autolaunch().is_enabled().unwrap_or(false)
+}
+
+/// Turns starting at login on or off; returns whether it is on now.
+#[tauri::command]
+pub fn set_autostart(app: AppHandle, on: bool) -> Result<bool, crate::error::UiError> {
+    use tauri_plugin_autostart::ManagerExt;
+    let launcher = app.autolaunch();
+    let changed = if on {
+        launcher.enable()
+    } else {
+        launcher.disable()
+    };
+    changed.map_err(|e| crate::error::UiError {
+        message: format!("Keepsake could not change starting at login: {e}"),
+        kind: None,
+    })?;
+    Ok(launcher.is_enabled().unwrap_or(on))
+}
+
+/// A desktop notification (fire and forget: without a notification service nothing shows).
+pub fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
+    use tauri_plugin_notification::NotificationExt;
+    if let Err(e) = app.notification().builder().title(title).body(body).show() {
+        tracing::debug!(error = %e, "no desktop notification");
+    }
+}

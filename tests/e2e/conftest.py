@@ -159,6 +159,11 @@ def app(display, app_binary, tmp_path, usbmuxd_address):
     env = dict(os.environ, DISPLAY=display, USBMUXD_SOCKET_ADDRESS=usbmuxd_address)
     env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
     env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    # Some writers ignore XDG_CONFIG_HOME (the autostart entry goes to ~/.config/autostart).
+    # Caches (fontconfig's above all) stay where they are: rebuilding them costs seconds a test.
+    env.setdefault("XDG_CACHE_HOME", str(pathlib.Path.home() / ".cache"))
+    env["HOME"] = str(tmp_path / "home")
+    (tmp_path / "home").mkdir(exist_ok=True)
     driver_log = open(tmp_path / "tauri-driver.log", "wb")
     # The app keeps store keys and passwords in the OS credential store: a private D-Bus session
     # with a throwaway, unlocked GNOME Keyring stands in for the person's own.

@@ -26,5 +26,14 @@ def test_locations_are_added_made_default_and_removed(app, screenshot, tmp_path)
     row(first).find_element("class name", "remove-location").click()
     wait.until(lambda a: not a.find_elements("css selector", f'.location[data-path="{first}"]'))
     assert first.is_dir(), "removing a location leaves the folder alone"
+    # Start at login writes the desktop's autostart entry, which starts Keepsake in the tray.
+    autostart = tmp_path / "home" / ".config" / "autostart"
+    app.find_element("id", "autostart").click()
+    wait.until(lambda a: list(autostart.glob("*.desktop")))
+    entry = next(autostart.glob("*.desktop")).read_text()
+    assert "--hidden" in entry and "keepsake-app" in entry, entry
+    assert app.find_element("id", "autostart").is_selected()
+    app.find_element("id", "autostart").click()
+    wait.until(lambda a: not list(autostart.glob("*.desktop")))
     app.find_element("id", "back-to-devices").click()
     assert app.find_element("id", "devices-title").text == "Devices"

@@ -200,6 +200,9 @@ export const extract = (udid: string, snapshot: number, domain: string, path: st
 /** The system's folder picker; `null` when the person cancels. */
 export const pickFolder = (title: string) => invoke<string | null>("pick_folder", { title });
 
+export const autostartEnabled = () => invoke<boolean>("autostart_enabled");
+export const setAutostart = (on: boolean) => invoke<boolean>("set_autostart", { on });
+
 export const onDevicesChanged = (f: () => void): Promise<UnlistenFn> => listen("devices", () => f());
 export const onBackupProgress = (f: (e: ProgressEvent) => void): Promise<UnlistenFn> =>
   listen<ProgressEvent>("backup-progress", (e) => f(e.payload));

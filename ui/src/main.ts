@@ -123,13 +123,15 @@ async function showTimeline(d: DeviceView): Promise<void> {
 async function showPreferences(): Promise<void> {
   current = "other";
   try {
-    renderPreferences(view(), await api.fetchLocations(), {
+    const [locations, autostart] = await Promise.all([api.fetchLocations(), api.autostartEnabled()]);
+    renderPreferences(view(), locations, {
       add: api.addLocation,
       makeDefault: api.setDefaultLocation,
       remove: api.removeLocation,
       pickFolder: () => api.pickFolder("Add a backup location"),
+      setAutostart: api.setAutostart,
       back: () => void showDevices(),
-    });
+    }, autostart);
     view().querySelector<HTMLElement>("#back-to-devices")?.focus();
   } catch (e) {
     renderError(root, api.errorMessage(e));

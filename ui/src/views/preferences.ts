@@ -9,6 +9,8 @@ export interface PreferencesHandlers {
   remove(path: string): Promise<LocationStatus[]>;
   /** The system's folder picker, where there is one. */
   pickFolder?(): Promise<string | null>;
+  /** Turns starting at login on or off; resolves to whether it is on. */
+  setAutostart?(on: boolean): Promise<boolean>;
   back(): void;
 }
 
@@ -19,7 +21,7 @@ export function spaceText(l: LocationStatus): string {
   return `${bytes(l.free_bytes)} free${l.total_bytes !== null ? ` of ${bytes(l.total_bytes)}` : ""}`;
 }
 
-export function renderPreferences(root: HTMLElement, initial: LocationStatus[], h: PreferencesHandlers): void {
+export function renderPreferences(root: HTMLElement, initial: LocationStatus[], h: PreferencesHandlers, autostart = false): void {
   let locations = initial;
   let problem = "";
   const act = async (work: () => Promise<LocationStatus[]>) => {
@@ -30,6 +32,20 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
       problem = errorMessage(e);
     }
     draw();
+  };
+  const startAtLogin = (set: (on: boolean) => Promise<boolean>) => {
+    const box = el("input", { type: "checkbox", id: "autostart", checked: autostart });
+    box.addEventListener("change", async () => {
+      try {
+        autostart = await set(box.checked);
+        problem = "";
+      } catch (e) {
+        problem = errorMessage(e);
+      }
+      draw();
+    });
+    return el("div", {}, el("h2", {}, "Automatic backups"),
+      el("div", { class: "check" }, box, el("label", { for: "autostart" }, "Start Keepsake when I log in (in the tray, without the window)")));
   };
   const draw = () => {
     const input = el("input", { type: "text", id: "preferences-new-location", placeholder: "/media/me/Backups" });
@@ -61,7 +77,8 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
                 if (path) void act(() => h.add(path));
               })
             : null),
-        problem ? el("p", { id: "preferences-error", role: "alert", class: "error-text" }, problem) : null),
+        problem ? el("p", { id: "preferences-error", role: "alert", class: "error-text" }, problem) : null,
+        h.setAutostart ? startAtLogin(h.setAutostart) : null),
     );
   };
   draw();
