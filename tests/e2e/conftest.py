@@ -153,7 +153,13 @@ def usbmuxd_address():
 
 
 @pytest.fixture()
-def app(display, app_binary, tmp_path, usbmuxd_address):
+def app_env():
+    """Extra environment for the app; tests override it (a dark GTK theme, for instance)."""
+    return {}
+
+
+@pytest.fixture()
+def app(display, app_binary, tmp_path, usbmuxd_address, app_env):
     """A WebDriver session on a freshly started app, with its own empty config and data dirs."""
     port, native_port = _free_port(), _free_port()
     env = dict(os.environ, DISPLAY=display, USBMUXD_SOCKET_ADDRESS=usbmuxd_address)
@@ -163,6 +169,7 @@ def app(display, app_binary, tmp_path, usbmuxd_address):
     # Caches (fontconfig's above all) stay where they are: rebuilding them costs seconds a test.
     env.setdefault("XDG_CACHE_HOME", str(pathlib.Path.home() / ".cache"))
     env["HOME"] = str(tmp_path / "home")
+    env.update(app_env)
     (tmp_path / "home").mkdir(exist_ok=True)
     driver_log = open(tmp_path / "tauri-driver.log", "wb")
     # The app keeps store keys and passwords in the OS credential store: a private D-Bus session

@@ -52,3 +52,16 @@ def test_blank_capture_is_recognised_as_blank(tmp_path):
     blank = tmp_path / "blank.png"
     subprocess.run([IMAGEMAGICK_CONVERT, "-size", "1100x720", "xc:#f6f7f9", str(blank)], check=True)
     assert unique_colours(blank) == 1
+
+
+class TestDarkMode:
+    @pytest.fixture()
+    def app_env(self):
+        # WebKitGTK answers prefers-color-scheme from the GTK theme's variant.
+        return {"GTK_THEME": "Adwaita:dark"}
+
+    def test_a_dark_desktop_gets_the_dark_colours(self, app, screenshot):
+        assert app.find_element("id", "devices-title").text == "Devices"
+        background = app.execute_script("return getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(27, 29, 33)", background
+        screenshot("devices-dark")
