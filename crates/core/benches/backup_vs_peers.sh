@@ -8,6 +8,14 @@
 #   crates/core/benches/backup_vs_peers.sh [SIZE]      # default 2GiB; e.g. 512MiB
 #
 # Needs idevicebackup2 and restic (scripts/setup.sh installs the first; `apt-get install restic`).
+# Measured 2026-11-25, 2 cores shared with other builds (load 2-5), release, idevicebackup2
+# 1.3.0-6+b3, restic 0.14.0 (time in s; ratio = Keepsake / (idevicebackup2 + restic)):
+#   size    step          Keepsake  idevicebackup2 + restic   ratio  Keepsake RSS
+#   2 GiB   first backup   26.4      16.8 + 41.5 = 58.3        0.45   68 MiB
+#   2 GiB   day of use      2.6       3.7 +  3.5 =  7.3        0.35   70 MiB
+#   512 MiB first backup    3.6       3.1 +  6.5 =  9.7        0.38   67 MiB
+#   256 MiB first backup    3.2       1.9 +  3.5 =  5.4        0.59   58 MiB (before the store's
+#           packing thread and the single repository opening)
 # A benchmark, not a test: run it on a quiet machine. Release builds; a throwaway folder, removed
 # at the end unless KEEP=1.
 set -euo pipefail
