@@ -37,8 +37,11 @@ pub struct Overview {
 #[tauri::command]
 pub async fn overview(app: AppHandle) -> UiResult<Overview> {
     // Wi-Fi devices arrive later through the watch; the first paint must not wait for them.
-    let found = keepsake_core::device_overview(None).await;
-    let running = app.state::<AppState>().running_backups();
+    let mut found = keepsake_core::device_overview(None).await;
+    let state = app.state::<AppState>();
+    let on_wifi = state.watched_besides(&found.devices);
+    found.devices.extend(on_wifi);
+    let running = state.running_backups();
     let (settings, history) = blocking(|| {
         let dirs = AppDirs::from_env()?;
         Ok((preferences::load(&dirs)?, schedule::history(&dirs)?))
@@ -78,6 +81,7 @@ pub fn watch(app: AppHandle) {
             match keepsake_core::watch_devices().await {
                 Ok(mut changes) => {
                     while let Some(change) = changes.recv().await {
+                        app.state::<AppState>().watched_change(&change);
                         let _ = app.emit("devices", &change);
                     }
                 }

@@ -24,6 +24,9 @@ pub struct AppState {
     backups: Mutex<BTreeMap<String, Cancel>>,
     /// The snapshot open in the browser.
     snapshot: Mutex<Option<snapshots::OpenSnapshot>>,
+    /// Devices as the live watch last reported them, by UDID: the only source of phones seen
+    /// on Wi-Fi alone (the start-up overview lists cabled devices only, to paint at once).
+    watched: Mutex<BTreeMap<String, keepsake_core::DeviceSummary>>,
 }
 
 impl AppState {
@@ -54,6 +57,34 @@ impl AppState {
     /// deletion needs for itself.
     fn close_snapshot(&self) {
         *self.snapshot.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Keeps the watch's view of the devices current.
+    fn watched_change(&self, change: &keepsake_core::DeviceChange) {
+        use keepsake_core::DeviceChange::*;
+        let mut watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
+        match change {
+            Appeared(d) | Changed(d) => {
+                watched.insert(d.udid.clone(), d.clone());
+            }
+            Gone(d) => {
+                watched.remove(&d.udid);
+            }
+            UsbmuxdLost(_) => watched.clear(),
+        }
+    }
+
+    /// The watched devices that `listed` does not have (phones on Wi-Fi only).
+    fn watched_besides(
+        &self,
+        listed: &[keepsake_core::DeviceSummary],
+    ) -> Vec<keepsake_core::DeviceSummary> {
+        let watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
+        watched
+            .values()
+            .filter(|d| !listed.iter().any(|l| l.udid == d.udid))
+            .cloned()
+            .collect()
     }
 
     fn running_backups(&self) -> BTreeSet<String> {
@@ -164,5 +195,32 @@ mod tests {
         assert_eq!(v["step"], "transferring");
         assert_eq!(v["bytes_received"], 4_000);
         assert_eq!(v["eta_seconds"], 3.0);
+    }
+
+    #[test]
+    fn a_phone_the_watch_saw_on_wifi_only_is_listed_until_it_goes() {
+        use keepsake_core::{Connection, DeviceChange, DeviceSummary};
+        let phone = |udid: &str, connections: Vec<Connection>| DeviceSummary {
+            udid: udid.into(),
+            name: "Ada's iPhone".into(),
+            model: "iPhone15,2".into(),
+            ios_version: "17.5.1".into(),
+            connections,
+            paired: true,
+            state: "wifi_only",
+            advice: None,
+        };
+        let state = AppState::default();
+        let cabled = phone("USB1", vec![Connection::Usb]);
+        let wifi = phone("WIFI1", vec![Connection::Wifi]);
+        state.watched_change(&DeviceChange::Appeared(cabled.clone()));
+        state.watched_change(&DeviceChange::Appeared(wifi.clone()));
+        // the overview already lists the cabled one: only the Wi-Fi one is added
+        assert_eq!(
+            state.watched_besides(std::slice::from_ref(&cabled)),
+            vec![wifi.clone()]
+        );
+        state.watched_change(&DeviceChange::Gone(wifi));
+        assert!(state.watched_besides(&[cabled]).is_empty());
     }
 }
