@@ -78,7 +78,7 @@ fn watch_prints_devices_as_they_come_and_go() {
 #[test]
 fn a_device_off_the_cable_is_listed_from_its_wifi_announcement() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::new(dir.path(), 1);
+    let mut config = Config::new(dir.path(), 1).with_unique_identities();
     config.wifi = keepsake_emulator::Wifi::Advertised;
     let phone = VirtualIphone::start(config).unwrap();
     let device = phone.devices()[0].clone();

@@ -36,6 +36,10 @@ fn bench() -> Bench {
 fn bench_with(wifi: keepsake_emulator::Wifi) -> Bench {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::new(dir.path().join("phone"), 1);
+    if wifi == keepsake_emulator::Wifi::Advertised {
+        // other tests' phones may be announcing the catalog's names on the network meanwhile
+        config = config.with_unique_identities();
+    }
     config.wifi = wifi;
     let phone = VirtualIphone::start(config).unwrap();
     std::env::set_var("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address());

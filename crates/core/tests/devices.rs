@@ -30,7 +30,7 @@ async fn next_of(
 #[tokio::test(flavor = "multi_thread")]
 async fn a_phone_that_leaves_the_cable_stays_listed_on_wifi() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::new(dir.path(), 1);
+    let mut config = Config::new(dir.path(), 1).with_unique_identities();
     config.wifi = Wifi::Advertised;
     let phone = VirtualIphone::start(config).unwrap();
     std::env::set_var("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address());

@@ -69,6 +69,39 @@ impl Config {
             usbmuxd_lists_wifi: false,
         }
     }
+
+    /// Gives every phone identifiers of its own (the end of its UDID and serial number, and of
+    /// its Wi-Fi MAC), different in every emulator started: phones of emulators running at the
+    /// same time (parallel tests) then never answer to each other's names on the network, as two
+    /// real phones never do. The catalog's phones are otherwise the same in every emulator.
+    pub fn with_unique_identities(mut self) -> Self {
+        static STARTED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let run = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        for (i, d) in self.devices.iter_mut().enumerate() {
+            // 24 bits: the process, this emulator in it, the phone in it, and the clock
+            let tag = (std::process::id().wrapping_mul(2_654_435_761)
+                ^ run.wrapping_mul(40_503)
+                ^ (i as u32).wrapping_mul(977)
+                ^ nanos)
+                & 0x00FF_FFFF;
+            let keep = d.udid.len().saturating_sub(6);
+            d.udid = format!("{}{tag:06X}", &d.udid[..keep]);
+            let keep = d.serial_number.len().saturating_sub(6);
+            d.serial_number = format!("{}{tag:06X}", &d.serial_number[..keep]);
+            let keep = d.wifi_address.len().saturating_sub(8);
+            d.wifi_address = format!(
+                "{}{:02x}:{:02x}:{:02x}",
+                &d.wifi_address[..keep],
+                tag >> 16,
+                (tag >> 8) & 0xFF,
+                tag & 0xFF
+            );
+        }
+        self
+    }
 }
 
 /// A running emulator: its own tokio runtime, usbmuxd listeners and devices.

@@ -12,7 +12,7 @@ use mdns_sd::{ServiceDaemon, ServiceEvent};
 #[test]
 fn each_device_is_advertised_as_apple_mobdev2_named_by_its_wifi_mac() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::new(dir.path(), 2);
+    let mut config = Config::new(dir.path(), 2).with_unique_identities();
     config.wifi = Wifi::Advertised;
     let phone = VirtualIphone::start(config).unwrap();
     let mut expected: Vec<(String, std::net::SocketAddr)> = phone
