@@ -152,7 +152,6 @@ pub struct BackupReport {
 /// Opens (creating it the first time) the repository of `location`.
 pub fn open_repository(location: &Path, password: Option<&str>) -> Result<Repository> {
     let path = location.join(BACKUPS_FOLDER);
-    let store_err = |e: keepsake_store::Error| CoreError::Store(e.to_string());
     if !path.join("keepsake-repo.json").exists() {
         if !location.is_dir() {
             return Err(CoreError::LocationMissing {
@@ -166,15 +165,15 @@ pub fn open_repository(location: &Path, password: Option<&str>) -> Result<Reposi
                 let secret = random_secret();
                 let mut options = InitOptions::encrypted(secret.clone());
                 options.kdf = KdfParams::insecure_for_tests();
-                let repo = Repository::init(&path, &options).map_err(store_err)?;
+                let repo = Repository::init(&path, &options)?;
                 Secrets.remember(SecretKind::StoreKey, &repo.config().id, &secret)?;
                 return Ok(repo);
             }
         };
-        return Repository::init(&path, &options).map_err(store_err);
+        return Repository::init(&path, &options).map_err(CoreError::from);
     }
     let key = key_for(&path, password)?;
-    Repository::open(&path, &key).map_err(store_err)
+    Repository::open(&path, &key).map_err(CoreError::from)
 }
 
 /// Snapshot `id` of an open repository, or a clear error naming the repository.

@@ -103,7 +103,7 @@ impl SnapshotBrowser {
                     drop(out);
                     let _ = std::fs::remove_file(&path);
                 }
-                Err(e) => return Err(store(e)),
+                Err(e) => return Err(e.into()),
             }
         }
         let folder = BackupFolder::open(plists.path()).map_err(|e| CoreError::NotABackup {
@@ -271,7 +271,7 @@ impl SnapshotBrowser {
         let missing_ok = |e: keepsake_store::Error| match e {
             // Encrypted backups record empty files without a blob.
             keepsake_store::Error::FileNotFound { .. } if entry.file.size == Some(0) => Ok(0),
-            e => Err(store(e)),
+            e => Err(e.into()),
         };
         match (&self.keys, entry.file.encryption_key.is_some()) {
             (Some(keys), true) => {
@@ -404,10 +404,6 @@ impl Write for Counting<'_> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
-}
-
-fn store(e: keepsake_store::Error) -> CoreError {
-    CoreError::Store(e.to_string())
 }
 
 fn at<'a>(out: &'a mut BTreeMap<String, DomainDiff>, domain: &str) -> &'a mut DomainDiff {

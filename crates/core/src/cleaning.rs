@@ -56,8 +56,7 @@ fn save_pins(repo_path: &Path, pins: Vec<Pin>) -> Result<()> {
 
 /// Pins snapshot `id` of `repo`, with an optional note; pinning twice keeps one pin.
 pub fn pin(repo: &Repository, id: i64, note: Option<&str>) -> Result<Pin> {
-    let snapshot = keepsake_store::commands::list::snapshots(repo)
-        .map_err(store_err)?
+    let snapshot = keepsake_store::commands::list::snapshots(repo)?
         .into_iter()
         .find(|s| s.id == id)
         .ok_or_else(|| CoreError::NoSuchSnapshot {
@@ -101,10 +100,6 @@ pub struct DeviceSnapshots {
     pub space_exact: bool,
 }
 
-fn store_err(e: keepsake_store::Error) -> CoreError {
-    CoreError::Store(e.to_string())
-}
-
 /// The snapshots of `udid` in `repo`, with what each frees and the device's space.
 ///
 /// The store accounts space per repository. With one device in it that is the device's; with
@@ -112,7 +107,7 @@ fn store_err(e: keepsake_store::Error) -> CoreError {
 /// overhead is the sum of what each of its older snapshots alone frees: a lower bound, so the
 /// policy never deletes more than it should.
 pub fn device_snapshots(repo: &Repository, udid: &str) -> Result<DeviceSnapshots> {
-    let stats = keepsake_store::commands::stats::stats(repo).map_err(store_err)?;
+    let stats = keepsake_store::commands::stats::stats(repo)?;
     let pins = pins(repo.path())?;
     let mut mine: Vec<_> = stats
         .snapshots
@@ -213,7 +208,7 @@ impl SnapshotStore for Repositories {
     }
 
     fn delete(&self, location: &Path, ids: &[i64]) -> Result<()> {
-        keepsake_store::commands::forget::forget(&self.open(location)?, ids).map_err(store_err)?;
+        keepsake_store::commands::forget::forget(&self.open(location)?, ids)?;
         Ok(())
     }
 
@@ -221,8 +216,7 @@ impl SnapshotStore for Repositories {
         let summary = keepsake_store::commands::gc::gc(
             &self.open(location)?,
             &keepsake_store::commands::gc::GcOptions::default(),
-        )
-        .map_err(store_err)?;
+        )?;
         Ok(summary.bytes_before.saturating_sub(summary.bytes_after))
     }
 }

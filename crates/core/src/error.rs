@@ -94,3 +94,10 @@ pub enum CoreError {
 }
 
 pub type Result<T> = std::result::Result<T, CoreError>;
+
+/// The store's errors are already phrased for people (what happened, what to do).
+impl From<keepsake_store::Error> for CoreError {
+    fn from(e: keepsake_store::Error) -> Self {
+        CoreError::Store(e.to_string())
+    }
+}

@@ -39,6 +39,13 @@ pub fn export(
 ) -> Result<Exported> {
     let repo = open_repository(location, store_password)?;
     let info = find_snapshot(&repo, snapshot)?;
+    // The device name comes from the device (or an imported folder): it names one folder.
+    if !is_plain_udid(&info.device) {
+        return Err(CoreError::NotABackup {
+            snapshot,
+            detail: format!("its device is named {:?}, which is not a UDID", info.device),
+        });
+    }
     let folder = target.join(&info.device);
     if folder.exists()
         && std::fs::read_dir(&folder)
@@ -48,8 +55,7 @@ pub fn export(
         return Err(CoreError::ExportTargetNotEmpty { folder });
     }
     let written =
-        keepsake_store::commands::restore::restore(&repo, snapshot, &folder, None, progress)
-            .map_err(store)?;
+        keepsake_store::commands::restore::restore(&repo, snapshot, &folder, None, progress)?;
     Ok(Exported {
         folder,
         files: written.files,
@@ -87,6 +93,11 @@ pub fn check_backup_folder(folder: &Path) -> Result<String> {
         .filter(|u| !u.is_empty())
         .or_else(|| folder.file_name().map(|n| n.to_string_lossy().into_owned()))
         .ok_or_else(|| bad("it does not say which device it is".into()))?;
+    if !is_plain_udid(&udid) {
+        return Err(bad(format!(
+            "its device is named {udid:?}, which is not a UDID"
+        )));
+    }
     if backup.manifest.is_encrypted {
         // Without the password only the blobs' presence can be checked; Manifest.db itself is
         // ciphertext and is checked when the snapshot is browsed.
@@ -136,8 +147,7 @@ pub fn import(
 ) -> Result<Imported> {
     let udid = check_backup_folder(folder)?;
     let repo = open_repository(location, store_password)?;
-    let summary = keepsake_store::commands::folder::add_folder(&repo, folder, &udid, progress)
-        .map_err(store)?;
+    let summary = keepsake_store::commands::folder::add_folder(&repo, folder, &udid, progress)?;
     Ok(Imported {
         udid,
         files: summary.snapshot.files,
@@ -231,6 +241,48 @@ pub async fn restore_to_device(
     })
 }
 
-fn store(e: keepsake_store::Error) -> CoreError {
-    CoreError::Store(e.to_string())
+/// A UDID as devices have them: letters, digits and dashes, nothing that could name a path.
+fn is_plain_udid(udid: &str) -> bool {
+    !udid.is_empty()
+        && udid.len() <= 64
+        && udid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_udids_name_a_folder() {
+        assert!(is_plain_udid("00008120-001A2B3C9E3779B9"));
+        assert!(is_plain_udid("a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"));
+        for bad in ["", "..", "../../etc", "a/b", "a\\b", "x\0", &"A".repeat(65)] {
+            assert!(!is_plain_udid(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_folder_naming_its_device_with_a_path_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("backup");
+        std::fs::create_dir_all(&folder).unwrap();
+        let lockdown = keepsake_mobilesync::Lockdown {
+            unique_device_id: "../../escape".into(),
+            ..Default::default()
+        };
+        let manifest = keepsake_mobilesync::ManifestPlist::new(lockdown);
+        std::fs::write(
+            folder.join("Manifest.plist"),
+            keepsake_mobilesync::BackupPlist::to_xml(&manifest).unwrap(),
+        )
+        .unwrap();
+        let status = keepsake_mobilesync::StatusPlist::finished("X", true);
+        std::fs::write(
+            folder.join("Status.plist"),
+            keepsake_mobilesync::BackupPlist::to_xml(&status).unwrap(),
+        )
+        .unwrap();
+        let err = check_backup_folder(&folder).unwrap_err();
+        assert!(err.to_string().contains("not a UDID"), "{err}");
+    }
 }

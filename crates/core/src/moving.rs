@@ -20,10 +20,6 @@ use crate::error::{CoreError, Result};
 use crate::preferences;
 use crate::settings::AppDirs;
 
-fn store_err(e: keepsake_store::Error) -> CoreError {
-    CoreError::Store(e.to_string())
-}
-
 /// How a move is going.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "step")]
@@ -77,8 +73,7 @@ pub fn copy_snapshots(
     mut progress: impl FnMut(MoveProgress),
 ) -> Result<Copied> {
     let mine = |repo: &Repository| -> Result<Vec<SnapshotInfo>> {
-        let mut list: Vec<SnapshotInfo> = keepsake_store::commands::list::snapshots(repo)
-            .map_err(store_err)?
+        let mut list: Vec<SnapshotInfo> = keepsake_store::commands::list::snapshots(repo)?
             .into_iter()
             .filter(|s| s.device == udid)
             .collect();
@@ -94,7 +89,7 @@ pub fn copy_snapshots(
     let snapshots = mine(&source)?;
     let listings: Vec<Vec<FileInfo>> = snapshots
         .iter()
-        .map(|s| keepsake_store::commands::list::files(&source, s.id).map_err(store_err))
+        .map(|s| keepsake_store::commands::list::files(&source, s.id).map_err(CoreError::from))
         .collect::<Result<_>>()?;
 
     let (requests, serve) = mpsc::channel::<ReadRequest>();
@@ -119,13 +114,13 @@ pub fn copy_snapshots(
     let mut bytes_copied = 0u64;
     let result = (|| -> Result<()> {
         for (index, (snap, files)) in snapshots.iter().zip(&listings).enumerate() {
-            let mut writer = target.begin_snapshot(udid).map_err(store_err)?;
+            let mut writer = target.begin_snapshot(udid)?;
             writer.set_time(snap.time);
             let wanted: std::collections::BTreeSet<&str> =
                 files.iter().map(|f| f.path.as_str()).collect();
-            for old in writer.base_paths().map_err(store_err)? {
+            for old in writer.base_paths()? {
                 if !wanted.contains(old.as_str()) {
-                    writer.remove(&old).map_err(store_err)?;
+                    writer.remove(&old)?;
                 }
             }
             for f in files {
@@ -134,12 +129,9 @@ pub fn copy_snapshots(
                     mtime_ns: f.mtime_ns,
                     inode: 0,
                 };
-                let unchanged = writer
-                    .base_file(&f.path)
-                    .map_err(store_err)?
-                    .is_some_and(|b| {
-                        b.size == f.size && b.meta.mode == f.mode && b.meta.mtime_ns == f.mtime_ns
-                    });
+                let unchanged = writer.base_file(&f.path)?.is_some_and(|b| {
+                    b.size == f.size && b.meta.mode == f.mode && b.meta.mtime_ns == f.mtime_ns
+                });
                 if unchanged {
                     continue;
                 }
@@ -160,8 +152,8 @@ pub fn copy_snapshots(
                 let read = finished
                     .recv()
                     .map_err(|_| CoreError::Store("the snapshot reader stopped".into()))?;
-                read.map_err(store_err)?;
-                put.map_err(store_err)?;
+                read?;
+                put?;
                 bytes_copied += f.size;
                 progress(MoveProgress::Copying {
                     index: index + 1,
@@ -169,7 +161,7 @@ pub fn copy_snapshots(
                     bytes_copied,
                 });
             }
-            let new = writer.commit().map_err(store_err)?;
+            let new = writer.commit()?;
             copied.push((snap.id, new.id));
         }
         Ok(())
@@ -190,8 +182,7 @@ pub fn copy_snapshots(
 /// data reads back intact.
 pub fn verify_copies(source: &Repository, target: &Repository, pairs: &[(i64, i64)]) -> Result<()> {
     let shape = |repo: &Repository, id: i64| -> Result<Vec<(String, u64, u32, i64)>> {
-        Ok(keepsake_store::commands::list::files(repo, id)
-            .map_err(store_err)?
+        Ok(keepsake_store::commands::list::files(repo, id)?
             .into_iter()
             .map(|f| (f.path, f.size, f.mode, f.mtime_ns))
             .collect())
@@ -203,7 +194,7 @@ pub fn verify_copies(source: &Repository, target: &Repository, pairs: &[(i64, i6
             )));
         }
     }
-    let report = keepsake_store::commands::check::check(target, &mut |_| {}).map_err(store_err)?;
+    let report = keepsake_store::commands::check::check(target, &mut |_| {})?;
     if !report.catalog_problems.is_empty() || !report.damaged_chunks.is_empty() {
         return Err(CoreError::Store(format!(
             "{} does not read back intact ({} catalog problems, {} damaged chunks); the old \
@@ -284,12 +275,11 @@ pub fn move_device(
     if !keep_old && !pairs.is_empty() {
         progress(MoveProgress::RemovingOld);
         let old: Vec<i64> = pairs.iter().map(|p| p.0).collect();
-        keepsake_store::commands::forget::forget(&source, &old).map_err(store_err)?;
+        keepsake_store::commands::forget::forget(&source, &old)?;
         keepsake_store::commands::gc::gc(
             &source,
             &keepsake_store::commands::gc::GcOptions::default(),
-        )
-        .map_err(store_err)?;
+        )?;
         for id in old {
             crate::cleaning::unpin(source.path(), id)?;
         }
