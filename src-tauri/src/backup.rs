@@ -2,8 +2,11 @@
 //! then the history and the device's snapshots policy, as the agent does after its backups.
 
 use keepsake_core::schedule::{self, unix_now};
+use std::path::Path;
+
 use keepsake_core::{
-    preferences, AppDirs, BackupOptions, BackupProgress, CleaningOutcome, CoreError, Repositories,
+    preferences, AppDirs, BackupOptions, BackupProgress, BackupReport, CleaningOutcome, CoreError,
+    Repositories,
 };
 use keepsake_store::SnapshotInfo;
 use serde::Serialize;
@@ -49,43 +52,9 @@ pub async fn back_up(app: AppHandle, udid: String) -> UiResult<BackupDone> {
         }
     })
     .await?;
-    let state = app.state::<AppState>();
-    let Some(cancel) = state.claim(&udid) else {
-        return Err(CoreError::AlreadyBackingUp {
-            device: device.display_name().to_owned(),
-        }
-        .into());
-    };
-    state.close_snapshot();
-    let mut options = BackupOptions::new(&location);
-    options.cancel = cancel;
-    let (emitter, id) = (app.clone(), udid.clone());
-    let result = keepsake_core::back_up(&dirs, Some(&udid), &options, move |progress| {
-        let _ = emitter.emit(
-            "backup-progress",
-            ProgressEvent {
-                udid: id.clone(),
-                progress,
-            },
-        );
-    })
-    .await;
-    state.release(&udid);
+    let result = run(&app, &dirs, &udid, device.display_name(), &location).await;
     let now = unix_now();
     let recorded = schedule::record_backup(&dirs, &udid, now, &result);
-    match &result {
-        Ok(report) => crate::window::notify(
-            &app,
-            "Backup finished",
-            &format!("{} is backed up.", report.device),
-        ),
-        Err(CoreError::Cancelled { .. }) => {}
-        Err(e) => crate::window::notify(
-            &app,
-            &format!("The backup of {} failed", device.display_name()),
-            &e.to_string(),
-        ),
-    }
     let report = result?;
     recorded?;
     let cleaning = blocking(move || {
@@ -105,6 +74,51 @@ pub async fn back_up(app: AppHandle, udid: String) -> UiResult<BackupDone> {
         cleaning,
         cleaning_error,
     })
+}
+
+/// One backup of `udid` into `location`: claimed (one per device; its Cancel button works),
+/// progress as `backup-progress` events, a desktop notification at the end. "Back up now" and
+/// the agent both back up through here; recording it and the snapshots policy are theirs.
+pub(crate) async fn run(
+    app: &AppHandle,
+    dirs: &AppDirs,
+    udid: &str,
+    name: &str,
+    location: &Path,
+) -> keepsake_core::Result<BackupReport> {
+    let state = app.state::<AppState>();
+    let Some(cancel) = state.claim(udid) else {
+        return Err(CoreError::AlreadyBackingUp {
+            device: name.to_owned(),
+        });
+    };
+    state.close_snapshot();
+    let mut options = BackupOptions::new(location);
+    options.cancel = cancel;
+    let (emitter, id) = (app.clone(), udid.to_owned());
+    let result = keepsake_core::back_up(dirs, Some(udid), &options, move |progress| {
+        let _ = emitter.emit(
+            "backup-progress",
+            ProgressEvent {
+                udid: id.clone(),
+                progress,
+            },
+        );
+    })
+    .await;
+    state.release(udid);
+    match &result {
+        Ok(report) => crate::window::notify(
+            app,
+            "Backup finished",
+            &format!("{} is backed up.", report.device),
+        ),
+        Err(CoreError::Cancelled { .. }) => {}
+        Err(e) => {
+            crate::window::notify(app, &format!("The backup of {name} failed"), &e.to_string())
+        }
+    }
+    result
 }
 
 /// Cancels `udid`'s running backup: nothing of it is saved. `false`: none was running.

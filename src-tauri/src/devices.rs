@@ -20,6 +20,9 @@ pub struct DeviceView {
     pub confirmed: bool,
     pub last_success: Option<i64>,
     pub last_error: Option<String>,
+    /// When its next automatic backup is due (unix seconds; at or before now: as soon as it is
+    /// reachable). `None`: automatic backups are off, or its settings are not confirmed yet.
+    pub next_backup: Option<i64>,
     /// Retention asks before deleting: the question waiting for an answer.
     pub cleaning: Option<PendingCleaning>,
     pub backing_up: bool,
@@ -47,6 +50,7 @@ pub async fn overview(app: AppHandle) -> UiResult<Overview> {
         Ok((preferences::load(&dirs)?, schedule::history(&dirs)?))
     })
     .await?;
+    let now = schedule::unix_now();
     let devices = found
         .devices
         .into_iter()
@@ -56,8 +60,10 @@ pub async fn overview(app: AppHandle) -> UiResult<Overview> {
                 .get(&device.udid)
                 .cloned()
                 .unwrap_or_default();
+            let own = settings.device(&device.udid);
             DeviceView {
-                confirmed: settings.device(&device.udid).is_some_and(|d| d.confirmed),
+                confirmed: own.is_some_and(|d| d.confirmed),
+                next_backup: own.and_then(|d| schedule::next_backup(d, &h, now)),
                 last_success: h.last_success,
                 last_error: h.last_error,
                 cleaning: h.pending_cleaning,

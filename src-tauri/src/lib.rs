@@ -4,6 +4,7 @@
 //! between the web UI and the core. Commands are async (or hand work to blocking threads) so the
 //! window's main thread never waits for a device or a disk.
 
+mod agent;
 mod backup;
 mod devices;
 mod error;
@@ -12,7 +13,7 @@ mod snapshots;
 mod window;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use keepsake_core::Cancel;
 use tauri::Manager;
@@ -27,6 +28,8 @@ pub struct AppState {
     /// Devices as the live watch last reported them, by UDID: the only source of phones seen
     /// on Wi-Fi alone (the start-up overview lists cabled devices only, to paint at once).
     watched: Mutex<BTreeMap<String, keepsake_core::DeviceSummary>>,
+    /// Wakes the agent early: a device appeared.
+    agent_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -66,6 +69,8 @@ impl AppState {
         match change {
             Appeared(d) | Changed(d) => {
                 watched.insert(d.udid.clone(), d.clone());
+                // A phone just plugged in (or trusted) may be due: the agent looks now.
+                self.agent_wake.notify_one();
             }
             Gone(d) => {
                 watched.remove(&d.udid);
@@ -115,6 +120,8 @@ pub fn run() {
         .manage(AppState::default())
         .setup(|app| {
             devices::watch(app.handle().clone());
+            let wake = app.state::<AppState>().agent_wake.clone();
+            agent::start(app.handle().clone(), wake);
             // Without a tray (no StatusNotifier host) closing the window quits, as usual.
             match window::tray(app.handle()) {
                 Ok(()) if std::env::args().any(|a| a == HIDDEN) => {

@@ -45,6 +45,9 @@ export interface DeviceView extends DeviceSummary {
   confirmed: boolean;
   last_success: number | null;
   last_error: string | null;
+  /** When the next automatic backup is due (at or before now: as soon as it is reachable);
+   * null when automatic backups are off or the settings are not confirmed yet. */
+  next_backup: number | null;
   cleaning: PendingCleaning | null;
   backing_up: boolean;
 }
@@ -206,3 +209,12 @@ export const setAutostart = (on: boolean) => invoke<boolean>("set_autostart", { 
 export const onDevicesChanged = (f: () => void): Promise<UnlistenFn> => listen("devices", () => f());
 export const onBackupProgress = (f: (e: ProgressEvent) => void): Promise<UnlistenFn> =>
   listen<ProgressEvent>("backup-progress", (e) => f(e.payload));
+
+/** An automatic backup (the agent's) ended. */
+export interface AgentBackup {
+  udid: string;
+  failed: boolean;
+  message: string;
+}
+export const onAgentBackup = (f: (e: AgentBackup) => void): Promise<UnlistenFn> =>
+  listen<AgentBackup>("agent-backup", (e) => f(e.payload));

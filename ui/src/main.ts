@@ -162,6 +162,11 @@ void api.onBackupProgress((e) => {
   const row = current === "devices" ? rowOf(e.udid) : null;
   if (row) showProgress(row, e, () => void api.cancelBackup(e.udid));
 });
+void api.onAgentBackup((e) => {
+  latestProgress.delete(e.udid);
+  results.set(e.udid, { message: e.message, failed: e.failed });
+  if (current === "devices") void showDevices();
+});
 void api.onDevicesChanged(() => {
   if (current === "devices") void showDevices(true);
 });

@@ -36,7 +36,7 @@ pub use keepsake_device::PairStep;
 pub use pairing::{pair, Paired};
 pub use preferences::{DeviceSettings, Preferences, RetentionAge, Schedule, Settings};
 pub use retention::{CleaningRequest, Decision, RetentionPolicy};
-pub use schedule::{record_backup, Agent, Clock, LiveRunner, SystemClock};
+pub use schedule::{record_backup, Agent, BackupRunner, Clock, LiveRunner, SystemClock};
 pub use secrets::{SecretKind, Secrets};
 pub use settings::AppDirs;
 pub use sizes::human_bytes;

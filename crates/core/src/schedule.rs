@@ -44,11 +44,40 @@ impl Clock for SystemClock {
     }
 }
 
-/// Unix seconds now.
+/// Unix seconds now, as Keepsake's backups, history and snapshots policy see it: the computer's
+/// clock, or, when the environment sets `KEEPSAKE_NOW` (unix seconds), a clock that read that
+/// value when this process first asked and runs on from there. That lets a test or a demo make
+/// snapshots dated days ago (`KEEPSAKE_NOW=$(date -d '40 days ago' +%s) keepsake backup`) and
+/// then watch the policy judge them with the real clock; nothing else reads it.
 pub fn unix_now() -> i64 {
+    static OFFSET: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    let real = system_now();
+    real + *OFFSET.get_or_init(|| clock_offset(std::env::var("KEEPSAKE_NOW").ok(), real))
+}
+
+fn system_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// How far `KEEPSAKE_NOW`'s clock is from the computer's at `real`; an unreadable value is
+/// ignored (with a warning) rather than dating snapshots in 1970.
+fn clock_offset(value: Option<String>, real: i64) -> i64 {
+    let Some(value) = value else { return 0 };
+    match value.trim().parse::<i64>() {
+        Ok(t) if t > 0 => {
+            tracing::warn!(KEEPSAKE_NOW = t, "the clock is set by KEEPSAKE_NOW");
+            t - real
+        }
+        _ => {
+            tracing::warn!(
+                value,
+                "KEEPSAKE_NOW is not unix seconds; using the computer's clock"
+            );
+            0
+        }
+    }
 }
 
 /// A device the agent can reach now.
@@ -219,6 +248,23 @@ pub fn waiting_reason(device: &DeviceSettings, history: &DeviceHistory, now: i64
     None
 }
 
+/// When `device`'s next automatic backup is due: the start of its next scheduled (UTC) day after
+/// the last success, or later while a failure backs off. `None` when automatic backups are off or
+/// its settings wait for confirmation. A time at or before `now` means "as soon as it is
+/// reachable"; [`waiting_reason`] says `None` exactly from this time on.
+pub fn next_backup(device: &DeviceSettings, history: &DeviceHistory, now: i64) -> Option<i64> {
+    if !device.auto_backup || !device.confirmed {
+        return None;
+    }
+    let mut due = history.last_success.map_or(now, |last| {
+        (last.div_euclid(DAY) + device.schedule.days()) * DAY
+    });
+    if history.failures > 0 {
+        due = due.max(history.last_attempt.unwrap_or(0) + retry_delay(history.failures));
+    }
+    Some(due)
+}
+
 /// Applies `udid`'s snapshots policy after a backup at `location`; with "ask first", the
 /// request waits in the history for [`answer_cleaning`]. Call after every successful backup.
 pub fn after_backup<S: SnapshotStore>(
@@ -376,6 +422,21 @@ impl<C: Clock, R: BackupRunner, S: SnapshotStore> Agent<'_, C, R, S> {
     }
 }
 
+/// The devices of a discovery that an agent may back up. A device that does not trust this
+/// computer yet waits for `keepsake pair` or the app's wizard: a background agent does not make
+/// the phone ask.
+pub fn reachable_of(devices: Vec<crate::devices::DeviceSummary>) -> Vec<Reachable> {
+    devices
+        .into_iter()
+        .filter(|d| d.paired && matches!(d.state, "ready" | "wifi_only"))
+        .map(|d| Reachable {
+            udid: d.udid,
+            name: d.name,
+            model: d.model,
+        })
+        .collect()
+}
+
 /// The real devices, backed up with [`crate::back_up`] and this computer's remembered keys.
 #[derive(Debug, Clone)]
 pub struct LiveRunner {
@@ -404,18 +465,7 @@ impl BackupRunner for LiveRunner {
         if let Some(problem) = &overview.usbmuxd_problem {
             tracing::debug!(problem, "usbmuxd");
         }
-        overview
-            .devices
-            .into_iter()
-            // A device that does not trust this computer yet waits for `keepsake pair` or the
-            // app's wizard: a background agent does not make the phone ask.
-            .filter(|d| d.paired && matches!(d.state, "ready" | "wifi_only"))
-            .map(|d| Reachable {
-                udid: d.udid,
-                name: d.name,
-                model: d.model,
-            })
-            .collect()
+        reachable_of(overview.devices)
     }
 
     async fn back_up(&self, udid: &str, location: &Path) -> Result<()> {
@@ -433,6 +483,7 @@ mod tests {
 
     use super::*;
     use crate::cleaning::tests::FakeStore;
+    use crate::preferences::Schedule;
     use crate::retention::CleaningReason;
 
     const HOUR: i64 = 3600;
@@ -488,6 +539,75 @@ mod tests {
             udid: udid.to_owned(),
             name: format!("{udid}'s iPhone"),
             model: "iPhone14,2".to_owned(),
+        }
+    }
+
+    #[test]
+    fn next_backup_is_when_the_agent_stops_waiting() {
+        let mut device = DeviceSettings::new("U1", "", "");
+        let success = |t: i64| DeviceHistory {
+            last_success: Some(t),
+            last_attempt: Some(t),
+            ..Default::default()
+        };
+        assert_eq!(
+            next_backup(&device, &success(START), START),
+            None,
+            "unconfirmed"
+        );
+        device.confirmed = true;
+        let failing = DeviceHistory {
+            last_success: Some(START + 2 * HOUR),
+            last_attempt: Some(START + 25 * HOUR),
+            failures: 2,
+            ..Default::default()
+        };
+        for schedule in [Schedule::Daily, Schedule::Weekly] {
+            device.schedule = schedule;
+            for h in [
+                success(START + 2 * HOUR),
+                success(START - 1),
+                failing.clone(),
+            ] {
+                let next = next_backup(&device, &h, START).unwrap();
+                // at every hour of two weeks the agent waits exactly until `next`
+                for t in (START..START + 14 * DAY).step_by(HOUR as usize / 2) {
+                    assert_eq!(
+                        waiting_reason(&device, &h, t).is_none(),
+                        t >= next,
+                        "{schedule:?} {h:?} at {t}, next {next}"
+                    );
+                }
+            }
+        }
+        device.schedule = Schedule::Daily;
+        assert_eq!(
+            next_backup(&device, &success(START + 2 * HOUR), START),
+            Some(START + DAY),
+            "tomorrow, from midnight"
+        );
+        assert_eq!(
+            next_backup(&device, &failing, START),
+            Some(START + 25 * HOUR + 1800),
+            "the second failure waits 30 minutes"
+        );
+        assert_eq!(
+            next_backup(&device, &DeviceHistory::default(), START),
+            Some(START),
+            "never backed up: now"
+        );
+        device.auto_backup = false;
+        assert_eq!(next_backup(&device, &DeviceHistory::default(), START), None);
+    }
+
+    #[test]
+    fn keepsake_now_moves_the_clock_and_nonsense_is_ignored() {
+        let real = 1_800_000_000;
+        assert_eq!(clock_offset(None, real), 0);
+        assert_eq!(clock_offset(Some("1700000000".into()), real), -100_000_000);
+        assert_eq!(clock_offset(Some(" 1800000100\n".into()), real), 100);
+        for bad in ["yesterday", "", "-5", "0", "1.5e9"] {
+            assert_eq!(clock_offset(Some(bad.into()), real), 0, "{bad:?}");
         }
     }
 

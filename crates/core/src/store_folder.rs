@@ -162,6 +162,8 @@ fn serve(
             return;
         }
     };
+    // Dated by the clock the history and the snapshots policy read.
+    writer.set_time(crate::schedule::unix_now());
     let base = writer.base();
     let mut current: BTreeSet<String> = match writer.base_paths() {
         Ok(p) => p.into_iter().collect(),

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { fetchOverview, type Overview } from "../api";
-import { progressText, renderOverview, showProgress } from "./devices";
+import { nextBackupText, progressText, renderOverview, showProgress } from "./devices";
 
 afterEach(() => clearMocks());
 
@@ -17,6 +17,7 @@ const phone = {
   confirmed: false,
   last_success: null,
   last_error: null,
+  next_backup: null as number | null,
   cleaning: null,
   backing_up: false,
 };
@@ -64,6 +65,25 @@ describe("overview", () => {
     expect(row.querySelector(".device-meta")?.textContent).toBe("iPhone14,5 · iOS 17.5 · USB + Wi-Fi");
     expect(row.querySelector(".badge")?.textContent).toBe("Not trusted yet");
     expect(row.querySelector(".advice")?.textContent).toBe("Unlock Ada's iPhone and tap Trust.");
+  });
+});
+
+describe("next automatic backup", () => {
+  const now = 1_800_000_000;
+  const d = { ...phone, connections: ["usb" as const] };
+  it("is not promised before the wizard ran, and says when automatic backups are off", () => {
+    expect(nextBackupText({ ...d, confirmed: false, next_backup: now + 60 }, now)).toBeNull();
+    expect(nextBackupText({ ...d, confirmed: true, next_backup: null }, now)).toBe("Automatic backups are off");
+  });
+
+  it("is now when due, else the day and time it becomes due, in the row", () => {
+    expect(nextBackupText({ ...d, confirmed: true, next_backup: now }, now)).toBe("Next automatic backup: now, while it is connected");
+    const later = nextBackupText({ ...d, confirmed: true, next_backup: now + 86_400 }, now)!;
+    expect(later).toMatch(/^Next automatic backup: .+ or later, when it is connected$/);
+    expect(later).toContain(String(new Date((now + 86_400) * 1000).getFullYear()));
+    const root = document.createElement("div");
+    renderOverview(root, { app: { name: "Keepsake", version: "1" }, devices: [{ ...phone, connections: ["usb"], confirmed: true, next_backup: 1 }], usbmuxd_problem: null });
+    expect(root.querySelector(".next-backup")?.textContent).toBe("Next automatic backup: now, while it is connected");
   });
 });
 

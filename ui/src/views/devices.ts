@@ -23,6 +23,15 @@ function lastBackup(d: DeviceView): HTMLElement {
   );
 }
 
+/** When the agent backs the device up next: nothing before the wizard ran (its first backup is
+ * the person's), "off" when automatic backups are off. */
+export function nextBackupText(d: DeviceView, nowSeconds: number = Date.now() / 1000): string | null {
+  if (!d.confirmed) return null;
+  if (d.next_backup === null) return "Automatic backups are off";
+  if (d.next_backup <= nowSeconds) return "Next automatic backup: now, while it is connected";
+  return `Next automatic backup: ${when(d.next_backup)} or later, when it is connected`;
+}
+
 function cleaningQuestion(d: DeviceView, actions?: DeviceActions): HTMLElement | null {
   if (!d.cleaning) return null;
   const r = d.cleaning.request;
@@ -50,6 +59,7 @@ export function deviceRow(d: DeviceView, actions?: DeviceActions): HTMLElement {
     ),
     d.advice ? el("p", { class: "advice" }, d.advice) : null,
     lastBackup(d),
+    ((next) => (next ? el("p", { class: "next-backup" }, next) : null))(nextBackupText(d)),
     el("div", { class: "actions" },
       button("Back up now", { class: "primary backup-now", "aria-label": `Back up ${label} now`, disabled: d.backing_up }, () => actions?.backUp(d)),
       button("Snapshots", { class: "show-timeline", "aria-label": `Snapshots of ${label}` }, () => actions?.timeline(d)),

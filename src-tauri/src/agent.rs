@@ -1,0 +1,185 @@
+//! The agent inside the app: while Keepsake runs (its window open or only its tray icon), each
+//! device with automatic backups on is backed up once per scheduled day when it is reachable,
+//! by the core's scheduler ([`keepsake_core::Agent`]: the same decisions as `keepsake agent`).
+//!
+//! A pass runs a few seconds after start, a few seconds after a device appears (a phone plugged
+//! in is backed up without waiting for the next round), and every five minutes. Its backups show
+//! in the Devices view as "Back up now"'s do (`backup-progress` events, Cancel), and each ends
+//! with an `agent-backup` event.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use keepsake_core::schedule::{self, DeviceTurn, Reachable, Turn};
+use keepsake_core::{
+    preferences, Agent, AppDirs, BackupRunner, CleaningOutcome, Repositories, SystemClock,
+};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager};
+use tokio::sync::Notify;
+
+use crate::AppState;
+
+/// How often the agent looks when nothing happens.
+const EVERY: Duration = Duration::from_secs(5 * 60);
+/// After the start or a device appearing, discovery gets this long to settle before a pass.
+const SETTLE: Duration = Duration::from_secs(3);
+
+/// What the Devices view hears when an automatic backup ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgentBackup {
+    pub udid: String,
+    pub failed: bool,
+    /// A sentence for the device's row.
+    pub message: String,
+}
+
+/// The devices the app sees, backed up through [`crate::backup::run`].
+struct AppRunner {
+    app: AppHandle,
+    dirs: AppDirs,
+}
+
+impl BackupRunner for AppRunner {
+    async fn reachable(&self) -> Vec<Reachable> {
+        let mut found = keepsake_core::device_overview(None).await;
+        // Phones on Wi-Fi only are known from the live watch (mDNS), not from usbmuxd.
+        let on_wifi = self.app.state::<AppState>().watched_besides(&found.devices);
+        found.devices.extend(on_wifi);
+        schedule::reachable_of(found.devices)
+    }
+
+    async fn back_up(&self, udid: &str, location: &Path) -> keepsake_core::Result<()> {
+        let name = preferences::load(&self.dirs)?
+            .device(udid)
+            .map_or_else(|| udid.to_owned(), |d| d.display_name().to_owned());
+        crate::backup::run(&self.app, &self.dirs, udid, &name, location)
+            .await
+            .map(|_| ())
+    }
+}
+
+/// The row's sentence for a pass's turn; `None` for turns in which no backup ran.
+pub fn agent_backup(turn: &DeviceTurn) -> Option<AgentBackup> {
+    let (failed, message) = match &turn.turn {
+        Turn::BackedUp { cleaning } => {
+            let after = match cleaning {
+                CleaningOutcome::Asked { .. } => {
+                    " Older snapshots take too much space: Keepsake asks before deleting them."
+                        .to_owned()
+                }
+                CleaningOutcome::Deleted {
+                    snapshots,
+                    freed_bytes,
+                } => format!(
+                    " {} old snapshot(s) deleted, {} freed.",
+                    snapshots.len(),
+                    keepsake_core::human_bytes(*freed_bytes)
+                ),
+                _ => String::new(),
+            };
+            (
+                false,
+                format!("Backed up {} automatically.{after}", turn.name),
+            )
+        }
+        Turn::CleaningFailed { error } => (
+            false,
+            format!(
+                "Backed up {} automatically, but the older snapshots could not be cleaned up: {error}",
+                turn.name
+            ),
+        ),
+        Turn::Failed { error } => (
+            true,
+            format!(
+                "The automatic backup of {} failed: {error}. Keepsake tries again later.",
+                turn.name
+            ),
+        ),
+        _ => return None,
+    };
+    Some(AgentBackup {
+        udid: turn.udid.clone(),
+        failed,
+        message,
+    })
+}
+
+/// Starts the agent for the app's lifetime.
+pub fn start(app: AppHandle, wake: Arc<Notify>) {
+    tauri::async_runtime::spawn(async move {
+        let dirs = match AppDirs::from_env() {
+            Ok(dirs) => dirs,
+            Err(e) => {
+                tracing::warn!(error = %e, "no automatic backups: the settings folder is unusable");
+                return;
+            }
+        };
+        let agent = Agent {
+            dirs: &dirs,
+            clock: SystemClock,
+            runner: AppRunner {
+                app: app.clone(),
+                dirs: dirs.clone(),
+            },
+            store: Repositories::default(),
+        };
+        tokio::time::sleep(SETTLE).await;
+        loop {
+            match agent.pass().await {
+                Ok(turns) => {
+                    for event in turns.iter().filter_map(agent_backup) {
+                        let _ = app.emit("agent-backup", event);
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "automatic backups: the pass failed"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(EVERY) => {}
+                () = wake.notified() => tokio::time::sleep(SETTLE).await,
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn turn(turn: Turn) -> DeviceTurn {
+        DeviceTurn {
+            udid: "U1".into(),
+            name: "Ada's iPhone".into(),
+            turn,
+        }
+    }
+
+    #[test]
+    fn only_turns_that_ran_a_backup_reach_the_row() {
+        for quiet in [
+            Turn::NotDue,
+            Turn::NotReachable,
+            Turn::AutoBackupOff,
+            Turn::NotConfirmed,
+            Turn::AlreadyRunning,
+            Turn::BackingOff { until: 5 },
+        ] {
+            assert_eq!(agent_backup(&turn(quiet.clone())), None, "{quiet:?}");
+        }
+        let done = agent_backup(&turn(Turn::BackedUp {
+            cleaning: CleaningOutcome::Kept,
+        }))
+        .unwrap();
+        assert!(!done.failed);
+        assert_eq!(done.message, "Backed up Ada's iPhone automatically.");
+        let failed = agent_backup(&turn(Turn::Failed {
+            error: "the device went away".into(),
+        }))
+        .unwrap();
+        assert!(failed.failed);
+        assert!(failed.message.contains("the device went away"));
+        assert!(failed.message.contains("tries again"));
+    }
+}

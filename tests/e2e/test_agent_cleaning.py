@@ -1,0 +1,92 @@
+"""The agent inside the app and the cleaning question, for real: the phone's two first backups are
+made with the command line on a clock set 40 and 39 days back (KEEPSAKE_NOW), then the person
+clears out the phone. The app, started with the phone connected, backs it up on its own (it is
+due: the last backup is 39 days old), the snapshots policy finds the two old snapshots taking
+more space than half of the new backup and, as the wizard's default says, asks first. Nothing is
+deleted until the person approves in the device's row."""
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from conftest import ROOT
+from test_backup_journey import css, wait, watch_backup
+
+DAY = 86_400
+CLI = ROOT / "target" / "debug" / "keepsake"
+
+
+def cli(tmp_path, phone, *args: str, days_ago: int | None = None) -> str:
+    """Runs the keepsake command as the app's user: same settings, same keyring (kept on disk in
+    KEEPSAKE_KEYRING_DIR, so the app's own keyring session finds the store key it saved)."""
+    env = dict(os.environ, USBMUXD_SOCKET_ADDRESS=phone.address, KEEPSAKE_KEYRING_DIR=str(tmp_path / "keyring"))
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    env["HOME"] = str(tmp_path / "home")
+    env.pop("KEEPSAKE_NOW", None)
+    if days_ago is not None:
+        env["KEEPSAKE_NOW"] = str(int(time.time()) - days_ago * DAY)
+    out = subprocess.run([str(ROOT / "scripts" / "with-keyring.sh"), str(CLI), *args], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, f"keepsake {' '.join(args)} failed: {out.stderr}"
+    return out.stdout
+
+
+class TestAgentAndCleaning:
+    @pytest.fixture()
+    def app_env(self, tmp_path):
+        return {"KEEPSAKE_KEYRING_DIR": str(tmp_path / "keyring")}
+
+    @pytest.fixture()
+    def usbmuxd_address(self, phone, tmp_path):
+        """Before the app starts: two backups dated 40 and 39 days ago, then a cleared-out phone."""
+        if not CLI.is_file():
+            pytest.fail(f"{CLI} does not exist: build it with `cargo build -p keepsake-cli` (scripts/test.sh does)")
+        (tmp_path / "home").mkdir(exist_ok=True)
+        disk = tmp_path / "Backup Disk"
+        disk.mkdir()
+        phone.start("--size", "32MiB")
+        cli(tmp_path, phone, "locations", "add", str(disk))
+        cli(tmp_path, phone, "locations", "default", str(disk))
+        cli(tmp_path, phone, "backup", "--yes", days_ago=40)
+        phone.stop()
+        phone.start("--size", "32MiB", "--live-days", "1")
+        cli(tmp_path, phone, "backup", "--yes", days_ago=39)
+        phone.stop()
+        # The person deletes most of what was on the phone; slowed down so the bar is seen.
+        phone.start("--size", "8MiB", "--bandwidth", "2MB")
+        return phone.address
+
+    def test_the_agent_backs_up_a_due_phone_and_cleaning_waits_for_approval(self, app, phone, screenshot):
+        row_css = f'.device[data-udid="{phone.udid}"]'
+        # Nobody clicks "Back up now": the agent starts the backup a few seconds after start.
+        wait(app, 60).until(lambda a: a.find_elements("css selector", f"{row_css} progress"))
+        seen = watch_backup(app, phone.udid)
+        assert any(0 < v < 100 for v in seen), f"the bar never moved: {seen}"
+        result = css(app, f"{row_css} .result").text
+        assert result.startswith(f"Backed up {phone.name} automatically."), result
+        assert "asks before deleting" in result, result
+        wait(app).until(lambda a: "Last backup:" in css(a, f"{row_css} .last-backup").text)
+        # Backed up today: the next automatic backup is tomorrow's.
+        assert css(app, f"{row_css} .next-backup").text.startswith("Next automatic backup: "), css(app, f"{row_css} .next-backup").text
+        assert "now" not in css(app, f"{row_css} .next-backup").text
+
+        question = wait(app).until(lambda a: css(a, f"{row_css} .cleaning"))
+        assert "Delete 2 of them to free " in question.text, question.text
+        assert len(question.find_elements("css selector", ".cleaning-list li")) == 2
+        screenshot("cleaning-dialog")
+
+        # Nothing is deleted while the question waits.
+        css(app, f"{row_css} .show-timeline").click()
+        wait(app).until(lambda a: len(a.find_elements("css selector", ".snapshot")) == 3)
+        ids = [int(s.get_attribute("data-id")) for s in app.find_elements("css selector", ".snapshot")]
+        newest = max(ids)
+        css(app, "#back-to-devices").click()
+
+        css(app, f"{row_css} .cleaning-approve").click()
+        wait(app, 60).until(lambda a: not css(a, f"{row_css} .result").text.startswith(("Backed up", "Deleting")))
+        assert css(app, f"{row_css} .result").text == "The older snapshots were deleted."
+        assert app.find_elements("css selector", f"{row_css} .cleaning") == []
+        css(app, f"{row_css} .show-timeline").click()
+        wait(app).until(lambda a: len(a.find_elements("css selector", ".snapshot")) == 1)
+        assert int(css(app, ".snapshot").get_attribute("data-id")) == newest
