@@ -152,6 +152,7 @@ pub fn run() {
             snapshots::snapshot_domains,
             snapshots::snapshot_folder,
             snapshots::extract,
+            snapshots::compare_snapshots,
             window::pick_folder,
             window::autostart_enabled,
             window::set_autostart,

@@ -6,7 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use keepsake_core::backup::{open_repository, BACKUPS_FOLDER};
-use keepsake_core::browse::{BrowseEntry, DomainSummary, ExtractSummary, SnapshotBrowser};
+use keepsake_core::browse::{
+    self, BrowseEntry, DomainDiff, DomainSummary, ExtractSummary, SnapshotBrowser,
+};
 use keepsake_core::{preferences, AppDirs, CoreError};
 use keepsake_store::SnapshotInfo;
 use tauri::{AppHandle, Manager};
@@ -112,6 +114,28 @@ pub async fn extract(
 ) -> UiResult<ExtractSummary> {
     with_snapshot(app, udid, snapshot, None, move |b| {
         b.extract(&domain, &path, Path::new(&target), &mut |_| {})
+    })
+    .await
+}
+
+/// What changed from snapshot `older` to `newer` of `udid`, per domain and app (no file data is
+/// read). `password`: the backup password, for an encrypted device's snapshots when this
+/// computer does not remember it.
+#[tauri::command]
+pub async fn compare_snapshots(
+    udid: String,
+    older: i64,
+    newer: i64,
+    password: Option<String>,
+) -> UiResult<Vec<DomainDiff>> {
+    blocking(move || {
+        let dirs = AppDirs::from_env()?;
+        let location = device_location(&dirs, &udid)?.ok_or_else(|| CoreError::NoLocation {
+            device: udid.clone(),
+        })?;
+        let password = password.filter(|p| !p.is_empty());
+        let open = |id| SnapshotBrowser::open(&location, None, id, password.as_deref());
+        Ok(browse::diff(&open(older)?, &open(newer)?))
     })
     .await
 }

@@ -152,6 +152,22 @@ class TestBackupJourney:
         assert snapshots[1].find_element("class name", "snapshot-added").text.startswith("First backup: stored ")
         screenshot("timeline")
 
+        # What the day of use changed: the comparison asks for the password, then lists the
+        # message database (a day of use always writes messages) among the changed files.
+        snapshots[0].find_element("class name", "snapshot-compare").click()
+        wait(app).until(lambda a: a.find_elements("id", "snapshot-password"))
+        css(app, "#snapshot-password").send_keys(PASSWORD)
+        css(app, "#unlock").click()
+        wait(app, 90).until(lambda a: a.find_elements("css selector", f'.diff-domain[data-domain="{FILE_DOMAIN}"]'))
+        home = css(app, f'.diff-domain[data-domain="{FILE_DOMAIN}"]')
+        home.find_element("tag name", "summary").click()
+        assert home.find_elements("css selector", f'.changed[data-path="{FILE_PATH}"]'), home.text
+        assert " changed (" in home.find_element("tag name", "summary").text
+        screenshot("compare")
+        css(app, "#back-to-timeline").click()
+        wait(app).until(lambda a: len(a.find_elements("css selector", ".snapshot")) == 2)
+        snapshots = app.find_elements("css selector", ".snapshot")
+
         # The first snapshot asks for its password, then browses down to the file and extracts it.
         snapshots[1].find_element("class name", "snapshot-open").click()
         wait(app).until(lambda a: a.find_elements("id", "snapshot-password"))

@@ -156,6 +156,19 @@ export interface BrowseEntry {
   modified: number;
 }
 
+/** How one domain changed between two snapshots (paths relative to the domain). */
+export interface DomainDiff {
+  domain: string;
+  app: string | null;
+  added: string[];
+  removed: string[];
+  changed: string[];
+  bytes_added: number;
+  bytes_removed: number;
+  /** Size of the changed files in the newer snapshot. */
+  bytes_changed: number;
+}
+
 export interface ExtractSummary {
   files: number;
   bytes: number;
@@ -199,6 +212,8 @@ export const snapshotFolder = (udid: string, snapshot: number, domain: string, f
   invoke<BrowseEntry[]>("snapshot_folder", { udid, snapshot, domain, folder });
 export const extract = (udid: string, snapshot: number, domain: string, path: string, target: string) =>
   invoke<ExtractSummary>("extract", { udid, snapshot, domain, path, target });
+export const compareSnapshots = (udid: string, older: number, newer: number, password: string | null) =>
+  invoke<DomainDiff[]>("compare_snapshots", { udid, older, newer, password });
 
 /** The system's folder picker; `null` when the person cancels. */
 export const pickFolder = (title: string) => invoke<string | null>("pick_folder", { title });

@@ -4,7 +4,7 @@ import type { DeviceView, Overview } from "./api";
 import { bytes } from "./dom";
 import { renderError, renderOverview, showBackupResult, showProgress, type DeviceActions } from "./views/devices";
 import { initialValues, renderWizard, settingsFrom } from "./views/wizard";
-import { renderBrowser, renderTimeline } from "./views/snapshots";
+import { renderBrowser, renderComparison, renderTimeline } from "./views/snapshots";
 import { renderPreferences } from "./views/preferences";
 
 const root = document.getElementById("app")!;
@@ -109,6 +109,12 @@ async function showTimeline(d: DeviceView): Promise<void> {
           folder: (domain, folder) => api.snapshotFolder(d.udid, s.id, domain, folder),
           extract: (domain, path, target) => api.extract(d.udid, s.id, domain, path, target),
           pickFolder: () => api.pickFolder("Extract into this folder"),
+          back: () => void showTimeline(d),
+        });
+      },
+      compare: (older, newer) => {
+        void renderComparison(view(), d.name, snapshots, older, newer, {
+          diff: (a, b, password) => api.compareSnapshots(d.udid, a, b, password),
           back: () => void showTimeline(d),
         });
       },

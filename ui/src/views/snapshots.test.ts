@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { SnapshotInfo } from "../api";
-import { renderBrowser, renderTimeline } from "./snapshots";
+import type { DomainDiff, SnapshotInfo } from "../api";
+import { renderBrowser, renderComparison, renderTimeline } from "./snapshots";
 
 const first: SnapshotInfo = { id: 1, device: "U1", seq: 1, time: 1_764_000_000, files: 120, bytes: 4_200_000, added_bytes: 3_900_000 };
 const second: SnapshotInfo = { id: 7, device: "U1", seq: 2, time: 1_764_086_400, files: 131, bytes: 4_600_000, added_bytes: 510_000 };
@@ -69,5 +69,73 @@ describe("browser", () => {
     expect(extracted).toEqual(["/tmp/out|HomeDomain|Library/sms.db"]);
     expect(root.querySelector("#browser-status")?.textContent).toBe("Extracted 1 file (2.0 kB) into /tmp/out/HomeDomain.");
     root.remove();
+  });
+});
+
+describe("comparison", () => {
+  const third: SnapshotInfo = { id: 9, device: "U1", seq: 3, time: 1_764_172_800, files: 133, bytes: 4_700_000, added_bytes: 90_000 };
+  const sms: DomainDiff = {
+    domain: "HomeDomain", app: null, added: ["Library/New.plist"], removed: [], changed: ["Library/SMS/sms.db"],
+    bytes_added: 1_200, bytes_removed: 0, bytes_changed: 2_500_000,
+  };
+
+  it("offers 'What changed' on every snapshot but the oldest, against the one before it", () => {
+    const root = document.createElement("div");
+    const asked: [number, number][] = [];
+    renderTimeline(root, "Ada's iPhone", [first, second, third], { open: () => {}, back: () => {}, compare: (a, b) => asked.push([a.id, b.id]) });
+    const rows = Array.from(root.querySelectorAll<HTMLElement>(".snapshot"));
+    expect(rows.map((r) => r.querySelector(".snapshot-compare") !== null)).toEqual([true, true, false]);
+    rows[0].querySelector<HTMLButtonElement>(".snapshot-compare")!.click();
+    rows[1].querySelector<HTMLButtonElement>(".snapshot-compare")!.click();
+    expect(asked).toEqual([[7, 9], [1, 7]]);
+  });
+
+  it("lists each changed domain with counts and paths, earliest first whichever way they are picked", async () => {
+    const root = document.createElement("div");
+    const calls: [number, number, string | null][] = [];
+    const diff = async (a: number, b: number, p: string | null) => {
+      calls.push([a, b, p]);
+      return a === 1 && b === 9 ? [sms] : [];
+    };
+    await renderComparison(root, "Ada's iPhone", [first, second, third], first, third, { diff, back: () => {} });
+    expect(calls).toEqual([[1, 9, null]]);
+    const row = root.querySelector<HTMLElement>('.diff-domain[data-domain="HomeDomain"]')!;
+    expect(row.querySelector("summary")?.textContent).toBe("HomeDomain — 1 file added (1.2 kB), 1 changed (2.5 MB)");
+    expect(Array.from(row.querySelectorAll(".diff-paths li")).map((li) => li.textContent)).toEqual(["+ Library/New.plist", "~ Library/SMS/sms.db"]);
+    expect(root.querySelector("#compare-status")?.textContent).toContain("1 domain changed");
+    // picked the other way round: still from the earlier to the later
+    root.querySelector<HTMLSelectElement>("#compare-older")!.value = "9";
+    root.querySelector<HTMLSelectElement>("#compare-newer")!.value = "7";
+    root.querySelector<HTMLButtonElement>("#compare")!.click();
+    await flush();
+    expect(calls.at(-1)).toEqual([7, 9, null]);
+    expect(root.querySelector("#compare-status")?.textContent).toBe("Nothing changed between these snapshots.");
+    root.querySelector<HTMLSelectElement>("#compare-older")!.value = "7";
+    root.querySelector<HTMLButtonElement>("#compare")!.click();
+    await flush();
+    expect(calls.length).toBe(2);
+    expect(root.querySelector("#compare-status")?.textContent).toBe("Choose two different snapshots.");
+  });
+
+  it("asks for the backup password of locked snapshots and compares with it", async () => {
+    const root = document.createElement("div");
+    const passwords: (string | null)[] = [];
+    const diff = async (_a: number, _b: number, p: string | null) => {
+      passwords.push(p);
+      if (p !== "secret") throw { message: "locked", kind: p === null ? "backup_locked" : "wrong_password" };
+      return [sms];
+    };
+    await renderComparison(root, "Ada's iPhone", [first, second], first, second, { diff, back: () => {} });
+    expect(root.querySelector("#unlock-form")?.textContent).toContain("The backups of Ada's iPhone are encrypted");
+    const input = root.querySelector<HTMLInputElement>("#snapshot-password")!;
+    input.value = "wrong";
+    root.querySelector<HTMLFormElement>("#unlock-form")!.requestSubmit();
+    await flush();
+    expect(root.querySelector("#unlock-form")?.textContent).toContain("That password is not right");
+    root.querySelector<HTMLInputElement>("#snapshot-password")!.value = "secret";
+    root.querySelector<HTMLFormElement>("#unlock-form")!.requestSubmit();
+    await flush();
+    expect(passwords).toEqual([null, "wrong", "secret"]);
+    expect(root.querySelector('.diff-domain[data-domain="HomeDomain"]')).not.toBeNull();
   });
 });

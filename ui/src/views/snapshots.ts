@@ -1,24 +1,31 @@
 // The Timeline (a device's snapshots along time) and the snapshot Browser (domains → folders →
 // files, with sizes and extraction; an encrypted snapshot first asks for its password).
-import { errorKind, errorMessage, type BrowseEntry, type DomainSummary, type ExtractSummary, type SnapshotInfo } from "../api";
+import { errorKind, errorMessage, type BrowseEntry, type DomainDiff, type DomainSummary, type ExtractSummary, type SnapshotInfo } from "../api";
 import { button, bytes, el, field, when } from "../dom";
 
 export function renderTimeline(
   root: HTMLElement,
   deviceName: string,
   snapshots: SnapshotInfo[],
-  handlers: { open(s: SnapshotInfo): void; back(): void },
+  handlers: { open(s: SnapshotInfo): void; back(): void; compare?(older: SnapshotInfo, newer: SnapshotInfo): void },
 ): void {
   const newestFirst = [...snapshots].sort((a, b) => b.time - a.time);
+  const compare = (s: SnapshotInfo, i: number) => {
+    const previous = newestFirst[i + 1];
+    return previous && handlers.compare
+      ? button("What changed", { class: "snapshot-compare", "aria-label": `What changed from ${when(previous.time)} to ${when(s.time)}` }, () => handlers.compare!(previous, s))
+      : null;
+  };
   const list = snapshots.length === 0
     ? el("p", { id: "no-snapshots", class: "empty" }, `No snapshots of ${deviceName} yet. Back it up to make the first one.`)
     : el("ol", { id: "timeline", class: "timeline", "aria-label": `Snapshots of ${deviceName}, newest first` },
-        ...newestFirst.map((s) =>
+        ...newestFirst.map((s, i) =>
           el("li", { class: "snapshot", "data-id": String(s.id) },
             button("", { class: "snapshot-open", "aria-label": `Browse the snapshot of ${when(s.time)}` }, () => handlers.open(s)),
             el("span", { class: "snapshot-time" }, when(s.time)),
             el("span", { class: "snapshot-size" }, `${bytes(s.bytes)} in ${s.files} files`),
             el("span", { class: "snapshot-added" }, s.seq === 1 ? `First backup: stored ${bytes(s.added_bytes)}` : `Added ${bytes(s.added_bytes)}`),
+            compare(s, i),
           )));
   // The whole row is the button's target; its text sits in the row for layout.
   for (const li of Array.from(list.querySelectorAll("li"))) {
@@ -30,6 +37,103 @@ export function renderTimeline(
       el("div", { class: "view-head" }, button("← Devices", { id: "back-to-devices" }, handlers.back), el("h2", { id: "timeline-title" }, `Snapshots of ${deviceName}`)),
       list),
   );
+}
+
+/** Asks for the backup password of an encrypted device's snapshots, in `into`. */
+function passwordForm(into: HTMLElement, deviceName: string, wrong: boolean, submit: (password: string) => void): void {
+  const input = el("input", { type: "password", id: "snapshot-password", autocomplete: "current-password" });
+  const form = el("form", { id: "unlock-form", class: "unlock" },
+    el("p", {}, wrong ? "That password is not right: try again." : `The backups of ${deviceName} are encrypted. Enter the backup password to open this snapshot.`),
+    field("Backup password", input),
+    el("button", { type: "submit", id: "unlock", class: "primary" }, "Open"));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submit(input.value);
+  });
+  into.replaceChildren(form);
+  input.focus();
+}
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
+
+/** One domain's line in a comparison: counts and sizes, the paths behind a disclosure. */
+export function diffSummary(d: DomainDiff): string {
+  const parts: string[] = [];
+  if (d.added.length) parts.push(`${plural(d.added.length, "file")} added (${bytes(d.bytes_added)})`);
+  if (d.changed.length) parts.push(`${d.changed.length} changed (${bytes(d.bytes_changed)})`);
+  if (d.removed.length) parts.push(`${d.removed.length} removed (${bytes(d.bytes_removed)})`);
+  return parts.join(", ");
+}
+
+export interface ComparisonHandlers {
+  diff(older: number, newer: number, password: string | null): Promise<DomainDiff[]>;
+  back(): void;
+}
+
+/** Compares two snapshots of a device, per domain and app; any two can be chosen. */
+export function renderComparison(
+  root: HTMLElement,
+  deviceName: string,
+  snapshots: SnapshotInfo[],
+  older: SnapshotInfo,
+  newer: SnapshotInfo,
+  h: ComparisonHandlers,
+): Promise<void> {
+  const newestFirst = [...snapshots].sort((a, b) => b.time - a.time);
+  const picker = (id: string, chosen: SnapshotInfo) =>
+    el("select", { id }, ...newestFirst.map((s) => el("option", { value: String(s.id), selected: s.id === chosen.id }, when(s.time))));
+  const olderPick = picker("compare-older", older);
+  const newerPick = picker("compare-newer", newer);
+  const status = el("p", { id: "compare-status", role: "status" });
+  const content = el("div", { id: "compare-content" });
+  let password: string | null = null;
+
+  const run = async (): Promise<void> => {
+    const [a, b] = [Number(olderPick.value), Number(newerPick.value)];
+    const byId = (id: number) => snapshots.find((s) => s.id === id)!;
+    // "from" is always the earlier one, whichever way round they were picked
+    const [from, to] = byId(a).time <= byId(b).time ? [a, b] : [b, a];
+    status.classList.remove("error-text");
+    if (from === to) {
+      status.textContent = "Choose two different snapshots.";
+      content.replaceChildren();
+      return;
+    }
+    status.textContent = "Comparing…";
+    try {
+      const domains = await h.diff(from, to, password);
+      status.textContent = domains.length === 0 ? "Nothing changed between these snapshots." : `${plural(domains.length, "domain")} changed from ${when(byId(from).time)} to ${when(byId(to).time)}.`;
+      content.replaceChildren(el("ul", { id: "diff", class: "diff" }, ...domains.map((d) =>
+        el("li", { class: "diff-domain", "data-domain": d.domain },
+          el("details", {},
+            el("summary", {}, el("span", { class: "diff-name", title: d.domain }, d.app ?? d.domain), " — ", diffSummary(d)),
+            el("ul", { class: "diff-paths" },
+              ...d.added.map((p) => el("li", { class: "added", "data-path": p }, `+ ${p}`)),
+              ...d.changed.map((p) => el("li", { class: "changed", "data-path": p }, `~ ${p}`)),
+              ...d.removed.map((p) => el("li", { class: "removed", "data-path": p }, `− ${p}`))))))));
+    } catch (e) {
+      const kind = errorKind(e);
+      if (kind === "backup_locked" || kind === "wrong_password") {
+        status.textContent = "";
+        passwordForm(content, deviceName, kind === "wrong_password", (p) => {
+          password = p;
+          void run();
+        });
+      } else {
+        status.textContent = errorMessage(e);
+        status.classList.add("error-text");
+      }
+    }
+  };
+
+  root.replaceChildren(
+    el("section", { id: "comparison", "aria-labelledby": "comparison-title" },
+      el("div", { class: "view-head" }, button("← Snapshots", { id: "back-to-timeline" }, h.back), el("h2", { id: "comparison-title" }, `What changed on ${deviceName}`)),
+      el("div", { class: "compare-pick" }, field("From", olderPick), field("To", newerPick), button("Compare", { id: "compare", class: "primary" }, () => void run())),
+      status,
+      content),
+  );
+  return run();
 }
 
 export interface BrowserHandlers {
@@ -84,19 +188,7 @@ export function renderBrowser(root: HTMLElement, deviceName: string, snapshot: S
     status.classList.add("error-text");
   };
 
-  const askPassword = (wrong: boolean) => {
-    const input = el("input", { type: "password", id: "snapshot-password", autocomplete: "current-password" });
-    const form = el("form", { id: "unlock-form", class: "unlock" },
-      el("p", {}, wrong ? "That password is not right: try again." : `The backups of ${deviceName} are encrypted. Enter the backup password to open this snapshot.`),
-      field("Backup password", input),
-      el("button", { type: "submit", id: "unlock", class: "primary" }, "Open"));
-    form.addEventListener("submit", (ev) => {
-      ev.preventDefault();
-      void showDomains(input.value);
-    });
-    content.replaceChildren(form);
-    input.focus();
-  };
+  const askPassword = (wrong: boolean) => passwordForm(content, deviceName, wrong, (p) => void showDomains(p));
 
   const showDomains = async (password: string | null) => {
     domain = null;
