@@ -147,7 +147,7 @@ pub fn run() {
             settings::set_default_location,
             settings::remove_location,
             settings::encryption_status,
-            settings::turn_on_encryption,
+            settings::change_encryption,
             snapshots::timeline,
             snapshots::snapshot_domains,
             snapshots::snapshot_folder,

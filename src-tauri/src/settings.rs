@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use keepsake_core::preferences::{self, LocationStatus};
 use keepsake_core::{AppDirs, DeviceSettings, EncryptionChange, EncryptionState};
 
-use crate::error::{blocking, UiResult};
+use crate::error::{blocking, UiError, UiResult};
 
 /// The device's saved settings, or the recommended defaults for a device seen the first time.
 #[tauri::command]
@@ -90,15 +90,22 @@ pub async fn encryption_status(udid: String) -> UiResult<EncryptionState> {
     Ok(keepsake_core::encryption_status(&dirs, Some(&udid)).await?)
 }
 
-/// Turns the device's backup encryption on with `password`; `remember` keeps the password in
-/// the OS credential store, so snapshots open without asking.
+/// Turns the device's backup encryption on (no `old`), off (no `new`) or changes its password;
+/// the device checks `old` itself. `remember` keeps the new password in the OS credential store,
+/// so snapshots open without asking (turning encryption off forgets it).
 #[tauri::command]
-pub async fn turn_on_encryption(
+pub async fn change_encryption(
     udid: String,
-    password: String,
+    old: Option<String>,
+    new: Option<String>,
     remember: bool,
 ) -> UiResult<EncryptionState> {
+    let change = match (old, new) {
+        (None, Some(new)) => EncryptionChange::On { new },
+        (Some(old), None) => EncryptionChange::Off { old },
+        (Some(old), Some(new)) => EncryptionChange::Change { old, new },
+        (None, None) => return Err(UiError::internal("an encryption change with no password")),
+    };
     let dirs = AppDirs::from_env()?;
-    let change = EncryptionChange::On { new: password };
     Ok(keepsake_core::change_encryption(&dirs, Some(&udid), &change, remember).await?)
 }

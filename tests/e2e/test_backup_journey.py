@@ -186,3 +186,42 @@ class TestBackupJourney:
         css(app, f'.entry[data-path="{FILE_PATH}"] .extract').click()
         wait(app, 30).until(lambda a: "Extracted" in css(a, "#browser-status").text)
         assert (out / FILE_DOMAIN / FILE_PATH).read_bytes() == expected
+
+        # Later, in the device's settings: turning encryption off needs the current password. The
+        # location step links to the location preferences and comes back with the choices kept.
+        css(app, "#back-to-timeline").click()
+        css(app, "#back-to-devices").click()
+        css(app, f"{row_css} .show-settings").click()
+        wait(app, 60).until(lambda a: a.find_elements("id", "encryption-off"))
+        assert css(app, "#encryption-keep").is_selected()
+        css(app, "#encryption-off").click()
+        css(app, "#current-password").send_keys("not the password")
+        screenshot("settings-encryption")
+        css(app, "#wizard-next").click()
+        wait(app).until(lambda a: css(a, "#wizard").get_attribute("data-step") == "location")
+        css(app, "#location-preferences").click()
+        wait(app).until(lambda a: a.find_elements("id", "back-to-wizard"))
+        assert str(disk) in css(app, "#locations").text
+        css(app, "#back-to-wizard").click()
+        wait(app).until(lambda a: a.find_elements("css selector", "#wizard[data-step=location]"))
+        css(app, "#wizard-next").click()
+        css(app, "#wizard-finish").click()
+        # The device refuses the wrong password; the wizard says so and stays.
+        wait(app, 60).until(lambda a: a.find_elements("id", "wizard-errors"))
+        assert "password" in css(app, "#wizard-errors").text.lower(), css(app, "#wizard-errors").text
+        css(app, "#wizard-back").click()
+        css(app, "#wizard-back").click()
+        assert css(app, "#encryption-off").is_selected()
+        current = css(app, "#current-password")
+        current.clear()
+        current.send_keys(PASSWORD)
+        css(app, "#wizard-next").click()
+        css(app, "#wizard-next").click()
+        css(app, "#wizard-finish").click()
+        wait(app, 60).until(lambda a: a.find_elements("id", "devices-title"))
+        # Asked again, the device says its backups are no longer encrypted.
+        css(app, f"{row_css} .show-settings").click()
+        wait(app, 60).until(lambda a: a.find_elements("id", "encrypt"))
+        assert not css(app, "#encrypt").is_selected()
+        assert app.find_elements("id", "encryption-off") == []
+        css(app, "#wizard-cancel").click()

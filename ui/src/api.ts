@@ -203,8 +203,10 @@ export const addLocation = (path: string) => invoke<LocationStatus[]>("add_locat
 export const setDefaultLocation = (path: string) => invoke<LocationStatus[]>("set_default_location", { path });
 export const removeLocation = (path: string) => invoke<LocationStatus[]>("remove_location", { path });
 export const encryptionStatus = (udid: string) => invoke<EncryptionState>("encryption_status", { udid });
-export const turnOnEncryption = (udid: string, password: string, remember: boolean) =>
-  invoke<EncryptionState>("turn_on_encryption", { udid, password, remember });
+/** Turns the device's backup encryption on (`old` null), off (`new` null) or changes its
+ * password; the device checks `old`. `remember` keeps the new password in the OS credential store. */
+export const changeEncryption = (udid: string, old: string | null, password: string | null, remember: boolean) =>
+  invoke<EncryptionState>("change_encryption", { udid, old, new: password, remember });
 export const fetchTimeline = (udid: string) => invoke<SnapshotInfo[]>("timeline", { udid });
 export const snapshotDomains = (udid: string, snapshot: number, password: string | null) =>
   invoke<DomainSummary[]>("snapshot_domains", { udid, snapshot, password });

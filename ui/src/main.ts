@@ -3,7 +3,7 @@ import * as api from "./api";
 import type { DeviceView, Overview } from "./api";
 import { bytes } from "./dom";
 import { renderError, renderOverview, showBackupResult, showProgress, type DeviceActions } from "./views/devices";
-import { initialValues, renderWizard, settingsFrom } from "./views/wizard";
+import { initialValues, renderWizard, settingsFrom, type WizardValues } from "./views/wizard";
 import { renderBrowser, renderComparison, renderTimeline } from "./views/snapshots";
 import { renderPreferences } from "./views/preferences";
 
@@ -67,7 +67,8 @@ async function backUp(d: DeviceView): Promise<void> {
   if (current === "devices") await showDevices();
 }
 
-async function showWizard(d: DeviceView, first: boolean): Promise<void> {
+/** The wizard; `resume` comes back to it (from the location preferences) with what was chosen. */
+async function showWizard(d: DeviceView, first: boolean, resume?: WizardValues): Promise<void> {
   current = "other";
   const main = view();
   main.replaceChildren(Object.assign(document.createElement("p"), { className: "empty", textContent: `Asking ${d.name} about its backups…` }));
@@ -75,18 +76,21 @@ async function showWizard(d: DeviceView, first: boolean): Promise<void> {
   let encrypted = false;
   try {
     [settings, locations] = await Promise.all([api.deviceSettings(d), api.fetchLocations()]);
-    encrypted = (await api.encryptionStatus(d.udid)).encrypted;
+    encrypted = resume ? resume.alreadyEncrypted : (await api.encryptionStatus(d.udid)).encrypted;
   } catch (e) {
     results.set(d.udid, { message: api.errorMessage(e), failed: true });
     return showDevices();
   }
-  const values = initialValues(settings, locations, encrypted);
+  const values = resume ?? initialValues(settings, locations, encrypted);
   renderWizard(main, d.name, values, locations, first, {
     addLocation: api.addLocation,
     pickFolder: () => api.pickFolder("Choose where the snapshots go"),
     cancel: () => void showDevices(),
+    locationPreferences: (v) => void showPreferences({ label: `Settings of ${d.name}`, to: () => void showWizard(d, first, v) }),
     finish: async (v) => {
-      if (v.encrypt && !v.alreadyEncrypted) await api.turnOnEncryption(d.udid, v.password, v.remember);
+      if (!v.alreadyEncrypted && v.encrypt) await api.changeEncryption(d.udid, null, v.password, v.remember);
+      if (v.alreadyEncrypted && v.encryption === "change") await api.changeEncryption(d.udid, v.current, v.password, v.remember);
+      if (v.alreadyEncrypted && v.encryption === "off") await api.changeEncryption(d.udid, v.current, null, false);
       await api.saveDeviceSettings(settingsFrom(settings, v), true);
       await showDevices();
       if (first) {
@@ -94,7 +98,7 @@ async function showWizard(d: DeviceView, first: boolean): Promise<void> {
         void backUp(fresh);
       }
     },
-  });
+  }, resume ? "location" : "encryption");
 }
 
 async function showTimeline(d: DeviceView): Promise<void> {
@@ -126,7 +130,8 @@ async function showTimeline(d: DeviceView): Promise<void> {
   }
 }
 
-async function showPreferences(): Promise<void> {
+/** The preferences; `back` returns somewhere else than the devices (the wizard). */
+async function showPreferences(back?: { label: string; to: () => void }): Promise<void> {
   current = "other";
   try {
     const [locations, autostart] = await Promise.all([api.fetchLocations(), api.autostartEnabled()]);
@@ -136,9 +141,10 @@ async function showPreferences(): Promise<void> {
       remove: api.removeLocation,
       pickFolder: () => api.pickFolder("Add a backup location"),
       setAutostart: api.setAutostart,
-      back: () => void showDevices(),
+      back: back?.to ?? (() => void showDevices()),
+      backLabel: back?.label,
     }, autostart);
-    view().querySelector<HTMLElement>("#back-to-devices")?.focus();
+    view().querySelector<HTMLElement>("#back-to-devices, #back-to-wizard")?.focus();
   } catch (e) {
     renderError(root, api.errorMessage(e));
   }

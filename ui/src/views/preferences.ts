@@ -12,6 +12,8 @@ export interface PreferencesHandlers {
   /** Turns starting at login on or off; resolves to whether it is on. */
   setAutostart?(on: boolean): Promise<boolean>;
   back(): void;
+  /** Where `back` goes, when not to the devices (the wizard that opened the preferences). */
+  backLabel?: string;
 }
 
 /** "200 GB free of 500 GB", or why it cannot be said. */
@@ -59,7 +61,7 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
           button("Remove", { class: "remove-location", "aria-label": `Remove ${l.path} from the locations` }, () => void act(() => h.remove(l.path))))));
     root.replaceChildren(
       el("section", { id: "preferences", "aria-labelledby": "preferences-title" },
-        el("div", { class: "view-head" }, button("← Devices", { id: "back-to-devices" }, h.back), el("h2", { id: "preferences-title" }, "Backup locations")),
+        el("div", { class: "view-head" }, (h.backLabel ? button(`← ${h.backLabel}`, { id: "back-to-wizard" }, h.back) : button("← Devices", { id: "back-to-devices" }, h.back)), el("h2", { id: "preferences-title" }, "Backup locations")),
         el("p", { class: "hint" }, "Snapshots are kept in a Keepsake.Backups folder at each location. Removing a location here leaves its snapshots on the disk."),
         locations.length === 0
           ? el("p", { id: "no-locations", class: "empty" }, "No backup location yet.")

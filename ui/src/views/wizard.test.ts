@@ -26,6 +26,56 @@ describe("wizard validation", () => {
     expect(validateStep("encryption", values({ alreadyEncrypted: true, password: "" }))).toEqual([]);
   });
 
+  it("needs the current password to change or turn off the encryption of an encrypted device", () => {
+    const enc = (over: Partial<WizardValues>) => values({ alreadyEncrypted: true, password: "", confirm: "", ...over });
+    expect(validateStep("encryption", enc({ encryption: "keep" }))).toEqual([]);
+    expect(validateStep("encryption", enc({ encryption: "off" }))).toEqual(["Type the current backup password: the device asks for it."]);
+    expect(validateStep("encryption", enc({ encryption: "off", current: "old" }))).toEqual([]);
+    expect(validateStep("encryption", enc({ encryption: "change", current: "old" }))).toEqual(["Choose the new password."]);
+    expect(validateStep("encryption", enc({ encryption: "change", current: "old", password: "new", confirm: "neu" }))).toEqual(["The passwords do not match: type the same password twice."]);
+    expect(validateStep("encryption", enc({ encryption: "change", current: "old", password: "new", confirm: "new" }))).toEqual([]);
+    // turning it off never leaves a password remembered
+    expect(settingsFrom(settings, enc({ encryption: "off", current: "old", remember: true })).remember_password).toBe(false);
+    expect(settingsFrom(settings, enc({ encryption: "keep", remember: true })).remember_password).toBe(true);
+  });
+
+  it("shows a confirmed device's encryption as it is, not the first-backup recommendation", () => {
+    expect(initialValues({ ...settings, confirmed: true }, [disk], false).encrypt).toBe(false);
+    expect(initialValues({ ...settings, confirmed: true }, [disk], true).encrypt).toBe(true);
+    expect(initialValues(settings, [disk], false).encrypt).toBe(true);
+  });
+
+  it("offers keep, change and off for an encrypted device, with the fields each needs", () => {
+    const root = document.createElement("div");
+    renderWizard(root, "Ada's iPhone", initialValues({ ...settings, confirmed: true }, [disk], true), [disk], false, { addLocation: async () => [disk], finish: async () => {}, cancel: () => {} });
+    const pick = (id: string) => {
+      const r = root.querySelector<HTMLInputElement>(`#encryption-${id}`)!;
+      r.checked = true;
+      r.dispatchEvent(new Event("change"));
+    };
+    expect(root.querySelector<HTMLInputElement>("#encryption-keep")!.checked).toBe(true);
+    expect(root.querySelector("#current-password")).toBeNull();
+    pick("change");
+    expect(root.querySelector("label[for=current-password]")?.textContent).toBe("Current password");
+    expect(root.querySelector("label[for=password]")?.textContent).toBe("New password");
+    expect(root.querySelector(".warning")?.textContent).toContain("nobody can open these snapshots");
+    pick("off");
+    expect(root.querySelector("#password")).toBeNull();
+    expect(root.querySelector("#current-password")).not.toBeNull();
+    expect(root.querySelector("#encryption-off-note")?.textContent).toContain("leave out saved passwords");
+    expect(root.querySelector("#remember")).toBeNull();
+  });
+
+  it("links to the location preferences with the values chosen so far, and can resume at the location step", () => {
+    const root = document.createElement("div");
+    const v = values({ location: null });
+    let handedOver: WizardValues | null = null;
+    renderWizard(root, "Ada's iPhone", v, [disk], true, { addLocation: async () => [disk], finish: async () => {}, cancel: () => {}, locationPreferences: (x) => (handedOver = x) }, "location");
+    expect(root.querySelector("#wizard")!.getAttribute("data-step")).toBe("location");
+    root.querySelector<HTMLButtonElement>("#location-preferences")!.click();
+    expect(handedOver).toBe(v);
+  });
+
   it("refuses to go on without a location", () => {
     expect(validateStep("location", values({ location: null }))).toEqual(["Choose where the snapshots go, or add a folder or disk."]);
     expect(validateWizard(values({ location: null, confirm: "nope" }))).toHaveLength(2);

@@ -7,8 +7,11 @@ import { button, bytes, el, field } from "../dom";
 type Chosen = "location" | "snapshots" | "auto_delete" | "retention" | "ask_first" | "auto_backup" | "schedule";
 export interface WizardValues extends Pick<DeviceSettings, Chosen> {
   encrypt: boolean;
-  /** The device already encrypts its backups: no new password is asked for. */
+  /** The device already encrypts its backups: no new password is asked for, unless the person
+   * changes it or turns encryption off (`encryption`), which needs the current one. */
   alreadyEncrypted: boolean;
+  encryption: "keep" | "change" | "off";
+  current: string;
   password: string;
   confirm: string;
   remember: boolean;
@@ -28,8 +31,12 @@ const RETENTION: [RetentionAge, string][] = [
 /** What keeps the person on `step`: empty when they may go on. */
 export function validateStep(step: StepId, v: WizardValues): string[] {
   const problems: string[] = [];
-  if (step === "encryption" && v.encrypt && !v.alreadyEncrypted) {
-    if (v.password === "") problems.push("Choose a password for the backups.");
+  if (step === "encryption" && v.alreadyEncrypted && v.encryption !== "keep" && v.current === "") {
+    problems.push("Type the current backup password: the device asks for it.");
+  }
+  const newPassword = v.alreadyEncrypted ? v.encryption === "change" : v.encrypt;
+  if (step === "encryption" && newPassword) {
+    if (v.password === "") problems.push(v.alreadyEncrypted ? "Choose the new password." : "Choose a password for the backups.");
     else if (v.password !== v.confirm) problems.push("The passwords do not match: type the same password twice.");
   }
   if (step === "location" && !v.location) problems.push("Choose where the snapshots go, or add a folder or disk.");
@@ -45,8 +52,11 @@ export function validateWizard(v: WizardValues): string[] {
 export function initialValues(s: DeviceSettings, locations: LocationStatus[], alreadyEncrypted: boolean): WizardValues {
   const fallback = locations.find((l) => l.is_default && l.present) ?? locations.find((l) => l.present);
   return {
-    encrypt: true,
+    // recommended for a first backup; afterwards, as the device has it
+    encrypt: s.confirmed ? alreadyEncrypted : true,
     alreadyEncrypted,
+    encryption: "keep",
+    current: "",
     password: "",
     confirm: "",
     remember: s.confirmed ? s.remember_password : true,
@@ -63,7 +73,8 @@ export function initialValues(s: DeviceSettings, locations: LocationStatus[], al
 /** The settings to save from the wizard's values. */
 export function settingsFrom(s: DeviceSettings, v: WizardValues): DeviceSettings {
   const { location, snapshots, auto_delete, retention, ask_first, auto_backup, schedule } = v;
-  return { ...s, remember_password: v.encrypt ? v.remember : false, location, snapshots, auto_delete, retention, ask_first, auto_backup, schedule };
+  const encrypted = v.alreadyEncrypted ? v.encryption !== "off" : v.encrypt;
+  return { ...s, remember_password: encrypted && v.remember, location, snapshots, auto_delete, retention, ask_first, auto_backup, schedule };
 }
 
 export interface WizardHandlers {
@@ -72,6 +83,8 @@ export interface WizardHandlers {
   pickFolder?(): Promise<string | null>;
   finish(values: WizardValues): Promise<void>;
   cancel(): void;
+  /** Opens the location preferences; the wizard comes back to its location step after. */
+  locationPreferences?(values: WizardValues): void;
 }
 
 function checkbox(id: string, checked: boolean, onChange: (on: boolean) => void): HTMLInputElement {
@@ -111,16 +124,45 @@ export function renderWizard(
   initialLocations: LocationStatus[],
   first: boolean,
   handlers: WizardHandlers,
+  startAt: StepId = "encryption",
 ): void {
-  let step = 0;
+  let step = STEPS.findIndex((x) => x.id === startAt);
   let locations = initialLocations;
   let problems: string[] = [];
   let busy = false;
 
+  const lostWarning = () => el("p", { class: "warning", role: "note" }, "If you lose this password, nobody can open these snapshots: not you, not Keepsake, not Apple. Write it down somewhere safe.");
+  const remember = () => el("div", { class: "check" }, checkbox("remember", values.remember, (on) => (values.remember = on)), el("label", { for: "remember" }, "Remember the password on this computer"));
+
   const encryptionStep = (): HTMLElement[] => {
     if (values.alreadyEncrypted) {
-      return [el("p", { id: "already-encrypted" }, `${deviceName} already encrypts its backups. Keepsake will ask for that password when you open a snapshot, unless it remembers it.`),
-        el("div", { class: "check" }, checkbox("remember", values.remember, (on) => (values.remember = on)), el("label", { for: "remember" }, "Remember the password on this computer"))];
+      const choice = (value: WizardValues["encryption"], label: string) => {
+        const radio = el("input", { type: "radio", name: "encryption", id: `encryption-${value}`, value, checked: values.encryption === value });
+        radio.addEventListener("change", () => { values.encryption = value; problems = []; draw(); });
+        return el("div", { class: "check" }, radio, el("label", { for: `encryption-${value}` }, label));
+      };
+      const parts: HTMLElement[] = [
+        el("p", { id: "already-encrypted" }, `${deviceName} encrypts its backups. Keepsake asks for that password when you open a snapshot, unless it remembers it.`),
+        el("div", { role: "radiogroup", "aria-label": "Backup encryption" },
+          choice("keep", "Keep the password as it is"), choice("change", "Change the password"), choice("off", "Turn encryption off")),
+      ];
+      if (values.encryption !== "keep") {
+        const current = text("current-password", "password", values.current, (v) => (values.current = v));
+        current.autocomplete = "current-password";
+        parts.push(field("Current password", current));
+      }
+      if (values.encryption === "change") {
+        parts.push(
+          field("New password", text("password", "password", values.password, (v) => (values.password = v))),
+          field("Confirm the new password", text("password-confirm", "password", values.confirm, (v) => (values.confirm = v))),
+          el("p", { class: "hint" }, "Snapshots made before the change keep the current password: Keepsake asks for it when you open one of them."),
+          lostWarning(),
+        );
+      }
+      if (values.encryption === "off") {
+        parts.push(el("p", { class: "hint", id: "encryption-off-note" }, "Backups from now on leave out saved passwords, Wi-Fi settings, website history and Health data. The snapshots already made stay encrypted with the current password."));
+      } else parts.push(remember());
+      return parts;
     }
     const parts: HTMLElement[] = [
       el("p", { class: "hint" }, "Encrypted backups also keep saved passwords, Wi-Fi settings, website history and Health data."),
@@ -130,8 +172,8 @@ export function renderWizard(
       parts.push(
         field("Password", text("password", "password", values.password, (v) => (values.password = v))),
         field("Confirm the password", text("password-confirm", "password", values.confirm, (v) => (values.confirm = v))),
-        el("div", { class: "check" }, checkbox("remember", values.remember, (on) => (values.remember = on)), el("label", { for: "remember" }, "Remember the password on this computer")),
-        el("p", { class: "warning", role: "note" }, "If you lose this password, nobody can open these snapshots: not you, not Keepsake, not Apple. Write it down somewhere safe."),
+        remember(),
+        lostWarning(),
       );
     }
     return parts;
@@ -162,7 +204,11 @@ export function renderWizard(
       }
       draw();
     };
-    return [list, el("div", { class: "add-location" }, field("Add a folder or disk", input), add, choose)];
+    const preferences = handlers.locationPreferences
+      ? button("Backup location preferences…", { id: "location-preferences", class: "link" }, () => handlers.locationPreferences!(values))
+      : null;
+    const parts: HTMLElement[] = [list, el("div", { class: "add-location" }, field("Add a folder or disk", input), add, choose)];
+    return preferences ? [...parts, preferences] : parts;
   };
 
   const snapshotsStep = (): HTMLElement[] => [
