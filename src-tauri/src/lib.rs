@@ -153,6 +153,7 @@ pub fn run() {
             snapshots::snapshot_folder,
             snapshots::extract,
             snapshots::compare_snapshots,
+            snapshots::set_pinned,
             window::pick_folder,
             window::autostart_enabled,
             window::set_autostart,

@@ -5,12 +5,14 @@
 
 use std::path::{Path, PathBuf};
 
-use keepsake_core::backup::{open_repository, BACKUPS_FOLDER};
+use keepsake_core::backup::{find_snapshot, open_repository, BACKUPS_FOLDER};
 use keepsake_core::browse::{
     self, BrowseEntry, DomainDiff, DomainSummary, ExtractSummary, SnapshotBrowser,
 };
+use keepsake_core::cleaning;
 use keepsake_core::{preferences, AppDirs, CoreError};
-use keepsake_store::SnapshotInfo;
+use keepsake_store::{Repository, SnapshotInfo};
+use serde::Serialize;
 use tauri::{AppHandle, Manager};
 
 use crate::error::{blocking, UiResult};
@@ -28,26 +30,86 @@ fn device_location(dirs: &AppDirs, udid: &str) -> keepsake_core::Result<Option<P
     Ok(settings.device(udid).and_then(|d| settings.location_of(d)))
 }
 
-/// The device's snapshots, oldest first; none before its first backup.
+/// A snapshot on the timeline.
+#[derive(Debug, Serialize)]
+pub struct TimelineEntry {
+    #[serde(flatten)]
+    pub snapshot: SnapshotInfo,
+    /// Kept forever: the snapshots policy never deletes it.
+    pub pinned: bool,
+    /// Stored bytes deleting this snapshot alone would free.
+    pub frees_bytes: u64,
+}
+
+/// The device's repository at its location; `None` before its first backup (looking must
+/// never create a repository).
+fn device_repository(dirs: &AppDirs, udid: &str) -> keepsake_core::Result<Option<Repository>> {
+    let Some(location) = device_location(dirs, udid)? else {
+        return Ok(None);
+    };
+    if !location
+        .join(BACKUPS_FOLDER)
+        .join("keepsake-repo.json")
+        .exists()
+    {
+        return Ok(None);
+    }
+    open_repository(&location, None).map(Some)
+}
+
+/// The device's snapshots, oldest first, with their pins and what deleting each would free.
 #[tauri::command]
-pub async fn timeline(udid: String) -> UiResult<Vec<SnapshotInfo>> {
+pub async fn timeline(udid: String) -> UiResult<Vec<TimelineEntry>> {
     blocking(move || {
         let dirs = AppDirs::from_env()?;
-        let Some(location) = device_location(&dirs, &udid)? else {
+        let Some(repo) = device_repository(&dirs, &udid)? else {
             return Ok(vec![]);
         };
-        // Looking must never create a repository.
-        if !location
-            .join(BACKUPS_FOLDER)
-            .join("keepsake-repo.json")
-            .exists()
-        {
-            return Ok(vec![]);
+        let facts = cleaning::device_snapshots(&repo, &udid)?.snapshots;
+        let all = keepsake_store::commands::list::snapshots(&repo)?;
+        Ok(all
+            .into_iter()
+            .filter(|s| s.device == udid)
+            .map(|snapshot| {
+                let f = facts.iter().find(|f| f.id == snapshot.id);
+                TimelineEntry {
+                    pinned: f.is_some_and(|f| f.pinned),
+                    frees_bytes: f.map_or(0, |f| f.frees_bytes),
+                    snapshot,
+                }
+            })
+            .collect())
+    })
+    .await
+}
+
+/// Keeps snapshot `id` of `udid` forever (the snapshots policy never deletes it), or no longer.
+#[tauri::command]
+pub async fn set_pinned(udid: String, id: i64, pinned: bool) -> UiResult<bool> {
+    blocking(move || {
+        let dirs = AppDirs::from_env()?;
+        let repo = device_repository(&dirs, &udid)?.ok_or_else(|| CoreError::NoLocation {
+            device: udid.clone(),
+        })?;
+        // the snapshot must be this device's
+        find_snapshot(&repo, id).and_then(|s| {
+            if s.device == udid {
+                Ok(())
+            } else {
+                Err(CoreError::NoSuchSnapshot {
+                    snapshot: id,
+                    repository: repo.path().to_path_buf(),
+                })
+            }
+        })?;
+        if pinned {
+            cleaning::pin(&repo, id, None)?;
+        } else {
+            cleaning::unpin(repo.path(), id)?;
         }
-        let repo = open_repository(&location, None)?;
-        let all = keepsake_store::commands::list::snapshots(&repo)
-            .map_err(|e| CoreError::Store(e.to_string()))?;
-        Ok(all.into_iter().filter(|s| s.device == udid).collect())
+        // A pending cleaning question that listed it can no longer delete it: answering skips
+        // what was pinned since.
+        Ok(pinned)
     })
     .await
 }

@@ -91,6 +91,12 @@ export interface SnapshotInfo {
   added_bytes: number;
 }
 
+/** A snapshot on the timeline: kept forever or not, and what deleting it alone would free. */
+export interface TimelineEntry extends SnapshotInfo {
+  pinned: boolean;
+  frees_bytes: number;
+}
+
 export type CleaningOutcome =
   | { outcome: "kept" }
   | { outcome: "deleted"; snapshots: number[]; freed_bytes: number }
@@ -207,7 +213,8 @@ export const encryptionStatus = (udid: string) => invoke<EncryptionState>("encry
  * password; the device checks `old`. `remember` keeps the new password in the OS credential store. */
 export const changeEncryption = (udid: string, old: string | null, password: string | null, remember: boolean) =>
   invoke<EncryptionState>("change_encryption", { udid, old, new: password, remember });
-export const fetchTimeline = (udid: string) => invoke<SnapshotInfo[]>("timeline", { udid });
+export const fetchTimeline = (udid: string) => invoke<TimelineEntry[]>("timeline", { udid });
+export const setPinned = (udid: string, id: number, pinned: boolean) => invoke<boolean>("set_pinned", { udid, id, pinned });
 export const snapshotDomains = (udid: string, snapshot: number, password: string | null) =>
   invoke<DomainSummary[]>("snapshot_domains", { udid, snapshot, password });
 export const snapshotFolder = (udid: string, snapshot: number, domain: string, folder: string) =>

@@ -116,6 +116,7 @@ async function showTimeline(d: DeviceView): Promise<void> {
           back: () => void showTimeline(d),
         });
       },
+      pin: (s, pinned) => api.setPinned(d.udid, s.id, pinned),
       compare: (older, newer) => {
         void renderComparison(view(), d.name, snapshots, older, newer, {
           diff: (a, b, password) => api.compareSnapshots(d.udid, a, b, password),

@@ -139,3 +139,32 @@ describe("comparison", () => {
     expect(root.querySelector('.diff-domain[data-domain="HomeDomain"]')).not.toBeNull();
   });
 });
+
+describe("keeping a snapshot forever", () => {
+  it("toggles with the answer from Rust, says so to assistive technology, and keeps the old state on failure", async () => {
+    const root = document.createElement("div");
+    const asked: [number, boolean][] = [];
+    let fail = false;
+    const pin = async (s: SnapshotInfo, pinned: boolean) => {
+      asked.push([s.id, pinned]);
+      if (fail) throw { message: "the disk is not connected", kind: null };
+      return pinned;
+    };
+    renderTimeline(root, "Ada's iPhone", [{ ...first, pinned: true, frees_bytes: 3_000_000 }, { ...second, pinned: false, frees_bytes: 0 }], { open: () => {}, back: () => {}, pin });
+    const [newer, older] = Array.from(root.querySelectorAll<HTMLButtonElement>(".snapshot-pin"));
+    expect(older.textContent).toBe("Kept forever");
+    expect(older.getAttribute("aria-pressed")).toBe("true");
+    expect(newer.textContent).toBe("Keep forever");
+    newer.click();
+    await flush();
+    expect(asked).toEqual([[7, true]]);
+    expect(newer.getAttribute("aria-pressed")).toBe("true");
+    fail = true;
+    older.click();
+    await flush();
+    expect(asked.at(-1)).toEqual([1, false]);
+    expect(older.getAttribute("aria-pressed")).toBe("true");
+    expect(older.disabled).toBe(false);
+    expect(root.querySelector("#timeline-status")?.textContent).toBe("the disk is not connected");
+  });
+});

@@ -1,13 +1,19 @@
 // The Timeline (a device's snapshots along time) and the snapshot Browser (domains → folders →
 // files, with sizes and extraction; an encrypted snapshot first asks for its password).
-import { errorKind, errorMessage, type BrowseEntry, type DomainDiff, type DomainSummary, type ExtractSummary, type SnapshotInfo } from "../api";
+import { errorKind, errorMessage, type BrowseEntry, type DomainDiff, type DomainSummary, type ExtractSummary, type SnapshotInfo, type TimelineEntry } from "../api";
 import { button, bytes, el, field, when } from "../dom";
 
 export function renderTimeline(
   root: HTMLElement,
   deviceName: string,
-  snapshots: SnapshotInfo[],
-  handlers: { open(s: SnapshotInfo): void; back(): void; compare?(older: SnapshotInfo, newer: SnapshotInfo): void },
+  snapshots: (SnapshotInfo | TimelineEntry)[],
+  handlers: {
+    open(s: SnapshotInfo): void;
+    back(): void;
+    compare?(older: SnapshotInfo, newer: SnapshotInfo): void;
+    /** Keeps a snapshot forever (or no longer); resolves to whether it is now kept. */
+    pin?(s: SnapshotInfo, pinned: boolean): Promise<boolean>;
+  },
 ): void {
   const newestFirst = [...snapshots].sort((a, b) => b.time - a.time);
   const compare = (s: SnapshotInfo, i: number) => {
@@ -15,6 +21,34 @@ export function renderTimeline(
     return previous && handlers.compare
       ? button("What changed", { class: "snapshot-compare", "aria-label": `What changed from ${when(previous.time)} to ${when(s.time)}` }, () => handlers.compare!(previous, s))
       : null;
+  };
+  const status = el("p", { id: "timeline-status", role: "status" });
+  const pinButton = (s: SnapshotInfo | TimelineEntry) => {
+    if (!handlers.pin || !("pinned" in s)) return null;
+    let pinned = s.pinned;
+    const b = button("", { class: "snapshot-pin" }, async () => {
+      b.disabled = true;
+      try {
+        pinned = await handlers.pin!(s, !pinned);
+        status.textContent = "";
+      } catch (e) {
+        status.textContent = errorMessage(e);
+        status.classList.add("error-text");
+      } finally {
+        b.disabled = false;
+        show();
+      }
+    });
+    const show = () => {
+      b.textContent = pinned ? "Kept forever" : "Keep forever";
+      b.setAttribute("aria-pressed", String(pinned));
+      b.setAttribute("aria-label", `Keep the snapshot of ${when(s.time)} forever`);
+      b.title = pinned
+        ? "Automatic deletion never removes this snapshot. Click to let it go when it is old."
+        : `Never delete this snapshot automatically (deleting it would free ${bytes(s.frees_bytes)})`;
+    };
+    show();
+    return b;
   };
   const list = snapshots.length === 0
     ? el("p", { id: "no-snapshots", class: "empty" }, `No snapshots of ${deviceName} yet. Back it up to make the first one.`)
@@ -25,6 +59,7 @@ export function renderTimeline(
             el("span", { class: "snapshot-time" }, when(s.time)),
             el("span", { class: "snapshot-size" }, `${bytes(s.bytes)} in ${s.files} files`),
             el("span", { class: "snapshot-added" }, s.seq === 1 ? `First backup: stored ${bytes(s.added_bytes)}` : `Added ${bytes(s.added_bytes)}`),
+            pinButton(s),
             compare(s, i),
           )));
   // The whole row is the button's target; its text sits in the row for layout.
@@ -35,7 +70,8 @@ export function renderTimeline(
   root.replaceChildren(
     el("section", { id: "timeline-view", "aria-labelledby": "timeline-title" },
       el("div", { class: "view-head" }, button("← Devices", { id: "back-to-devices" }, handlers.back), el("h2", { id: "timeline-title" }, `Snapshots of ${deviceName}`)),
-      list),
+      list,
+      status),
   );
 }
 
