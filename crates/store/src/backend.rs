@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
@@ -25,6 +26,20 @@ pub trait Backend: Send + Sync {
     fn clean_partials(&self) -> Result<usize>;
     /// Drops cached handles, so the next reads see the storage as it is now (check, restore).
     fn refresh(&self) {}
+    /// Records, durably and before any pack appears or vanishes without the catalog knowing,
+    /// that packs may no longer match the catalog. Packs created here do it themselves.
+    fn unsettle(&self) -> Result<()> {
+        Ok(())
+    }
+    /// Records that the catalog knows every pack again (after a commit or a recovery).
+    fn settle(&self) -> Result<()> {
+        Ok(())
+    }
+    /// Whether packs may not match the catalog (an interrupted write): only then must a writer
+    /// list every pack to find leftovers. When unsure, true.
+    fn unsettled(&self) -> Result<bool> {
+        Ok(true)
+    }
 }
 
 /// A pack being written: durable and visible atomically on commit, discarded on drop.
@@ -37,9 +52,15 @@ pub struct LocalBackend {
     root: PathBuf,
     // Restore and check read many chunks from a few packs in turn: keep them open.
     open_packs: Mutex<HashMap<String, File>>,
+    /// Whether this handle has removed the [`SETTLED`] mark and not yet put it back.
+    unsettled: AtomicBool,
 }
 
 const PACK_EXT: &str = "pack";
+/// `packs-settled`: present while the catalog knows every pack. Removed (durably) before a write
+/// adds or deletes packs, put back after its commit; so a repository without it (an interrupted
+/// write, or one made before the mark existed) is searched for leftovers, and one with it is not.
+const SETTLED: &str = "packs-settled";
 const PARTIAL_EXT: &str = "partial";
 const MAX_OPEN_PACKS: usize = 32;
 
@@ -48,6 +69,7 @@ impl LocalBackend {
         LocalBackend {
             root: root.to_path_buf(),
             open_packs: Mutex::new(HashMap::new()),
+            unsettled: AtomicBool::new(false),
         }
     }
 
@@ -56,7 +78,11 @@ impl LocalBackend {
             let d = root.join(dir);
             fs::create_dir_all(&d).map_err(Error::io(&d, "creating the folder"))?;
         }
-        Ok(())
+        LocalBackend::new(root).settle()
+    }
+
+    fn settled_mark(&self) -> PathBuf {
+        self.root.join(SETTLED)
     }
 
     fn pack_path(&self, name: &str) -> PathBuf {
@@ -70,6 +96,7 @@ impl LocalBackend {
 
 impl Backend for LocalBackend {
     fn create_pack(&self, name: &str) -> Result<Box<dyn PackSink>> {
+        self.unsettle()?;
         let tmp = self.root.join("tmp").join(format!("{name}.{PARTIAL_EXT}"));
         let file = OpenOptions::new()
             .write(true)
@@ -139,6 +166,39 @@ impl Backend for LocalBackend {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
+    }
+
+    fn unsettle(&self) -> Result<()> {
+        if self.unsettled.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let mark = self.settled_mark();
+        match fs::remove_file(&mark) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                return Err(Error::io(mark, "marking a write in progress")(e))
+            }
+            _ => {}
+        }
+        sync_dir(&self.root)?;
+        self.unsettled.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    fn settle(&self) -> Result<()> {
+        // Not synced: if the mark is lost, the next writer only lists the packs once more.
+        let mark = self.settled_mark();
+        File::create(&mark).map_err(Error::io(&mark, "marking the packs settled"))?;
+        self.unsettled.store(false, Ordering::Release);
+        Ok(())
+    }
+
+    fn unsettled(&self) -> Result<bool> {
+        let mark = self.settled_mark();
+        match fs::symlink_metadata(&mark) {
+            Ok(_) => Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(true),
+            Err(e) => Err(Error::io(mark, "inspecting the packs")(e)),
+        }
     }
 
     fn clean_partials(&self) -> Result<usize> {
@@ -242,4 +302,28 @@ fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result
 /// Pack names present in `listed` but unknown to the catalog.
 pub(crate) fn orphans(listed: Vec<String>, known: &HashSet<String>) -> Vec<String> {
     listed.into_iter().filter(|n| !known.contains(n)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_pack_unsettles_the_repository_until_settled_again() {
+        let dir = tempfile::tempdir().unwrap();
+        LocalBackend::create_layout(dir.path()).unwrap();
+        let backend = LocalBackend::new(dir.path());
+        assert!(!backend.unsettled().unwrap(), "a new repository is settled");
+        let mut sink = backend.create_pack("00aa").unwrap();
+        sink.write_all(b"pack").unwrap();
+        sink.commit().unwrap();
+        // Another handle (the next process) sees the write as possibly interrupted.
+        assert!(LocalBackend::new(dir.path()).unsettled().unwrap());
+        backend.settle().unwrap();
+        assert!(!LocalBackend::new(dir.path()).unsettled().unwrap());
+        assert_eq!(backend.list_packs().unwrap(), ["00aa"]);
+        // A second write after settling unsettles again.
+        drop(backend.create_pack("00bb").unwrap());
+        assert!(LocalBackend::new(dir.path()).unsettled().unwrap());
+    }
 }

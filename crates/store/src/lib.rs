@@ -11,6 +11,7 @@
 //! catalog.db           SQLite (WAL): devices, snapshots, file versions, chunks, packs
 //! packs/<2 hex>/<id>.pack   chunks appended into pack files (see `pack`)
 //! tmp/                 packs being written
+//! packs-settled        present while the catalog knows every pack (no write was interrupted)
 //! locks/               OS advisory locks (writer, readers)
 //! ```
 //! Encryption (on by default): a random master key, stored wrapped by an Argon2id-derived key in

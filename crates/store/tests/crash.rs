@@ -101,6 +101,11 @@ fn kill_at_random_points_never_loses_a_committed_snapshot() {
             std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
             0
         );
+        assert_eq!(
+            packs_on_disk(dir.path()),
+            packs_in_catalog(dir.path()),
+            "round {round}: every pack the killed writer left is adopted, none left unknown"
+        );
         let newest = *present.iter().max().unwrap();
         assert_eq!(
             list::files(&repo, next.id).unwrap(),
@@ -109,4 +114,29 @@ fn kill_at_random_points_never_loses_a_committed_snapshot() {
         );
     }
     assert!(committed.len() >= 12);
+}
+
+fn packs_on_disk(repo: &std::path::Path) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for dir in std::fs::read_dir(repo.join("packs")).unwrap() {
+        let dir = dir.unwrap().path();
+        if dir.is_dir() {
+            for f in std::fs::read_dir(dir).unwrap() {
+                let p = f.unwrap().path();
+                names.insert(p.file_stem().unwrap().to_str().unwrap().to_string());
+            }
+        }
+    }
+    names
+}
+
+fn packs_in_catalog(repo: &std::path::Path) -> std::collections::BTreeSet<String> {
+    let conn = rusqlite::Connection::open(repo.join("catalog.db")).unwrap();
+    let mut stmt = conn.prepare("SELECT name FROM packs").unwrap();
+    let names = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    names
 }

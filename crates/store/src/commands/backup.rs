@@ -140,7 +140,12 @@ impl Repository {
 
 /// Deletes half-written packs and adopts whole ones the catalog does not know (a writer that
 /// crashed or was dropped after closing them), so their chunks are reused instead of re-sent.
+/// Only after an interrupted write: otherwise there is nothing to find, and listing every pack
+/// would be most of an unchanged backup's time.
 pub(crate) fn recover_leftovers(repo: &Repository) -> Result<()> {
+    if !repo.backend.unsettled()? {
+        return Ok(());
+    }
     let partials = repo.backend.clean_partials()?;
     let known: HashSet<String> = {
         let mut stmt = repo
@@ -181,6 +186,7 @@ pub(crate) fn recover_leftovers(repo: &Repository) -> Result<()> {
         tx.commit().cat(&repo.root)?;
         adopted += 1;
     }
+    repo.backend.settle()?;
     if partials + adopted + removed > 0 {
         tracing::info!(
             repo = %repo.root.display(),
@@ -567,9 +573,14 @@ impl SnapshotWriter<'_> {
         )
         .cat(root)?;
         tx.commit().cat(root)?;
-        crate::catalog::truncate_wal(&repo.conn);
+        crate::catalog::checkpoint_if_large(&repo.conn, &repo.root);
         // Committed: the packs belong to the catalog now, not to the leftovers.
-        self.packer.finish().packs.clear();
+        if !std::mem::take(&mut self.packer.finish().packs).is_empty() {
+            if let Err(e) = repo.backend.settle() {
+                // The snapshot is safe; the next writer merely searches for leftovers.
+                tracing::warn!(error = %e, "could not mark the packs settled");
+            }
+        }
         tracing::info!(
             repo = %root.display(), snapshot = id, seq, files,
             new_bytes = added_bytes, "snapshot committed"

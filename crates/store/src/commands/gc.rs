@@ -87,6 +87,9 @@ pub fn gc(repo: &Repository, options: &GcOptions) -> Result<GcSummary> {
         })
         .collect();
 
+    if !dead.is_empty() || !to_repack.is_empty() {
+        repo.backend.unsettle()?;
+    }
     // Fully dead packs: catalog first, files after.
     if !dead.is_empty() {
         let tx = repo.conn.unchecked_transaction().cat(root)?;
@@ -108,7 +111,8 @@ pub fn gc(repo: &Repository, options: &GcOptions) -> Result<GcSummary> {
         summary.chunks_dropped += repack(repo, &to_repack)?;
         summary.packs_repacked = to_repack.len() as u64;
     }
-    crate::catalog::truncate_wal(&repo.conn);
+    repo.backend.settle()?;
+    crate::catalog::checkpoint_if_large(&repo.conn, &repo.root);
     summary.bytes_after = pack_usage(repo)?.iter().map(|p| p.size).sum();
     tracing::info!(repo = %root.display(), ?summary, "garbage collected");
     Ok(summary)
