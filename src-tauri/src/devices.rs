@@ -23,6 +23,8 @@ pub struct DeviceView {
     /// When its next automatic backup is due (unix seconds; at or before now: as soon as it is
     /// reachable). `None`: automatic backups are off, or its settings are not confirmed yet.
     pub next_backup: Option<i64>,
+    /// Its backup location is a disk or folder that is not there now: backups wait for it.
+    pub location_missing: Option<std::path::PathBuf>,
     /// Retention asks before deleting: the question waiting for an answer.
     pub cleaning: Option<PendingCleaning>,
     pub backing_up: bool,
@@ -64,6 +66,9 @@ pub async fn overview(app: AppHandle) -> UiResult<Overview> {
             DeviceView {
                 confirmed: own.is_some_and(|d| d.confirmed),
                 next_backup: own.and_then(|d| schedule::next_backup(d, &h, now)),
+                location_missing: own
+                    .and_then(|d| settings.location_of(d))
+                    .filter(|l| !l.is_dir()),
                 last_success: h.last_success,
                 last_error: h.last_error,
                 cleaning: h.pending_cleaning,

@@ -48,6 +48,8 @@ export interface DeviceView extends DeviceSummary {
   /** When the next automatic backup is due (at or before now: as soon as it is reachable);
    * null when automatic backups are off or the settings are not confirmed yet. */
   next_backup: number | null;
+  /** Its backup location (a disk, say) is not connected: backups wait for it. */
+  location_missing: string | null;
   cleaning: PendingCleaning | null;
   backing_up: boolean;
 }

@@ -18,6 +18,7 @@ const phone = {
   last_success: null,
   last_error: null,
   next_backup: null as number | null,
+  location_missing: null as string | null,
   cleaning: null,
   backing_up: false,
 };
@@ -74,6 +75,9 @@ describe("next automatic backup", () => {
   it("is not promised before the wizard ran, and says when automatic backups are off", () => {
     expect(nextBackupText({ ...d, confirmed: false, next_backup: now + 60 }, now)).toBeNull();
     expect(nextBackupText({ ...d, confirmed: true, next_backup: null }, now)).toBe("Automatic backups are off");
+    expect(nextBackupText({ ...d, confirmed: true, next_backup: now, location_missing: "/media/ada/Disk" }, now)).toBe(
+      "Backups wait for /media/ada/Disk: connect that disk, or choose another location in Settings",
+    );
   });
 
   it("is now when due, else the day and time it becomes due, in the row", () => {

@@ -28,6 +28,7 @@ function lastBackup(d: DeviceView): HTMLElement {
 export function nextBackupText(d: DeviceView, nowSeconds: number = Date.now() / 1000): string | null {
   if (!d.confirmed) return null;
   if (d.next_backup === null) return "Automatic backups are off";
+  if (d.location_missing) return `Backups wait for ${d.location_missing}: connect that disk, or choose another location in Settings`;
   if (d.next_backup <= nowSeconds) return "Next automatic backup: now, while it is connected";
   return `Next automatic backup: ${when(d.next_backup)} or later, when it is connected`;
 }
