@@ -8,6 +8,7 @@ mod agent;
 mod backup;
 mod devices;
 mod error;
+mod interchange;
 mod settings;
 mod snapshots;
 mod window;
@@ -154,6 +155,8 @@ pub fn run() {
             snapshots::extract,
             snapshots::compare_snapshots,
             snapshots::set_pinned,
+            interchange::export_snapshot,
+            interchange::restore_snapshot,
             window::pick_folder,
             window::autostart_enabled,
             window::set_autostart,

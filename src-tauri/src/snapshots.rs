@@ -25,7 +25,10 @@ pub struct OpenSnapshot {
     browser: SnapshotBrowser,
 }
 
-fn device_location(dirs: &AppDirs, udid: &str) -> keepsake_core::Result<Option<PathBuf>> {
+pub(crate) fn device_location(
+    dirs: &AppDirs,
+    udid: &str,
+) -> keepsake_core::Result<Option<PathBuf>> {
     let settings = preferences::load(dirs)?;
     Ok(settings.device(udid).and_then(|d| settings.location_of(d)))
 }

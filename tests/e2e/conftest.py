@@ -219,6 +219,7 @@ def screenshot(app, display):
     def save(name: str, min_colours: int = 16) -> pathlib.Path:
         path = ARTIFACTS / f"{name}.png"
         colours = 0
+        time.sleep(0.3)  # WebKit paints a frame or two after the DOM changed
         for _ in range(50):  # painting can lag the DOM by a frame or two
             subprocess.run([IMAGEMAGICK_IMPORT, "-display", display, "-window", "root", str(path)], check=True)
             colours = unique_colours(path)

@@ -3,6 +3,7 @@ first-backup wizard is completed with encryption on, the backup runs with a movi
 a day of use later a second backup, the timeline shows both snapshots, and a file extracted from
 the first one (after its password is asked for) equals what the phone's generator made."""
 
+import plistlib
 import subprocess
 import time
 
@@ -187,6 +188,20 @@ class TestBackupJourney:
         wait(app, 30).until(lambda a: "Extracted" in css(a, "#browser-status").text)
         assert (out / FILE_DOMAIN / FILE_PATH).read_bytes() == expected
 
+        # The whole snapshot as a Finder backup folder, named by the device's UDID.
+        exported = tmp_path / "export"
+        target = css(app, "#extract-target")
+        target.clear()
+        target.send_keys(str(exported))
+        css(app, "#export-snapshot").click()
+        wait(app, 60).until(lambda a: "Exported" in css(a, "#browser-status").text)
+        folder = exported / phone.udid
+        assert str(folder) in css(app, "#browser-status").text
+        manifest = plistlib.loads((folder / "Manifest.plist").read_bytes())
+        assert manifest["Lockdown"]["UniqueDeviceID"] == phone.udid
+        assert manifest["IsEncrypted"] is True
+        assert (folder / "Manifest.db").stat().st_size > 0 and (folder / "Status.plist").is_file()
+
         # Later, in the device's settings: turning encryption off needs the current password. The
         # location step links to the location preferences and comes back with the choices kept.
         css(app, "#back-to-timeline").click()
@@ -225,3 +240,19 @@ class TestBackupJourney:
         assert not css(app, "#encrypt").is_selected()
         assert app.find_elements("id", "encryption-off") == []
         css(app, "#wizard-cancel").click()
+
+        # The first snapshot back onto the phone, after a confirmation; its password is asked for.
+        css(app, f"{row_css} .show-timeline").click()
+        wait(app).until(lambda a: len(a.find_elements("css selector", ".snapshot")) == 2)
+        css(app, f'.snapshot[data-id="{older_id}"] .snapshot-open').click()
+        wait(app, 60).until(lambda a: a.find_elements("id", "restore-snapshot"))
+        css(app, "#restore-snapshot").click()
+        assert "Replace everything on" in css(app, "[role=alertdialog]").text
+        screenshot("restore-confirm")
+        css(app, "#restore-confirm").click()
+        wait(app, 60).until(lambda a: a.find_elements("id", "restore-password"))
+        css(app, "#restore-password").send_keys(PASSWORD)
+        css(app, "#restore-confirm").click()
+        wait(app, 120).until(lambda a: css(a, "#browser-status").text.startswith(("Restored", "The ", "Keepsake")) and not a.find_elements("css selector", "#restore-snapshot[disabled]"))
+        assert css(app, "#browser-status").text.startswith("Restored "), css(app, "#browser-status").text
+        assert css(app, "#browser-status").text.endswith(f"files to {phone.name}.")

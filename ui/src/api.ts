@@ -244,3 +244,32 @@ export interface AgentBackup {
 }
 export const onAgentBackup = (f: (e: AgentBackup) => void): Promise<UnlistenFn> =>
   listen<AgentBackup>("agent-backup", (e) => f(e.payload));
+
+/** Export or restore progress: bytes written (export) or the device's percentage (restore). */
+export interface TransferProgress {
+  udid: string;
+  snapshot: number;
+  step: "export" | "restore";
+  bytes: number | null;
+  percent: number | null;
+}
+
+export interface Exported {
+  /** `<target>/<UDID>`: what Finder, iTunes and idevicebackup2 restore from. */
+  folder: string;
+  files: number;
+  bytes: number;
+}
+
+export interface RestoredToDevice {
+  udid: string;
+  device: string;
+  snapshot: number;
+  files: number;
+}
+
+export const exportSnapshot = (udid: string, id: number, target: string) => invoke<Exported>("export_snapshot", { udid, id, target });
+export const restoreSnapshot = (udid: string, id: number, password: string | null) =>
+  invoke<RestoredToDevice>("restore_snapshot", { udid, id, password });
+export const onTransferProgress = (f: (e: TransferProgress) => void): Promise<UnlistenFn> =>
+  listen<TransferProgress>("transfer-progress", (e) => f(e.payload));

@@ -112,6 +112,8 @@ async function showTimeline(d: DeviceView): Promise<void> {
           domains: (password) => api.snapshotDomains(d.udid, s.id, password),
           folder: (domain, folder) => api.snapshotFolder(d.udid, s.id, domain, folder),
           extract: (domain, path, target) => api.extract(d.udid, s.id, domain, path, target),
+          exportTo: (target, progress) => withTransfer(d.udid, s.id, (e) => e.bytes !== null && progress(e.bytes), () => api.exportSnapshot(d.udid, s.id, target)),
+          restore: (password, progress) => withTransfer(d.udid, s.id, (e) => e.percent !== null && progress(e.percent), () => api.restoreSnapshot(d.udid, s.id, password)),
           pickFolder: () => api.pickFolder("Extract into this folder"),
           back: () => void showTimeline(d),
         });
@@ -132,6 +134,18 @@ async function showTimeline(d: DeviceView): Promise<void> {
 }
 
 /** The preferences; `back` returns somewhere else than the devices (the wizard). */
+/** Runs an export or restore of one snapshot, handing its progress events to `progress`. */
+async function withTransfer<T>(udid: string, snapshot: number, progress: (e: api.TransferProgress) => void, work: () => Promise<T>): Promise<T> {
+  const stop = await api.onTransferProgress((e) => {
+    if (e.udid === udid && e.snapshot === snapshot) progress(e);
+  });
+  try {
+    return await work();
+  } finally {
+    stop();
+  }
+}
+
 async function showPreferences(back?: { label: string; to: () => void }): Promise<void> {
   current = "other";
   try {

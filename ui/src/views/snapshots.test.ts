@@ -168,3 +168,73 @@ describe("keeping a snapshot forever", () => {
     expect(root.querySelector("#timeline-status")?.textContent).toBe("the disk is not connected");
   });
 });
+
+describe("a snapshot out of Keepsake", () => {
+  const browser = (root: HTMLElement, over: Partial<Parameters<typeof renderBrowser>[3]> = {}) =>
+    renderBrowser(root, "Ada's iPhone", first, {
+      domains: async () => [],
+      folder: async () => [],
+      extract: async () => ({ files: 0, bytes: 0 }),
+      back: () => {},
+      ...over,
+    });
+
+  it("exports into the typed folder with a moving bar, and needs a folder first", async () => {
+    const root = document.createElement("div");
+    const seen: number[] = [];
+    let release!: () => void;
+    await browser(root, {
+      exportTo: (target, progress) => {
+        progress(1_000_000);
+        seen.push(root.querySelector<HTMLProgressElement>("#transfer-progress")!.value);
+        return new Promise((ok) => (release = () => ok({ folder: `${target}/U1`, files: 120, bytes: 4_200_000 })));
+      },
+    });
+    root.querySelector<HTMLButtonElement>("#export-snapshot")!.click();
+    await flush();
+    expect(root.querySelector("#browser-status")?.textContent).toBe("Type the folder to export into first.");
+    root.querySelector<HTMLInputElement>("#extract-target")!.value = "/media/ada/Export";
+    root.querySelector<HTMLButtonElement>("#export-snapshot")!.click();
+    await flush();
+    expect(seen).toEqual([1_000_000]);
+    expect(root.querySelector<HTMLProgressElement>("#transfer-progress")!.hidden).toBe(false);
+    expect(root.querySelector<HTMLButtonElement>("#export-snapshot")!.disabled).toBe(true);
+    release();
+    await flush();
+    expect(root.querySelector("#browser-status")?.textContent).toBe("Exported 120 files (4.2 MB) into /media/ada/Export/U1: Finder, iTunes and idevicebackup2 can restore it.");
+    expect(root.querySelector<HTMLProgressElement>("#transfer-progress")!.hidden).toBe(true);
+  });
+
+  it("restores only after confirmation, asking for the password of a locked backup", async () => {
+    const root = document.createElement("div");
+    const passwords: (string | null)[] = [];
+    await browser(root, {
+      restore: async (password, progress) => {
+        passwords.push(password);
+        if (password !== "secret") throw { message: "locked", kind: password === null ? "backup_locked" : "wrong_password" };
+        progress(50);
+        return { udid: "U1", device: "Ada's iPhone", snapshot: 1, files: 120 };
+      },
+    });
+    root.querySelector<HTMLButtonElement>("#restore-snapshot")!.click();
+    expect(passwords).toEqual([]);
+    expect(root.querySelector("[role=alertdialog]")?.textContent).toContain("Replace everything on Ada's iPhone");
+    root.querySelector<HTMLButtonElement>("#restore-cancel")!.click();
+    expect(root.querySelector("[role=alertdialog]")).toBeNull();
+    expect(passwords).toEqual([]);
+
+    root.querySelector<HTMLButtonElement>("#restore-snapshot")!.click();
+    root.querySelector<HTMLButtonElement>("#restore-confirm")!.click();
+    await flush();
+    expect(root.querySelector("label[for=restore-password]")?.textContent).toBe("Backup password");
+    root.querySelector<HTMLInputElement>("#restore-password")!.value = "nope";
+    root.querySelector<HTMLButtonElement>("#restore-confirm")!.click();
+    await flush();
+    expect(root.querySelector("[role=alertdialog]")?.textContent).toContain("That password is not right");
+    root.querySelector<HTMLInputElement>("#restore-password")!.value = "secret";
+    root.querySelector<HTMLButtonElement>("#restore-confirm")!.click();
+    await flush();
+    expect(passwords).toEqual([null, "nope", "secret"]);
+    expect(root.querySelector("#browser-status")?.textContent).toBe("Restored 120 files to Ada's iPhone.");
+  });
+});

@@ -1,6 +1,6 @@
 // The Timeline (a device's snapshots along time) and the snapshot Browser (domains → folders →
 // files, with sizes and extraction; an encrypted snapshot first asks for its password).
-import { errorKind, errorMessage, type BrowseEntry, type DomainDiff, type DomainSummary, type ExtractSummary, type SnapshotInfo, type TimelineEntry } from "../api";
+import { errorKind, errorMessage, type BrowseEntry, type DomainDiff, type DomainSummary, type Exported, type ExtractSummary, type RestoredToDevice, type SnapshotInfo, type TimelineEntry } from "../api";
 import { button, bytes, el, field, when } from "../dom";
 
 export function renderTimeline(
@@ -178,6 +178,10 @@ export interface BrowserHandlers {
   extract(domain: string, path: string, target: string): Promise<ExtractSummary>;
   /** The system's folder picker, where there is one. */
   pickFolder?(): Promise<string | null>;
+  /** Writes the whole snapshot as a Finder backup folder; `progress` hears bytes written. */
+  exportTo?(target: string, progress: (bytes: number) => void): Promise<Exported>;
+  /** Restores the snapshot onto its device; `progress` hears the device's percentage. */
+  restore?(password: string | null, progress: (percent: number) => void): Promise<RestoredToDevice>;
   back(): void;
 }
 
@@ -189,15 +193,23 @@ export function renderBrowser(root: HTMLElement, deviceName: string, snapshot: S
   const target = el("input", { type: "text", id: "extract-target", placeholder: "/home/me/Restored" });
   const status = el("p", { id: "browser-status", role: "status" });
   const content = el("div", { id: "browser-content" });
+  const transfer = el("progress", { id: "transfer-progress", class: "backup-progress", max: "100", value: "0", hidden: true, "aria-label": "Progress" });
+  const confirm = el("div", { id: "restore-panel" });
+  const snapshotActions = el("div", { class: "snapshot-actions" },
+    h.exportTo ? button("Export as Finder backup", { id: "export-snapshot", title: "Write the whole snapshot into the folder above as a backup Finder, iTunes and idevicebackup2 can restore" }, () => void doExport()) : null,
+    h.restore ? button("Restore to device…", { id: "restore-snapshot", class: "danger" }, () => askRestore(false, false)) : null);
 
   root.replaceChildren(
     el("section", { id: "browser", "aria-labelledby": "browser-title" },
       el("div", { class: "view-head" }, button("← Snapshots", { id: "back-to-timeline" }, h.back), el("h2", { id: "browser-title" }, `${deviceName} on ${when(snapshot.time)}`)),
-      el("div", { class: "extract-to" }, field("Extract to folder", target),
+      el("div", { class: "extract-to" }, field("Folder on this computer", target),
         h.pickFolder ? button("Choose…", { id: "choose-extract-target" }, async () => {
           const path = await h.pickFolder!();
           if (path) target.value = path;
         }) : null),
+      snapshotActions,
+      confirm,
+      transfer,
       el("nav", { id: "breadcrumb", "aria-label": "Where you are in the snapshot" }),
       content,
       status),
@@ -272,15 +284,78 @@ export function renderBrowser(root: HTMLElement, deviceName: string, snapshot: S
     }
   };
 
-  const doExtract = async (d: string, path: string) => {
+  const busy = (on: boolean) => {
+    for (const b of Array.from(snapshotActions.querySelectorAll("button"))) b.disabled = on;
+    transfer.hidden = !on;
+  };
+
+  /** The folder typed for extracting or exporting; null (and said) when there is none. */
+  const targetFolder = (what: string): string | null => {
     const to = target.value.trim();
     if (!to) {
-      status.textContent = "Type the folder to extract into first.";
+      status.textContent = `Type the folder to ${what} into first.`;
       status.classList.add("error-text");
       target.focus();
-      return;
+      return null;
     }
     status.classList.remove("error-text");
+    return to;
+  };
+
+  const doExport = async () => {
+    const to = targetFolder("export");
+    if (to === null) return;
+    status.textContent = "Exporting the snapshot…";
+    transfer.max = Math.max(1, snapshot.bytes);
+    transfer.value = 0;
+    busy(true);
+    try {
+      const done = await h.exportTo!(to, (b) => (transfer.value = b));
+      status.textContent = `Exported ${done.files} files (${bytes(done.bytes)}) into ${done.folder}: Finder, iTunes and idevicebackup2 can restore it.`;
+    } catch (e) {
+      fail(e);
+    } finally {
+      busy(false);
+    }
+  };
+
+  /** The confirmation before a restore; with `needsPassword`, it asks for the backup password. */
+  const askRestore = (needsPassword: boolean, wrong: boolean) => {
+    const password = needsPassword ? el("input", { type: "password", id: "restore-password", autocomplete: "current-password" }) : null;
+    const go = button("Restore", { id: "restore-confirm", class: "danger" }, () => void doRestore(password ? password.value : null));
+    confirm.replaceChildren(
+      el("div", { class: "notice", role: "alertdialog", "aria-labelledby": "restore-question" },
+        el("p", { id: "restore-question" }, `Replace everything on ${deviceName} with this snapshot of ${when(snapshot.time)}? What is on the device now and not in the snapshot is lost. Keep the device connected and unlocked; turn off Find My on it first.`),
+        password ? el("p", {}, wrong ? "That password is not right: try again." : "This backup is encrypted: its password is needed.") : null,
+        password ? field("Backup password", password) : null,
+        el("div", { class: "actions" }, go, button("Cancel", { id: "restore-cancel" }, () => confirm.replaceChildren()))));
+    (password ?? go).focus();
+  };
+
+  const doRestore = async (password: string | null) => {
+    confirm.replaceChildren();
+    status.classList.remove("error-text");
+    status.textContent = `Restoring ${deviceName}…`;
+    transfer.max = 100;
+    transfer.value = 0;
+    busy(true);
+    try {
+      const done = await h.restore!(password, (p) => (transfer.value = Math.max(0, Math.min(100, p))));
+      status.textContent = `Restored ${done.files} files to ${done.device}.`;
+    } catch (e) {
+      const kind = errorKind(e);
+      if (kind === "backup_locked" || kind === "wrong_password") {
+        status.textContent = "";
+        askRestore(true, password !== null);
+      } else fail(e);
+    } finally {
+      busy(false);
+    }
+  };
+
+  const doExtract = async (d: string, path: string) => {
+    const to = targetFolder("extract");
+    if (to === null) return;
     status.textContent = `Extracting ${basename(path)}…`;
     try {
       const done = await h.extract(d, path, to);

@@ -1,0 +1,152 @@
+//! A snapshot out of Keepsake: exported as a Finder backup folder, or restored onto its device.
+//! Both report progress as `transfer-progress` events.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use keepsake_core::interchange::{self, Exported, RestoredToDevice};
+use keepsake_core::{AppDirs, CoreError};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager};
+
+use crate::error::{blocking, UiResult};
+use crate::snapshots::device_location;
+use crate::AppState;
+
+/// A `transfer-progress` event.
+#[derive(Debug, Clone, Serialize)]
+pub struct TransferProgress {
+    pub udid: String,
+    pub snapshot: i64,
+    /// "export" or "restore".
+    pub step: &'static str,
+    /// Bytes written so far (export).
+    pub bytes: Option<u64>,
+    /// The device's percentage (restore).
+    pub percent: Option<f64>,
+}
+
+/// Emits at most ten events a second: a folder of small files reports each one.
+struct Throttle(Option<Instant>);
+
+impl Throttle {
+    fn ready(&mut self) -> bool {
+        let now = Instant::now();
+        if self
+            .0
+            .is_some_and(|last| now.duration_since(last) < Duration::from_millis(100))
+        {
+            return false;
+        }
+        self.0 = Some(now);
+        true
+    }
+}
+
+fn location_of(dirs: &AppDirs, udid: &str) -> keepsake_core::Result<PathBuf> {
+    device_location(dirs, udid)?.ok_or_else(|| CoreError::NoLocation {
+        device: udid.to_owned(),
+    })
+}
+
+/// Writes snapshot `id` of `udid` as a Finder backup folder `<target>/<UDID>` (which must not
+/// exist or be empty): what Finder, iTunes and `idevicebackup2` restore from.
+#[tauri::command]
+pub async fn export_snapshot(
+    app: AppHandle,
+    udid: String,
+    id: i64,
+    target: PathBuf,
+) -> UiResult<Exported> {
+    blocking(move || {
+        let dirs = AppDirs::from_env()?;
+        let location = location_of(&dirs, &udid)?;
+        let mut throttle = Throttle(None);
+        interchange::export(&location, None, id, &target, &mut |bytes| {
+            if throttle.ready() {
+                let _ = app.emit(
+                    "transfer-progress",
+                    TransferProgress {
+                        udid: udid.clone(),
+                        snapshot: id,
+                        step: "export",
+                        bytes: Some(bytes),
+                        percent: None,
+                    },
+                );
+            }
+        })
+    })
+    .await
+}
+
+/// Restores snapshot `id` onto its device, which must be connected: everything on the device is
+/// replaced by the snapshot. `password`: the backup password of an encrypted snapshot this
+/// computer does not remember. No backup of the device runs meanwhile.
+#[tauri::command]
+pub async fn restore_snapshot(
+    app: AppHandle,
+    udid: String,
+    id: i64,
+    password: Option<String>,
+) -> UiResult<RestoredToDevice> {
+    let dirs = AppDirs::from_env()?;
+    let location = {
+        let (dirs, udid) = (dirs.clone(), udid.clone());
+        blocking(move || location_of(&dirs, &udid)).await?
+    };
+    let state = app.state::<AppState>();
+    let Some(_cancel) = state.claim(&udid) else {
+        return Err(CoreError::AlreadyBackingUp { device: udid }.into());
+    };
+    let password = password.filter(|p| !p.is_empty());
+    let (emitter, device) = (app.clone(), udid.clone());
+    let result = interchange::restore_to_device(
+        &dirs,
+        &location,
+        None,
+        id,
+        Some(&udid),
+        password.as_deref(),
+        move |percent| {
+            let _ = emitter.emit(
+                "transfer-progress",
+                TransferProgress {
+                    udid: device.clone(),
+                    snapshot: id,
+                    step: "restore",
+                    bytes: None,
+                    percent: Some(percent),
+                },
+            );
+        },
+    )
+    .await;
+    state.release(&udid);
+    match &result {
+        Ok(done) => crate::window::notify(
+            &app,
+            "Restore finished",
+            &format!("{} now holds the snapshot it was given.", done.device),
+        ),
+        Err(e) if !matches!(e, CoreError::BackupLocked { .. }) => {
+            crate::window::notify(&app, "The restore failed", &e.to_string())
+        }
+        Err(_) => {}
+    }
+    Ok(result?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_is_sent_at_most_ten_times_a_second() {
+        let mut t = Throttle(None);
+        assert!(t.ready(), "the first one goes");
+        assert!(!t.ready(), "one right after does not");
+        t.0 = Some(Instant::now() - Duration::from_millis(150));
+        assert!(t.ready());
+    }
+}
