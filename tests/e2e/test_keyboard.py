@@ -1,0 +1,61 @@
+"""The app without a mouse: from the device list through the first-backup wizard to a finished
+backup, with Tab, Space and Enter only, the way someone who cannot use a pointer would."""
+
+import time
+
+import pytest
+from selenium.webdriver.common.keys import Keys
+
+from test_backup_journey import css, wait, watch_backup
+
+
+def active(app):
+    return app.switch_to.active_element
+
+
+def tab_to(app, selector: str, limit: int = 40):
+    """Presses Tab until the focused element matches `selector`; fails if it never does."""
+    for _ in range(limit):
+        if app.execute_script("return document.activeElement.matches(arguments[0])", selector):
+            return active(app)
+        active(app).send_keys(Keys.TAB)
+    raise AssertionError(f"{selector} is not reachable with Tab (last focus: {active(app).get_attribute('outerHTML')[:120]})")
+
+
+class TestKeyboard:
+    @pytest.fixture()
+    def usbmuxd_address(self, phone):
+        phone.start("--size", "8MiB")
+        return phone.address
+
+    def test_first_backup_with_the_keyboard_only(self, app, phone, tmp_path):
+        disk = tmp_path / "Disk"
+        disk.mkdir()
+        row_css = f'.device[data-udid="{phone.udid}"]'
+        wait(app).until(lambda a: a.find_elements("css selector", f"{row_css} .backup-now"))
+        app.find_element("tag name", "body").send_keys(Keys.TAB)
+        tab_to(app, f"{row_css} .backup-now").send_keys(Keys.ENTER)
+
+        # The wizard opens with the focus on its first control.
+        wait(app, 60).until(lambda a: a.find_elements("id", "encrypt"))
+        wait(app).until(lambda a: active(a).get_attribute("id") == "encrypt")
+        active(app).send_keys(Keys.SPACE)  # no encryption: no password to type
+        assert not css(app, "#encrypt").is_selected()
+        tab_to(app, "#wizard-next").send_keys(Keys.ENTER)
+
+        wait(app).until(lambda a: css(a, "#wizard").get_attribute("data-step") == "location")
+        tab_to(app, "#new-location").send_keys(str(disk))
+        tab_to(app, "#add-location").send_keys(Keys.ENTER)
+        wait(app).until(lambda a: a.find_elements("css selector", "#location-0:checked"))
+        tab_to(app, "#wizard-next").send_keys(Keys.ENTER)
+
+        wait(app).until(lambda a: css(a, "#wizard").get_attribute("data-step") == "snapshots")
+        tab_to(app, "#wizard-finish").send_keys(Keys.ENTER)
+
+        watch_backup(app, phone.udid)
+        result = css(app, f"{row_css} .result").text
+        assert result.startswith(f"Backed up {phone.name}"), result
+        # Focus is not lost to nowhere: Tab still reaches the device's buttons.
+        time.sleep(0.2)
+        tab_to(app, f"{row_css} .show-timeline").send_keys(Keys.ENTER)
+        wait(app).until(lambda a: len(a.find_elements("css selector", ".snapshot")) == 1)
