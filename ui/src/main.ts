@@ -1,7 +1,7 @@
 // The app's controller: which view shows, what it asks Rust, and the live events.
 import * as api from "./api";
 import type { DeviceView, Overview } from "./api";
-import { bytes } from "./dom";
+import { button, bytes, el } from "./dom";
 import { renderError, renderOverview, showBackupResult, showProgress, type DeviceActions } from "./views/devices";
 import { initialValues, renderWizard, settingsFrom, type WizardValues } from "./views/wizard";
 import { renderBrowser, renderComparison, renderTimeline } from "./views/snapshots";
@@ -10,6 +10,8 @@ import { renderPreferences } from "./views/preferences";
 const root = document.getElementById("app")!;
 let current: "devices" | "other" = "devices";
 let overview: Overview | null = null;
+/** Counts the screens shown, so a slow answer for a screen already left is dropped. */
+let screens = 0;
 /** The last message for a device's finished or failed backup, kept across re-renders. */
 const results = new Map<string, { message: string; failed: boolean }>();
 const latestProgress = new Map<string, api.ProgressEvent>();
@@ -21,6 +23,7 @@ const rowOf = (udid: string) => Array.from(root.querySelectorAll<HTMLElement>(".
  * focus and the elements under the person's pointer stay put. */
 async function showDevices(onlyIfChanged = false): Promise<void> {
   current = "devices";
+  if (!onlyIfChanged) screens++;
   let next: Overview;
   try {
     next = await api.fetchOverview();
@@ -70,17 +73,27 @@ async function backUp(d: DeviceView): Promise<void> {
 /** The wizard; `resume` comes back to it (from the location preferences) with what was chosen. */
 async function showWizard(d: DeviceView, first: boolean, resume?: WizardValues): Promise<void> {
   current = "other";
+  const screen = ++screens;
   const main = view();
-  main.replaceChildren(Object.assign(document.createElement("p"), { className: "empty", textContent: `Asking ${d.name} about its backups…` }));
+  // Asking the device needs its trust: an untrusted one shows its "Trust this computer?" now.
+  const asking = d.paired
+    ? `Asking ${d.name} about its backups…`
+    : `Unlock ${d.name} and tap Trust on it: Keepsake needs to ask it about its backups.`;
+  main.replaceChildren(
+    el("div", { id: "wizard-loading", class: "empty", role: "status" }, el("p", {}, asking), button("Cancel", { id: "wizard-loading-cancel" }, () => void showDevices())),
+  );
+  main.querySelector<HTMLElement>("#wizard-loading-cancel")?.focus();
   let settings: api.DeviceSettings, locations: api.LocationStatus[];
   let encrypted = false;
   try {
     [settings, locations] = await Promise.all([api.deviceSettings(d), api.fetchLocations()]);
     encrypted = resume ? resume.alreadyEncrypted : (await api.encryptionStatus(d.udid)).encrypted;
   } catch (e) {
+    if (screen !== screens) return; // the person went elsewhere meanwhile
     results.set(d.udid, { message: api.errorMessage(e), failed: true });
     return showDevices();
   }
+  if (screen !== screens) return;
   const values = resume ?? initialValues(settings, locations, encrypted);
   renderWizard(main, d.name, values, locations, first, {
     addLocation: api.addLocation,

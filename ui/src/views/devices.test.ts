@@ -74,6 +74,7 @@ describe("next automatic backup", () => {
   const d = { ...phone, connections: ["usb" as const] };
   it("is not promised before the wizard ran, and says when automatic backups are off", () => {
     expect(nextBackupText({ ...d, confirmed: false, next_backup: now + 60 }, now)).toBeNull();
+    expect(nextBackupText({ ...d, confirmed: true, next_backup: now, backing_up: true }, now)).toBeNull();
     expect(nextBackupText({ ...d, confirmed: true, next_backup: null }, now)).toBe("Automatic backups are off");
     expect(nextBackupText({ ...d, confirmed: true, next_backup: now, location_missing: "/media/ada/Disk" }, now)).toBe(
       "Backups wait for /media/ada/Disk: connect that disk, or choose another location in Settings",

@@ -26,7 +26,7 @@ function lastBackup(d: DeviceView): HTMLElement {
 /** When the agent backs the device up next: nothing before the wizard ran (its first backup is
  * the person's), "off" when automatic backups are off. */
 export function nextBackupText(d: DeviceView, nowSeconds: number = Date.now() / 1000): string | null {
-  if (!d.confirmed) return null;
+  if (!d.confirmed || d.backing_up) return null;
   if (d.next_backup === null) return "Automatic backups are off";
   if (d.location_missing) return `Backups wait for ${d.location_missing}: connect that disk, or choose another location in Settings`;
   if (d.next_backup <= nowSeconds) return "Next automatic backup: now, while it is connected";
