@@ -2,7 +2,8 @@
 //! and benchmarks. `add` snapshots a folder incrementally: files whose size, modification time,
 //! inode and mode match the previous snapshot are kept without being read.
 //!
-//! Encrypted repositories take their password from `KEEPSAKE_PASSWORD` or `--password-file`.
+//! Encrypted repositories take their password from `KEEPSAKE_PASSWORD` or `--password-file`,
+//! or, when created with `init --keyring`, their random key from the OS credential store.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,9 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use keepsake_store::commands::folder::{self, FolderSummary};
 use keepsake_store::commands::{check, forget, gc, list, restore, stats};
-use keepsake_store::{ChunkingParams, InitOptions, KdfParams, KeySource, Repository};
+use keepsake_store::{
+    ChunkingParams, InitOptions, KdfParams, KeySource, KeyStorage, RepoConfig, Repository,
+};
 use serde::Serialize;
 
 use crate::emit;
@@ -37,8 +40,13 @@ enum StoreCommand {
     Init {
         repo: PathBuf,
         /// Store data and names in clear.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "keyring")]
         no_encryption: bool,
+        /// Encrypt with a random key kept in the OS credential store (Secret Service, macOS
+        /// Keychain, Windows Credential Manager) instead of a password: nothing to type, but
+        /// only this user on this computer can open the repository.
+        #[arg(long)]
+        keyring: bool,
         /// Cheap key derivation, for tests only.
         #[arg(long, hide = true)]
         insecure_test_kdf: bool,
@@ -95,17 +103,27 @@ enum StoreCommand {
 
 /// Runs one `keepsake store` subcommand.
 pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
-    let key = || key_source(args.password_file.as_deref());
+    let key = |repo: &Path| key_source(args.password_file.as_deref(), repo);
     match &args.command {
         StoreCommand::Init {
             repo,
             no_encryption,
+            keyring,
             insecure_test_kdf,
         } => {
             let mut options = if *no_encryption {
                 InitOptions::unencrypted()
+            } else if *keyring {
+                // the account names the repository; the config records it for `open`
+                let account = std::path::absolute(repo)
+                    .with_context(|| format!("locating {}", repo.display()))?;
+                InitOptions {
+                    key: KeySource::keyring(KEYRING_SERVICE, account.to_string_lossy()),
+                    kdf: KdfParams::recommended(),
+                    chunking: ChunkingParams::default(),
+                }
             } else {
-                match key()? {
+                match key(repo)? {
                     KeySource::None => bail!(
                         "a new repository is encrypted: set {PASSWORD_ENV} or pass --password-file (or --no-encryption)"
                     ),
@@ -143,7 +161,7 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             folder,
             device,
         } => {
-            let key = key()?;
+            let key = key(repo)?;
             // The folder's cold walk waits on the disk while the password's key derivation
             // keeps a core busy: done side by side.
             let (r, scan) = std::thread::scope(|scope| {
@@ -173,7 +191,7 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             })
         }
         StoreCommand::Snapshots { repo } => {
-            let r = Repository::open(repo, &key()?)?;
+            let r = Repository::open(repo, &key(repo)?)?;
             let snaps = list::snapshots(&r)?;
             emit(json, &snaps, |out| {
                 if snaps.is_empty() {
@@ -196,7 +214,7 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             })
         }
         StoreCommand::Ls { repo, snapshot } => {
-            let r = Repository::open(repo, &key()?)?;
+            let r = Repository::open(repo, &key(repo)?)?;
             let files = list::files(&r, *snapshot)?;
             emit(json, &files, |out| {
                 for f in &files {
@@ -210,7 +228,7 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             snapshot,
             path,
         } => {
-            let r = Repository::open(repo, &key()?)?;
+            let r = Repository::open(repo, &key(repo)?)?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             restore::cat(&r, *snapshot, path, &mut out)?;
@@ -223,7 +241,7 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             target,
             path,
         } => {
-            let r = Repository::open(repo, &key()?)?;
+            let r = Repository::open(repo, &key(repo)?)?;
             let total = list::files(&r, *snapshot)?
                 .iter()
                 .filter(|f| path.as_deref().is_none_or(|p| in_scope(&f.path, p)))
@@ -244,7 +262,7 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             })
         }
         StoreCommand::Forget { repo, snapshots } => {
-            let r = Repository::open(repo, &key()?)?;
+            let r = Repository::open(repo, &key(repo)?)?;
             let summary = forget::forget(&r, snapshots)?;
             emit(json, &summary, |out| {
                 writeln!(
@@ -255,7 +273,7 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             })
         }
         StoreCommand::Gc { repo } => {
-            let r = Repository::open(repo, &key()?)?;
+            let r = Repository::open(repo, &key(repo)?)?;
             let summary = gc::gc(&r, &gc::GcOptions::default())?;
             emit(json, &summary, |out| {
                 writeln!(
@@ -269,7 +287,7 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             })
         }
         StoreCommand::Check { repo } => {
-            let r = Repository::open(repo, &key()?)?;
+            let r = Repository::open(repo, &key(repo)?)?;
             let total = stats::stats(&r)?.pack_bytes;
             let bar = bytes_bar(total, "checking");
             let report = check::check(&r, &mut |n| bar.inc(n))?;
@@ -311,7 +329,7 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             Ok(())
         }
         StoreCommand::Stats { repo } => {
-            let r = Repository::open(repo, &key()?)?;
+            let r = Repository::open(repo, &key(repo)?)?;
             let s = stats::stats(&r)?;
             emit(json, &s, |out| {
                 writeln!(
@@ -360,7 +378,12 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
     }
 }
 
-fn key_source(password_file: Option<&Path>) -> anyhow::Result<KeySource> {
+/// The credential store service under which `init --keyring` keeps repository keys.
+const KEYRING_SERVICE: &str = "keepsake-store";
+
+/// How to unlock `repo`: the password given, else its key in the OS credential store when it
+/// was created with one.
+fn key_source(password_file: Option<&Path>, repo: &Path) -> anyhow::Result<KeySource> {
     if let Some(file) = password_file {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("reading the password file {}", file.display()))?;
@@ -369,6 +392,14 @@ fn key_source(password_file: Option<&Path>) -> anyhow::Result<KeySource> {
     }
     Ok(match std::env::var(PASSWORD_ENV) {
         Ok(p) if !p.is_empty() => KeySource::password(p),
+        // where the key is comes from the repository's config
+        _ if RepoConfig::load(repo).is_ok_and(|c| {
+            c.encryption
+                .is_some_and(|e| matches!(e.key, KeyStorage::Keyring { .. }))
+        }) =>
+        {
+            KeySource::keyring("", "")
+        }
         _ => KeySource::None,
     })
 }

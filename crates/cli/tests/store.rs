@@ -246,3 +246,40 @@ fn store_check_exits_1_and_names_the_damaged_file() {
         "{out:?}"
     );
 }
+
+/// `init --keyring`: a random key in the OS credential store (the test runs under
+/// scripts/with-keyring.sh, a real GNOME Keyring), nothing to type afterwards, and a password
+/// is not a way in.
+#[test]
+fn a_keyring_repository_opens_without_a_password_and_not_with_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("Keepsake.Backups");
+    let phone = tmp.path().join("phone");
+    write(&phone.join("Library/SMS/sms.db"), &vec![7u8; 50_000]);
+
+    let out = keepsake(&["--json", "store", "init", "--keyring", s(&repo)], None);
+    assert!(
+        out.status.success(),
+        "init --keyring: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = std::fs::read_to_string(repo.join("keepsake-repo.json")).unwrap();
+    assert!(config.contains("keepsake-store"), "{config}");
+    let added = keepsake(&["--json", "store", "add", s(&repo), s(&phone)], None);
+    assert!(
+        added.status.success(),
+        "add: {}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let listed = keepsake(&["--json", "store", "snapshots", s(&repo)], None);
+    assert!(listed.status.success());
+    let snapshots: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(snapshots.as_array().unwrap().len(), 1);
+    // a password does not open a repository whose key is in the credential store
+    let wrong = keepsake(&["store", "snapshots", s(&repo)], Some("guess"));
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        !String::from_utf8_lossy(&wrong.stderr).is_empty(),
+        "the refusal is explained"
+    );
+}
