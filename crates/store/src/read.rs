@@ -6,7 +6,7 @@ use rusqlite::OptionalExtension;
 use serde::Serialize;
 
 use crate::catalog::{decode_content, CatalogResult};
-use crate::error::{Error, Result};
+use crate::error::{ChunkFault, Error, Result};
 use crate::pack::{decode_blob_owned, read_blob, Verify};
 use crate::repository::Repository;
 
@@ -279,25 +279,37 @@ pub(crate) fn for_each_chunk(
     let mut written = 0u64;
     for &chunk in &entry.content {
         let loc = chunk_loc(repo, chunk)?;
-        let (data, range) = read_blob(repo.backend.as_ref(), &loc.pack, loc.offset, loc.stored_len)
-            .and_then(|blob| {
-                decode_blob_owned(
-                    &repo.crypto,
-                    &loc.id,
-                    loc.raw_len,
-                    blob,
-                    Verify::Authenticated,
-                )
-            })
-            .map_err(|fault| Error::DamagedChunk {
-                repo: repo.root.clone(),
-                snapshot: snap.info.id,
-                path: entry.path.clone(),
-                chunk: crate::crypto::hex(&loc.id[..8]),
-                fault,
-            })?;
+        let blob = read_blob(repo.backend.as_ref(), &loc.pack, loc.offset, loc.stored_len);
+        let (data, range) = open_chunk(repo, snap, entry, &loc, blob)?;
         written += range.len() as u64;
         each(data, range)?;
     }
     Ok(written)
+}
+
+/// Decrypts and verifies one chunk of `entry` read from its pack: the chunk's bytes, in the
+/// buffer it was read into, and where they lie in it; damage names the file and snapshot.
+pub(crate) fn open_chunk(
+    repo: &Repository,
+    snap: &SnapshotRow,
+    entry: &EntryRow,
+    loc: &ChunkLoc,
+    blob: std::result::Result<Vec<u8>, ChunkFault>,
+) -> Result<(Vec<u8>, std::ops::Range<usize>)> {
+    blob.and_then(|blob| {
+        decode_blob_owned(
+            &repo.crypto,
+            &loc.id,
+            loc.raw_len,
+            blob,
+            Verify::Authenticated,
+        )
+    })
+    .map_err(|fault| Error::DamagedChunk {
+        repo: repo.root.clone(),
+        snapshot: snap.info.id,
+        path: entry.path.clone(),
+        chunk: crate::crypto::hex(&loc.id[..8]),
+        fault,
+    })
 }

@@ -198,6 +198,16 @@ fn check_names_the_files_and_snapshots_a_damaged_pack_affects() {
         other => panic!("expected DamagedChunk, got {other:?}"),
     }
     assert_eq!(cat(&repo, b, "notes.txt"), b"unrelated");
+    // A restore stops there, leaving neither the damaged file nor a part of it.
+    let out = tempfile::tempdir().unwrap();
+    match keepsake_store::commands::restore::restore(&repo, b, out.path(), None, &mut |_| {}) {
+        Err(Error::DamagedChunk { path, .. }) => assert_eq!(path, "Media/movie.MOV"),
+        other => panic!("expected DamagedChunk, got {other:?}"),
+    }
+    assert_eq!(
+        std::fs::read_dir(out.path().join("Media")).unwrap().count(),
+        0
+    );
 
     // Truncation and a missing pack are reported too.
     std::fs::write(media, &bytes[..50_000]).unwrap();

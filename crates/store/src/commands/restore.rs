@@ -12,9 +12,11 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use serde::Serialize;
 
+use crate::backend::Backend;
 use crate::commands::backup::check_path;
-use crate::error::{Error, Result};
-use crate::read::{self, EntryRow, SnapshotRow};
+use crate::error::{ChunkFault, Error, Result};
+use crate::pack::read_blob;
+use crate::read::{self, ChunkLoc, EntryRow, SnapshotRow};
 use crate::repository::Repository;
 
 /// What a restore wrote.
@@ -61,53 +63,113 @@ pub fn restore(
         None => read::entries(repo, &snap)?,
     };
     fs::create_dir_all(target).map_err(Error::io(target, "creating the restore folder"))?;
-    // This thread reads, decrypts and verifies; a second one creates and writes the files, so
-    // on two cores the file system's work overlaps the cryptography.
-    let (tx, rx) = sync_channel::<ToDisk>(QUEUE);
+    // Where every chunk lies, looked up first: the catalog connection belongs to this thread.
+    let plan = entries
+        .iter()
+        .map(|e| {
+            e.content
+                .iter()
+                .map(|&c| read::chunk_loc(repo, c))
+                .collect()
+        })
+        .collect::<Result<Vec<Vec<ChunkLoc>>>>()?;
+    // One thread reads the packs in order (waiting on the disk), this one decrypts, verifies and
+    // makes the folders, and [`WRITERS`] create and write the files, in turns (creating files is
+    // most of the kernel's work): the disk, the cryptography and the file system all overlap.
+    let (blobs_tx, blobs_rx) = sync_channel::<Vec<Fetched>>(FETCH_QUEUE);
     let summary = std::thread::scope(|scope| {
-        let snap = &snap;
-        let writer = scope.spawn(move || write_files(&rx, snap, target));
+        let plan = &plan;
+        let backend = repo.backend.as_ref();
+        scope.spawn(move || fetch(backend, plan, &blobs_tx));
+        let (writers, threads): (Vec<_>, Vec<_>) = (0..WRITERS)
+            .map(|_| {
+                let (tx, rx) = sync_channel::<ToDisk>(QUEUE);
+                (tx, scope.spawn(move || write_files(&rx)))
+            })
+            .unzip();
         let mut summary = RestoreSummary::default();
+        let mut blobs = blobs_rx.iter().flatten();
+        let mut made_dirs = HashSet::new();
         let mut read = || -> Result<()> {
-            for entry in &entries {
-                send(&tx, ToDisk::File(entry))?;
-                let copied = read::for_each_chunk(repo, snap, entry, &mut |data, range| {
+            for (i, (entry, locs)) in entries.iter().zip(plan).enumerate() {
+                let tx = &writers[i % WRITERS];
+                let dest = safe_destination(&snap, target, &entry.path, &mut made_dirs)?;
+                send(tx, ToDisk::File(entry, dest))?;
+                for loc in locs {
+                    let blob = blobs
+                        .next()
+                        .unwrap_or_else(|| Err(ChunkFault::Read("the pack reader stopped".into())));
+                    let (data, range) = match read::open_chunk(repo, &snap, entry, loc, blob) {
+                        Ok(chunk) => chunk,
+                        Err(e) => {
+                            let _ = tx.send(ToDisk::Abandon);
+                            return Err(e);
+                        }
+                    };
                     let len = range.len() as u64;
-                    send(&tx, ToDisk::Data(data, range))?;
+                    summary.bytes += len;
+                    send(tx, ToDisk::Data(data, range))?;
                     progress(len);
-                    Ok(())
-                });
-                match copied {
-                    Ok(n) => summary.bytes += n,
-                    Err(e) => {
-                        let _ = tx.send(ToDisk::Abandon);
-                        return Err(e);
-                    }
                 }
-                send(&tx, ToDisk::Done)?;
+                send(tx, ToDisk::Done)?;
                 summary.files += 1;
             }
             Ok(())
         };
         let read_result = read();
-        drop(tx);
-        let write_result = writer
-            .join()
-            .unwrap_or_else(|_| Err(Error::InvalidInput("the restore writer panicked".into())));
-        // When the writer failed, the reader only saw it stop: its error is the cause.
+        drop(writers);
+        // Stops the pack reader if it is still ahead.
+        drop(blobs);
+        drop(blobs_rx);
+        let mut write_result = Ok(());
+        for thread in threads {
+            let result = thread
+                .join()
+                .unwrap_or_else(|_| Err(Error::InvalidInput("a restore writer panicked".into())));
+            write_result = write_result.and(result);
+        }
+        // When a writer failed, the reader only saw it stop: its error is the cause.
         write_result.and(read_result).map(|()| summary)
     })?;
     tracing::info!(repo = %repo.root.display(), snapshot, files = summary.files, "restored");
     Ok(summary)
 }
 
-/// Restored files queued for the writing thread: at most this many chunks in flight.
+/// Threads creating and writing restored files.
+const WRITERS: usize = 2;
+
+/// A blob as read from its pack, or why it could not be.
+type Fetched = std::result::Result<Vec<u8>, ChunkFault>;
+
+/// Batches of blobs read ahead: at most this many, of about [`FETCH_BATCH`] bytes each (or one
+/// chunk, up to `cdc_max`), are in memory besides the ones being written.
+const FETCH_QUEUE: usize = 8;
+const FETCH_BATCH: usize = 1 << 20;
+
+/// The pack reader: reads every planned blob in restore order, ahead of the decryption.
+fn fetch(backend: &dyn Backend, plan: &[Vec<ChunkLoc>], out: &SyncSender<Vec<Fetched>>) {
+    let mut batch = Vec::new();
+    let mut bytes = 0;
+    for loc in plan.iter().flatten() {
+        batch.push(read_blob(backend, &loc.pack, loc.offset, loc.stored_len));
+        bytes += loc.stored_len as usize;
+        if bytes >= FETCH_BATCH {
+            bytes = 0;
+            if out.send(std::mem::take(&mut batch)).is_err() {
+                return;
+            }
+        }
+    }
+    let _ = out.send(batch);
+}
+
+/// Restored files queued for each writing thread: at most this many chunks in flight.
 const QUEUE: usize = 16;
 
-/// What the restoring thread hands the writing one, in order.
+/// What the restoring thread hands a writing one, in order.
 enum ToDisk<'e> {
-    /// The next file begins.
-    File(&'e EntryRow),
+    /// The next file begins, to be placed at this path (its folder exists).
+    File(&'e EntryRow, PathBuf),
     /// The next verified block of its bytes: a buffer and where they lie in it.
     Data(Vec<u8>, std::ops::Range<usize>),
     /// It is complete: set its time and mode, give it its name.
@@ -121,14 +183,12 @@ fn send<'e>(tx: &SyncSender<ToDisk<'e>>, item: ToDisk<'e>) -> Result<()> {
         .map_err(|_| Error::InvalidInput("the restore writer stopped".into()))
 }
 
-/// The writing thread: creates each file aside, fills it, then gives it its name.
-fn write_files(rx: &Receiver<ToDisk<'_>>, snap: &SnapshotRow, target: &Path) -> Result<()> {
-    let mut made_dirs = HashSet::new();
+/// A writing thread: creates each file aside, fills it, then gives it its name.
+fn write_files(rx: &Receiver<ToDisk<'_>>) -> Result<()> {
     let mut current: Option<(&EntryRow, PathBuf, PathBuf, fs::File)> = None;
     for item in rx {
         match item {
-            ToDisk::File(entry) => {
-                let dest = safe_destination(snap, target, &entry.path, &mut made_dirs)?;
+            ToDisk::File(entry, dest) => {
                 // Written aside and renamed, so a failed restore never leaves a half file under
                 // the real name.
                 let partial = dest.with_file_name(format!(
