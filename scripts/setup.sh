@@ -16,6 +16,8 @@ APT_PACKAGES=(
   dbus dbus-x11 gnome-keyring libsecret-1-dev libsecret-tools
   # Python for the interop / e2e drivers
   python3-venv
+  # the .deb test: dpkg-shlibdeps (what libraries the binaries need)
+  dpkg-dev
 )
 
 missing=()

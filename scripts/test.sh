@@ -33,3 +33,6 @@ step "UI type check and unit tests"
 step "desktop app end to end (Xvfb + tauri-driver + WebKitWebDriver)"
 cargo build --locked -p keepsake-app -p keepsake-cli -p keepsake-emulator
 .venv/bin/python -m pytest tests/e2e -q
+
+step "Debian package: build (release), inspect, install with apt, run, remove (tests/bundle/test_deb.sh)"
+bash tests/bundle/test_deb.sh
