@@ -69,11 +69,21 @@ pub struct FolderScan {
 /// the repository is being unlocked: the password's key derivation costs CPU, a cold walk waits
 /// on the disk.
 pub fn scan_folder(folder: &Path) -> Result<FolderScan> {
-    let mut found = Vec::new();
-    let mut symlinks = 0;
-    walk(folder, "", &mut found, &mut symlinks)?;
-    stat_all(&mut found)?;
+    let (mut found, symlinks) = scan_parallel(folder)?;
+    found.sort_unstable_by(|a, b| walk_order(&a.rel, &b.rel));
     Ok(FolderScan { found, symlinks })
+}
+
+/// The order a sorted recursive walk gives, component by component: as bytes, with '/' below
+/// every other byte (so "b/c" comes before "b.txt").
+fn walk_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    let rank = |s: &str| {
+        s.as_bytes()
+            .get(common)
+            .map(|&c| if c == b'/' { 0 } else { u16::from(c) + 1 })
+    };
+    rank(a).cmp(&rank(b))
 }
 
 /// [`add_folder`] of a folder already scanned.
@@ -152,14 +162,93 @@ pub fn add_scanned(
     })
 }
 
-fn walk(dir: &Path, prefix: &str, out: &mut Vec<Found>, symlinks: &mut u64) -> Result<()> {
+/// Threads listing folders and reading file metadata: with a cold cache each listing and each
+/// stat waits on the disk, and several in flight finish sooner; a folder's files are looked at
+/// while other folders are still being listed.
+const SCANNERS: usize = 4;
+
+/// Folders waiting to be listed, shared by the scanning threads.
+struct ScanQueue {
+    /// (folder, its path in the snapshot), and how many threads are busy with one.
+    state: Mutex<(Vec<(PathBuf, String)>, usize)>,
+    more: Condvar,
+}
+
+/// Lists every folder under `root` and stats every regular file, on [`SCANNERS`] threads, in
+/// no particular order; returns the files and the number of symlinks skipped.
+fn scan_parallel(root: &Path) -> Result<(Vec<Found>, u64)> {
+    let queue = ScanQueue {
+        state: Mutex::new((vec![(root.to_path_buf(), String::new())], 0)),
+        more: Condvar::new(),
+    };
+    let results: Vec<Result<(Vec<Found>, u64)>> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..SCANNERS)
+            .map(|_| scope.spawn(|| scan_worker(&queue)))
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| {
+                t.join()
+                    .unwrap_or_else(|_| Err(Error::InvalidInput("a scan thread panicked".into())))
+            })
+            .collect()
+    });
+    let mut found = Vec::new();
+    let mut symlinks = 0;
+    for r in results {
+        let (f, s) = r?;
+        found.extend(f);
+        symlinks += s;
+    }
+    Ok((found, symlinks))
+}
+
+/// A scanning thread's body: takes folders until none is left and no thread can add one.
+fn scan_worker(queue: &ScanQueue) -> Result<(Vec<Found>, u64)> {
+    let mut found = Vec::new();
+    let mut symlinks = 0;
+    loop {
+        let (dir, prefix) = {
+            let mut state = queue.state.lock().unwrap_or_else(|p| p.into_inner());
+            loop {
+                if let Some(next) = state.0.pop() {
+                    state.1 += 1;
+                    break next;
+                }
+                if state.1 == 0 {
+                    queue.more.notify_all();
+                    return Ok((found, symlinks));
+                }
+                state = queue.more.wait(state).unwrap_or_else(|p| p.into_inner());
+            }
+        };
+        let mut subdirs = Vec::new();
+        let listed = list_folder(&dir, &prefix, &mut subdirs, &mut found, &mut symlinks);
+        let mut state = queue.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.1 -= 1;
+        if let Err(e) = listed {
+            // The others stop at their next folder.
+            state.0.clear();
+            queue.more.notify_all();
+            return Err(e);
+        }
+        state.0.extend(subdirs);
+        queue.more.notify_all();
+    }
+}
+
+/// Lists one folder: its subfolders go to `subdirs`, its regular files (with their metadata) to
+/// `found`; symlinks are counted, other special files ignored.
+fn list_folder(
+    dir: &Path,
+    prefix: &str,
+    subdirs: &mut Vec<(PathBuf, String)>,
+    found: &mut Vec<Found>,
+    symlinks: &mut u64,
+) -> Result<()> {
     let listing = |e| Error::io(dir, "listing the folder")(e);
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(listing)?
-        .collect::<std::io::Result<_>>()
-        .map_err(listing)?;
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
+    for e in std::fs::read_dir(dir).map_err(listing)? {
+        let e = e.map_err(listing)?;
         let name = e.file_name();
         let Some(name) = name.to_str() else {
             return Err(Error::InvalidInput(format!(
@@ -172,7 +261,7 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<Found>, symlinks: &mut u64) -> R
         } else {
             format!("{prefix}/{name}")
         };
-        // The type comes with the listing on most file systems: no stat per entry here.
+        // The type comes with the listing on most file systems: no stat for folders.
         let kind = e
             .file_type()
             .map_err(Error::io(e.path(), "reading the file's metadata"))?;
@@ -180,58 +269,22 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<Found>, symlinks: &mut u64) -> R
             tracing::debug!(path = %e.path().display(), "symlink skipped");
             *symlinks += 1;
         } else if kind.is_dir() {
-            walk(&e.path(), &rel, out, symlinks)?;
+            subdirs.push((e.path(), rel));
         } else if kind.is_file() {
-            out.push(Found {
-                rel,
-                path: e.path(),
-                size: 0,
-                meta: FileMeta::default(),
-            });
+            let path = e.path();
+            let m = std::fs::symlink_metadata(&path)
+                .map_err(Error::io(&path, "reading the file's metadata"))?;
+            // Replaced by something else since it was listed: left out, as a walk would.
+            if m.is_file() {
+                found.push(Found {
+                    rel,
+                    path,
+                    size: m.len(),
+                    meta: file_meta(&m),
+                });
+            }
         }
     }
-    Ok(())
-}
-
-/// Threads reading file metadata: with a cold cache each stat waits on the disk, and several
-/// in flight finish sooner.
-const STATTERS: usize = 4;
-
-/// Fills in each file's size and metadata, several files at a time; drops files that are no
-/// longer regular files.
-fn stat_all(found: &mut Vec<Found>) -> Result<()> {
-    let per_thread = found.len().div_ceil(STATTERS).max(1);
-    let results: Vec<Result<Vec<bool>>> = std::thread::scope(|scope| {
-        let threads: Vec<_> = found
-            .chunks_mut(per_thread)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter_mut()
-                        .map(|f| {
-                            let m = std::fs::symlink_metadata(&f.path)
-                                .map_err(Error::io(&f.path, "reading the file's metadata"))?;
-                            f.size = m.len();
-                            f.meta = file_meta(&m);
-                            Ok(m.is_file())
-                        })
-                        .collect()
-                })
-            })
-            .collect();
-        threads
-            .into_iter()
-            .map(|t| {
-                t.join()
-                    .unwrap_or_else(|_| Err(Error::InvalidInput("a stat thread panicked".into())))
-            })
-            .collect()
-    });
-    let mut keep = Vec::with_capacity(found.len());
-    for r in results {
-        keep.extend(r?);
-    }
-    let mut flags = keep.into_iter();
-    found.retain(|_| flags.next().unwrap_or(false));
     Ok(())
 }
 
@@ -418,12 +471,11 @@ impl<R: Read> Read for Progress<'_, R> {
     }
 }
 
-/// Paths a folder walk found, for tests of what was (not) read.
+/// Paths a folder scan found, for tests of what was (not) read.
 #[cfg(test)]
 fn walked(folder: &Path) -> Vec<String> {
-    let mut found = Vec::new();
-    walk(folder, "", &mut found, &mut 0).unwrap();
-    found.into_iter().map(|f| f.rel).collect()
+    let scan = scan_folder(folder).unwrap();
+    scan.found.into_iter().map(|f| f.rel).collect()
 }
 
 #[cfg(test)]
@@ -436,8 +488,17 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("b/c")).unwrap();
         std::fs::write(dir.path().join("b/c/x"), b"1").unwrap();
         std::fs::write(dir.path().join("a"), b"2").unwrap();
+        std::fs::write(dir.path().join("b.txt"), b"3").unwrap();
+        for i in 0..50 {
+            std::fs::create_dir_all(dir.path().join(format!("d/{i:02}"))).unwrap();
+            std::fs::write(dir.path().join(format!("d/{i:02}/f")), b"4").unwrap();
+        }
         #[cfg(unix)]
         std::os::unix::fs::symlink("a", dir.path().join("link")).unwrap();
-        assert_eq!(walked(dir.path()), ["a", "b/c/x"]);
+        let mut expected = vec!["a".to_string(), "b/c/x".into(), "b.txt".into()];
+        expected.extend((0..50).map(|i| format!("d/{i:02}/f")));
+        // A folder's files come where its name sorts, as in a recursive walk: "b/c/x" before
+        // "b.txt" although '/' sorts after '.'.
+        assert_eq!(walked(dir.path()), expected);
     }
 }
