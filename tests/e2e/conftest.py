@@ -23,6 +23,14 @@ ARTIFACTS = ROOT / "test-artifacts" / "screens"
 # Debian's ImageMagick, by full path: another `convert` may come first on PATH.
 IMAGEMAGICK_IMPORT = "/usr/bin/import"
 IMAGEMAGICK_CONVERT = "/usr/bin/convert"
+# Deque's axe-core (an npm devDependency of the UI): WCAG 2.1 A/AA checks run inside the page.
+AXE = ROOT / "ui" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_RUN = """
+const done = arguments[arguments.length - 1];
+axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
+  .then((r) => done(r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) }))))
+  .catch((e) => done([{ id: "axe-failed", help: String(e) }]));
+"""
 
 
 def _free_port() -> int:
@@ -208,15 +216,23 @@ def unique_colours(png: pathlib.Path) -> int:
 
 @pytest.fixture()
 def screenshot(app, display):
-    """Saves a PNG of the screen under test-artifacts/screens/ and checks that it shows something.
+    """Saves a PNG of the screen under test-artifacts/screens/, checks that it shows something and
+    that axe-core finds no accessibility problem on it.
 
     The capture is taken from the X server, not through WebDriver: WebKitWebDriver's own screenshot
     came back as a plain background here while the window showed its content. A blank window has
     one or two colours; rendered text brings dozens (anti-aliasing), so a blank capture fails.
     """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `npm ci` in ui/ (scripts/setup.sh does)")
+    axe = AXE.read_text()
 
     def save(name: str, min_colours: int = 16) -> pathlib.Path:
+        """Also checks the screen with axe-core: every main screen is screenshotted, so every
+        main screen must pass WCAG 2.1 A/AA's automatic checks (labels, contrast, roles...)."""
+        violations = app.execute_async_script(axe + AXE_RUN)
+        assert violations == [], f"the {name} screen has accessibility problems: {violations}"
         path = ARTIFACTS / f"{name}.png"
         colours = 0
         time.sleep(0.3)  # WebKit paints a frame or two after the DOM changed

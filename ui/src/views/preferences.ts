@@ -57,8 +57,8 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
         el("td", { class: "location-space" }, spaceText(l)),
         el("td", {}, l.devices.length ? `${l.devices.length} device${l.devices.length === 1 ? "" : "s"}` : "No device"),
         el("td", { class: "row-actions" },
-          l.is_default ? null : button("Make default", { class: "make-default", "aria-label": `Make ${l.path} the default location` }, () => void act(() => h.makeDefault(l.path))),
-          button("Remove", { class: "remove-location", "aria-label": `Remove ${l.path} from the locations` }, () => void act(() => h.remove(l.path))))));
+          l.is_default ? null : button("Make default", { class: "make-default", "aria-label": `Make default: ${l.path}` }, () => void act(() => h.makeDefault(l.path))),
+          button("Remove", { class: "remove-location", "aria-label": `Remove: ${l.path}` }, () => void act(() => h.remove(l.path))))));
     root.replaceChildren(
       el("section", { id: "preferences", "aria-labelledby": "preferences-title" },
         el("div", { class: "view-head" }, (h.backLabel ? button(`← ${h.backLabel}`, { id: "back-to-wizard" }, h.back) : button("← Devices", { id: "back-to-devices" }, h.back)), el("h2", { id: "preferences-title" }, "Backup locations")),

@@ -19,7 +19,7 @@ export function renderTimeline(
   const compare = (s: SnapshotInfo, i: number) => {
     const previous = newestFirst[i + 1];
     return previous && handlers.compare
-      ? button("What changed", { class: "snapshot-compare", "aria-label": `What changed from ${when(previous.time)} to ${when(s.time)}` }, () => handlers.compare!(previous, s))
+      ? button("What changed", { class: "snapshot-compare", "aria-label": `What changed: ${when(previous.time)} to ${when(s.time)}` }, () => handlers.compare!(previous, s))
       : null;
   };
   const status = el("p", { id: "timeline-status", role: "status" });
@@ -42,7 +42,7 @@ export function renderTimeline(
     const show = () => {
       b.textContent = pinned ? "Kept forever" : "Keep forever";
       b.setAttribute("aria-pressed", String(pinned));
-      b.setAttribute("aria-label", `Keep the snapshot of ${when(s.time)} forever`);
+      b.setAttribute("aria-label", `${b.textContent}: the snapshot of ${when(s.time)}`);
       b.title = pinned
         ? "Automatic deletion never removes this snapshot. Click to let it go when it is old."
         : `Never delete this snapshot automatically (deleting it would free ${bytes(s.frees_bytes)})`;
@@ -55,17 +55,17 @@ export function renderTimeline(
     : el("ol", { id: "timeline", class: "timeline", "aria-label": `Snapshots of ${deviceName}, newest first` },
         ...newestFirst.map((s, i) =>
           el("li", { class: "snapshot", "data-id": String(s.id) },
-            button("", { class: "snapshot-open", "aria-label": `Browse the snapshot of ${when(s.time)}` }, () => handlers.open(s)),
+            button("", { class: "snapshot-open" }, () => handlers.open(s)),
             el("span", { class: "snapshot-time" }, when(s.time)),
             el("span", { class: "snapshot-size" }, `${bytes(s.bytes)} in ${s.files} files`),
             el("span", { class: "snapshot-added" }, s.seq === 1 ? `First backup: stored ${bytes(s.added_bytes)}` : `Added ${bytes(s.added_bytes)}`),
             pinButton(s),
             compare(s, i),
           )));
-  // The whole row is the button's target; its text sits in the row for layout.
+  // The whole row is the button's target; its text sits in the row for layout, and names it.
   for (const li of Array.from(list.querySelectorAll("li"))) {
     const b = li.querySelector("button")!;
-    b.append(...Array.from(li.querySelectorAll("span")));
+    b.append(el("span", { class: "sr-only" }, "Browse the snapshot of "), ...Array.from(li.querySelectorAll("span")));
   }
   root.replaceChildren(
     el("section", { id: "timeline-view", "aria-labelledby": "timeline-title" },
@@ -277,7 +277,7 @@ export function renderBrowser(root: HTMLElement, deviceName: string, snapshot: S
           el("tr", { class: e.is_dir ? "entry folder" : "entry file", "data-path": e.path },
             el("td", {}, e.is_dir ? button(`${basename(e.path)}/`, { class: "open-folder" }, () => void showFolder(d, e.path)) : el("span", { class: "file-name" }, basename(e.path))),
             el("td", {}, bytes(e.bytes)),
-            el("td", {}, button("Extract", { class: "extract", "aria-label": `Extract ${basename(e.path)}` }, () => void doExtract(d, e.path))))))));
+            el("td", {}, button("Extract", { class: "extract", "aria-label": `Extract: ${basename(e.path)}` }, () => void doExtract(d, e.path))))))));
       content.querySelector<HTMLElement>("tbody button")?.focus();
     } catch (e) {
       fail(e);
