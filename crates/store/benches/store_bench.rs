@@ -4,6 +4,7 @@
 //! ```text
 //! cargo bench -p keepsake-store --bench store_bench            # 256 MB set
 //! KEEPSAKE_BENCH_MB=1024 cargo bench -p keepsake-store --bench store_bench
+//! KEEPSAKE_BENCH_PRIMITIVES=1 cargo bench -p keepsake-store --bench store_bench   # CPU per GB
 //! ```
 //!
 //! The set: incompressible photos (70 %), a 50 MB SQLite database with 4 KiB pages plus a few
@@ -136,6 +137,46 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) {
     }
 }
 
+/// The least CPU a snapshot or a restore of incompressible data costs per GB, one core: the
+/// keyed BLAKE3 id, XChaCha20-Poly1305 (seal; opening costs the same), the zstd probe of a
+/// chunk's start that tells media from compressible data, and one copy.
+fn primitives() {
+    use chacha20poly1305::aead::{AeadInPlace, KeyInit};
+    let chunk = noise(7, 1 << 20);
+    let rounds = 512; // 512 MiB
+    let per_gb = |name: &str, f: &mut dyn FnMut(&[u8])| {
+        let t = Instant::now();
+        for _ in 0..rounds {
+            f(&chunk);
+        }
+        let secs = t.elapsed().as_secs_f64();
+        let mb_s = (rounds as f64 * chunk.len() as f64 / 1e6) / secs;
+        println!(
+            "{name:<34} {mb_s:>9.0} MB/s  {:>6.2} s per GB",
+            1000.0 / mb_s
+        );
+    };
+    let key = [7u8; 32];
+    per_gb("BLAKE3 keyed (chunk id)", &mut |c| {
+        std::hint::black_box(blake3::keyed_hash(&key, c));
+    });
+    let cipher = chacha20poly1305::XChaCha20Poly1305::new(&key.into());
+    let mut buf = chunk.clone();
+    per_gb("XChaCha20-Poly1305 seal", &mut |_| {
+        let tag = cipher
+            .encrypt_in_place_detached(&[1u8; 24].into(), b"ad", &mut buf)
+            .unwrap();
+        std::hint::black_box(tag);
+    });
+    let mut zstd = zstd::bulk::Compressor::new(3).unwrap();
+    per_gb("zstd level 3 probe (32 KiB/MiB)", &mut |c| {
+        std::hint::black_box(zstd.compress(&c[..32 * 1024]).unwrap());
+    });
+    per_gb("copy (one memcpy)", &mut |c| {
+        std::hint::black_box(c.to_vec());
+    });
+}
+
 /// Snapshots the folder as `keepsake store add` does: only files whose metadata changed are read.
 fn snapshot(repo: &Repository, set: &Set) -> (f64, u64, u64) {
     let start = Instant::now();
@@ -210,6 +251,10 @@ fn main() {
     if let Some(dir) = std::env::var_os("KEEPSAKE_BENCH_DAY_OF_USE") {
         let new = day_of_use(&rediscover(Path::new(&dir)));
         println!("day of use: {:.1} MB really new", mb(new));
+        return;
+    }
+    if std::env::var_os("KEEPSAKE_BENCH_PRIMITIVES").is_some() {
+        primitives();
         return;
     }
     // KEEPSAKE_BENCH_DIR=/dev/shm separates the store's own cost from the disk's.
