@@ -5,7 +5,6 @@ use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
@@ -52,8 +51,6 @@ pub struct LocalBackend {
     root: PathBuf,
     // Restore and check read many chunks from a few packs in turn: keep them open.
     open_packs: Mutex<HashMap<String, File>>,
-    /// Whether this handle has removed the [`SETTLED`] mark and not yet put it back.
-    unsettled: AtomicBool,
 }
 
 const PACK_EXT: &str = "pack";
@@ -69,7 +66,6 @@ impl LocalBackend {
         LocalBackend {
             root: root.to_path_buf(),
             open_packs: Mutex::new(HashMap::new()),
-            unsettled: AtomicBool::new(false),
         }
     }
 
@@ -169,26 +165,21 @@ impl Backend for LocalBackend {
     }
 
     fn unsettle(&self) -> Result<()> {
-        if self.unsettled.load(Ordering::Acquire) {
-            return Ok(());
-        }
+        // Asked of the folder each time, not remembered: another process may have settled the
+        // packs since this handle last wrote. Already gone, its removal was synced by whoever
+        // removed it (one writer at a time).
         let mark = self.settled_mark();
         match fs::remove_file(&mark) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                return Err(Error::io(mark, "marking a write in progress")(e))
-            }
-            _ => {}
+            Ok(()) => sync_dir(&self.root),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io(mark, "marking a write in progress")(e)),
         }
-        sync_dir(&self.root)?;
-        self.unsettled.store(true, Ordering::Release);
-        Ok(())
     }
 
     fn settle(&self) -> Result<()> {
         // Not synced: if the mark is lost, the next writer only lists the packs once more.
         let mark = self.settled_mark();
         File::create(&mark).map_err(Error::io(&mark, "marking the packs settled"))?;
-        self.unsettled.store(false, Ordering::Release);
         Ok(())
     }
 
@@ -324,6 +315,11 @@ mod tests {
         assert_eq!(backend.list_packs().unwrap(), ["00aa"]);
         // A second write after settling unsettles again.
         drop(backend.create_pack("00bb").unwrap());
+        assert!(LocalBackend::new(dir.path()).unsettled().unwrap());
+        // Settled meanwhile by another handle (another process recovering), this one's next
+        // pack must unsettle the folder again, not trust what it did before.
+        LocalBackend::new(dir.path()).settle().unwrap();
+        drop(backend.create_pack("00cc").unwrap());
         assert!(LocalBackend::new(dir.path()).unsettled().unwrap());
     }
 }
