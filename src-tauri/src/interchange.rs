@@ -10,7 +10,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::error::{blocking, UiResult};
-use crate::snapshots::device_location;
+use crate::snapshots::location_of;
 use crate::AppState;
 
 /// A `transfer-progress` event.
@@ -41,12 +41,6 @@ impl Throttle {
         self.0 = Some(now);
         true
     }
-}
-
-fn location_of(dirs: &AppDirs, udid: &str) -> keepsake_core::Result<PathBuf> {
-    device_location(dirs, udid)?.ok_or_else(|| CoreError::NoLocation {
-        device: udid.to_owned(),
-    })
 }
 
 /// Writes snapshot `id` of `udid` as a Finder backup folder `<target>/<UDID>` (which must not

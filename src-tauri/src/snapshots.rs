@@ -25,12 +25,16 @@ pub struct OpenSnapshot {
     browser: SnapshotBrowser,
 }
 
-pub(crate) fn device_location(
-    dirs: &AppDirs,
-    udid: &str,
-) -> keepsake_core::Result<Option<PathBuf>> {
+fn device_location(dirs: &AppDirs, udid: &str) -> keepsake_core::Result<Option<PathBuf>> {
     let settings = preferences::load(dirs)?;
     Ok(settings.device(udid).and_then(|d| settings.location_of(d)))
+}
+
+/// The device's backup location; a clear error when it has none yet.
+pub(crate) fn location_of(dirs: &AppDirs, udid: &str) -> keepsake_core::Result<PathBuf> {
+    device_location(dirs, udid)?.ok_or_else(|| CoreError::NoLocation {
+        device: udid.to_owned(),
+    })
 }
 
 /// A snapshot on the timeline.
@@ -68,18 +72,17 @@ pub async fn timeline(udid: String) -> UiResult<Vec<TimelineEntry>> {
         let Some(repo) = device_repository(&dirs, &udid)? else {
             return Ok(vec![]);
         };
-        let facts = cleaning::device_snapshots(&repo, &udid)?.snapshots;
-        let all = keepsake_store::commands::list::snapshots(&repo)?;
-        Ok(all
+        // One pass over the catalog: each snapshot with what deleting it alone would free.
+        let stats = keepsake_store::commands::stats::stats(&repo)?;
+        let pins = cleaning::pins(repo.path())?;
+        Ok(stats
+            .snapshots
             .into_iter()
-            .filter(|s| s.device == udid)
-            .map(|snapshot| {
-                let f = facts.iter().find(|f| f.id == snapshot.id);
-                TimelineEntry {
-                    pinned: f.is_some_and(|f| f.pinned),
-                    frees_bytes: f.map_or(0, |f| f.frees_bytes),
-                    snapshot,
-                }
+            .filter(|s| s.info.device == udid)
+            .map(|s| TimelineEntry {
+                pinned: pins.iter().any(|p| p.holds(&s.info)),
+                frees_bytes: s.frees_bytes,
+                snapshot: s.info,
             })
             .collect())
     })
@@ -132,9 +135,7 @@ async fn with_snapshot<T: Send + 'static>(
         if !open.as_ref().is_some_and(|o| o.udid == udid && o.id == id) {
             *open = None;
             let dirs = AppDirs::from_env()?;
-            let location = device_location(&dirs, &udid)?.ok_or_else(|| CoreError::NoLocation {
-                device: udid.clone(),
-            })?;
+            let location = location_of(&dirs, &udid)?;
             let password = password.filter(|p| !p.is_empty());
             let browser = SnapshotBrowser::open(&location, None, id, password.as_deref())?;
             *open = Some(OpenSnapshot { udid, id, browser });
@@ -195,9 +196,7 @@ pub async fn compare_snapshots(
 ) -> UiResult<Vec<DomainDiff>> {
     blocking(move || {
         let dirs = AppDirs::from_env()?;
-        let location = device_location(&dirs, &udid)?.ok_or_else(|| CoreError::NoLocation {
-            device: udid.clone(),
-        })?;
+        let location = location_of(&dirs, &udid)?;
         let password = password.filter(|p| !p.is_empty());
         let open = |id| SnapshotBrowser::open(&location, None, id, password.as_deref());
         Ok(browse::diff(&open(older)?, &open(newer)?))

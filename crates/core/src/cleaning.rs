@@ -32,7 +32,8 @@ pub struct Pin {
 }
 
 impl Pin {
-    fn holds(&self, s: &SnapshotInfo) -> bool {
+    /// Whether this pin is on `s` (same id, device and time: ids can be reused).
+    pub fn holds(&self, s: &SnapshotInfo) -> bool {
         self.snapshot == s.id && self.device == s.device && self.time == s.time
     }
 }
