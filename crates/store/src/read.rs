@@ -1,11 +1,13 @@
 //! Reading a committed snapshot back: its row, its files, and a file's bytes, chunk by chunk.
 
 use std::io::Write;
+use std::path::Path;
 
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 
 use crate::catalog::{decode_content, CatalogResult};
+use crate::crypto::Crypto;
 use crate::error::{ChunkFault, Error, Result};
 use crate::pack::{decode_blob_owned, read_blob, Verify};
 use crate::repository::Repository;
@@ -296,18 +298,25 @@ pub(crate) fn open_chunk(
     loc: &ChunkLoc,
     blob: std::result::Result<Vec<u8>, ChunkFault>,
 ) -> Result<(Vec<u8>, std::ops::Range<usize>)> {
+    open_chunk_with(&repo.crypto, &repo.root, snap.info.id, entry, loc, blob)
+}
+
+/// [`open_chunk`] for threads that do not hold the repository (its catalog connection stays on
+/// one thread).
+pub(crate) fn open_chunk_with(
+    crypto: &Crypto,
+    root: &Path,
+    snapshot: i64,
+    entry: &EntryRow,
+    loc: &ChunkLoc,
+    blob: std::result::Result<Vec<u8>, ChunkFault>,
+) -> Result<(Vec<u8>, std::ops::Range<usize>)> {
     blob.and_then(|blob| {
-        decode_blob_owned(
-            &repo.crypto,
-            &loc.id,
-            loc.raw_len,
-            blob,
-            Verify::Authenticated,
-        )
+        decode_blob_owned(crypto, &loc.id, loc.raw_len, blob, Verify::Authenticated)
     })
     .map_err(|fault| Error::DamagedChunk {
-        repo: repo.root.clone(),
-        snapshot: snap.info.id,
+        repo: root.to_path_buf(),
+        snapshot,
         path: entry.path.clone(),
         chunk: crate::crypto::hex(&loc.id[..8]),
         fault,

@@ -68,6 +68,51 @@ fn snapshot_round_trips_small_sqlite_and_media_files() {
             .as_secs(),
         1_700_000_000
     );
+
+    // Restoring again over the first restore replaces every file (stale content included) and
+    // leaves nothing else behind: no temporary names, no probe.
+    std::fs::write(
+        out.path().join("Info.plist"),
+        b"stale, longer than the snapshot's file",
+    )
+    .unwrap();
+    let again = restore::restore(&repo, snap.id, out.path(), None, &mut |_| {}).unwrap();
+    assert_eq!(again.files, 4);
+    for (path, data) in &files {
+        assert_eq!(
+            &std::fs::read(out.path().join(path)).unwrap(),
+            data,
+            "{path}"
+        );
+    }
+    let mut left = Vec::new();
+    let mut dirs = vec![out.path().to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                dirs.push(e.path());
+            } else {
+                left.push(
+                    e.path()
+                        .strip_prefix(out.path())
+                        .unwrap()
+                        .display()
+                        .to_string(),
+                );
+            }
+        }
+    }
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            "3d/3d0d7e5f",
+            "Info.plist",
+            "Media/DCIM/IMG_0001.HEIC",
+            "empty"
+        ]
+    );
 }
 
 #[test]

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::backend::Backend;
 use crate::commands::backup::check_path;
+use crate::crypto::Crypto;
 use crate::error::{ChunkFault, Error, Result};
 use crate::pack::read_blob;
 use crate::read::{self, ChunkLoc, EntryRow, SnapshotRow};
@@ -63,6 +64,7 @@ pub fn restore(
         None => read::entries(repo, &snap)?,
     };
     fs::create_dir_all(target).map_err(Error::io(target, "creating the restore folder"))?;
+    let unnamed = unnamed_files_work(target);
     // Where every chunk lies, looked up first: the catalog connection belongs to this thread.
     let plan = entries
         .iter()
@@ -77,6 +79,12 @@ pub fn restore(
     // makes the folders, and [`WRITERS`] create and write the files, in turns (creating files is
     // most of the kernel's work): the disk, the cryptography and the file system all overlap.
     let (blobs_tx, blobs_rx) = sync_channel::<Vec<Fetched>>(FETCH_QUEUE);
+    let opener = Opener {
+        crypto: &repo.crypto,
+        root: &repo.root,
+        snapshot: snap.info.id,
+    };
+    let opener = &opener;
     let summary = std::thread::scope(|scope| {
         let plan = &plan;
         let backend = repo.backend.as_ref();
@@ -84,7 +92,7 @@ pub fn restore(
         let (writers, threads): (Vec<_>, Vec<_>) = (0..WRITERS)
             .map(|_| {
                 let (tx, rx) = sync_channel::<ToDisk>(QUEUE);
-                (tx, scope.spawn(move || write_files(&rx)))
+                (tx, scope.spawn(move || write_files(&rx, opener, unnamed)))
             })
             .unzip();
         let mut summary = RestoreSummary::default();
@@ -99,16 +107,9 @@ pub fn restore(
                     let blob = blobs
                         .next()
                         .unwrap_or_else(|| Err(ChunkFault::Read("the pack reader stopped".into())));
-                    let (data, range) = match read::open_chunk(repo, &snap, entry, loc, blob) {
-                        Ok(chunk) => chunk,
-                        Err(e) => {
-                            let _ = tx.send(ToDisk::Abandon);
-                            return Err(e);
-                        }
-                    };
-                    let len = range.len() as u64;
+                    let len = u64::from(loc.raw_len);
                     summary.bytes += len;
-                    send(tx, ToDisk::Data(data, range))?;
+                    send(tx, ToDisk::Blob(loc, blob))?;
                     progress(len);
                 }
                 send(tx, ToDisk::Done)?;
@@ -170,12 +171,11 @@ const QUEUE: usize = 16;
 enum ToDisk<'e> {
     /// The next file begins, to be placed at this path (its folder exists).
     File(&'e EntryRow, PathBuf),
-    /// The next verified block of its bytes: a buffer and where they lie in it.
-    Data(Vec<u8>, std::ops::Range<usize>),
+    /// The next block of its bytes, as read from its pack: decrypted and verified by the writer
+    /// (so the two writers share the decryption).
+    Blob(&'e ChunkLoc, Fetched),
     /// It is complete: set its time and mode, give it its name.
     Done,
-    /// It could not be read: delete what was written of it.
-    Abandon,
 }
 
 fn send<'e>(tx: &SyncSender<ToDisk<'e>>, item: ToDisk<'e>) -> Result<()> {
@@ -183,61 +183,209 @@ fn send<'e>(tx: &SyncSender<ToDisk<'e>>, item: ToDisk<'e>) -> Result<()> {
         .map_err(|_| Error::InvalidInput("the restore writer stopped".into()))
 }
 
-/// A writing thread: creates each file aside, fills it, then gives it its name.
-fn write_files(rx: &Receiver<ToDisk<'_>>) -> Result<()> {
-    let mut current: Option<(&EntryRow, PathBuf, PathBuf, fs::File)> = None;
-    for item in rx {
-        match item {
-            ToDisk::File(entry, dest) => {
-                // Written aside and renamed, so a failed restore never leaves a half file under
-                // the real name.
-                let partial = dest.with_file_name(format!(
-                    "{}.keepsake-partial",
-                    dest.file_name().and_then(|n| n.to_str()).unwrap_or("file")
-                ));
-                let file =
-                    fs::File::create(&partial).map_err(Error::io(&partial, "creating a file"))?;
-                current = Some((entry, dest, partial, file));
-            }
-            ToDisk::Data(data, range) => {
-                let (_, _, partial, file) = current.as_mut().expect("data follows a file");
-                if let Err(e) = file.write_all(&data[range]) {
-                    let _ = fs::remove_file(&*partial);
-                    return Err(Error::io(&*partial, "writing a file")(e));
-                }
-            }
-            ToDisk::Done => {
-                let (entry, dest, partial, file) = current.take().expect("done follows a file");
-                finish_file(entry, &dest, &partial, file)?;
-            }
-            ToDisk::Abandon => {
-                if let Some((_, _, partial, file)) = current.take() {
-                    drop(file);
-                    let _ = fs::remove_file(&partial);
-                }
-            }
+/// What a writer needs to decrypt and verify chunks (not the repository: its catalog
+/// connection stays on the restoring thread).
+struct Opener<'r> {
+    crypto: &'r Crypto,
+    root: &'r Path,
+    snapshot: i64,
+}
+
+impl Opener<'_> {
+    fn open(
+        &self,
+        entry: &EntryRow,
+        loc: &ChunkLoc,
+        blob: Fetched,
+    ) -> Result<(Vec<u8>, std::ops::Range<usize>)> {
+        read::open_chunk_with(self.crypto, self.root, self.snapshot, entry, loc, blob)
+    }
+}
+
+/// A file being restored: written unnamed (or under a temporary name) until it is complete.
+struct Restoring<'e> {
+    entry: &'e EntryRow,
+    dest: PathBuf,
+    file: fs::File,
+    /// The temporary name it is written under, or `None` for an unnamed file.
+    partial: Option<PathBuf>,
+}
+
+impl Restoring<'_> {
+    /// Deletes what was written (an unnamed file disappears when it is closed).
+    fn discard(self) {
+        drop(self.file);
+        if let Some(partial) = self.partial {
+            let _ = fs::remove_file(partial);
         }
     }
-    if let Some((_, _, partial, file)) = current.take() {
-        drop(file);
-        let _ = fs::remove_file(&partial);
+
+    /// The name errors give the file.
+    fn shown(&self) -> &Path {
+        self.partial.as_deref().unwrap_or(&self.dest)
+    }
+}
+
+/// A writing thread: creates each file unnamed where the file system allows it (so a restore
+/// that fails or is killed never leaves a half file, under its name or any other), fills it,
+/// then gives it its name.
+fn write_files(rx: &Receiver<ToDisk<'_>>, opener: &Opener, unnamed: bool) -> Result<()> {
+    let mut current: Option<Restoring> = None;
+    for item in rx {
+        match item {
+            ToDisk::File(entry, dest) => current = Some(begin_file(entry, dest, unnamed)?),
+            ToDisk::Blob(loc, blob) => {
+                let file = current.as_mut().expect("data follows a file");
+                let (data, range) = match opener.open(file.entry, loc, blob) {
+                    Ok(chunk) => chunk,
+                    Err(e) => {
+                        current.take().expect("a file").discard();
+                        return Err(e);
+                    }
+                };
+                if let Err(e) = file.file.write_all(&data[range]) {
+                    let shown = file.shown().to_path_buf();
+                    current.take().expect("a file").discard();
+                    return Err(Error::io(shown, "writing a file")(e));
+                }
+            }
+            ToDisk::Done => finish_file(current.take().expect("done follows a file"))?,
+        }
+    }
+    if let Some(file) = current.take() {
+        file.discard();
     }
     Ok(())
 }
 
-fn finish_file(entry: &EntryRow, dest: &Path, partial: &Path, file: fs::File) -> Result<()> {
+fn begin_file(entry: &EntryRow, dest: PathBuf, unnamed: bool) -> Result<Restoring<'_>> {
+    if unnamed {
+        let dir = dest.parent().expect("a restored file has a folder");
+        let file = unnamed_file(dir).map_err(Error::io(dir, "creating a file"))?;
+        return Ok(Restoring {
+            entry,
+            dest,
+            file,
+            partial: None,
+        });
+    }
+    // Written aside and renamed, so a failed restore never leaves a half file under the real
+    // name.
+    let partial = dest.with_file_name(format!(
+        "{}.keepsake-partial",
+        dest.file_name().and_then(|n| n.to_str()).unwrap_or("file")
+    ));
+    let file = fs::File::create(&partial).map_err(Error::io(&partial, "creating a file"))?;
+    Ok(Restoring {
+        entry,
+        dest,
+        file,
+        partial: Some(partial),
+    })
+}
+
+fn finish_file(file: Restoring<'_>) -> Result<()> {
+    let shown = file.shown().to_path_buf();
+    let entry = file.entry;
     let mtime = std::time::UNIX_EPOCH
         + std::time::Duration::from_nanos(u64::try_from(entry.mtime_ns).unwrap_or(0));
-    file.set_modified(mtime)
-        .map_err(Error::io(partial, "setting the modification time"))?;
-    #[cfg(unix)]
-    if entry.mode & 0o7777 != 0 {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(fs::Permissions::from_mode(entry.mode & 0o7777))
-            .map_err(Error::io(partial, "setting permissions"))?;
+    let attributes = (|| {
+        file.file.set_modified(mtime)?;
+        #[cfg(unix)]
+        if entry.mode & 0o7777 != 0 {
+            use std::os::unix::fs::PermissionsExt;
+            file.file
+                .set_permissions(fs::Permissions::from_mode(entry.mode & 0o7777))?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = attributes {
+        file.discard();
+        return Err(Error::io(shown, "setting the file's time and permissions")(
+            e,
+        ));
     }
-    drop(file);
-    fs::rename(partial, dest).map_err(Error::io(dest, "placing a restored file"))
+    match &file.partial {
+        Some(partial) => fs::rename(partial, &file.dest)
+            .map_err(Error::io(&file.dest, "placing a restored file")),
+        None => match name_file(&file.file, &file.dest) {
+            Ok(()) => Ok(()),
+            // Something is already there: named aside, then put in its place (as a rename
+            // replaces it).
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let aside = file.dest.with_file_name(format!(
+                    "{}.keepsake-partial",
+                    file.dest
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or("file")
+                ));
+                let _ = fs::remove_file(&aside);
+                name_file(&file.file, &aside)
+                    .and_then(|()| fs::rename(&aside, &file.dest))
+                    .map_err(Error::io(&file.dest, "placing a restored file"))
+            }
+            Err(e) => Err(Error::io(&file.dest, "placing a restored file")(e)),
+        },
+    }
+}
+
+/// Whether files can be created unnamed in `dir` and named afterwards (Linux's `O_TMPFILE` and
+/// `linkat` through `/proc`): most Linux file systems can, FAT and network ones often not.
+/// Creating a file this way costs the kernel about half of creating it aside and renaming it.
+fn unnamed_files_work(dir: &Path) -> bool {
+    let probe = dir.join(".keepsake-restore-probe");
+    let _ = fs::remove_file(&probe);
+    let works = unnamed_file(dir)
+        .and_then(|f| name_file(&f, &probe))
+        .is_ok();
+    let _ = fs::remove_file(&probe);
+    works
+}
+
+#[cfg(target_os = "linux")]
+fn unnamed_file(dir: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_TMPFILE)
+        .open(dir)
+}
+
+#[cfg(target_os = "linux")]
+fn name_file(file: &fs::File, name: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::io::AsRawFd;
+    let source = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))?;
+    let target = CString::new(name.as_os_str().as_bytes())?;
+    // SAFETY: both are valid NUL-terminated strings that outlive the call; linkat only reads
+    // them.
+    let done = unsafe {
+        libc::linkat(
+            libc::AT_FDCWD,
+            source.as_ptr(),
+            libc::AT_FDCWD,
+            target.as_ptr(),
+            libc::AT_SYMLINK_FOLLOW,
+        )
+    };
+    if done == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn unnamed_file(_dir: &Path) -> std::io::Result<fs::File> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn name_file(_file: &fs::File, _name: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// The on-disk path for a snapshot path, creating its folders; refuses anything that could
