@@ -8,6 +8,9 @@
 //! beside them for lookups. Sizes, times and modes stay in clear: they are needed for the
 //! unchanged-file test and space accounting, and reveal the shape of a backup but not its content.
 //!
+//! A small file shares one chunk with others (see `SMALL_FILE` in `commands::backup`): its
+//! `content` is that chunk and `part` says where in it the file lies; NULL means whole chunks.
+//!
 //! Reference counts kept at commit time make space accounting cheap: `refs` counts entries using a
 //! chunk, `live_refs` those still in a newest snapshot; `totals` holds the stored bytes of chunks
 //! with `refs > 0` and with `live_refs > 0`, updated as chunks cross zero.
@@ -22,7 +25,8 @@ use crate::error::{Error, Result};
 
 pub(crate) const CATALOG_FILE: &str = "catalog.db";
 /// Schema version this build writes and the newest it reads (`PRAGMA user_version`).
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+/// Version 2 added `entries.part` (small files stored as slices of a shared chunk).
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE devices(
@@ -70,7 +74,8 @@ CREATE TABLE entries(
     inode INTEGER NOT NULL,
     content BLOB NOT NULL,
     from_seq INTEGER NOT NULL,
-    to_seq INTEGER
+    to_seq INTEGER,
+    part INTEGER
 );
 CREATE UNIQUE INDEX entries_live ON entries(device, path_key) WHERE to_seq IS NULL;
 CREATE INDEX entries_from ON entries(device, from_seq);
@@ -109,7 +114,7 @@ pub(crate) fn open(repo: &Path, create: bool) -> Result<Connection> {
             reason: format!("{CATALOG_FILE} is missing"),
         });
     }
-    let conn = Connection::open_with_flags(&path, flags).cat(repo)?;
+    let mut conn = Connection::open_with_flags(&path, flags).cat(repo)?;
     // WAL: readers keep working while a backup writes. synchronous=FULL: a commit that returned
     // survives power loss, which is the whole promise of a snapshot.
     conn.pragma_update(None, "journal_mode", "WAL").cat(repo)?;
@@ -143,8 +148,30 @@ pub(crate) fn open(repo: &Path, create: bool) -> Result<Connection> {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .cat(repo)?;
         tx.commit().cat(repo)?;
+    } else if version < SCHEMA_VERSION {
+        migrate(&mut conn, repo)?;
     }
     Ok(conn)
+}
+
+/// Brings an older catalog up to [`SCHEMA_VERSION`] in one transaction. Version 1 data is valid
+/// version 2 data: it only lacks the `part` column (NULL = whole chunks).
+fn migrate(conn: &mut Connection, repo: &Path) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .cat(repo)?;
+    // Read again under the write lock: another process may have migrated it meanwhile.
+    let version: u32 = tx
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .cat(repo)?;
+    if version == 1 {
+        tx.execute_batch("ALTER TABLE entries ADD COLUMN part INTEGER")
+            .cat(repo)?;
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .cat(repo)?;
+        tracing::info!(repo = %repo.display(), from = version, to = SCHEMA_VERSION, "catalog migrated");
+    }
+    tx.commit().cat(repo)
 }
 
 /// The write-ahead log is moved into the catalog past this size (committed data is as durable
@@ -175,6 +202,27 @@ pub(crate) fn decode_content(blob: &[u8]) -> Vec<i64> {
     blob.chunks_exact(8)
         .map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes")))
         .collect()
+}
+
+/// Where a small file lies in the shared chunk that holds it (`entries.part`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Part {
+    pub offset: u32,
+    pub len: u32,
+}
+
+impl Part {
+    /// `offset << 32 | len`, as stored.
+    pub(crate) fn encode(self) -> i64 {
+        (i64::from(self.offset) << 32) | i64::from(self.len)
+    }
+
+    pub(crate) fn decode(v: i64) -> Part {
+        Part {
+            offset: (v >> 32) as u32,
+            len: v as u32,
+        }
+    }
 }
 
 /// Reference-count changes gathered over a transaction, applied once per chunk.
@@ -241,6 +289,14 @@ mod tests {
     fn content_round_trips() {
         let ids = vec![1, 2, i64::MAX, 42];
         assert_eq!(decode_content(&encode_content(&ids)), ids);
+    }
+
+    #[test]
+    fn part_round_trips() {
+        for (offset, len) in [(0, 0), (1, 2), (u32::MAX, u32::MAX), (131_072, 3_500)] {
+            let p = Part { offset, len };
+            assert_eq!(Part::decode(p.encode()), p);
+        }
     }
 
     #[test]

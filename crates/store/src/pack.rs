@@ -51,7 +51,7 @@ pub(crate) struct BlobEncoder {
 
 /// Chunks above this size are first probed: photos and videos are already compressed, and
 /// compressing a megabyte only to throw the result away costs more than the rest of the pipeline.
-const PROBE_ABOVE: usize = 128 * 1024;
+pub(crate) const PROBE_ABOVE: usize = 128 * 1024;
 const PROBE_LEN: usize = 32 * 1024;
 
 impl BlobEncoder {

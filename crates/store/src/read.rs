@@ -6,7 +6,7 @@ use std::path::Path;
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 
-use crate::catalog::{decode_content, CatalogResult};
+use crate::catalog::{decode_content, CatalogResult, Part};
 use crate::crypto::Crypto;
 use crate::error::{ChunkFault, Error, Result};
 use crate::pack::{decode_blob_owned, read_blob, Verify};
@@ -53,6 +53,8 @@ pub(crate) struct EntryRow {
     pub mode: u32,
     pub mtime_ns: i64,
     pub content: Vec<i64>,
+    /// For a small file, where it lies in its one (shared) chunk.
+    pub part: Option<Part>,
 }
 
 impl EntryRow {
@@ -138,7 +140,7 @@ pub(crate) fn snapshot(repo: &Repository, id: i64) -> Result<SnapshotRow> {
     Ok(s)
 }
 
-const ENTRY_COLUMNS: &str = "path, size, mode, mtime_ns, content";
+const ENTRY_COLUMNS: &str = "path, size, mode, mtime_ns, content, part";
 const VISIBLE_IN: &str = "device = ?1 AND from_seq <= ?2 AND (to_seq IS NULL OR to_seq > ?2)";
 
 fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Vec<u8>, EntryRow)> {
@@ -150,6 +152,7 @@ fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Vec<u8>, EntryRow)
             mode: r.get(2)?,
             mtime_ns: r.get(3)?,
             content: decode_content(&r.get::<_, Vec<u8>>(4)?),
+            part: r.get::<_, Option<i64>>(5)?.map(Part::decode),
         },
     ))
 }
@@ -283,10 +286,47 @@ pub(crate) fn for_each_chunk(
         let loc = chunk_loc(repo, chunk)?;
         let blob = read_blob(repo.backend.as_ref(), &loc.pack, loc.offset, loc.stored_len);
         let (data, range) = open_chunk(repo, snap, entry, &loc, blob)?;
+        let range = part_range(&repo.root, snap.info.id, entry, range)?;
         written += range.len() as u64;
         each(data, range)?;
     }
     Ok(written)
+}
+
+/// Where `entry`'s bytes lie in its chunk's `range`: all of it, or the slice of a small file.
+/// The catalog is untrusted: a slice that does not fit its chunk or its file's size, or on a
+/// file of several chunks, is an error rather than a panic or wrong bytes.
+pub(crate) fn part_range(
+    root: &Path,
+    snapshot: i64,
+    entry: &EntryRow,
+    range: std::ops::Range<usize>,
+) -> Result<std::ops::Range<usize>> {
+    let Some(part) = entry.part else {
+        return Ok(range);
+    };
+    let start = range.start as u64 + u64::from(part.offset);
+    let end = start + u64::from(part.len);
+    if entry.content.len() != 1 || u64::from(part.len) != entry.size || end > range.end as u64 {
+        return Err(bad_part(root, snapshot, entry, part));
+    }
+    Ok(start as usize..end as usize)
+}
+
+/// The error for a small file whose slice cannot be right.
+pub(crate) fn bad_part(root: &Path, snapshot: i64, entry: &EntryRow, part: Part) -> Error {
+    Error::DamagedCatalog {
+        repo: root.to_path_buf(),
+        reason: format!(
+            "{} in snapshot {snapshot}: its slice ({} bytes at {}) does not fit its chunk \
+             ({} chunks) or its size ({} bytes)",
+            entry.path,
+            part.len,
+            part.offset,
+            entry.content.len(),
+            entry.size
+        ),
+    }
 }
 
 /// Decrypts and verifies one chunk of `entry` read from its pack: the chunk's bytes, in the

@@ -15,7 +15,7 @@ use rusqlite::OptionalExtension;
 use serde::Serialize;
 
 use crate::backend::orphans;
-use crate::catalog::{decode_content, encode_content, CatalogResult, RefDeltas};
+use crate::catalog::{decode_content, encode_content, CatalogResult, Part, RefDeltas};
 use crate::chunker::{split, split_slice, ChunkClass};
 use crate::crypto::ChunkId;
 use crate::error::{Error, Result};
@@ -55,11 +55,24 @@ pub struct WriteStats {
     pub bytes_stored: u64,
 }
 
+/// Files of at most this many bytes share chunks ("groups") instead of having one each: a chunk
+/// costs about 200 bytes of catalog rows and pack index whatever its size, as much as a small
+/// plist itself, and small files compress better together (their headers repeat).
+pub(crate) const SMALL_FILE: usize = 16 * 1024;
+/// A group holds at most this many bytes: large enough to spread a chunk's cost over dozens of
+/// files, small enough that reading one file decrypts little else. No larger than the size the
+/// packer starts probing at, so a group is always compressed: its files' repeated headers are
+/// most of the gain, and a probe of its start can miss them.
+pub(crate) const GROUP_TARGET: usize = 128 * 1024;
+const _: () = assert!(GROUP_TARGET <= crate::pack::PROBE_ABOVE);
+
 enum Change {
     Put {
         size: u64,
         meta: FileMeta,
         content: Vec<ChunkRef>,
+        /// Set for a small file: where it lies in its group (`content` is that one chunk).
+        part: Option<Part>,
     },
     Remove,
 }
@@ -68,6 +81,16 @@ enum Change {
 enum ChunkRef {
     Stored(i64),
     Pending(usize),
+    /// A group of small files, by its number in [`SnapshotWriter::groups`] (known once stored).
+    Group(usize),
+}
+
+/// Small files waiting to be stored together as one chunk.
+#[derive(Default)]
+struct OpenGroup {
+    bytes: Vec<u8>,
+    /// How the groups stored so far were stored, by group number.
+    stored: Vec<ChunkRef>,
 }
 
 /// A snapshot being written. Commit it with [`SnapshotWriter::commit`]; drop it to abandon.
@@ -81,6 +104,7 @@ pub struct SnapshotWriter<'r> {
     changes: BTreeMap<String, Change>,
     /// New chunks handed to the packer, by id: a chunk repeated within the snapshot is stored once.
     pending_index: HashMap<ChunkId, usize>,
+    groups: OpenGroup,
     packer: Packer,
     stats: WriteStats,
     /// Set when the disk filled up: then this writer's packs are deleted rather than kept for
@@ -127,6 +151,7 @@ impl Repository {
             time: None,
             changes: BTreeMap::new(),
             pending_index: HashMap::new(),
+            groups: OpenGroup::default(),
             packer: Packer::start(
                 self.crypto.clone(),
                 Arc::clone(&self.backend),
@@ -376,8 +401,24 @@ impl SnapshotWriter<'_> {
     ) -> Result<u64> {
         check_path(path).map_err(Error::InvalidInput)?;
         let mut content = Vec::new();
+        let mut part = None;
         let size = cut(&mut |class, chunk| {
-            content.push(self.store_chunk(class, chunk)?);
+            // A small file comes as one chunk of its own class; empty files keep their own
+            // (empty, shared) chunk.
+            if class == ChunkClass::Small && !chunk.is_empty() && chunk.len() <= SMALL_FILE {
+                if self.groups.bytes.len() + chunk.len() > GROUP_TARGET {
+                    self.store_group()?;
+                }
+                let offset = self.groups.bytes.len() as u32;
+                self.groups.bytes.extend_from_slice(chunk);
+                part = Some(Part {
+                    offset,
+                    len: chunk.len() as u32,
+                });
+                content.push(ChunkRef::Group(self.groups.stored.len()));
+            } else {
+                content.push(self.store_chunk(class, chunk)?);
+            }
             Ok(())
         })?;
         self.packer.end_file()?;
@@ -389,9 +430,28 @@ impl SnapshotWriter<'_> {
                 size,
                 meta,
                 content,
+                part,
             },
         );
         Ok(size)
+    }
+
+    /// Stores the open group of small files as one ordinary chunk.
+    fn store_group(&mut self) -> Result<()> {
+        if self.groups.bytes.is_empty() {
+            return Ok(());
+        }
+        let bytes = std::mem::take(&mut self.groups.bytes);
+        let stored = self.store_chunk(ChunkClass::Small, &bytes);
+        // On failure the group stays open, still matching its files' slices.
+        self.groups.bytes = bytes;
+        self.groups.stored.push(stored?);
+        tracing::trace!(
+            bytes = self.groups.bytes.len(),
+            "small files stored as one chunk"
+        );
+        self.groups.bytes.clear();
+        Ok(())
     }
 
     /// Removes `path` from the new snapshot; returns whether it was there.
@@ -442,6 +502,7 @@ impl SnapshotWriter<'_> {
     fn commit_inner(&mut self) -> Result<SnapshotInfo> {
         let repo = self.repo;
         let root = &repo.root;
+        self.store_group()?;
         // Every pack durable and visible before the catalog may point at it.
         let packed = self.packer.finish();
         if let Some(e) = packed.error.take() {
@@ -511,8 +572,8 @@ impl SnapshotWriter<'_> {
                 .cat(root)?;
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT INTO entries(device, path_key, path, size, mode, mtime_ns, inode, content, from_seq)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    "INSERT INTO entries(device, path_key, path, size, mode, mtime_ns, inode, content, from_seq, part)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )
                 .cat(root)?;
             for (path, change) in &self.changes {
@@ -530,14 +591,12 @@ impl SnapshotWriter<'_> {
                     size,
                     meta,
                     content,
+                    part,
                 } = change
                 {
                     let ids: Vec<i64> = content
                         .iter()
-                        .map(|c| match *c {
-                            ChunkRef::Stored(row) => row,
-                            ChunkRef::Pending(i) => chunk_rows[i],
-                        })
+                        .map(|&c| chunk_row(c, &self.groups.stored, &chunk_rows))
                         .collect();
                     deltas.add(&ids, 1, 1);
                     insert
@@ -550,7 +609,8 @@ impl SnapshotWriter<'_> {
                             meta.mtime_ns,
                             meta.inode as i64,
                             encode_content(&ids),
-                            seq
+                            seq,
+                            part.map(Part::encode),
                         ])
                         .cat(root)?;
                     files += 1;
@@ -626,6 +686,16 @@ impl Drop for SnapshotWriter<'_> {
                 "snapshot abandoned before commit; earlier snapshots are untouched"
             );
         }
+    }
+}
+
+/// The chunk row a reference stands for, once the new chunks have their rows.
+fn chunk_row(c: ChunkRef, groups: &[ChunkRef], chunk_rows: &[i64]) -> i64 {
+    match c {
+        ChunkRef::Stored(row) => row,
+        ChunkRef::Pending(i) => chunk_rows[i],
+        // A group is stored as a plain chunk, never as another group.
+        ChunkRef::Group(g) => chunk_row(groups[g], groups, chunk_rows),
     }
 }
 

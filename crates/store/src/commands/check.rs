@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::catalog::{decode_content, CatalogResult};
+use crate::catalog::{decode_content, CatalogResult, Part};
 use crate::crypto::{hex, ChunkId};
 use crate::error::{ChunkFault, Result};
 use crate::pack::{decode_blob, read_blob};
@@ -57,6 +57,8 @@ struct EntryRecord {
     to: Option<i64>,
     sealed_path: Vec<u8>,
     content: Vec<i64>,
+    size: u64,
+    part: Option<Part>,
 }
 
 struct ChunkRecord {
@@ -93,7 +95,7 @@ pub fn check(repo: &Repository, progress: &mut dyn FnMut(u64)) -> Result<CheckRe
     {
         let mut stmt = repo
             .conn
-            .prepare("SELECT device, from_seq, to_seq, path, content FROM entries")
+            .prepare("SELECT device, from_seq, to_seq, path, content, size, part FROM entries")
             .cat(root)?;
         let rows = stmt
             .query_map([], |r| {
@@ -103,6 +105,8 @@ pub fn check(repo: &Repository, progress: &mut dyn FnMut(u64)) -> Result<CheckRe
                     to: r.get(2)?,
                     sealed_path: r.get(3)?,
                     content: decode_content(&r.get::<_, Vec<u8>>(4)?),
+                    size: r.get(5)?,
+                    part: r.get::<_, Option<i64>>(6)?.map(Part::decode),
                 })
             })
             .cat(root)?;
@@ -167,6 +171,25 @@ pub fn check(repo: &Repository, progress: &mut dyn FnMut(u64)) -> Result<CheckRe
     }
     for c in counted.keys().filter(|c| !known.contains(c)) {
         problems.push(format!("chunk {c} is used by a file but not recorded"));
+    }
+    // A small file's slice must lie within its one chunk and match its size.
+    let raw: HashMap<i64, u32> = chunks.iter().map(|c| (c.id, c.raw)).collect();
+    for e in &entries {
+        let Some(part) = e.part else { continue };
+        let fits = match e.content[..] {
+            [c] => raw
+                .get(&c)
+                .is_some_and(|&raw| u64::from(part.offset) + u64::from(part.len) <= u64::from(raw)),
+            _ => false,
+        };
+        if !fits || u64::from(part.len) != e.size {
+            let path = read::open_path(repo, &e.sealed_path)
+                .unwrap_or_else(|_| "(a file whose name does not decrypt)".into());
+            problems.push(format!(
+                "{path}: its slice ({} bytes at {}) does not fit its chunk or its size",
+                part.len, part.offset
+            ));
+        }
     }
     let totals: (u64, u64) = repo
         .conn

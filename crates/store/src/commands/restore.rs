@@ -9,6 +9,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -25,6 +26,9 @@ use crate::repository::Repository;
 pub struct RestoreSummary {
     pub files: u64,
     pub bytes: u64,
+    /// Chunks read from the packs and decrypted: a chunk shared by small files restored one
+    /// after another counts once.
+    pub chunks_read: u64,
 }
 
 /// Writes one file of a snapshot to `out`; returns its size.
@@ -45,7 +49,7 @@ pub fn restore(
 ) -> Result<RestoreSummary> {
     let snap = read::snapshot(repo, snapshot)?;
     repo.backend.refresh();
-    let entries: Vec<EntryRow> = match only {
+    let mut entries: Vec<EntryRow> = match only {
         Some(path) => {
             let prefix = format!("{}/", path.trim_end_matches('/'));
             let chosen: Vec<_> = read::entries(repo, &snap)?
@@ -63,18 +67,33 @@ pub fn restore(
         }
         None => read::entries(repo, &snap)?,
     };
+    // Small files sharing a chunk are restored together, in the order they lie in it, so each
+    // chunk is read and decrypted once whatever order they were backed up in; the other files
+    // follow in path order.
+    entries.sort_by_key(|e| {
+        e.part.map_or((1, 0, 0), |p| {
+            (0, e.content.first().copied().unwrap_or(0), p.offset)
+        })
+    });
     fs::create_dir_all(target).map_err(Error::io(target, "creating the restore folder"))?;
     let unnamed = unnamed_files_work(target);
     // Where every chunk lies, looked up first: the catalog connection belongs to this thread.
-    let plan = entries
-        .iter()
-        .map(|e| {
-            e.content
+    // A small file whose chunk the file before it used too reads nothing: it is cut from the
+    // chunk already decrypted.
+    let mut plan = Vec::with_capacity(entries.len());
+    let mut previous: Option<&[i64]> = None;
+    for e in &entries {
+        let shared = e.part.is_some() && previous == Some(&e.content[..]);
+        previous = e.part.map(|_| &e.content[..]);
+        plan.push(match shared {
+            true => Vec::new(),
+            false => e
+                .content
                 .iter()
                 .map(|&c| read::chunk_loc(repo, c))
-                .collect()
-        })
-        .collect::<Result<Vec<Vec<ChunkLoc>>>>()?;
+                .collect::<Result<Vec<ChunkLoc>>>()?,
+        });
+    }
     // One thread reads the packs in order (waiting on the disk), this one decrypts, verifies and
     // makes the folders, and [`WRITERS`] create and write the files, in turns (creating files is
     // most of the kernel's work): the disk, the cryptography and the file system all overlap.
@@ -98,19 +117,44 @@ pub fn restore(
         let mut summary = RestoreSummary::default();
         let mut blobs = blobs_rx.iter().flatten();
         let mut made_dirs = HashSet::new();
+        // The chunk of the small files being restored, decrypted once for all of them.
+        let mut group: Option<(Arc<Vec<u8>>, std::ops::Range<usize>)> = None;
         let mut read = || -> Result<()> {
             for (i, (entry, locs)) in entries.iter().zip(plan).enumerate() {
                 let tx = &writers[i % WRITERS];
                 let dest = safe_destination(&snap, target, &entry.path, &mut made_dirs)?;
                 send(tx, ToDisk::File(entry, dest))?;
-                for loc in locs {
-                    let blob = blobs
+                let mut next_blob = || {
+                    summary.chunks_read += 1;
+                    blobs
                         .next()
-                        .unwrap_or_else(|| Err(ChunkFault::Read("the pack reader stopped".into())));
-                    let len = u64::from(loc.raw_len);
+                        .unwrap_or_else(|| Err(ChunkFault::Read("the pack reader stopped".into())))
+                };
+                if let Some(part) = entry.part {
+                    let (data, range) = match (&locs[..], group.take()) {
+                        ([loc], _) => {
+                            let (data, range) = opener.open(entry, loc, next_blob())?;
+                            (Arc::new(data), range)
+                        }
+                        ([], Some(shared)) => shared,
+                        _ => return Err(read::bad_part(opener.root, opener.snapshot, entry, part)),
+                    };
+                    let slice =
+                        read::part_range(opener.root, opener.snapshot, entry, range.clone())?;
+                    let len = slice.len() as u64;
                     summary.bytes += len;
-                    send(tx, ToDisk::Blob(loc, blob))?;
+                    send(tx, ToDisk::Slice(Arc::clone(&data), slice))?;
                     progress(len);
+                    group = Some((data, range));
+                } else {
+                    group = None;
+                    for loc in locs {
+                        let blob = next_blob();
+                        let len = u64::from(loc.raw_len);
+                        summary.bytes += len;
+                        send(tx, ToDisk::Blob(loc, blob))?;
+                        progress(len);
+                    }
                 }
                 send(tx, ToDisk::Done)?;
                 summary.files += 1;
@@ -174,6 +218,8 @@ enum ToDisk<'e> {
     /// The next block of its bytes, as read from its pack: decrypted and verified by the writer
     /// (so the two writers share the decryption).
     Blob(&'e ChunkLoc, Fetched),
+    /// All its bytes, verified: a slice of a chunk shared by small files.
+    Slice(Arc<Vec<u8>>, std::ops::Range<usize>),
     /// It is complete: set its time and mode, give it its name.
     Done,
 }
@@ -243,17 +289,25 @@ fn write_files(rx: &Receiver<ToDisk<'_>>, opener: &Opener, unnamed: bool) -> Res
                         return Err(e);
                     }
                 };
-                if let Err(e) = file.file.write_all(&data[range]) {
-                    let shown = file.shown().to_path_buf();
-                    current.take().expect("a file").discard();
-                    return Err(Error::io(shown, "writing a file")(e));
-                }
+                write_block(&mut current, &data[range])?;
             }
+            ToDisk::Slice(data, range) => write_block(&mut current, &data[range])?,
             ToDisk::Done => finish_file(current.take().expect("done follows a file"))?,
         }
     }
     if let Some(file) = current.take() {
         file.discard();
+    }
+    Ok(())
+}
+
+/// Appends verified bytes to the file being restored; on failure it is discarded.
+fn write_block(current: &mut Option<Restoring<'_>>, bytes: &[u8]) -> Result<()> {
+    let file = current.as_mut().expect("data follows a file");
+    if let Err(e) = file.file.write_all(bytes) {
+        let shown = file.shown().to_path_buf();
+        current.take().expect("a file").discard();
+        return Err(Error::io(shown, "writing a file")(e));
     }
     Ok(())
 }
