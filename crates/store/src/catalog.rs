@@ -21,12 +21,17 @@ use std::path::Path;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
+use crate::crypto::Crypto;
 use crate::error::{Error, Result};
 
 pub(crate) const CATALOG_FILE: &str = "catalog.db";
 /// Schema version this build writes and the newest it reads (`PRAGMA user_version`).
-/// Version 2 added `entries.part` (small files stored as slices of a shared chunk).
-pub(crate) const SCHEMA_VERSION: u32 = 2;
+/// Version 2 added `entries.part` (small files stored as slices of a shared chunk); version 3
+/// seals paths deterministically under their lookup key (see [`Crypto::seal_path`]).
+pub(crate) const SCHEMA_VERSION: u32 = 3;
+/// The version a catalog reaches without the key (see [`migrate`]); the rest needs it
+/// ([`seal_paths_again`]).
+const KEYLESS_VERSION: u32 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE devices(
@@ -148,13 +153,13 @@ pub(crate) fn open(repo: &Path, create: bool) -> Result<Connection> {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .cat(repo)?;
         tx.commit().cat(repo)?;
-    } else if version < SCHEMA_VERSION {
+    } else if version < KEYLESS_VERSION {
         migrate(&mut conn, repo)?;
     }
     Ok(conn)
 }
 
-/// Brings an older catalog up to [`SCHEMA_VERSION`] in one transaction. Version 1 data is valid
+/// Brings an older catalog up to [`KEYLESS_VERSION`] in one transaction. Version 1 data is valid
 /// version 2 data: it only lacks the `part` column (NULL = whole chunks).
 fn migrate(conn: &mut Connection, repo: &Path) -> Result<()> {
     let tx = conn
@@ -167,11 +172,87 @@ fn migrate(conn: &mut Connection, repo: &Path) -> Result<()> {
     if version == 1 {
         tx.execute_batch("ALTER TABLE entries ADD COLUMN part INTEGER")
             .cat(repo)?;
-        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+        tx.pragma_update(None, "user_version", KEYLESS_VERSION)
             .cat(repo)?;
-        tracing::info!(repo = %repo.display(), from = version, to = SCHEMA_VERSION, "catalog migrated");
+        tracing::info!(repo = %repo.display(), from = version, to = KEYLESS_VERSION, "catalog migrated");
     }
     tx.commit().cat(repo)
+}
+
+/// Paths re-sealed per statement batch while upgrading (memory stays flat).
+const RESEAL_BATCH: i64 = 10_000;
+
+/// Brings a version 2 catalog to version 3 with the key: its paths, sealed with a random nonce
+/// and a tag (40 bytes a file), are sealed again deterministically under their lookup key
+/// ([`Crypto::seal_path`]), in one transaction, then the freed space is given back (VACUUM).
+/// A path that does not open is left as it was: it stays unreadable, as it was, and `check`
+/// names it. Clear repositories store paths as they are in both versions.
+pub(crate) fn seal_paths_again(conn: &mut Connection, crypto: &Crypto, repo: &Path) -> Result<()> {
+    let version = |c: &Connection| -> Result<u32> {
+        c.pragma_query_value(None, "user_version", |r| r.get(0))
+            .cat(repo)
+    };
+    if version(conn)? >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .cat(repo)?;
+    // Read again under the write lock: another process may have done it meanwhile.
+    if version(&tx)? >= SCHEMA_VERSION {
+        return tx.commit().cat(repo);
+    }
+    let (mut sealed, mut unreadable) = (0u64, 0u64);
+    if crypto.is_encrypted() {
+        let mut select = tx
+            .prepare("SELECT id, path_key, path FROM entries WHERE id > ?1 ORDER BY id LIMIT ?2")
+            .cat(repo)?;
+        let mut update = tx
+            .prepare("UPDATE entries SET path = ?2 WHERE id = ?1")
+            .cat(repo)?;
+        let mut after = 0i64;
+        loop {
+            let rows = select
+                .query_map((after, RESEAL_BATCH), |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, Vec<u8>>(1)?,
+                        r.get::<_, Vec<u8>>(2)?,
+                    ))
+                })
+                .cat(repo)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .cat(repo)?;
+            let Some(last) = rows.last() else { break };
+            after = last.0;
+            for (id, key, old) in rows {
+                match crypto.open_name("path", &old) {
+                    Some(path) => {
+                        update
+                            .execute((id, crypto.seal_path(&key, &path)))
+                            .cat(repo)?;
+                        sealed += 1;
+                    }
+                    None => unreadable += 1,
+                }
+            }
+        }
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+        .cat(repo)?;
+    tx.commit().cat(repo)?;
+    if unreadable > 0 {
+        tracing::warn!(repo = %repo.display(), unreadable, "file names that did not decrypt were left as they were");
+    }
+    tracing::info!(repo = %repo.display(), sealed, to = SCHEMA_VERSION, "catalog paths sealed again");
+    if sealed > 0 {
+        // Each row shrank by 40 bytes; best effort: the catalog is complete either way.
+        if let Err(e) = conn.execute_batch("VACUUM") {
+            tracing::debug!(error = %e, "catalog not compacted after the upgrade");
+        }
+        checkpoint_if_large(conn, repo);
+    }
+    Ok(())
 }
 
 /// The write-ahead log is moved into the catalog past this size (committed data is as durable

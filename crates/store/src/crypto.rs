@@ -9,6 +9,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use chacha20::cipher::StreamCipher;
 use chacha20poly1305::aead::rand_core::RngCore;
 use chacha20poly1305::aead::{Aead, AeadInPlace, KeyInit, OsRng, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -228,6 +229,7 @@ struct Keys {
     cipher: XChaCha20Poly1305,
     id_key: Zeroizing<[u8; 32]>,
     name_key: Zeroizing<[u8; 32]>,
+    path_key: Zeroizing<[u8; 32]>,
     nonces: NonceSequence,
 }
 
@@ -271,6 +273,7 @@ impl Crypto {
                 cipher: XChaCha20Poly1305::new(data_key.as_ref().into()),
                 id_key: sub("keepsake-store 2026 chunk id"),
                 name_key: sub("keepsake-store 2026 name lookup"),
+                path_key: sub("keepsake-store 2026 path encryption"),
                 nonces: NonceSequence::new(),
             })),
         }
@@ -382,6 +385,38 @@ impl Crypto {
     pub(crate) fn open_name(&self, domain: &str, sealed: &[u8]) -> Option<String> {
         String::from_utf8(self.open(domain.as_bytes(), sealed)?).ok()
     }
+
+    /// A snapshot path sealed deterministically under its lookup key `key` (its
+    /// [`Crypto::name_key`]), the SIV construction: that keyed hash of the path is the nonce,
+    /// and recomputing it after decryption authenticates the path. Nothing but the ciphertext
+    /// is stored: 40 bytes a file less than [`Crypto::seal_name`]'s nonce and tag. Equal paths
+    /// give equal bytes, which `key` reveals already. Clear repositories keep the path as is.
+    pub(crate) fn seal_path(&self, key: &[u8], path: &str) -> Vec<u8> {
+        let mut out = path.as_bytes().to_vec();
+        if let Some(k) = &self.keys {
+            path_stream(&k.path_key, key).apply_keystream(&mut out);
+        }
+        out
+    }
+
+    /// Opens [`Crypto::seal_path`]; `None` if the bytes or the key were tampered with.
+    pub(crate) fn open_path(&self, key: &[u8], sealed: &[u8]) -> Option<String> {
+        let mut plain = sealed.to_vec();
+        if let Some(k) = &self.keys {
+            path_stream(&k.path_key, key).apply_keystream(&mut plain);
+        }
+        let path = String::from_utf8(plain).ok()?;
+        (self.name_key("path", &path) == key).then_some(path)
+    }
+}
+
+/// The keystream a path is sealed with: XChaCha20 under the path key, its lookup key as nonce.
+fn path_stream(path_key: &[u8; 32], lookup: &[u8]) -> chacha20::XChaCha20 {
+    use chacha20::cipher::KeyIvInit;
+    let mut nonce = [0u8; NONCE_LEN];
+    let n = lookup.len().min(NONCE_LEN);
+    nonce[..n].copy_from_slice(&lookup[..n]);
+    chacha20::XChaCha20::new(path_key.into(), &nonce.into())
 }
 
 fn seal_with(cipher: &XChaCha20Poly1305, ad: &[u8], plain: &[u8]) -> Vec<u8> {
@@ -458,6 +493,35 @@ mod tests {
         assert!(MasterKey::unwrap("hunter2", &kdf, &wrapped, "repo-b")
             .unwrap()
             .is_none());
+    }
+
+    #[test]
+    fn paths_seal_deterministically_without_nonce_or_tag_and_tampering_is_caught() {
+        let c = Crypto::keyed(&MasterKey::random());
+        let path = "Library/SMS/sms.db";
+        let key = c.name_key("path", path);
+        let sealed = c.seal_path(&key, path);
+        assert_eq!(sealed.len(), path.len());
+        assert_ne!(&sealed[..], path.as_bytes());
+        assert_eq!(sealed, c.seal_path(&key, path));
+        assert_eq!(c.open_path(&key, &sealed).as_deref(), Some(path));
+        // Another path's key, a flipped bit, another repository's key: refused.
+        let other = c.name_key("path", "Library/SMS/sms.db-wal");
+        assert_eq!(c.open_path(&other, &sealed), None);
+        let mut flipped = sealed.clone();
+        flipped[3] ^= 1;
+        assert_eq!(c.open_path(&key, &flipped), None);
+        let d = Crypto::keyed(&MasterKey::random());
+        assert_eq!(d.open_path(&key, &sealed), None);
+        // Clear repositories keep the path, still checked against its key.
+        let clear = Crypto::clear();
+        let clear_key = clear.name_key("path", path);
+        assert_eq!(clear.seal_path(&clear_key, path), path.as_bytes());
+        assert_eq!(
+            clear.open_path(&clear_key, path.as_bytes()).as_deref(),
+            Some(path)
+        );
+        assert_eq!(clear.open_path(&clear_key, b"Library/SMS/sms.dc"), None);
     }
 
     #[test]

@@ -140,26 +140,30 @@ pub(crate) fn snapshot(repo: &Repository, id: i64) -> Result<SnapshotRow> {
     Ok(s)
 }
 
-const ENTRY_COLUMNS: &str = "path, size, mode, mtime_ns, content, part";
+const ENTRY_COLUMNS: &str = "path_key, path, size, mode, mtime_ns, content, part";
 const VISIBLE_IN: &str = "device = ?1 AND from_seq <= ?2 AND (to_seq IS NULL OR to_seq > ?2)";
 
-fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Vec<u8>, EntryRow)> {
+/// A row of [`ENTRY_COLUMNS`]: the sealed path (lookup key and bytes) and the entry.
+type SealedEntry = ((Vec<u8>, Vec<u8>), EntryRow);
+
+fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SealedEntry> {
     Ok((
-        r.get(0)?,
+        (r.get(0)?, r.get(1)?),
         EntryRow {
             path: String::new(),
-            size: r.get(1)?,
-            mode: r.get(2)?,
-            mtime_ns: r.get(3)?,
-            content: decode_content(&r.get::<_, Vec<u8>>(4)?),
-            part: r.get::<_, Option<i64>>(5)?.map(Part::decode),
+            size: r.get(2)?,
+            mode: r.get(3)?,
+            mtime_ns: r.get(4)?,
+            content: decode_content(&r.get::<_, Vec<u8>>(5)?),
+            part: r.get::<_, Option<i64>>(6)?.map(Part::decode),
         },
     ))
 }
 
-pub(crate) fn open_path(repo: &Repository, sealed: &[u8]) -> Result<String> {
+/// A path as stored: sealed under its lookup key `key` (see [`Crypto::seal_path`]).
+pub(crate) fn open_path(repo: &Repository, key: &[u8], sealed: &[u8]) -> Result<String> {
     repo.crypto
-        .open_name("path", sealed)
+        .open_path(key, sealed)
         .ok_or_else(|| Error::DamagedCatalog {
             repo: repo.root.clone(),
             reason: "a file name does not decrypt".into(),
@@ -181,8 +185,8 @@ pub(crate) fn entries(repo: &Repository, snap: &SnapshotRow) -> Result<Vec<Entry
         .cat(&repo.root)?;
     let mut out = rows
         .into_iter()
-        .map(|(sealed, mut e)| {
-            e.path = open_path(repo, &sealed)?;
+        .map(|((key, sealed), mut e)| {
+            e.path = open_path(repo, &key, &sealed)?;
             Ok(e)
         })
         .collect::<Result<Vec<_>>>()?;

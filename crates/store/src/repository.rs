@@ -193,7 +193,8 @@ impl Repository {
 
     fn assemble(path: &Path, config: RepoConfig, crypto: Crypto) -> Result<Repository> {
         let readers_lock = crate::lock::reader(path)?;
-        let conn = crate::catalog::open(path, false)?;
+        let mut conn = crate::catalog::open(path, false)?;
+        crate::catalog::seal_paths_again(&mut conn, &crypto, path)?;
         Ok(Repository {
             root: path.to_path_buf(),
             config,
@@ -235,5 +236,89 @@ fn credential_error(repo: &Path, service: &str, account: &str, e: CredentialErro
             repo: repo.to_path_buf(),
             reason,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::backup::FileMeta;
+    use crate::commands::list;
+
+    fn options() -> InitOptions {
+        InitOptions {
+            key: KeySource::password("pw"),
+            kdf: KdfParams::insecure_for_tests(),
+            chunking: crate::config::ChunkingParams::default(),
+        }
+    }
+
+    /// A catalog as version 1 wrote it: paths sealed with a random nonce and a tag, no `part`
+    /// column. Opening it with the key brings it to the current version, paths intact and 40
+    /// bytes shorter each.
+    #[test]
+    fn a_version_1_catalog_with_old_sealed_paths_is_upgraded_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = [
+            "Library/SMS/sms.db",
+            "Media/DCIM/100APPLE/IMG_0001.HEIC",
+            "a",
+        ];
+        let snapshot = {
+            let repo = Repository::init(dir.path(), &options()).unwrap();
+            let mut w = repo.begin_snapshot("phone").unwrap();
+            for (i, p) in paths.iter().enumerate() {
+                let data = vec![i as u8; 1 << 20];
+                w.put_bytes(p, FileMeta::default(), &data).unwrap();
+            }
+            let snap = w.commit().unwrap();
+            // Back to version 1 by hand.
+            let rows: Vec<(i64, Vec<u8>, Vec<u8>)> = repo
+                .conn
+                .prepare("SELECT id, path_key, path FROM entries")
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            assert_eq!(rows.len(), paths.len());
+            for (id, key, sealed) in rows {
+                let path = repo.crypto.open_path(&key, &sealed).unwrap();
+                assert_eq!(sealed.len(), path.len());
+                let old = repo.crypto.seal_name("path", &path);
+                repo.conn
+                    .execute("UPDATE entries SET path = ?2 WHERE id = ?1", (id, old))
+                    .unwrap();
+            }
+            repo.conn
+                .execute_batch("ALTER TABLE entries DROP COLUMN part; PRAGMA user_version = 1;")
+                .unwrap();
+            snap.id
+        };
+
+        let repo = Repository::open(dir.path(), &KeySource::password("pw")).unwrap();
+        let version: u32 = repo
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, crate::catalog::SCHEMA_VERSION);
+        let mut listed: Vec<String> = list::files(&repo, snapshot)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.path)
+            .collect();
+        listed.sort();
+        let mut expected: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
+        expected.sort();
+        assert_eq!(listed, expected);
+        let total: i64 = repo
+            .conn
+            .query_row("SELECT SUM(length(path)) FROM entries", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(total as usize, paths.iter().map(|p| p.len()).sum::<usize>());
+        // Lookups by path and content still work after the upgrade.
+        let mut out = Vec::new();
+        crate::commands::restore::cat(&repo, snapshot, "a", &mut out).unwrap();
+        assert_eq!(out, vec![2u8; 1 << 20]);
     }
 }

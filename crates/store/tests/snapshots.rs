@@ -399,9 +399,25 @@ fn bad_paths_are_refused_on_the_way_in_and_out() {
     w.put_file("victim", meta(1), &b"x"[..]).unwrap();
     let snap = w.commit().unwrap();
 
-    // A tampered catalog (clear repository: names are stored as plain bytes).
+    // A tampered catalog (clear repository: names are stored as plain bytes). A path that
+    // does not match its lookup key is refused as damage.
     let conn = rusqlite::Connection::open(dir.path().join("catalog.db")).unwrap();
     conn.execute("UPDATE entries SET path = CAST('../escaped' AS BLOB)", [])
+        .unwrap();
+    assert!(matches!(
+        restore::restore(
+            &repo,
+            snap.id,
+            tempfile::tempdir().unwrap().path(),
+            None,
+            &mut |_| {}
+        ),
+        Err(Error::DamagedCatalog { .. })
+    ));
+    // One that does (anyone can compute a clear repository's keys) meets the restore's own
+    // check.
+    let hash = blake3::hash(b"path\0../escaped");
+    conn.execute("UPDATE entries SET path_key = ?1", [&hash.as_bytes()[..16]])
         .unwrap();
     drop(conn);
 

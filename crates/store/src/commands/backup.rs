@@ -334,7 +334,7 @@ impl SnapshotWriter<'_> {
             .cat(&self.repo.root)?;
         match sealed {
             Some(sealed) => {
-                let path = crate::read::open_path(self.repo, &sealed)?;
+                let path = crate::read::open_path(self.repo, key, &sealed)?;
                 self.remove(&path)
             }
             None => Ok(false),
@@ -349,16 +349,18 @@ impl SnapshotWriter<'_> {
         let mut stmt = self
             .repo
             .conn
-            .prepare("SELECT path FROM entries WHERE device = ?1 AND to_seq IS NULL")
+            .prepare("SELECT path_key, path FROM entries WHERE device = ?1 AND to_seq IS NULL")
             .cat(&self.repo.root)?;
         let sealed = stmt
-            .query_map([device], |r| r.get::<_, Vec<u8>>(0))
+            .query_map([device], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
             .cat(&self.repo.root)?
             .collect::<rusqlite::Result<Vec<_>>>()
             .cat(&self.repo.root)?;
         sealed
             .iter()
-            .map(|s| crate::read::open_path(self.repo, s))
+            .map(|(key, s)| crate::read::open_path(self.repo, key, s))
             .collect()
     }
 
@@ -603,7 +605,7 @@ impl SnapshotWriter<'_> {
                         .execute(rusqlite::params![
                             device,
                             key,
-                            repo.crypto.seal_name("path", path),
+                            repo.crypto.seal_path(&key, path),
                             *size as i64,
                             meta.mode,
                             meta.mtime_ns,

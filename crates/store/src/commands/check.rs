@@ -56,6 +56,7 @@ struct EntryRecord {
     from: i64,
     to: Option<i64>,
     sealed_path: Vec<u8>,
+    path_key: Vec<u8>,
     content: Vec<i64>,
     size: u64,
     part: Option<Part>,
@@ -95,7 +96,9 @@ pub fn check(repo: &Repository, progress: &mut dyn FnMut(u64)) -> Result<CheckRe
     {
         let mut stmt = repo
             .conn
-            .prepare("SELECT device, from_seq, to_seq, path, content, size, part FROM entries")
+            .prepare(
+                "SELECT device, from_seq, to_seq, path, content, size, part, path_key FROM entries",
+            )
             .cat(root)?;
         let rows = stmt
             .query_map([], |r| {
@@ -107,6 +110,7 @@ pub fn check(repo: &Repository, progress: &mut dyn FnMut(u64)) -> Result<CheckRe
                     content: decode_content(&r.get::<_, Vec<u8>>(4)?),
                     size: r.get(5)?,
                     part: r.get::<_, Option<i64>>(6)?.map(Part::decode),
+                    path_key: r.get(7)?,
                 })
             })
             .cat(root)?;
@@ -183,7 +187,7 @@ pub fn check(repo: &Repository, progress: &mut dyn FnMut(u64)) -> Result<CheckRe
             _ => false,
         };
         if !fits || u64::from(part.len) != e.size {
-            let path = read::open_path(repo, &e.sealed_path)
+            let path = read::open_path(repo, &e.path_key, &e.sealed_path)
                 .unwrap_or_else(|_| "(a file whose name does not decrypt)".into());
             problems.push(format!(
                 "{path}: its slice ({} bytes at {}) does not fit its chunk or its size",
@@ -244,7 +248,7 @@ pub fn check(repo: &Repository, progress: &mut dyn FnMut(u64)) -> Result<CheckRe
             if !e.content.iter().any(|c| damaged.contains_key(c)) {
                 continue;
             }
-            let path = read::open_path(repo, &e.sealed_path)?;
+            let path = read::open_path(repo, &e.path_key, &e.sealed_path)?;
             let holders = snapshots.iter().filter(|s| {
                 s.device_id == e.device
                     && s.info.seq >= e.from
