@@ -115,9 +115,7 @@ impl Backend for LocalBackend {
             cache.insert(name.to_string(), File::open(self.pack_path(name))?);
         }
         let file = &cache[name];
-        // From the pool restore hands its written buffers back to (no fresh pages to fault in).
-        let mut buf = crate::pack::FRAMES.take(len);
-        buf.resize(len, 0);
+        let mut buf = vec![0u8; len];
         read_exact_at(file, &mut buf, offset)?;
         Ok(buf)
     }

@@ -16,17 +16,14 @@
 //! ```
 //! Encryption (on by default): a random master key, stored wrapped by an Argon2id-derived key in
 //! the config, or held by the OS credential store (see `credential`); chunk ids are keyed BLAKE3, every pack blob and pack index is sealed with
-//! XChaCha20-Poly1305 (the chunk id as associated data), and so are device names; paths are
-//! sealed deterministically under the keyed hash kept beside them for lookups (SIV, no nonce or
-//! tag stored). Sizes, times and modes stay in clear. Files of at most 16 KiB share chunks
-//! (slices of a group), so 20,000 small files cost a few hundred chunks, not 20,000.
+//! XChaCha20-Poly1305 (the chunk id as associated data), and so are the catalog's paths and
+//! device names (with keyed hashes beside them for lookups). Sizes, times and modes stay in clear.
 //!
 //! Operations are plain functions (and a writer) over a [`Repository`], one file each under
 //! [`commands`]. A [`Repository`] is not `Sync` (it owns a SQLite connection): open one per
 //! thread, or share one behind a mutex.
 
 mod backend;
-mod buffers;
 mod catalog;
 mod chunker;
 pub mod commands;

@@ -8,7 +8,6 @@
 //! pack that reached the disk but not the catalog be adopted by the next writer.
 
 use crate::backend::{Backend, PackSink};
-use crate::buffers::BufferPool;
 use crate::chunker::ChunkClass;
 use crate::crypto::{ChunkId, Crypto};
 use crate::error::{ChunkFault, Error, Result};
@@ -86,9 +85,7 @@ impl BlobEncoder {
     ) -> Vec<u8> {
         let head = crypto.headroom();
         if self.worth_compressing(&framed[head + 1..]) {
-            let blob = self.encode_unprobed(crypto, id, &framed[head + 1..]);
-            FRAMES.give(framed);
-            return blob;
+            return self.encode_unprobed(crypto, id, &framed[head + 1..]);
         }
         framed[head] = CODEC_RAW;
         crypto.seal_in_place(&blob_ad(id), framed)
@@ -98,7 +95,7 @@ impl BlobEncoder {
     /// buffer.
     fn encode_unprobed(&mut self, crypto: &Crypto, id: &ChunkId, raw: &[u8]) -> Vec<u8> {
         let head = crypto.headroom();
-        let mut buf = FRAMES.take(head + 1 + raw.len() + 16);
+        let mut buf = Vec::with_capacity(head + 1 + raw.len() + 16);
         buf.resize(head + 1, 0);
         let mut compressed = false;
         if let Some(zstd) = self.zstd.as_mut() {
@@ -120,15 +117,11 @@ impl BlobEncoder {
     }
 }
 
-/// Buffers blobs are built in, handed back once written to their pack: at most the packing
-/// queue's worth is in flight.
-pub(crate) static FRAMES: BufferPool = BufferPool::new(8 << 20);
-
 /// A chunk copied into the buffer its blob will be built in: room for the nonce and the codec
 /// byte before it, for the tag after it.
 pub(crate) fn frame(crypto: &Crypto, raw: &[u8]) -> Vec<u8> {
     let head = crypto.headroom();
-    let mut buf = FRAMES.take(head + 1 + raw.len() + 16);
+    let mut buf = Vec::with_capacity(head + 1 + raw.len() + 16);
     buf.resize(head + 1, 0);
     buf.extend_from_slice(raw);
     buf

@@ -285,7 +285,6 @@ impl Packing<'_> {
             raw_len,
         });
         self.stored.fetch_add(blob.len() as u64, Ordering::Relaxed);
-        crate::pack::FRAMES.give(blob);
         if pack.len() >= self.params.pack_target {
             self.close(class.index())?;
         }

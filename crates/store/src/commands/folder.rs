@@ -14,7 +14,6 @@ use std::sync::{Condvar, Mutex};
 
 use serde::Serialize;
 
-use crate::buffers::BufferPool;
 use crate::commands::backup::FileMeta;
 use crate::error::{Error, Result};
 use crate::read::SnapshotInfo;
@@ -45,9 +44,6 @@ const READERS: usize = 4;
 const WINDOW: usize = 64;
 /// Bytes read ahead at most (besides the file the writer is on).
 const AHEAD_BYTES: u64 = 32 << 20;
-/// Spare buffers kept for the read-ahead threads: a few photos' worth is enough for the
-/// writer's hand-backs to meet the readers' next files.
-const SPARE_BYTES: usize = 16 << 20;
 /// Files up to this size (photos) are read whole by the read-ahead threads, so the disk works
 /// while the writer chunks and hashes; larger ones (videos, databases) are streamed.
 const WHOLE_LIMIT: u64 = 8 << 20;
@@ -138,7 +134,6 @@ pub fn add_scanned(
                     Loaded::Whole(data) => {
                         writer.put_bytes(&f.rel, f.meta, &data)?;
                         progress(data.len() as u64);
-                        ahead.give_back(data);
                     }
                     Loaded::Stream(file) => {
                         let reader = Progress {
@@ -353,12 +348,12 @@ fn open_source(path: &Path) -> std::io::Result<File> {
     File::open(path)
 }
 
-fn load(f: &Found, spare: &BufferPool) -> std::io::Result<Loaded> {
+fn load(f: &Found) -> std::io::Result<Loaded> {
     let mut file = open_source(&f.path)?;
     if f.size > WHOLE_LIMIT {
         return Ok(Loaded::Stream(file));
     }
-    let mut data = spare.take(f.size as usize + 1);
+    let mut data = Vec::with_capacity(f.size as usize + 1);
     file.read_to_end(&mut data)?;
     Ok(Loaded::Whole(data))
 }
@@ -374,8 +369,6 @@ struct ReadAhead<'a> {
     ready: Condvar,
     /// Signalled when the writer has taken files (read-ahead threads wait on it).
     space: Condvar,
-    /// Buffers the writer is done with, for the next files.
-    spare: BufferPool,
 }
 
 const AHEAD_BATCH: usize = 8;
@@ -402,7 +395,6 @@ impl<'a> ReadAhead<'a> {
             }),
             ready: Condvar::new(),
             space: Condvar::new(),
-            spare: BufferPool::new(SPARE_BYTES),
         }
     }
 
@@ -434,9 +426,7 @@ impl<'a> ReadAhead<'a> {
                 }
                 state.ahead_bytes += bytes;
             }
-            let batch: Vec<_> = (start..end)
-                .map(|i| (i, load(self.files[i], &self.spare)))
-                .collect();
+            let batch: Vec<_> = (start..end).map(|i| (i, load(self.files[i]))).collect();
             self.lock().loaded.extend(batch);
             self.ready.notify_one();
         }
@@ -459,11 +449,6 @@ impl<'a> ReadAhead<'a> {
             }
             state = self.ready.wait(state).unwrap_or_else(|p| p.into_inner());
         }
-    }
-
-    /// Hands back a file's buffer once the writer is done with it.
-    fn give_back(&self, buf: Vec<u8>) {
-        self.spare.give(buf);
     }
 
     /// Stops the threads (the writer failed or is done).

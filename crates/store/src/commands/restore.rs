@@ -290,8 +290,6 @@ fn write_files(rx: &Receiver<ToDisk<'_>>, opener: &Opener, unnamed: bool) -> Res
                     }
                 };
                 write_block(&mut current, &data[range])?;
-                // Its buffer serves the pack reader again (see `FRAMES`).
-                crate::pack::FRAMES.give(data);
             }
             ToDisk::Slice(data, range) => write_block(&mut current, &data[range])?,
             ToDisk::Done => finish_file(current.take().expect("done follows a file"))?,
