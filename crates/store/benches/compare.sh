@@ -116,6 +116,10 @@ for step in first day reclaim; do
   printf "%-10s %10sMB %10sMB %10sMB %10.2f %10.2f   (repository size)\n" "$step" \
     $((k / 1000000)) $((r / 1000000)) $((b / 1000000)) "$(echo "$k / $r" | bc -l)" "$(echo "$k / $b" | bc -l)"
 done
+for step in first day reclaim; do
+  printf "%-10s %s / %s / %s bytes (keepsake / restic / borg)\n" "$step" \
+    "${SIZE[$step,keepsake]}" "${SIZE[$step,restic]}" "${SIZE[$step,borg]}"
+done
 first_rate=$(echo "$DATA / ${T[first,keepsake]} / 1000000" | bc -l)
 restore_rate=$(echo "$DATA / ${T[restore,keepsake]} / 1000000" | bc -l)
 k=$(((SIZE[day,keepsake] - SIZE[unchanged,keepsake]) / 1000)) r=$(((SIZE[day,restic] - SIZE[unchanged,restic]) / 1000)) b=$(((SIZE[day,borg] - SIZE[unchanged,borg]) / 1000))
