@@ -246,13 +246,29 @@ pub(crate) fn seal_paths_again(conn: &mut Connection, crypto: &Crypto, repo: &Pa
     }
     tracing::info!(repo = %repo.display(), sealed, to = SCHEMA_VERSION, "catalog paths sealed again");
     if sealed > 0 {
-        // Each row shrank by 40 bytes; best effort: the catalog is complete either way.
-        if let Err(e) = conn.execute_batch("VACUUM") {
-            tracing::debug!(error = %e, "catalog not compacted after the upgrade");
-        }
-        checkpoint_if_large(conn, repo);
+        // Each row shrank by 40 bytes.
+        compact_if_sparse(conn, repo);
     }
     Ok(())
+}
+
+/// Rewrites the catalog without its free pages (VACUUM) when more than a tenth of it is free,
+/// then moves the write-ahead log into it whatever its size: after deleting snapshots and
+/// collecting their garbage, or an upgrade (rare, heavy work, after which the space is wanted
+/// back). Best effort: the catalog is complete either way, only larger.
+pub(crate) fn compact_if_sparse(conn: &Connection, repo: &Path) {
+    let pages = |pragma: &str| -> i64 {
+        conn.pragma_query_value(None, pragma, |r| r.get(0))
+            .unwrap_or(0)
+    };
+    let (free, total) = (pages("freelist_count"), pages("page_count"));
+    if free * 10 > total {
+        match conn.execute_batch("VACUUM") {
+            Ok(()) => tracing::debug!(repo = %repo.display(), free, total, "catalog compacted"),
+            Err(e) => tracing::debug!(error = %e, "catalog not compacted"),
+        }
+    }
+    checkpoint(conn);
 }
 
 /// The write-ahead log is moved into the catalog past this size (committed data is as durable
@@ -269,6 +285,11 @@ pub(crate) fn checkpoint_if_large(conn: &Connection, repo: &Path) {
     if std::fs::metadata(wal).is_ok_and(|m| m.len() <= WAL_KEPT) {
         return;
     }
+    checkpoint(conn);
+}
+
+/// Moves the write-ahead log into the catalog and empties it (see [`checkpoint_if_large`]).
+fn checkpoint(conn: &Connection) {
     if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
         tracing::debug!(error = %e, "catalog checkpoint deferred");
     }
@@ -378,6 +399,46 @@ mod tests {
             let p = Part { offset, len };
             assert_eq!(Part::decode(p.encode()), p);
         }
+    }
+
+    #[test]
+    fn a_catalog_mostly_free_after_deletions_is_compacted_and_a_full_one_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open(dir.path(), true).unwrap();
+        let free = |c: &Connection| -> i64 {
+            c.pragma_query_value(None, "freelist_count", |r| r.get(0))
+                .unwrap()
+        };
+        let pages = |c: &Connection| -> i64 {
+            c.pragma_query_value(None, "page_count", |r| r.get(0))
+                .unwrap()
+        };
+        for i in 0..5000 {
+            conn.execute(
+                "INSERT INTO packs(name, size) VALUES (?1, 0)",
+                [format!("{i:0>60}")],
+            )
+            .unwrap();
+        }
+        let full = pages(&conn);
+        compact_if_sparse(&conn, dir.path());
+        assert_eq!(pages(&conn), full, "nothing free: left alone");
+        conn.execute("DELETE FROM packs WHERE id > 100", [])
+            .unwrap();
+        assert!(free(&conn) * 10 > pages(&conn));
+        compact_if_sparse(&conn, dir.path());
+        assert_eq!(free(&conn), 0);
+        assert!(pages(&conn) * 4 < full, "{} of {full} pages", pages(&conn));
+        let left: i64 = conn
+            .query_row("SELECT COUNT(*) FROM packs", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 100);
+        // The log is moved into the catalog whatever its size.
+        conn.execute("DELETE FROM packs WHERE id > 99", []).unwrap();
+        let wal = dir.path().join(format!("{CATALOG_FILE}-wal"));
+        assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+        compact_if_sparse(&conn, dir.path());
+        assert_eq!(std::fs::metadata(&wal).unwrap().len(), 0);
     }
 
     #[test]
