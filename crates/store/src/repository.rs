@@ -295,6 +295,17 @@ mod tests {
                 .unwrap();
             snap.id
         };
+        // A damaged name does not stop the upgrade: it is left as it was, and the others open.
+        {
+            let conn = Connection::open(dir.path().join(crate::catalog::CATALOG_FILE)).unwrap();
+            conn.execute(
+                "INSERT INTO entries(device, path_key, path, size, mode, mtime_ns, inode, content, from_seq, to_seq)
+                 SELECT device, randomblob(16), randomblob(60), 0, 0, 0, 0, x'', from_seq, from_seq
+                 FROM entries LIMIT 1",
+                [],
+            )
+            .unwrap();
+        }
 
         let repo = Repository::open(dir.path(), &KeySource::password("pw")).unwrap();
         let version: u32 = repo
@@ -313,8 +324,19 @@ mod tests {
         assert_eq!(listed, expected);
         let total: i64 = repo
             .conn
-            .query_row("SELECT SUM(length(path)) FROM entries", [], |r| r.get(0))
+            .query_row(
+                "SELECT SUM(length(path)) FROM entries WHERE size > 0",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
+        let damaged: i64 = repo
+            .conn
+            .query_row("SELECT length(path) FROM entries WHERE size = 0", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(damaged, 60, "left as it was");
         assert_eq!(total as usize, paths.iter().map(|p| p.len()).sum::<usize>());
         // Lookups by path and content still work after the upgrade.
         let mut out = Vec::new();

@@ -390,8 +390,11 @@ fn finish_file(file: Restoring<'_>) -> Result<()> {
 /// `linkat` through `/proc`): most Linux file systems can, FAT and network ones often not.
 /// Creating a file this way costs the kernel about half of creating it aside and renaming it.
 fn unnamed_files_work(dir: &Path) -> bool {
-    let probe = dir.join(".keepsake-restore-probe");
-    let _ = fs::remove_file(&probe);
+    // A name nothing in the folder has: the probe must never replace or delete a file there.
+    let probe = dir.join(format!(
+        ".keepsake-restore-probe-{}",
+        crate::crypto::random_hex(8)
+    ));
     let works = unnamed_file(dir)
         .and_then(|f| name_file(&f, &probe))
         .is_ok();
