@@ -16,6 +16,7 @@
 //! with `refs > 0` and with `live_refs > 0`, updated as chunks cross zero.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 
 use rusqlite::config::DbConfig;
@@ -325,6 +326,15 @@ impl Part {
             len: v as u32,
         }
     }
+
+    /// Where the slice lies in its chunk of `chunk_len` bytes, if it can be right for a file of
+    /// `size` bytes stored as `chunks` chunks: one chunk, the slice inside it, as long as the
+    /// file. The catalog is untrusted; readers and `check` apply this same rule.
+    pub(crate) fn within(self, chunks: usize, size: u64, chunk_len: u64) -> Option<Range<u64>> {
+        let start = u64::from(self.offset);
+        let end = start + u64::from(self.len);
+        (chunks == 1 && u64::from(self.len) == size && end <= chunk_len).then_some(start..end)
+    }
 }
 
 /// Reference-count changes gathered over a transaction, applied once per chunk.
@@ -399,6 +409,24 @@ mod tests {
             let p = Part { offset, len };
             assert_eq!(Part::decode(p.encode()), p);
         }
+    }
+
+    #[test]
+    fn a_slice_is_accepted_only_inside_its_one_chunk_and_as_long_as_its_file() {
+        let p = Part { offset: 10, len: 5 };
+        assert_eq!(p.within(1, 5, 15), Some(10..15));
+        assert_eq!(p.within(1, 5, 14), None, "past the chunk's end");
+        assert_eq!(p.within(1, 6, 15), None, "not the file's size");
+        assert_eq!(p.within(2, 5, 15), None, "a file of two chunks");
+        let huge = Part {
+            offset: u32::MAX,
+            len: u32::MAX,
+        };
+        assert_eq!(
+            huge.within(1, u64::from(u32::MAX), u64::MAX),
+            Some(u64::from(u32::MAX)..2 * u64::from(u32::MAX))
+        );
+        assert_eq!(huge.within(1, u64::from(u32::MAX), 1 << 20), None);
     }
 
     #[test]

@@ -309,12 +309,10 @@ pub(crate) fn part_range(
     let Some(part) = entry.part else {
         return Ok(range);
     };
-    let start = range.start as u64 + u64::from(part.offset);
-    let end = start + u64::from(part.len);
-    if entry.content.len() != 1 || u64::from(part.len) != entry.size || end > range.end as u64 {
-        return Err(bad_part(root, snapshot, entry, part));
+    match part.within(entry.content.len(), entry.size, range.len() as u64) {
+        Some(slice) => Ok(range.start + slice.start as usize..range.start + slice.end as usize),
+        None => Err(bad_part(root, snapshot, entry, part)),
     }
-    Ok(start as usize..end as usize)
 }
 
 /// The error for a small file whose slice cannot be right.

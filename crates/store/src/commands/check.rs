@@ -180,13 +180,12 @@ pub fn check(repo: &Repository, progress: &mut dyn FnMut(u64)) -> Result<CheckRe
     let raw: HashMap<i64, u32> = chunks.iter().map(|c| (c.id, c.raw)).collect();
     for e in &entries {
         let Some(part) = e.part else { continue };
-        let fits = match e.content[..] {
-            [c] => raw
-                .get(&c)
-                .is_some_and(|&raw| u64::from(part.offset) + u64::from(part.len) <= u64::from(raw)),
-            _ => false,
-        };
-        if !fits || u64::from(part.len) != e.size {
+        let chunk_len = e.content.first().and_then(|c| raw.get(c)).copied();
+        let fits = chunk_len.is_some_and(|len| {
+            part.within(e.content.len(), e.size, u64::from(len))
+                .is_some()
+        });
+        if !fits {
             let path = read::open_path(repo, &e.path_key, &e.sealed_path)
                 .unwrap_or_else(|_| "(a file whose name does not decrypt)".into());
             problems.push(format!(

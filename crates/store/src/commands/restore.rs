@@ -94,9 +94,10 @@ pub fn restore(
                 .collect::<Result<Vec<ChunkLoc>>>()?,
         });
     }
-    // One thread reads the packs in order (waiting on the disk), this one decrypts, verifies and
-    // makes the folders, and [`WRITERS`] create and write the files, in turns (creating files is
-    // most of the kernel's work): the disk, the cryptography and the file system all overlap.
+    // One thread reads the packs in order (waiting on the disk), this one makes the folders (and
+    // decrypts the chunks small files share), and [`WRITERS`] decrypt, create and write the
+    // files, in turns (creating files is most of the kernel's work): the disk, the cryptography
+    // and the file system all overlap.
     let (blobs_tx, blobs_rx) = sync_channel::<Vec<Fetched>>(FETCH_QUEUE);
     let opener = Opener {
         crypto: &repo.crypto,
@@ -218,7 +219,7 @@ enum ToDisk<'e> {
     /// The next file begins, to be placed at this path (its folder exists).
     File(&'e EntryRow, PathBuf),
     /// The next block of its bytes, as read from its pack: decrypted and verified by the writer
-    /// (so the two writers share the decryption).
+    /// (so the writers share the decryption).
     Blob(&'e ChunkLoc, Fetched),
     /// All its bytes, verified: a slice of a chunk shared by small files.
     Slice(Arc<Vec<u8>>, std::ops::Range<usize>),
@@ -327,10 +328,7 @@ fn begin_file(entry: &EntryRow, dest: PathBuf, unnamed: bool) -> Result<Restorin
     }
     // Written aside and renamed, so a failed restore never leaves a half file under the real
     // name.
-    let partial = dest.with_file_name(format!(
-        "{}.keepsake-partial",
-        dest.file_name().and_then(|n| n.to_str()).unwrap_or("file")
-    ));
+    let partial = aside(&dest);
     let file = fs::File::create(&partial).map_err(Error::io(&partial, "creating a file"))?;
     Ok(Restoring {
         entry,
@@ -338,6 +336,14 @@ fn begin_file(entry: &EntryRow, dest: PathBuf, unnamed: bool) -> Result<Restorin
         file,
         partial: Some(partial),
     })
+}
+
+/// The temporary name a file is written or named under before it takes `dest`'s place.
+fn aside(dest: &Path) -> PathBuf {
+    dest.with_file_name(format!(
+        "{}.keepsake-partial",
+        dest.file_name().and_then(|n| n.to_str()).unwrap_or("file")
+    ))
 }
 
 fn finish_file(file: Restoring<'_>) -> Result<()> {
@@ -369,13 +375,7 @@ fn finish_file(file: Restoring<'_>) -> Result<()> {
             // Something is already there: named aside, then put in its place (as a rename
             // replaces it).
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let aside = file.dest.with_file_name(format!(
-                    "{}.keepsake-partial",
-                    file.dest
-                        .file_name()
-                        .and_then(|n| n.to_str())
-                        .unwrap_or("file")
-                ));
+                let aside = aside(&file.dest);
                 let _ = fs::remove_file(&aside);
                 name_file(&file.file, &aside)
                     .and_then(|()| fs::rename(&aside, &file.dest))
