@@ -56,7 +56,7 @@ pub async fn export_snapshot(
         let dirs = AppDirs::from_env()?;
         let location = location_of(&dirs, &udid)?;
         let mut throttle = Throttle(None);
-        interchange::export(&location, None, id, &target, &mut |bytes| {
+        interchange::export(&location, None, id, &target, &mut |bytes, _| {
             if throttle.ready() {
                 let _ = app.emit(
                     "transfer-progress",

@@ -261,7 +261,10 @@ pub fn export(args: &ExportArgs, json: bool) -> anyhow::Result<()> {
         args.at.store_password.as_deref(),
         args.snapshot,
         &args.to,
-        &mut |n| progress.set_position(n),
+        &mut |done, total| {
+            progress.set_length(total);
+            progress.set_position(done);
+        },
     );
     progress.finish_and_clear();
     let exported = exported?;

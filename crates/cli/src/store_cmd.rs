@@ -163,13 +163,9 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
         } => {
             let key = key(repo)?;
             // The folder's cold walk waits on the disk while the password's key derivation
-            // keeps a core busy: done side by side.
-            let (r, scan) = std::thread::scope(|scope| {
-                let scan = scope.spawn(|| folder::scan_folder(folder));
-                let r = Repository::open(repo, &key);
-                let scan = scan.join().expect("the folder scan panicked");
-                anyhow::Ok((r?, scan?))
-            })?;
+            // keeps a core busy and the snapshot's base is loaded: done side by side.
+            let scan = folder::start_scan(folder);
+            let r = Repository::open(repo, &key)?;
             let device = match device {
                 Some(d) => d.clone(),
                 None => default_device(folder)?,
@@ -242,14 +238,17 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             path,
         } => {
             let r = Repository::open(repo, &key(repo)?)?;
-            let total = list::files(&r, *snapshot)?
-                .iter()
-                .filter(|f| path.as_deref().is_none_or(|p| in_scope(&f.path, p)))
-                .map(|f| f.size)
-                .sum();
-            let bar = bytes_bar(total, "restoring");
-            let summary =
-                restore::restore(&r, *snapshot, target, path.as_deref(), &mut |n| bar.inc(n))?;
+            let bar = bytes_bar(0, "restoring");
+            let summary = restore::restore(
+                &r,
+                *snapshot,
+                target,
+                path.as_deref(),
+                &mut |done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                },
+            )?;
             bar.finish_and_clear();
             emit(json, &summary, |out| {
                 writeln!(
@@ -415,17 +414,9 @@ fn default_device(folder: &Path) -> anyhow::Result<String> {
         .to_string())
 }
 
-fn in_scope(path: &str, only: &str) -> bool {
-    let only = only.trim_end_matches('/');
-    path == only
-        || path
-            .strip_prefix(only)
-            .is_some_and(|rest| rest.starts_with('/'))
-}
-
 fn add_folder(
     repo: &Repository,
-    scan: folder::FolderScan,
+    scan: folder::PendingScan,
     device: &str,
 ) -> anyhow::Result<FolderSummary> {
     let bar = bytes_bar(0, "reading");
@@ -481,13 +472,5 @@ mod tests {
         assert_eq!(utc_time(951_782_400), "2000-02-29 00:00 UTC");
         assert_eq!(utc_time(1_764_083_700), "2025-11-25 15:15 UTC");
         assert_eq!(utc_time(-86_400), "1969-12-31 00:00 UTC");
-    }
-
-    #[test]
-    fn restore_scope_matches_whole_path_components() {
-        assert!(in_scope("Media/a.jpg", "Media"));
-        assert!(in_scope("Media/a.jpg", "Media/"));
-        assert!(in_scope("Media", "Media"));
-        assert!(!in_scope("MediaX/a.jpg", "Media"));
     }
 }

@@ -29,13 +29,13 @@ pub struct Exported {
 }
 
 /// Writes snapshot `snapshot` as a Finder backup folder `<target>/<UDID>`, which must not exist
-/// yet or be empty. `progress` hears the bytes written so far.
+/// yet or be empty. `progress` hears the bytes written so far and the bytes to write.
 pub fn export(
     location: &Path,
     store_password: Option<&str>,
     snapshot: i64,
     target: &Path,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Exported> {
     let repo = open_repository(location, store_password)?;
     let info = find_snapshot(&repo, snapshot)?;
@@ -190,7 +190,7 @@ pub async fn restore_to_device(
         store_password,
         snapshot,
         staging.path(),
-        &mut |_| {},
+        &mut |_, _| {},
     )?;
     let source_udid = exported
         .folder

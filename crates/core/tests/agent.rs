@@ -270,7 +270,7 @@ async fn sixty_days_of_the_agent_with_the_virtual_iphone() {
     assert!(report.damaged_chunks.is_empty(), "{report:?}");
     let out = dir.path().join("restored");
     let newest = facts.snapshots.last().unwrap().id;
-    keepsake_store::commands::restore::restore(&repo, newest, &out, None, &mut |_| {}).unwrap();
+    keepsake_store::commands::restore::restore(&repo, newest, &out, None, &mut |_, _| {}).unwrap();
     let phone_now = device.backup().phone().unwrap();
     keepsake_emulator::verify::backup_matches(&out, &phone_now, None).unwrap();
     phone.stop();

@@ -65,7 +65,7 @@ fn assert_snapshot_is_the_phone(
     out: &Path,
 ) {
     let repo = open_repository(location, None).unwrap();
-    restore::restore(&repo, snapshot, out, None, &mut |_| {}).unwrap();
+    restore::restore(&repo, snapshot, out, None, &mut |_, _| {}).unwrap();
     let folder = keepsake_mobilesync::BackupFolder::open(out).unwrap();
     assert_eq!(folder.status.as_ref().unwrap().snapshot_state, "finished");
     assert_eq!(
@@ -476,7 +476,7 @@ async fn an_encrypted_device_backs_up_into_the_store_and_decrypts_with_its_passw
 
     let out = dir.path().join("restored");
     let repo = open_repository(&location, None).unwrap();
-    restore::restore(&repo, report.snapshot.id, &out, None, &mut |_| {}).unwrap();
+    restore::restore(&repo, report.snapshot.id, &out, None, &mut |_, _| {}).unwrap();
     let folder = keepsake_mobilesync::BackupFolder::open(&out).unwrap();
     assert!(
         folder.manifest.is_encrypted,

@@ -76,7 +76,7 @@ fn full_disk_child() {
     let report = check::check(&repo, &mut |_| {}).unwrap();
     assert!(report.is_ok(), "{report:#?}");
     let out = work.path().join("restored");
-    restore::restore(&repo, first.snapshot.id, &out, None, &mut |_| {}).unwrap();
+    restore::restore(&repo, first.snapshot.id, &out, None, &mut |_, _| {}).unwrap();
     keepsake_emulator::verify::backup_matches(&out, &day0, None).unwrap();
     drop(repo);
 
@@ -88,7 +88,7 @@ fn full_disk_child() {
         .unwrap();
     let repo = open_repository(&disk, None).unwrap();
     let out = work.path().join("restored-after");
-    restore::restore(&repo, second.snapshot.id, &out, None, &mut |_| {}).unwrap();
+    restore::restore(&repo, second.snapshot.id, &out, None, &mut |_, _| {}).unwrap();
     keepsake_emulator::verify::backup_matches(&out, &day1, None).unwrap();
     assert!(disk.join(BACKUPS_FOLDER).is_dir());
     phone.stop();

@@ -245,7 +245,14 @@ async fn an_idevicebackup2_folder_imports_and_exports_identically_and_restores()
     let imported = import(&b.location, None, &theirs.join(&udid), &mut |_, _| {}).unwrap();
     assert_eq!(imported.udid, udid);
     let out = b.dir.path().join("export");
-    let exported = export(&b.location, None, imported.snapshot.id, &out, &mut |_| {}).unwrap();
+    let exported = export(
+        &b.location,
+        None,
+        imported.snapshot.id,
+        &out,
+        &mut |_, _| {},
+    )
+    .unwrap();
     assert_eq!(exported.folder, out.join(&udid));
     assert_eq!(
         tree(&exported.folder),
@@ -253,7 +260,14 @@ async fn an_idevicebackup2_folder_imports_and_exports_identically_and_restores()
         "the export is the imported folder, file for file"
     );
     // exporting over files is refused
-    let err = export(&b.location, None, imported.snapshot.id, &out, &mut |_| {}).unwrap_err();
+    let err = export(
+        &b.location,
+        None,
+        imported.snapshot.id,
+        &out,
+        &mut |_, _| {},
+    )
+    .unwrap_err();
     assert!(
         matches!(err, CoreError::ExportTargetNotEmpty { .. }),
         "{err:?}"

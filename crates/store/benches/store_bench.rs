@@ -325,7 +325,7 @@ fn main() {
         .unwrap();
     let out = work.path().join("restored");
     let t = Instant::now();
-    let r = restore::restore(&repo, newest.id, &out, None, &mut |_| {}).unwrap();
+    let r = restore::restore(&repo, newest.id, &out, None, &mut |_, _| {}).unwrap();
     row("full restore", t.elapsed().as_secs_f64(), r.bytes, None);
     std::fs::remove_dir_all(&out).unwrap();
 

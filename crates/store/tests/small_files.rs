@@ -63,7 +63,7 @@ fn check_ok(repo: &Repository) {
 }
 
 fn restore_all(repo: &Repository, snapshot: i64, out: &Path) -> restore::RestoreSummary {
-    restore::restore(repo, snapshot, out, None, &mut |_| {}).unwrap()
+    restore::restore(repo, snapshot, out, None, &mut |_, _| {}).unwrap()
 }
 
 #[test]
@@ -246,7 +246,7 @@ fn a_damaged_group_names_every_file_in_it() {
     ));
     let out = tempfile::tempdir().unwrap();
     assert!(matches!(
-        restore::restore(&repo, snap, out.path(), None, &mut |_| {}),
+        restore::restore(&repo, snap, out.path(), None, &mut |_, _| {}),
         Err(Error::DamagedChunk { .. })
     ));
 }
@@ -286,7 +286,7 @@ fn a_slice_that_does_not_fit_is_an_error_not_wrong_bytes() {
         assert!(out.is_empty());
         let target = tempfile::tempdir().unwrap();
         assert!(matches!(
-            restore::restore(&repo, snap, target.path(), None, &mut |_| {}),
+            restore::restore(&repo, snap, target.path(), None, &mut |_, _| {}),
             Err(Error::DamagedCatalog { .. })
         ));
         assert!(!target.path().join(path).exists());

@@ -8,6 +8,41 @@ use keepsake_store::commands::{list, restore};
 use keepsake_store::{Error, InitOptions, KeySource, Repository};
 
 #[test]
+fn restoring_a_folder_takes_whole_path_components_and_reports_its_total_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_encrypted(dir.path());
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("Media/DCIM/IMG_0001.HEIC", noise(3, 200_000)),
+        ("Media/info.plist", b"<plist/>".to_vec()),
+        ("MediaX/other", noise(4, 5_000)),
+        ("Media.plist", b"<plist>top</plist>".to_vec()),
+    ];
+    let mut w = repo.begin_snapshot("00008030-TEST").unwrap();
+    for (path, data) in &files {
+        w.put_file(path, meta(1_700_000_000), &data[..]).unwrap();
+    }
+    let snap = w.commit().unwrap();
+    for only in ["Media", "Media/"] {
+        let out = tempfile::tempdir().unwrap();
+        let mut calls = Vec::new();
+        let summary = restore::restore(&repo, snap.id, out.path(), Some(only), &mut |d, t| {
+            calls.push((d, t))
+        })
+        .unwrap();
+        let total = 200_000 + 8;
+        assert_eq!((summary.files, summary.bytes), (2, total), "{only}");
+        assert_eq!(calls.first(), Some(&(0, total)), "{only}");
+        assert_eq!(calls.last(), Some(&(total, total)), "{only}");
+        assert!(calls
+            .windows(2)
+            .all(|w| w[0].0 <= w[1].0 && w[0].1 == w[1].1));
+        assert!(out.path().join("Media/DCIM/IMG_0001.HEIC").is_file());
+        assert!(!out.path().join("MediaX").exists());
+        assert!(!out.path().join("Media.plist").exists());
+    }
+}
+
+#[test]
 fn snapshot_round_trips_small_sqlite_and_media_files() {
     let dir = tempfile::tempdir().unwrap();
     let repo = init_encrypted(dir.path());
@@ -48,7 +83,7 @@ fn snapshot_round_trips_small_sqlite_and_media_files() {
     }
 
     let out = tempfile::tempdir().unwrap();
-    let summary = restore::restore(&repo, snap.id, out.path(), None, &mut |_| {}).unwrap();
+    let summary = restore::restore(&repo, snap.id, out.path(), None, &mut |_, _| {}).unwrap();
     assert_eq!(summary.files, 4);
     for (path, data) in &files {
         assert_eq!(
@@ -76,7 +111,7 @@ fn snapshot_round_trips_small_sqlite_and_media_files() {
         b"stale, longer than the snapshot's file",
     )
     .unwrap();
-    let again = restore::restore(&repo, snap.id, out.path(), None, &mut |_| {}).unwrap();
+    let again = restore::restore(&repo, snap.id, out.path(), None, &mut |_, _| {}).unwrap();
     assert_eq!(again.files, 4);
     for (path, data) in &files {
         assert_eq!(
@@ -410,7 +445,7 @@ fn bad_paths_are_refused_on_the_way_in_and_out() {
             snap.id,
             tempfile::tempdir().unwrap().path(),
             None,
-            &mut |_| {}
+            &mut |_, _| {}
         ),
         Err(Error::DamagedCatalog { .. })
     ));
@@ -423,7 +458,7 @@ fn bad_paths_are_refused_on_the_way_in_and_out() {
 
     let parent = tempfile::tempdir().unwrap();
     let target = parent.path().join("restore");
-    match restore::restore(&repo, snap.id, &target, None, &mut |_| {}) {
+    match restore::restore(&repo, snap.id, &target, None, &mut |_, _| {}) {
         Err(Error::UnsafePath { path, .. }) => assert_eq!(path, "../escaped"),
         other => panic!("expected UnsafePath, got {other:?}"),
     }
@@ -443,7 +478,7 @@ fn restore_does_not_follow_a_symlinked_folder_out_of_the_target() {
     let target = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(outside.path(), target.path().join("Library")).unwrap();
     assert!(matches!(
-        restore::restore(&repo, snap.id, target.path(), None, &mut |_| {}),
+        restore::restore(&repo, snap.id, target.path(), None, &mut |_, _| {}),
         Err(Error::UnsafePath { .. })
     ));
     assert!(!outside.path().join("prefs.plist").exists());

@@ -56,7 +56,7 @@ pub fn add_folder(
     device: &str,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<FolderSummary> {
-    add_scanned(repo, scan_folder(folder)?, device, progress)
+    add_scanned(repo, start_scan(folder), device, progress)
 }
 
 /// A folder's files and their metadata, listed before the repository is needed.
@@ -65,13 +65,35 @@ pub struct FolderScan {
     symlinks: u64,
 }
 
-/// Lists `folder` and reads its files' metadata. It needs no key, so a caller can run it while
-/// the repository is being unlocked: the password's key derivation costs CPU, a cold walk waits
-/// on the disk.
-pub fn scan_folder(folder: &Path) -> Result<FolderScan> {
-    let (mut found, symlinks) = scan_parallel(folder)?;
-    found.sort_unstable_by(|a, b| walk_order(&a.rel, &b.rel));
+/// A scan of a folder going on in the background (see [`start_scan`]).
+pub struct PendingScan(std::thread::JoinHandle<Result<FolderScan>>);
+
+impl PendingScan {
+    /// The scan's result, once it is done.
+    pub fn wait(self) -> Result<FolderScan> {
+        self.0
+            .join()
+            .unwrap_or_else(|_| Err(Error::InvalidInput("the folder scan panicked".into())))
+    }
+}
+
+/// Starts listing `folder` and reading its files' metadata in the background. It needs no key,
+/// so a caller starts it before unlocking the repository: the password's key derivation costs
+/// CPU, a cold walk waits on the disk, and the snapshot's base is loaded while the walk goes on.
+pub fn start_scan(folder: &Path) -> PendingScan {
+    let folder = folder.to_path_buf();
+    PendingScan(std::thread::spawn(move || scan_folder(&folder)))
+}
+
+/// Lists `folder` and reads its files' metadata, in no particular order.
+fn scan_folder(folder: &Path) -> Result<FolderScan> {
+    let (found, symlinks) = scan_parallel(folder)?;
     Ok(FolderScan { found, symlinks })
+}
+
+/// Sorts files as a sorted recursive walk would list them.
+fn in_walk_order(files: &mut [&Found]) {
+    files.sort_unstable_by(|a, b| walk_order(&a.rel, &b.rel));
 }
 
 /// The order a sorted recursive walk gives, component by component: as bytes, with '/' below
@@ -86,18 +108,20 @@ fn walk_order(a: &str, b: &str) -> std::cmp::Ordering {
     rank(a).cmp(&rank(b))
 }
 
-/// [`add_folder`] of a folder already scanned.
+/// [`add_folder`] of a folder whose scan was started before: the snapshot's base is loaded
+/// while the scan goes on.
 pub fn add_scanned(
     repo: &Repository,
-    scan: FolderScan,
+    scan: PendingScan,
     device: &str,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<FolderSummary> {
-    let FolderScan { found, symlinks } = scan;
     let mut writer = repo.begin_snapshot(device)?;
-
     // Decide from metadata alone which files to read: one query loads the whole base.
     let mut base = writer.base_index()?;
+    tracing::debug!(files = base.len(), "base loaded");
+    let FolderScan { found, symlinks } = scan.wait()?;
+    tracing::debug!(files = found.len(), "folder scanned");
     let mut changed = Vec::new();
     let mut unchanged = 0u64;
     for f in &found {
@@ -106,6 +130,9 @@ pub fn add_scanned(
             _ => changed.push(f),
         }
     }
+    // Read and stored in path order, as a sorted walk would: only the changed files are sorted
+    // (sorting every file was 12 ms of an unchanged snapshot's 0.3 s).
+    in_walk_order(&mut changed);
     let mut removed = 0;
     for key in base.into_keys() {
         if writer.remove_by_key(&key)? {
@@ -113,6 +140,7 @@ pub fn add_scanned(
         }
     }
 
+    tracing::debug!(changed = changed.len(), removed, "changes found");
     let to_read: u64 = changed.iter().map(|f| f.size).sum();
     let mut read = 0u64;
     let mut progress = |n: u64| {
@@ -271,9 +299,12 @@ fn list_folder(
         } else if kind.is_dir() {
             subdirs.push((e.path(), rel));
         } else if kind.is_file() {
+            // Relative to the listed folder (no walk of the whole path again), not following
+            // symlinks.
+            let m = e
+                .metadata()
+                .map_err(Error::io(e.path(), "reading the file's metadata"))?;
             let path = e.path();
-            let m = std::fs::symlink_metadata(&path)
-                .map_err(Error::io(&path, "reading the file's metadata"))?;
             // Replaced by something else since it was listed: left out, as a walk would.
             if m.is_file() {
                 found.push(Found {
@@ -475,7 +506,9 @@ impl<R: Read> Read for Progress<'_, R> {
 #[cfg(test)]
 fn walked(folder: &Path) -> Vec<String> {
     let scan = scan_folder(folder).unwrap();
-    scan.found.into_iter().map(|f| f.rel).collect()
+    let mut found: Vec<&Found> = scan.found.iter().collect();
+    in_walk_order(&mut found);
+    found.into_iter().map(|f| f.rel.clone()).collect()
 }
 
 #[cfg(test)]

@@ -39,13 +39,14 @@ pub fn cat(repo: &Repository, snapshot: i64, path: &str, out: &mut dyn Write) ->
 }
 
 /// Materialises `snapshot` into `target` (created if missing). `only` limits it to one file or
-/// one folder of the snapshot. `progress` is told each block of bytes written.
+/// one folder of the snapshot. `progress` is told the bytes written so far and the bytes to
+/// write (first with none written, once the files are known).
 pub fn restore(
     repo: &Repository,
     snapshot: i64,
     target: &Path,
     only: Option<&str>,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<RestoreSummary> {
     let snap = read::snapshot(repo, snapshot)?;
     repo.backend.refresh();
@@ -80,20 +81,20 @@ pub fn restore(
     // Where every chunk lies, looked up first: the catalog connection belongs to this thread.
     // A small file whose chunk the file before it used too reads nothing: it is cut from the
     // chunk already decrypted.
-    let mut plan = Vec::with_capacity(entries.len());
+    let locs = read::chunk_locs(repo, entries.iter().flat_map(|e| e.content.iter().copied()))?;
+    let mut plan: Vec<Vec<&ChunkLoc>> = Vec::with_capacity(entries.len());
     let mut previous: Option<&[i64]> = None;
     for e in &entries {
         let shared = e.part.is_some() && previous == Some(&e.content[..]);
         previous = e.part.map(|_| &e.content[..]);
         plan.push(match shared {
             true => Vec::new(),
-            false => e
-                .content
-                .iter()
-                .map(|&c| read::chunk_loc(repo, c))
-                .collect::<Result<Vec<ChunkLoc>>>()?,
+            // chunk_locs found every one or failed
+            false => e.content.iter().map(|c| &locs[c]).collect(),
         });
     }
+    let total = entries.iter().map(|e| e.size).sum();
+    progress(0, total);
     // One thread reads the packs in order (waiting on the disk), this one makes the folders (and
     // decrypts the chunks small files share), and [`WRITERS`] decrypt, create and write the
     // files, in turns (creating files is most of the kernel's work): the disk, the cryptography
@@ -145,7 +146,7 @@ pub fn restore(
                     let len = slice.len() as u64;
                     summary.bytes += len;
                     send(tx, ToDisk::Slice(Arc::clone(&data), slice))?;
-                    progress(len);
+                    progress(summary.bytes, total);
                     group = Some((data, range));
                 } else {
                     group = None;
@@ -154,7 +155,7 @@ pub fn restore(
                         let len = u64::from(loc.raw_len);
                         summary.bytes += len;
                         send(tx, ToDisk::Blob(loc, blob))?;
-                        progress(len);
+                        progress(summary.bytes, total);
                     }
                 }
                 send(tx, ToDisk::Done)?;
@@ -195,7 +196,7 @@ const FETCH_QUEUE: usize = 8;
 const FETCH_BATCH: usize = 1 << 20;
 
 /// The pack reader: reads every planned blob in restore order, ahead of the decryption.
-fn fetch(backend: &dyn Backend, plan: &[Vec<ChunkLoc>], out: &SyncSender<Vec<Fetched>>) {
+fn fetch(backend: &dyn Backend, plan: &[Vec<&ChunkLoc>], out: &SyncSender<Vec<Fetched>>) {
     let mut batch = Vec::new();
     let mut bytes = 0;
     for loc in plan.iter().flatten() {
