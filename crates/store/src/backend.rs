@@ -46,14 +46,41 @@ pub trait PackSink: Write + Send {
     fn commit(self: Box<Self>) -> Result<()>;
 }
 
-/// Packs as files under `<repo>/packs/<2 hex>/<name>.pack`, staged in `<repo>/tmp/`.
+/// How pack files are spread over folders: `<repo>/packs/<the name's first N hex digits>/`.
+/// A folder costs a block (4 KiB) of disk even for one pack: a 1 GB backup in ~170 packs of
+/// 4-32 MiB filled 127 of 256 two-digit folders (0.5 MB), where one digit makes at most 16.
+/// A terabyte in 170,000 packs is ~10,600 a folder, which every file system we write to
+/// looks up by name without a linear scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PackLayout {
+    digits: usize,
+}
+
+impl PackLayout {
+    /// The layout repositories of this format `version` use.
+    pub fn for_version(version: u32) -> PackLayout {
+        PackLayout {
+            digits: if version < 2 { 2 } else { 1 },
+        }
+    }
+}
+
+/// Packs as files under `<repo>/packs/<1 or 2 hex>/<name>.pack` (see [`PackLayout`]), staged
+/// in `<repo>/tmp/`.
 pub struct LocalBackend {
     root: PathBuf,
+    layout: PackLayout,
     // Restore and check read many chunks from a few packs in turn: keep them open.
     open_packs: Mutex<HashMap<String, File>>,
 }
 
 const PACK_EXT: &str = "pack";
+
+/// Whether `name` is a pack name as this store makes them: hex digits (32 of them since the
+/// first version; at least two, so every layout has a folder for it).
+fn is_pack_name(name: &str) -> bool {
+    (2..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_hexdigit())
+}
 /// `packs-settled`: present while the catalog knows every pack. Removed (durably) before a write
 /// adds or deletes packs, put back after its commit; so a repository without it (an interrupted
 /// write, or one made before the mark existed) is searched for leftovers, and one with it is not.
@@ -62,9 +89,16 @@ const PARTIAL_EXT: &str = "partial";
 const MAX_OPEN_PACKS: usize = 32;
 
 impl LocalBackend {
+    /// The backend of a repository in the format this build writes.
     pub fn new(root: &Path) -> LocalBackend {
+        LocalBackend::with_layout(root, PackLayout::for_version(crate::FORMAT_VERSION))
+    }
+
+    /// The backend of a repository whose packs are laid out as `layout` says.
+    pub fn with_layout(root: &Path, layout: PackLayout) -> LocalBackend {
         LocalBackend {
             root: root.to_path_buf(),
+            layout,
             open_packs: Mutex::new(HashMap::new()),
         }
     }
@@ -81,12 +115,21 @@ impl LocalBackend {
         self.root.join(SETTLED)
     }
 
-    fn pack_path(&self, name: &str) -> PathBuf {
-        let prefix = name.get(..2).unwrap_or("xx");
-        self.root
+    /// Where pack `name` lies. Names come from the catalog, which may be damaged or made by
+    /// someone else: only names as this store makes them (hex) are accepted, so none can lead
+    /// out of the repository (`../../x` would have been opened, and deleted by gc).
+    fn pack_path(&self, name: &str) -> io::Result<PathBuf> {
+        if !is_pack_name(name) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{name:?} is not the name of a pack"),
+            ));
+        }
+        Ok(self
+            .root
             .join("packs")
-            .join(prefix)
-            .join(format!("{name}.{PACK_EXT}"))
+            .join(&name[..self.layout.digits])
+            .join(format!("{name}.{PACK_EXT}")))
     }
 }
 
@@ -102,7 +145,9 @@ impl Backend for LocalBackend {
         Ok(Box::new(LocalPackSink {
             out: Some(BufWriter::with_capacity(1 << 20, file)),
             tmp,
-            dest: self.pack_path(name),
+            dest: self
+                .pack_path(name)
+                .map_err(|e| Error::InvalidInput(e.to_string()))?,
         }))
     }
 
@@ -112,7 +157,7 @@ impl Backend for LocalBackend {
             if cache.len() >= MAX_OPEN_PACKS {
                 cache.clear();
             }
-            cache.insert(name.to_string(), File::open(self.pack_path(name))?);
+            cache.insert(name.to_string(), File::open(self.pack_path(name)?)?);
         }
         let file = &cache[name];
         let mut buf = vec![0u8; len];
@@ -121,13 +166,16 @@ impl Backend for LocalBackend {
     }
 
     fn pack_len(&self, name: &str) -> io::Result<u64> {
-        Ok(fs::metadata(self.pack_path(name))?.len())
+        Ok(fs::metadata(self.pack_path(name)?)?.len())
     }
 
     fn remove_pack(&self, name: &str) -> Result<()> {
         let mut cache = self.open_packs.lock().unwrap_or_else(|p| p.into_inner());
         cache.remove(name);
-        let path = self.pack_path(name);
+        let path = self.pack_path(name).map_err(|e| Error::DamagedCatalog {
+            repo: self.root.clone(),
+            reason: format!("refusing to delete a pack: {e}"),
+        })?;
         match fs::remove_file(&path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => {
                 Err(Error::io(path, "deleting a pack")(e))

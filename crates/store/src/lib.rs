@@ -9,15 +9,18 @@
 //! ```text
 //! keepsake-repo.json   format version, chunking parameters, wrapped key (see `RepoConfig`)
 //! catalog.db           SQLite (WAL): devices, snapshots, file versions, chunks, packs
-//! packs/<2 hex>/<id>.pack   chunks appended into pack files (see `pack`)
+//! packs/<hex>/<id>.pack    chunks appended into pack files (see `pack`), in folders by the
+//!                      id's first hex digit (its first two in format version 1)
 //! tmp/                 packs being written
 //! packs-settled        present while the catalog knows every pack (no write was interrupted)
 //! locks/               OS advisory locks (writer, readers)
 //! ```
 //! Encryption (on by default): a random master key, stored wrapped by an Argon2id-derived key in
 //! the config, or held by the OS credential store (see `credential`); chunk ids are keyed BLAKE3, every pack blob and pack index is sealed with
-//! XChaCha20-Poly1305 (the chunk id as associated data), and so are the catalog's paths and
-//! device names (with keyed hashes beside them for lookups). Sizes, times and modes stay in clear.
+//! XChaCha20-Poly1305 (the chunk id as associated data), and so are device names in the
+//! catalog; its paths are sealed deterministically (XChaCha20 with the path's keyed hash, kept
+//! beside it for lookups, as the nonce; recomputing the hash authenticates them). Sizes, times
+//! and modes stay in clear.
 //!
 //! Operations are plain functions (and a writer) over a [`Repository`], one file each under
 //! [`commands`]. A [`Repository`] is not `Sync` (it owns a SQLite connection): open one per

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rusqlite::Connection;
 
-use crate::backend::{Backend, LocalBackend};
+use crate::backend::{Backend, LocalBackend, PackLayout};
 use crate::config::{
     ChunkingParams, EncryptionConfig, RepoConfig, CONFIG_FILE, FORMAT_NAME, FORMAT_VERSION,
 };
@@ -196,12 +196,13 @@ impl Repository {
         let readers_lock = crate::lock::reader(path)?;
         let mut conn = crate::catalog::open(path, false)?;
         crate::catalog::seal_paths_again(&mut conn, &crypto, path)?;
+        let layout = PackLayout::for_version(config.version);
         Ok(Repository {
             root: path.to_path_buf(),
             config,
             crypto,
             conn,
-            backend: Arc::new(LocalBackend::new(path)),
+            backend: Arc::new(LocalBackend::with_layout(path, layout)),
             readers_lock,
         })
     }

@@ -276,3 +276,110 @@ fn a_deleted_photo_is_reclaimed_by_deleting_whole_packs_without_copying() {
     assert!(g.bytes_before - g.bytes_after >= 150_000, "{g:?}");
     assert!(check::check(&repo, &mut |_| {}).unwrap().is_ok());
 }
+
+/// Every pack file under `<repo>/packs`, with the folder it lies in.
+fn pack_files(repo: &std::path::Path) -> Vec<(String, std::path::PathBuf)> {
+    let mut packs = Vec::new();
+    for sub in std::fs::read_dir(repo.join("packs")).unwrap() {
+        let sub = sub.unwrap();
+        for f in std::fs::read_dir(sub.path()).unwrap() {
+            packs.push((sub.file_name().into_string().unwrap(), f.unwrap().path()));
+        }
+    }
+    packs
+}
+
+#[test]
+fn packs_lie_in_sixteen_folders_and_a_version_1_repository_keeps_its_256() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_encrypted(dir.path());
+    let [a, _, c] = three_days(&repo);
+    drop(repo);
+    let packs = pack_files(dir.path());
+    assert!(packs.len() >= 4, "{packs:?}");
+    for (folder, pack) in &packs {
+        let name = pack.file_name().unwrap().to_str().unwrap();
+        assert_eq!(folder.len(), 1, "{pack:?}");
+        assert!(name.starts_with(folder.as_str()), "{pack:?}");
+    }
+
+    // The same repository as version 1 wrote it: packs in folders of two hex digits.
+    for (_, pack) in &packs {
+        let name = pack.file_name().unwrap().to_str().unwrap();
+        let old = dir.path().join("packs").join(&name[..2]);
+        std::fs::create_dir_all(&old).unwrap();
+        std::fs::rename(pack, old.join(name)).unwrap();
+    }
+    let config = dir.path().join("keepsake-repo.json");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("\"version\": 2"), "{text}");
+    std::fs::write(&config, text.replace("\"version\": 2", "\"version\": 1")).unwrap();
+
+    let repo = open(dir.path());
+    assert_eq!(cat(&repo, a, "IMG_2.HEIC"), noise(2, 300_000));
+    // It goes on in its own layout: new packs, gc and check included.
+    let mut w = repo.begin_snapshot("phone").unwrap();
+    w.put_file("IMG_4.HEIC", meta(4), &noise(4, 300_000)[..])
+        .unwrap();
+    let d = w.commit().unwrap().id;
+    forget::forget(&repo, &[a]).unwrap();
+    let g = gc::gc(&repo, &gc::GcOptions::default()).unwrap();
+    assert!(g.packs_deleted + g.packs_repacked > 0, "{g:?}");
+    let report = check::check(&repo, &mut |_| {}).unwrap();
+    assert!(report.is_ok(), "{report:#?}");
+    assert_eq!(cat(&repo, c, "IMG_3.HEIC"), noise(3, 300_000));
+    assert_eq!(cat(&repo, d, "IMG_4.HEIC"), noise(4, 300_000));
+    for (folder, pack) in pack_files(dir.path()) {
+        assert_eq!(folder.len(), 2, "{pack:?}");
+    }
+}
+
+#[test]
+fn a_pack_name_from_a_tampered_catalog_never_leads_out_of_the_repository() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("repo");
+    let repo = init_encrypted(&dir);
+    let [a, b, c] = three_days(&repo);
+    // Files a hostile catalog might point at, outside the repository: `victim<pack id>.pack`
+    // in the repository's parent folder (pack names are unique).
+    let conn = rusqlite::Connection::open(dir.join("catalog.db")).unwrap();
+    let ids: Vec<i64> = conn
+        .prepare("SELECT id FROM packs")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!ids.is_empty());
+    let outside: Vec<_> = ids
+        .iter()
+        .map(|id| parent.path().join(format!("victim{id}.pack")))
+        .collect();
+    for victim in &outside {
+        std::fs::write(victim, b"not a pack").unwrap();
+    }
+    conn.execute("UPDATE packs SET name = '../../../victim' || id", [])
+        .unwrap();
+    drop(conn);
+    let repo = {
+        drop(repo);
+        open(&dir)
+    };
+
+    match keepsake_store::commands::restore::cat(&repo, c, "IMG_3.HEIC", &mut Vec::new()) {
+        Err(Error::DamagedChunk { .. }) => {}
+        other => panic!("expected a damaged chunk, got {other:?}"),
+    }
+    let report = check::check(&repo, &mut |_| {}).unwrap();
+    assert!(!report.is_ok(), "{report:#?}");
+    forget::forget(&repo, &[a, b, c]).unwrap();
+    match gc::gc(&repo, &gc::GcOptions::default()) {
+        Err(Error::DamagedCatalog { reason, .. }) => {
+            assert!(reason.contains("not the name of a pack"), "{reason}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    for victim in &outside {
+        assert_eq!(std::fs::read(victim).unwrap(), b"not a pack");
+    }
+}

@@ -237,7 +237,9 @@ fn newer_repository_format_asks_for_an_update() {
     drop(init_encrypted(dir.path()));
     let cfg = dir.path().join("keepsake-repo.json");
     let text = std::fs::read_to_string(&cfg).unwrap();
-    std::fs::write(&cfg, text.replace("\"version\": 1", "\"version\": 99")).unwrap();
+    let current = format!("\"version\": {}", keepsake_store::FORMAT_VERSION);
+    assert!(text.contains(&current), "{text}");
+    std::fs::write(&cfg, text.replace(&current, "\"version\": 99")).unwrap();
     match Repository::open(dir.path(), &KeySource::password(PASSWORD)) {
         Err(e @ Error::NewerFormat { found: 99, .. }) => {
             assert!(e.to_string().contains("update Keepsake"), "{e}")
