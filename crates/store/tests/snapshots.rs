@@ -416,6 +416,42 @@ fn a_second_writer_is_refused_until_the_first_is_done() {
 }
 
 #[test]
+fn a_restore_whose_catalog_lost_a_chunk_or_its_pack_says_so_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_encrypted(dir.path());
+    let mut w = repo.begin_snapshot("phone").unwrap();
+    w.put_file("a.plist", meta(1), &b"<plist/>"[..]).unwrap();
+    w.put_file("IMG_1.HEIC", meta(1), &noise(1, 300_000)[..])
+        .unwrap();
+    let snap = w.commit().unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("catalog.db")).unwrap();
+    // Damage as a bad disk or another program would do it, past the schema's own checks.
+    conn.pragma_update(None, "foreign_keys", false).unwrap();
+    let restore_fails_with = |expected: &str| {
+        let target = tempfile::tempdir().unwrap();
+        match restore::restore(&repo, snap.id, target.path(), None, &mut |_, _| {}) {
+            Err(Error::DamagedCatalog { reason, .. }) => {
+                assert!(reason.contains(expected), "{reason}")
+            }
+            other => panic!("expected a damaged catalog, got {other:?}"),
+        }
+        assert_eq!(std::fs::read_dir(target.path()).unwrap().count(), 0);
+    };
+    conn.execute(
+        "UPDATE chunks SET pack = 999 WHERE id = (SELECT max(id) FROM chunks)",
+        [],
+    )
+    .unwrap();
+    restore_fails_with("which is not recorded");
+    conn.execute(
+        "DELETE FROM chunks WHERE id = (SELECT max(id) FROM chunks)",
+        [],
+    )
+    .unwrap();
+    restore_fails_with("is referenced but not recorded");
+}
+
+#[test]
 fn bad_paths_are_refused_on_the_way_in_and_out() {
     let dir = tempfile::tempdir().unwrap();
     let repo = Repository::init(
