@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
@@ -106,14 +107,23 @@ pub fn restore(
         snapshot: snap.info.id,
     };
     let opener = &opener;
+    // Work handed to each writer and not done yet, in bytes (a file's creation counted as
+    // FILE_COST): each file goes to the writer with the least, so a large file keeps one
+    // writer busy while the others take the next files, instead of turns that wait on it.
+    let backlogs: Vec<AtomicU64> = (0..WRITERS).map(|_| AtomicU64::new(0)).collect();
     let summary = std::thread::scope(|scope| {
         let plan = &plan;
         let backend = repo.backend.as_ref();
         scope.spawn(move || fetch(backend, plan, &blobs_tx));
-        let (writers, threads): (Vec<_>, Vec<_>) = (0..WRITERS)
-            .map(|_| {
+        let backlogs = &backlogs;
+        let (writers, threads): (Vec<_>, Vec<_>) = backlogs
+            .iter()
+            .map(|backlog| {
                 let (tx, rx) = sync_channel::<ToDisk>(QUEUE);
-                (tx, scope.spawn(move || write_files(&rx, opener, unnamed)))
+                (
+                    tx,
+                    scope.spawn(move || write_files(&rx, opener, unnamed, backlog)),
+                )
             })
             .unzip();
         let mut summary = RestoreSummary::default();
@@ -122,9 +132,13 @@ pub fn restore(
         // The chunk of the small files being restored, decrypted once for all of them.
         let mut group: Option<(Arc<Vec<u8>>, std::ops::Range<usize>)> = None;
         let mut read = || -> Result<()> {
-            for (i, (entry, locs)) in entries.iter().zip(plan).enumerate() {
-                let tx = &writers[i % WRITERS];
+            for (entry, locs) in entries.iter().zip(plan) {
+                let chosen = (0..WRITERS)
+                    .min_by_key(|&w| backlogs[w].load(Ordering::Relaxed))
+                    .expect("there are writers");
+                let (tx, backlog) = (&writers[chosen], &backlogs[chosen]);
                 let dest = safe_destination(&snap, target, &entry.path, &mut made_dirs)?;
+                backlog.fetch_add(FILE_COST, Ordering::Relaxed);
                 send(tx, ToDisk::File(entry, dest))?;
                 let mut next_blob = || {
                     summary.chunks_read += 1;
@@ -145,6 +159,7 @@ pub fn restore(
                         read::part_range(opener.root, opener.snapshot, entry, range.clone())?;
                     let len = slice.len() as u64;
                     summary.bytes += len;
+                    backlog.fetch_add(len, Ordering::Relaxed);
                     send(tx, ToDisk::Slice(Arc::clone(&data), slice))?;
                     progress(summary.bytes, total);
                     group = Some((data, range));
@@ -154,6 +169,7 @@ pub fn restore(
                         let blob = next_blob();
                         let len = u64::from(loc.raw_len);
                         summary.bytes += len;
+                        backlog.fetch_add(len, Ordering::Relaxed);
                         send(tx, ToDisk::Blob(loc, blob))?;
                         progress(summary.bytes, total);
                     }
@@ -214,6 +230,10 @@ fn fetch(backend: &dyn Backend, plan: &[Vec<&ChunkLoc>], out: &SyncSender<Vec<Fe
 
 /// Restored files queued for each writing thread: at most this many chunks in flight.
 const QUEUE: usize = 16;
+
+/// What creating, naming and dating a file weighs against writing bytes, for spreading files
+/// over the writers: about what writing 64 KiB costs.
+const FILE_COST: u64 = 64 << 10;
 
 /// What the restoring thread hands a writing one, in order.
 enum ToDisk<'e> {
@@ -279,9 +299,20 @@ impl Restoring<'_> {
 /// A writing thread: creates each file unnamed where the file system allows it (so a restore
 /// that fails or is killed never leaves a half file, under its name or any other), fills it,
 /// then gives it its name.
-fn write_files(rx: &Receiver<ToDisk<'_>>, opener: &Opener, unnamed: bool) -> Result<()> {
+fn write_files(
+    rx: &Receiver<ToDisk<'_>>,
+    opener: &Opener,
+    unnamed: bool,
+    backlog: &AtomicU64,
+) -> Result<()> {
     let mut current: Option<Restoring> = None;
     for item in rx {
+        let done = match &item {
+            ToDisk::File(..) => 0,
+            ToDisk::Blob(loc, _) => u64::from(loc.raw_len),
+            ToDisk::Slice(_, range) => range.len() as u64,
+            ToDisk::Done => FILE_COST,
+        };
         match item {
             ToDisk::File(entry, dest) => current = Some(begin_file(entry, dest, unnamed)?),
             ToDisk::Blob(loc, blob) => {
@@ -298,6 +329,7 @@ fn write_files(rx: &Receiver<ToDisk<'_>>, opener: &Opener, unnamed: bool) -> Res
             ToDisk::Slice(data, range) => write_block(&mut current, &data[range])?,
             ToDisk::Done => finish_file(current.take().expect("done follows a file"))?,
         }
+        backlog.fetch_sub(done, Ordering::Relaxed);
     }
     if let Some(file) = current.take() {
         file.discard();
