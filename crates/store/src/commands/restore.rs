@@ -98,8 +98,8 @@ pub fn restore(
     progress(0, total);
     // One thread reads the packs in order (waiting on the disk), this one makes the folders (and
     // decrypts the chunks small files share), and [`WRITERS`] decrypt, create and write the
-    // files, in turns (creating files is most of the kernel's work): the disk, the cryptography
-    // and the file system all overlap.
+    // files, each file on the least busy one (creating files is most of the kernel's work): the
+    // disk, the cryptography and the file system all overlap.
     let (blobs_tx, blobs_rx) = sync_channel::<Vec<Fetched>>(FETCH_QUEUE);
     let opener = Opener {
         crypto: &repo.crypto,
