@@ -226,40 +226,16 @@ pub(crate) struct ChunkLoc {
 }
 
 pub(crate) fn chunk_loc(repo: &Repository, chunk: i64) -> Result<ChunkLoc> {
-    let mut stmt = repo
-        .conn
-        .prepare_cached(
-            "SELECT c.hash, p.name, c.offset, c.stored_len, c.raw_len
-             FROM chunks c JOIN packs p ON p.id = c.pack WHERE c.id = ?1",
-        )
-        .cat(&repo.root)?;
-    let loc = stmt
-        .query_row([chunk], |r| {
-            let hash: Vec<u8> = r.get(0)?;
-            Ok((hash, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .optional()
-        .cat(&repo.root)?;
-    let (hash, pack, offset, stored_len, raw_len) = loc.ok_or_else(|| Error::DamagedCatalog {
-        repo: repo.root.clone(),
-        reason: format!("chunk {chunk} is referenced but not recorded"),
-    })?;
-    let id = hash.try_into().map_err(|_| Error::DamagedCatalog {
-        repo: repo.root.clone(),
-        reason: format!("chunk {chunk} has a malformed id"),
-    })?;
-    Ok(ChunkLoc {
-        id,
-        pack,
-        offset,
-        stored_len,
-        raw_len,
-    })
+    let mut found = chunk_locs(repo, [chunk])?;
+    Ok(found
+        .remove(&chunk)
+        .expect("chunk_locs finds every chunk or fails"))
 }
 
 /// Where each of `chunks` is stored, looked up together: the ids sorted and read in runs
 /// (a snapshot's chunks were recorded together, so their rows lie together), one query per
 /// run instead of one per chunk. A restore of 20,000 chunks planned in 137 ms one by one.
+/// A chunk without its row, or whose pack has none, is a damaged catalog.
 pub(crate) fn chunk_locs(
     repo: &Repository,
     chunks: impl IntoIterator<Item = i64>,
@@ -267,25 +243,12 @@ pub(crate) fn chunk_locs(
     let mut ids: Vec<i64> = chunks.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
-    let mut packs: HashMap<i64, String> = HashMap::new();
-    {
-        let mut stmt = repo
-            .conn
-            .prepare_cached("SELECT id, name FROM packs")
-            .cat(&repo.root)?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .cat(&repo.root)?;
-        for row in rows {
-            let (id, name) = row.cat(&repo.root)?;
-            packs.insert(id, name);
-        }
-    }
     let mut stmt = repo
         .conn
         .prepare_cached(
-            "SELECT id, hash, pack, offset, stored_len, raw_len FROM chunks
-             WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
+            "SELECT c.id, c.hash, p.name, c.offset, c.stored_len, c.raw_len
+             FROM chunks c JOIN packs p ON p.id = c.pack
+             WHERE c.id BETWEEN ?1 AND ?2 ORDER BY c.id",
         )
         .cat(&repo.root)?;
     let mut found = HashMap::with_capacity(ids.len());
@@ -306,27 +269,15 @@ pub(crate) fn chunk_locs(
                 continue;
             }
             let hash: Vec<u8> = r.get(1).cat(&repo.root)?;
-            let pack: i64 = r.get(2).cat(&repo.root)?;
-            let damaged = |reason: String| Error::DamagedCatalog {
+            let id_bytes = hash.try_into().map_err(|_| Error::DamagedCatalog {
                 repo: repo.root.clone(),
-                reason,
-            };
-            let id_bytes = hash
-                .try_into()
-                .map_err(|_| damaged(format!("chunk {id} has a malformed id")))?;
-            let pack = packs
-                .get(&pack)
-                .ok_or_else(|| {
-                    damaged(format!(
-                        "chunk {id} lies in pack {pack}, which is not recorded"
-                    ))
-                })?
-                .clone();
+                reason: format!("chunk {id} has a malformed id"),
+            })?;
             found.insert(
                 id,
                 ChunkLoc {
                     id: id_bytes,
-                    pack,
+                    pack: r.get(2).cat(&repo.root)?,
                     offset: r.get(3).cat(&repo.root)?,
                     stored_len: r.get(4).cat(&repo.root)?,
                     raw_len: r.get(5).cat(&repo.root)?,
@@ -338,7 +289,7 @@ pub(crate) fn chunk_locs(
     if let Some(missing) = ids.iter().find(|id| !found.contains_key(id)) {
         return Err(Error::DamagedCatalog {
             repo: repo.root.clone(),
-            reason: format!("chunk {missing} is referenced but not recorded"),
+            reason: format!("chunk {missing} is referenced but not recorded, or its pack is not"),
         });
     }
     Ok(found)

@@ -442,13 +442,13 @@ fn a_restore_whose_catalog_lost_a_chunk_or_its_pack_says_so_before_writing() {
         [],
     )
     .unwrap();
-    restore_fails_with("which is not recorded");
+    restore_fails_with("or its pack is not");
     conn.execute(
         "DELETE FROM chunks WHERE id = (SELECT max(id) FROM chunks)",
         [],
     )
     .unwrap();
-    restore_fails_with("is referenced but not recorded");
+    restore_fails_with("referenced but not recorded");
 }
 
 #[test]
