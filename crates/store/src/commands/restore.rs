@@ -95,6 +95,11 @@ pub fn restore(
         });
     }
     let total = entries.iter().map(|e| e.size).sum();
+    tracing::debug!(
+        files = entries.len(),
+        chunks = locs.len(),
+        "restore planned"
+    );
     progress(0, total);
     // One thread reads the packs in order (waiting on the disk), this one makes the folders (and
     // decrypts the chunks small files share), and [`WRITERS`] decrypt, create and write the
@@ -138,8 +143,7 @@ pub fn restore(
                     .expect("there are writers");
                 let (tx, backlog) = (&writers[chosen], &backlogs[chosen]);
                 let dest = safe_destination(&snap, target, &entry.path, &mut made_dirs)?;
-                backlog.fetch_add(FILE_COST, Ordering::Relaxed);
-                send(tx, ToDisk::File(entry, dest))?;
+                send(tx, backlog, ToDisk::File(entry, dest))?;
                 let mut next_blob = || {
                     summary.chunks_read += 1;
                     blobs
@@ -159,8 +163,7 @@ pub fn restore(
                         read::part_range(opener.root, opener.snapshot, entry, range.clone())?;
                     let len = slice.len() as u64;
                     summary.bytes += len;
-                    backlog.fetch_add(len, Ordering::Relaxed);
-                    send(tx, ToDisk::Slice(Arc::clone(&data), slice))?;
+                    send(tx, backlog, ToDisk::Slice(Arc::clone(&data), slice))?;
                     progress(summary.bytes, total);
                     group = Some((data, range));
                 } else {
@@ -169,12 +172,11 @@ pub fn restore(
                         let blob = next_blob();
                         let len = u64::from(loc.raw_len);
                         summary.bytes += len;
-                        backlog.fetch_add(len, Ordering::Relaxed);
-                        send(tx, ToDisk::Blob(loc, blob))?;
+                        send(tx, backlog, ToDisk::Blob(loc, blob))?;
                         progress(summary.bytes, total);
                     }
                 }
-                send(tx, ToDisk::Done)?;
+                send(tx, backlog, ToDisk::Done)?;
                 summary.files += 1;
             }
             Ok(())
@@ -248,7 +250,24 @@ enum ToDisk<'e> {
     Done,
 }
 
-fn send<'e>(tx: &SyncSender<ToDisk<'e>>, item: ToDisk<'e>) -> Result<()> {
+impl ToDisk<'_> {
+    /// The work it gives a writer, as counted in the writer's backlog: its bytes, and
+    /// [`FILE_COST`] for creating, naming and dating a file, counted with its last item (the
+    /// restoring thread only picks a writer between files, when that item is sent too).
+    fn weight(&self) -> u64 {
+        match self {
+            ToDisk::File(..) => 0,
+            ToDisk::Blob(loc, _) => u64::from(loc.raw_len),
+            ToDisk::Slice(_, range) => range.len() as u64,
+            ToDisk::Done => FILE_COST,
+        }
+    }
+}
+
+/// Hands `item` to a writer, adding it to that writer's backlog (which the writer takes it off
+/// once done).
+fn send<'e>(tx: &SyncSender<ToDisk<'e>>, backlog: &AtomicU64, item: ToDisk<'e>) -> Result<()> {
+    backlog.fetch_add(item.weight(), Ordering::Relaxed);
     tx.send(item)
         .map_err(|_| Error::InvalidInput("the restore writer stopped".into()))
 }
@@ -307,12 +326,7 @@ fn write_files(
 ) -> Result<()> {
     let mut current: Option<Restoring> = None;
     for item in rx {
-        let done = match &item {
-            ToDisk::File(..) => 0,
-            ToDisk::Blob(loc, _) => u64::from(loc.raw_len),
-            ToDisk::Slice(_, range) => range.len() as u64,
-            ToDisk::Done => FILE_COST,
-        };
+        let done = item.weight();
         match item {
             ToDisk::File(entry, dest) => current = Some(begin_file(entry, dest, unnamed)?),
             ToDisk::Blob(loc, blob) => {
