@@ -81,6 +81,7 @@ const PACK_EXT: &str = "pack";
 fn is_pack_name(name: &str) -> bool {
     (2..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_hexdigit())
 }
+
 /// `packs-settled`: present while the catalog knows every pack. Removed (durably) before a write
 /// adds or deletes packs, put back after its commit; so a repository without it (an interrupted
 /// write, or one made before the mark existed) is searched for leftovers, and one with it is not.
@@ -196,8 +197,12 @@ impl Backend for LocalBackend {
             for f in fs::read_dir(&dir).map_err(Error::io(&dir, "listing packs"))? {
                 let p = f.map_err(Error::io(&dir, "listing packs"))?.path();
                 if p.extension().and_then(|e| e.to_str()) == Some(PACK_EXT) {
+                    // Only names this store makes: anything else there is not a pack of its
+                    // own, and could not be read or deleted as one.
                     if let Some(stem) = p.file_stem().and_then(|s| s.to_str()) {
-                        names.push(stem.to_string());
+                        if is_pack_name(stem) {
+                            names.push(stem.to_string());
+                        }
                     }
                 }
             }
@@ -360,6 +365,10 @@ mod tests {
         assert!(LocalBackend::new(dir.path()).unsettled().unwrap());
         backend.settle().unwrap();
         assert!(!LocalBackend::new(dir.path()).unsettled().unwrap());
+        assert_eq!(backend.list_packs().unwrap(), ["00aa"]);
+        // A file of another name in the packs folders is not taken for a pack (recovery would
+        // adopt or delete it).
+        fs::write(dir.path().join("packs/0/notes.pack"), b"mine").unwrap();
         assert_eq!(backend.list_packs().unwrap(), ["00aa"]);
         // A second write after settling unsettles again.
         drop(backend.create_pack("00bb").unwrap());

@@ -383,3 +383,24 @@ fn a_pack_name_from_a_tampered_catalog_never_leads_out_of_the_repository() {
         assert_eq!(std::fs::read(victim).unwrap(), b"not a pack");
     }
 }
+
+#[test]
+fn a_file_not_named_like_a_pack_is_left_alone_by_recovery_after_an_interrupted_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_encrypted(dir.path());
+    let [_, _, c] = three_days(&repo);
+    // In a folder of packs (there are 16, made as packs need them).
+    std::fs::create_dir_all(dir.path().join("packs/0")).unwrap();
+    let stray = dir.path().join("packs/0/notes.pack");
+    std::fs::write(&stray, b"someone's notes").unwrap();
+    // As after a write that was interrupted: the next writer searches the packs for leftovers.
+    std::fs::remove_file(dir.path().join("packs-settled")).unwrap();
+    let mut w = repo.begin_snapshot("phone").unwrap();
+    w.put_file("IMG_4.HEIC", meta(4), &noise(4, 300_000)[..])
+        .unwrap();
+    let d = w.commit().unwrap().id;
+    assert!(dir.path().join("packs-settled").exists());
+    assert_eq!(std::fs::read(&stray).unwrap(), b"someone's notes");
+    assert_eq!(cat(&repo, c, "IMG_3.HEIC"), noise(3, 300_000));
+    assert_eq!(cat(&repo, d, "IMG_4.HEIC"), noise(4, 300_000));
+}
