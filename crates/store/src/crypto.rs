@@ -110,6 +110,18 @@ impl KdfParams {
             return Err(format!("unknown key derivation {:?}", self.algorithm));
         }
         let salt = unhex(&self.salt).ok_or("the salt is not hex")?;
+        // The cost comes from the repository's config, which may be damaged or made by someone
+        // else: unbounded, it could ask for terabytes of memory or hours of work at every open.
+        if self.memory_kib > MAX_KDF_MEMORY_KIB
+            || self.iterations > MAX_KDF_ITERATIONS
+            || self.parallelism > MAX_KDF_LANES
+        {
+            return Err(format!(
+                "its key derivation asks for {} KiB, {} passes and {} lanes, beyond what Keepsake \
+                 sets ({MAX_KDF_MEMORY_KIB} KiB, {MAX_KDF_ITERATIONS} passes, {MAX_KDF_LANES} lanes at most)",
+                self.memory_kib, self.iterations, self.parallelism
+            ));
+        }
         let params =
             argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
                 .map_err(|e| format!("bad Argon2 parameters: {e}"))?;
@@ -132,6 +144,12 @@ impl KdfParams {
         Ok(out)
     }
 }
+
+/// Argon2 costs a repository's config may ask for: far above the recommended ones (46 MiB, one
+/// pass, one lane), far below what would exhaust a machine.
+const MAX_KDF_MEMORY_KIB: u32 = 4 << 20;
+const MAX_KDF_ITERATIONS: u32 = 64;
+const MAX_KDF_LANES: u32 = 64;
 
 /// Argon2's working memory (46 MiB by default) mapped in 2 MiB pages where the kernel has them:
 /// as ordinary 4 KiB pages, faulting in and zeroing 11,776 of them was half of the derivation's
@@ -601,6 +619,29 @@ mod tests {
             );
             assert_ne!(*kdf.derive("hunter3").unwrap(), reference);
         }
+    }
+
+    #[test]
+    fn a_key_derivation_cost_beyond_any_keepsake_sets_is_refused_before_any_work() {
+        let ok = KdfParams::insecure_for_tests();
+        for bad in [
+            KdfParams {
+                memory_kib: u32::MAX,
+                ..ok.clone()
+            },
+            KdfParams {
+                iterations: 1_000_000,
+                ..ok.clone()
+            },
+            KdfParams {
+                parallelism: 1000,
+                ..ok.clone()
+            },
+        ] {
+            let err = bad.derive("hunter2").unwrap_err();
+            assert!(err.contains("beyond what Keepsake sets"), "{err}");
+        }
+        assert!(ok.derive("hunter2").is_ok());
     }
 
     #[test]
