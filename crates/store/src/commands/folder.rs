@@ -60,7 +60,7 @@ pub fn add_folder(
 }
 
 /// A folder's files and their metadata, listed before the repository is needed.
-pub struct FolderScan {
+struct FolderScan {
     found: Vec<Found>,
     symlinks: u64,
 }
@@ -70,7 +70,7 @@ pub struct PendingScan(std::thread::JoinHandle<Result<FolderScan>>);
 
 impl PendingScan {
     /// The scan's result, once it is done.
-    pub fn wait(self) -> Result<FolderScan> {
+    fn wait(self) -> Result<FolderScan> {
         self.0
             .join()
             .unwrap_or_else(|_| Err(Error::InvalidInput("the folder scan panicked".into())))
