@@ -11,10 +11,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use keepsake_core::schedule::{self, DeviceTurn, Reachable, Turn};
-use keepsake_core::{
-    preferences, Agent, AppDirs, BackupRunner, CleaningOutcome, Repositories, SystemClock,
-};
+use keepsake_core::agent::{reachable_of, DeviceTurn, Reachable, Turn};
+use keepsake_core::{Agent, BackupOptions, BackupRunner, CleaningOutcome, Context, Repositories};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::Notify;
@@ -38,23 +36,25 @@ pub struct AgentBackup {
 /// The devices the app sees, backed up through [`crate::backup::run`].
 struct AppRunner {
     app: AppHandle,
-    dirs: AppDirs,
+    ctx: Context,
 }
 
 impl BackupRunner for AppRunner {
     async fn reachable(&self) -> Vec<Reachable> {
-        let mut found = keepsake_core::device_overview(None).await;
+        let mut found = keepsake_core::device_overview(&self.ctx, None).await;
         // Phones on Wi-Fi only are known from the live watch (mDNS), not from usbmuxd.
         let on_wifi = self.app.state::<AppState>().watched_besides(&found.devices);
         found.devices.extend(on_wifi);
-        schedule::reachable_of(found.devices)
+        reachable_of(found.devices)
     }
 
     async fn back_up(&self, udid: &str, location: &Path) -> keepsake_core::Result<()> {
-        let name = preferences::load(&self.dirs)?
+        let name = keepsake_core::settings::load(self.ctx.dirs())?
             .device(udid)
             .map_or_else(|| udid.to_owned(), |d| d.display_name().to_owned());
-        crate::backup::run(&self.app, &self.dirs, udid, &name, location)
+        // As given: the agent records the backup and runs the cleaning policy itself.
+        let options = BackupOptions::new(location);
+        crate::backup::run(&self.app, &self.ctx, udid, &name, options)
             .await
             .map(|_| ())
     }
@@ -110,19 +110,12 @@ pub fn agent_backup(turn: &DeviceTurn) -> Option<AgentBackup> {
 /// Starts the agent for the app's lifetime.
 pub fn start(app: AppHandle, wake: Arc<Notify>) {
     tauri::async_runtime::spawn(async move {
-        let dirs = match AppDirs::from_env() {
-            Ok(dirs) => dirs,
-            Err(e) => {
-                tracing::warn!(error = %e, "no automatic backups: the settings folder is unusable");
-                return;
-            }
-        };
+        let ctx = app.state::<Context>().inner().clone();
         let agent = Agent {
-            dirs: &dirs,
-            clock: SystemClock,
+            ctx: &ctx,
             runner: AppRunner {
                 app: app.clone(),
-                dirs: dirs.clone(),
+                ctx: ctx.clone(),
             },
             store: Repositories::default(),
         };

@@ -1,12 +1,9 @@
-//! "Back up now" and its Cancel: one backup per device, progress as `backup-progress` events,
-//! then the history and the device's snapshots policy, as the agent does after its backups.
-
-use keepsake_core::schedule::{self, unix_now};
-use std::path::Path;
+//! "Back up now" and its Cancel: one backup per device, progress as `backup-progress` events;
+//! the core records it and runs the device's cleaning policy, as after the agent's backups.
 
 use keepsake_core::{
-    preferences, AppDirs, BackupOptions, BackupProgress, BackupReport, CleaningOutcome, CoreError,
-    Repositories,
+    BackupOptions, BackupProgress, BackupReport, CleaningOutcome, Context, CoreError, Repositories,
+    SettingsCheck,
 };
 use keepsake_store::SnapshotInfo;
 use serde::Serialize;
@@ -32,7 +29,7 @@ pub struct BackupDone {
     pub seconds: f64,
     /// Files the device could not send; the snapshot keeps their previous versions.
     pub files_failed: Vec<String>,
-    /// What the snapshots policy did afterwards (deleted, asked, or nothing).
+    /// What the cleaning policy did afterwards (deleted, asked, or nothing).
     pub cleaning: Option<CleaningOutcome>,
     /// The policy could not run; the backup itself is saved.
     pub cleaning_error: Option<String>,
@@ -42,49 +39,40 @@ pub struct BackupDone {
 /// ends; a second call for the same device while one runs is refused.
 #[tauri::command]
 pub async fn back_up(app: AppHandle, udid: String) -> UiResult<BackupDone> {
-    let (dirs, device, location) = blocking({
-        let udid = udid.clone();
-        move || {
-            let dirs = AppDirs::from_env()?;
-            let device = preferences::confirmed_settings(&dirs, &udid, &udid)?;
-            let location = preferences::backup_location(&dirs, &udid, device.display_name())?;
-            Ok((dirs, device, location))
-        }
-    })
-    .await?;
-    let result = run(&app, &dirs, &udid, device.display_name(), &location).await;
-    let now = unix_now();
-    let recorded = schedule::record_backup(&dirs, &udid, now, &result);
-    let report = result?;
-    recorded?;
-    let cleaning = blocking(move || {
-        schedule::after_backup(&dirs, &Repositories::default(), &device, &location, now)
-    })
-    .await;
-    let (cleaning, cleaning_error) = match cleaning {
-        Ok(outcome) => (Some(outcome), None),
-        Err(e) => (None, Some(e.message)),
+    let ctx = app.state::<Context>().inner().clone();
+    let name = {
+        let (dirs, udid) = (ctx.dirs().clone(), udid.clone());
+        blocking(move || {
+            Ok(keepsake_core::settings::load(&dirs)?
+                .device(&udid)
+                .map_or_else(|| udid.clone(), |d| d.display_name().to_owned()))
+        })
+        .await?
     };
+    let mut options = BackupOptions::new(std::path::PathBuf::new());
+    options.location = None; // the device's own location
+    options.settings = SettingsCheck::RequireConfirmed;
+    let report = run(&app, &ctx, &udid, &name, options).await?;
     Ok(BackupDone {
         snapshot: report.snapshot,
         files_received: report.files_received,
         bytes_received: report.bytes_received,
         seconds: report.seconds,
         files_failed: report.files_failed,
-        cleaning,
-        cleaning_error,
+        cleaning: report.cleaning,
+        cleaning_error: report.cleaning_error,
     })
 }
 
-/// One backup of `udid` into `location`: claimed (one per device; its Cancel button works),
+/// One backup of `udid` with `options`: claimed (one per device; its Cancel button works),
 /// progress as `backup-progress` events, a desktop notification at the end. "Back up now" and
-/// the agent both back up through here; recording it and the snapshots policy are theirs.
+/// the agent both back up through here, and through the core's one backup operation.
 pub(crate) async fn run(
     app: &AppHandle,
-    dirs: &AppDirs,
+    ctx: &Context,
     udid: &str,
     name: &str,
-    location: &Path,
+    mut options: BackupOptions,
 ) -> keepsake_core::Result<BackupReport> {
     let state = app.state::<AppState>();
     let Some(cancel) = state.claim(udid) else {
@@ -93,10 +81,9 @@ pub(crate) async fn run(
         });
     };
     state.close_snapshot();
-    let mut options = BackupOptions::new(location);
     options.cancel = cancel;
     let (emitter, id) = (app.clone(), udid.to_owned());
-    let result = keepsake_core::back_up(dirs, Some(udid), &options, move |progress| {
+    let result = keepsake_core::back_up(ctx, Some(udid), &options, move |progress| {
         let _ = emitter.emit(
             "backup-progress",
             ProgressEvent {
@@ -135,9 +122,9 @@ pub async fn answer_cleaning(
     delete: bool,
 ) -> UiResult<Option<CleaningOutcome>> {
     app.state::<AppState>().close_snapshot();
+    let dirs = app.state::<Context>().dirs().clone();
     blocking(move || {
-        let dirs = AppDirs::from_env()?;
-        schedule::answer_cleaning(&dirs, &Repositories::default(), &udid, delete)
+        keepsake_core::cleaning::answer_cleaning(&dirs, &Repositories::default(), &udid, delete)
     })
     .await
 }

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use keepsake_core::interchange::{self, Exported, RestoredToDevice};
-use keepsake_core::{AppDirs, CoreError};
+use keepsake_core::timeline::location_of;
+use keepsake_core::{Context, CoreError};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::error::{blocking, UiResult};
-use crate::snapshots::location_of;
 use crate::AppState;
 
 /// A `transfer-progress` event.
@@ -52,8 +52,8 @@ pub async fn export_snapshot(
     id: i64,
     target: PathBuf,
 ) -> UiResult<Exported> {
+    let dirs = app.state::<Context>().dirs().clone();
     blocking(move || {
-        let dirs = AppDirs::from_env()?;
         let location = location_of(&dirs, &udid)?;
         let mut throttle = Throttle(None);
         interchange::export(&location, None, id, &target, &mut |bytes, _| {
@@ -84,9 +84,9 @@ pub async fn restore_snapshot(
     id: i64,
     password: Option<String>,
 ) -> UiResult<RestoredToDevice> {
-    let dirs = AppDirs::from_env()?;
+    let ctx = app.state::<Context>().inner().clone();
     let location = {
-        let (dirs, udid) = (dirs.clone(), udid.clone());
+        let (dirs, udid) = (ctx.dirs().clone(), udid.clone());
         blocking(move || location_of(&dirs, &udid)).await?
     };
     let state = app.state::<AppState>();
@@ -96,7 +96,7 @@ pub async fn restore_snapshot(
     let password = password.filter(|p| !p.is_empty());
     let (emitter, device) = (app.clone(), udid.clone());
     let result = interchange::restore_to_device(
-        &dirs,
+        &ctx,
         &location,
         None,
         id,

@@ -111,6 +111,14 @@ pub fn run() {
         )
         .with_writer(std::io::stderr)
         .init();
+    // What core needs from this process's environment, read once here.
+    let ctx = match keepsake_core::environment::context() {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            tracing::error!(error = %e, "Keepsake cannot start");
+            std::process::exit(1);
+        }
+    };
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
@@ -119,6 +127,7 @@ pub fn run() {
             Some(vec![HIDDEN]),
         ))
         .manage(AppState::default())
+        .manage(ctx)
         .setup(|app| {
             devices::watch(app.handle().clone());
             let wake = app.state::<AppState>().agent_wake.clone();

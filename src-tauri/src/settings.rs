@@ -1,23 +1,25 @@
 //! A device's backup settings (what the first-backup wizard edits), its backup encryption, and
-//! the backup locations, all through the core's preferences.
+//! the backup locations, all through the core's settings.
 
 use std::path::{Path, PathBuf};
 
-use keepsake_core::preferences::{self, LocationStatus};
-use keepsake_core::{AppDirs, DeviceSettings, EncryptionChange, EncryptionState};
+use keepsake_core::settings::{self, LocationStatus};
+use keepsake_core::{AppDirs, Context, DeviceSettings, EncryptionChange, EncryptionState};
+use tauri::State;
 
 use crate::error::{blocking, UiError, UiResult};
 
 /// The device's saved settings, or the recommended defaults for a device seen the first time.
 #[tauri::command]
 pub async fn device_settings(
+    ctx: State<'_, Context>,
     udid: String,
     name: String,
     model: String,
 ) -> UiResult<DeviceSettings> {
+    let dirs = ctx.dirs().clone();
     blocking(move || {
-        let dirs = AppDirs::from_env()?;
-        Ok(preferences::load(&dirs)?
+        Ok(settings::load(&dirs)?
             .device(&udid)
             .cloned()
             .unwrap_or_else(|| DeviceSettings::new(&udid, &name, &model)))
@@ -28,12 +30,13 @@ pub async fn device_settings(
 /// Saves the settings; `confirm` marks them reviewed, which lets the device's first backup run.
 #[tauri::command]
 pub async fn save_device_settings(
+    ctx: State<'_, Context>,
     settings: DeviceSettings,
     confirm: bool,
 ) -> UiResult<DeviceSettings> {
+    let dirs = ctx.dirs().clone();
     blocking(move || {
-        let dirs = AppDirs::from_env()?;
-        preferences::update(&dirs, |s| {
+        settings::update(&dirs, |s| {
             let device = s.device_mut(&settings.udid, &settings.name, &settings.model);
             let confirmed = device.confirmed || confirm;
             *device = DeviceSettings {
@@ -48,46 +51,52 @@ pub async fn save_device_settings(
 
 /// Every known location with its free space and whether it is there.
 #[tauri::command]
-pub async fn locations() -> UiResult<Vec<LocationStatus>> {
-    blocking(|| preferences::locations(&AppDirs::from_env()?)).await
+pub async fn locations(ctx: State<'_, Context>) -> UiResult<Vec<LocationStatus>> {
+    let dirs = ctx.dirs().clone();
+    blocking(move || settings::locations(&dirs)).await
 }
 
 /// Applies `change` to the known locations and returns them as they are now.
 async fn change_locations<T: 'static>(
+    dirs: AppDirs,
     path: PathBuf,
     change: fn(&AppDirs, &Path) -> keepsake_core::Result<T>,
 ) -> UiResult<Vec<LocationStatus>> {
     blocking(move || {
-        let dirs = AppDirs::from_env()?;
         change(&dirs, &path)?;
-        preferences::locations(&dirs)
+        settings::locations(&dirs)
     })
     .await
 }
 
 /// Adds a folder or disk to the known locations (the first becomes the default).
 #[tauri::command]
-pub async fn add_location(path: PathBuf) -> UiResult<Vec<LocationStatus>> {
-    change_locations(path, preferences::add_location).await
+pub async fn add_location(ctx: State<'_, Context>, path: PathBuf) -> UiResult<Vec<LocationStatus>> {
+    change_locations(ctx.dirs().clone(), path, settings::add_location).await
 }
 
 /// Makes a location the default for devices without one of their own.
 #[tauri::command]
-pub async fn set_default_location(path: PathBuf) -> UiResult<Vec<LocationStatus>> {
-    change_locations(path, preferences::set_default_location).await
+pub async fn set_default_location(
+    ctx: State<'_, Context>,
+    path: PathBuf,
+) -> UiResult<Vec<LocationStatus>> {
+    change_locations(ctx.dirs().clone(), path, settings::set_default_location).await
 }
 
 /// Forgets a location (its snapshots stay on the disk); refused while a device backs up there.
 #[tauri::command]
-pub async fn remove_location(path: PathBuf) -> UiResult<Vec<LocationStatus>> {
-    change_locations(path, preferences::remove_location).await
+pub async fn remove_location(
+    ctx: State<'_, Context>,
+    path: PathBuf,
+) -> UiResult<Vec<LocationStatus>> {
+    change_locations(ctx.dirs().clone(), path, settings::remove_location).await
 }
 
 /// Whether the device encrypts its backups; asking may show the trust prompt on the device.
 #[tauri::command]
-pub async fn encryption_status(udid: String) -> UiResult<EncryptionState> {
-    let dirs = AppDirs::from_env()?;
-    Ok(keepsake_core::encryption_status(&dirs, Some(&udid)).await?)
+pub async fn encryption_status(ctx: State<'_, Context>, udid: String) -> UiResult<EncryptionState> {
+    Ok(keepsake_core::encryption_status(&ctx, Some(&udid)).await?)
 }
 
 /// Turns the device's backup encryption on (no `old`), off (no `new`) or changes its password;
@@ -95,6 +104,7 @@ pub async fn encryption_status(udid: String) -> UiResult<EncryptionState> {
 /// so snapshots open without asking (turning encryption off forgets it).
 #[tauri::command]
 pub async fn change_encryption(
+    ctx: State<'_, Context>,
     udid: String,
     old: Option<String>,
     new: Option<String>,
@@ -106,6 +116,5 @@ pub async fn change_encryption(
         (Some(old), Some(new)) => EncryptionChange::Change { old, new },
         (None, None) => return Err(UiError::internal("an encryption change with no password")),
     };
-    let dirs = AppDirs::from_env()?;
-    Ok(keepsake_core::change_encryption(&dirs, Some(&udid), &change, remember).await?)
+    Ok(keepsake_core::change_encryption(&ctx, Some(&udid), &change, remember).await?)
 }

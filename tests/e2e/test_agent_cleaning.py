@@ -1,7 +1,7 @@
 """The agent inside the app and the cleaning question, for real: the phone's two first backups are
 made with the command line on a clock set 40 and 39 days back (KEEPSAKE_NOW), then the person
 clears out the phone. The app, started with the phone connected, backs it up on its own (it is
-due: the last backup is 39 days old), the snapshots policy finds the two old snapshots taking
+due: the last backup is 39 days old), the cleaning policy finds the two old snapshots taking
 more space than half of the new backup and, as the wizard's default says, asks first. Nothing is
 deleted until the person approves in the device's row, and a snapshot pinned meanwhile is kept."""
 
@@ -41,7 +41,7 @@ class TestAgentAndCleaning:
     def usbmuxd_address(self, phone, tmp_path):
         """Before the app starts: two backups dated 40 and 39 days ago, then a cleared-out phone."""
         if not CLI.is_file():
-            pytest.fail(f"{CLI} does not exist: build it with `cargo build -p keepsake-cli` (scripts/test.sh does)")
+            pytest.fail(f"{CLI} does not exist: build it with `cargo build --workspace --all-targets` (scripts/test.sh does)")
         (tmp_path / "home").mkdir(exist_ok=True)
         disk = tmp_path / "Backup Disk"
         disk.mkdir()

@@ -1,12 +1,12 @@
 //! `keepsake agent`: backs up every device with automatic backups on, once a day when it is in
-//! reach, and applies each device's snapshots policy after its backup.
+//! reach, and applies each device's cleaning policy after its backup.
 
 use std::io::Write;
 
 use clap::Args;
+use keepsake_core::agent::{DeviceTurn, Turn};
 use keepsake_core::cleaning::{CleaningOutcome, Repositories};
-use keepsake_core::schedule::{DeviceTurn, Turn};
-use keepsake_core::{human_bytes, Agent, LiveRunner, SystemClock};
+use keepsake_core::{human_bytes, Agent, Context, LiveRunner};
 
 use crate::store_cmd::utc_time;
 
@@ -20,13 +20,12 @@ pub struct AgentArgs {
     every: u64,
 }
 
-pub fn run(args: &AgentArgs, json: bool) -> anyhow::Result<()> {
-    let dirs = keepsake_core::AppDirs::from_env()?;
+pub fn run(ctx: &Context, args: &AgentArgs, json: bool) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let runner = LiveRunner::new(&dirs);
+    let runner = LiveRunner::new(ctx);
     // Ctrl-C stops the agent; a backup in progress is cancelled, committing nothing.
     let stop = runner.cancel.clone();
     runtime.spawn(async move {
@@ -36,8 +35,7 @@ pub fn run(args: &AgentArgs, json: bool) -> anyhow::Result<()> {
     });
     let stop = runner.cancel.clone();
     let agent = Agent {
-        dirs: &dirs,
-        clock: SystemClock,
+        ctx,
         runner,
         store: Repositories::default(),
     };

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use keepsake_core::cleaning::CleaningOutcome;
-use keepsake_core::{BackupOptions, BackupProgress, SettingsCheck};
+use keepsake_core::{BackupOptions, BackupProgress, Location, SettingsCheck};
 
 use crate::emit;
 use crate::store_cmd::{human_bytes, utc_time};
@@ -51,13 +51,12 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-pub fn backup(args: &BackupArgs, json: bool) -> anyhow::Result<()> {
-    let dirs = keepsake_core::AppDirs::from_env()?;
+pub fn backup(ctx: &keepsake_core::Context, args: &BackupArgs, json: bool) -> anyhow::Result<()> {
     let mut options = BackupOptions::new(PathBuf::new());
     options.location = args
         .location
         .as_deref()
-        .map(keepsake_core::preferences::location_root);
+        .map(keepsake_core::location::root_of);
     options.settings = if args.yes {
         SettingsCheck::ConfirmAsTheyAre
     } else {
@@ -81,7 +80,7 @@ pub fn backup(args: &BackupArgs, json: bool) -> anyhow::Result<()> {
         }
     });
     let report = runtime.block_on(keepsake_core::back_up(
-        &dirs,
+        ctx,
         args.device.as_deref(),
         &options,
         |p| match p {
@@ -148,7 +147,7 @@ pub fn backup(args: &BackupArgs, json: bool) -> anyhow::Result<()> {
                 freed_bytes,
             }) => writeln!(
                 out,
-                "Old snapshots deleted by the snapshots policy: {snapshots:?} ({} freed).",
+                "Old snapshots deleted by the cleaning policy: {snapshots:?} ({} freed).",
                 human_bytes(*freed_bytes)
             ),
             Some(CleaningOutcome::Asked { .. }) => writeln!(
@@ -160,13 +159,25 @@ pub fn backup(args: &BackupArgs, json: bool) -> anyhow::Result<()> {
     })
 }
 
-pub fn timeline(args: &TimelineArgs, json: bool) -> anyhow::Result<()> {
-    let location = crate::browse_cmd::location_or_default(args.location.as_deref())?;
-    let repo = keepsake_core::backup::open_repository(&location, args.store_password.as_deref())?;
-    let snapshots = keepsake_store::commands::list::snapshots(&repo)?;
+pub fn timeline(
+    ctx: &keepsake_core::Context,
+    args: &TimelineArgs,
+    json: bool,
+) -> anyhow::Result<()> {
+    let location = crate::browse_cmd::location_or_default(ctx, args.location.as_deref())?;
+    // Looking never creates a repository: an empty location has an empty timeline.
+    let snapshots: Vec<_> =
+        match Location::new(&location).open_if_any(args.store_password.as_deref())? {
+            Some(repo) => keepsake_store::commands::list::snapshots(&repo)?,
+            None => vec![],
+        };
     emit(json, &snapshots, |out| {
         if snapshots.is_empty() {
-            writeln!(out, "No snapshots yet in {}.", repo.path().display())?;
+            writeln!(
+                out,
+                "No snapshots yet in {}.",
+                Location::new(&location).repository_path().display()
+            )?;
         }
         let mut device = None;
         for s in &snapshots {

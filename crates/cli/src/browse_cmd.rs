@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use keepsake_core::browse::{diff, SnapshotBrowser};
-use keepsake_core::{human_bytes, interchange};
+use keepsake_core::{human_bytes, interchange, Context, Location};
 
 use crate::emit;
 use crate::store_cmd::utc_time;
@@ -26,13 +26,16 @@ pub struct Where {
 }
 
 impl Where {
-    fn location(&self) -> anyhow::Result<PathBuf> {
-        location_or_default(self.location.as_deref())
+    fn location(&self, ctx: &Context) -> anyhow::Result<Location> {
+        Ok(Location::new(location_or_default(
+            ctx,
+            self.location.as_deref(),
+        )?))
     }
 
-    fn open(&self, snapshot: i64) -> anyhow::Result<SnapshotBrowser> {
+    fn open(&self, ctx: &Context, snapshot: i64) -> anyhow::Result<SnapshotBrowser> {
         Ok(SnapshotBrowser::open(
-            &self.location()?,
+            &self.location(ctx)?,
             self.store_password.as_deref(),
             snapshot,
             self.password.as_deref(),
@@ -41,12 +44,11 @@ impl Where {
 }
 
 /// `given`, else the default location from `keepsake locations`.
-pub(crate) fn location_or_default(given: Option<&Path>) -> anyhow::Result<PathBuf> {
+pub(crate) fn location_or_default(ctx: &Context, given: Option<&Path>) -> anyhow::Result<PathBuf> {
     if let Some(l) = given {
-        return Ok(keepsake_core::preferences::location_root(l));
+        return Ok(keepsake_core::location::root_of(l));
     }
-    let dirs = keepsake_core::AppDirs::from_env()?;
-    keepsake_core::preferences::load(&dirs)?
+    keepsake_core::settings::load(ctx.dirs())?
         .preferences
         .default_location
         .ok_or_else(|| {
@@ -134,8 +136,8 @@ fn bar(len: u64, what: &str) -> ProgressBar {
     )
 }
 
-pub fn browse(args: &BrowseArgs, json: bool) -> anyhow::Result<()> {
-    let b = args.at.open(args.snapshot)?;
+pub fn browse(ctx: &Context, args: &BrowseArgs, json: bool) -> anyhow::Result<()> {
+    let b = args.at.open(ctx, args.snapshot)?;
     let info = b.snapshot().clone();
     if let Some(text) = &args.search {
         let found = b.search(text);
@@ -191,8 +193,8 @@ pub fn browse(args: &BrowseArgs, json: bool) -> anyhow::Result<()> {
     }
 }
 
-pub fn extract(args: &ExtractArgs, json: bool) -> anyhow::Result<()> {
-    let b = args.at.open(args.snapshot)?;
+pub fn extract(ctx: &Context, args: &ExtractArgs, json: bool) -> anyhow::Result<()> {
+    let b = args.at.open(ctx, args.snapshot)?;
     let total: u64 = b
         .search("")
         .iter()
@@ -220,9 +222,9 @@ pub fn extract(args: &ExtractArgs, json: bool) -> anyhow::Result<()> {
     })
 }
 
-pub fn diff_cmd(args: &DiffArgs, json: bool) -> anyhow::Result<()> {
-    let older = args.at.open(args.older)?;
-    let newer = args.at.open(args.newer)?;
+pub fn diff_cmd(ctx: &Context, args: &DiffArgs, json: bool) -> anyhow::Result<()> {
+    let older = args.at.open(ctx, args.older)?;
+    let newer = args.at.open(ctx, args.newer)?;
     let changes = diff(&older, &newer);
     emit(json, &changes, |out| {
         if changes.is_empty() {
@@ -254,10 +256,10 @@ pub fn diff_cmd(args: &DiffArgs, json: bool) -> anyhow::Result<()> {
     })
 }
 
-pub fn export(args: &ExportArgs, json: bool) -> anyhow::Result<()> {
+pub fn export(ctx: &Context, args: &ExportArgs, json: bool) -> anyhow::Result<()> {
     let progress = bar(0, "Exporting");
     let exported = interchange::export(
-        &args.at.location()?,
+        &args.at.location(ctx)?,
         args.at.store_password.as_deref(),
         args.snapshot,
         &args.to,
@@ -280,10 +282,10 @@ pub fn export(args: &ExportArgs, json: bool) -> anyhow::Result<()> {
     })
 }
 
-pub fn import(args: &ImportArgs, json: bool) -> anyhow::Result<()> {
+pub fn import(ctx: &Context, args: &ImportArgs, json: bool) -> anyhow::Result<()> {
     let progress = bar(0, "Importing");
     let imported = interchange::import(
-        &args.at.location()?,
+        &args.at.location(ctx)?,
         args.at.store_password.as_deref(),
         &args.folder,
         &mut |done, total| {
@@ -306,9 +308,8 @@ pub fn import(args: &ImportArgs, json: bool) -> anyhow::Result<()> {
     })
 }
 
-pub fn restore(args: &RestoreArgs, json: bool) -> anyhow::Result<()> {
-    let dirs = keepsake_core::AppDirs::from_env()?;
-    let location = args.at.location()?;
+pub fn restore(ctx: &Context, args: &RestoreArgs, json: bool) -> anyhow::Result<()> {
+    let location = args.at.location(ctx)?;
     let progress = ProgressBar::new(100).with_style(
         ProgressStyle::with_template("Restoring    [{bar:30}] {pos:>3}%")
             .expect("the template is valid")
@@ -319,7 +320,7 @@ pub fn restore(args: &RestoreArgs, json: bool) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let done = runtime.block_on(interchange::restore_to_device(
-        &dirs,
+        ctx,
         &location,
         args.at.store_password.as_deref(),
         args.snapshot,

@@ -1,15 +1,13 @@
-//! `keepsake clean`: the old snapshots the snapshots policy would delete (or is asking about),
+//! `keepsake clean`: the old snapshots the cleaning policy would delete (or is asking about),
 //! what deleting them frees, and with `--yes` the deletion itself.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
-use keepsake_core::backup::BACKUPS_FOLDER;
 use keepsake_core::cleaning::{self, CleaningOutcome, Repositories};
-use keepsake_core::preferences;
-use keepsake_core::retention::{decide, Decision, RetentionPolicy};
-use keepsake_core::schedule::{self, unix_now};
+use keepsake_core::cleaning_policy::{decide, CleaningPolicy, Decision};
+use keepsake_core::{history, settings, Location, BACKUPS_FOLDER};
 use keepsake_core::{human_bytes, CleaningRequest, DeviceSettings};
 use serde::Serialize;
 
@@ -48,10 +46,10 @@ struct CleanView {
     done: Option<CleaningOutcome>,
 }
 
-pub fn clean(args: &CleanArgs, json: bool) -> anyhow::Result<()> {
-    let dirs = keepsake_core::AppDirs::from_env()?;
-    let settings = preferences::load(&dirs)?;
-    let history = schedule::history(&dirs)?;
+pub fn clean(ctx: &keepsake_core::Context, args: &CleanArgs, json: bool) -> anyhow::Result<()> {
+    let dirs = ctx.dirs();
+    let settings = settings::load(dirs)?;
+    let history = history::history(dirs)?;
     let store = Repositories {
         password: args.store_password.clone(),
     };
@@ -64,15 +62,14 @@ pub fn clean(args: &CleanArgs, json: bool) -> anyhow::Result<()> {
     let mut targets: Vec<(DeviceSettings, PathBuf)> = Vec::new();
     match &args.location {
         Some(location) => {
-            let location = preferences::location_root(location);
-            if !location.join(BACKUPS_FOLDER).is_dir() {
+            let location = Location::new(location);
+            if !location.has_repository() {
                 anyhow::bail!(
                     "{} holds no Keepsake snapshots (no {BACKUPS_FOLDER} folder there)",
-                    location.display()
+                    location.root().display()
                 );
             }
-            let repo =
-                keepsake_core::backup::open_repository(&location, args.store_password.as_deref())?;
+            let repo = location.open(args.store_password.as_deref())?;
             let mut udids: Vec<String> = keepsake_store::commands::list::snapshots(&repo)?
                 .into_iter()
                 .map(|s| s.device)
@@ -84,13 +81,13 @@ pub fn clean(args: &CleanArgs, json: bool) -> anyhow::Result<()> {
                     .device(&udid)
                     .cloned()
                     .unwrap_or_else(|| DeviceSettings::new(&udid, "", ""));
-                targets.push((device, location.clone()));
+                targets.push((device, location.root().to_path_buf()));
             }
         }
         None => {
             for d in settings.devices.values() {
                 match settings.location_of(d) {
-                    Some(l) if l.join(BACKUPS_FOLDER).is_dir() => targets.push((d.clone(), l)),
+                    Some(l) if Location::new(&l).has_repository() => targets.push((d.clone(), l)),
                     Some(l) if !l.is_dir() => eprintln!(
                         "{}: its location {} is not there (an unplugged disk?)",
                         d.display_name(),
@@ -106,7 +103,7 @@ pub fn clean(args: &CleanArgs, json: bool) -> anyhow::Result<()> {
         anyhow::bail!("no snapshots of {wanted} here");
     }
 
-    let now = unix_now();
+    let now = ctx.now();
     let mut views = Vec::new();
     for (device, location) in targets {
         let pending = history
@@ -115,17 +112,17 @@ pub fn clean(args: &CleanArgs, json: bool) -> anyhow::Result<()> {
             .and_then(|h| h.pending_cleaning.clone())
             .filter(|p| p.location == location);
         let facts = cleaning::SnapshotStore::snapshots(&store, &location, &device.udid)?;
-        let policy = RetentionPolicy::from(&device);
+        let policy = CleaningPolicy::from(&device);
         let decision = decide(&policy, &facts.snapshots, facts.space, now);
         let done = match (args.yes, &pending) {
             (false, Some(_)) if args.decline => {
-                schedule::answer_cleaning(&dirs, &store, &device.udid, false)?
+                cleaning::answer_cleaning(dirs, &store, &device.udid, false)?
             }
             (false, _) => None,
-            (true, Some(_)) => schedule::answer_cleaning(&dirs, &store, &device.udid, true)?,
+            (true, Some(_)) => cleaning::answer_cleaning(dirs, &store, &device.udid, true)?,
             (true, None) => {
                 // --yes is the answer: act on what the policy would delete, without asking again
-                let policy = RetentionPolicy {
+                let policy = CleaningPolicy {
                     ask_first: false,
                     ..policy
                 };
@@ -187,7 +184,7 @@ fn print_view(out: &mut dyn Write, v: &CleanView) -> std::io::Result<()> {
         }
         (None, Decision::Keep) => writeln!(out, "  Nothing to delete.")?,
         (None, Decision::Ask(r) | Decision::Delete(r)) => {
-            writeln!(out, "  The snapshots policy would delete:")?;
+            writeln!(out, "  The cleaning policy would delete:")?;
             print_request(out, r)?;
         }
     }

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use clap::Args;
-use keepsake_core::{DeviceChange, DeviceOverview, DeviceSummary};
+use keepsake_core::{Context, DeviceChange, DeviceOverview, DeviceSummary};
 
 use crate::emit;
 
@@ -19,16 +19,16 @@ pub struct DevicesArgs {
     wifi: f64,
 }
 
-pub fn run(args: &DevicesArgs, json: bool) -> anyhow::Result<()> {
+pub fn run(ctx: &Context, args: &DevicesArgs, json: bool) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     if args.watch {
-        return runtime.block_on(watch(json));
+        return runtime.block_on(watch(ctx, json));
     }
     let wifi = (args.wifi > 0.0).then(|| std::time::Duration::from_secs_f64(args.wifi.min(60.0)));
-    let overview = runtime.block_on(keepsake_core::device_overview(wifi));
+    let overview = runtime.block_on(keepsake_core::device_overview(ctx, wifi));
     tracing::info!(count = overview.devices.len(), "devices listed");
     emit(json, &overview, |out| print_overview(out, &overview))?;
     match overview.usbmuxd_problem {
@@ -75,8 +75,8 @@ fn line(d: &DeviceSummary) -> String {
     s
 }
 
-async fn watch(json: bool) -> anyhow::Result<()> {
-    let mut changes = keepsake_core::watch_devices().await?;
+async fn watch(ctx: &Context, json: bool) -> anyhow::Result<()> {
+    let mut changes = keepsake_core::watch_devices(ctx).await?;
     let stdout = std::io::stdout();
     while let Some(change) = changes.recv().await {
         let mut out = stdout.lock();
@@ -106,15 +106,14 @@ pub struct PairArgs {
 }
 
 /// `keepsake pair [DEVICE]`: make the device trust this computer.
-pub fn pair(args: &PairArgs, json: bool) -> anyhow::Result<()> {
+pub fn pair(ctx: &Context, args: &PairArgs, json: bool) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let dirs = keepsake_core::AppDirs::from_env()?;
     let mut last = None;
     let paired = runtime.block_on(keepsake_core::pair(
-        &dirs,
+        ctx,
         args.device.as_deref(),
         |step, name| {
             if last == Some(step) {

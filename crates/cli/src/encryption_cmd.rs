@@ -72,8 +72,7 @@ struct NewPassword {
     remember: bool,
 }
 
-pub fn run(args: &EncryptionArgs, json: bool) -> anyhow::Result<()> {
-    let dirs = keepsake_core::AppDirs::from_env()?;
+pub fn run(ctx: &keepsake_core::Context, args: &EncryptionArgs, json: bool) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -81,7 +80,7 @@ pub fn run(args: &EncryptionArgs, json: bool) -> anyhow::Result<()> {
     let state = runtime.block_on(async {
         let (target, change, remember) = match &args.action {
             Action::Status(t) => {
-                return keepsake_core::encryption_status(&dirs, t.device.as_deref()).await
+                return keepsake_core::encryption_status(ctx, t.device.as_deref()).await
             }
             Action::On { target, new } => (
                 target,
@@ -106,7 +105,7 @@ pub fn run(args: &EncryptionArgs, json: bool) -> anyhow::Result<()> {
                 new.remember,
             ),
         };
-        keepsake_core::change_encryption(&dirs, target.device.as_deref(), &change, remember).await
+        keepsake_core::change_encryption(ctx, target.device.as_deref(), &change, remember).await
     })?;
     emit(json, &state, |out| print(out, &state))
 }

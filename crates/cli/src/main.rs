@@ -91,7 +91,7 @@ enum Command {
     /// The places backups go, with their free space: list, add, remove, default.
     #[command(after_help = EXIT_CODES)]
     Locations(settings_cmd::LocationsArgs),
-    /// Old snapshots the snapshots policy would delete and what that frees; --yes deletes them.
+    /// Old snapshots the cleaning policy would delete and what that frees; --yes deletes them.
     #[command(after_help = EXIT_CODES)]
     Clean(clean_cmd::CleanArgs),
     /// Move a device's snapshots to another location (copied, verified, then the old deleted).
@@ -140,33 +140,36 @@ fn init_logging(verbose: u8) {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<()> {
+    // Built once, from this process's environment, for the commands that need one.
+    let ctx = || keepsake_core::environment::context();
+    let json = cli.json;
     match &cli.command {
-        Command::Store(args) => store_cmd::run(args, cli.json),
+        Command::Store(args) => store_cmd::run(args, json),
         Command::Info => {
             let info = keepsake_core::app_info();
-            emit(cli.json, &info, |out| {
+            emit(json, &info, |out| {
                 writeln!(out, "{} {}", info.name, info.version)
             })
         }
-        Command::Devices(args) => devices_cmd::run(args, cli.json),
-        Command::Pair(args) => devices_cmd::pair(args, cli.json),
-        Command::Backup(args) => backup_cmd::backup(args, cli.json),
-        Command::Timeline(args) => backup_cmd::timeline(args, cli.json),
-        Command::Browse(args) => browse_cmd::browse(args, cli.json),
-        Command::Extract(args) => browse_cmd::extract(args, cli.json),
-        Command::Diff(args) => browse_cmd::diff_cmd(args, cli.json),
-        Command::Export(args) => browse_cmd::export(args, cli.json),
-        Command::Import(args) => browse_cmd::import(args, cli.json),
-        Command::Restore(args) => browse_cmd::restore(args, cli.json),
-        Command::Encryption(args) => encryption_cmd::run(args, cli.json),
+        Command::Devices(args) => devices_cmd::run(&ctx()?, args, json),
+        Command::Pair(args) => devices_cmd::pair(&ctx()?, args, json),
+        Command::Backup(args) => backup_cmd::backup(&ctx()?, args, json),
+        Command::Timeline(args) => backup_cmd::timeline(&ctx()?, args, json),
+        Command::Browse(args) => browse_cmd::browse(&ctx()?, args, json),
+        Command::Extract(args) => browse_cmd::extract(&ctx()?, args, json),
+        Command::Diff(args) => browse_cmd::diff_cmd(&ctx()?, args, json),
+        Command::Export(args) => browse_cmd::export(&ctx()?, args, json),
+        Command::Import(args) => browse_cmd::import(&ctx()?, args, json),
+        Command::Restore(args) => browse_cmd::restore(&ctx()?, args, json),
+        Command::Encryption(args) => encryption_cmd::run(&ctx()?, args, json),
         Command::Emulator(args) => emulator_cmd::run(args),
-        Command::Settings(args) => settings_cmd::settings(args, cli.json),
-        Command::Locations(args) => settings_cmd::locations(args, cli.json),
-        Command::Clean(args) => clean_cmd::clean(args, cli.json),
-        Command::Agent(args) => agent_cmd::run(args, cli.json),
-        Command::Move(args) => move_cmd::run(args, cli.json),
-        Command::Pin(args) => pins_cmd::pin(args, cli.json),
-        Command::Unpin(args) => pins_cmd::unpin(args, cli.json),
+        Command::Settings(args) => settings_cmd::settings(&ctx()?, args, json),
+        Command::Locations(args) => settings_cmd::locations(&ctx()?, args, json),
+        Command::Clean(args) => clean_cmd::clean(&ctx()?, args, json),
+        Command::Agent(args) => agent_cmd::run(&ctx()?, args, json),
+        Command::Move(args) => move_cmd::run(&ctx()?, args, json),
+        Command::Pin(args) => pins_cmd::pin(&ctx()?, args, json),
+        Command::Unpin(args) => pins_cmd::unpin(&ctx()?, args, json),
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use keepsake_core::moving::{move_device, MoveProgress};
-use keepsake_core::{human_bytes, preferences};
+use keepsake_core::{human_bytes, settings};
 
 use crate::emit;
 
@@ -27,9 +27,9 @@ pub struct MoveArgs {
     new_store_password: Option<String>,
 }
 
-pub fn run(args: &MoveArgs, json: bool) -> anyhow::Result<()> {
-    let dirs = keepsake_core::AppDirs::from_env()?;
-    let settings = preferences::load(&dirs)?;
+pub fn run(ctx: &keepsake_core::Context, args: &MoveArgs, json: bool) -> anyhow::Result<()> {
+    let dirs = ctx.dirs();
+    let settings = settings::load(dirs)?;
     let udid = settings
         .find_device(&args.device)
         .map_or_else(|| args.device.clone(), |d| d.udid.clone());
@@ -39,7 +39,7 @@ pub fn run(args: &MoveArgs, json: bool) -> anyhow::Result<()> {
             .progress_chars("=> "),
     );
     let report = move_device(
-        &dirs,
+        dirs,
         &udid,
         &args.location,
         args.keep_old,

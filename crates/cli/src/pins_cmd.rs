@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use keepsake_core::cleaning;
-use keepsake_core::preferences;
+use keepsake_core::{pins, Location};
 
+use crate::browse_cmd::location_or_default;
 use crate::emit;
 
 #[derive(Debug, Args)]
@@ -24,21 +24,10 @@ pub struct PinArgs {
     store_password: Option<String>,
 }
 
-fn location(dirs: &keepsake_core::AppDirs, given: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
-    match given {
-        Some(l) => Ok(preferences::location_root(l)),
-        None => preferences::load(dirs)?
-            .preferences
-            .default_location
-            .ok_or_else(|| anyhow::anyhow!("no default location: say which with --location")),
-    }
-}
-
-pub fn pin(args: &PinArgs, json: bool) -> anyhow::Result<()> {
-    let dirs = keepsake_core::AppDirs::from_env()?;
-    let location = location(&dirs, &args.location)?;
-    let repo = keepsake_core::backup::open_repository(&location, args.store_password.as_deref())?;
-    let pin = cleaning::pin(&repo, args.snapshot, args.note.as_deref())?;
+pub fn pin(ctx: &keepsake_core::Context, args: &PinArgs, json: bool) -> anyhow::Result<()> {
+    let location = location_or_default(ctx, args.location.as_deref())?;
+    let repo = Location::new(location).open(args.store_password.as_deref())?;
+    let pin = pins::pin(&repo, args.snapshot, args.note.as_deref())?;
     emit(json, &pin, |out| {
         writeln!(
             out,
@@ -57,11 +46,15 @@ pub struct UnpinArgs {
     location: Option<PathBuf>,
 }
 
-pub fn unpin(args: &UnpinArgs, json: bool) -> anyhow::Result<()> {
-    let dirs = keepsake_core::AppDirs::from_env()?;
-    let location = location(&dirs, &args.location)?;
-    let repo_path = location.join(keepsake_core::backup::BACKUPS_FOLDER);
-    let was = cleaning::unpin(&repo_path, args.snapshot)?;
+pub fn unpin(ctx: &keepsake_core::Context, args: &UnpinArgs, json: bool) -> anyhow::Result<()> {
+    let location = Location::new(location_or_default(ctx, args.location.as_deref())?);
+    if !location.has_repository() {
+        return Err(keepsake_core::CoreError::NoBackups {
+            location: location.root().to_path_buf(),
+        }
+        .into());
+    }
+    let was = pins::unpin(&location.repository_path(), args.snapshot)?;
     emit(
         json,
         &serde_json::json!({ "snapshot": args.snapshot, "was_pinned": was }),

@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use keepsake_core::preferences::{self, LocationStatus};
-use keepsake_core::schedule::{self, DeviceHistory};
+use keepsake_core::history::{self, DeviceHistory};
+use keepsake_core::settings::{self, LocationStatus};
 use keepsake_core::{human_bytes, CoreError, DeviceSettings, RetentionAge, Settings};
 use serde::Serialize;
 
@@ -74,7 +74,7 @@ struct SettingsView {
     devices: Vec<DeviceView>,
 }
 
-fn view(settings: &Settings, history: &schedule::History, d: &DeviceSettings) -> DeviceView {
+fn view(settings: &Settings, history: &history::History, d: &DeviceSettings) -> DeviceView {
     let effective_location = settings.location_of(d);
     DeviceView {
         location_present: effective_location.as_ref().map(|p| p.is_dir()),
@@ -90,14 +90,18 @@ fn view(settings: &Settings, history: &schedule::History, d: &DeviceSettings) ->
 
 /// The UDID, name and model of the device `wanted` names: a known one, else one connected now,
 /// else (for a device to set up before it is plugged in) anything shaped like a UDID.
-fn resolve(settings: &Settings, wanted: &str) -> anyhow::Result<(String, String, String)> {
+fn resolve(
+    ctx: &keepsake_core::Context,
+    settings: &Settings,
+    wanted: &str,
+) -> anyhow::Result<(String, String, String)> {
     if let Some(d) = settings.find_device(wanted) {
         return Ok((d.udid.clone(), String::new(), String::new()));
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let overview = runtime.block_on(keepsake_core::device_overview(None));
+    let overview = runtime.block_on(keepsake_core::device_overview(ctx, None));
     if let Some(d) = overview
         .devices
         .iter()
@@ -126,11 +130,15 @@ fn resolve(settings: &Settings, wanted: &str) -> anyhow::Result<(String, String,
     .into())
 }
 
-pub fn settings(args: &SettingsArgs, json: bool) -> anyhow::Result<()> {
-    let dirs = keepsake_core::AppDirs::from_env()?;
+pub fn settings(
+    ctx: &keepsake_core::Context,
+    args: &SettingsArgs,
+    json: bool,
+) -> anyhow::Result<()> {
+    let dirs = ctx.dirs();
     let Some(wanted) = &args.device else {
-        let settings = preferences::load(&dirs)?;
-        let history = schedule::history(&dirs)?;
+        let settings = settings::load(dirs)?;
+        let history = history::history(dirs)?;
         let shown = SettingsView {
             preferences: settings.preferences.clone(),
             devices: settings
@@ -160,16 +168,16 @@ pub fn settings(args: &SettingsArgs, json: bool) -> anyhow::Result<()> {
             Ok(())
         });
     };
-    let (udid, name, model) = resolve(&preferences::load(&dirs)?, wanted)?;
+    let (udid, name, model) = resolve(ctx, &settings::load(dirs)?, wanted)?;
     if args.remember_password == Some(false) {
         keepsake_core::Secrets.forget(keepsake_core::SecretKind::BackupPassword, &udid)?;
     }
     let location = match &args.location {
         Some(p) if p.as_os_str() == "default" => Some(None),
-        Some(p) => Some(Some(preferences::location_root(p))),
+        Some(p) => Some(Some(keepsake_core::location::root_of(p))),
         None => None,
     };
-    let settings = preferences::update(&dirs, |s| {
+    let settings = settings::update(dirs, |s| {
         if let Some(Some(p)) = &location {
             s.add_location(p);
         }
@@ -203,7 +211,7 @@ pub fn settings(args: &SettingsArgs, json: bool) -> anyhow::Result<()> {
         }
         Ok(s.clone())
     })?;
-    let history = schedule::history(&dirs)?;
+    let history = history::history(dirs)?;
     let shown = view(&settings, &history, &settings.devices[&udid]);
     emit(json, &shown, |out| print_device(out, &shown))
 }
@@ -311,19 +319,23 @@ enum LocationAction {
     Default { path: PathBuf },
 }
 
-pub fn locations(args: &LocationsArgs, json: bool) -> anyhow::Result<()> {
-    let dirs = keepsake_core::AppDirs::from_env()?;
+pub fn locations(
+    ctx: &keepsake_core::Context,
+    args: &LocationsArgs,
+    json: bool,
+) -> anyhow::Result<()> {
+    let dirs = ctx.dirs();
     match &args.action {
         Some(LocationAction::Add { path }) => {
-            preferences::add_location(&dirs, path)?;
+            settings::add_location(dirs, path)?;
         }
-        Some(LocationAction::Remove { path }) => preferences::remove_location(&dirs, path)?,
+        Some(LocationAction::Remove { path }) => settings::remove_location(dirs, path)?,
         Some(LocationAction::Default { path }) => {
-            preferences::set_default_location(&dirs, path)?;
+            settings::set_default_location(dirs, path)?;
         }
         None => {}
     }
-    let list = preferences::locations(&dirs)?;
+    let list = settings::locations(dirs)?;
     emit(json, &list, |out| print_locations(out, &list))
 }
 

@@ -1,9 +1,10 @@
 //! `keepsake backup` and `keepsake timeline` against the virtual iPhone. The new snapshot store's
 //! key goes to the OS credential store: run through scripts/with-keyring.sh (scripts/test.sh does).
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use keepsake_emulator::{Config, VirtualIphone};
+use keepsake_testkit::{require_secret_service, Cli};
 
 fn keepsake(phone: &VirtualIphone, home: &std::path::Path, args: &[&str]) -> Output {
     keepsake_env(phone, home, args, &[])
@@ -11,10 +12,7 @@ fn keepsake(phone: &VirtualIphone, home: &std::path::Path, args: &[&str]) -> Out
 
 #[test]
 fn backup_then_timeline_shows_the_snapshot_and_its_cost() {
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "this test needs a Secret Service: run it through scripts/with-keyring.sh (scripts/test.sh does)"
-    );
+    require_secret_service();
     let dir = tempfile::tempdir().unwrap();
     let phone = VirtualIphone::start(Config::new(dir.path().join("phone"), 1)).unwrap();
     let location = dir.path().join("Backup Disk");
@@ -63,22 +61,18 @@ fn keepsake_env(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_keepsake"))
-        .args(args)
-        .envs(env.iter().copied())
-        .env_remove("RUST_LOG")
-        .env("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address())
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .output()
-        .unwrap()
+    let mut cli = Cli::new(env!("CARGO_BIN_EXE_keepsake"))
+        .home(home)
+        .phone(phone);
+    for (k, v) in env {
+        cli = cli.env(k, v);
+    }
+    cli.run(args)
 }
 
 #[test]
 fn encryption_on_change_off_with_the_password_remembered_and_a_wrong_one_refused() {
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "this test needs a Secret Service: run it through scripts/with-keyring.sh (scripts/test.sh does)"
-    );
+    require_secret_service();
     let dir = tempfile::tempdir().unwrap();
     let phone = VirtualIphone::start(Config::new(dir.path().join("phone"), 1)).unwrap();
     let udid = phone.devices()[0].udid().to_owned();

@@ -2,19 +2,17 @@
 //! key goes to the OS credential store: run through scripts/with-keyring.sh.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use keepsake_emulator::{Config, VirtualIphone};
+use keepsake_testkit::{require_secret_service, Cli};
 
 fn keepsake(phone: &VirtualIphone, home: &Path, location: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_keepsake"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .env("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address())
-        .env("XDG_CONFIG_HOME", home.join("config"))
+    let out = Cli::new(env!("CARGO_BIN_EXE_keepsake"))
+        .home(home)
+        .phone(phone)
         .env("KEEPSAKE_LOCATION", location)
-        .output()
-        .unwrap();
+        .run(args);
     assert!(
         out.status.success(),
         "keepsake {args:?}: {}",
@@ -29,10 +27,7 @@ fn json(out: &Output) -> serde_json::Value {
 
 #[test]
 fn a_snapshot_is_browsed_extracted_compared_exported_imported_and_restored() {
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "this test needs a Secret Service: run it through scripts/with-keyring.sh"
-    );
+    require_secret_service();
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::new(dir.path().join("phone"), 1);
     config.devices[0].backup.content.target_bytes = 3 << 20;

@@ -1,17 +1,16 @@
 //! The `keepsake` binary as a user runs it: help, JSON output, exit codes.
 
-use std::process::{Command, Output};
+use std::process::Output;
+
+use keepsake_testkit::Cli;
 
 /// Nothing listens there: commands that need usbmuxd must say so, not hang or list nothing.
 const DEAD_USBMUXD: &str = "127.0.0.1:9";
 
 fn keepsake(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_keepsake"))
-        .args(args)
-        .env_remove("RUST_LOG")
+    Cli::new(env!("CARGO_BIN_EXE_keepsake"))
         .env("USBMUXD_SOCKET_ADDRESS", DEAD_USBMUXD)
-        .output()
-        .expect("run keepsake")
+        .run(args)
 }
 
 #[test]

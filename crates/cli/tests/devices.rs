@@ -4,11 +4,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use keepsake_emulator::{Config, VirtualIphone};
+use keepsake_testkit::Cli;
 
 fn keepsake() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_keepsake"));
-    c.env_remove("RUST_LOG");
-    c
+    Cli::new(env!("CARGO_BIN_EXE_keepsake")).command::<&str>(&[])
 }
 
 #[test]

@@ -3,19 +3,16 @@
 //! through scripts/with-keyring.sh (scripts/test.sh does).
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use keepsake_testkit::Cli;
 
 /// Runs keepsake with its config in `home` and no usbmuxd to reach (unless `usbmuxd` says).
 fn keepsake_at(home: &Path, usbmuxd: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_keepsake"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .env_remove("KEEPSAKE_PASSWORD")
-        .env_remove("KEEPSAKE_STORE_PASSWORD")
+    Cli::new(env!("CARGO_BIN_EXE_keepsake"))
+        .home(home)
         .env("USBMUXD_SOCKET_ADDRESS", usbmuxd)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .output()
-        .expect("run keepsake")
+        .run(args)
 }
 
 fn keepsake(home: &Path, args: &[&str]) -> Output {
@@ -269,10 +266,7 @@ fn clean_shows_what_the_policy_would_delete_and_yes_deletes_it() {
 
 #[test]
 fn the_agent_waits_for_confirmed_settings_then_backs_up_once_a_day() {
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "this test needs a Secret Service: run it through scripts/with-keyring.sh (scripts/test.sh does)"
-    );
+    keepsake_testkit::require_secret_service();
     use keepsake_emulator::{Config, VirtualIphone};
     let home = tempfile::tempdir().unwrap();
     let h = home.path();

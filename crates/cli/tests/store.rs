@@ -2,19 +2,18 @@
 //! listed, read back, restored, forgotten, collected and checked, with --json output.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use keepsake_testkit::Cli;
 
 const PASSWORD: &str = "a test password";
 
 fn keepsake(args: &[&str], password: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_keepsake"));
-    cmd.args(args)
-        .env_remove("RUST_LOG")
-        .env_remove("KEEPSAKE_PASSWORD");
-    if let Some(p) = password {
-        cmd.env("KEEPSAKE_PASSWORD", p);
+    let cli = Cli::new(env!("CARGO_BIN_EXE_keepsake"));
+    match password {
+        Some(p) => cli.env("KEEPSAKE_PASSWORD", p).run(args),
+        None => cli.run(args),
     }
-    cmd.output().expect("run keepsake")
 }
 
 fn json(args: &[&str]) -> serde_json::Value {

@@ -9,21 +9,19 @@ use keepsake_device::{
     data_in_use, ensure_paired, pairing::TRUST_PROMPT_TIMEOUT, BackupEvent, Mobilebackup2,
     PairStep, Usbmuxd,
 };
-use keepsake_store::{InitOptions, KdfParams, KeySource, RepoConfig, Repository, SnapshotInfo};
+use keepsake_store::SnapshotInfo;
 use serde::Serialize;
 
-use crate::cleaning::{self, CleaningOutcome};
+use crate::cleaning::{self, CleaningOutcome, Repositories, SnapshotStore};
+use crate::context::Context;
 use crate::error::{CoreError, Result};
+use crate::history::record_backup;
 use crate::jobs::{Cancel, DeviceJob};
+use crate::location::Location;
 use crate::pairing::{choose, find_devices};
-use crate::secrets::{SecretKind, Secrets};
-use crate::settings::AppDirs;
+use crate::settings::{self, DeviceSettings};
 use crate::sizes::human_bytes;
 use crate::store_folder::StoreFolder;
-use crate::{preferences, schedule};
-
-/// The folder a location keeps its snapshots in, at the location's root.
-pub const BACKUPS_FOLDER: &str = "Keepsake.Backups";
 
 /// What to back up, and where.
 #[derive(Debug, Clone)]
@@ -32,7 +30,7 @@ pub struct BackupOptions {
     /// `None`: the device's location from its settings (else the default location).
     pub location: Option<PathBuf>,
     /// Whether the device's settings are checked (and the backup recorded in its history and
-    /// followed by its snapshots policy).
+    /// followed by its cleaning policy).
     pub settings: SettingsCheck,
     /// Ask the device for everything, not only what changed.
     pub full: bool,
@@ -144,86 +142,64 @@ pub struct BackupReport {
     /// keeps their previous versions. Paths as the device named them.
     pub files_failed: Vec<String>,
     pub seconds: f64,
-    /// What the snapshots policy did after a backup made with the device's settings: deleted
+    /// What the cleaning policy did after a backup made with the device's settings: deleted
     /// old snapshots, or asks first (the question is also kept for the app and `keepsake clean`).
     pub cleaning: Option<CleaningOutcome>,
+    /// The cleaning policy could not run (the backup itself is saved).
+    pub cleaning_error: Option<String>,
 }
 
-/// Opens (creating it the first time) the repository of `location`.
-pub fn open_repository(location: &Path, password: Option<&str>) -> Result<Repository> {
-    let path = location.join(BACKUPS_FOLDER);
-    if !path.join("keepsake-repo.json").exists() {
-        if !location.is_dir() {
-            return Err(CoreError::LocationMissing {
-                location: location.to_path_buf(),
-            });
-        }
-        let options = match password {
-            Some(p) => InitOptions::encrypted(p),
-            None => {
-                // A random 256-bit secret needs no stretching, so the KDF is kept cheap.
-                let secret = random_secret();
-                let mut options = InitOptions::encrypted(secret.clone());
-                options.kdf = KdfParams::insecure_for_tests();
-                let repo = Repository::init(&path, &options)?;
-                Secrets.remember(SecretKind::StoreKey, &repo.config().id, &secret)?;
-                return Ok(repo);
+/// What the cleaning policy made of a finished backup.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AfterBackup {
+    /// `None` when the backup failed, so the policy did not run.
+    pub cleaning: Option<CleaningOutcome>,
+    pub cleaning_error: Option<String>,
+}
+
+/// What follows every backup made with a device's settings, whoever started it (the person from
+/// the CLI or the app, or the agent): the result goes into the history (a success is that day's
+/// backup, a failure counts towards the agent's backoff), and a success is followed by the
+/// device's cleaning policy. `Err` only when the history could not be written.
+pub fn after_backup<T, S: SnapshotStore>(
+    ctx: &Context,
+    store: &S,
+    device: &DeviceSettings,
+    location: &Path,
+    result: &Result<T>,
+) -> Result<AfterBackup> {
+    let now = ctx.now();
+    record_backup(ctx.dirs(), &device.udid, now, result)?;
+    if result.is_err() {
+        return Ok(AfterBackup::default());
+    }
+    Ok(
+        match cleaning::apply_policy(ctx.dirs(), store, device, location, now) {
+            Ok(outcome) => AfterBackup {
+                cleaning: Some(outcome),
+                cleaning_error: None,
+            },
+            Err(e) => {
+                tracing::warn!(device = device.udid, error = %e, "the cleaning policy could not run");
+                AfterBackup {
+                    cleaning: None,
+                    cleaning_error: Some(e.to_string()),
+                }
             }
-        };
-        return Repository::init(&path, &options).map_err(CoreError::from);
-    }
-    let key = key_for(&path, password)?;
-    Repository::open(&path, &key).map_err(CoreError::from)
-}
-
-/// Snapshot `id` of an open repository, or a clear error naming the repository.
-pub fn find_snapshot(repo: &Repository, id: i64) -> Result<SnapshotInfo> {
-    keepsake_store::commands::list::snapshots(repo)
-        .map_err(|e| CoreError::Store(e.to_string()))?
-        .into_iter()
-        .find(|s| s.id == id)
-        .ok_or_else(|| CoreError::NoSuchSnapshot {
-            snapshot: id,
-            repository: repo.path().to_path_buf(),
-        })
-}
-
-fn key_for(repo: &Path, password: Option<&str>) -> Result<KeySource> {
-    let config = RepoConfig::load(repo).map_err(|e| CoreError::Store(e.to_string()))?;
-    if config.encryption.is_none() {
-        return Ok(KeySource::None);
-    }
-    match password {
-        Some(p) => Ok(KeySource::password(p)),
-        None => match Secrets.recall(SecretKind::StoreKey, &config.id)? {
-            Some(secret) => Ok(KeySource::password(secret)),
-            None => Err(CoreError::StoreLocked {
-                repository: repo.to_path_buf(),
-            }),
         },
-    }
-}
-
-fn random_secret() -> String {
-    use std::fmt::Write;
-    rand::random::<[u8; 32]>()
-        .iter()
-        .fold(String::new(), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    )
 }
 
 /// Backs up the device `wanted` names (UDID or name; may be omitted with one device connected).
 /// Cancelling `options.cancel` stops it at once: nothing is committed, earlier snapshots stay.
 pub async fn back_up(
-    dirs: &AppDirs,
+    ctx: &Context,
     wanted: Option<&str>,
     options: &BackupOptions,
     on_progress: impl FnMut(BackupProgress) + Send,
 ) -> Result<BackupReport> {
     let device_name = std::sync::Mutex::new(None);
-    let run = run_backup(dirs, wanted, options, &device_name, on_progress);
+    let run = run_backup(ctx, wanted, options, &device_name, on_progress);
     tokio::select! {
         result = run => result,
         () = options.cancel.cancelled() => {
@@ -236,15 +212,15 @@ pub async fn back_up(
 }
 
 async fn run_backup(
-    dirs: &AppDirs,
+    ctx: &Context,
     wanted: Option<&str>,
     options: &BackupOptions,
     device_name: &std::sync::Mutex<Option<String>>,
     on_progress: impl FnMut(BackupProgress) + Send,
 ) -> Result<BackupReport> {
     let started = Instant::now();
-    let mux = Usbmuxd::from_env()?;
-    let list = find_devices(&mux, wanted, options.wifi).await?;
+    let mux = ctx.usbmuxd();
+    let list = find_devices(mux, wanted, options.wifi).await?;
     let (device, name) = choose(&list, wanted)?;
     if matches!(device.link, keepsake_device::Link::Direct(_)) {
         tracing::info!(device = name, "backing up over Wi-Fi");
@@ -256,21 +232,22 @@ async fn run_backup(
         .unwrap_or_default();
     let settings = match options.settings {
         SettingsCheck::AsGiven => None,
-        SettingsCheck::RequireConfirmed => {
-            Some(preferences::confirmed_settings(dirs, &device.udid, &name)?)
-        }
+        SettingsCheck::RequireConfirmed => Some(settings::confirmed_settings(
+            ctx.dirs(),
+            &device.udid,
+            &name,
+        )?),
         SettingsCheck::ConfirmAsTheyAre => {
-            Some(preferences::confirm(dirs, &device.udid, &name, &model)?)
+            Some(settings::confirm(ctx.dirs(), &device.udid, &name, &model)?)
         }
     };
     let location = match &options.location {
-        Some(l) => l.clone(),
-        None => preferences::backup_location(dirs, &device.udid, &name)?,
+        Some(l) => Location::new(l),
+        None => Location::new(settings::backup_location(ctx.dirs(), &device.udid, &name)?),
     };
-    let udid = device.udid.clone();
     let mut result = transfer(
-        dirs,
-        &mux,
+        ctx,
+        mux,
         &list,
         device,
         name,
@@ -281,20 +258,19 @@ async fn run_backup(
     )
     .await;
     // A backup the person asked for counts as the day's (the agent skips the device until
-    // tomorrow), and is followed by the snapshots policy, as the agent's are.
+    // tomorrow), and is followed by the cleaning policy, as the agent's are.
     if let Some(settings) = &settings {
-        let now = schedule::unix_now();
-        if let Err(e) = schedule::record_backup(dirs, &udid, now, &result) {
-            tracing::warn!(error = %e, "could not record the backup in the history");
-        }
-        if let Ok(report) = &mut result {
-            let repositories = cleaning::Repositories {
-                password: options.store_password.clone(),
-            };
-            match schedule::after_backup(dirs, &repositories, settings, &location, now) {
-                Ok(outcome) => report.cleaning = Some(outcome),
-                Err(e) => tracing::warn!(error = %e, "the snapshots policy could not run"),
+        let store = Repositories {
+            password: options.store_password.clone(),
+        };
+        match after_backup(ctx, &store, settings, location.root(), &result) {
+            Ok(after) => {
+                if let Ok(report) = &mut result {
+                    report.cleaning = after.cleaning;
+                    report.cleaning_error = after.cleaning_error;
+                }
             }
+            Err(e) => tracing::warn!(error = %e, "could not record the backup in the history"),
         }
     }
     result
@@ -302,18 +278,18 @@ async fn run_backup(
 
 #[allow(clippy::too_many_arguments)]
 async fn transfer(
-    dirs: &AppDirs,
+    ctx: &Context,
     mux: &Usbmuxd,
     list: &keepsake_device::DeviceList,
     device: keepsake_device::Attachment,
     name: String,
-    location: &Path,
+    location: &Location,
     options: &BackupOptions,
     started: Instant,
     mut on_progress: impl FnMut(BackupProgress) + Send,
 ) -> Result<BackupReport> {
-    let _job = DeviceJob::claim(dirs, &device.udid, &name)?;
-    let host = dirs.host()?;
+    let _job = DeviceJob::claim(ctx.dirs(), &device.udid, &name)?;
+    let host = ctx.host()?;
     ensure_paired(mux, &device, &host, TRUST_PROMPT_TIMEOUT, |step| {
         on_progress(match step {
             PairStep::WaitingForTrust => BackupProgress::WaitingForTrust {
@@ -332,8 +308,8 @@ async fn transfer(
     })?;
 
     // Fails fast (wrong key, another backup writing, no room) before the device starts sending.
-    let repo_path = location.join(BACKUPS_FOLDER);
-    let repo = open_repository(location, options.store_password.as_deref())?;
+    let repo_path = location.repository_path();
+    let repo = location.open_or_create(options.store_password.as_deref())?;
     if !options.ignore_free_space {
         let previous = keepsake_store::commands::list::snapshots(&repo)
             .map_err(|e| CoreError::Store(e.to_string()))?
@@ -353,8 +329,8 @@ async fn transfer(
         check_free_space(&repo_path, &name, needed)?;
     }
     // One opening (one key derivation): the snapshot writer takes this handle.
-    let mut folder =
-        StoreFolder::begin(repo, &device.udid).map_err(|e| CoreError::Store(e.to_string()))?;
+    let mut folder = StoreFolder::begin(repo, &device.udid, ctx.now())
+        .map_err(|e| CoreError::Store(e.to_string()))?;
 
     // Info.plist is the host's part of a Finder backup; written first, like idevicebackup2 does.
     if let Some(id) = list.identity(&device.udid) {
@@ -463,6 +439,7 @@ async fn transfer(
         files_failed: summary.files_failed,
         seconds: started.elapsed().as_secs_f64(),
         cleaning: None,
+        cleaning_error: None,
     })
 }
 

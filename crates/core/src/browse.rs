@@ -15,8 +15,8 @@ use keepsake_mobilesync::{BackupFolder, ClassKeys, EntryKind, ManifestDb, Manife
 use keepsake_store::{Repository, SnapshotInfo};
 use serde::Serialize;
 
-use crate::backup::{find_snapshot, open_repository};
 use crate::error::{CoreError, Result};
+use crate::location::{find_snapshot, Location};
 use crate::secrets::{SecretKind, Secrets};
 
 /// The files Finder keeps next to the blobs; browsing needs them from the store.
@@ -80,12 +80,12 @@ impl SnapshotBrowser {
     /// device's backup password: `backup_password`, else the one this computer remembers for the
     /// device; without either it cannot be browsed, and the error says so.
     pub fn open(
-        location: &Path,
+        location: &Location,
         store_password: Option<&str>,
         snapshot: i64,
         backup_password: Option<&str>,
     ) -> Result<SnapshotBrowser> {
-        let repo = open_repository(location, store_password)?;
+        let repo = location.open(store_password)?;
         let info = find_snapshot(&repo, snapshot)?;
         let plists = tempfile::tempdir().map_err(|source| CoreError::Io {
             path: std::env::temp_dir(),

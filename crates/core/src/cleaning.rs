@@ -1,93 +1,22 @@
-//! Carrying the snapshots policy out on a location's repository: what each of a device's
+//! Carrying the cleaning policy out on a location's repository: what each of a device's
 //! snapshots costs and whether it is pinned, deleting snapshots (forget, then gc reclaims the
-//! space), and the pins themselves.
-//!
-//! Pins live in the repository folder (`keepsake-pins.json`), so another computer opening the
-//! location sees them; they belong in the store's catalog once it has a place for them.
+//! space), the policy's run after each backup and the answer to its "ask first" question.
+//! [`crate::cleaning_policy`] decides; this module gathers the facts and acts.
 
 use std::path::{Path, PathBuf};
 
-use keepsake_store::{Repository, SnapshotInfo};
+use keepsake_store::Repository;
 use serde::{Deserialize, Serialize};
 
-use crate::backup::{open_repository, BACKUPS_FOLDER};
+use crate::cleaning_policy::{
+    decide, CleaningPolicy, CleaningReason, CleaningRequest, Decision, SnapshotFacts, Space,
+};
+use crate::dirs::AppDirs;
 use crate::error::{CoreError, Result};
-use crate::preferences::read_json;
-use crate::retention::{decide, CleaningReason, Decision, RetentionPolicy, SnapshotFacts, Space};
-use crate::settings::write_atomically;
-
-/// The pins file, inside a repository folder.
-pub const PINS_FILE: &str = "keepsake-pins.json";
-
-/// A snapshot kept forever ("before the iOS update"): retention never deletes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pin {
-    pub snapshot: i64,
-    /// The device and time identify the snapshot beyond its id, which a repository may reuse
-    /// once the snapshot is gone.
-    pub device: String,
-    pub time: i64,
-    #[serde(default)]
-    pub note: Option<String>,
-}
-
-impl Pin {
-    /// Whether this pin is on `s` (same id, device and time: ids can be reused).
-    pub fn holds(&self, s: &SnapshotInfo) -> bool {
-        self.snapshot == s.id && self.device == s.device && self.time == s.time
-    }
-}
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct PinsFile {
-    pins: Vec<Pin>,
-}
-
-/// The pins of the repository at `repo_path` (`<location>/Keepsake.Backups`).
-pub fn pins(repo_path: &Path) -> Result<Vec<Pin>> {
-    Ok(read_json::<PinsFile>(&repo_path.join(PINS_FILE))?.pins)
-}
-
-fn save_pins(repo_path: &Path, pins: Vec<Pin>) -> Result<()> {
-    write_atomically(
-        &repo_path.join(PINS_FILE),
-        &serde_json::to_vec_pretty(&PinsFile { pins })?,
-    )
-}
-
-/// Pins snapshot `id` of `repo`, with an optional note; pinning twice keeps one pin.
-pub fn pin(repo: &Repository, id: i64, note: Option<&str>) -> Result<Pin> {
-    let snapshot = keepsake_store::commands::list::snapshots(repo)?
-        .into_iter()
-        .find(|s| s.id == id)
-        .ok_or_else(|| CoreError::NoSuchSnapshot {
-            snapshot: id,
-            repository: repo.path().to_path_buf(),
-        })?;
-    let mut all = pins(repo.path())?;
-    all.retain(|p| p.snapshot != id);
-    let pin = Pin {
-        snapshot: id,
-        device: snapshot.device,
-        time: snapshot.time,
-        note: note.map(str::to_owned),
-    };
-    all.push(pin.clone());
-    save_pins(repo.path(), all)?;
-    Ok(pin)
-}
-
-/// Unpins snapshot `id`; says whether it was pinned.
-pub fn unpin(repo_path: &Path, id: i64) -> Result<bool> {
-    let mut all = pins(repo_path)?;
-    let before = all.len();
-    all.retain(|p| p.snapshot != id);
-    let was = all.len() != before;
-    if was {
-        save_pins(repo_path, all)?;
-    }
-    Ok(was)
-}
+use crate::history::{history, update_history, PendingCleaning};
+use crate::location::{Location, BACKUPS_FOLDER};
+use crate::pins::pins;
+use crate::settings::DeviceSettings;
 
 /// A device's snapshots in one repository, as the policy needs them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -189,17 +118,8 @@ pub struct Repositories {
 
 impl Repositories {
     fn open(&self, location: &Path) -> Result<Repository> {
-        if !location
-            .join(BACKUPS_FOLDER)
-            .join("keepsake-repo.json")
-            .exists()
-        {
-            // Opening must never create a repository just to look at it.
-            return Err(CoreError::LocationMissing {
-                location: location.to_path_buf(),
-            });
-        }
-        open_repository(location, self.password.as_deref())
+        // Opening must never create a repository just to look at it.
+        Location::new(location).open(self.password.as_deref())
     }
 }
 
@@ -235,7 +155,7 @@ pub enum CleaningOutcome {
     /// "Ask me first": nothing was deleted; this is the question.
     Asked {
         location: PathBuf,
-        request: crate::retention::CleaningRequest,
+        request: CleaningRequest,
     },
 }
 
@@ -246,7 +166,7 @@ pub fn clean<S: SnapshotStore>(
     store: &S,
     location: &Path,
     udid: &str,
-    policy: &RetentionPolicy,
+    policy: &CleaningPolicy,
     now: i64,
 ) -> Result<CleaningOutcome> {
     let mut deleted = Vec::new();
@@ -322,13 +242,87 @@ pub fn delete_snapshots<S: SnapshotStore>(
     })
 }
 
+/// Applies `udid`'s cleaning policy after a backup at `location`; with "ask first", the
+/// request waits in the history for [`answer_cleaning`]. Call after every successful backup.
+pub fn apply_policy<S: SnapshotStore>(
+    dirs: &AppDirs,
+    store: &S,
+    device: &DeviceSettings,
+    location: &Path,
+    now: i64,
+) -> Result<CleaningOutcome> {
+    let outcome = clean(
+        store,
+        location,
+        &device.udid,
+        &CleaningPolicy::from(device),
+        now,
+    )?;
+    let pending = match &outcome {
+        CleaningOutcome::Asked { location, request } => Some(PendingCleaning {
+            location: location.clone(),
+            asked_at: now,
+            request: request.clone(),
+        }),
+        _ => None,
+    };
+    update_history(dirs, |h| {
+        h.devices
+            .entry(device.udid.clone())
+            .or_default()
+            .pending_cleaning = pending;
+    })?;
+    Ok(outcome)
+}
+
+/// Answers `udid`'s pending cleaning request: yes deletes what it listed, no leaves everything
+/// (the next backup asks again if the snapshots still take too much). `Ok(None)`: nothing pending.
+pub fn answer_cleaning<S: SnapshotStore>(
+    dirs: &AppDirs,
+    store: &S,
+    udid: &str,
+    delete: bool,
+) -> Result<Option<CleaningOutcome>> {
+    let Some(pending) = history(dirs)?
+        .devices
+        .get(udid)
+        .and_then(|d| d.pending_cleaning.clone())
+    else {
+        return Ok(None);
+    };
+    let outcome = if delete {
+        // What changed since the question (a snapshot pinned or deleted meanwhile) is left out.
+        let now = store.snapshots(&pending.location, udid)?;
+        let newest = now.snapshots.last().map(|s| s.id);
+        let ids: Vec<i64> = pending
+            .request
+            .ids()
+            .into_iter()
+            .filter(|id| {
+                Some(*id) != newest && now.snapshots.iter().any(|s| s.id == *id && !s.pinned)
+            })
+            .collect();
+        delete_snapshots(store, &pending.location, udid, &ids)?
+    } else {
+        CleaningOutcome::Kept
+    };
+    update_history(dirs, |h| {
+        if let Some(d) = h.devices.get_mut(udid) {
+            d.pending_cleaning = None;
+        }
+    })?;
+    Ok(Some(outcome))
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use std::cell::RefCell;
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::preferences::RetentionAge;
+    use crate::pins::{pin, unpin};
+    use crate::settings::RetentionAge;
+    use keepsake_store::SnapshotInfo;
 
     const GB: u64 = 1_000_000_000;
     const DAY: i64 = 86_400;
@@ -428,8 +422,8 @@ pub(crate) mod tests {
         }
     }
 
-    fn policy(ask_first: bool) -> RetentionPolicy {
-        RetentionPolicy {
+    fn policy(ask_first: bool) -> CleaningPolicy {
+        CleaningPolicy {
             snapshots: true,
             auto_delete: true,
             retention: RetentionAge::OneMonth,
@@ -581,7 +575,7 @@ pub(crate) mod tests {
             after.snapshots.iter().map(|s| s.id).collect::<Vec<_>>(),
             ids[3..].to_vec()
         );
-        let repo = open_repository(location, None).unwrap();
+        let repo = Location::new(location).open(None).unwrap();
         let report = keepsake_store::commands::check::check(&repo, &mut |_| {}).unwrap();
         assert!(report.catalog_problems.is_empty() && report.damaged_chunks.is_empty());
     }

@@ -10,6 +10,8 @@ use keepsake_device::{DeviceList, DeviceState, MuxEvent, SeenDevice, Usbmuxd};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
+use crate::context::Context;
+
 /// How a device is reachable right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -80,31 +82,23 @@ impl From<&SeenDevice> for DeviceSummary {
     }
 }
 
-/// The devices in reach now: usbmuxd's (`USBMUXD_SOCKET_ADDRESS`, else the system daemon),
-/// Apple devices on the USB bus that usbmuxd does not list, and with `wifi` those that announce
-/// themselves on the network within that time.
-pub async fn device_overview(wifi: Option<Duration>) -> DeviceOverview {
+/// The devices in reach now: the context's usbmuxd's, Apple devices on the USB bus that
+/// usbmuxd does not list, and with `wifi` those that announce themselves on the network within
+/// that time.
+pub async fn device_overview(ctx: &Context, wifi: Option<Duration>) -> DeviceOverview {
     let mut list = DeviceList::default();
     let mut usbmuxd_problem = None;
-    let mux = match Usbmuxd::from_env() {
-        Ok(mux) => {
-            match DeviceList::scan(&mux).await {
-                Ok(scanned) => list = scanned,
-                Err(e) => usbmuxd_problem = Some(e.to_string()),
-            }
-            Some(mux)
-        }
-        Err(e) => {
-            usbmuxd_problem = Some(e.to_string());
-            None
-        }
-    };
+    let mux = ctx.usbmuxd();
+    match DeviceList::scan(mux).await {
+        Ok(scanned) => list = scanned,
+        Err(e) => usbmuxd_problem = Some(e.to_string()),
+    }
     match tokio::task::spawn_blocking(keepsake_device::usb::scan).await {
         Ok(Ok(on_bus)) => list.set_usb_bus(on_bus),
         Ok(Err(e)) => tracing::debug!(error = %e, "USB bus not readable; relying on usbmuxd alone"),
         Err(e) => tracing::warn!(error = %e, "USB scan did not finish"),
     }
-    if let (Some(wait), Some(mux)) = (wifi, &mux) {
+    if let Some(wait) = wifi {
         match keepsake_device::wifi::browse_for(wait).await {
             Ok(sightings) => {
                 for s in sightings {
@@ -154,8 +148,10 @@ pub enum DeviceChange {
 /// devices arriving on or leaving the USB bus (libusb hot-plug), and announcements on Wi-Fi
 /// (mDNS) — and reports how the device list changes. The devices present at the start arrive
 /// first as `Appeared`. No polling.
-pub async fn watch_devices() -> Result<mpsc::Receiver<DeviceChange>, keepsake_device::DeviceError> {
-    let mux = Usbmuxd::from_env()?;
+pub async fn watch_devices(
+    ctx: &Context,
+) -> Result<mpsc::Receiver<DeviceChange>, keepsake_device::DeviceError> {
+    let mux = ctx.usbmuxd().clone();
     let mut events = mux.watch().await?;
     let mut wifi = match keepsake_device::wifi::WifiBrowser::start() {
         Ok((browser, rx)) => Some((browser, rx)),

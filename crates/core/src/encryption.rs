@@ -4,10 +4,10 @@
 use keepsake_device::{will_encrypt, Mobilebackup2};
 use serde::Serialize;
 
+use crate::context::Context;
 use crate::error::{CoreError, Result};
 use crate::pairing::connect;
 use crate::secrets::{SecretKind, Secrets};
-use crate::settings::AppDirs;
 
 /// What to do with a device's backup encryption.
 #[derive(Debug, Clone)]
@@ -31,9 +31,10 @@ pub struct EncryptionState {
 }
 
 /// Reads whether the device encrypts its backups.
-pub async fn encryption_status(dirs: &AppDirs, wanted: Option<&str>) -> Result<EncryptionState> {
-    let (mux, device, name, record) = connect(dirs, wanted).await?;
-    let encrypted = will_encrypt(&mux, &device, &record).await?;
+pub async fn encryption_status(ctx: &Context, wanted: Option<&str>) -> Result<EncryptionState> {
+    let (device, name, record) = connect(ctx, wanted).await?;
+    let mux = ctx.usbmuxd();
+    let encrypted = will_encrypt(mux, &device, &record).await?;
     let password_remembered = Secrets
         .recall(SecretKind::BackupPassword, &device.udid)
         .unwrap_or(None)
@@ -49,12 +50,13 @@ pub async fn encryption_status(dirs: &AppDirs, wanted: Option<&str>) -> Result<E
 /// Applies `change` on the device; with `remember`, the new password is kept in the OS credential
 /// store (and forgotten when encryption is turned off).
 pub async fn change_encryption(
-    dirs: &AppDirs,
+    ctx: &Context,
     wanted: Option<&str>,
     change: &EncryptionChange,
     remember: bool,
 ) -> Result<EncryptionState> {
-    let (mux, device, name, record) = connect(dirs, wanted).await?;
+    let (device, name, record) = connect(ctx, wanted).await?;
+    let mux = ctx.usbmuxd();
     let (old, new) = match change {
         EncryptionChange::On { new } => (None, Some(new.as_str())),
         EncryptionChange::Off { old } => (Some(old.as_str()), None),
@@ -63,14 +65,14 @@ pub async fn change_encryption(
     if new.is_some_and(str::is_empty) {
         return Err(CoreError::Store("a backup password cannot be empty".into()));
     }
-    let mut mb = Mobilebackup2::open(&mux, &device, &record).await?;
+    let mut mb = Mobilebackup2::open(mux, &device, &record).await?;
     mb.change_password(old, new).await?;
     match new {
         Some(new) if remember => Secrets.remember(SecretKind::BackupPassword, &device.udid, new)?,
         // an old remembered password is wrong from now on
         _ => Secrets.forget(SecretKind::BackupPassword, &device.udid)?,
     }
-    let encrypted = will_encrypt(&mux, &device, &record).await?;
+    let encrypted = will_encrypt(mux, &device, &record).await?;
     Ok(EncryptionState {
         udid: device.udid,
         device: name,

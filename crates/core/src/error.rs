@@ -27,6 +27,11 @@ pub enum CoreError {
     #[error("the backup location {location} is not there (an unplugged disk?). Connect it, or choose another location.")]
     LocationMissing { location: PathBuf },
     #[error(
+        "{location} holds no Keepsake backups (no Keepsake.Backups folder there): back a device \
+         up to it first, or choose the location that has its backups"
+    )]
+    NoBackups { location: PathBuf },
+    #[error(
         "{repository} is encrypted and this computer does not remember its key. \
          Give its password (--store-password), or back up to a new location."
     )]

@@ -13,11 +13,11 @@ use keepsake_device::{BackupEvent, DirFolder, Mobilebackup2, RestoreOptions};
 use keepsake_mobilesync::{BackupFolder, EntryKind};
 use serde::Serialize;
 
-use crate::backup::{find_snapshot, open_repository};
+use crate::context::Context;
 use crate::error::{CoreError, Result};
 use crate::jobs::DeviceJob;
+use crate::location::{find_snapshot, Location};
 use crate::secrets::{SecretKind, Secrets};
-use crate::settings::AppDirs;
 
 /// A snapshot written out as a Finder backup folder.
 #[derive(Debug, Clone, Serialize)]
@@ -31,13 +31,13 @@ pub struct Exported {
 /// Writes snapshot `snapshot` as a Finder backup folder `<target>/<UDID>`, which must not exist
 /// yet or be empty. `progress` hears the bytes written so far and the bytes to write.
 pub fn export(
-    location: &Path,
+    location: &Location,
     store_password: Option<&str>,
     snapshot: i64,
     target: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Exported> {
-    let repo = open_repository(location, store_password)?;
+    let repo = location.open(store_password)?;
     let info = find_snapshot(&repo, snapshot)?;
     // The device name comes from the device (or an imported folder): it names one folder.
     if !is_plain_udid(&info.device) {
@@ -140,13 +140,13 @@ pub fn check_backup_folder(folder: &Path) -> Result<String> {
 /// Takes the Finder backup folder `folder` in as the next snapshot of its device in the
 /// location's repository, after [`check_backup_folder`]. `progress` hears bytes read and total.
 pub fn import(
-    location: &Path,
+    location: &Location,
     store_password: Option<&str>,
     folder: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Imported> {
     let udid = check_backup_folder(folder)?;
-    let repo = open_repository(location, store_password)?;
+    let repo = location.open_or_create(store_password)?;
     let summary = keepsake_store::commands::folder::add_folder(&repo, folder, &udid, progress)?;
     Ok(Imported {
         udid,
@@ -170,8 +170,8 @@ pub struct RestoredToDevice {
 /// The snapshot is written to a temporary Finder folder next to the repository first (the
 /// device asks for files in its own order), removed afterwards.
 pub async fn restore_to_device(
-    dirs: &AppDirs,
-    location: &Path,
+    ctx: &Context,
+    location: &Location,
     store_password: Option<&str>,
     snapshot: i64,
     wanted: Option<&str>,
@@ -180,9 +180,9 @@ pub async fn restore_to_device(
 ) -> Result<RestoredToDevice> {
     let staging = tempfile::Builder::new()
         .prefix(".keepsake-restore-")
-        .tempdir_in(location.join(crate::backup::BACKUPS_FOLDER))
+        .tempdir_in(location.repository_path())
         .map_err(|source| CoreError::Io {
-            path: location.to_path_buf(),
+            path: location.repository_path(),
             source,
         })?;
     let exported = export(
@@ -213,16 +213,16 @@ pub async fn restore_to_device(
     } else {
         None
     };
-    let (mux, device, name, record) =
-        crate::pairing::connect(dirs, Some(wanted.unwrap_or(&source_udid))).await?;
+    let (device, name, record) =
+        crate::pairing::connect(ctx, Some(wanted.unwrap_or(&source_udid))).await?;
     if device.udid != source_udid {
         return Err(CoreError::Store(format!(
             "snapshot {snapshot} is a backup of {source_udid}, not of {name}: Keepsake restores a \
              device's own snapshots"
         )));
     }
-    let _job = DeviceJob::claim(dirs, &device.udid, &name)?;
-    let mut mb = Mobilebackup2::open(&mux, &device, &record).await?;
+    let _job = DeviceJob::claim(ctx.dirs(), &device.udid, &name)?;
+    let mut mb = Mobilebackup2::open(ctx.usbmuxd(), &device, &record).await?;
     let mut dir = DirFolder::new(staging.path());
     let options = RestoreOptions {
         password,

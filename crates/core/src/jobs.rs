@@ -5,8 +5,8 @@
 use std::fs::{File, TryLockError};
 use std::path::PathBuf;
 
+use crate::dirs::AppDirs;
 use crate::error::{CoreError, Result};
-use crate::settings::AppDirs;
 
 pub use tokio_util::sync::CancellationToken as Cancel;
 

@@ -1,44 +1,61 @@
 //! The Keepsake application, independent of any user interface.
 //!
 //! Both front ends (the `keepsake` CLI and the Tauri desktop shell) are thin layers over this
-//! crate: it owns the devices seen, their settings, backup jobs, retention and browsing. It never
-//! depends on a UI toolkit, so everything here builds and tests headless.
+//! crate: it owns the devices seen, their settings, backup jobs, cleaning and browsing. It never
+//! depends on a UI toolkit, so everything here builds and tests headless, and it never reads
+//! the process environment: what it needs comes in a [`Context`] ([`environment`] builds one).
 
+pub mod agent;
 pub mod backup;
 pub mod browse;
 pub mod cleaning;
+pub mod cleaning_policy;
+pub mod clock;
+pub mod context;
 pub mod devices;
+pub mod dirs;
 pub mod encryption;
+pub mod environment;
 mod error;
+pub mod history;
 pub mod interchange;
 pub mod jobs;
+pub mod location;
 pub mod moving;
+pub mod overview;
 pub mod pairing;
-pub mod preferences;
-pub mod retention;
-pub mod schedule;
+pub mod pins;
 pub mod secrets;
 pub mod settings;
+mod settings_files;
 pub mod sizes;
 mod store_folder;
+pub mod timeline;
 
 use serde::Serialize;
 
-pub use backup::{back_up, BackupOptions, BackupProgress, BackupReport, SettingsCheck};
-pub use cleaning::{CleaningOutcome, Pin, Repositories, SnapshotStore};
+pub use agent::{Agent, BackupRunner, LiveRunner};
+pub use backup::{
+    after_backup, back_up, AfterBackup, BackupOptions, BackupProgress, BackupReport, SettingsCheck,
+};
+pub use cleaning::{CleaningOutcome, Repositories, SnapshotStore};
+pub use cleaning_policy::{CleaningPolicy, CleaningRequest, Decision};
+pub use clock::{Clock, ManualClock, StartedClock, SystemClock};
+pub use context::Context;
 pub use devices::{
     device_overview, watch_devices, Connection, DeviceChange, DeviceOverview, DeviceSummary,
 };
+pub use dirs::AppDirs;
 pub use encryption::{change_encryption, encryption_status, EncryptionChange, EncryptionState};
 pub use error::{CoreError, Result};
+pub use history::record_backup;
 pub use jobs::{Cancel, DeviceJob};
 pub use keepsake_device::PairStep;
+pub use location::{Location, BACKUPS_FOLDER};
 pub use pairing::{pair, Paired};
-pub use preferences::{DeviceSettings, Preferences, RetentionAge, Schedule, Settings};
-pub use retention::{CleaningRequest, Decision, RetentionPolicy};
-pub use schedule::{record_backup, Agent, BackupRunner, Clock, LiveRunner, SystemClock};
+pub use pins::Pin;
 pub use secrets::{SecretKind, Secrets};
-pub use settings::AppDirs;
+pub use settings::{DeviceSettings, Preferences, RetentionAge, Schedule, Settings};
 pub use sizes::human_bytes;
 
 /// The running application's identity, as shown in "About" and `keepsake info`.

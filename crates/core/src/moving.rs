@@ -14,11 +14,11 @@ use std::sync::mpsc;
 use keepsake_store::{FileInfo, FileMeta, Repository, SnapshotInfo};
 use serde::Serialize;
 
-use crate::backup::{open_repository, BACKUPS_FOLDER};
-use crate::cleaning::{pin, pins};
+use crate::dirs::AppDirs;
 use crate::error::{CoreError, Result};
-use crate::preferences;
-use crate::settings::AppDirs;
+use crate::location::Location;
+use crate::pins::{pin, pins};
+use crate::settings;
 
 /// How a move is going.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -217,8 +217,8 @@ pub fn move_device(
     passwords: (Option<&str>, Option<&str>),
     mut progress: impl FnMut(MoveProgress),
 ) -> Result<MoveReport> {
-    let to = preferences::location_root(to);
-    let settings = preferences::load(dirs)?;
+    let to = Location::new(to).root().to_path_buf();
+    let settings = settings::load(dirs)?;
     let device = settings
         .device(udid)
         .cloned()
@@ -252,8 +252,8 @@ pub fn move_device(
     }
     // The device must not be backed up while its history moves.
     let _job = crate::jobs::DeviceJob::claim(dirs, udid, device.display_name())?;
-    let source = open_repository(&from, passwords.0)?;
-    let target = open_repository(&to, passwords.1)?;
+    let source = Location::new(&from).open(passwords.0)?;
+    let target = Location::new(&to).open_or_create(passwords.1)?;
     let old_pins = pins(source.path())?;
     let Copied {
         pairs,
@@ -267,7 +267,7 @@ pub fn move_device(
             pin(&target, new, p.note.as_deref())?;
         }
     }
-    preferences::update(dirs, |s| {
+    settings::update(dirs, |s| {
         s.add_location(&to);
         s.device_mut(udid, "", "").location = Some(to.clone());
         Ok(())
@@ -281,14 +281,14 @@ pub fn move_device(
             &keepsake_store::commands::gc::GcOptions::default(),
         )?;
         for id in old {
-            crate::cleaning::unpin(source.path(), id)?;
+            crate::pins::unpin(source.path(), id)?;
         }
     }
     tracing::info!(udid, from = %from.display(), to = %to.display(), snapshots = pairs.len(), "device moved");
     Ok(MoveReport {
         udid: udid.to_owned(),
-        from: from.join(BACKUPS_FOLDER),
-        to: to.join(BACKUPS_FOLDER),
+        from: Location::new(&from).repository_path(),
+        to: Location::new(&to).repository_path(),
         snapshots: pairs,
         bytes_copied,
         kept_old: keep_old,
@@ -325,9 +325,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dirs = AppDirs::at(dir.path().join("config"));
         let (old_disk, new_disk) = (dir.path().join("old"), dir.path().join("new"));
-        let old_repo =
-            Repository::init(&old_disk.join(BACKUPS_FOLDER), &InitOptions::unencrypted()).unwrap();
-        Repository::init(&new_disk.join(BACKUPS_FOLDER), &InitOptions::unencrypted()).unwrap();
+        let old_repo = Repository::init(
+            &old_disk.join(crate::location::BACKUPS_FOLDER),
+            &InitOptions::unencrypted(),
+        )
+        .unwrap();
+        Repository::init(
+            &new_disk.join(crate::location::BACKUPS_FOLDER),
+            &InitOptions::unencrypted(),
+        )
+        .unwrap();
         let big: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
         let a = snapshot(
             &old_repo,
@@ -345,8 +352,8 @@ mod tests {
         let c = snapshot(&old_repo, "U1", &[("notes", b"v3", 3)], 3000);
         pin(&old_repo, a, Some("before iOS 19")).unwrap();
         drop(old_repo);
-        preferences::add_location(&dirs, &old_disk).unwrap();
-        preferences::update(&dirs, |s| {
+        settings::add_location(&dirs, &old_disk).unwrap();
+        settings::update(&dirs, |s| {
             s.device_mut("U1", "Ada", "");
             Ok(())
         })
@@ -363,7 +370,7 @@ mod tests {
         // the unchanged photo was read once, not three times
         assert_eq!(report.bytes_copied, 300_000 + 2 + 3 + 2);
 
-        let new_repo = open_repository(&new_disk, None).unwrap();
+        let new_repo = Location::new(&new_disk).open(None).unwrap();
         let moved = keepsake_store::commands::list::snapshots(&new_repo).unwrap();
         assert_eq!(
             moved.iter().map(|s| s.time).collect::<Vec<_>>(),
@@ -388,19 +395,19 @@ mod tests {
         assert_eq!(new_pins[0].snapshot, moved[0].id);
 
         // the old location keeps only the other device's snapshot
-        let old_repo = open_repository(&old_disk, None).unwrap();
+        let old_repo = Location::new(&old_disk).open(None).unwrap();
         let left = keepsake_store::commands::list::snapshots(&old_repo).unwrap();
         assert_eq!(left.len(), 1);
         assert_eq!(left[0].device, "OTHER");
         assert!(pins(old_repo.path()).unwrap().is_empty());
         assert!(![a, b, c].contains(&left[0].id));
         assert_eq!(
-            preferences::load(&dirs).unwrap().devices["U1"].location,
+            settings::load(&dirs).unwrap().devices["U1"].location,
             Some(new_disk.clone())
         );
 
         // moving again onto a location that has its history is refused, nothing lost
-        preferences::update(&dirs, |s| {
+        settings::update(&dirs, |s| {
             s.device_mut("U1", "", "").location = Some(old_disk.clone());
             Ok(())
         })
@@ -415,8 +422,8 @@ mod tests {
         let dirs = AppDirs::at(dir.path().join("config"));
         let old_disk = dir.path().join("old");
         std::fs::create_dir_all(&old_disk).unwrap();
-        preferences::add_location(&dirs, &old_disk).unwrap();
-        preferences::update(&dirs, |s| {
+        settings::add_location(&dirs, &old_disk).unwrap();
+        settings::update(&dirs, |s| {
             s.device_mut("U1", "Ada", "");
             Ok(())
         })

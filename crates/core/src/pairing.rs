@@ -6,8 +6,8 @@ use keepsake_device::{
 use serde::Serialize;
 use std::time::Duration;
 
+use crate::context::Context;
 use crate::error::{CoreError, Result};
-use crate::settings::AppDirs;
 
 /// The result of `pair`.
 #[derive(Debug, Clone, Serialize)]
@@ -21,15 +21,15 @@ pub struct Paired {
 /// Pairs with the device `wanted` names (UDID or name; may be omitted when only one is
 /// connected). `on_step` hears what pairing waits for, with the device's name.
 pub async fn pair(
-    dirs: &AppDirs,
+    ctx: &Context,
     wanted: Option<&str>,
     mut on_step: impl FnMut(PairStep, &str),
 ) -> Result<Paired> {
-    let host = dirs.host()?;
-    let mux = Usbmuxd::from_env()?;
-    let list = find_devices(&mux, wanted, true).await?;
+    let host = ctx.host()?;
+    let mux = ctx.usbmuxd();
+    let list = find_devices(mux, wanted, true).await?;
     let (attachment, name) = choose(&list, wanted)?;
-    let newly_paired = ensure_paired(&mux, &attachment, &host, TRUST_PROMPT_TIMEOUT, |s| {
+    let newly_paired = ensure_paired(mux, &attachment, &host, TRUST_PROMPT_TIMEOUT, |s| {
         on_step(s, &name)
     })
     .await?;
@@ -133,17 +133,17 @@ pub(crate) fn choose(list: &DeviceList, wanted: Option<&str>) -> Result<(Attachm
 /// The device `wanted` names, paired (waiting for Trust if need be, without reporting it), with
 /// its pair record: what every operation on a device starts with.
 pub(crate) async fn connect(
-    dirs: &AppDirs,
+    ctx: &Context,
     wanted: Option<&str>,
-) -> Result<(Usbmuxd, Attachment, String, keepsake_device::PairRecord)> {
-    let mux = Usbmuxd::from_env()?;
-    let list = find_devices(&mux, wanted, true).await?;
+) -> Result<(Attachment, String, keepsake_device::PairRecord)> {
+    let mux = ctx.usbmuxd();
+    let list = find_devices(mux, wanted, true).await?;
     let (device, name) = choose(&list, wanted)?;
-    ensure_paired(&mux, &device, &dirs.host()?, TRUST_PROMPT_TIMEOUT, |_| {}).await?;
+    ensure_paired(mux, &device, &ctx.host()?, TRUST_PROMPT_TIMEOUT, |_| {}).await?;
     let record = mux.pair_record(&device.udid).await?.ok_or_else(|| {
         CoreError::Store(format!(
             "{name}: the pair record vanished; run `keepsake pair`"
         ))
     })?;
-    Ok((mux, device, name, record))
+    Ok((device, name, record))
 }

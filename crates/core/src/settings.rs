@@ -1,125 +1,607 @@
-//! Where Keepsake keeps its own files (the OS's app config dir), and this computer's identity
-//! towards devices.
+//! What the person chose: each device's backup settings and the app's preferences (the default
+//! location and the known locations), kept as one JSON file in the app config dir.
+//!
+//! Every change is a locked read-modify-write ([`update`]), so the app, its agent and the CLI
+//! can change settings at the same time without losing each other's edits.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use keepsake_device::Host;
 use serde::{Deserialize, Serialize};
 
+use crate::dirs::AppDirs;
 use crate::error::{CoreError, Result};
+use crate::location::{root_of, Location};
+use crate::settings_files::{lock_config, read_json, write_atomically};
 
-/// The app's config folder: `$XDG_CONFIG_HOME/keepsake` on Linux, the platform's equivalent
-/// elsewhere.
-#[derive(Debug, Clone)]
-pub struct AppDirs {
-    config: PathBuf,
+/// The settings file, in the app config dir.
+pub const SETTINGS_FILE: &str = "settings.json";
+
+/// How long a snapshot is kept at least before automatic deletion may remove it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum RetentionAge {
+    #[serde(rename = "1w")]
+    OneWeek,
+    #[serde(rename = "2w")]
+    TwoWeeks,
+    #[default]
+    #[serde(rename = "1m")]
+    OneMonth,
+    #[serde(rename = "3m")]
+    ThreeMonths,
+    #[serde(rename = "6m")]
+    SixMonths,
+    #[serde(rename = "1y")]
+    OneYear,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-struct HostFile {
-    host_id: String,
-}
+const DAY: i64 = 86_400;
 
-impl AppDirs {
-    pub fn from_env() -> Result<Self> {
-        let dirs = directories::ProjectDirs::from("app", "Keepsake", "keepsake")
-            .ok_or(CoreError::NoHomeDirectory)?;
-        Ok(Self::at(dirs.config_dir()))
-    }
+impl RetentionAge {
+    pub const ALL: [RetentionAge; 6] = [
+        RetentionAge::OneWeek,
+        RetentionAge::TwoWeeks,
+        RetentionAge::OneMonth,
+        RetentionAge::ThreeMonths,
+        RetentionAge::SixMonths,
+        RetentionAge::OneYear,
+    ];
 
-    pub fn at(config: impl Into<PathBuf>) -> Self {
-        AppDirs {
-            config: config.into(),
+    /// The age in seconds; months count 30 days and a year 365, which is what "1 month" means
+    /// to a person choosing how long to keep things.
+    pub fn seconds(self) -> i64 {
+        DAY * match self {
+            RetentionAge::OneWeek => 7,
+            RetentionAge::TwoWeeks => 14,
+            RetentionAge::OneMonth => 30,
+            RetentionAge::ThreeMonths => 91,
+            RetentionAge::SixMonths => 182,
+            RetentionAge::OneYear => 365,
         }
     }
 
-    pub fn config_dir(&self) -> &Path {
-        &self.config
-    }
-
-    /// This computer as devices know it. The host id is made once and kept: a new one would make
-    /// every device ask to trust the computer again.
-    pub fn host(&self) -> Result<Host> {
-        let path = self.config.join("host.json");
-        let host_id = match std::fs::read(&path) {
-            Ok(bytes) => {
-                let file: HostFile =
-                    serde_json::from_slice(&bytes).map_err(|e| CoreError::CorruptSettings {
-                        path: path.clone(),
-                        detail: e.to_string(),
-                    })?;
-                file.host_id
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let host_id = uuid::Uuid::new_v4().to_string().to_uppercase();
-                write_atomically(
-                    &path,
-                    &serde_json::to_vec_pretty(&HostFile {
-                        host_id: host_id.clone(),
-                    })?,
-                )?;
-                host_id
-            }
-            Err(source) => return Err(CoreError::Io { path, source }),
-        };
-        let host_name = std::env::var("HOSTNAME")
-            .ok()
-            .or_else(|| {
-                std::fs::read_to_string("/etc/hostname")
-                    .ok()
-                    .map(|s| s.trim().to_owned())
-            })
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "Keepsake".to_owned());
-        Ok(Host { host_id, host_name })
+    /// The short form the CLI takes and the file stores: `1w`, `2w`, `1m`, `3m`, `6m`, `1y`.
+    pub fn code(self) -> &'static str {
+        match self {
+            RetentionAge::OneWeek => "1w",
+            RetentionAge::TwoWeeks => "2w",
+            RetentionAge::OneMonth => "1m",
+            RetentionAge::ThreeMonths => "3m",
+            RetentionAge::SixMonths => "6m",
+            RetentionAge::OneYear => "1y",
+        }
     }
 }
 
-/// Writes `bytes` to `path` so that a crash leaves either the old file or the new one, never half.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let dir = path.parent().expect("settings files live in a folder");
-    let io = |source| CoreError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+impl std::fmt::Display for RetentionAge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RetentionAge::OneWeek => "1 week",
+            RetentionAge::TwoWeeks => "2 weeks",
+            RetentionAge::OneMonth => "1 month",
+            RetentionAge::ThreeMonths => "3 months",
+            RetentionAge::SixMonths => "6 months",
+            RetentionAge::OneYear => "1 year",
+        })
+    }
+}
+
+impl std::str::FromStr for RetentionAge {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        RetentionAge::ALL
+            .into_iter()
+            .find(|r| r.code() == s)
+            .ok_or_else(|| format!("{s:?} is not a retention age: use 1w, 2w, 1m, 3m, 6m or 1y"))
+    }
+}
+
+/// How often automatic backups run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Schedule {
+    #[default]
+    Daily,
+    Weekly,
+}
+
+impl std::str::FromStr for Schedule {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "daily" => Ok(Schedule::Daily),
+            "weekly" => Ok(Schedule::Weekly),
+            _ => Err(format!("{s:?} is not a schedule: use daily or weekly")),
+        }
+    }
+}
+
+impl Schedule {
+    /// Calendar days (UTC) between two automatic backups.
+    pub fn days(self) -> i64 {
+        match self {
+            Schedule::Daily => 1,
+            Schedule::Weekly => 7,
+        }
+    }
+}
+
+/// One device's backup settings. The device itself holds whether its backups are encrypted;
+/// here is only whether this computer remembers the password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeviceSettings {
+    pub udid: String,
+    /// The name and model it had when last seen.
+    pub name: String,
+    pub model: String,
+    pub remember_password: bool,
+    /// Where its snapshots go; `None` follows the default location.
+    pub location: Option<PathBuf>,
+    /// Keep older snapshots; off keeps only the newest backup.
+    pub snapshots: bool,
+    /// Delete old snapshots when they take more than half the newest backup's size.
+    pub auto_delete: bool,
+    /// Never delete a snapshot younger than this.
+    pub retention: RetentionAge,
+    /// Ask before deleting (a cleaning request) instead of deleting.
+    pub ask_first: bool,
+    pub auto_backup: bool,
+    pub schedule: Schedule,
+    /// The person has seen and accepted these settings; a device's first backup waits for it.
+    pub confirmed: bool,
+}
+
+impl Default for DeviceSettings {
+    fn default() -> Self {
+        DeviceSettings {
+            udid: String::new(),
+            name: String::new(),
+            model: String::new(),
+            remember_password: false,
+            location: None,
+            snapshots: true,
+            auto_delete: true,
+            retention: RetentionAge::default(),
+            ask_first: true,
+            auto_backup: true,
+            schedule: Schedule::default(),
+            confirmed: false,
+        }
+    }
+}
+
+impl DeviceSettings {
+    /// A device seen for the first time: the defaults, not yet confirmed.
+    pub fn new(udid: &str, name: &str, model: &str) -> Self {
+        DeviceSettings {
+            udid: udid.to_owned(),
+            name: name.to_owned(),
+            model: model.to_owned(),
+            ..DeviceSettings::default()
+        }
+    }
+
+    /// The name to show: the last known one, else the UDID.
+    pub fn display_name(&self) -> &str {
+        if self.name.is_empty() {
+            &self.udid
+        } else {
+            &self.name
+        }
+    }
+}
+
+/// The app's own preferences.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Preferences {
+    /// Where devices without a location of their own back up.
+    pub default_location: Option<PathBuf>,
+    /// Every location the person added, present or not.
+    pub locations: Vec<PathBuf>,
+}
+
+/// Everything in the settings file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub preferences: Preferences,
+    /// By UDID.
+    pub devices: BTreeMap<String, DeviceSettings>,
+}
+
+impl Settings {
+    pub fn device(&self, udid: &str) -> Option<&DeviceSettings> {
+        self.devices.get(udid)
+    }
+
+    /// The device's settings, made with the defaults (unconfirmed) if it is new; its last known
+    /// name and model are updated when given.
+    pub fn device_mut(&mut self, udid: &str, name: &str, model: &str) -> &mut DeviceSettings {
+        let device = self
+            .devices
+            .entry(udid.to_owned())
+            .or_insert_with(|| DeviceSettings::new(udid, name, model));
+        if !name.is_empty() {
+            device.name = name.to_owned();
+        }
+        if !model.is_empty() {
+            device.model = model.to_owned();
+        }
+        device
+    }
+
+    /// The known device `wanted` names: its UDID, or its last known name.
+    pub fn find_device(&self, wanted: &str) -> Option<&DeviceSettings> {
+        self.devices.get(wanted).or_else(|| {
+            let mut named = self.devices.values().filter(|d| d.name == wanted);
+            match (named.next(), named.next()) {
+                (Some(d), None) => Some(d),
+                _ => None,
+            }
+        })
+    }
+
+    /// Where `device` backs up: its own location, else the default one.
+    pub fn location_of(&self, device: &DeviceSettings) -> Option<PathBuf> {
+        device
+            .location
+            .clone()
+            .or_else(|| self.preferences.default_location.clone())
+    }
+
+    /// Adds a location to the known ones (once); the first one added becomes the default.
+    pub fn add_location(&mut self, path: &Path) -> PathBuf {
+        let path = root_of(path);
+        if !self.preferences.locations.contains(&path) {
+            self.preferences.locations.push(path.clone());
+        }
+        if self.preferences.default_location.is_none() {
+            self.preferences.default_location = Some(path.clone());
+        }
+        path
+    }
+}
+
+fn settings_path(dirs: &AppDirs) -> PathBuf {
+    dirs.config_dir().join(SETTINGS_FILE)
+}
+
+/// The settings as saved; the defaults when nothing was saved yet.
+pub fn load(dirs: &AppDirs) -> Result<Settings> {
+    read_json(&settings_path(dirs))
+}
+
+/// Changes the settings under a lock held across read and write: concurrent changes by the app,
+/// the agent and the CLI all land. Nothing is written when `change` fails.
+pub fn update<T>(dirs: &AppDirs, change: impl FnOnce(&mut Settings) -> Result<T>) -> Result<T> {
+    let _lock = lock_config(dirs.config_dir(), "settings.lock")?;
+    let path = settings_path(dirs);
+    let mut settings: Settings = read_json(&path)?;
+    let out = change(&mut settings)?;
+    write_atomically(&path, &serde_json::to_vec_pretty(&settings)?)?;
+    Ok(out)
+}
+
+/// The settings a backup of `udid` runs with. A device whose settings were never confirmed (its
+/// first backup) is refused, so nothing is backed up before the person chose where and how.
+pub fn confirmed_settings(dirs: &AppDirs, udid: &str, name: &str) -> Result<DeviceSettings> {
+    let settings = load(dirs)?;
+    match settings.device(udid) {
+        Some(device) if device.confirmed => Ok(device.clone()),
+        found => Err(CoreError::SettingsNotConfirmed {
+            device: found.map_or(name, |d| d.display_name()).to_owned(),
+            udid: udid.to_owned(),
+        }),
+    }
+}
+
+/// Accepts `udid`'s settings as they are (the defaults for a new device): what the wizard's last
+/// step and `keepsake backup --yes` do before a first backup.
+pub fn confirm(dirs: &AppDirs, udid: &str, name: &str, model: &str) -> Result<DeviceSettings> {
+    update(dirs, |s| {
+        let device = s.device_mut(udid, name, model);
+        device.confirmed = true;
+        Ok(device.clone())
+    })
+}
+
+/// Where a backup of `udid` goes: its location, else the default one. A location that is not
+/// there (an unplugged disk) is an error, never replaced by another.
+pub fn backup_location(dirs: &AppDirs, udid: &str, name: &str) -> Result<PathBuf> {
+    let settings = load(dirs)?;
+    let fallback = DeviceSettings::new(udid, name, "");
+    let device = settings.device(udid).unwrap_or(&fallback);
+    let location = settings
+        .location_of(device)
+        .ok_or_else(|| CoreError::NoLocation {
+            device: device.display_name().to_owned(),
+        })?;
+    if !location.is_dir() {
+        return Err(CoreError::LocationMissing { location });
+    }
+    Ok(location)
+}
+
+/// A known location as the locations list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocationStatus {
+    pub path: PathBuf,
+    pub is_default: bool,
+    /// The folder is there (a disk that is unplugged is not).
+    pub present: bool,
+    /// Free and total bytes of its volume, when present.
+    pub free_bytes: Option<u64>,
+    pub total_bytes: Option<u64>,
+    /// It already holds a snapshot repository (`Keepsake.Backups`).
+    pub has_backups: bool,
+    /// UDIDs of the devices that back up there (including through the default).
+    pub devices: Vec<String>,
+}
+
+/// Every known location (and any a device uses that is not in the list), with its free space
+/// and whether it is there. A missing location is listed as missing, never replaced.
+pub fn locations(dirs: &AppDirs) -> Result<Vec<LocationStatus>> {
+    let settings = load(dirs)?;
+    let mut paths = settings.preferences.locations.clone();
+    for d in settings.devices.values() {
+        if let Some(p) = settings.location_of(d) {
+            if !paths.contains(&p) {
+                paths.push(p);
+            }
+        }
+    }
+    Ok(paths
+        .into_iter()
+        .map(|path| {
+            let present = path.is_dir();
+            LocationStatus {
+                is_default: settings.preferences.default_location.as_ref() == Some(&path),
+                free_bytes: present.then(|| fs4::available_space(&path).ok()).flatten(),
+                total_bytes: present.then(|| fs4::total_space(&path).ok()).flatten(),
+                has_backups: Location::new(&path).has_repository(),
+                devices: settings
+                    .devices
+                    .values()
+                    .filter(|d| settings.location_of(d).as_ref() == Some(&path))
+                    .map(|d| d.udid.clone())
+                    .collect(),
+                present,
+                path,
+            }
+        })
+        .collect())
+}
+
+/// Adds a location (it must be there now); the first one becomes the default.
+pub fn add_location(dirs: &AppDirs, path: &Path) -> Result<PathBuf> {
+    let root = root_of(path);
+    if !root.is_dir() {
+        return Err(CoreError::LocationMissing { location: root });
+    }
+    update(dirs, |s| Ok(s.add_location(&root)))
+}
+
+/// Makes a location the default, adding it to the known ones if needed.
+pub fn set_default_location(dirs: &AppDirs, path: &Path) -> Result<PathBuf> {
+    let root = root_of(path);
+    update(dirs, |s| {
+        let root = s.add_location(&root);
+        s.preferences.default_location = Some(root.clone());
+        Ok(root)
+    })
+}
+
+/// Forgets a location (its snapshots stay on the disk). Refused while a device backs up there.
+pub fn remove_location(dirs: &AppDirs, path: &Path) -> Result<()> {
+    let root = root_of(path);
+    update(dirs, |s| {
+        let users: Vec<String> = s
+            .devices
+            .values()
+            .filter(|d| d.location.as_ref() == Some(&root))
+            .map(|d| d.display_name().to_owned())
+            .collect();
+        if !users.is_empty() {
+            return Err(CoreError::LocationInUse {
+                location: root.clone(),
+                devices: users.join(", "),
+            });
+        }
+        let before = s.preferences.locations.len();
+        s.preferences.locations.retain(|p| *p != root);
+        if s.preferences.locations.len() == before {
+            return Err(CoreError::UnknownLocation {
+                location: root.clone(),
+            });
+        }
+        if s.preferences.default_location.as_ref() == Some(&root) {
+            s.preferences.default_location = s.preferences.locations.first().cloned();
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::location::BACKUPS_FOLDER;
+
+    fn dirs() -> (tempfile::TempDir, AppDirs) {
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = AppDirs::at(dir.path().join("config"));
+        (dir, dirs)
+    }
 
     #[test]
-    fn host_id_is_made_once_and_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let dirs = AppDirs::at(dir.path().join("keepsake"));
-        let first = dirs.host().unwrap();
-        assert_eq!(first.host_id.len(), 36);
-        assert_eq!(dirs.host().unwrap().host_id, first.host_id);
+    fn a_new_device_gets_the_defaults_unconfirmed() {
+        let d = DeviceSettings::new("U1", "Ada's iPhone", "iPhone14,2");
+        assert!(d.snapshots && d.auto_delete && d.ask_first && d.auto_backup);
+        assert_eq!(d.retention, RetentionAge::OneMonth);
+        assert_eq!(d.schedule, Schedule::Daily);
+        assert!(!d.confirmed && !d.remember_password && d.location.is_none());
+    }
+
+    #[test]
+    fn settings_survive_a_round_trip_and_old_files_fill_in_defaults() {
+        let (_dir, dirs) = dirs();
+        assert_eq!(load(&dirs).unwrap(), Settings::default());
+        update(&dirs, |s| {
+            let d = s.device_mut("U1", "Ada's iPhone", "iPhone14,2");
+            d.retention = RetentionAge::OneWeek;
+            d.confirmed = true;
+            Ok(())
+        })
+        .unwrap();
+        let loaded = load(&dirs).unwrap();
         assert_eq!(
-            AppDirs::at(dir.path().join("keepsake"))
-                .host()
-                .unwrap()
-                .host_id,
-            first.host_id
+            loaded.device("U1").unwrap().retention,
+            RetentionAge::OneWeek
+        );
+        assert!(loaded.find_device("Ada's iPhone").unwrap().confirmed);
+
+        // a file from an older Keepsake with fewer fields
+        std::fs::write(
+            dirs.config_dir().join(SETTINGS_FILE),
+            br#"{"devices":{"U2":{"udid":"U2","retention":"6m"}}}"#,
+        )
+        .unwrap();
+        let d = load(&dirs).unwrap().devices["U2"].clone();
+        assert_eq!(d.retention, RetentionAge::SixMonths);
+        assert!(d.ask_first && d.auto_backup && !d.confirmed);
+    }
+
+    #[test]
+    fn a_damaged_settings_file_is_reported_and_left_alone() {
+        let (_dir, dirs) = dirs();
+        std::fs::create_dir_all(dirs.config_dir()).unwrap();
+        let path = dirs.config_dir().join(SETTINGS_FILE);
+        std::fs::write(&path, b"{oops").unwrap();
+        assert!(matches!(
+            load(&dirs),
+            Err(CoreError::CorruptSettings { .. })
+        ));
+        assert!(update(&dirs, |_| Ok(())).is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), b"{oops");
+    }
+
+    #[test]
+    fn a_first_backup_waits_for_confirmed_settings() {
+        let (_dir, dirs) = dirs();
+        let err = confirmed_settings(&dirs, "U1", "Ada's iPhone").unwrap_err();
+        assert!(matches!(err, CoreError::SettingsNotConfirmed { .. }));
+        assert!(
+            err.to_string().contains("keepsake settings U1 --confirm"),
+            "{err}"
+        );
+        update(&dirs, |s| {
+            s.device_mut("U1", "Ada's iPhone", "");
+            Ok(())
+        })
+        .unwrap();
+        assert!(confirmed_settings(&dirs, "U1", "x").is_err());
+        assert!(confirm(&dirs, "U1", "", "").unwrap().confirmed);
+        assert_eq!(
+            confirmed_settings(&dirs, "U1", "x").unwrap().name,
+            "Ada's iPhone"
         );
     }
 
     #[test]
-    fn a_damaged_host_file_is_reported_not_replaced() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("host.json"), b"{not json").unwrap();
-        let err = AppDirs::at(dir.path()).host().unwrap_err();
-        assert!(err.to_string().contains("host.json"), "{err}");
+    fn a_backup_goes_to_the_devices_location_else_the_default_and_never_elsewhere() {
+        let (dir, dirs) = dirs();
+        assert!(matches!(
+            backup_location(&dirs, "U1", "Ada"),
+            Err(CoreError::NoLocation { .. })
+        ));
+        let (disk, own) = (dir.path().join("disk"), dir.path().join("own"));
+        std::fs::create_dir_all(&disk).unwrap();
+        std::fs::create_dir_all(&own).unwrap();
+        add_location(&dirs, &disk).unwrap();
+        assert_eq!(backup_location(&dirs, "U1", "Ada").unwrap(), disk);
+        update(&dirs, |s| {
+            s.device_mut("U1", "Ada", "").location = Some(own.clone());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(backup_location(&dirs, "U1", "Ada").unwrap(), own);
+        std::fs::remove_dir(&own).unwrap();
+        assert!(matches!(
+            backup_location(&dirs, "U1", "Ada"),
+            Err(CoreError::LocationMissing { location }) if location == own
+        ));
+    }
+
+    #[test]
+    fn retention_ages_parse_from_their_codes_only() {
+        for r in RetentionAge::ALL {
+            assert_eq!(r.code().parse::<RetentionAge>().unwrap(), r);
+        }
+        assert!("5d".parse::<RetentionAge>().is_err());
+        assert_eq!(RetentionAge::OneMonth.seconds(), 30 * DAY);
+        assert_eq!(RetentionAge::OneMonth.to_string(), "1 month");
+    }
+
+    #[test]
+    fn locations_are_listed_with_space_and_a_missing_one_as_missing() {
+        let (dir, dirs) = dirs();
+        let disk = dir.path().join("Disk");
+        std::fs::create_dir_all(disk.join(BACKUPS_FOLDER)).unwrap();
+        // naming the Keepsake.Backups folder means the disk
         assert_eq!(
-            std::fs::read(dir.path().join("host.json")).unwrap(),
-            b"{not json"
+            add_location(&dirs, &disk.join(BACKUPS_FOLDER)).unwrap(),
+            disk
         );
+        let other = dir.path().join("Other");
+        std::fs::create_dir_all(&other).unwrap();
+        add_location(&dirs, &other).unwrap();
+        assert!(matches!(
+            add_location(&dirs, &dir.path().join("nope")),
+            Err(CoreError::LocationMissing { .. })
+        ));
+        update(&dirs, |s| {
+            s.device_mut("U1", "Ada", "").location = Some(other.clone());
+            Ok(())
+        })
+        .unwrap();
+        std::fs::remove_dir(&other).unwrap(); // unplugged
+
+        let list = locations(&dirs).unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].path, disk);
+        assert!(list[0].is_default && list[0].present);
+        assert!(list[0].free_bytes.unwrap() > 0);
+        assert_eq!(list[1].path, other);
+        assert!(!list[1].present && list[1].free_bytes.is_none());
+        assert_eq!(list[1].devices, vec!["U1".to_owned()]);
+
+        assert!(matches!(
+            remove_location(&dirs, &other),
+            Err(CoreError::LocationInUse { .. })
+        ));
+        set_default_location(&dirs, &other).unwrap();
+        remove_location(&dirs, &disk).unwrap();
+        let list = locations(&dirs).unwrap();
+        assert_eq!(list.len(), 1);
+        assert!(list[0].is_default);
+    }
+
+    #[test]
+    fn concurrent_updates_all_land() {
+        let (_dir, dirs) = dirs();
+        std::thread::scope(|s| {
+            for i in 0..8 {
+                let dirs = dirs.clone();
+                s.spawn(move || {
+                    update(&dirs, |st| {
+                        st.device_mut(&format!("U{i}"), "", "");
+                        Ok(())
+                    })
+                    .unwrap()
+                });
+            }
+        });
+        assert_eq!(load(&dirs).unwrap().devices.len(), 8);
     }
 }

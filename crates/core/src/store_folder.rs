@@ -70,16 +70,17 @@ fn to_io(e: keepsake_store::Error) -> io::Error {
 }
 
 impl StoreFolder {
-    /// Starts the next snapshot of `udid` on the writer thread, which takes the repository.
-    /// Fails at once if another backup is writing to it.
-    pub fn begin(repo: Repository, udid: &str) -> keepsake_store::Result<StoreFolder> {
+    /// Starts the next snapshot of `udid`, dated `time` (unix seconds, by the clock the history
+    /// and the cleaning policy read), on the writer thread, which takes the repository. Fails
+    /// at once if another backup is writing to it.
+    pub fn begin(repo: Repository, udid: &str, time: i64) -> keepsake_store::Result<StoreFolder> {
         let (tx, rx) = mpsc::channel();
         let (ready_tx, ready_rx) = mpsc::channel();
         let repo_path = repo.path().to_path_buf();
         let device = udid.to_owned();
         let worker = std::thread::Builder::new()
             .name("snapshot-writer".into())
-            .spawn(move || serve(&repo, &device, rx, ready_tx))
+            .spawn(move || serve(&repo, &device, time, rx, ready_tx))
             .expect("spawning a thread");
         ready_rx.recv().unwrap_or_else(|_| {
             Err(keepsake_store::Error::InvalidInput(
@@ -152,6 +153,7 @@ impl Drop for StoreFolder {
 fn serve(
     repo: &Repository,
     device: &str,
+    time: i64,
     commands: Receiver<Command>,
     ready: Sender<keepsake_store::Result<()>>,
 ) {
@@ -162,8 +164,7 @@ fn serve(
             return;
         }
     };
-    // Dated by the clock the history and the snapshots policy read.
-    writer.set_time(crate::schedule::unix_now());
+    writer.set_time(time);
     let base = writer.base();
     let mut current: BTreeSet<String> = match writer.base_paths() {
         Ok(p) => p.into_iter().collect(),

@@ -2,17 +2,18 @@
 //! passes on an injected clock, real backups into a real repository. Needs the OS credential
 //! store (a new repository's key is kept there): run through scripts/with-keyring.sh.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use keepsake_core::backup::open_repository;
-use keepsake_core::cleaning::CleaningOutcome;
+use keepsake_core::agent::{DeviceTurn, Reachable, Turn};
+use keepsake_core::cleaning::{answer_cleaning, CleaningOutcome};
 use keepsake_core::cleaning::{DeviceSnapshots, Repositories, SnapshotStore};
-use keepsake_core::schedule::{
-    answer_cleaning, history, record_backup, BackupRunner, Reachable, Turn,
+use keepsake_core::history::history;
+use keepsake_core::{
+    after_backup, back_up, settings, Agent, BackupOptions, BackupRunner, Clock, LiveRunner,
+    Location, ManualClock,
 };
-use keepsake_core::{back_up, preferences, Agent, AppDirs, BackupOptions, Clock, LiveRunner};
 use keepsake_emulator::backup_state::Fault;
 use keepsake_emulator::{Config, VirtualIphone};
 
@@ -22,17 +23,10 @@ const DAYS: i64 = 60;
 /// 2026-03-01 00:00 UTC.
 const START: i64 = 1_772_323_200;
 
-struct FakeClock<'a>(&'a Cell<i64>);
-impl Clock for FakeClock<'_> {
-    fn now(&self) -> i64 {
-        self.0.get()
-    }
-}
-
 /// Real backups; each new snapshot is remembered with the simulated time it was made at.
 struct Runner<'a> {
     live: LiveRunner,
-    clock: &'a Cell<i64>,
+    clock: ManualClock,
     made_at: &'a RefCell<BTreeMap<i64, i64>>,
     backups: RefCell<Vec<i64>>,
 }
@@ -43,9 +37,9 @@ impl BackupRunner for Runner<'_> {
     }
 
     async fn back_up(&self, udid: &str, location: &Path) -> keepsake_core::Result<()> {
-        self.backups.borrow_mut().push(self.clock.get());
+        self.backups.borrow_mut().push(self.clock.now());
         let report = back_up(
-            &self.live.dirs,
+            &self.live.ctx,
             Some(udid),
             &BackupOptions::new(location),
             |_| {},
@@ -53,7 +47,7 @@ impl BackupRunner for Runner<'_> {
         .await?;
         self.made_at
             .borrow_mut()
-            .insert(report.snapshot.id, self.clock.get());
+            .insert(report.snapshot.id, self.clock.now());
         Ok(())
     }
 }
@@ -92,34 +86,30 @@ impl SnapshotStore for Shifted<'_> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sixty_days_of_the_agent_with_the_virtual_iphone() {
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "this test needs a Secret Service: run it through scripts/with-keyring.sh (scripts/test.sh does)"
-    );
+    keepsake_testkit::require_secret_service();
     let dir = tempfile::tempdir().unwrap();
     let phone = VirtualIphone::start(Config::new(dir.path().join("phone"), 1)).unwrap();
-    std::env::set_var("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address());
+    let clock = ManualClock::new(START);
+    let ctx = keepsake_testkit::context_at(&phone, dir.path().join("config"), clock.clone());
+    let dirs = ctx.dirs().clone();
     let device = phone.devices()[0].clone();
     let udid = device.udid().to_owned();
-    let dirs = AppDirs::at(dir.path().join("config"));
     let location = dir.path().join("disk");
     std::fs::create_dir_all(&location).unwrap();
-    preferences::add_location(&dirs, &location).unwrap();
-    keepsake_core::pair(&dirs, Some(&udid), |_, _| {})
+    settings::add_location(&dirs, &location).unwrap();
+    keepsake_core::pair(&ctx, Some(&udid), |_, _| {})
         .await
         .unwrap();
 
-    let clock = Cell::new(START);
     let made_at = RefCell::new(BTreeMap::new());
     let agent = Agent {
-        dirs: &dirs,
-        clock: FakeClock(&clock),
+        ctx: &ctx,
         runner: Runner {
             live: LiveRunner {
                 wifi: None,
-                ..LiveRunner::new(&dirs)
+                ..LiveRunner::new(&ctx)
             },
-            clock: &clock,
+            clock: clock.clone(),
             made_at: &made_at,
             backups: RefCell::new(vec![]),
         },
@@ -129,11 +119,11 @@ async fn sixty_days_of_the_agent_with_the_virtual_iphone() {
             deleted: RefCell::new(vec![]),
         },
     };
-    let turn = |turns: Vec<keepsake_core::schedule::DeviceTurn>| turns[0].turn.clone();
+    let turn = |turns: Vec<DeviceTurn>| turns[0].turn.clone();
 
     // first seen: added to the settings, unconfirmed, not backed up
     assert_eq!(turn(agent.pass().await.unwrap()), Turn::NotConfirmed);
-    preferences::update(&dirs, |s| {
+    settings::update(&dirs, |s| {
         let d = s.device_mut(&udid, "", "");
         d.retention = keepsake_core::RetentionAge::OneWeek;
         d.ask_first = false;
@@ -148,7 +138,7 @@ async fn sixty_days_of_the_agent_with_the_virtual_iphone() {
     let mut deleted_when_asking_began = 0;
     for day in 0..DAYS {
         if day == ask_from {
-            preferences::update(&dirs, |s| {
+            settings::update(&dirs, |s| {
                 s.device_mut(&udid, "", "").ask_first = true;
                 Ok(())
             })
@@ -171,7 +161,7 @@ async fn sixty_days_of_the_agent_with_the_virtual_iphone() {
                 .unwrap();
             assert!(matches!(out, CleaningOutcome::Deleted { .. }), "{out:?}");
             assert!(agent.store.deleted.borrow().len() > deleted_when_asking_began);
-            preferences::update(&dirs, |s| {
+            settings::update(&dirs, |s| {
                 s.device_mut(&udid, "", "").ask_first = false;
                 Ok(())
             })
@@ -193,11 +183,12 @@ async fn sixty_days_of_the_agent_with_the_virtual_iphone() {
             clock.set(START + day * DAY + hour * HOUR);
             if day == manual_day && hour == 0 {
                 // `keepsake backup` just after midnight counts as the day's backup
-                let report = back_up(&dirs, None, &BackupOptions::new(&location), |_| {}).await;
+                let report = back_up(&ctx, None, &BackupOptions::new(&location), |_| {}).await;
                 made_at
                     .borrow_mut()
-                    .insert(report.as_ref().unwrap().snapshot.id, clock.get());
-                record_backup(&dirs, &udid, clock.get(), &report).unwrap();
+                    .insert(report.as_ref().unwrap().snapshot.id, clock.now());
+                let own = settings::load(&dirs).unwrap().devices[&udid].clone();
+                after_backup(&ctx, &agent.store, &own, &location, &report).unwrap();
             }
             let t = turn(agent.pass().await.unwrap());
             match (day, hour) {
@@ -241,7 +232,7 @@ async fn sixty_days_of_the_agent_with_the_virtual_iphone() {
 
     // retention: nothing younger than a week was deleted; the budget holds unless only young
     // snapshots hold the overhead
-    let now = clock.get();
+    let now = clock.now();
     for (id, made) in agent.store.deleted.borrow().iter() {
         assert!(
             now - made >= 7 * DAY,
@@ -264,7 +255,7 @@ async fn sixty_days_of_the_agent_with_the_virtual_iphone() {
     );
 
     // every kept snapshot is intact, and the newest is the phone
-    let repo = open_repository(&location, None).unwrap();
+    let repo = Location::new(&location).open(None).unwrap();
     let report = keepsake_store::commands::check::check(&repo, &mut |_| {}).unwrap();
     assert!(report.catalog_problems.is_empty(), "{report:?}");
     assert!(report.damaged_chunks.is_empty(), "{report:?}");
@@ -272,6 +263,6 @@ async fn sixty_days_of_the_agent_with_the_virtual_iphone() {
     let newest = facts.snapshots.last().unwrap().id;
     keepsake_store::commands::restore::restore(&repo, newest, &out, None, &mut |_, _| {}).unwrap();
     let phone_now = device.backup().phone().unwrap();
-    keepsake_emulator::verify::backup_matches(&out, &phone_now, None).unwrap();
+    keepsake_testkit::backup_matches(&out, &phone_now, None).unwrap();
     phone.stop();
 }

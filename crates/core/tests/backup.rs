@@ -4,59 +4,25 @@
 
 use std::path::Path;
 
-use keepsake_core::backup::{open_repository, BACKUPS_FOLDER};
-use keepsake_core::{back_up, AppDirs, BackupOptions, BackupProgress, CoreError};
+use keepsake_core::{back_up, BackupOptions, BackupProgress, CoreError, Location, BACKUPS_FOLDER};
 use keepsake_emulator::{Config, VirtualIphone};
 use keepsake_store::commands::{list, restore};
-
-/// Tests point the process-wide `USBMUXD_SOCKET_ADDRESS` at their own phone, one at a time.
-static USBMUXD_ENV: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn require_secret_service() {
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "these tests need a Secret Service: run them through scripts/with-keyring.sh (scripts/test.sh does)"
-    );
-}
-
-/// A virtual iPhone that `USBMUXD_SOCKET_ADDRESS` points at (hold `USBMUXD_ENV`), and an empty
-/// location to back it up to.
-struct Bench {
-    dir: tempfile::TempDir,
-    phone: VirtualIphone,
-    dirs: AppDirs,
-    location: std::path::PathBuf,
-    options: BackupOptions,
-}
+use keepsake_testkit::{context_for, require_secret_service, Bench};
 
 fn bench() -> Bench {
-    bench_with(keepsake_emulator::Wifi::Off)
+    Bench::start()
 }
 
 fn bench_with(wifi: keepsake_emulator::Wifi) -> Bench {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::new(dir.path().join("phone"), 1);
-    if wifi == keepsake_emulator::Wifi::Advertised {
-        // other tests' phones may be announcing the catalog's names on the network meanwhile
-        config = config.with_unique_identities();
-    }
-    config.wifi = wifi;
-    let phone = VirtualIphone::start(config).unwrap();
-    std::env::set_var("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address());
-    let dirs = AppDirs::at(dir.path().join("config"));
-    let location = dir.path().join("disk");
-    std::fs::create_dir_all(&location).unwrap();
-    let options = BackupOptions::new(&location);
-    Bench {
-        dir,
-        phone,
-        dirs,
-        location,
-        options,
-    }
+    Bench::with(1, |config| {
+        if wifi == keepsake_emulator::Wifi::Advertised {
+            // other tests' phones may be announcing the catalog's names on the network meanwhile
+            *config = config.clone().with_unique_identities();
+        }
+        config.wifi = wifi;
+    })
 }
 
-/// Restores a snapshot into a folder and checks it is the phone's backup, file for file.
 fn assert_snapshot_is_the_phone(
     location: &Path,
     udid: &str,
@@ -64,28 +30,22 @@ fn assert_snapshot_is_the_phone(
     phone: &keepsake_phone_content::Phone,
     out: &Path,
 ) {
-    let repo = open_repository(location, None).unwrap();
-    restore::restore(&repo, snapshot, out, None, &mut |_, _| {}).unwrap();
-    let folder = keepsake_mobilesync::BackupFolder::open(out).unwrap();
-    assert_eq!(folder.status.as_ref().unwrap().snapshot_state, "finished");
-    assert_eq!(
-        folder.info.as_ref().unwrap().target_identifier.as_deref(),
-        Some(udid),
-        "Info.plist written by the host"
+    keepsake_testkit::assert_snapshot_is_the_phone(
+        &Location::new(location),
+        udid,
+        snapshot,
+        phone,
+        out,
     );
-    if let Err(e) = keepsake_emulator::verify::backup_matches(out, phone, None) {
-        panic!("snapshot {snapshot}: {e}");
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_backups_become_two_snapshots_and_the_second_costs_little() {
     require_secret_service();
-    let _env = USBMUXD_ENV.lock().await;
     let Bench {
         dir,
         phone,
-        dirs,
+        ctx,
         location,
         options,
     } = bench();
@@ -93,7 +53,7 @@ async fn two_backups_become_two_snapshots_and_the_second_costs_little() {
     let day0 = device.backup().phone().unwrap();
 
     let mut steps = Vec::new();
-    let first = back_up(&dirs, None, &options, |p| steps.push(p))
+    let first = back_up(&ctx, None, &options, |p| steps.push(p))
         .await
         .unwrap();
     assert_eq!(first.udid, device.udid());
@@ -103,14 +63,11 @@ async fn two_backups_become_two_snapshots_and_the_second_costs_little() {
     assert!(steps
         .iter()
         .any(|s| matches!(s, BackupProgress::Transferring { .. })));
-    assert!(location
-        .join(BACKUPS_FOLDER)
-        .join("keepsake-repo.json")
-        .is_file());
+    assert!(Location::new(&location).has_repository());
 
     device.backup().live_one_day().unwrap();
     let day1 = device.backup().phone().unwrap();
-    let second = back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    let second = back_up(&ctx, None, &options, |_| {}).await.unwrap();
     assert!(
         second.files_received < first.files_received / 2,
         "{} vs {}",
@@ -124,7 +81,7 @@ async fn two_backups_become_two_snapshots_and_the_second_costs_little() {
         first.snapshot
     );
 
-    let repo = open_repository(&location, None).unwrap();
+    let repo = Location::new(&location).open(None).unwrap();
     let snaps = list::snapshots(&repo).unwrap();
     assert_eq!(snaps.len(), 2);
     drop(repo);
@@ -149,7 +106,7 @@ async fn two_backups_become_two_snapshots_and_the_second_costs_little() {
 async fn a_missing_location_is_reported_and_nothing_is_created() {
     let dir = tempfile::tempdir().unwrap();
     let gone = dir.path().join("unplugged-disk");
-    let err = open_repository(&gone, Some("pw")).unwrap_err();
+    let err = Location::new(&gone).open_or_create(Some("pw")).unwrap_err();
     assert!(err.to_string().contains("is not there"), "{err}");
     assert!(!gone.exists());
 }
@@ -157,13 +114,12 @@ async fn a_missing_location_is_reported_and_nothing_is_created() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_passcode_prompt_is_announced_and_a_device_that_gives_up_is_a_clear_failure() {
     require_secret_service();
-    let _env = USBMUXD_ENV.lock().await;
     use keepsake_emulator::backup_state::PasscodePrompt;
     use std::time::Duration;
     let Bench {
         dir: _dir,
         phone,
-        dirs,
+        ctx,
         location,
         options,
     } = bench();
@@ -175,7 +131,7 @@ async fn the_passcode_prompt_is_announced_and_a_device_that_gives_up_is_a_clear_
         timeout: Duration::from_secs(60),
     }));
     let mut steps = Vec::new();
-    back_up(&dirs, None, &options, |p| steps.push(p))
+    back_up(&ctx, None, &options, |p| steps.push(p))
         .await
         .unwrap();
     let asked = steps
@@ -191,13 +147,13 @@ async fn the_passcode_prompt_is_announced_and_a_device_that_gives_up_is_a_clear_
         enter_after: None,
         timeout: Duration::from_secs(2),
     }));
-    let err = back_up(&dirs, None, &options, |_| {}).await.unwrap_err();
+    let err = back_up(&ctx, None, &options, |_| {}).await.unwrap_err();
     assert!(
         err.to_string()
             .contains("locked or its passcode was not entered"),
         "{err}"
     );
-    let repo = open_repository(&location, None).unwrap();
+    let repo = Location::new(&location).open(None).unwrap();
     assert_eq!(
         list::snapshots(&repo).unwrap().len(),
         1,
@@ -209,26 +165,25 @@ async fn the_passcode_prompt_is_announced_and_a_device_that_gives_up_is_a_clear_
 #[tokio::test(flavor = "multi_thread")]
 async fn a_backup_cut_off_mid_file_commits_nothing_and_the_next_one_succeeds() {
     require_secret_service();
-    let _env = USBMUXD_ENV.lock().await;
     use keepsake_emulator::backup_state::Fault;
     let Bench {
         dir,
         phone,
-        dirs,
+        ctx,
         location,
         options,
     } = bench();
     let device = phone.devices()[0].clone();
     let count = || snapshot_count(&location);
 
-    back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    back_up(&ctx, None, &options, |_| {}).await.unwrap();
     assert_eq!(count(), 1);
     device.backup().live_one_day().unwrap();
     let day1 = device.backup().phone().unwrap();
 
     // the cable goes 1000 bytes into the first file: an error, and no snapshot
     device.backup().set_fault(Some(Fault::DropAfterBytes(1000)));
-    let err = back_up(&dirs, None, &options, |_| {}).await.unwrap_err();
+    let err = back_up(&ctx, None, &options, |_| {}).await.unwrap_err();
     let text = err.to_string();
     assert!(text.contains(device.udid()), "{text}");
     assert!(
@@ -240,7 +195,7 @@ async fn a_backup_cut_off_mid_file_commits_nothing_and_the_next_one_succeeds() {
     // plugged in again: the next backup completes and is the phone as it is now, byte for byte
     // (the file cut short in the abandoned attempt does not leak into it)
     device.backup().set_fault(None);
-    let report = back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    let report = back_up(&ctx, None, &options, |_| {}).await.unwrap();
     assert_eq!(count(), 2);
     assert_snapshot_is_the_phone(
         &location,
@@ -253,30 +208,29 @@ async fn a_backup_cut_off_mid_file_commits_nothing_and_the_next_one_succeeds() {
 }
 
 fn snapshot_count(location: &Path) -> usize {
-    let repo = open_repository(location, None).unwrap();
+    let repo = Location::new(location).open(None).unwrap();
     list::snapshots(&repo).unwrap().len()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cancelled_backup_commits_nothing_and_the_next_one_succeeds() {
     require_secret_service();
-    let _env = USBMUXD_ENV.lock().await;
     let Bench {
         dir,
         phone,
-        dirs,
+        ctx,
         location,
         options,
     } = bench();
     let device = phone.devices()[0].clone();
-    back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    back_up(&ctx, None, &options, |_| {}).await.unwrap();
     device.backup().live_one_day().unwrap();
     let day1 = device.backup().phone().unwrap();
 
     // the person presses Cancel as soon as the first file has arrived
     let cancel = options.cancel.clone();
     let mut transferred = 0;
-    let err = back_up(&dirs, None, &options, |p| {
+    let err = back_up(&ctx, None, &options, |p| {
         if matches!(p, BackupProgress::Transferring { .. }) {
             transferred += 1;
             cancel.cancel();
@@ -297,7 +251,7 @@ async fn a_cancelled_backup_commits_nothing_and_the_next_one_succeeds() {
 
     // the next backup (a fresh Cancel) is the phone as it is now
     let options = BackupOptions::new(&location);
-    let report = back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    let report = back_up(&ctx, None, &options, |_| {}).await.unwrap();
     assert_eq!(snapshot_count(&location), 2);
     assert_snapshot_is_the_phone(
         &location,
@@ -312,13 +266,12 @@ async fn a_cancelled_backup_commits_nothing_and_the_next_one_succeeds() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_backup_of_a_device_is_refused_while_the_first_runs() {
     require_secret_service();
-    let _env = USBMUXD_ENV.lock().await;
     use keepsake_emulator::backup_state::PasscodePrompt;
     use std::time::Duration;
     let Bench {
         dir: _dir,
         phone,
-        dirs,
+        ctx,
         location,
         options,
     } = bench();
@@ -330,9 +283,9 @@ async fn a_second_backup_of_a_device_is_refused_while_the_first_runs() {
     }));
     let (asked_tx, mut asked) = tokio::sync::mpsc::unbounded_channel();
     let first = {
-        let (dirs, options) = (dirs.clone(), options.clone());
+        let (ctx, options) = (ctx.clone(), options.clone());
         tokio::spawn(async move {
-            back_up(&dirs, None, &options, move |p| {
+            back_up(&ctx, None, &options, move |p| {
                 if matches!(p, BackupProgress::EnterPasscode { .. }) {
                     let _ = asked_tx.send(());
                 }
@@ -345,7 +298,7 @@ async fn a_second_backup_of_a_device_is_refused_while_the_first_runs() {
         .await
         .expect("the first backup asks for the passcode");
 
-    let err = back_up(&dirs, None, &BackupOptions::new(&location), |_| {})
+    let err = back_up(&ctx, None, &BackupOptions::new(&location), |_| {})
         .await
         .unwrap_err();
     assert!(matches!(err, CoreError::AlreadyBackingUp { .. }), "{err:?}");
@@ -366,11 +319,10 @@ async fn a_second_backup_of_a_device_is_refused_while_the_first_runs() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_location_short_of_space_is_refused_before_the_device_sends_anything() {
     require_secret_service();
-    let _env = USBMUXD_ENV.lock().await;
     let Bench {
         dir: _dir,
         phone,
-        dirs,
+        ctx,
         location,
         options,
     } = bench();
@@ -391,7 +343,7 @@ async fn a_location_short_of_space_is_refused_before_the_device_sends_anything()
         )
         .unwrap();
     let mut transferred = false;
-    let err = back_up(&dirs, None, &options, |p| {
+    let err = back_up(&ctx, None, &options, |p| {
         transferred |= matches!(p, BackupProgress::Transferring { .. })
     })
     .await
@@ -406,7 +358,7 @@ async fn a_location_short_of_space_is_refused_before_the_device_sends_anything()
     // told to go ahead anyway, it does
     let mut options = options;
     options.ignore_free_space = true;
-    back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    back_up(&ctx, None, &options, |_| {}).await.unwrap();
     assert_eq!(snapshot_count(&location), 1);
     phone.stop();
 }
@@ -414,18 +366,17 @@ async fn a_location_short_of_space_is_refused_before_the_device_sends_anything()
 #[tokio::test(flavor = "multi_thread")]
 async fn a_device_on_wifi_only_is_found_over_mdns_and_backed_up_over_tcp() {
     require_secret_service();
-    let _env = USBMUXD_ENV.lock().await;
     let Bench {
         dir,
         phone,
-        dirs,
+        ctx,
         location,
         options,
     } = bench_with(keepsake_emulator::Wifi::Advertised);
     let device = phone.devices()[0].clone();
 
     // the first backup is over the cable (pairing needs it), then the cable goes
-    let first = back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    let first = back_up(&ctx, None, &options, |_| {}).await.unwrap();
     assert_eq!(first.link, keepsake_device::Link::Usb);
     phone.detach(device.udid()).unwrap();
     device.backup().live_one_day().unwrap();
@@ -434,12 +385,12 @@ async fn a_device_on_wifi_only_is_found_over_mdns_and_backed_up_over_tcp() {
     // without Wi-Fi it is simply not there
     let mut usb_only = BackupOptions::new(&location);
     usb_only.wifi = false;
-    let err = back_up(&dirs, Some(device.udid()), &usb_only, |_| {})
+    let err = back_up(&ctx, Some(device.udid()), &usb_only, |_| {})
         .await
         .unwrap_err();
     assert!(matches!(err, CoreError::NoSuchDevice { .. }), "{err:?}");
 
-    let second = back_up(&dirs, Some(device.udid()), &options, |_| {})
+    let second = back_up(&ctx, Some(device.udid()), &options, |_| {})
         .await
         .unwrap();
     let wifi = device.wifi_address().expect("the phone listens on Wi-Fi");
@@ -461,33 +412,32 @@ async fn a_device_on_wifi_only_is_found_over_mdns_and_backed_up_over_tcp() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_encrypted_device_backs_up_into_the_store_and_decrypts_with_its_password() {
     require_secret_service();
-    let _env = USBMUXD_ENV.lock().await;
     let Bench {
         dir,
         phone,
-        dirs,
+        ctx,
         location,
         options,
     } = bench();
     let device = phone.devices()[0].clone();
     device.backup().enable_encryption("correct horse").unwrap();
     let day0 = device.backup().phone().unwrap();
-    let report = back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    let report = back_up(&ctx, None, &options, |_| {}).await.unwrap();
 
     let out = dir.path().join("restored");
-    let repo = open_repository(&location, None).unwrap();
+    let repo = Location::new(&location).open(None).unwrap();
     restore::restore(&repo, report.snapshot.id, &out, None, &mut |_, _| {}).unwrap();
     let folder = keepsake_mobilesync::BackupFolder::open(&out).unwrap();
     assert!(
         folder.manifest.is_encrypted,
         "the snapshot holds the device's encrypted backup"
     );
-    keepsake_emulator::verify::backup_matches(&out, &day0, Some("correct horse"))
+    keepsake_testkit::backup_matches(&out, &day0, Some("correct horse"))
         .unwrap_or_else(|e| panic!("{e}"));
     // the encrypted-only domains (keychain, health) came across too
     assert!(day0.backup_files(true).count() > day0.backup_files(false).count());
     assert!(
-        keepsake_emulator::verify::backup_matches(&out, &day0, Some("wrong password")).is_err(),
+        keepsake_testkit::backup_matches(&out, &day0, Some("wrong password")).is_err(),
         "a wrong password does not read it"
     );
     phone.stop();
@@ -496,28 +446,27 @@ async fn an_encrypted_device_backs_up_into_the_store_and_decrypts_with_its_passw
 #[tokio::test(flavor = "multi_thread")]
 async fn a_file_the_device_cannot_finish_keeps_its_previous_version_and_is_reported() {
     require_secret_service();
-    let _env = USBMUXD_ENV.lock().await;
     use keepsake_emulator::backup_state::Fault;
     let Bench {
         dir: _dir,
         phone,
-        dirs,
+        ctx,
         location,
         options,
     } = bench();
     let device = phone.devices()[0].clone();
-    let first = back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    let first = back_up(&ctx, None, &options, |_| {}).await.unwrap();
     assert!(first.files_failed.is_empty());
     device.backup().live_one_day().unwrap();
 
     device.backup().set_fault(Some(Fault::UnreadableFile));
-    let second = back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    let second = back_up(&ctx, None, &options, |_| {}).await.unwrap();
     assert_eq!(second.files_failed.len(), 1, "{:?}", second.files_failed);
     let failed = second.files_failed[0]
         .strip_prefix(&format!("{}/", device.udid()))
         .expect("a path in the device's folder");
 
-    let repo = open_repository(&location, None).unwrap();
+    let repo = Location::new(&location).open(None).unwrap();
     let read = |snapshot: i64| {
         let mut out = Vec::new();
         match restore::cat(&repo, snapshot, failed, &mut out) {
@@ -538,14 +487,12 @@ async fn a_file_the_device_cannot_finish_keeps_its_previous_version_and_is_repor
 #[tokio::test(flavor = "multi_thread")]
 async fn what_a_cut_off_first_backup_stored_is_reused_by_the_next_attempt() {
     require_secret_service();
-    let _env = USBMUXD_ENV.lock().await;
     use keepsake_emulator::backup_state::Fault;
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::new(dir.path().join("phone"), 1);
     config.devices[0].backup.content.target_bytes = 24 << 20;
     let phone = VirtualIphone::start(config).unwrap();
-    std::env::set_var("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address());
-    let dirs = AppDirs::at(dir.path().join("config"));
+    let ctx = context_for(&phone, dir.path().join("config"));
     let location = dir.path().join("disk");
     std::fs::create_dir_all(&location).unwrap();
     let options = BackupOptions::new(&location);
@@ -556,12 +503,12 @@ async fn what_a_cut_off_first_backup_stored_is_reused_by_the_next_attempt() {
     device
         .backup()
         .set_fault(Some(Fault::DropAfterBytes(total / 4 * 3)));
-    back_up(&dirs, None, &options, |_| {}).await.unwrap_err();
+    back_up(&ctx, None, &options, |_| {}).await.unwrap_err();
     assert_eq!(snapshot_count(&location), 0);
 
     // the device sends everything again, but what was already stored is not stored twice
     device.backup().set_fault(None);
-    let report = back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    let report = back_up(&ctx, None, &options, |_| {}).await.unwrap();
     assert!(report.bytes_received >= total / 4 * 3);
     assert!(
         report.snapshot.added_bytes < total / 2,
@@ -574,24 +521,23 @@ async fn what_a_cut_off_first_backup_stored_is_reused_by_the_next_attempt() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_backup_asked_for_by_the_person_follows_the_devices_settings() {
     require_secret_service();
-    let _env = USBMUXD_ENV.lock().await;
     use keepsake_core::SettingsCheck;
     let Bench {
         dir: _dir,
         phone,
-        dirs,
+        ctx,
         location,
         ..
     } = bench();
     let device = phone.devices()[0].clone();
-    keepsake_core::preferences::add_location(&dirs, &location).unwrap();
+    keepsake_core::settings::add_location(ctx.dirs(), &location).unwrap();
     let mut options = BackupOptions::new(&location);
     options.location = None; // the device's location: here the default one
     options.settings = SettingsCheck::RequireConfirmed;
 
     // a first backup waits for its settings to be confirmed, and nothing is transferred
     let mut transferred = false;
-    let err = back_up(&dirs, None, &options, |p| {
+    let err = back_up(&ctx, None, &options, |p| {
         transferred |= matches!(p, BackupProgress::Transferring { .. })
     })
     .await
@@ -605,22 +551,22 @@ async fn a_backup_asked_for_by_the_person_follows_the_devices_settings() {
     assert!(!location.join(BACKUPS_FOLDER).exists());
 
     // accepted as they are (`--yes`): it goes to the default location, counts as the day's
-    // backup in the history, and the snapshots policy runs after it
+    // backup in the history, and the cleaning policy runs after it
     options.settings = SettingsCheck::ConfirmAsTheyAre;
-    let report = back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    let report = back_up(&ctx, None, &options, |_| {}).await.unwrap();
     assert_eq!(report.repository, location.join(BACKUPS_FOLDER));
     assert!(
         matches!(report.cleaning, Some(keepsake_core::CleaningOutcome::Kept)),
         "{:?}",
         report.cleaning
     );
-    let history = keepsake_core::schedule::history(&dirs).unwrap();
+    let history = keepsake_core::history::history(ctx.dirs()).unwrap();
     let entry = &history.devices[device.udid()];
     assert!(entry.last_success.is_some(), "{entry:?}");
 
     // from now on the settings are confirmed: the next one just runs
     options.settings = SettingsCheck::RequireConfirmed;
-    back_up(&dirs, None, &options, |_| {}).await.unwrap();
+    back_up(&ctx, None, &options, |_| {}).await.unwrap();
     assert_eq!(snapshot_count(&location), 2);
     phone.stop();
 }

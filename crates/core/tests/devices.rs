@@ -33,10 +33,10 @@ async fn a_phone_that_leaves_the_cable_stays_listed_on_wifi() {
     let mut config = Config::new(dir.path(), 1).with_unique_identities();
     config.wifi = Wifi::Advertised;
     let phone = VirtualIphone::start(config).unwrap();
-    std::env::set_var("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address());
+    let ctx = keepsake_testkit::context_for(&phone, dir.path().join("config"));
     let device = phone.devices()[0].clone();
     let udid = device.udid().to_owned();
-    let mut changes = watch_devices().await.unwrap();
+    let mut changes = watch_devices(&ctx).await.unwrap();
 
     // on the cable and on the network: both connections, once the announcement is heard
     loop {

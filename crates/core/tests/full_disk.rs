@@ -4,10 +4,7 @@
 //! tmpfs, mounted in a private mount namespace (`unshare -m`, root) so nothing leaks even if the
 //! test dies. Needs the OS credential store (scripts/with-keyring.sh).
 
-use std::process::Command;
-
-use keepsake_core::backup::{open_repository, BACKUPS_FOLDER};
-use keepsake_core::{back_up, AppDirs, BackupOptions, BackupProgress};
+use keepsake_core::{back_up, BackupOptions, BackupProgress, Location, BACKUPS_FOLDER};
 use keepsake_emulator::{Config, VirtualIphone};
 use keepsake_store::commands::{check, list, restore};
 
@@ -36,13 +33,12 @@ fn full_disk_child() {
     let mut config = Config::new(work.path().join("phone"), 1);
     config.devices[0].backup.content.target_bytes = 5 << 20;
     let phone = VirtualIphone::start(config).unwrap();
-    std::env::set_var("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address());
-    let dirs = AppDirs::at(work.path().join("config"));
+    let ctx = keepsake_testkit::context_for(&phone, work.path().join("config"));
     let device = phone.devices()[0].clone();
     let day0 = device.backup().phone().unwrap();
     let options = BackupOptions::new(&disk);
     let first = runtime
-        .block_on(back_up(&dirs, None, &options, |_| {}))
+        .block_on(back_up(&ctx, None, &options, |_| {}))
         .unwrap();
 
     // during the next backup another program fills the disk (the device checked the free space
@@ -51,7 +47,7 @@ fn full_disk_child() {
     let filler = disk.join("someone else's file");
     let mut filled = false;
     let err = runtime
-        .block_on(back_up(&dirs, None, &options, |p| {
+        .block_on(back_up(&ctx, None, &options, |p| {
             if !filled && matches!(p, BackupProgress::Transferring { .. }) {
                 filled = true;
                 fill(&filler);
@@ -67,7 +63,7 @@ fn full_disk_child() {
     );
 
     // the first snapshot is whole: the repository checks out and restores to the phone's day 0
-    let repo = open_repository(&disk, None).unwrap();
+    let repo = Location::new(&disk).open(None).unwrap();
     let snaps = list::snapshots(&repo).unwrap();
     assert_eq!(
         snaps.iter().map(|s| s.id).collect::<Vec<_>>(),
@@ -77,19 +73,19 @@ fn full_disk_child() {
     assert!(report.is_ok(), "{report:#?}");
     let out = work.path().join("restored");
     restore::restore(&repo, first.snapshot.id, &out, None, &mut |_, _| {}).unwrap();
-    keepsake_emulator::verify::backup_matches(&out, &day0, None).unwrap();
+    keepsake_testkit::backup_matches(&out, &day0, None).unwrap();
     drop(repo);
 
     // room is made again: the next backup completes and is the phone as it is now
     std::fs::remove_file(&filler).unwrap();
     let day1 = device.backup().phone().unwrap();
     let second = runtime
-        .block_on(back_up(&dirs, None, &options, |_| {}))
+        .block_on(back_up(&ctx, None, &options, |_| {}))
         .unwrap();
-    let repo = open_repository(&disk, None).unwrap();
+    let repo = Location::new(&disk).open(None).unwrap();
     let out = work.path().join("restored-after");
     restore::restore(&repo, second.snapshot.id, &out, None, &mut |_, _| {}).unwrap();
-    keepsake_emulator::verify::backup_matches(&out, &day1, None).unwrap();
+    keepsake_testkit::backup_matches(&out, &day1, None).unwrap();
     assert!(disk.join(BACKUPS_FOLDER).is_dir());
     phone.stop();
     println!("full disk child finished");
@@ -97,35 +93,12 @@ fn full_disk_child() {
 
 #[test]
 fn a_location_that_fills_up_keeps_its_snapshots() {
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "this test needs a Secret Service: run it through scripts/with-keyring.sh"
+    keepsake_testkit::require_secret_service();
+    let stdout = keepsake_testkit::in_small_tmpfs(
+        "full_disk_child",
+        DIR_ENV,
+        "160m",
+        "full disk child finished",
     );
-    let can_mount = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "true"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        can_mount,
-        "this test mounts a small tmpfs in a private mount namespace: it needs `unshare -m` (root)"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let script = format!(
-        "mount -t tmpfs -o size=160m tmpfs '{dir}' && exec '{exe}' full_disk_child --exact --ignored --nocapture",
-        dir = dir.path().display(),
-        exe = exe.display()
-    );
-    let out = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", &script])
-        .env(DIR_ENV, dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}");
-    assert!(
-        out.status.success() && stdout.contains("full disk child finished"),
-        "child failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }

@@ -7,46 +7,35 @@ use std::process::Command;
 
 use keepsake_core::browse::{diff, SnapshotBrowser};
 use keepsake_core::interchange::{export, import, restore_to_device};
-use keepsake_core::{back_up, AppDirs, BackupOptions, CoreError, SecretKind, Secrets};
-use keepsake_emulator::{Config, VirtualDevice, VirtualIphone};
+use keepsake_core::{back_up, BackupOptions, Context, CoreError, Location, SecretKind, Secrets};
+use keepsake_emulator::{VirtualDevice, VirtualIphone};
 use std::sync::Arc;
-
-/// Tests point the process-wide `USBMUXD_SOCKET_ADDRESS` at their own phone, one at a time.
-static USBMUXD_ENV: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 struct Bench {
     dir: tempfile::TempDir,
     phone: VirtualIphone,
     device: Arc<VirtualDevice>,
-    dirs: AppDirs,
-    location: std::path::PathBuf,
+    ctx: Context,
+    location: Location,
     options: BackupOptions,
 }
 
 /// A virtual iPhone (the `index`-th of a catalog of `count`: tests that remember passwords use
 /// devices no other test does) and an empty location.
 fn bench(count: usize, index: usize) -> Bench {
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "these tests need a Secret Service: run them through scripts/with-keyring.sh"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::new(dir.path().join("phone"), count);
-    for d in &mut config.devices {
-        d.backup.content.target_bytes = 3 << 20;
-    }
-    let phone = VirtualIphone::start(config).unwrap();
-    std::env::set_var("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address());
-    let device = phone.devices()[index].clone();
-    let location = dir.path().join("disk");
-    std::fs::create_dir_all(&location).unwrap();
+    keepsake_testkit::require_secret_service();
+    let kit = keepsake_testkit::Bench::with(count, |config| {
+        for d in &mut config.devices {
+            d.backup.content.target_bytes = 3 << 20;
+        }
+    });
     Bench {
-        dirs: AppDirs::at(dir.path().join("config")),
-        options: BackupOptions::new(&location),
-        location,
-        device,
-        phone,
-        dir,
+        device: kit.device(index),
+        location: kit.location(),
+        options: kit.options,
+        ctx: kit.ctx,
+        phone: kit.phone,
+        dir: kit.dir,
     }
 }
 
@@ -101,13 +90,12 @@ fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn snapshots_are_browsed_by_domain_extracted_and_compared() {
-    let _env = USBMUXD_ENV.lock().await;
     let b = bench(1, 0);
     let day0 = b.device.backup().phone().unwrap();
-    let first = back_up(&b.dirs, None, &b.options, |_| {}).await.unwrap();
+    let first = back_up(&b.ctx, None, &b.options, |_| {}).await.unwrap();
     let day = b.device.backup().live_one_day().unwrap();
     let day1 = b.device.backup().phone().unwrap();
-    let second = back_up(&b.dirs, None, &b.options, |_| {}).await.unwrap();
+    let second = back_up(&b.ctx, None, &b.options, |_| {}).await.unwrap();
 
     let older = SnapshotBrowser::open(&b.location, None, first.snapshot.id, None).unwrap();
     assert!(!older.is_encrypted());
@@ -191,14 +179,13 @@ async fn snapshots_are_browsed_by_domain_extracted_and_compared() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_encrypted_backup_is_browsed_with_its_password_and_never_without() {
-    let _env = USBMUXD_ENV.lock().await;
     // the third phone of the catalog: no other test remembers a password for it
     let b = bench(3, 2);
     let udid = b.device.udid().to_owned();
     Secrets.forget(SecretKind::BackupPassword, &udid).unwrap();
     b.device.backup().enable_encryption("open sesame").unwrap();
     let day0 = b.device.backup().phone().unwrap();
-    let report = back_up(&b.dirs, Some(&udid), &b.options, |_| {})
+    let report = back_up(&b.ctx, Some(&udid), &b.options, |_| {})
         .await
         .unwrap();
     let id = report.snapshot.id;
@@ -237,7 +224,6 @@ async fn an_encrypted_backup_is_browsed_with_its_password_and_never_without() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_idevicebackup2_folder_imports_and_exports_identically_and_restores() {
-    let _env = USBMUXD_ENV.lock().await;
     let b = bench(1, 0);
     let udid = b.device.udid().to_owned();
     let theirs = backup_with_idevicebackup2(&b);
@@ -292,9 +278,9 @@ async fn an_idevicebackup2_folder_imports_and_exports_identically_and_restores()
     assert_eq!(report.matching, report.files, "{report:?}");
 
     // and a snapshot of Keepsake's own goes back onto the phone through Keepsake
-    let ours = back_up(&b.dirs, None, &b.options, |_| {}).await.unwrap();
+    let ours = back_up(&b.ctx, None, &b.options, |_| {}).await.unwrap();
     let restored = restore_to_device(
-        &b.dirs,
+        &b.ctx,
         &b.location,
         None,
         ours.snapshot.id,
@@ -317,7 +303,6 @@ async fn an_idevicebackup2_folder_imports_and_exports_identically_and_restores()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_damaged_backup_folder_is_refused_and_nothing_is_imported() {
-    let _env = USBMUXD_ENV.lock().await;
     let b = bench(1, 0);
     let udid = b.device.udid().to_owned();
     let theirs = backup_with_idevicebackup2(&b);
@@ -343,7 +328,7 @@ async fn a_damaged_backup_folder_is_refused_and_nothing_is_imported() {
     let err = import(&b.location, None, &folder, &mut |_, _| {}).unwrap_err();
     assert!(err.to_string().contains("did not finish"), "{err}");
     assert!(
-        !b.location.join("Keepsake.Backups").exists(),
+        !b.location.repository_path().exists(),
         "nothing was written to the location"
     );
     b.phone.stop();

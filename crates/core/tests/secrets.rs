@@ -2,13 +2,7 @@
 //! `scripts/with-keyring.sh` provides it to the test run.
 
 use keepsake_core::{SecretKind, Secrets};
-
-fn require_secret_service() {
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "these tests need a Secret Service: run them through scripts/with-keyring.sh (scripts/test.sh does)"
-    );
-}
+use keepsake_testkit::require_secret_service;
 
 #[test]
 fn a_remembered_backup_password_comes_back_and_can_be_forgotten() {

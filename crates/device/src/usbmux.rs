@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 
 use crate::error::{DeviceError, Result};
 use crate::identity::DeviceIdentity;
+use crate::platform::{Os, UsbmuxdAddress};
 
 /// How long a device may take to answer a lockdownd question before we call it unresponsive.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -69,42 +70,28 @@ pub struct Usbmuxd {
 }
 
 impl Usbmuxd {
-    /// The daemon named by `USBMUXD_SOCKET_ADDRESS` (`HOST:PORT`, `UNIX:/path` or a bare path),
-    /// else the system's `/var/run/usbmuxd`. The same variable libimobiledevice's tools read.
-    pub fn from_env() -> Result<Self> {
-        match std::env::var("USBMUXD_SOCKET_ADDRESS") {
-            Ok(value) if !value.is_empty() => Self::parse(&value),
-            _ => Ok(Self::unix(UsbmuxdAddr::SOCKET_FILE)),
-        }
+    /// The daemon at `address`.
+    pub fn at(address: &UsbmuxdAddress) -> Result<Self> {
+        Ok(Usbmuxd {
+            addr: address.to_idevice()?,
+            shown: address.shown(),
+        })
     }
 
-    /// Parses the `USBMUXD_SOCKET_ADDRESS` forms.
+    /// This system's own daemon.
+    pub fn system() -> Result<Self> {
+        Self::at(&Os::current().usbmuxd())
+    }
+
+    /// The daemon a `USBMUXD_SOCKET_ADDRESS` value names (see [`UsbmuxdAddress::parse`]).
     pub fn parse(value: &str) -> Result<Self> {
-        if let Some(path) = value.strip_prefix("UNIX:") {
-            return Ok(Self::unix(path));
-        }
-        if value.starts_with('/') {
-            return Ok(Self::unix(value));
-        }
-        value
-            .parse::<SocketAddr>()
-            .map(Self::tcp)
-            .map_err(|_| DeviceError::BadUsbmuxdAddress {
-                value: value.to_owned(),
-            })
+        Self::at(&UsbmuxdAddress::parse(value)?)
     }
 
     pub fn tcp(addr: SocketAddr) -> Self {
         Usbmuxd {
             addr: UsbmuxdAddr::TcpSocket(addr),
             shown: addr.to_string(),
-        }
-    }
-
-    pub fn unix(path: &str) -> Self {
-        Usbmuxd {
-            addr: UsbmuxdAddr::UnixSocket(path.to_owned()),
-            shown: path.to_owned(),
         }
     }
 

@@ -21,7 +21,7 @@ async fn back_up(
 }
 
 fn assert_folder_matches_the_phone(root: &std::path::Path, phone: &keepsake_phone_content::Phone) {
-    if let Err(e) = keepsake_emulator::verify::backup_matches(root, phone, None) {
+    if let Err(e) = keepsake_testkit::backup_matches(root, phone, None) {
         panic!("{}: {e}", root.display());
     }
 }
@@ -54,8 +54,7 @@ async fn full_then_incremental_backup_into_a_finder_folder() {
     let mut bytes = std::fs::read(&blob).unwrap();
     bytes[100] ^= 0xff;
     std::fs::write(&blob, bytes).unwrap();
-    let err =
-        keepsake_emulator::verify::backup_matches(&root.join(&udid), &content, None).unwrap_err();
+    let err = keepsake_testkit::backup_matches(&root.join(&udid), &content, None).unwrap_err();
     assert!(err.contains("Library/SMS/sms.db differs"), "{err}");
     // only what changed travels: far fewer files than the first time
     let changed = day.added.len() + day.changed.len();

@@ -23,7 +23,6 @@ pub mod state;
 mod tls;
 pub mod transport;
 pub mod usbmux;
-pub mod verify;
 pub mod wifi;
 
 use std::net::SocketAddr;

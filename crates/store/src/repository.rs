@@ -65,9 +65,15 @@ impl std::fmt::Debug for Repository {
 }
 
 impl Repository {
+    /// Whether `path` holds a repository (its config is there; whether it opens is another
+    /// question). Looking never creates anything.
+    pub fn exists(path: &Path) -> bool {
+        path.join(CONFIG_FILE).is_file()
+    }
+
     /// Creates a repository in `path` (created if missing, refused if it already holds one).
     pub fn init(path: &Path, options: &InitOptions) -> Result<Repository> {
-        if path.join(CONFIG_FILE).exists() {
+        if Self::exists(path) {
             return Err(Error::AlreadyExists {
                 repo: path.to_path_buf(),
             });

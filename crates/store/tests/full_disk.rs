@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
 use keepsake_store::commands::{check, list};
 use keepsake_store::Error;
@@ -61,30 +59,5 @@ fn full_disk_child() {
 
 #[test]
 fn a_full_disk_fails_the_snapshot_cleanly() {
-    let can_mount = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "true"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        can_mount,
-        "this test mounts a small tmpfs in a private mount namespace: it needs `unshare -m` (root)"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let script = format!(
-        "mount -t tmpfs -o size=3m tmpfs '{dir}' && exec '{exe}' full_disk_child --exact --ignored --nocapture",
-        dir = dir.path().display(),
-        exe = exe.display()
-    );
-    let out = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", &script])
-        .env(DIR_ENV, dir.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("1 passed"),
-        "child failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    keepsake_testkit::in_small_tmpfs("full_disk_child", DIR_ENV, "3m", "1 passed");
 }

@@ -22,10 +22,7 @@ impl Drop for Credential {
 
 #[test]
 fn a_repository_keyed_by_the_credential_store_opens_with_it_and_refuses_any_other_key() {
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "this test needs a Secret Service: run it through scripts/with-keyring.sh"
-    );
+    keepsake_testkit::require_secret_service();
     let dir = tempfile::tempdir().unwrap();
     let account = Credential(format!(
         "store-key/{}",

@@ -309,7 +309,7 @@ impl Host {
 
 /// The folder holds exactly the phone's backup, byte for byte (see `keepsake_emulator::verify`).
 pub fn assert_backup_matches(folder: &Path, phone: &Phone, password: Option<&str>) {
-    if let Err(e) = keepsake_emulator::verify::backup_matches(folder, phone, password) {
+    if let Err(e) = keepsake_testkit::backup_matches(folder, phone, password) {
         panic!("{}: {e}", folder.display());
     }
 }

@@ -1,84 +1,27 @@
-//! The agent's logic: back up each device with automatic backups on once per scheduled day
-//! when it is reachable, retry failures with backoff, and apply the snapshots policy after each
-//! backup (with "ask first", leave a cleaning request for the app or `keepsake clean`).
+//! The agent: back up each device with automatic backups on once per scheduled day when it is
+//! reachable, retry failures with backoff, and follow each backup with the device's cleaning
+//! policy (with "ask first", the question waits for the app or `keepsake clean`).
 //!
-//! Time comes from a [`Clock`] and backups from a [`BackupRunner`], so tests run sixty days in
-//! a second. Days are UTC calendar days, like the times the CLI prints.
-//! What happened to each device's backups is kept in `backups.json` beside the settings; any
-//! backup (the agent's, the CLI's, the app's) is recorded there with [`record_backup`], so a
-//! manual backup counts as that day's.
+//! Time comes from the [`Context`]'s clock and backups from a [`BackupRunner`], so tests run
+//! sixty days in a second. Days are UTC calendar days, like the times the CLI prints. What
+//! follows a backup is [`crate::backup::after_backup`], the same for every backup.
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::cleaning::{clean, delete_snapshots, CleaningOutcome, SnapshotStore};
+use crate::backup::{after_backup, AfterBackup};
+use crate::cleaning::{CleaningOutcome, SnapshotStore};
+use crate::context::Context;
 use crate::error::{CoreError, Result};
-use crate::preferences::{self, lock_config, read_json, DeviceSettings};
-use crate::retention::{CleaningRequest, RetentionPolicy};
-use crate::settings::{write_atomically, AppDirs};
-
-/// The backup history file, in the app config dir.
-pub const HISTORY_FILE: &str = "backups.json";
+use crate::history::{history, DeviceHistory};
+use crate::settings::{self, DeviceSettings};
 
 const DAY: i64 = 86_400;
 /// The first retry waits this long; each next one three times longer, up to [`RETRY_MAX`].
 pub const RETRY_FIRST: i64 = 10 * 60;
 pub const RETRY_MAX: i64 = 6 * 3600;
-
-/// The time, for the agent: the system's, or a test's.
-pub trait Clock {
-    /// Unix seconds.
-    fn now(&self) -> i64;
-}
-
-/// The computer's clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> i64 {
-        unix_now()
-    }
-}
-
-/// Unix seconds now, as Keepsake's backups, history and snapshots policy see it: the computer's
-/// clock, or, when the environment sets `KEEPSAKE_NOW` (unix seconds), a clock that read that
-/// value when this process first asked and runs on from there. That lets a test or a demo make
-/// snapshots dated days ago (`KEEPSAKE_NOW=$(date -d '40 days ago' +%s) keepsake backup`) and
-/// then watch the policy judge them with the real clock; nothing else reads it.
-pub fn unix_now() -> i64 {
-    static OFFSET: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
-    let real = system_now();
-    real + *OFFSET.get_or_init(|| clock_offset(std::env::var("KEEPSAKE_NOW").ok(), real))
-}
-
-fn system_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
-/// How far `KEEPSAKE_NOW`'s clock is from the computer's at `real`; an unreadable value is
-/// ignored (with a warning) rather than dating snapshots in 1970.
-fn clock_offset(value: Option<String>, real: i64) -> i64 {
-    let Some(value) = value else { return 0 };
-    match value.trim().parse::<i64>() {
-        Ok(t) if t > 0 => {
-            tracing::warn!(KEEPSAKE_NOW = t, "the clock is set by KEEPSAKE_NOW");
-            t - real
-        }
-        _ => {
-            tracing::warn!(
-                value,
-                "KEEPSAKE_NOW is not unix seconds; using the computer's clock"
-            );
-            0
-        }
-    }
-}
 
 /// A device the agent can reach now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -95,81 +38,6 @@ pub trait BackupRunner {
     /// Backs `udid` up into `location`; one backup of a device at a time is the runner's to
     /// enforce (`back_up` holds a `DeviceJob`), and a refusal is `CoreError::AlreadyBackingUp`.
     fn back_up(&self, udid: &str, location: &Path) -> impl Future<Output = Result<()>>;
-}
-
-/// A cleaning request waiting for the person's answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PendingCleaning {
-    pub location: PathBuf,
-    pub asked_at: i64,
-    pub request: CleaningRequest,
-}
-
-/// What happened to one device's backups.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DeviceHistory {
-    pub last_success: Option<i64>,
-    pub last_attempt: Option<i64>,
-    /// Failed attempts since the last success.
-    pub failures: u32,
-    pub last_error: Option<String>,
-    pub pending_cleaning: Option<PendingCleaning>,
-}
-
-/// Every device's history, by UDID.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct History {
-    pub devices: BTreeMap<String, DeviceHistory>,
-}
-
-fn history_path(dirs: &AppDirs) -> PathBuf {
-    dirs.config_dir().join(HISTORY_FILE)
-}
-
-/// The backup history as saved.
-pub fn history(dirs: &AppDirs) -> Result<History> {
-    read_json(&history_path(dirs))
-}
-
-fn update_history<T>(dirs: &AppDirs, change: impl FnOnce(&mut History) -> T) -> Result<T> {
-    let _lock = lock_config(dirs, "backups.lock")?;
-    let path = history_path(dirs);
-    let mut history: History = read_json(&path)?;
-    let out = change(&mut history);
-    write_atomically(&path, &serde_json::to_vec_pretty(&history)?)?;
-    Ok(out)
-}
-
-/// Records how a backup of `udid` that ended at `time` (unix seconds) went. Every backup path
-/// calls it (agent, CLI, app): a success is that day's backup, a failure counts towards the
-/// agent's backoff. A backup that never started because another one was running or its
-/// location is not there (it waits for it), or that was cancelled, is not recorded.
-pub fn record_backup<T>(dirs: &AppDirs, udid: &str, time: i64, result: &Result<T>) -> Result<()> {
-    if matches!(
-        result,
-        Err(CoreError::AlreadyBackingUp { .. }
-            | CoreError::Cancelled { .. }
-            | CoreError::LocationMissing { .. })
-    ) {
-        return Ok(());
-    }
-    update_history(dirs, |h| {
-        let d = h.devices.entry(udid.to_owned()).or_default();
-        d.last_attempt = Some(time);
-        match result {
-            Ok(_) => {
-                d.last_success = Some(time);
-                d.failures = 0;
-                d.last_error = None;
-            }
-            Err(e) => {
-                d.failures += 1;
-                d.last_error = Some(e.to_string());
-            }
-        }
-    })
 }
 
 /// How long the agent waits after `failures` failed attempts in a row.
@@ -208,7 +76,7 @@ pub enum Turn {
     BackedUp {
         cleaning: CleaningOutcome,
     },
-    /// Backed up, but applying the snapshots policy failed.
+    /// Backed up, but applying the cleaning policy failed.
     CleaningFailed {
         error: String,
     },
@@ -265,92 +133,19 @@ pub fn next_backup(device: &DeviceSettings, history: &DeviceHistory, now: i64) -
     Some(due)
 }
 
-/// Applies `udid`'s snapshots policy after a backup at `location`; with "ask first", the
-/// request waits in the history for [`answer_cleaning`]. Call after every successful backup.
-pub fn after_backup<S: SnapshotStore>(
-    dirs: &AppDirs,
-    store: &S,
-    device: &DeviceSettings,
-    location: &Path,
-    now: i64,
-) -> Result<CleaningOutcome> {
-    let outcome = clean(
-        store,
-        location,
-        &device.udid,
-        &RetentionPolicy::from(device),
-        now,
-    )?;
-    let pending = match &outcome {
-        CleaningOutcome::Asked { location, request } => Some(PendingCleaning {
-            location: location.clone(),
-            asked_at: now,
-            request: request.clone(),
-        }),
-        _ => None,
-    };
-    update_history(dirs, |h| {
-        h.devices
-            .entry(device.udid.clone())
-            .or_default()
-            .pending_cleaning = pending;
-    })?;
-    Ok(outcome)
-}
-
-/// Answers `udid`'s pending cleaning request: yes deletes what it listed, no leaves everything
-/// (the next backup asks again if the snapshots still take too much). `Ok(None)`: nothing pending.
-pub fn answer_cleaning<S: SnapshotStore>(
-    dirs: &AppDirs,
-    store: &S,
-    udid: &str,
-    delete: bool,
-) -> Result<Option<CleaningOutcome>> {
-    let Some(pending) = history(dirs)?
-        .devices
-        .get(udid)
-        .and_then(|d| d.pending_cleaning.clone())
-    else {
-        return Ok(None);
-    };
-    let outcome = if delete {
-        // What changed since the question (a snapshot pinned or deleted meanwhile) is left out.
-        let now = store.snapshots(&pending.location, udid)?;
-        let newest = now.snapshots.last().map(|s| s.id);
-        let ids: Vec<i64> = pending
-            .request
-            .ids()
-            .into_iter()
-            .filter(|id| {
-                Some(*id) != newest && now.snapshots.iter().any(|s| s.id == *id && !s.pinned)
-            })
-            .collect();
-        delete_snapshots(store, &pending.location, udid, &ids)?
-    } else {
-        CleaningOutcome::Kept
-    };
-    update_history(dirs, |h| {
-        if let Some(d) = h.devices.get_mut(udid) {
-            d.pending_cleaning = None;
-        }
-    })?;
-    Ok(Some(outcome))
-}
-
 /// The agent: one [`Agent::pass`] looks at every known device and backs up those that are due.
-pub struct Agent<'a, C, R, S> {
-    pub dirs: &'a AppDirs,
-    pub clock: C,
+pub struct Agent<'a, R, S> {
+    pub ctx: &'a Context,
     pub runner: R,
     pub store: S,
 }
 
-impl<C: Clock, R: BackupRunner, S: SnapshotStore> Agent<'_, C, R, S> {
+impl<R: BackupRunner, S: SnapshotStore> Agent<'_, R, S> {
     /// Looks at every device once, backing up (one after another) those that are due and
     /// reachable. Devices seen for the first time are added to the settings, unconfirmed.
     pub async fn pass(&self) -> Result<Vec<DeviceTurn>> {
         let reachable = self.runner.reachable().await;
-        let before = preferences::load(self.dirs)?;
+        let before = settings::load(self.ctx.dirs())?;
         let mut seen = before.clone();
         for r in &reachable {
             seen.device_mut(&r.udid, &r.name, &r.model);
@@ -358,7 +153,7 @@ impl<C: Clock, R: BackupRunner, S: SnapshotStore> Agent<'_, C, R, S> {
         let settings = if seen == before {
             before
         } else {
-            preferences::update(self.dirs, |s| {
+            settings::update(self.ctx.dirs(), |s| {
                 for r in &reachable {
                     s.device_mut(&r.udid, &r.name, &r.model);
                 }
@@ -380,15 +175,15 @@ impl<C: Clock, R: BackupRunner, S: SnapshotStore> Agent<'_, C, R, S> {
 
     async fn turn(
         &self,
-        settings: &preferences::Settings,
+        settings: &settings::Settings,
         device: &DeviceSettings,
         reachable: &[Reachable],
     ) -> Result<Turn> {
-        let history = history(self.dirs)?
+        let history = history(self.ctx.dirs())?
             .devices
             .remove(&device.udid)
             .unwrap_or_default();
-        if let Some(wait) = waiting_reason(device, &history, self.clock.now()) {
+        if let Some(wait) = waiting_reason(device, &history, self.ctx.now()) {
             return Ok(wait);
         }
         if !reachable.iter().any(|r| r.udid == device.udid) {
@@ -402,17 +197,17 @@ impl<C: Clock, R: BackupRunner, S: SnapshotStore> Agent<'_, C, R, S> {
         }
         tracing::info!(device = device.display_name(), "automatic backup");
         let result = self.runner.back_up(&device.udid, &location).await;
-        let now = self.clock.now();
-        record_backup(self.dirs, &device.udid, now, &result)?;
+        let after = after_backup(self.ctx, &self.store, device, &location, &result)?;
         match result {
-            Ok(()) => Ok(
-                match after_backup(self.dirs, &self.store, device, &location, now) {
-                    Ok(cleaning) => Turn::BackedUp { cleaning },
-                    Err(e) => Turn::CleaningFailed {
-                        error: e.to_string(),
-                    },
+            Ok(()) => Ok(match after {
+                AfterBackup {
+                    cleaning: Some(cleaning),
+                    ..
+                } => Turn::BackedUp { cleaning },
+                AfterBackup { cleaning_error, .. } => Turn::CleaningFailed {
+                    error: cleaning_error.unwrap_or_default(),
                 },
-            ),
+            }),
             Err(CoreError::AlreadyBackingUp { .. }) => Ok(Turn::AlreadyRunning),
             Err(CoreError::LocationMissing { location }) => Ok(Turn::LocationMissing { location }),
             Err(e) => Ok(Turn::Failed {
@@ -440,7 +235,7 @@ pub fn reachable_of(devices: Vec<crate::devices::DeviceSummary>) -> Vec<Reachabl
 /// The real devices, backed up with [`crate::back_up`] and this computer's remembered keys.
 #[derive(Debug, Clone)]
 pub struct LiveRunner {
-    pub dirs: AppDirs,
+    pub ctx: Context,
     /// How long to listen for devices on Wi-Fi in each pass; `None`: only devices on a cable.
     pub wifi: Option<std::time::Duration>,
     /// Cancels the running backup (the agent is stopping): nothing of it is committed.
@@ -450,9 +245,9 @@ pub struct LiveRunner {
 impl LiveRunner {
     /// Devices on a cable, and on Wi-Fi those that answer within two seconds (as `keepsake
     /// devices` waits for them).
-    pub fn new(dirs: &AppDirs) -> Self {
+    pub fn new(ctx: &Context) -> Self {
         LiveRunner {
-            dirs: dirs.clone(),
+            ctx: ctx.clone(),
             wifi: Some(std::time::Duration::from_secs(2)),
             cancel: crate::jobs::Cancel::new(),
         }
@@ -461,7 +256,7 @@ impl LiveRunner {
 
 impl BackupRunner for LiveRunner {
     async fn reachable(&self) -> Vec<Reachable> {
-        let overview = crate::devices::device_overview(self.wifi).await;
+        let overview = crate::devices::device_overview(&self.ctx, self.wifi).await;
         if let Some(problem) = &overview.usbmuxd_problem {
             tracing::debug!(problem, "usbmuxd");
         }
@@ -471,7 +266,7 @@ impl BackupRunner for LiveRunner {
     async fn back_up(&self, udid: &str, location: &Path) -> Result<()> {
         let mut options = crate::backup::BackupOptions::new(location);
         options.cancel = self.cancel.clone();
-        crate::backup::back_up(&self.dirs, Some(udid), &options, |_| {})
+        crate::backup::back_up(&self.ctx, Some(udid), &options, |_| {})
             .await
             .map(|_| ())
     }
@@ -479,28 +274,31 @@ impl BackupRunner for LiveRunner {
 
 #[cfg(test)]
 mod tests {
-    use std::cell::{Cell, RefCell};
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
 
     use super::*;
     use crate::cleaning::tests::FakeStore;
-    use crate::preferences::Schedule;
-    use crate::retention::CleaningReason;
+    use crate::cleaning::{answer_cleaning, apply_policy};
+    use crate::cleaning_policy::CleaningReason;
+    use crate::clock::{Clock, ManualClock};
+    use crate::dirs::AppDirs;
+    use crate::history::record_backup;
+    use crate::settings::Schedule;
 
     const HOUR: i64 = 3600;
     const GB: u64 = 1_000_000_000;
     /// 2026-01-01 00:00 UTC.
     const START: i64 = 1_767_225_600;
 
-    struct FakeClock<'a>(&'a Cell<i64>);
-    impl Clock for FakeClock<'_> {
-        fn now(&self) -> i64 {
-            self.0.get()
-        }
+    fn context(dirs: AppDirs, clock: &ManualClock) -> Context {
+        let nowhere = keepsake_device::Usbmuxd::parse("127.0.0.1:1").unwrap();
+        Context::new(dirs, nowhere, clock.clone())
     }
 
     /// Backs up into the fake store; unreachable or failing as the test says.
     struct FakeRunner<'a> {
-        clock: &'a Cell<i64>,
+        clock: ManualClock,
         store: &'a FakeStore,
         devices: Vec<Reachable>,
         unplugged: RefCell<Vec<(String, i64)>>,
@@ -510,7 +308,7 @@ mod tests {
 
     impl BackupRunner for FakeRunner<'_> {
         async fn reachable(&self) -> Vec<Reachable> {
-            let day = self.clock.get().div_euclid(DAY);
+            let day = self.clock.now().div_euclid(DAY);
             let unplugged = self.unplugged.borrow();
             self.devices
                 .iter()
@@ -520,7 +318,7 @@ mod tests {
         }
 
         async fn back_up(&self, udid: &str, location: &Path) -> Result<()> {
-            let now = self.clock.get();
+            let now = self.clock.now();
             self.attempts.borrow_mut().push((udid.to_owned(), now));
             let key = (udid.to_owned(), now.div_euclid(DAY));
             if let Some(n) = self.failures_left.borrow_mut().get_mut(&key) {
@@ -601,17 +399,6 @@ mod tests {
     }
 
     #[test]
-    fn keepsake_now_moves_the_clock_and_nonsense_is_ignored() {
-        let real = 1_800_000_000;
-        assert_eq!(clock_offset(None, real), 0);
-        assert_eq!(clock_offset(Some("1700000000".into()), real), -100_000_000);
-        assert_eq!(clock_offset(Some(" 1800000100\n".into()), real), 100);
-        for bad in ["yesterday", "", "-5", "0", "1.5e9"] {
-            assert_eq!(clock_offset(Some(bad.into()), real), 0, "{bad:?}");
-        }
-    }
-
-    #[test]
     fn backoff_grows_three_times_up_to_six_hours() {
         let delays: Vec<i64> = (0..7).map(retry_delay).collect();
         assert_eq!(
@@ -664,7 +451,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(h(&dirs).failures, 1);
-        device.schedule = crate::preferences::Schedule::Weekly;
+        device.schedule = Schedule::Weekly;
         record_backup(&dirs, "U1", at(27), &Ok(())).unwrap();
         assert_eq!(
             waiting_reason(&device, &h(&dirs), at(27 + 6 * 24)),
@@ -694,7 +481,7 @@ mod tests {
         let mut device = DeviceSettings::new("U1", "", "");
         device.confirmed = true;
         let now = START + 300 * DAY;
-        let out = after_backup(&dirs, &store, &device, location, now).unwrap();
+        let out = apply_policy(&dirs, &store, &device, location, now).unwrap();
         let CleaningOutcome::Asked { request, .. } = out else {
             panic!("{out:?}")
         };
@@ -720,8 +507,9 @@ mod tests {
         let dirs = AppDirs::at(dir.path().join("config"));
         let location = dir.path().join("disk");
         std::fs::create_dir_all(&location).unwrap();
-        crate::preferences::add_location(&dirs, &location).unwrap();
-        let clock = Cell::new(START);
+        crate::settings::add_location(&dirs, &location).unwrap();
+        let clock = ManualClock::new(START);
+        let ctx = context(dirs.clone(), &clock);
         let store = FakeStore {
             shared: GB / 10,
             newest_bytes: 20 * GB,
@@ -731,7 +519,7 @@ mod tests {
             .map(|d| ("ADA".to_owned(), START / DAY + d))
             .collect();
         let runner = FakeRunner {
-            clock: &clock,
+            clock: clock.clone(),
             store: &store,
             devices: vec![phone("ADA"), phone("BOB"), phone("NEW")],
             unplugged: RefCell::new(unplugged),
@@ -742,12 +530,11 @@ mod tests {
             attempts: RefCell::new(vec![]),
         };
         let agent = Agent {
-            dirs: &dirs,
-            clock: FakeClock(&clock),
+            ctx: &ctx,
             runner,
             store: &store,
         };
-        preferences::update(&dirs, |s| {
+        settings::update(&dirs, |s| {
             for (udid, ask_first) in [("ADA", true), ("BOB", false)] {
                 let d = s.device_mut(udid, "", "");
                 d.ask_first = ask_first;
@@ -765,10 +552,9 @@ mod tests {
                 clock.set(START + day * DAY + hour * HOUR);
                 if day == manual_day && hour == 0 {
                     // `keepsake backup` just after midnight, before the agent's first pass
-                    store.add(&location, "ADA", clock.get(), GB / 5);
-                    record_backup(&dirs, "ADA", clock.get(), &Ok(())).unwrap();
-                    let ada = preferences::load(&dirs).unwrap().devices["ADA"].clone();
-                    after_backup(&dirs, &store, &ada, &location, clock.get()).unwrap();
+                    store.add(&location, "ADA", clock.now(), GB / 5);
+                    let ada = settings::load(&dirs).unwrap().devices["ADA"].clone();
+                    after_backup(&ctx, &store, &ada, &location, &Ok(())).unwrap();
                 }
                 if day == answer_day && hour == 12 {
                     // days 0 to 50 less 3 unplugged: all Ada's backups kept while asking

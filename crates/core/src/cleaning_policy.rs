@@ -1,4 +1,4 @@
-//! The snapshots policy, as a pure function: given a device's snapshots, their space and its
+//! The cleaning policy, as a pure function: given a device's snapshots, their space and its
 //! settings, which snapshots go, and whether to ask first. No I/O: `cleaning` gathers the facts
 //! from a repository and carries the decision out.
 //!
@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::preferences::{DeviceSettings, RetentionAge};
+use crate::settings::{DeviceSettings, RetentionAge};
 
 /// One snapshot of the device, as the policy sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,16 +43,16 @@ impl Space {
 
 /// The settings the policy follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RetentionPolicy {
+pub struct CleaningPolicy {
     pub snapshots: bool,
     pub auto_delete: bool,
     pub retention: RetentionAge,
     pub ask_first: bool,
 }
 
-impl From<&DeviceSettings> for RetentionPolicy {
+impl From<&DeviceSettings> for CleaningPolicy {
     fn from(d: &DeviceSettings) -> Self {
-        RetentionPolicy {
+        CleaningPolicy {
             snapshots: d.snapshots,
             auto_delete: d.auto_delete,
             retention: d.retention,
@@ -104,7 +104,7 @@ pub enum Decision {
 
 /// Applies the policy to one device's snapshots (any order) at time `now` (unix seconds).
 pub fn decide(
-    policy: &RetentionPolicy,
+    policy: &CleaningPolicy,
     snapshots: &[SnapshotFacts],
     space: Space,
     now: i64,
@@ -176,8 +176,8 @@ mod tests {
         auto_delete: bool,
         retention: RetentionAge,
         ask_first: bool,
-    ) -> RetentionPolicy {
-        RetentionPolicy {
+    ) -> CleaningPolicy {
+        CleaningPolicy {
             snapshots,
             auto_delete,
             retention,
@@ -218,7 +218,7 @@ mod tests {
         #[allow(clippy::type_complexity)]
         let table: Vec<(
             &str,
-            RetentionPolicy,
+            CleaningPolicy,
             Vec<(i64, u64, bool)>,
             Space,
             (&str, Vec<i64>),

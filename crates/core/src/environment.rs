@@ -1,0 +1,48 @@
+//! The one place core reads the process environment: [`context`] builds the [`Context`] the
+//! CLI's `main` and the app's setup hand to everything else. Nothing else in core may read a
+//! variable (`tests/module_graph.rs` checks it), so tests build contexts of their own.
+//!
+//! - the settings folder: the OS's config folder for Keepsake (`$XDG_CONFIG_HOME/keepsake`);
+//! - `USBMUXD_SOCKET_ADDRESS` (`HOST:PORT`, `UNIX:/path` or a path, as libimobiledevice reads
+//!   it), else this system's usbmuxd;
+//! - `KEEPSAKE_NOW` (unix seconds): Keepsake's clock starts at that time and runs on, for demos
+//!   and tests that make snapshots dated days ago;
+//! - `HOSTNAME`, else `/etc/hostname`: the name devices show for this computer.
+
+use keepsake_device::Usbmuxd;
+
+use crate::clock::{parse_start, StartedClock, SystemClock};
+use crate::context::Context;
+use crate::dirs::AppDirs;
+use crate::error::Result;
+
+/// The context of this process, from its environment.
+pub fn context() -> Result<Context> {
+    let dirs = AppDirs::of_this_user()?;
+    let usbmuxd = match std::env::var("USBMUXD_SOCKET_ADDRESS") {
+        Ok(value) if !value.is_empty() => Usbmuxd::parse(&value)?,
+        _ => Usbmuxd::system()?,
+    };
+    let host_name = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .unwrap_or_default();
+    let ctx = match std::env::var("KEEPSAKE_NOW") {
+        Ok(value) => match parse_start(&value) {
+            Some(start) => {
+                tracing::warn!(KEEPSAKE_NOW = start, "the clock is set by KEEPSAKE_NOW");
+                Context::new(dirs, usbmuxd, StartedClock::new(start))
+            }
+            None => {
+                tracing::warn!(
+                    value,
+                    "KEEPSAKE_NOW is not unix seconds; using the computer's clock"
+                );
+                Context::new(dirs, usbmuxd, SystemClock)
+            }
+        },
+        Err(_) => Context::new(dirs, usbmuxd, SystemClock),
+    };
+    Ok(ctx.with_host_name(host_name))
+}

@@ -1,0 +1,96 @@
+//! A device's snapshots along time, as the app's timeline and `keepsake timeline` show them:
+//! each with its pin and what deleting it alone would free, and pinning one. Looking never
+//! creates a repository; a device whose location has none has an empty timeline.
+
+use keepsake_store::SnapshotInfo;
+use serde::Serialize;
+
+use crate::dirs::AppDirs;
+use crate::error::{CoreError, Result};
+use crate::location::{find_snapshot, Location};
+use crate::pins::{pin, pins, unpin};
+use crate::settings;
+
+/// A snapshot on the timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEntry {
+    #[serde(flatten)]
+    pub snapshot: SnapshotInfo,
+    /// Kept forever: the cleaning policy never deletes it.
+    pub pinned: bool,
+    /// Stored bytes deleting this snapshot alone would free.
+    pub frees_bytes: u64,
+}
+
+/// Where `udid` backs up (its own location, else the default); `None` when there is none.
+pub fn device_location(dirs: &AppDirs, udid: &str) -> Result<Option<Location>> {
+    let settings = settings::load(dirs)?;
+    Ok(settings
+        .device(udid)
+        .and_then(|d| settings.location_of(d))
+        .map(Location::new))
+}
+
+/// The device's location; a clear error when it has none yet.
+pub fn location_of(dirs: &AppDirs, udid: &str) -> Result<Location> {
+    device_location(dirs, udid)?.ok_or_else(|| CoreError::NoLocation {
+        device: udid.to_owned(),
+    })
+}
+
+/// Every snapshot at `location` (of `udid` only, when given), oldest first, with its pin and
+/// what deleting it would free: one pass over the catalog.
+pub fn snapshots_at(
+    location: &Location,
+    store_password: Option<&str>,
+    udid: Option<&str>,
+) -> Result<Vec<TimelineEntry>> {
+    let Some(repo) = location.open_if_any(store_password)? else {
+        return Ok(vec![]);
+    };
+    let stats = keepsake_store::commands::stats::stats(&repo)?;
+    let pins = pins(repo.path())?;
+    Ok(stats
+        .snapshots
+        .into_iter()
+        .filter(|s| udid.is_none_or(|u| s.info.device == u))
+        .map(|s| TimelineEntry {
+            pinned: pins.iter().any(|p| p.holds(&s.info)),
+            frees_bytes: s.frees_bytes,
+            snapshot: s.info,
+        })
+        .collect())
+}
+
+/// `udid`'s snapshots at its location, oldest first; none before its first backup.
+pub fn device_timeline(dirs: &AppDirs, udid: &str) -> Result<Vec<TimelineEntry>> {
+    match device_location(dirs, udid)? {
+        Some(location) => snapshots_at(&location, None, Some(udid)),
+        None => Ok(vec![]),
+    }
+}
+
+/// Keeps snapshot `id` of `udid` forever (the cleaning policy never deletes it), or no longer.
+/// The snapshot must be the device's own. A pending cleaning question that listed it can no
+/// longer delete it: answering skips what was pinned since.
+pub fn set_pinned(dirs: &AppDirs, udid: &str, id: i64, pinned: bool) -> Result<bool> {
+    let location = location_of(dirs, udid)?;
+    let repo = location
+        .open_if_any(None)?
+        .ok_or_else(|| CoreError::NoLocation {
+            device: udid.to_owned(),
+        })?;
+    let snapshot = find_snapshot(&repo, id)?;
+    if snapshot.device != udid {
+        return Err(CoreError::NoSuchSnapshot {
+            snapshot: id,
+            repository: repo.path().to_path_buf(),
+        });
+    }
+    if pinned {
+        pin(&repo, id, None)?;
+    } else {
+        unpin(repo.path(), id)?;
+    }
+    Ok(pinned)
+}
