@@ -10,15 +10,13 @@ use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
 use idevice::{Idevice, IdeviceError};
+use keepsake_devicelink::{self as dl, status, Block, DeviceMessage, HostMessage, StatusResponse};
 use plist::{Dictionary, Value};
 
-use crate::devicelink::{self as dl, DeviceRequest};
 use crate::error::{DeviceError, Result};
 use crate::usbmux::{Attachment, PairRecord, Usbmuxd};
 
 const SERVICE: &str = "com.apple.mobilebackup2";
-/// Blocks sent to the device: BackupAgent2 is killed for memory on much larger ones.
-const DOWNLOAD_BLOCK: usize = 32 << 10;
 
 /// What the backup reports while it runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -182,33 +180,22 @@ impl Mobilebackup2 {
 
     async fn handshake(&mut self) -> Result<()> {
         let first = self.receive().await?;
-        let items = first.as_array().cloned().unwrap_or_default();
-        if items.first().and_then(Value::as_string) != Some("DLMessageVersionExchange") {
-            return Err(self.malformed("the DeviceLink handshake", format!("{first:?}")));
+        match DeviceMessage::parse(&first) {
+            Ok(DeviceMessage::VersionExchange { major, .. }) if major > dl::VERSION_MAJOR => {
+                return Err(self.malformed(
+                    "the DeviceLink handshake",
+                    format!("version {major} is newer than Keepsake knows"),
+                ));
+            }
+            Ok(DeviceMessage::VersionExchange { .. }) => {}
+            _ => return Err(self.malformed("the DeviceLink handshake", format!("{first:?}"))),
         }
-        let major = items
-            .get(1)
-            .and_then(Value::as_unsigned_integer)
-            .unwrap_or(0);
-        if major > 400 {
-            return Err(self.malformed(
-                "the DeviceLink handshake",
-                format!("version {major} is newer than Keepsake knows"),
-            ));
-        }
-        self.send(&Value::Array(vec![
-            "DLMessageVersionExchange".into(),
-            "DLVersionsOk".into(),
-            Value::Integer(400u64.into()),
-        ]))
+        self.send(&HostMessage::VersionsOk {
+            major: dl::VERSION_MAJOR,
+        })
         .await?;
         let ready = self.receive().await?;
-        if ready
-            .as_array()
-            .and_then(|a| a.first())
-            .and_then(Value::as_string)
-            != Some("DLMessageDeviceReady")
-        {
+        if DeviceMessage::parse(&ready) != Ok(DeviceMessage::DeviceReady) {
             return Err(self.malformed("the DeviceLink handshake", format!("{ready:?}")));
         }
         let mut hello = Dictionary::new();
@@ -217,15 +204,11 @@ impl Mobilebackup2 {
             "SupportedProtocolVersions".into(),
             Value::Array(vec![Value::Real(2.0), Value::Real(2.1)]),
         );
-        self.send(&Value::Array(vec![
-            "DLMessageProcessMessage".into(),
-            Value::Dictionary(hello),
-        ]))
-        .await?;
+        self.send(&HostMessage::ProcessMessage(hello)).await?;
         let reply = self.receive().await?;
-        match dl::parse_request(&reply) {
-            Ok(DeviceRequest::ProcessMessage(d)) if dl::outcome(&d).0 == 0 => Ok(()),
-            Ok(DeviceRequest::ProcessMessage(d)) => {
+        match DeviceMessage::parse(&reply) {
+            Ok(DeviceMessage::ProcessMessage(d)) if dl::outcome(&d).0 == status::OK => Ok(()),
+            Ok(DeviceMessage::ProcessMessage(d)) => {
                 let (code, text) = dl::outcome(&d);
                 Err(self.malformed(
                     "Hello",
@@ -259,44 +242,40 @@ impl Mobilebackup2 {
         }
     }
 
-    async fn send(&mut self, value: &Value) -> Result<()> {
-        let bytes =
-            dl::frame(value).map_err(|e| self.malformed("encoding a message", e.to_string()))?;
+    async fn send(&mut self, message: &HostMessage) -> Result<()> {
+        let bytes = dl::encode_message(&message.to_value())
+            .map_err(|e| self.malformed("encoding a message", e.to_string()))?;
         self.idevice
             .send_raw(&bytes)
             .await
             .map_err(self.io("sending"))
     }
 
-    async fn receive_u32(&mut self) -> Result<u32> {
-        let b = self
-            .idevice
-            .read_raw(4)
-            .await
-            .map_err(self.io("receiving"))?;
-        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    /// Exactly `n` bytes from the device (none for 0), `what` naming the step if it fails.
+    async fn read_exact(&mut self, n: usize, what: &'static str) -> Result<Vec<u8>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        self.idevice.read_raw(n).await.map_err(self.io(what))
+    }
+
+    async fn read_array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N]> {
+        let bytes = self.read_exact(N, what).await?;
+        bytes.try_into().map_err(|b: Vec<u8>| {
+            self.malformed(what, format!("{} bytes where {N} were read", b.len()))
+        })
     }
 
     async fn receive(&mut self) -> Result<Value> {
-        let len = self.receive_u32().await?;
-        if len == 0 || len > dl::MAX_MESSAGE_LEN {
-            return Err(self.malformed("a message", format!("length {len} is out of bounds")));
-        }
-        let body = self
-            .idevice
-            .read_raw(len as usize)
-            .await
-            .map_err(self.io("receiving"))?;
-        plist::from_bytes(&body).map_err(|e| self.malformed("a message", e.to_string()))
+        let prefix = self.read_array("receiving").await?;
+        let len = dl::parse_message_len(prefix)
+            .map_err(|e| self.malformed("a message", e.to_string()))?;
+        let body = self.read_exact(len, "receiving").await?;
+        dl::decode_message(&body).map_err(|e| self.malformed("a message", e.to_string()))
     }
 
-    async fn status(
-        &mut self,
-        code: i64,
-        message: Option<&str>,
-        extra: Option<Value>,
-    ) -> Result<()> {
-        self.send(&dl::status_response(code, message, extra)).await
+    async fn status(&mut self, status: StatusResponse) -> Result<()> {
+        self.send(&HostMessage::StatusResponse(status)).await
     }
 
     /// Runs a backup into `folder`. `full` asks the device to send everything even if the folder
@@ -311,8 +290,7 @@ impl Mobilebackup2 {
         options.insert("ForceFullBackup".into(), full.into());
         let mut extra = Dictionary::new();
         extra.insert("Options".into(), Value::Dictionary(options));
-        self.send(&dl::process_message("Backup", &self.udid.clone(), extra))
-            .await?;
+        self.send(&self.request("Backup", extra)).await?;
         self.serve(folder, on_event).await
     }
 
@@ -336,8 +314,7 @@ impl Mobilebackup2 {
         }
         let mut extra = Dictionary::new();
         extra.insert("Options".into(), Value::Dictionary(opts));
-        self.send(&dl::process_message("Restore", &self.udid.clone(), extra))
-            .await?;
+        self.send(&self.request("Restore", extra)).await?;
         self.serve(folder, on_event).await
     }
 
@@ -351,13 +328,18 @@ impl Mobilebackup2 {
         if let Some(new) = new {
             extra.insert("NewPassword".into(), new.into());
         }
-        self.send(&dl::process_message(
-            "ChangePassword",
-            &self.udid.clone(),
-            extra,
-        ))
-        .await?;
+        self.send(&self.request("ChangePassword", extra)).await?;
         self.serve(&mut NoFiles, |_| {}).await.map(|_| ())
+    }
+
+    /// The request that starts an operation; `extra` holds its own keys (`Options`,
+    /// `OldPassword`, …).
+    fn request(&self, name: &str, extra: Dictionary) -> HostMessage {
+        let mut d = extra;
+        d.insert("MessageName".into(), name.into());
+        d.insert("TargetIdentifier".into(), self.udid.as_str().into());
+        d.insert("SourceIdentifier".into(), self.udid.as_str().into());
+        HostMessage::ProcessMessage(d)
     }
 
     /// Serves the device's requests against `folder` until it reports the operation's result.
@@ -375,34 +357,33 @@ impl Mobilebackup2 {
         let mut percent = 0.0;
         loop {
             let message = self.receive().await?;
-            let request = dl::parse_request(&message)
+            let request = DeviceMessage::parse(&message)
                 .map_err(|e| self.malformed("a request", e.to_string()))?;
             tracing::trace!(udid = self.udid, ?request, "device request");
             match request {
-                DeviceRequest::DownloadFiles { paths, progress } => {
+                DeviceMessage::DownloadFiles { paths, progress } => {
                     percent = progress.unwrap_or(percent);
                     self.send_files(folder, &paths).await?;
                 }
-                DeviceRequest::UploadFiles { progress, .. } => {
+                DeviceMessage::UploadFiles { progress, .. } => {
                     percent = progress.unwrap_or(percent);
                     self.receive_files(folder, &mut summary, percent, &mut on_event)
                         .await?;
                 }
-                DeviceRequest::GetFreeDiskSpace => {
+                DeviceMessage::GetFreeDiskSpace => {
                     let free = folder.free_space().unwrap_or(0);
-                    self.status(0, None, Some(Value::Integer(free.into())))
+                    self.status(StatusResponse::ok(Some(Value::Integer(free.into()))))
                         .await?;
                 }
-                DeviceRequest::PurgeDiskSpace { .. } => {
+                DeviceMessage::PurgeDiskSpace { .. } => {
                     // Nothing here can be purged on the device's behalf; it then decides (usually 105).
-                    self.status(
-                        -1,
-                        Some("Operation not supported"),
-                        Some(Value::Dictionary(Dictionary::new())),
-                    )
+                    self.status(StatusResponse {
+                        payload: Some(Value::Dictionary(Dictionary::new())),
+                        ..StatusResponse::error(status::UNSPECIFIED, "Operation not supported")
+                    })
                     .await?;
                 }
-                DeviceRequest::ContentsOfDirectory { path } => {
+                DeviceMessage::ContentsOfDirectory { path } => {
                     let path = checked_path(&self.udid, &path)?;
                     let mut listing = Dictionary::new();
                     for (name, is_dir, size, mtime) in folder.list(&path).unwrap_or_default() {
@@ -423,15 +404,15 @@ impl Mobilebackup2 {
                         );
                         listing.insert(name, Value::Dictionary(e));
                     }
-                    self.status(0, None, Some(Value::Dictionary(listing)))
+                    self.status(StatusResponse::ok(Some(Value::Dictionary(listing))))
                         .await?;
                 }
-                DeviceRequest::CreateDirectory { path } => {
+                DeviceMessage::CreateDirectory { path } => {
                     let path = checked_path(&self.udid, &path)?;
                     let r = folder.create_dir(&path);
                     self.reply(r).await?;
                 }
-                DeviceRequest::MoveItems { moves, progress } => {
+                DeviceMessage::MoveItems { moves, progress } => {
                     percent = progress.unwrap_or(percent);
                     let mut result = Ok(());
                     for (from, to) in moves {
@@ -443,7 +424,7 @@ impl Mobilebackup2 {
                     }
                     self.reply(result).await?;
                 }
-                DeviceRequest::RemoveItems { paths, progress } => {
+                DeviceMessage::RemoveItems { paths, progress } => {
                     percent = progress.unwrap_or(percent);
                     let mut result = Ok(());
                     for p in paths {
@@ -453,7 +434,7 @@ impl Mobilebackup2 {
                     }
                     self.reply(result).await?;
                 }
-                DeviceRequest::CopyItem { from, to } => {
+                DeviceMessage::CopyItem { from, to } => {
                     let (from, to) = (
                         checked_path(&self.udid, &from)?,
                         checked_path(&self.udid, &to)?,
@@ -461,9 +442,9 @@ impl Mobilebackup2 {
                     let r = folder.copy(&from, &to);
                     self.reply(r).await?;
                 }
-                DeviceRequest::ProcessMessage(result) => {
+                DeviceMessage::ProcessMessage(result) => {
                     let (code, text) = dl::outcome(&result);
-                    if code == 0 {
+                    if code == status::OK {
                         on_event(BackupEvent::Progress {
                             percent: 100.0,
                             bytes_received: summary.bytes_received,
@@ -477,12 +458,21 @@ impl Mobilebackup2 {
                         detail: text.unwrap_or_else(|| "no description".into()),
                     });
                 }
-                DeviceRequest::Disconnect => {
+                DeviceMessage::Disconnect { .. } => {
                     return Err(DeviceError::BackupFailed {
                         device: self.udid.clone(),
-                        code: -1,
+                        code: status::UNSPECIFIED,
                         detail: "the device ended the session before reporting a result".into(),
                     })
+                }
+                other @ (DeviceMessage::VersionExchange { .. }
+                | DeviceMessage::DeviceReady
+                | DeviceMessage::Ping { .. }
+                | DeviceMessage::Other(_)) => {
+                    return Err(self.malformed(
+                        "a request",
+                        format!("unexpected message {:?}", other.name()),
+                    ))
                 }
             }
         }
@@ -490,9 +480,9 @@ impl Mobilebackup2 {
 
     async fn reply(&mut self, result: io::Result<()>) -> Result<()> {
         match result {
-            Ok(()) => self.status(0, None, None).await,
+            Ok(()) => self.status(StatusResponse::ok(None)).await,
             Err(e) => {
-                self.status(dl::errno_code(&e), Some(&e.to_string()), None)
+                self.status(StatusResponse::error(errno_code(&e), e.to_string()))
                     .await
             }
         }
@@ -505,19 +495,19 @@ impl Mobilebackup2 {
         for raw in paths {
             let path = checked_path(&self.udid, raw)?;
             self.idevice
-                .send_raw(&dl::name(raw))
+                .send_raw(&dl::encode_name(raw))
                 .await
                 .map_err(self.io("sending a file"))?;
             let opened = folder.open(&path);
             let mut failure = None;
             match opened {
                 Ok(Some(mut reader)) => {
-                    let mut buf = vec![0u8; DOWNLOAD_BLOCK];
+                    let mut buf = vec![0u8; dl::UPLOAD_BLOCK];
                     loop {
                         match reader.read(&mut buf) {
                             Ok(0) => break,
                             Ok(n) => {
-                                let block = dl::block(dl::CODE_FILE_DATA, &buf[..n]);
+                                let block = dl::encode_data_block(&buf[..n]);
                                 self.idevice
                                     .send_raw(&block)
                                     .await
@@ -534,35 +524,28 @@ impl Mobilebackup2 {
                 Err(e) => failure = Some(e),
             }
             match failure {
-                None => {
-                    self.idevice
-                        .send_raw(&dl::block(dl::CODE_SUCCESS, b""))
-                        .await
-                }
+                None => self.idevice.send_raw(&dl::FILE_END).await,
                 Some(e) => {
-                    let mut entry = Dictionary::new();
-                    entry.insert(
-                        "DLFileErrorCode".into(),
-                        Value::Integer(dl::errno_code(&e).into()),
+                    let text = e.to_string();
+                    errors.insert(
+                        raw.clone(),
+                        StatusResponse::file_error(errno_code(&e), &text),
                     );
-                    entry.insert("DLFileErrorString".into(), e.to_string().into());
-                    errors.insert(raw.clone(), Value::Dictionary(entry));
                     self.idevice
-                        .send_raw(&dl::block(dl::CODE_ERROR_LOCAL, e.to_string().as_bytes()))
+                        .send_raw(&dl::encode_error_block(false, &text))
                         .await
                 }
             }
             .map_err(self.io("sending a file"))?;
         }
         self.idevice
-            .send_raw(&0u32.to_be_bytes())
+            .send_raw(&dl::BATCH_END)
             .await
             .map_err(self.io("sending a file"))?;
         if errors.is_empty() {
-            self.status(0, None, None).await
+            self.status(StatusResponse::ok(None)).await
         } else {
-            self.status(-13, Some("Multi status"), Some(Value::Dictionary(errors)))
-                .await
+            self.status(StatusResponse::multi_status(errors)).await
         }
     }
 
@@ -574,32 +557,23 @@ impl Mobilebackup2 {
         percent: f64,
         on_event: &mut (dyn FnMut(BackupEvent) + Send),
     ) -> Result<()> {
+        let step = "receiving a file";
         loop {
-            let device_name_len = self.receive_u32().await?;
-            if device_name_len == 0 {
+            // The on-device path first (only informational), then the backup-relative name.
+            let prefix = self.read_array(step).await?;
+            let Some(device_name_len) = dl::parse_name_len(prefix)
+                .map_err(|e| self.malformed("UploadFiles", e.to_string()))?
+            else {
                 break;
-            }
-            if device_name_len > dl::MAX_NAME_LEN {
-                return Err(
-                    self.malformed("UploadFiles", format!("a name of {device_name_len} bytes"))
-                );
-            }
-            self.idevice
-                .read_raw(device_name_len as usize)
-                .await
-                .map_err(self.io("receiving a file"))?;
-            let len = self.receive_u32().await?;
-            if len == 0 || len > dl::MAX_NAME_LEN {
-                return Err(self.malformed("UploadFiles", format!("a file name of {len} bytes")));
-            }
-            let raw = self
-                .idevice
-                .read_raw(len as usize)
-                .await
-                .map_err(self.io("receiving a file"))?;
-            let raw = String::from_utf8(raw).map_err(|_| {
-                self.malformed("UploadFiles", "a file name that is not UTF-8".into())
-            })?;
+            };
+            self.read_exact(device_name_len, step).await?;
+            let prefix = self.read_array(step).await?;
+            let len = dl::parse_name_len(prefix)
+                .map_err(|e| self.malformed("UploadFiles", e.to_string()))?
+                .ok_or_else(|| self.malformed("UploadFiles", "an empty file name".into()))?;
+            let raw = self.read_exact(len, step).await?;
+            let raw =
+                dl::parse_name(&raw).map_err(|e| self.malformed("UploadFiles", e.to_string()))?;
             let path = checked_path(&self.udid, &raw)?;
             let udid = self.udid.clone();
             let local = |e: io::Error| DeviceError::Folder {
@@ -610,40 +584,28 @@ impl Mobilebackup2 {
             folder.create(&path).map_err(local)?;
             let mut complete = true;
             loop {
-                let block_len = self.receive_u32().await?;
-                if block_len == 0 || block_len > dl::MAX_BLOCK_LEN {
-                    return Err(self.malformed(
-                        "UploadFiles",
-                        format!("a block of {block_len} bytes in {raw}"),
-                    ));
-                }
-                let code = self
-                    .idevice
-                    .read_raw(1)
-                    .await
-                    .map_err(self.io("receiving a file"))?[0];
-                let data = if block_len > 1 {
-                    self.idevice
-                        .read_raw(block_len as usize - 1)
-                        .await
-                        .map_err(self.io("receiving a file"))?
-                } else {
-                    Vec::new()
-                };
-                match code {
-                    dl::CODE_FILE_DATA => {
+                let header = self.read_array(step).await?;
+                let block = dl::parse_block_header(header)
+                    .map_err(|e| self.malformed("UploadFiles", format!("{e} in {raw}")))?;
+                match block {
+                    Block::Data(n) => {
+                        let data = self.read_exact(n, step).await?;
                         folder.write(&data).map_err(local)?;
-                        summary.bytes_received += data.len() as u64;
+                        summary.bytes_received += n as u64;
                     }
-                    dl::CODE_SUCCESS => break,
-                    dl::CODE_ERROR_REMOTE => {
-                        tracing::warn!(udid = self.udid, file = raw, message = %String::from_utf8_lossy(&data), "the device could not send a file; its previous version is kept");
+                    Block::Success => break,
+                    Block::Error { remote: true, len } => {
+                        let message = self.read_exact(len, step).await?;
+                        tracing::warn!(udid = self.udid, file = raw, message = %String::from_utf8_lossy(&message), "the device could not send a file; its previous version is kept");
                         complete = false;
                         break;
                     }
-                    other => {
-                        return Err(self
-                            .malformed("UploadFiles", format!("block code {other:#x} in {raw}")))
+                    // The host's own error code: a device never sends it.
+                    Block::Error { remote: false, .. } => {
+                        return Err(self.malformed(
+                            "UploadFiles",
+                            format!("block code {:#x} in {raw}", dl::code::ERROR_LOCAL),
+                        ))
                     }
                 }
             }
@@ -660,7 +622,24 @@ impl Mobilebackup2 {
                 files_received: summary.files_received,
             });
         }
-        self.status(0, None, None).await
+        self.status(StatusResponse::ok(None)).await
+    }
+}
+
+/// DeviceLink's code for an I/O error on the host, as both reference clients map errno.
+fn errno_code(e: &io::Error) -> i64 {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        NotFound => status::NO_SUCH_FILE,
+        AlreadyExists => status::EXISTS,
+        NotADirectory => status::NOT_A_DIRECTORY,
+        IsADirectory => status::IS_A_DIRECTORY,
+        StorageFull => status::NO_SPACE,
+        _ => match e.raw_os_error() {
+            Some(5) => status::IO,            // EIO
+            Some(40) => status::SYMLINK_LOOP, // ELOOP
+            _ => status::UNSPECIFIED,
+        },
     }
 }
 

@@ -12,6 +12,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::sync::Arc;
 
+use keepsake_devicelink::{
+    self as devicelink, parse_block_header, parse_name, parse_name_len, Block, DeviceMessage,
+    HostMessage, StatusResponse,
+};
 use keepsake_mobilesync::{
     blob_path, decrypt_file, decrypt_manifest_db, encrypt_file, encrypt_manifest_db, file_id,
     BackupEncryption, BackupPlist, EntryKind, Lockdown, ManifestDb, ManifestEntry, ManifestPlist,
@@ -23,10 +27,6 @@ use plist::{Dictionary, Value};
 use super::{Service, ServiceFuture};
 use crate::backup_state::{BackupStateError, DeviceBackup, Fault, PasscodeEvent, RestoreReport};
 use crate::device::VirtualDevice;
-use crate::devicelink::{
-    self, parse_block_header, parse_name, parse_name_len, Block, DeviceMessage, HostMessage,
-    StatusResponse,
-};
 use crate::error::{Error, Result};
 use crate::transport::Transport;
 
@@ -174,8 +174,8 @@ impl Session {
     }
 
     async fn receive(&mut self) -> Result<Option<HostMessage>> {
-        match self.link.read_plist(devicelink::MAX_MESSAGE).await? {
-            Some(value) => HostMessage::parse(&value).map(Some),
+        match self.link.read_plist(devicelink::MAX_MESSAGE_LEN).await? {
+            Some(value) => Ok(Some(HostMessage::parse(&value)?)),
             None => Ok(None),
         }
     }
@@ -223,7 +223,7 @@ impl Session {
         self.send(&DeviceMessage::DeviceReady).await?;
         loop {
             let request = match self.receive().await? {
-                None | Some(HostMessage::Disconnect) => return Ok(()),
+                None | Some(HostMessage::Disconnect { .. }) => return Ok(()),
                 Some(HostMessage::ProcessMessage(request)) => request,
                 Some(other) => {
                     tracing::warn!(?other, "unexpected DeviceLink message outside a request");
@@ -346,7 +346,7 @@ impl Session {
     ) -> Result<BTreeMap<String, Vec<u8>>> {
         self.send(&DeviceMessage::DownloadFiles {
             paths: paths.to_vec(),
-            progress,
+            progress: Some(progress),
         })
         .await?;
         let mut files = BTreeMap::new();
@@ -430,8 +430,8 @@ impl Session {
             );
         }
         self.send(&DeviceMessage::UploadFiles {
-            progress,
-            total_bytes: total,
+            progress: Some(progress),
+            total_bytes: Some(total),
         })
         .await?;
         let mut buf = vec![0u8; devicelink::UPLOAD_BLOCK];
@@ -530,7 +530,8 @@ impl Session {
         );
 
         let free = self.request(&DeviceMessage::GetFreeDiskSpace).await?;
-        if let Some(free_bytes) = free.payload.as_unsigned_integer().filter(|_| free.is_ok()) {
+        let free_bytes = free.payload.as_ref().and_then(Value::as_unsigned_integer);
+        if let Some(free_bytes) = free_bytes.filter(|_| free.is_ok()) {
             let needed = plan.upload_bytes + SPACE_MARGIN;
             if free_bytes < needed {
                 return Err(Failure::Refused(Refusal::new(
@@ -554,8 +555,8 @@ impl Session {
                     path: format!("{udid}/{bucket}"),
                 })
                 .await?;
-            // EEXIST (-7) is fine: the bucket is there from an earlier backup.
-            if !status.is_ok() && status.code != -7 {
+            // EEXIST is fine: the bucket is there from an earlier backup.
+            if !status.is_ok() && status.code != devicelink::status::EXISTS {
                 return Err(Failure::Fatal(Error::protocol(format!(
                     "host could not create {udid}/{bucket}: {}",
                     status.code
@@ -597,7 +598,7 @@ impl Session {
             let status = self
                 .request(&DeviceMessage::RemoveItems {
                     paths,
-                    progress: 100.0,
+                    progress: Some(100.0),
                 })
                 .await?;
             if !status.is_ok() && status.code != devicelink::status::NO_SUCH_FILE {
