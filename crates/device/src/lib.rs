@@ -6,7 +6,6 @@
 //! exposed: callers see only this crate's types, so an idevice upgrade stays inside here.
 
 pub mod backup;
-pub mod devicelink;
 mod error;
 pub mod identity;
 pub mod list;

@@ -30,4 +30,11 @@ impl Error {
     }
 }
 
+/// A DeviceLink message or raw stream the host got wrong.
+impl From<keepsake_devicelink::Error> for Error {
+    fn from(e: keepsake_devicelink::Error) -> Self {
+        Error::Protocol(e.to_string())
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;

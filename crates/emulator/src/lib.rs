@@ -14,7 +14,6 @@
 pub mod backup_state;
 pub mod command;
 pub mod device;
-pub mod devicelink;
 pub mod error;
 pub mod frame;
 pub mod lockdown;

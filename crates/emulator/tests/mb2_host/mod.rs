@@ -7,7 +7,7 @@
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use keepsake_emulator::devicelink::{self, parse_block_header, parse_name_len, Block};
+use keepsake_devicelink::{self as devicelink, parse_block_header, parse_name_len, Block};
 use keepsake_emulator::services::mobilebackup2::MobileBackup2;
 use keepsake_emulator::services::{Service, ServiceRegistry};
 use keepsake_emulator::state::StateDir;

@@ -1,0 +1,549 @@
+//! The mobilebackup2 client: the DeviceLink and protocol handshakes, the operations a host asks
+//! for (Backup, Restore, ChangePassword), and serving the device's requests against a folder.
+
+use std::io::{self, Read};
+
+use idevice::{Idevice, IdeviceError};
+use keepsake_devicelink::{self as dl, status, Block, DeviceMessage, HostMessage, StatusResponse};
+use plist::{Dictionary, Value};
+
+use super::folder::{checked_path, BackupFolder, NoFiles};
+use crate::error::{DeviceError, Result};
+use crate::usbmux::{Attachment, PairRecord, Usbmuxd};
+
+const SERVICE: &str = "com.apple.mobilebackup2";
+
+/// What the backup reports while it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BackupEvent {
+    /// The device's overall progress (0–100) and what this host has received so far.
+    Progress {
+        percent: f64,
+        bytes_received: u64,
+        files_received: u64,
+    },
+}
+
+/// How a restore asks the device to apply the backup.
+#[derive(Debug, Clone, Default)]
+pub struct RestoreOptions {
+    /// The backup's password, when it is encrypted.
+    pub password: Option<String>,
+    /// Restore system files (settings, accounts) too, not only app data.
+    pub system_files: bool,
+    /// Let the device restart when it is done (real devices apply a restore on restart).
+    pub reboot: bool,
+}
+
+/// How the backup ended, when the device says it succeeded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupSummary {
+    pub files_received: u64,
+    pub bytes_received: u64,
+    pub files_removed: u64,
+    /// Files the device started to send and then could not (it reported an error mid-file):
+    /// their previous versions, if any, are kept. Paths as the device named them.
+    pub files_failed: Vec<String>,
+}
+
+/// An open mobilebackup2 connection, after the DeviceLink handshake and Hello.
+pub struct Mobilebackup2 {
+    idevice: Idevice,
+    udid: String,
+}
+
+impl Mobilebackup2 {
+    /// Starts a lockdown session with the pair record, the service (with the escrow bag, which
+    /// real devices demand for backups), its TLS, and the DeviceLink and protocol handshakes.
+    pub async fn open(usbmuxd: &Usbmuxd, device: &Attachment, record: &PairRecord) -> Result<Self> {
+        let idevice = usbmuxd
+            .start_service(device, record, SERVICE, true, "starting mobilebackup2")
+            .await?;
+        let mut mb = Mobilebackup2 {
+            idevice,
+            udid: device.udid.clone(),
+        };
+        mb.handshake().await?;
+        Ok(mb)
+    }
+
+    async fn handshake(&mut self) -> Result<()> {
+        let first = self.receive().await?;
+        match DeviceMessage::parse(&first) {
+            Ok(DeviceMessage::VersionExchange { major, .. }) if major > dl::VERSION_MAJOR => {
+                return Err(self.malformed(
+                    "the DeviceLink handshake",
+                    format!("version {major} is newer than Keepsake knows"),
+                ));
+            }
+            Ok(DeviceMessage::VersionExchange { .. }) => {}
+            _ => return Err(self.malformed("the DeviceLink handshake", format!("{first:?}"))),
+        }
+        self.send(&HostMessage::VersionsOk {
+            major: dl::VERSION_MAJOR,
+        })
+        .await?;
+        let ready = self.receive().await?;
+        if DeviceMessage::parse(&ready) != Ok(DeviceMessage::DeviceReady) {
+            return Err(self.malformed("the DeviceLink handshake", format!("{ready:?}")));
+        }
+        let mut hello = Dictionary::new();
+        hello.insert("MessageName".into(), "Hello".into());
+        hello.insert(
+            "SupportedProtocolVersions".into(),
+            Value::Array(vec![Value::Real(2.0), Value::Real(2.1)]),
+        );
+        self.send(&HostMessage::ProcessMessage(hello)).await?;
+        let reply = self.receive().await?;
+        match DeviceMessage::parse(&reply) {
+            Ok(DeviceMessage::ProcessMessage(d)) if dl::outcome(&d).0 == status::OK => Ok(()),
+            Ok(DeviceMessage::ProcessMessage(d)) => {
+                let (code, text) = dl::outcome(&d);
+                Err(self.malformed(
+                    "Hello",
+                    format!("error {code}: {}", text.unwrap_or_default()),
+                ))
+            }
+            other => Err(self.malformed("Hello", format!("{other:?}"))),
+        }
+    }
+
+    fn malformed(&self, what: &'static str, detail: String) -> DeviceError {
+        DeviceError::Malformed {
+            device: self.udid.clone(),
+            what,
+            detail,
+        }
+    }
+
+    fn io(&self, what: &'static str) -> impl Fn(IdeviceError) -> DeviceError + '_ {
+        move |source| match source {
+            IdeviceError::Socket(e) if connection_lost(&e) => DeviceError::ConnectionLost {
+                device: self.udid.clone(),
+                what,
+                source: e,
+            },
+            source => DeviceError::Protocol {
+                device: self.udid.clone(),
+                what,
+                source,
+            },
+        }
+    }
+
+    async fn send(&mut self, message: &HostMessage) -> Result<()> {
+        let bytes = dl::encode_message(&message.to_value())
+            .map_err(|e| self.malformed("encoding a message", e.to_string()))?;
+        self.idevice
+            .send_raw(&bytes)
+            .await
+            .map_err(self.io("sending"))
+    }
+
+    /// Exactly `n` bytes from the device (none for 0), `what` naming the step if it fails.
+    async fn read_exact(&mut self, n: usize, what: &'static str) -> Result<Vec<u8>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        self.idevice.read_raw(n).await.map_err(self.io(what))
+    }
+
+    async fn read_array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N]> {
+        let bytes = self.read_exact(N, what).await?;
+        bytes.try_into().map_err(|b: Vec<u8>| {
+            self.malformed(what, format!("{} bytes where {N} were read", b.len()))
+        })
+    }
+
+    async fn receive(&mut self) -> Result<Value> {
+        let prefix = self.read_array("receiving").await?;
+        let len = dl::parse_message_len(prefix)
+            .map_err(|e| self.malformed("a message", e.to_string()))?;
+        let body = self.read_exact(len, "receiving").await?;
+        dl::decode_message(&body).map_err(|e| self.malformed("a message", e.to_string()))
+    }
+
+    async fn status(&mut self, status: StatusResponse) -> Result<()> {
+        self.send(&HostMessage::StatusResponse(status)).await
+    }
+
+    /// Runs a backup into `folder`. `full` asks the device to send everything even if the folder
+    /// holds a previous backup. Only a device-reported success returns `Ok`.
+    pub async fn backup(
+        &mut self,
+        folder: &mut dyn BackupFolder,
+        full: bool,
+        on_event: impl FnMut(BackupEvent) + Send,
+    ) -> Result<BackupSummary> {
+        let mut options = Dictionary::new();
+        options.insert("ForceFullBackup".into(), full.into());
+        let mut extra = Dictionary::new();
+        extra.insert("Options".into(), Value::Dictionary(options));
+        self.send(&self.request("Backup", extra)).await?;
+        self.serve(folder, on_event).await
+    }
+
+    /// Restores the backup in `folder` (`<root>/<UDID>/…`, Finder's layout) onto the device:
+    /// the device downloads what it needs and applies it. `password` is the backup's, when it is
+    /// encrypted. Only a device-reported success returns `Ok`.
+    pub async fn restore(
+        &mut self,
+        folder: &mut dyn BackupFolder,
+        options: &RestoreOptions,
+        on_event: impl FnMut(BackupEvent) + Send,
+    ) -> Result<BackupSummary> {
+        let mut opts = Dictionary::new();
+        opts.insert("RestoreShouldReboot".into(), options.reboot.into());
+        opts.insert("RestoreDontCopyBackup".into(), true.into());
+        opts.insert("RestorePreserveSettings".into(), true.into());
+        opts.insert("RestoreSystemFiles".into(), options.system_files.into());
+        opts.insert("RemoveItemsNotRestored".into(), false.into());
+        if let Some(p) = &options.password {
+            opts.insert("Password".into(), p.as_str().into());
+        }
+        let mut extra = Dictionary::new();
+        extra.insert("Options".into(), Value::Dictionary(opts));
+        self.send(&self.request("Restore", extra)).await?;
+        self.serve(folder, on_event).await
+    }
+
+    /// Turns the device's backup encryption on (`new` only), off (`old` only) or changes its
+    /// password (both). The device may ask for its passcode first. A wrong `old` is error 207.
+    pub async fn change_password(&mut self, old: Option<&str>, new: Option<&str>) -> Result<()> {
+        let mut extra = Dictionary::new();
+        if let Some(old) = old {
+            extra.insert("OldPassword".into(), old.into());
+        }
+        if let Some(new) = new {
+            extra.insert("NewPassword".into(), new.into());
+        }
+        self.send(&self.request("ChangePassword", extra)).await?;
+        self.serve(&mut NoFiles, |_| {}).await.map(|_| ())
+    }
+
+    /// The request that starts an operation; `extra` holds its own keys (`Options`,
+    /// `OldPassword`, …).
+    fn request(&self, name: &str, extra: Dictionary) -> HostMessage {
+        let mut d = extra;
+        d.insert("MessageName".into(), name.into());
+        d.insert("TargetIdentifier".into(), self.udid.as_str().into());
+        d.insert("SourceIdentifier".into(), self.udid.as_str().into());
+        HostMessage::ProcessMessage(d)
+    }
+
+    /// Serves the device's requests against `folder` until it reports the operation's result.
+    async fn serve(
+        &mut self,
+        folder: &mut dyn BackupFolder,
+        mut on_event: impl FnMut(BackupEvent) + Send,
+    ) -> Result<BackupSummary> {
+        let mut summary = BackupSummary {
+            files_received: 0,
+            bytes_received: 0,
+            files_removed: 0,
+            files_failed: Vec::new(),
+        };
+        let mut percent = 0.0;
+        loop {
+            let message = self.receive().await?;
+            let request = DeviceMessage::parse(&message)
+                .map_err(|e| self.malformed("a request", e.to_string()))?;
+            tracing::trace!(udid = self.udid, ?request, "device request");
+            match request {
+                DeviceMessage::DownloadFiles { paths, progress } => {
+                    percent = progress.unwrap_or(percent);
+                    self.send_files(folder, &paths).await?;
+                }
+                DeviceMessage::UploadFiles { progress, .. } => {
+                    percent = progress.unwrap_or(percent);
+                    self.receive_files(folder, &mut summary, percent, &mut on_event)
+                        .await?;
+                }
+                DeviceMessage::GetFreeDiskSpace => {
+                    let free = folder.free_space().unwrap_or(0);
+                    self.status(StatusResponse::ok(Some(Value::Integer(free.into()))))
+                        .await?;
+                }
+                DeviceMessage::PurgeDiskSpace { .. } => {
+                    // Nothing here can be purged on the device's behalf; it then decides (usually 105).
+                    self.status(StatusResponse {
+                        payload: Some(Value::Dictionary(Dictionary::new())),
+                        ..StatusResponse::error(status::UNSPECIFIED, "Operation not supported")
+                    })
+                    .await?;
+                }
+                DeviceMessage::ContentsOfDirectory { path } => {
+                    let path = checked_path(&self.udid, &path)?;
+                    let mut listing = Dictionary::new();
+                    for (name, is_dir, size, mtime) in folder.list(&path).unwrap_or_default() {
+                        let mut e = Dictionary::new();
+                        e.insert(
+                            "DLFileType".into(),
+                            if is_dir {
+                                "DLFileTypeDirectory"
+                            } else {
+                                "DLFileTypeRegular"
+                            }
+                            .into(),
+                        );
+                        e.insert("DLFileSize".into(), size.into());
+                        e.insert(
+                            "DLFileModificationDate".into(),
+                            Value::Date(unix_date(mtime)),
+                        );
+                        listing.insert(name, Value::Dictionary(e));
+                    }
+                    self.status(StatusResponse::ok(Some(Value::Dictionary(listing))))
+                        .await?;
+                }
+                DeviceMessage::CreateDirectory { path } => {
+                    let path = checked_path(&self.udid, &path)?;
+                    let r = folder.create_dir(&path);
+                    self.reply(r).await?;
+                }
+                DeviceMessage::MoveItems { moves, progress } => {
+                    percent = progress.unwrap_or(percent);
+                    let mut result = Ok(());
+                    for (from, to) in moves {
+                        let (from, to) = (
+                            checked_path(&self.udid, &from)?,
+                            checked_path(&self.udid, &to)?,
+                        );
+                        result = result.and_then(|()| folder.rename(&from, &to));
+                    }
+                    self.reply(result).await?;
+                }
+                DeviceMessage::RemoveItems { paths, progress } => {
+                    percent = progress.unwrap_or(percent);
+                    let mut result = Ok(());
+                    for p in paths {
+                        let p = checked_path(&self.udid, &p)?;
+                        summary.files_removed += 1;
+                        result = result.and_then(|()| folder.remove(&p));
+                    }
+                    self.reply(result).await?;
+                }
+                DeviceMessage::CopyItem { from, to } => {
+                    let (from, to) = (
+                        checked_path(&self.udid, &from)?,
+                        checked_path(&self.udid, &to)?,
+                    );
+                    let r = folder.copy(&from, &to);
+                    self.reply(r).await?;
+                }
+                DeviceMessage::ProcessMessage(result) => {
+                    let (code, text) = dl::outcome(&result);
+                    if code == status::OK {
+                        on_event(BackupEvent::Progress {
+                            percent: 100.0,
+                            bytes_received: summary.bytes_received,
+                            files_received: summary.files_received,
+                        });
+                        return Ok(summary);
+                    }
+                    return Err(DeviceError::BackupFailed {
+                        device: self.udid.clone(),
+                        code,
+                        detail: text.unwrap_or_else(|| "no description".into()),
+                    });
+                }
+                DeviceMessage::Disconnect { .. } => {
+                    return Err(DeviceError::BackupFailed {
+                        device: self.udid.clone(),
+                        code: status::UNSPECIFIED,
+                        detail: "the device ended the session before reporting a result".into(),
+                    })
+                }
+                other @ (DeviceMessage::VersionExchange { .. }
+                | DeviceMessage::DeviceReady
+                | DeviceMessage::Ping { .. }
+                | DeviceMessage::Other(_)) => {
+                    return Err(self.malformed(
+                        "a request",
+                        format!("unexpected message {:?}", other.name()),
+                    ))
+                }
+            }
+        }
+    }
+
+    async fn reply(&mut self, result: io::Result<()>) -> Result<()> {
+        match result {
+            Ok(()) => self.status(StatusResponse::ok(None)).await,
+            Err(e) => {
+                self.status(StatusResponse::error(errno_code(&e), e.to_string()))
+                    .await
+            }
+        }
+    }
+
+    /// DownloadFiles: each file as name + 32 KiB blocks + end code, then `u32 0` and a status
+    /// (multi-status for the ones that are missing).
+    async fn send_files(&mut self, folder: &mut dyn BackupFolder, paths: &[String]) -> Result<()> {
+        let mut errors = Dictionary::new();
+        for raw in paths {
+            let path = checked_path(&self.udid, raw)?;
+            self.idevice
+                .send_raw(&dl::encode_name(raw))
+                .await
+                .map_err(self.io("sending a file"))?;
+            let opened = folder.open(&path);
+            let mut failure = None;
+            match opened {
+                Ok(Some(mut reader)) => {
+                    let mut buf = vec![0u8; dl::UPLOAD_BLOCK];
+                    loop {
+                        match reader.read(&mut buf) {
+                            Ok(0) => break,
+                            Ok(n) => {
+                                let block = dl::encode_data_block(&buf[..n]);
+                                self.idevice
+                                    .send_raw(&block)
+                                    .await
+                                    .map_err(self.io("sending a file"))?;
+                            }
+                            Err(e) => {
+                                failure = Some(e);
+                                break;
+                            }
+                        }
+                    }
+                }
+                Ok(None) => failure = Some(io::Error::from(io::ErrorKind::NotFound)),
+                Err(e) => failure = Some(e),
+            }
+            match failure {
+                None => self.idevice.send_raw(&dl::FILE_END).await,
+                Some(e) => {
+                    let text = e.to_string();
+                    errors.insert(
+                        raw.clone(),
+                        StatusResponse::file_error(errno_code(&e), &text),
+                    );
+                    self.idevice
+                        .send_raw(&dl::encode_error_block(false, &text))
+                        .await
+                }
+            }
+            .map_err(self.io("sending a file"))?;
+        }
+        self.idevice
+            .send_raw(&dl::BATCH_END)
+            .await
+            .map_err(self.io("sending a file"))?;
+        if errors.is_empty() {
+            self.status(StatusResponse::ok(None)).await
+        } else {
+            self.status(StatusResponse::multi_status(errors)).await
+        }
+    }
+
+    /// UploadFiles: files until a zero-length name, each streamed into the folder as it arrives.
+    async fn receive_files(
+        &mut self,
+        folder: &mut dyn BackupFolder,
+        summary: &mut BackupSummary,
+        percent: f64,
+        on_event: &mut (dyn FnMut(BackupEvent) + Send),
+    ) -> Result<()> {
+        let step = "receiving a file";
+        loop {
+            // The on-device path first (only informational), then the backup-relative name.
+            let prefix = self.read_array(step).await?;
+            let Some(device_name_len) = dl::parse_name_len(prefix)
+                .map_err(|e| self.malformed("UploadFiles", e.to_string()))?
+            else {
+                break;
+            };
+            self.read_exact(device_name_len, step).await?;
+            let prefix = self.read_array(step).await?;
+            let len = dl::parse_name_len(prefix)
+                .map_err(|e| self.malformed("UploadFiles", e.to_string()))?
+                .ok_or_else(|| self.malformed("UploadFiles", "an empty file name".into()))?;
+            let raw = self.read_exact(len, step).await?;
+            let raw =
+                dl::parse_name(&raw).map_err(|e| self.malformed("UploadFiles", e.to_string()))?;
+            let path = checked_path(&self.udid, &raw)?;
+            let udid = self.udid.clone();
+            let local = |e: io::Error| DeviceError::Folder {
+                device: udid.clone(),
+                path: raw.clone(),
+                source: e,
+            };
+            folder.create(&path).map_err(local)?;
+            let mut complete = true;
+            loop {
+                let header = self.read_array(step).await?;
+                let block = dl::parse_block_header(header)
+                    .map_err(|e| self.malformed("UploadFiles", format!("{e} in {raw}")))?;
+                match block {
+                    Block::Data(n) => {
+                        let data = self.read_exact(n, step).await?;
+                        folder.write(&data).map_err(local)?;
+                        summary.bytes_received += n as u64;
+                    }
+                    Block::Success => break,
+                    Block::Error { remote: true, len } => {
+                        let message = self.read_exact(len, step).await?;
+                        tracing::warn!(udid = self.udid, file = raw, message = %String::from_utf8_lossy(&message), "the device could not send a file; its previous version is kept");
+                        complete = false;
+                        break;
+                    }
+                    // The host's own error code: a device never sends it.
+                    Block::Error { remote: false, .. } => {
+                        return Err(self.malformed(
+                            "UploadFiles",
+                            format!("block code {:#x} in {raw}", dl::code::ERROR_LOCAL),
+                        ))
+                    }
+                }
+            }
+            if !complete {
+                folder.abort().map_err(local)?;
+                summary.files_failed.push(raw);
+                continue;
+            }
+            folder.finish().map_err(local)?;
+            summary.files_received += 1;
+            on_event(BackupEvent::Progress {
+                percent,
+                bytes_received: summary.bytes_received,
+                files_received: summary.files_received,
+            });
+        }
+        self.status(StatusResponse::ok(None)).await
+    }
+}
+
+/// DeviceLink's code for an I/O error on the host, as both reference clients map errno.
+fn errno_code(e: &io::Error) -> i64 {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        NotFound => status::NO_SUCH_FILE,
+        AlreadyExists => status::EXISTS,
+        NotADirectory => status::NOT_A_DIRECTORY,
+        IsADirectory => status::IS_A_DIRECTORY,
+        StorageFull => status::NO_SPACE,
+        _ => match e.raw_os_error() {
+            Some(5) => status::IO,            // EIO
+            Some(40) => status::SYMLINK_LOOP, // ELOOP
+            _ => status::UNSPECIFIED,
+        },
+    }
+}
+
+/// Whether an I/O error means the device is gone rather than something else failing.
+fn connection_lost(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+    )
+}
+
+fn unix_date(secs: i64) -> plist::Date {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64);
+    plist::Date::from(t)
+}

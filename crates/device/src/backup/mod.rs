@@ -1,0 +1,15 @@
+//! A mobilebackup2 backup from the host's side: open the service, ask for a backup, and serve the
+//! device's DeviceLink requests against a [`BackupFolder`] until it reports the result.
+//!
+//! The folder is a trait so that the backup can land straight in the snapshot store (no copy of
+//! the backup on disk) or, for interchange and tests, in a plain Finder-layout directory.
+//! Everything the device sends is untrusted: sizes are bounded, and paths must stay inside the
+//! device's own folder.
+
+mod client;
+mod folder;
+mod queries;
+
+pub use client::{BackupEvent, BackupSummary, Mobilebackup2, RestoreOptions};
+pub use folder::{checked_path, BackupFolder, DirFolder};
+pub use queries::{data_in_use, will_encrypt};

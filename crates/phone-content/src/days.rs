@@ -1,0 +1,176 @@
+//! Days of use: how the phone changes from one day to the next (photos taken and deleted,
+//! messages, calls, apps installed and removed), and the list of what changed.
+
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::databases;
+use crate::files::{FileKey, CALLS_DB, CONTACTS_DB, DCIM, SMS_DB};
+use crate::{Phone, Result};
+
+/// What one day of use changed, by path.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DayOfUse {
+    pub added: Vec<FileKey>,
+    pub changed: Vec<FileKey>,
+    pub removed: Vec<FileKey>,
+    pub app_installed: Option<String>,
+    pub app_removed: Option<String>,
+}
+
+impl Phone {
+    /// A day of use: photos taken and deleted, messages, calls and contacts, app data changed,
+    /// one app installed and one removed. Returns what changed.
+    pub fn live_one_day(&mut self) -> Result<DayOfUse> {
+        // cheap: bodies are shared or regenerated, so this copies no file content
+        let before = self.files.clone();
+        self.day += 1;
+        let now = self.now();
+        let mut rng = ChaCha8Rng::seed_from_u64(
+            self.spec.seed ^ (self.day as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        );
+        let mut day = DayOfUse::default();
+
+        for _ in 0..rng.random_range(3..9) {
+            self.take_photo(&mut rng);
+        }
+        let photos: Vec<FileKey> = self
+            .files
+            .keys()
+            .filter(|k| k.domain == "CameraRollDomain" && k.path.starts_with(DCIM))
+            .cloned()
+            .collect();
+        for _ in 0..rng.random_range(1..3).min(photos.len()) {
+            let victim = photos.choose(&mut rng).expect("not empty");
+            self.files.remove(victim);
+        }
+        self.put_photo_library()?;
+
+        let sms = databases::sms_day(self.db(SMS_DB), &mut rng, now)?;
+        self.put_db(SMS_DB, sms, 4);
+        let calls = databases::call_history_day(self.db(CALLS_DB), &mut rng, now)?;
+        self.put_db(CALLS_DB, calls, 3);
+        if rng.random_bool(0.5) {
+            let contacts = databases::contacts_day(self.db(CONTACTS_DB), &mut rng)?;
+            self.put_db(CONTACTS_DB, contacts, 3);
+        }
+
+        // apps: the oldest one goes, a new one comes, the others are used
+        if self.apps.len() > 1 {
+            let gone = self.apps.remove(0);
+            let domain = format!("AppDomain-{}", gone.bundle_id);
+            let group = format!("AppDomainGroup-group.{}", gone.bundle_id);
+            self.files
+                .retain(|k, _| k.domain != domain && k.domain != group);
+            day.app_removed = Some(gone.bundle_id.to_string());
+        }
+        let per_app = self.spec.target_bytes.max(1 << 20) / 200;
+        if let Some(app) = self.install_next_app(&mut rng, per_app)? {
+            day.app_installed = Some(app.to_string());
+        }
+        for app in self.apps.clone() {
+            let key = (
+                format!("AppDomain-{}", app.bundle_id),
+                "Documents/store.sqlite".to_string(),
+            );
+            if let Some(db) = self.files.get(&FileKey::new(&key.0, &key.1)) {
+                let changed = databases::app_store_day(db.bytes(), &mut rng)?;
+                self.put_bytes(FileKey::new(key.0, key.1), changed, 3, false);
+            }
+        }
+        self.put_settings(&mut rng)?;
+
+        for (k, f) in &self.files {
+            match before.get(k) {
+                None => day.added.push(k.clone()),
+                Some(old) if !old.same_content(f) || old.mtime != f.mtime => {
+                    day.changed.push(k.clone())
+                }
+                Some(_) => {}
+            }
+        }
+        day.removed = before
+            .keys()
+            .filter(|k| !self.files.contains_key(*k))
+            .cloned()
+            .collect();
+        tracing::debug!(
+            day = self.day,
+            added = day.added.len(),
+            changed = day.changed.len(),
+            removed = day.removed.len(),
+            "a day of use"
+        );
+        Ok(day)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::files::PHOTOS_DB;
+    use crate::tests::{digest, small};
+
+    #[test]
+    fn a_day_of_use_adds_deletes_and_changes_what_a_phone_would() {
+        let mut p = small(6);
+        let before = digest(&p);
+        let day = p.live_one_day().unwrap();
+        assert_eq!(p.day(), 1);
+        assert!(
+            day.added.iter().any(|k| k.path.starts_with(DCIM)),
+            "new photos: {:?}",
+            day.added
+        );
+        assert!(
+            day.removed.iter().any(|k| k.path.starts_with(DCIM)),
+            "deleted photos: {:?}",
+            day.removed
+        );
+        assert!(day.changed.contains(&FileKey::new(SMS_DB.0, SMS_DB.1)));
+        assert!(day
+            .changed
+            .contains(&FileKey::new(PHOTOS_DB.0, PHOTOS_DB.1)));
+        assert_eq!(day.app_removed.as_deref(), Some("com.acme.notes"));
+        assert_eq!(day.app_installed.as_deref(), Some("com.stackcooks.recipes"));
+        assert!(day
+            .removed
+            .iter()
+            .any(|k| k.domain == "AppDomain-com.acme.notes"));
+        assert!(day
+            .added
+            .iter()
+            .any(|k| k.domain == "AppDomain-com.stackcooks.recipes"));
+        // everything not listed is byte-identical
+        let after: BTreeMap<FileKey, Vec<u8>> =
+            p.files().map(|f| (f.key.clone(), f.read_all())).collect();
+        for (k, _, bytes) in &before {
+            if !day.changed.contains(k) && !day.removed.contains(k) {
+                assert_eq!(&after[k], bytes, "{k:?} changed without being listed");
+            }
+        }
+        // and days are deterministic too
+        let mut again = small(6);
+        assert_eq!(again.live_one_day().unwrap(), day);
+    }
+
+    #[test]
+    fn unchanged_files_keep_their_mtime_across_days() {
+        let mut p = small(8);
+        let prefs = p
+            .file("HomeDomain", "Library/Preferences/.GlobalPreferences.plist")
+            .unwrap()
+            .mtime;
+        p.live_one_day().unwrap();
+        assert_eq!(
+            p.file("HomeDomain", "Library/Preferences/.GlobalPreferences.plist")
+                .unwrap()
+                .mtime,
+            prefs
+        );
+        assert!(p.file(SMS_DB.0, SMS_DB.1).unwrap().mtime > prefs);
+    }
+}
