@@ -5,6 +5,8 @@
 #
 #   bash scripts/bundle.sh            # then: sudo apt-get install ./target/release/bundle/deb/*.deb
 #   CARGO_BUILD_JOBS=1 bash scripts/bundle.sh    # gentler on a busy machine
+#   bash scripts/bundle.sh --debug    # packages the debug build already in target/debug (what
+#                                     # `cargo build --workspace` made: the test suite's), no build
 #
 # Needs what scripts/setup.sh installs (the Tauri CLI comes from ui/node_modules, `npm ci`).
 #
@@ -26,15 +28,27 @@ tauri=$root/ui/node_modules/.bin/tauri
 [ -x "$tauri" ] || die "the Tauri CLI is missing ($tauri); run scripts/setup.sh (it runs npm ci in ui/)"
 [ -L src-tauri/tauri.conf.json ] || die "src-tauri/tauri.conf.json (a symlink to ../tauri.conf.json) is missing"
 
+profile=release
+case ${1:-} in
+  --debug) profile=debug ;;
+  "") ;;
+  *) die "usage: scripts/bundle.sh [--debug]" ;;
+esac
+
 target_dir=${CARGO_TARGET_DIR:-$root/target}
 case $target_dir in /*) ;; *) target_dir=$root/$target_dir ;; esac
-deb_dir=$target_dir/release/bundle/deb
+deb_dir=$target_dir/$profile/bundle/deb
+if [ $profile = debug ]; then
+  for bin in keepsake-app keepsake; do
+    [ -x "$target_dir/debug/$bin" ] || die "$target_dir/debug/$bin is missing: cargo build --workspace first"
+  done
+fi
 
 override=$(mktemp --suffix=.json)
 trap 'rm -f "$override"' EXIT
-python3 - "$root" "$target_dir" "$override" <<'EOF'
+python3 - "$root" "$target_dir" "$override" "$profile" <<'EOF'
 import json, sys
-root, target, out = sys.argv[1:4]
+root, target, out, profile = sys.argv[1:5]
 config = json.load(open(f"{root}/tauri.conf.json"))
 config_dir_relative = lambda p: p if p.startswith("/") else f"{root}/{p}"
 deb_files = config["bundle"]["linux"]["deb"].get("files", {})
@@ -43,21 +57,30 @@ override = {
     "bundle": {
         "icon": [config_dir_relative(p) for p in config["bundle"]["icon"]],
         "linux": {"deb": {"files": {
-            # target/release/... follows CARGO_TARGET_DIR when it is set
-            dest: (f"{target}/" + src[len("target/"):]) if src.startswith("target/") else config_dir_relative(src)
+            # target/release/... follows CARGO_TARGET_DIR when it is set, and the profile
+            dest: (f"{target}/{profile}/" + src[len("target/release/"):]) if src.startswith("target/release/") else config_dir_relative(src)
             for dest, src in deb_files.items()
         }}},
     },
 }
+if profile == "debug":
+    # the CLI is already built, by the same `cargo build` as the app
+    override["build"]["beforeBundleCommand"] = "true"
 json.dump(override, open(out, "w"), indent=1)
 EOF
 
 rm -f "$deb_dir"/*.deb
-say "tauri build --bundles deb (release: UI, keepsake-app, then keepsake-cli for /usr/bin/keepsake)"
 start=$SECONDS
-(cd src-tauri && "$tauri" build --ci --bundles deb --config "$override" -- --locked) >&2 \
-  || die "tauri build failed (see above)"
-say "built in $((SECONDS - start)) s"
+if [ $profile = release ]; then
+  say "tauri build --bundles deb (release: UI, keepsake-app, then keepsake-cli for /usr/bin/keepsake)"
+  (cd src-tauri && "$tauri" build --ci --bundles deb --config "$override" -- --locked) >&2 \
+    || die "tauri build failed (see above)"
+else
+  say "tauri bundle --debug --bundles deb (the debug build in $target_dir/debug, as it is)"
+  (cd src-tauri && "$tauri" bundle --debug --ci --bundles deb --config "$override") >&2 \
+    || die "tauri bundle failed (see above)"
+fi
+say "packaged in $((SECONDS - start)) s"
 
 shopt -s nullglob
 debs=("$deb_dir"/*.deb)

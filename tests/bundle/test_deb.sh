@@ -6,6 +6,10 @@
 #
 # It installs into the system, so it refuses to run when a `keepsake` package is already installed
 # (remove it first: apt-get remove keepsake). Exit 0 only when every check passed; no check is skipped.
+#
+#   bash tests/bundle/test_deb.sh           # a release build, as scripts/bundle.sh makes it
+#   bash tests/bundle/test_deb.sh --debug   # the debug build already made (scripts/test.sh): the
+#                                           # same packaging, without a second compile
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -51,8 +55,8 @@ version=$(python3 -c 'import json; print(json.load(open("tauri.conf.json"))["ver
 cargo_version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version *= *"\(.*\)"/\1/p' Cargo.toml)
 check "tauri.conf.json's version ($version) is the workspace's ($cargo_version)" [ "$version" = "$cargo_version" ]
 
-say "building the .deb (scripts/bundle.sh)"
-deb=$(bash scripts/bundle.sh) || die "scripts/bundle.sh failed"
+say "building the .deb (scripts/bundle.sh $*)"
+deb=$(bash scripts/bundle.sh "$@") || die "scripts/bundle.sh failed"
 [ -f "$deb" ] || die "scripts/bundle.sh printed '$deb', which is not a file"
 say "$deb: $(du -h "$deb" | cut -f1)"
 
@@ -115,8 +119,9 @@ DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$deb" >"$work/apt-i
 check "dpkg says keepsake $version is installed" \
   [ "$(dpkg-query -W -f='${Status} ${Version}' keepsake)" = "install ok installed $version" ]
 check "/usr/bin/keepsake-app is executable" [ -x /usr/bin/keepsake-app ]
-# A release build embeds ui/dist, the one this build made (a dev build would load the Vite dev
-# server instead; a stale one would show an old UI). Note: in a checkout where someone rebuilds
+# The app embeds ui/dist (its custom-protocol feature, on by default, in debug builds too), the
+# one this checkout built (a `tauri dev` build would load the Vite dev server instead; a stale
+# one would show an old UI). Note: in a checkout where someone rebuilds
 # ui/dist while this runs, the names differ and this fails: run it alone.
 assets=(ui/dist/assets/*)
 ((${#assets[@]} > 0)) && [ -e "${assets[0]}" ] || bad "ui/dist/assets is empty after the build"

@@ -68,7 +68,7 @@ def app_binary() -> pathlib.Path:
     if not path.is_file():
         pytest.fail(
             f"{path} does not exist: build it with "
-            "`cargo build -p keepsake-app --features tauri/custom-protocol` (scripts/test.sh does)"
+            "`cargo build --workspace --all-targets` (scripts/test.sh does)"
         )
     return path
 
@@ -100,7 +100,7 @@ def virtual_iphone(tmp_path):
     the device lines the emulator printed (`# <udid>  <name>  <model> iOS <version>`)."""
     binary = ROOT / "target" / "debug" / "keepsake-virtual-iphone"
     if not binary.is_file():
-        pytest.fail(f"{binary} does not exist: build it with `cargo build -p keepsake-emulator` (scripts/test.sh does)")
+        pytest.fail(f"{binary} does not exist: build it with `cargo build --workspace --all-targets` (scripts/test.sh does)")
     proc = subprocess.Popen(
         [str(binary), "--devices", "1", "--state-dir", str(tmp_path / "phone")],
         stdout=subprocess.PIPE,
@@ -123,7 +123,7 @@ class VirtualPhone:
     def __init__(self, state_dir: pathlib.Path):
         self.binary = ROOT / "target" / "debug" / "keepsake-virtual-iphone"
         if not self.binary.is_file():
-            pytest.fail(f"{self.binary} does not exist: build it with `cargo build -p keepsake-emulator`")
+            pytest.fail(f"{self.binary} does not exist: build it with `cargo build --workspace --all-targets`")
         self.state_dir = state_dir
         self.address = f"127.0.0.1:{_free_port()}"
         self.proc = None

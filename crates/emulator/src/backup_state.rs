@@ -15,7 +15,7 @@ use keepsake_phone_content::{DayOfUse, Phone, PhoneSpec};
 use plist::{Dictionary, Value};
 use tokio::sync::{broadcast, Notify};
 
-use crate::state;
+use crate::state_dir;
 
 /// Failures of the backup state (content generation, keybag, its files).
 #[derive(Debug, thiserror::Error)]
@@ -222,7 +222,7 @@ impl DeviceBackup {
         let mut guard = lock(&self.phone);
         if guard.is_none() {
             let spec = self.options().content;
-            let days = match state::read_optional(&self.dir.join("phone.plist"))? {
+            let days = match state_dir::read_optional(&self.dir.join("phone.plist"))? {
                 Some(bytes) => read_days(&bytes, &spec)?,
                 None => 0,
             };
@@ -252,7 +252,7 @@ impl DeviceBackup {
         d.insert("Day".into(), u64::from(phone.day()).into());
         let mut out = Vec::new();
         plist::to_writer_xml(&mut out, &Value::Dictionary(d)).map_err(crate::Error::from)?;
-        state::write_atomic(&self.dir.join("phone.plist"), &out)?;
+        state_dir::write_atomic(&self.dir.join("phone.plist"), &out)?;
         Ok(day)
     }
 
@@ -283,7 +283,7 @@ impl DeviceBackup {
                 // A real device keeps the class keys in its keystore under a hardware key. Here
                 // the same class keys are wrapped under a random device secret at minimal KDF
                 // cost, so a restart unlocks them without the user's password or its cost.
-                let secret = hex(&state::random_bytes(16));
+                let secret = hex(&state_dir::random_bytes(16));
                 let mut keystore = enc.keybag.clone();
                 keystore.set_password(&enc.keys, &secret, KEYSTORE_KDF)?;
                 d.insert("DeviceKeystore".into(), Value::Data(keystore.to_bytes()));
@@ -291,10 +291,10 @@ impl DeviceBackup {
                 let mut out = Vec::new();
                 plist::to_writer_xml(&mut out, &Value::Dictionary(d))
                     .map_err(crate::Error::from)?;
-                state::write_atomic(&path, &out)?;
+                state_dir::write_atomic(&path, &out)?;
             }
             None => {
-                state::remove_optional(&path)?;
+                state_dir::remove_optional(&path)?;
             }
         }
         *lock(&self.encryption) = encryption;
@@ -367,7 +367,7 @@ fn read_days(bytes: &[u8], spec: &PhoneSpec) -> Result<u32> {
 }
 
 fn load_encryption(path: &std::path::Path) -> Result<Option<BackupEncryption>> {
-    let Some(bytes) = state::read_optional(path)? else {
+    let Some(bytes) = state_dir::read_optional(path)? else {
         return Ok(None);
     };
     let value = Value::from_reader(std::io::Cursor::new(bytes)).map_err(crate::Error::from)?;

@@ -15,7 +15,7 @@ use crate::backup_state::{BackupOptions, DeviceBackup};
 use crate::error::{Error, Result};
 use crate::lockdown::codec::HostPairRecord;
 use crate::services::{PendingService, ServiceRegistry};
-use crate::state::{self, StateDir};
+use crate::state_dir::{self, StateDir};
 
 /// What the phone says about itself. `catalog(i)` gives distinct, plausible phones.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,7 +185,7 @@ impl VirtualDevice {
     ) -> Result<Self> {
         let dir = state.device_dir(&profile.udid);
         let key_path = dir.join("device_key.pem");
-        let key = match state::read_optional(&key_path)? {
+        let key = match state_dir::read_optional(&key_path)? {
             Some(pem) => {
                 let pem = String::from_utf8(pem)
                     .map_err(|_| Error::Key("device key is not UTF-8".into()))?;
@@ -198,7 +198,7 @@ impl VirtualDevice {
                 let pem = key
                     .to_pkcs1_pem(LineEnding::LF)
                     .map_err(|e| Error::Key(e.to_string()))?;
-                state::write_atomic(&key_path, pem.as_bytes())?;
+                state_dir::write_atomic(&key_path, pem.as_bytes())?;
                 key
             }
         };
@@ -206,12 +206,12 @@ impl VirtualDevice {
             .to_public_key()
             .to_pkcs1_pem(LineEnding::LF)
             .map_err(|e| Error::Key(e.to_string()))?;
-        let pairings = match state::read_optional(&dir.join("pairings.plist"))? {
+        let pairings = match state_dir::read_optional(&dir.join("pairings.plist"))? {
             Some(bytes) => decode_pairings(&bytes)?,
             None => BTreeMap::new(),
         };
         // What hosts set with SetValue (a new DeviceName, Wi-Fi sync) survives a restart.
-        let values = match state::read_optional(&dir.join("values.plist"))? {
+        let values = match state_dir::read_optional(&dir.join("values.plist"))? {
             Some(bytes) => decode_values(&bytes)?,
             None => BTreeMap::new(),
         };
@@ -307,7 +307,7 @@ impl VirtualDevice {
     fn save_pairings(&self, pairings: &BTreeMap<String, Pairing>) -> Result<()> {
         let mut out = Vec::new();
         plist::to_writer_xml(&mut out, &encode_pairings(pairings))?;
-        state::write_atomic(
+        state_dir::write_atomic(
             &self.state.device_dir(self.udid()).join("pairings.plist"),
             &out,
         )
@@ -482,7 +482,7 @@ impl VirtualDevice {
             .collect();
         let mut out = Vec::new();
         plist::to_writer_xml(&mut out, &Value::Dictionary(all))?;
-        state::write_atomic(
+        state_dir::write_atomic(
             &self.state.device_dir(self.udid()).join("values.plist"),
             &out,
         )
@@ -534,9 +534,9 @@ impl VirtualDevice {
 /// Real escrow bags are keybags of about a kilobyte; the host only stores and returns it.
 fn escrow_bag() -> Vec<u8> {
     let mut bag = b"VERS\0\0\0\x04\0\0\0\x04TYPE\0\0\0\x04\0\0\0\x02UUID\0\0\0\x10".to_vec();
-    bag.extend(state::random_bytes(16));
+    bag.extend(state_dir::random_bytes(16));
     bag.extend_from_slice(b"HMCK\0\0\0\x28");
-    bag.extend(state::random_bytes(40));
+    bag.extend(state_dir::random_bytes(40));
     bag
 }
 

@@ -18,7 +18,7 @@ pub mod error;
 pub mod frame;
 pub mod lockdown;
 pub mod services;
-pub mod state;
+pub mod state_dir;
 mod tls;
 pub mod transport;
 pub mod usbmux;
@@ -31,7 +31,7 @@ use std::sync::Arc;
 pub use device::{DeviceProfile, TrustPrompt, VirtualDevice};
 pub use error::{Error, Result};
 use services::ServiceRegistry;
-use state::StateDir;
+use state_dir::StateDir;
 use usbmux::server::Usbmuxd;
 pub use wifi::Wifi;
 

@@ -13,7 +13,7 @@ use crate::device::{TrustPrompt, VirtualDevice};
 use crate::error::Result;
 use crate::frame::MAX_PLIST_FRAME;
 use crate::services::{Lookup, PendingService};
-use crate::state;
+use crate::state_dir;
 use crate::tls;
 use crate::transport::{BoxConn, Transport};
 
@@ -216,7 +216,7 @@ fn handle(
                     return fail("InvalidHostID");
                 }
             };
-            let id = state::random_uuid();
+            let id = state_dir::random_uuid();
             let mut d = reply(&name);
             d.insert("SessionID".into(), id.as_str().into());
             d.insert("EnableSessionSSL".into(), true.into());

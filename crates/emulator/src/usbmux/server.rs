@@ -13,7 +13,7 @@ use crate::lockdown;
 use crate::lockdown::codec::LOCKDOWN_PORT;
 use crate::lockdown::server::Link;
 use crate::services::PendingService;
-use crate::state::{self, StateDir};
+use crate::state_dir::{self, StateDir};
 use crate::transport::BoxConn;
 use crate::wifi;
 
@@ -44,11 +44,11 @@ impl Usbmuxd {
         lists_wifi: bool,
     ) -> Result<Self> {
         let path = state.usbmuxd_dir().join("SystemBUID");
-        let buid = match state::read_optional(&path)? {
+        let buid = match state_dir::read_optional(&path)? {
             Some(b) => String::from_utf8_lossy(&b).trim().to_owned(),
             None => {
-                let buid = state::random_uuid();
-                state::write_atomic(&path, buid.as_bytes())?;
+                let buid = state_dir::random_uuid();
+                state_dir::write_atomic(&path, buid.as_bytes())?;
                 buid
             }
         };
@@ -185,7 +185,8 @@ impl Usbmuxd {
                 },
                 Request::ReadBuid => send(&mut io, Reply::Buid(self.buid.clone()), tag).await?,
                 Request::ReadPairRecord { udid } => {
-                    let reply = match state::read_optional(&self.state.host_pair_record(&udid))? {
+                    let reply = match state_dir::read_optional(&self.state.host_pair_record(&udid))?
+                    {
                         Some(data) => Reply::PairRecordData(data),
                         None => Reply::Result(codec::RESULT_BADDEV),
                     };
@@ -196,7 +197,7 @@ impl Usbmuxd {
                     record,
                     device_id,
                 } => {
-                    state::write_atomic(&self.state.host_pair_record(&udid), &record)?;
+                    state_dir::write_atomic(&self.state.host_pair_record(&udid), &record)?;
                     send(&mut io, Reply::Result(codec::RESULT_OK), tag).await?;
                     let device_id = device_id.or_else(|| {
                         self.devices()
@@ -209,7 +210,7 @@ impl Usbmuxd {
                     }
                 }
                 Request::DeletePairRecord { udid } => {
-                    let code = if state::remove_optional(&self.state.host_pair_record(&udid))? {
+                    let code = if state_dir::remove_optional(&self.state.host_pair_record(&udid))? {
                         codec::RESULT_OK
                     } else {
                         codec::RESULT_BADDEV

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use keepsake_devicelink::{self as devicelink, parse_block_header, parse_name_len, Block};
 use keepsake_emulator::services::mobilebackup2::MobileBackup2;
 use keepsake_emulator::services::{Service, ServiceRegistry};
-use keepsake_emulator::state::StateDir;
+use keepsake_emulator::state_dir::StateDir;
 use keepsake_emulator::transport::Transport;
 use keepsake_emulator::{DeviceProfile, TrustPrompt, VirtualDevice};
 use keepsake_mobilesync::KdfParams;

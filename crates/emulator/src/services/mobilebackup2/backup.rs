@@ -144,7 +144,7 @@ impl Session {
             .as_ref()
             .map(|p| p.status.uuid.clone())
             .filter(|u| !u.is_empty())
-            .unwrap_or_else(crate::state::random_uuid);
+            .unwrap_or_else(crate::state_dir::random_uuid);
         let finals = self.final_files(
             &udid,
             &phone,
