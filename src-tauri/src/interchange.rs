@@ -52,11 +52,11 @@ pub async fn export_snapshot(
     id: i64,
     target: PathBuf,
 ) -> UiResult<Exported> {
-    let dirs = app.state::<Context>().dirs().clone();
+    let ctx = app.state::<Context>().inner().clone();
     blocking(move || {
-        let location = location_of(&dirs, &udid)?;
+        let location = location_of(ctx.dirs(), &udid)?;
         let mut throttle = Throttle(None);
-        interchange::export(&location, None, id, &target, &mut |bytes, _| {
+        interchange::export(&location, &ctx.unlock(), id, &target, &mut |bytes, _| {
             if throttle.ready() {
                 let _ = app.emit(
                     "transfer-progress",
@@ -95,10 +95,11 @@ pub async fn restore_snapshot(
     };
     let password = password.filter(|p| !p.is_empty());
     let (emitter, device) = (app.clone(), udid.clone());
+    let unlock = ctx.unlock().with(password.as_deref());
     let result = interchange::restore_to_device(
         &ctx,
         &location,
-        None,
+        &unlock,
         id,
         Some(&udid),
         password.as_deref(),

@@ -55,9 +55,12 @@ async fn with_snapshot<T: Send + 'static>(
         let mut open = state.snapshot.lock().unwrap_or_else(|e| e.into_inner());
         if !open.as_ref().is_some_and(|o| o.udid == udid && o.id == id) {
             *open = None;
-            let location = location_of(app.state::<Context>().dirs(), &udid)?;
+            let ctx = app.state::<Context>();
+            let location = location_of(ctx.dirs(), &udid)?;
             let password = password.filter(|p| !p.is_empty());
-            let browser = SnapshotBrowser::open(&location, None, id, password.as_deref())?;
+            // The backup password also opens the location on a computer that lost its key.
+            let unlock = ctx.unlock().with(password.as_deref());
+            let browser = SnapshotBrowser::open(&location, &unlock, id, password.as_deref())?;
             *open = Some(OpenSnapshot { udid, id, browser });
         }
         f(&open.as_ref().expect("opened above").browser)
@@ -115,11 +118,12 @@ pub async fn compare_snapshots(
     newer: i64,
     password: Option<String>,
 ) -> UiResult<Vec<DomainDiff>> {
-    let dirs = ctx.dirs().clone();
+    let ctx = ctx.inner().clone();
     blocking(move || {
-        let location = location_of(&dirs, &udid)?;
+        let location = location_of(ctx.dirs(), &udid)?;
         let password = password.filter(|p| !p.is_empty());
-        let open = |id| SnapshotBrowser::open(&location, None, id, password.as_deref());
+        let unlock = ctx.unlock().with(password.as_deref());
+        let open = |id| SnapshotBrowser::open(&location, &unlock, id, password.as_deref());
         Ok(browse::diff(&open(older)?, &open(newer)?))
     })
     .await

@@ -40,7 +40,7 @@ export interface PendingCleaning {
   request: CleaningRequest;
 }
 
-export interface DeviceView extends DeviceSummary {
+export interface DeviceRow extends DeviceSummary {
   /** The wizard ran for this device; until then "Back up now" opens it. */
   confirmed: boolean;
   last_success: number | null;
@@ -56,7 +56,7 @@ export interface DeviceView extends DeviceSummary {
 
 export interface Overview {
   app: { name: string; version: string };
-  devices: DeviceView[];
+  devices: DeviceRow[];
   /** Set when usbmuxd cannot be reached, so USB devices cannot be listed. */
   usbmuxd_problem: string | null;
 }

@@ -1,6 +1,6 @@
 // The app's controller: which view shows, what it asks Rust, and the live events.
 import * as api from "./api";
-import type { DeviceView, Overview } from "./api";
+import type { DeviceRow, Overview } from "./api";
 import { button, bytes, el } from "./dom";
 import { renderError, renderOverview, showBackupResult, showProgress, type DeviceActions } from "./views/devices";
 import { initialValues, renderWizard, settingsFrom, type WizardValues } from "./views/wizard";
@@ -46,7 +46,7 @@ async function showDevices(onlyIfChanged = false): Promise<void> {
   }
 }
 
-async function backUp(d: DeviceView): Promise<void> {
+async function backUp(d: DeviceRow): Promise<void> {
   results.delete(d.udid);
   const started: api.ProgressEvent = { udid: d.udid, step: "started", device: d.name };
   latestProgress.set(d.udid, started);
@@ -71,7 +71,7 @@ async function backUp(d: DeviceView): Promise<void> {
 }
 
 /** The wizard; `resume` comes back to it (from the location preferences) with what was chosen. */
-async function showWizard(d: DeviceView, first: boolean, resume?: WizardValues): Promise<void> {
+async function showWizard(d: DeviceRow, first: boolean, resume?: WizardValues): Promise<void> {
   current = "other";
   const screen = ++screens;
   const main = view();
@@ -114,7 +114,7 @@ async function showWizard(d: DeviceView, first: boolean, resume?: WizardValues):
   }, resume ? "location" : "encryption");
 }
 
-async function showTimeline(d: DeviceView): Promise<void> {
+async function showTimeline(d: DeviceRow): Promise<void> {
   current = "other";
   try {
     const snapshots = await api.fetchTimeline(d.udid);

@@ -32,6 +32,9 @@ pub struct BackupArgs {
     /// Start even if the location seems short of free space for this backup.
     #[arg(long)]
     ignore_space: bool,
+    /// The location's recovery key, on a computer that does not remember the snapshots' key.
+    #[arg(long, env = "KEEPSAKE_RECOVERY_KEY", hide_env_values = true)]
+    recovery_key: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -42,6 +45,14 @@ pub struct TimelineArgs {
     /// The snapshot store's password (default: the key kept in this computer's credential store).
     #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
     store_password: Option<String>,
+    /// The backup password of a device backed up there: it opens the snapshots on a computer
+    /// that does not remember their key.
+    #[arg(long, env = "KEEPSAKE_BACKUP_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// The location's recovery key, on a computer that does not remember the snapshots' key
+    /// (shown when the location was set up; `keepsake locations recovery-key` shows it again).
+    #[arg(long, env = "KEEPSAKE_RECOVERY_KEY", hide_env_values = true)]
+    recovery_key: Option<String>,
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -64,6 +75,7 @@ pub fn backup(ctx: &keepsake_core::Context, args: &BackupArgs, json: bool) -> an
     };
     options.full = args.full;
     options.store_password = args.store_password.clone();
+    options.unlock = ctx.unlock().with(args.recovery_key.as_deref());
     options.ignore_free_space = args.ignore_space;
     let bar = ProgressBar::new(100).with_style(
         ProgressStyle::with_template("{msg:24} [{bar:30}] {pos:>3}% {prefix}")
@@ -128,7 +140,25 @@ pub fn backup(ctx: &keepsake_core::Context, args: &BackupArgs, json: bool) -> an
             report.files_failed.join(", ")
         );
     }
+    if let Some(error) = &report.cleaning_error {
+        eprintln!("warning: the cleaning policy could not run after the backup: {error}");
+    }
     emit(json, &report, |out| {
+        if let Some(key) = &report.recovery_key {
+            writeln!(
+                out,
+                "This backup set up {}. Its recovery key opens these snapshots on any computer, \
+                 for example if this one is lost. Write it down or print it, and keep it apart \
+                 from the disk:\n\n    {key}\n\n(`keepsake locations recovery-key {}` shows it \
+                 again on a computer that can open the snapshots.)\n",
+                report.repository.display(),
+                report
+                    .repository
+                    .parent()
+                    .unwrap_or(&report.repository)
+                    .display()
+            )?;
+        }
         writeln!(
             out,
             "Backed up {} in {:.1} s: snapshot {} ({} received in {} files, {} removed); it added {} to {}.",
@@ -166,11 +196,15 @@ pub fn timeline(
 ) -> anyhow::Result<()> {
     let location = crate::browse_cmd::location_or_default(ctx, args.location.as_deref())?;
     // Looking never creates a repository: an empty location has an empty timeline.
-    let snapshots: Vec<_> =
-        match Location::new(&location).open_if_any(args.store_password.as_deref())? {
-            Some(repo) => keepsake_store::commands::list::snapshots(&repo)?,
-            None => vec![],
-        };
+    let unlock = ctx
+        .unlock()
+        .with(args.store_password.as_deref())
+        .with(args.recovery_key.as_deref())
+        .with(args.password.as_deref());
+    let snapshots: Vec<_> = match Location::new(&location).open_if_any(&unlock)? {
+        Some(repo) => keepsake_store::commands::list::snapshots(&repo)?,
+        None => vec![],
+    };
     emit(json, &snapshots, |out| {
         if snapshots.is_empty() {
             writeln!(

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use keepsake_core::browse::{diff, SnapshotBrowser};
-use keepsake_core::{human_bytes, interchange, Context, Location};
+use keepsake_core::{human_bytes, interchange, Context, Location, Unlock};
 
 use crate::emit;
 use crate::store_cmd::utc_time;
@@ -20,12 +20,25 @@ pub struct Where {
     /// The snapshot store's password (default: the key kept in this computer's credential store).
     #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
     store_password: Option<String>,
-    /// The device's backup password, for encrypted backups (default: the remembered one).
+    /// The device's backup password, for encrypted backups (default: the remembered one). It
+    /// also opens the snapshots on a computer that does not remember their key.
     #[arg(long, env = "KEEPSAKE_BACKUP_PASSWORD", hide_env_values = true)]
     password: Option<String>,
+    /// The location's recovery key, on a computer that does not remember the snapshots' key
+    /// (shown when the location was set up; `keepsake locations recovery-key` shows it again).
+    #[arg(long, env = "KEEPSAKE_RECOVERY_KEY", hide_env_values = true)]
+    recovery_key: Option<String>,
 }
 
 impl Where {
+    /// What opens the location when this computer does not remember its key.
+    fn unlock(&self, ctx: &Context) -> Unlock {
+        ctx.unlock()
+            .with(self.store_password.as_deref())
+            .with(self.recovery_key.as_deref())
+            .with(self.password.as_deref())
+    }
+
     fn location(&self, ctx: &Context) -> anyhow::Result<Location> {
         Ok(Location::new(location_or_default(
             ctx,
@@ -36,7 +49,7 @@ impl Where {
     fn open(&self, ctx: &Context, snapshot: i64) -> anyhow::Result<SnapshotBrowser> {
         Ok(SnapshotBrowser::open(
             &self.location(ctx)?,
-            self.store_password.as_deref(),
+            &self.unlock(ctx),
             snapshot,
             self.password.as_deref(),
         )?)
@@ -260,7 +273,7 @@ pub fn export(ctx: &Context, args: &ExportArgs, json: bool) -> anyhow::Result<()
     let progress = bar(0, "Exporting");
     let exported = interchange::export(
         &args.at.location(ctx)?,
-        args.at.store_password.as_deref(),
+        &args.at.unlock(ctx),
         args.snapshot,
         &args.to,
         &mut |done, total| {
@@ -285,8 +298,9 @@ pub fn export(ctx: &Context, args: &ExportArgs, json: bool) -> anyhow::Result<()
 pub fn import(ctx: &Context, args: &ImportArgs, json: bool) -> anyhow::Result<()> {
     let progress = bar(0, "Importing");
     let imported = interchange::import(
+        ctx,
         &args.at.location(ctx)?,
-        args.at.store_password.as_deref(),
+        &args.at.unlock(ctx),
         &args.folder,
         &mut |done, total| {
             progress.set_length(total);
@@ -322,7 +336,7 @@ pub fn restore(ctx: &Context, args: &RestoreArgs, json: bool) -> anyhow::Result<
     let done = runtime.block_on(interchange::restore_to_device(
         ctx,
         &location,
-        args.at.store_password.as_deref(),
+        &args.at.unlock(ctx),
         args.snapshot,
         args.device.as_deref(),
         args.at.password.as_deref(),

@@ -51,7 +51,7 @@ pub fn clean(ctx: &keepsake_core::Context, args: &CleanArgs, json: bool) -> anyh
     let settings = settings::load(dirs)?;
     let history = history::history(dirs)?;
     let store = Repositories {
-        password: args.store_password.clone(),
+        unlock: ctx.unlock().with(args.store_password.as_deref()),
     };
     let only = args.device.as_ref().map(|wanted| {
         settings
@@ -69,7 +69,7 @@ pub fn clean(ctx: &keepsake_core::Context, args: &CleanArgs, json: bool) -> anyh
                     location.root().display()
                 );
             }
-            let repo = location.open(args.store_password.as_deref())?;
+            let repo = location.open_with(&store.unlock)?;
             let mut udids: Vec<String> = keepsake_store::commands::list::snapshots(&repo)?
                 .into_iter()
                 .map(|s| s.device)

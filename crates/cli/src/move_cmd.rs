@@ -39,7 +39,7 @@ pub fn run(ctx: &keepsake_core::Context, args: &MoveArgs, json: bool) -> anyhow:
             .progress_chars("=> "),
     );
     let report = move_device(
-        dirs,
+        ctx,
         &udid,
         &args.location,
         args.keep_old,

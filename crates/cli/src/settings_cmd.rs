@@ -2,7 +2,7 @@
 //! backups go (with their free space, and whether they are there).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use keepsake_core::history::{self, DeviceHistory};
@@ -317,6 +317,15 @@ enum LocationAction {
     Remove { path: PathBuf },
     /// Make a location the default for devices without one of their own.
     Default { path: PathBuf },
+    /// Show the location's recovery key (it opens the snapshots on any computer); this computer
+    /// must be able to open them. A location made before recovery keys gets one now.
+    RecoveryKey {
+        path: PathBuf,
+        /// The snapshots' password, the backup password of a device backed up there, or the
+        /// recovery key itself, when this computer does not remember the key.
+        #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
+        store_password: Option<String>,
+    },
 }
 
 pub fn locations(
@@ -333,10 +342,44 @@ pub fn locations(
         Some(LocationAction::Default { path }) => {
             settings::set_default_location(dirs, path)?;
         }
+        Some(LocationAction::RecoveryKey {
+            path,
+            store_password,
+        }) => return recovery_key(ctx, path, store_password.as_deref(), json),
         None => {}
     }
     let list = settings::locations(dirs)?;
     emit(json, &list, |out| print_locations(out, &list))
+}
+
+/// `keepsake locations recovery-key <location>`.
+fn recovery_key(
+    ctx: &keepsake_core::Context,
+    path: &Path,
+    secret: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let location = keepsake_core::Location::new(path);
+    let repo = location.open_with(&ctx.unlock().with(secret))?;
+    let Some(key) = repo.recovery_key()? else {
+        anyhow::bail!(
+            "{} is not encrypted: it needs no recovery key",
+            location.root().display()
+        );
+    };
+    let shown = serde_json::json!({
+        "location": location.root(),
+        "recovery_key": key.as_str(),
+    });
+    emit(json, &shown, |out| {
+        writeln!(
+            out,
+            "The recovery key of {}:\n\n    {}\n\nIt opens these snapshots on any computer. Keep it \
+             apart from the disk.",
+            location.root().display(),
+            key.as_str()
+        )
+    })
 }
 
 fn print_locations(out: &mut dyn Write, list: &[LocationStatus]) -> std::io::Result<()> {

@@ -9,7 +9,7 @@ use keepsake_device::{
     data_in_use, ensure_paired, pairing::TRUST_PROMPT_TIMEOUT, BackupEvent, Mobilebackup2,
     PairStep, Usbmuxd,
 };
-use keepsake_store::SnapshotInfo;
+use keepsake_store::{SlotKind, SnapshotInfo};
 use serde::Serialize;
 
 use crate::cleaning::{self, CleaningOutcome, Repositories, SnapshotStore};
@@ -17,8 +17,9 @@ use crate::context::Context;
 use crate::error::{CoreError, Result};
 use crate::history::record_backup;
 use crate::jobs::{Cancel, DeviceJob};
-use crate::location::Location;
+use crate::location::{Location, Unlock};
 use crate::pairing::{choose, find_devices};
+use crate::secrets::{SecretKind, Secrets};
 use crate::settings::{self, DeviceSettings};
 use crate::sizes::human_bytes;
 use crate::store_folder::StoreFolder;
@@ -34,9 +35,13 @@ pub struct BackupOptions {
     pub settings: SettingsCheck,
     /// Ask the device for everything, not only what changed.
     pub full: bool,
-    /// The repository's password. Without one, a new repository gets a random key kept in the
-    /// OS credential store, and an existing one is opened with the key remembered there.
+    /// A password for the snapshots: one more key slot of a new repository (required where
+    /// there is no credential store), and tried on an existing one this computer does not
+    /// remember the key of. A new repository always gets this computer's key and a recovery key.
     pub store_password: Option<String>,
+    /// What else opens an existing repository this computer does not remember the key of (a
+    /// backup password, the recovery key).
+    pub unlock: Unlock,
     /// Start even when the location seems short of space for this backup.
     pub ignore_free_space: bool,
     /// Look for the device on Wi-Fi when no cable connects it.
@@ -53,6 +58,7 @@ impl BackupOptions {
             settings: SettingsCheck::AsGiven,
             full: false,
             store_password: None,
+            unlock: Unlock::new(),
             ignore_free_space: false,
             wifi: true,
             cancel: Cancel::new(),
@@ -147,6 +153,9 @@ pub struct BackupReport {
     pub cleaning: Option<CleaningOutcome>,
     /// The cleaning policy could not run (the backup itself is saved).
     pub cleaning_error: Option<String>,
+    /// When this backup set the location up: its recovery key, to show the person once (it
+    /// opens these snapshots on any computer; `keepsake locations recovery-key` shows it again).
+    pub recovery_key: Option<String>,
 }
 
 /// What the cleaning policy made of a finished backup.
@@ -261,7 +270,10 @@ async fn run_backup(
     // tomorrow), and is followed by the cleaning policy, as the agent's are.
     if let Some(settings) = &settings {
         let store = Repositories {
-            password: options.store_password.clone(),
+            unlock: options
+                .unlock
+                .clone()
+                .with(options.store_password.as_deref()),
         };
         match after_backup(ctx, &store, settings, location.root(), &result) {
             Ok(after) => {
@@ -309,7 +321,18 @@ async fn transfer(
 
     // Fails fast (wrong key, another backup writing, no room) before the device starts sending.
     let repo_path = location.repository_path();
-    let repo = location.open_or_create(options.store_password.as_deref())?;
+    let (mut repo, recovery_key) = location.open_or_create(
+        ctx.host_name(),
+        &options.unlock,
+        options.store_password.as_deref(),
+    )?;
+    if let Some(password) = Secrets
+        .recall(SecretKind::BackupPassword, &device.udid)
+        .ok()
+        .flatten()
+    {
+        keep_backup_password_slot(&mut repo, &device.udid, &password);
+    }
     if !options.ignore_free_space {
         let previous = keepsake_store::commands::list::snapshots(&repo)
             .map_err(|e| CoreError::Store(e.to_string()))?
@@ -432,6 +455,7 @@ async fn transfer(
         udid: device.udid,
         device: name,
         repository: repo_path,
+        recovery_key: recovery_key.map(|k| k.as_str().to_owned()),
         snapshot,
         files_received: summary.files_received,
         bytes_received: summary.bytes_received,
@@ -441,6 +465,29 @@ async fn transfer(
         cleaning: None,
         cleaning_error: None,
     })
+}
+
+/// The backup password of an encrypted device opens the location too, so the one password the
+/// person keeps opens its snapshots on any computer: a slot is added when none opens with the
+/// password as it is now (a changed password adds one; the old one stays, for the older
+/// snapshots it encrypted). Best effort: the backup goes on without it.
+fn keep_backup_password_slot(repo: &mut keepsake_store::Repository, udid: &str, password: &str) {
+    if !repo.is_encrypted() {
+        return;
+    }
+    let this_device =
+        |k: &SlotKind| matches!(k, SlotKind::BackupPassword { device } if device == udid);
+    if repo.any_slot_opens(this_device, password) {
+        return;
+    }
+    let kind = SlotKind::BackupPassword {
+        device: udid.to_owned(),
+    };
+    let kdf = keepsake_store::keys::kdf_for(&kind);
+    match repo.add_key_slot(kind, password, kdf) {
+        Ok(_) => tracing::info!(udid, "the device's backup password now opens its location"),
+        Err(e) => tracing::warn!(udid, error = %e, "no key slot for the backup password"),
+    }
 }
 
 /// Refuses to start when the location cannot hold what the backup is expected to add.

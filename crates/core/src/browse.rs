@@ -16,7 +16,7 @@ use keepsake_store::{Repository, SnapshotInfo};
 use serde::Serialize;
 
 use crate::error::{CoreError, Result};
-use crate::location::{find_snapshot, Location};
+use crate::location::{find_snapshot, Location, Unlock};
 use crate::secrets::{SecretKind, Secrets};
 
 /// The files Finder keeps next to the blobs; browsing needs them from the store.
@@ -81,11 +81,11 @@ impl SnapshotBrowser {
     /// device; without either it cannot be browsed, and the error says so.
     pub fn open(
         location: &Location,
-        store_password: Option<&str>,
+        unlock: &Unlock,
         snapshot: i64,
         backup_password: Option<&str>,
     ) -> Result<SnapshotBrowser> {
-        let repo = location.open(store_password)?;
+        let repo = location.open_with(unlock)?;
         let info = find_snapshot(&repo, snapshot)?;
         let plists = tempfile::tempdir().map_err(|source| CoreError::Io {
             path: std::env::temp_dir(),

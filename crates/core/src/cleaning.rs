@@ -14,7 +14,7 @@ use crate::cleaning_policy::{
 use crate::dirs::AppDirs;
 use crate::error::{CoreError, Result};
 use crate::history::{history, update_history, PendingCleaning};
-use crate::location::{Location, BACKUPS_FOLDER};
+use crate::location::{Location, Unlock, BACKUPS_FOLDER};
 use crate::pins::pins;
 use crate::settings::DeviceSettings;
 
@@ -113,13 +113,14 @@ impl<S: SnapshotStore + ?Sized> SnapshotStore for &S {
 /// The repositories at real locations, opened with a password or this computer's key.
 #[derive(Debug, Clone, Default)]
 pub struct Repositories {
-    pub password: Option<String>,
+    /// What opens a repository this computer does not remember the key of.
+    pub unlock: Unlock,
 }
 
 impl Repositories {
     fn open(&self, location: &Path) -> Result<Repository> {
         // Opening must never create a repository just to look at it.
-        Location::new(location).open(self.password.as_deref())
+        Location::new(location).open_with(&self.unlock)
     }
 }
 

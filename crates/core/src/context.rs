@@ -58,6 +58,17 @@ impl Context {
         self.clock.now()
     }
 
+    /// The name devices show for this computer.
+    pub fn host_name(&self) -> &str {
+        &self.host_name
+    }
+
+    /// What to open a location with when this computer does not remember its key: the secrets
+    /// are added by the caller; this computer's slot is named after it.
+    pub fn unlock(&self) -> crate::location::Unlock {
+        crate::location::Unlock::new().computer(&self.host_name)
+    }
+
     /// This computer as devices know it (its host id is made once and kept in the settings).
     pub fn host(&self) -> Result<Host> {
         self.dirs.host(&self.host_name)

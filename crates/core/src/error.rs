@@ -32,10 +32,23 @@ pub enum CoreError {
     )]
     NoBackups { location: PathBuf },
     #[error(
-        "{repository} is encrypted and this computer does not remember its key. \
-         Give its password (--store-password), or back up to a new location."
+        "{repository} is encrypted and this computer does not remember its key: open it with \
+         the backup password of a device backed up there (--password), its recovery key \
+         (--recovery-key) or the snapshots' password (--store-password)"
     )]
     StoreLocked { repository: PathBuf },
+    #[error(
+        "none of the passwords or keys given opens {repository}: it takes the backup password of \
+         a device backed up there, the recovery key shown when the location was set up, or the \
+         snapshots' password. Nothing was changed."
+    )]
+    WrongStoreSecret { repository: PathBuf },
+    #[error(
+        "{location}: this computer has no credential store (Secret Service) to keep the \
+         snapshots' key in, so new backups there need a password to reopen them: give one \
+         with --store-password (or KEEPSAKE_STORE_PASSWORD)"
+    )]
+    NeedsStorePassword { location: PathBuf },
     #[error(
         "{device} is already being backed up (by this or another Keepsake window or agent); \
          wait for that backup to finish, or cancel it"

@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::context::Context;
 use crate::error::{CoreError, Result};
 use crate::jobs::DeviceJob;
-use crate::location::{find_snapshot, Location};
+use crate::location::{find_snapshot, Location, Unlock};
 use crate::secrets::{SecretKind, Secrets};
 
 /// A snapshot written out as a Finder backup folder.
@@ -32,12 +32,12 @@ pub struct Exported {
 /// yet or be empty. `progress` hears the bytes written so far and the bytes to write.
 pub fn export(
     location: &Location,
-    store_password: Option<&str>,
+    unlock: &Unlock,
     snapshot: i64,
     target: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Exported> {
-    let repo = location.open(store_password)?;
+    let repo = location.open_with(unlock)?;
     let info = find_snapshot(&repo, snapshot)?;
     // The device name comes from the device (or an imported folder): it names one folder.
     if !is_plain_udid(&info.device) {
@@ -140,13 +140,14 @@ pub fn check_backup_folder(folder: &Path) -> Result<String> {
 /// Takes the Finder backup folder `folder` in as the next snapshot of its device in the
 /// location's repository, after [`check_backup_folder`]. `progress` hears bytes read and total.
 pub fn import(
+    ctx: &Context,
     location: &Location,
-    store_password: Option<&str>,
+    unlock: &Unlock,
     folder: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Imported> {
     let udid = check_backup_folder(folder)?;
-    let repo = location.open_or_create(store_password)?;
+    let (repo, _) = location.open_or_create(ctx.host_name(), unlock, None)?;
     let summary = keepsake_store::commands::folder::add_folder(&repo, folder, &udid, progress)?;
     Ok(Imported {
         udid,
@@ -172,7 +173,7 @@ pub struct RestoredToDevice {
 pub async fn restore_to_device(
     ctx: &Context,
     location: &Location,
-    store_password: Option<&str>,
+    unlock: &Unlock,
     snapshot: i64,
     wanted: Option<&str>,
     backup_password: Option<&str>,
@@ -185,13 +186,7 @@ pub async fn restore_to_device(
             path: location.repository_path(),
             source,
         })?;
-    let exported = export(
-        location,
-        store_password,
-        snapshot,
-        staging.path(),
-        &mut |_, _| {},
-    )?;
+    let exported = export(location, unlock, snapshot, staging.path(), &mut |_, _| {})?;
     let source_udid = exported
         .folder
         .file_name()

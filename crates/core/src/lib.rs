@@ -51,7 +51,7 @@ pub use error::{CoreError, Result};
 pub use history::record_backup;
 pub use jobs::{Cancel, DeviceJob};
 pub use keepsake_device::PairStep;
-pub use location::{Location, BACKUPS_FOLDER};
+pub use location::{Location, Unlock, BACKUPS_FOLDER};
 pub use pairing::{pair, Paired};
 pub use pins::Pin;
 pub use secrets::{SecretKind, Secrets};

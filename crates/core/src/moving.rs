@@ -14,7 +14,7 @@ use std::sync::mpsc;
 use keepsake_store::{FileInfo, FileMeta, Repository, SnapshotInfo};
 use serde::Serialize;
 
-use crate::dirs::AppDirs;
+use crate::context::Context;
 use crate::error::{CoreError, Result};
 use crate::location::Location;
 use crate::pins::{pin, pins};
@@ -210,7 +210,7 @@ pub fn verify_copies(source: &Repository, target: &Repository, pairs: &[(i64, i6
 /// Moves (or with `keep_old`, copies) `udid`'s snapshots from its current location to `to`,
 /// then makes `to` its location. Nothing old is deleted before every copy is verified.
 pub fn move_device(
-    dirs: &AppDirs,
+    ctx: &Context,
     udid: &str,
     to: &Path,
     keep_old: bool,
@@ -218,7 +218,7 @@ pub fn move_device(
     mut progress: impl FnMut(MoveProgress),
 ) -> Result<MoveReport> {
     let to = Location::new(to).root().to_path_buf();
-    let settings = settings::load(dirs)?;
+    let settings = settings::load(ctx.dirs())?;
     let device = settings
         .device(udid)
         .cloned()
@@ -251,9 +251,10 @@ pub fn move_device(
         }
     }
     // The device must not be backed up while its history moves.
-    let _job = crate::jobs::DeviceJob::claim(dirs, udid, device.display_name())?;
+    let _job = crate::jobs::DeviceJob::claim(ctx.dirs(), udid, device.display_name())?;
     let source = Location::new(&from).open(passwords.0)?;
-    let target = Location::new(&to).open_or_create(passwords.1)?;
+    let (target, _) =
+        Location::new(&to).open_or_create(ctx.host_name(), &ctx.unlock(), passwords.1)?;
     let old_pins = pins(source.path())?;
     let Copied {
         pairs,
@@ -267,7 +268,7 @@ pub fn move_device(
             pin(&target, new, p.note.as_deref())?;
         }
     }
-    settings::update(dirs, |s| {
+    settings::update(ctx.dirs(), |s| {
         s.add_location(&to);
         s.device_mut(udid, "", "").location = Some(to.clone());
         Ok(())
@@ -298,6 +299,12 @@ pub fn move_device(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dirs::AppDirs;
+
+    fn ctx(dirs: &AppDirs) -> Context {
+        let nowhere = keepsake_device::Usbmuxd::parse("127.0.0.1:1").unwrap();
+        Context::new(dirs.clone(), nowhere, crate::clock::SystemClock)
+    }
     use keepsake_store::InitOptions;
 
     fn snapshot(repo: &Repository, udid: &str, files: &[(&str, &[u8], i64)], time: i64) -> i64 {
@@ -360,7 +367,7 @@ mod tests {
         .unwrap();
 
         let mut steps = vec![];
-        let report = move_device(&dirs, "U1", &new_disk, false, (None, None), |p| {
+        let report = move_device(&ctx(&dirs), "U1", &new_disk, false, (None, None), |p| {
             steps.push(p)
         })
         .unwrap();
@@ -412,7 +419,8 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        let err = move_device(&dirs, "U1", &new_disk, true, (None, None), |_| {}).unwrap_err();
+        let err =
+            move_device(&ctx(&dirs), "U1", &new_disk, true, (None, None), |_| {}).unwrap_err();
         assert!(err.to_string().contains("already holds snapshots"), "{err}");
     }
 
@@ -429,7 +437,7 @@ mod tests {
         })
         .unwrap();
         let err = move_device(
-            &dirs,
+            &ctx(&dirs),
             "U1",
             &dir.path().join("unplugged"),
             false,

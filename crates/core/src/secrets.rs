@@ -49,6 +49,12 @@ impl Secrets {
         }
     }
 
+    /// Whether there is a credential store to remember anything in (a server or a headless
+    /// agent may have none).
+    pub fn available(&self) -> bool {
+        self.recall(SecretKind::StoreKey, "probe").is_ok()
+    }
+
     /// Forgets the secret; forgetting one that is not there is not an error.
     pub fn forget(&self, kind: SecretKind, owner: &str) -> Result<()> {
         match Self::entry(kind, owner)?.delete_credential() {

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::dirs::AppDirs;
 use crate::error::{CoreError, Result};
-use crate::location::{find_snapshot, Location};
+use crate::location::{find_snapshot, Location, Unlock};
 use crate::pins::{pin, pins, unpin};
 use crate::settings;
 
@@ -42,10 +42,10 @@ pub fn location_of(dirs: &AppDirs, udid: &str) -> Result<Location> {
 /// what deleting it would free: one pass over the catalog.
 pub fn snapshots_at(
     location: &Location,
-    store_password: Option<&str>,
+    unlock: &Unlock,
     udid: Option<&str>,
 ) -> Result<Vec<TimelineEntry>> {
-    let Some(repo) = location.open_if_any(store_password)? else {
+    let Some(repo) = location.open_if_any(unlock)? else {
         return Ok(vec![]);
     };
     let stats = keepsake_store::commands::stats::stats(&repo)?;
@@ -65,7 +65,7 @@ pub fn snapshots_at(
 /// `udid`'s snapshots at its location, oldest first; none before its first backup.
 pub fn device_timeline(dirs: &AppDirs, udid: &str) -> Result<Vec<TimelineEntry>> {
     match device_location(dirs, udid)? {
-        Some(location) => snapshots_at(&location, None, Some(udid)),
+        Some(location) => snapshots_at(&location, &Unlock::new(), Some(udid)),
         None => Ok(vec![]),
     }
 }
@@ -76,7 +76,7 @@ pub fn device_timeline(dirs: &AppDirs, udid: &str) -> Result<Vec<TimelineEntry>>
 pub fn set_pinned(dirs: &AppDirs, udid: &str, id: i64, pinned: bool) -> Result<bool> {
     let location = location_of(dirs, udid)?;
     let repo = location
-        .open_if_any(None)?
+        .open_if_any(&Unlock::new())?
         .ok_or_else(|| CoreError::NoLocation {
             device: udid.to_owned(),
         })?;

@@ -106,7 +106,9 @@ async fn two_backups_become_two_snapshots_and_the_second_costs_little() {
 async fn a_missing_location_is_reported_and_nothing_is_created() {
     let dir = tempfile::tempdir().unwrap();
     let gone = dir.path().join("unplugged-disk");
-    let err = Location::new(&gone).open_or_create(Some("pw")).unwrap_err();
+    let err = Location::new(&gone)
+        .open_or_create("test computer", &keepsake_core::Unlock::new(), Some("pw"))
+        .unwrap_err();
     assert!(err.to_string().contains("is not there"), "{err}");
     assert!(!gone.exists());
 }

@@ -7,7 +7,9 @@ use std::process::Command;
 
 use keepsake_core::browse::{diff, SnapshotBrowser};
 use keepsake_core::interchange::{export, import, restore_to_device};
-use keepsake_core::{back_up, BackupOptions, Context, CoreError, Location, SecretKind, Secrets};
+use keepsake_core::{
+    back_up, BackupOptions, Context, CoreError, Location, SecretKind, Secrets, Unlock,
+};
 use keepsake_emulator::{VirtualDevice, VirtualIphone};
 use std::sync::Arc;
 
@@ -97,7 +99,8 @@ async fn snapshots_are_browsed_by_domain_extracted_and_compared() {
     let day1 = b.device.backup().phone().unwrap();
     let second = back_up(&b.ctx, None, &b.options, |_| {}).await.unwrap();
 
-    let older = SnapshotBrowser::open(&b.location, None, first.snapshot.id, None).unwrap();
+    let older =
+        SnapshotBrowser::open(&b.location, &Unlock::new(), first.snapshot.id, None).unwrap();
     assert!(!older.is_encrypted());
     let domains = older.domains();
     let camera = domains
@@ -149,7 +152,8 @@ async fn snapshots_are_browsed_by_domain_extracted_and_compared() {
     );
 
     // what the day of use did, per domain
-    let newer = SnapshotBrowser::open(&b.location, None, second.snapshot.id, None).unwrap();
+    let newer =
+        SnapshotBrowser::open(&b.location, &Unlock::new(), second.snapshot.id, None).unwrap();
     let changes = diff(&older, &newer);
     let of = |domain: &str| changes.iter().find(|d| d.domain == domain);
     let camera = of("CameraRollDomain").expect("photos came and went");
@@ -190,12 +194,12 @@ async fn an_encrypted_backup_is_browsed_with_its_password_and_never_without() {
         .unwrap();
     let id = report.snapshot.id;
 
-    let err = SnapshotBrowser::open(&b.location, None, id, None)
+    let err = SnapshotBrowser::open(&b.location, &Unlock::new(), id, None)
         .err()
         .expect("locked");
     assert!(matches!(err, CoreError::BackupLocked { .. }), "{err:?}");
     assert!(err.to_string().contains("cannot be browsed"), "{err}");
-    let err = SnapshotBrowser::open(&b.location, None, id, Some("wrong"))
+    let err = SnapshotBrowser::open(&b.location, &Unlock::new(), id, Some("wrong"))
         .err()
         .expect("wrong password");
     assert!(
@@ -207,7 +211,7 @@ async fn an_encrypted_backup_is_browsed_with_its_password_and_never_without() {
     Secrets
         .remember(SecretKind::BackupPassword, &udid, "open sesame")
         .unwrap();
-    let browser = SnapshotBrowser::open(&b.location, None, id, None).unwrap();
+    let browser = SnapshotBrowser::open(&b.location, &Unlock::new(), id, None).unwrap();
     assert!(browser.is_encrypted());
     let keychain = day0
         .backup_files(true)
@@ -228,12 +232,19 @@ async fn an_idevicebackup2_folder_imports_and_exports_identically_and_restores()
     let udid = b.device.udid().to_owned();
     let theirs = backup_with_idevicebackup2(&b);
 
-    let imported = import(&b.location, None, &theirs.join(&udid), &mut |_, _| {}).unwrap();
+    let imported = import(
+        &b.ctx,
+        &b.location,
+        &Unlock::new(),
+        &theirs.join(&udid),
+        &mut |_, _| {},
+    )
+    .unwrap();
     assert_eq!(imported.udid, udid);
     let out = b.dir.path().join("export");
     let exported = export(
         &b.location,
-        None,
+        &Unlock::new(),
         imported.snapshot.id,
         &out,
         &mut |_, _| {},
@@ -248,7 +259,7 @@ async fn an_idevicebackup2_folder_imports_and_exports_identically_and_restores()
     // exporting over files is refused
     let err = export(
         &b.location,
-        None,
+        &Unlock::new(),
         imported.snapshot.id,
         &out,
         &mut |_, _| {},
@@ -282,7 +293,7 @@ async fn an_idevicebackup2_folder_imports_and_exports_identically_and_restores()
     let restored = restore_to_device(
         &b.ctx,
         &b.location,
-        None,
+        &Unlock::new(),
         ours.snapshot.id,
         None,
         None,
@@ -313,19 +324,19 @@ async fn a_damaged_backup_folder_is_refused_and_nothing_is_imported() {
     // a file cut short
     let bytes = std::fs::read(&blob).unwrap();
     std::fs::write(&blob, &bytes[..bytes.len() / 2]).unwrap();
-    let err = import(&b.location, None, &folder, &mut |_, _| {}).unwrap_err();
+    let err = import(&b.ctx, &b.location, &Unlock::new(), &folder, &mut |_, _| {}).unwrap_err();
     assert!(matches!(err, CoreError::NotABackupFolder { .. }), "{err:?}");
     let text = err.to_string();
     assert!(text.contains("HomeDomain/Library/SMS/sms.db"), "{text}");
     assert!(text.contains("nothing was imported"), "{text}");
     // a file gone
     std::fs::remove_file(&blob).unwrap();
-    let err = import(&b.location, None, &folder, &mut |_, _| {}).unwrap_err();
+    let err = import(&b.ctx, &b.location, &Unlock::new(), &folder, &mut |_, _| {}).unwrap_err();
     assert!(err.to_string().contains("sms.db"), "{err}");
     // a backup that never finished
     std::fs::write(&blob, &bytes).unwrap();
     std::fs::remove_file(folder.join("Status.plist")).unwrap();
-    let err = import(&b.location, None, &folder, &mut |_, _| {}).unwrap_err();
+    let err = import(&b.ctx, &b.location, &Unlock::new(), &folder, &mut |_, _| {}).unwrap_err();
     assert!(err.to_string().contains("did not finish"), "{err}");
     assert!(
         !b.location.repository_path().exists(),

@@ -32,6 +32,10 @@ pub enum KeySource {
     None,
     /// A password, stretched with Argon2id to unwrap the master key.
     Password(Zeroizing<String>),
+    /// At `init` only: a random master key wrapped in each of these slots (see [`crate::keys`]).
+    /// At `open`, a repository with slots opens with [`KeySource::Password`] holding any one
+    /// slot's secret.
+    Slots(Vec<NewSlot>),
     /// A random master key held by the OS credential store. At `init`, stored under this
     /// service and account (never replacing an entry); at `open`, read from where the
     /// repository's config says it was stored (the fields are then not used).
@@ -59,11 +63,34 @@ impl std::fmt::Debug for KeySource {
         match self {
             KeySource::None => f.write_str("KeySource::None"),
             KeySource::Password(_) => f.write_str("KeySource::Password(<redacted>)"),
+            KeySource::Slots(slots) => f
+                .debug_list()
+                .entries(slots.iter().map(|s| &s.kind))
+                .finish(),
             KeySource::Keyring { service, account } => f
                 .debug_struct("KeySource::Keyring")
                 .field("service", service)
                 .field("account", account)
                 .finish(),
+        }
+    }
+}
+
+/// A slot to make at `init`: what unlocks it, its secret, and how much to stretch the secret.
+#[derive(Clone)]
+pub struct NewSlot {
+    pub kind: crate::keys::SlotKind,
+    pub secret: Zeroizing<String>,
+    pub kdf: KdfParams,
+}
+
+impl NewSlot {
+    /// A slot of `kind` opened by `secret`, stretched as that kind is ([`crate::keys::kdf_for`]).
+    pub fn new(kind: crate::keys::SlotKind, secret: impl Into<String>) -> NewSlot {
+        NewSlot {
+            kdf: crate::keys::kdf_for(&kind),
+            kind,
+            secret: Zeroizing::new(secret.into()),
         }
     }
 }
@@ -86,6 +113,12 @@ impl KdfParams {
     /// created with: it is recorded in their config.)
     pub fn recommended() -> KdfParams {
         KdfParams::with_cost(46 * 1024, 1)
+    }
+
+    /// For secrets that are random and long (a computer's 256-bit key, a 160-bit recovery key):
+    /// stretching adds nothing to their strength, so opening does not wait for it.
+    pub fn cheap() -> KdfParams {
+        KdfParams::with_cost(256, 1)
     }
 
     /// A cheap setting for tests; never use it for real data.
@@ -235,6 +268,8 @@ impl KdfMemory {
 pub enum KeyStorage {
     /// The master key wrapped by a password-derived key: hex of nonce || ciphertext || tag.
     Password { kdf: KdfParams, wrapped_key: String },
+    /// The master key wrapped several ways at once; any slot opens it (see [`crate::keys`]).
+    Slots { slots: Vec<crate::keys::KeySlot> },
     /// The master key lives in the OS credential store under this service and account.
     Keyring {
         service: String,
@@ -291,6 +326,34 @@ impl MasterKey {
             self.0.as_ref(),
         );
         Ok(hex(&sealed))
+    }
+
+    /// `secret` sealed under a key derived from this one, bound to the repository `context`
+    /// (hex): what a recovery slot keeps so the key can be shown again.
+    pub(crate) fn seal_secret(&self, secret: &str, context: &str) -> String {
+        let key = Zeroizing::new(blake3::derive_key(
+            "keepsake-store 2026 slot secrets",
+            self.0.as_ref(),
+        ));
+        hex(&seal_with(
+            &XChaCha20Poly1305::new(key.as_ref().into()),
+            &wrap_ad(context),
+            secret.as_bytes(),
+        ))
+    }
+
+    /// What [`Self::seal_secret`] sealed; `None` when it does not open with this key.
+    pub(crate) fn open_secret(&self, sealed: &str, context: &str) -> Option<Zeroizing<String>> {
+        let key = Zeroizing::new(blake3::derive_key(
+            "keepsake-store 2026 slot secrets",
+            self.0.as_ref(),
+        ));
+        let plain = open_with(
+            &XChaCha20Poly1305::new(key.as_ref().into()),
+            &wrap_ad(context),
+            &unhex(sealed)?,
+        )?;
+        String::from_utf8(plain).ok().map(Zeroizing::new)
     }
 
     /// `Ok(None)` means the password is wrong (authentication failed); `Err` a damaged record.

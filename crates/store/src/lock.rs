@@ -52,6 +52,14 @@ pub(crate) fn reader(repo: &Path) -> Result<File> {
     Ok(f)
 }
 
+/// The lock of the repository's key slots, held while one process rereads and rewrites the
+/// config; waits for another one's change (they take milliseconds).
+pub(crate) fn keys(repo: &Path) -> Result<File> {
+    let f = lock_file(repo, "keys")?;
+    fs4::FileExt::lock(&f).map_err(Error::io(repo, "locking the key slots"))?;
+    Ok(f)
+}
+
 /// Turns this handle's shared reader lock exclusive, or refuses if anyone else has it open.
 pub(crate) fn upgrade(repo: &Path, readers: &File) -> Result<()> {
     fs4::FileExt::try_lock(readers).map_err(refused(repo, "another process has it open"))

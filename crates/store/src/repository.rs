@@ -13,6 +13,7 @@ use crate::config::{
 use crate::credential::{self, CredentialError};
 use crate::crypto::{Crypto, KdfParams, KeySource, KeyStorage, MasterKey};
 use crate::error::{Error, Result};
+use crate::keys::{unlock, wrap_slot, Unlocked};
 
 /// How to create a repository.
 #[derive(Debug, Clone)]
@@ -53,6 +54,9 @@ pub struct Repository {
     pub(crate) backend: Arc<dyn Backend>,
     /// Held (shared) for the handle's lifetime; gc turns it exclusive before deleting packs.
     pub(crate) readers_lock: File,
+    /// The master key, when it is wrapped in the config: key slots are made from it.
+    pub(crate) master: Option<MasterKey>,
+    pub(crate) unlocked: Unlocked,
 }
 
 impl std::fmt::Debug for Repository {
@@ -84,8 +88,29 @@ impl Repository {
             .map_err(|reason| Error::InvalidInput(format!("chunking parameters: {reason}")))?;
         std::fs::create_dir_all(path).map_err(Error::io(path, "creating the repository"))?;
         let id = crate::crypto::random_hex(16);
+        let mut opened_by = None;
         let (encryption, master) = match &options.key {
             KeySource::None => (None, None),
+            KeySource::Slots(new) => {
+                if new.is_empty() {
+                    return Err(Error::InvalidInput(
+                        "a repository with key slots needs at least one".into(),
+                    ));
+                }
+                let master = MasterKey::random();
+                let slots = new
+                    .iter()
+                    .map(|n| wrap_slot(&master, n.kind.clone(), &n.secret, n.kdf.clone(), &id))
+                    .collect::<Result<Vec<_>>>()?;
+                opened_by = slots.first().cloned();
+                (
+                    Some(EncryptionConfig {
+                        cipher: "xchacha20poly1305".into(),
+                        key: KeyStorage::Slots { slots },
+                    }),
+                    Some(master),
+                )
+            }
             KeySource::Password(password) => {
                 let master = MasterKey::random();
                 let wrapped_key = master
@@ -135,13 +160,17 @@ impl Repository {
         config.store(path)?;
         tracing::info!(repo = %path.display(), encrypted = master.is_some(), "repository created");
         let crypto = master.as_ref().map_or_else(Crypto::clear, Crypto::keyed);
-        Repository::assemble(path, config, crypto)
+        // A credential-store key is not wrapped in the config: no slots are made from it.
+        let master = master.filter(|_| !matches!(options.key, KeySource::Keyring { .. }));
+        Repository::assemble(path, config, crypto, master, Unlocked { slot: opened_by })
     }
 
     /// Opens an existing repository with its key.
     pub fn open(path: &Path, key: &KeySource) -> Result<Repository> {
         let config = RepoConfig::load(path)?;
         crate::catalog::prefetch(path);
+        let mut master_kept = None;
+        let mut opened_by = None;
         let crypto = match (&config.encryption, key) {
             (None, _) => Crypto::clear(),
             (Some(enc), _) if enc.cipher != "xchacha20poly1305" => {
@@ -151,8 +180,12 @@ impl Repository {
                 })
             }
             (Some(enc), key) => match (&enc.key, key) {
-                (KeyStorage::Password { kdf, wrapped_key }, KeySource::Password(password)) => {
-                    let master = MasterKey::unwrap(password, kdf, wrapped_key, &config.id)
+                (
+                    KeyStorage::Password { .. } | KeyStorage::Slots { .. },
+                    KeySource::Password(secret),
+                ) => {
+                    let slots = crate::keys::slots_in(&enc.key);
+                    let (master, slot) = unlock(&slots, secret, &config.id)
                         .map_err(|reason| Error::BadConfig {
                             repo: path.to_path_buf(),
                             reason,
@@ -160,7 +193,17 @@ impl Repository {
                         .ok_or_else(|| Error::WrongPassword {
                             repo: path.to_path_buf(),
                         })?;
-                    Crypto::keyed(&master)
+                    tracing::debug!(repo = %path.display(), slot = slot.id, "opened by key slot");
+                    let crypto = Crypto::keyed(&master);
+                    master_kept = Some(master);
+                    opened_by = Some(slot);
+                    crypto
+                }
+                (KeyStorage::Slots { .. }, _) => {
+                    return Err(Error::KeyRequired {
+                        repo: path.to_path_buf(),
+                        expected: "password or recovery key",
+                    })
                 }
                 (KeyStorage::Password { .. }, _) => {
                     return Err(Error::KeyRequired {
@@ -195,10 +238,22 @@ impl Repository {
                 }
             },
         };
-        Repository::assemble(path, config, crypto)
+        Repository::assemble(
+            path,
+            config,
+            crypto,
+            master_kept,
+            Unlocked { slot: opened_by },
+        )
     }
 
-    fn assemble(path: &Path, config: RepoConfig, crypto: Crypto) -> Result<Repository> {
+    fn assemble(
+        path: &Path,
+        config: RepoConfig,
+        crypto: Crypto,
+        master: Option<MasterKey>,
+        unlocked: Unlocked,
+    ) -> Result<Repository> {
         let readers_lock = crate::lock::reader(path)?;
         let mut conn = crate::catalog::open(path, false)?;
         crate::catalog::seal_paths_again(&mut conn, &crypto, path)?;
@@ -210,6 +265,8 @@ impl Repository {
             conn,
             backend: Arc::new(LocalBackend::with_layout(path, layout)),
             readers_lock,
+            master,
+            unlocked,
         })
     }
 

@@ -1,19 +1,19 @@
 // The Devices view: every device in sight, its last backup, "Back up now" with live progress,
 // the prompts the device is waiting on, and a pending cleaning question.
-import type { DeviceView, Overview, ProgressEvent } from "../api";
+import type { DeviceRow, Overview, ProgressEvent } from "../api";
 import { button, bytes, duration, el, when } from "../dom";
 
 export interface DeviceActions {
-  backUp(d: DeviceView): void;
-  cancel(d: DeviceView): void;
-  settings(d: DeviceView): void;
-  timeline(d: DeviceView): void;
-  answerCleaning(d: DeviceView, remove: boolean): void;
+  backUp(d: DeviceRow): void;
+  cancel(d: DeviceRow): void;
+  settings(d: DeviceRow): void;
+  timeline(d: DeviceRow): void;
+  answerCleaning(d: DeviceRow, remove: boolean): void;
 }
 
 const CONNECTION_LABEL = { usb: "USB", wifi: "Wi-Fi" } as const;
 
-function lastBackup(d: DeviceView): HTMLElement {
+function lastBackup(d: DeviceRow): HTMLElement {
   const text = d.last_success ? `Last backup: ${when(d.last_success)}` : "Never backed up";
   return el(
     "p",
@@ -25,7 +25,7 @@ function lastBackup(d: DeviceView): HTMLElement {
 
 /** When the agent backs the device up next: nothing before the wizard ran (its first backup is
  * the person's), "off" when automatic backups are off. */
-export function nextBackupText(d: DeviceView, nowSeconds: number = Date.now() / 1000): string | null {
+export function nextBackupText(d: DeviceRow, nowSeconds: number = Date.now() / 1000): string | null {
   if (!d.confirmed || d.backing_up) return null;
   if (d.next_backup === null) return "Automatic backups are off";
   if (d.location_missing) return `Backups wait for ${d.location_missing}: connect that disk, or choose another location in Settings`;
@@ -33,7 +33,7 @@ export function nextBackupText(d: DeviceView, nowSeconds: number = Date.now() / 
   return `Next automatic backup: ${when(d.next_backup)} or later, when it is connected`;
 }
 
-function cleaningQuestion(d: DeviceView, actions?: DeviceActions): HTMLElement | null {
+function cleaningQuestion(d: DeviceRow, actions?: DeviceActions): HTMLElement | null {
   if (!d.cleaning) return null;
   const r = d.cleaning.request;
   const id = `cleaning-${d.udid}`;
@@ -47,7 +47,7 @@ function cleaningQuestion(d: DeviceView, actions?: DeviceActions): HTMLElement |
   );
 }
 
-export function deviceRow(d: DeviceView, actions?: DeviceActions): HTMLElement {
+export function deviceRow(d: DeviceRow, actions?: DeviceActions): HTMLElement {
   const via = d.connections.map((c) => CONNECTION_LABEL[c]).join(" + ") || "Not connected";
   const label = `${d.name}`;
   return el(
