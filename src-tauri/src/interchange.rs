@@ -102,6 +102,7 @@ pub async fn restore_snapshot(
         &unlock,
         id,
         Some(&udid),
+        false,
         password.as_deref(),
         move |percent| {
             let _ = emitter.emit(

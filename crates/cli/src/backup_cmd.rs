@@ -201,33 +201,42 @@ pub fn timeline(
         .with(args.store_password.as_deref())
         .with(args.recovery_key.as_deref())
         .with(args.password.as_deref());
-    let snapshots: Vec<_> = match Location::new(&location).open_if_any(&unlock)? {
-        Some(repo) => keepsake_store::commands::list::snapshots(&repo)?,
-        None => vec![],
-    };
+    let location = Location::new(&location);
+    let entries = keepsake_core::timeline::snapshots_at(&location, &unlock, None)?;
+    let devices = keepsake_core::timeline::devices_in(&location, &unlock, &entries)?;
+    let snapshots: Vec<_> = entries.into_iter().map(|e| e.snapshot).collect();
     emit(json, &snapshots, |out| {
         if snapshots.is_empty() {
             writeln!(
                 out,
                 "No snapshots yet in {}.",
-                Location::new(&location).repository_path().display()
+                location.repository_path().display()
             )?;
         }
-        let mut device = None;
-        for s in &snapshots {
-            if device != Some(&s.device) {
-                writeln!(out, "{}", s.device)?;
-                device = Some(&s.device);
-            }
+        // every device with snapshots here, in sight or not, newest backup first
+        for d in &devices {
+            let who = match (d.name.as_str(), d.model.as_str()) {
+                ("", _) => d.udid.clone(),
+                (name, "") => format!("{name} ({})", d.udid),
+                (name, model) => format!("{name}, {model} ({})", d.udid),
+            };
             writeln!(
                 out,
-                "  #{:<3} {}  {:>10} in {:>6} files   this backup cost {:>10}",
-                s.seq,
-                utc_time(s.time),
-                human_bytes(s.bytes),
-                s.files,
-                human_bytes(s.added_bytes)
+                "{who}: {} snapshot(s), last backup {}",
+                d.snapshots,
+                utc_time(d.last_backup)
             )?;
+            for s in snapshots.iter().filter(|s| s.device == d.udid) {
+                writeln!(
+                    out,
+                    "  #{:<3} {}  {:>10} in {:>6} files   this backup cost {:>10}",
+                    s.seq,
+                    utc_time(s.time),
+                    human_bytes(s.bytes),
+                    s.files,
+                    human_bytes(s.added_bytes)
+                )?;
+            }
         }
         Ok(())
     })

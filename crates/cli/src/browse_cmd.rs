@@ -132,9 +132,14 @@ pub struct ImportArgs {
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
     snapshot: i64,
-    /// The device to restore onto (default: the snapshot's own device, connected).
+    /// The device to restore onto, by UDID or name (default: the snapshot's own device,
+    /// connected). Another device (a new phone) keeps its identity and takes the snapshot's
+    /// apps, data and settings, replacing its own: that needs --yes.
     #[arg(long)]
     device: Option<String>,
+    /// Restore onto a device other than the snapshot's own, replacing what it holds.
+    #[arg(long, short = 'y')]
+    yes: bool,
     #[command(flatten)]
     at: Where,
 }
@@ -339,6 +344,7 @@ pub fn restore(ctx: &Context, args: &RestoreArgs, json: bool) -> anyhow::Result<
         &args.at.unlock(ctx),
         args.snapshot,
         args.device.as_deref(),
+        args.yes,
         args.at.password.as_deref(),
         |percent| progress.set_position(percent.clamp(0.0, 100.0) as u64),
     ));

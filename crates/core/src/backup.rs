@@ -490,8 +490,8 @@ fn keep_backup_password_slot(repo: &mut keepsake_store::Repository, udid: &str, 
     }
 }
 
-/// Refuses to start when the location cannot hold what the backup is expected to add.
-fn check_free_space(repo: &Path, device: &str, needed: Option<u64>) -> Result<()> {
+/// Refuses to start when the location cannot hold what the operation is expected to write.
+pub(crate) fn check_free_space(repo: &Path, device: &str, needed: Option<u64>) -> Result<()> {
     let Some(needed) = needed else { return Ok(()) };
     let needed = needed.saturating_add(SPACE_RESERVE);
     let free = fs4::available_space(repo).map_err(|source| CoreError::Io {

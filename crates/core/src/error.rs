@@ -107,6 +107,16 @@ pub enum CoreError {
     NoLocation { device: String },
     #[error("snapshot {snapshot} is pinned: unpin it before deleting it")]
     SnapshotPinned { snapshot: i64 },
+    #[error(
+        "snapshot {snapshot} is a backup of {from}; restoring it onto {onto} replaces \
+         everything on {onto} with it (its apps, data and settings; {onto} keeps its own \
+         identity). Confirm to go ahead (`keepsake restore {snapshot} --device … --yes`)."
+    )]
+    RestoreOntoAnother {
+        snapshot: i64,
+        from: String,
+        onto: String,
+    },
     #[error("no snapshot {snapshot} in {repository}")]
     NoSuchSnapshot { snapshot: i64, repository: PathBuf },
 }

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use keepsake_device::{BackupEvent, DirFolder, Mobilebackup2, RestoreOptions};
+use keepsake_device::{is_plain_udid, BackupEvent, DirFolder, Mobilebackup2, RestoreOptions};
 use keepsake_mobilesync::{BackupFolder, EntryKind};
 use serde::Serialize;
 
@@ -39,6 +39,17 @@ pub fn export(
 ) -> Result<Exported> {
     let repo = location.open_with(unlock)?;
     let info = find_snapshot(&repo, snapshot)?;
+    export_repo(&repo, &info, target, progress)
+}
+
+/// [`export`] of an open repository's snapshot `info`.
+fn export_repo(
+    repo: &keepsake_store::Repository,
+    info: &keepsake_store::SnapshotInfo,
+    target: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Exported> {
+    let snapshot = info.id;
     // The device name comes from the device (or an imported folder): it names one folder.
     if !is_plain_udid(&info.device) {
         return Err(CoreError::NotABackup {
@@ -55,7 +66,7 @@ pub fn export(
         return Err(CoreError::ExportTargetNotEmpty { folder });
     }
     let written =
-        keepsake_store::commands::restore::restore(&repo, snapshot, &folder, None, progress)?;
+        keepsake_store::commands::restore::restore(repo, snapshot, &folder, None, progress)?;
     Ok(Exported {
         folder,
         files: written.files,
@@ -167,18 +178,46 @@ pub struct RestoredToDevice {
 }
 
 /// Restores snapshot `snapshot` onto the device `wanted` names (the snapshot's own device when
-/// omitted). An encrypted backup needs its password: `backup_password`, else the remembered one.
-/// The snapshot is written to a temporary Finder folder next to the repository first (the
-/// device asks for files in its own order), removed afterwards.
+/// omitted). Another device (a new phone set up from the old one's backup) takes it only with
+/// `onto_another`: everything on it is replaced, and the error without it names both devices.
+/// The device keeps its own identity and takes the backup's content and encryption. An
+/// encrypted backup needs its password: `backup_password`, else the remembered one. The
+/// snapshot is written to a temporary Finder folder next to the repository first (the device
+/// asks for files in its own order), after checking there is room for it, and removed after.
+#[allow(clippy::too_many_arguments)]
 pub async fn restore_to_device(
     ctx: &Context,
     location: &Location,
     unlock: &Unlock,
     snapshot: i64,
     wanted: Option<&str>,
+    onto_another: bool,
     backup_password: Option<&str>,
     mut on_progress: impl FnMut(f64) + Send,
 ) -> Result<RestoredToDevice> {
+    let repo = location.open_with(unlock)?;
+    let info = find_snapshot(&repo, snapshot)?;
+    let source_udid = info.device.clone();
+    if !is_plain_udid(&source_udid) {
+        return Err(CoreError::NotABackup {
+            snapshot,
+            detail: format!("its device is named {source_udid:?}, which is not a UDID"),
+        });
+    }
+    let (device, name, record) =
+        crate::pairing::connect(ctx, Some(wanted.unwrap_or(&source_udid))).await?;
+    if device.udid != source_udid && !onto_another {
+        let source = crate::settings::load(ctx.dirs())?
+            .device(&source_udid)
+            .map_or_else(|| source_udid.clone(), |d| d.display_name().to_owned());
+        return Err(CoreError::RestoreOntoAnother {
+            snapshot,
+            from: source,
+            onto: name,
+        });
+    }
+    let _job = DeviceJob::claim(ctx.dirs(), &device.udid, &name)?;
+    crate::backup::check_free_space(&location.repository_path(), &name, Some(info.bytes))?;
     let staging = tempfile::Builder::new()
         .prefix(".keepsake-restore-")
         .tempdir_in(location.repository_path())
@@ -186,12 +225,8 @@ pub async fn restore_to_device(
             path: location.repository_path(),
             source,
         })?;
-    let exported = export(location, unlock, snapshot, staging.path(), &mut |_, _| {})?;
-    let source_udid = exported
-        .folder
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let exported = export_repo(&repo, &info, staging.path(), &mut |_, _| {})?;
+    drop(repo);
     let folder = BackupFolder::open(&exported.folder).map_err(|e| CoreError::NotABackup {
         snapshot,
         detail: e.to_string(),
@@ -208,39 +243,30 @@ pub async fn restore_to_device(
     } else {
         None
     };
-    let (device, name, record) =
-        crate::pairing::connect(ctx, Some(wanted.unwrap_or(&source_udid))).await?;
-    if device.udid != source_udid {
-        return Err(CoreError::Store(format!(
-            "snapshot {snapshot} is a backup of {source_udid}, not of {name}: Keepsake restores a \
-             device's own snapshots"
-        )));
-    }
-    let _job = DeviceJob::claim(ctx.dirs(), &device.udid, &name)?;
     let mut mb = Mobilebackup2::open(ctx.usbmuxd(), &device, &record).await?;
     let mut dir = DirFolder::new(staging.path());
     let options = RestoreOptions {
         password,
         system_files: true,
         reboot: false,
+        source: Some(source_udid.clone()),
     };
     mb.restore(&mut dir, &options, |e| match e {
         BackupEvent::Progress { percent, .. } => on_progress(percent),
     })
     .await?;
+    tracing::info!(
+        snapshot,
+        from = source_udid,
+        onto = device.udid,
+        "snapshot restored onto the device"
+    );
     Ok(RestoredToDevice {
         udid: device.udid,
         device: name,
         snapshot,
         files: exported.files,
     })
-}
-
-/// A UDID as devices have them: letters, digits and dashes, nothing that could name a path.
-fn is_plain_udid(udid: &str) -> bool {
-    !udid.is_empty()
-        && udid.len() <= 64
-        && udid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! each with its pin and what deleting it alone would free, and pinning one. Looking never
 //! creates a repository; a device whose location has none has an empty timeline.
 
+use keepsake_mobilesync::BackupPlist;
 use keepsake_store::SnapshotInfo;
 use serde::Serialize;
 
@@ -60,6 +61,65 @@ pub fn snapshots_at(
             snapshot: s.info,
         })
         .collect())
+}
+
+/// A device with snapshots at a location, whether it is in sight or not (the phone in hand, a
+/// lost one, an old one): who it was at its newest backup, and when that was.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceBackups {
+    pub udid: String,
+    /// Its name and model in its newest snapshot's Info.plist (empty when it has none, as a
+    /// snapshot made by `keepsake store add` may not).
+    pub name: String,
+    pub model: String,
+    pub snapshots: usize,
+    /// The newest snapshot's id and time (unix seconds).
+    pub newest: i64,
+    pub last_backup: i64,
+}
+
+/// Every device with snapshots in `entries` (a location's timeline), by newest backup first.
+pub fn devices_in(
+    location: &Location,
+    unlock: &Unlock,
+    entries: &[TimelineEntry],
+) -> Result<Vec<DeviceBackups>> {
+    let mut devices: Vec<DeviceBackups> = Vec::new();
+    for e in entries {
+        match devices.iter_mut().find(|d| d.udid == e.snapshot.device) {
+            Some(d) => {
+                d.snapshots += 1;
+                if (e.snapshot.time, e.snapshot.id) >= (d.last_backup, d.newest) {
+                    d.newest = e.snapshot.id;
+                    d.last_backup = e.snapshot.time;
+                }
+            }
+            None => devices.push(DeviceBackups {
+                udid: e.snapshot.device.clone(),
+                name: String::new(),
+                model: String::new(),
+                snapshots: 1,
+                newest: e.snapshot.id,
+                last_backup: e.snapshot.time,
+            }),
+        }
+    }
+    if devices.is_empty() {
+        return Ok(devices);
+    }
+    let repo = location.open_with(unlock)?;
+    for d in &mut devices {
+        let mut info = Vec::new();
+        let read = keepsake_store::commands::restore::cat(&repo, d.newest, "Info.plist", &mut info);
+        if read.is_ok() {
+            if let Ok(plist) = keepsake_mobilesync::InfoPlist::from_bytes(&info) {
+                d.name = plist.device_name.or(plist.display_name).unwrap_or_default();
+                d.model = plist.product_type.unwrap_or_default();
+            }
+        }
+    }
+    devices.sort_by_key(|d| std::cmp::Reverse(d.last_backup));
+    Ok(devices)
 }
 
 /// `udid`'s snapshots at its location, oldest first; none before its first backup.

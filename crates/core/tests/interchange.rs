@@ -296,6 +296,7 @@ async fn an_idevicebackup2_folder_imports_and_exports_identically_and_restores()
         &Unlock::new(),
         ours.snapshot.id,
         None,
+        false,
         None,
         |_| {},
     )

@@ -6,6 +6,7 @@
 //! nothing. Needs the OS credential store (scripts/with-keyring.sh).
 
 use keepsake_core::browse::SnapshotBrowser;
+use keepsake_core::interchange::restore_to_device;
 use keepsake_core::{back_up, CoreError, Location, SecretKind, Secrets, Unlock};
 use keepsake_store::SlotKind;
 use keepsake_testkit::{backup_matches, context_for, require_secret_service, Bench};
@@ -19,10 +20,12 @@ fn config_bytes(location: &Location) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_computer_opens_the_disk_with_the_backup_password_or_the_recovery_key() {
     require_secret_service();
-    let bench = Bench::with(1, |config| {
-        // its UDID is its own: the credential store is shared with tests running alongside
+    let bench = Bench::with(2, |config| {
+        // their UDIDs are their own: the credential store is shared with tests running alongside
         *config = config.clone().with_unique_identities();
-        config.devices[0].backup.content.target_bytes = 3 << 20;
+        for d in &mut config.devices {
+            d.backup.content.target_bytes = 3 << 20;
+        }
     });
     let phone = bench.device(0);
     let udid = phone.udid().to_owned();
@@ -33,7 +36,7 @@ async fn a_new_computer_opens_the_disk_with_the_backup_password_or_the_recovery_
         .unwrap();
 
     // computer A: two backups; the first sets the location up and shows its recovery key
-    let first = back_up(&bench.ctx, None, &bench.options, |_| {})
+    let first = back_up(&bench.ctx, Some(&udid), &bench.options, |_| {})
         .await
         .unwrap();
     let recovery = first
@@ -41,7 +44,7 @@ async fn a_new_computer_opens_the_disk_with_the_backup_password_or_the_recovery_
         .clone()
         .expect("a recovery key is shown once");
     phone.backup().live_one_day().unwrap();
-    let second = back_up(&bench.ctx, None, &bench.options, |_| {})
+    let second = back_up(&bench.ctx, Some(&udid), &bench.options, |_| {})
         .await
         .unwrap();
     assert!(
@@ -135,6 +138,54 @@ async fn a_new_computer_opens_the_disk_with_the_backup_password_or_the_recovery_
         .unwrap();
         backup_matches(&out, &day1, Some(PASSWORD)).unwrap();
     }
+
+    // the newest snapshot onto phone Y, a new phone: only when asked to, naming both devices
+    let b = context_for(&bench.phone, bench.dir.path().join("computer-b-2"));
+    let new_phone = bench.device(1);
+    let unlock = b.unlock();
+    let err = restore_to_device(
+        &b,
+        &location,
+        &unlock,
+        second.snapshot.id,
+        Some(new_phone.udid()),
+        false,
+        Some(PASSWORD),
+        |_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, CoreError::RestoreOntoAnother { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains(&new_phone.profile.name), "{err}");
+    assert!(
+        new_phone.backup().last_restore().is_none(),
+        "nothing was sent"
+    );
+    let done = restore_to_device(
+        &b,
+        &location,
+        &unlock,
+        second.snapshot.id,
+        Some(new_phone.udid()),
+        true,
+        Some(PASSWORD),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.udid, new_phone.udid(), "Y keeps its own identity");
+    let report = new_phone.backup().last_restore().unwrap();
+    // every file of X's backup reached Y whole and decrypted
+    let on_x: Vec<_> = day1.backup_files(true).collect();
+    assert_eq!(report.files, on_x.len(), "{report:?}");
+    assert_eq!(report.bytes, on_x.iter().map(|f| f.size()).sum::<u64>());
+    assert!(
+        report.missing.is_empty() && report.corrupt.is_empty(),
+        "{report:?}"
+    );
     let _ = Secrets.forget(SecretKind::StoreKey, &id);
     bench.phone.stop();
 }

@@ -17,8 +17,8 @@ pub mod usbmux;
 pub mod wifi;
 
 pub use backup::{
-    data_in_use, will_encrypt, BackupEvent, BackupFolder, BackupSummary, DirFolder, Mobilebackup2,
-    RestoreOptions,
+    data_in_use, is_plain_udid, will_encrypt, BackupEvent, BackupFolder, BackupSummary, DirFolder,
+    Mobilebackup2, RestoreOptions,
 };
 pub use error::{explain_backup_error, DeviceError, Result};
 pub use identity::DeviceIdentity;

@@ -7,7 +7,7 @@ use idevice::{Idevice, IdeviceError};
 use keepsake_devicelink::{self as dl, status, Block, DeviceMessage, HostMessage, StatusResponse};
 use plist::{Dictionary, Value};
 
-use super::folder::{checked_path, BackupFolder, NoFiles};
+use super::folder::{checked_path, is_plain_udid, BackupFolder, NoFiles};
 use crate::error::{DeviceError, Result};
 use crate::usbmux::{Attachment, PairRecord, Usbmuxd};
 
@@ -33,6 +33,10 @@ pub struct RestoreOptions {
     pub system_files: bool,
     /// Let the device restart when it is done (real devices apply a restore on restart).
     pub reboot: bool,
+    /// The UDID of the device the backup was made of, when it is another one (a new phone set
+    /// up from the old one's backup): the folder is `<source>/...`, and the device is told so
+    /// (`SourceIdentifier`), as Finder does. `None`: the device's own backup.
+    pub source: Option<String>,
 }
 
 /// How the backup ended, when the device says it succeeded.
@@ -50,6 +54,9 @@ pub struct BackupSummary {
 pub struct Mobilebackup2 {
     idevice: Idevice,
     udid: String,
+    /// The device whose backup folder the operation reads or writes (`<folder_udid>/...`): the
+    /// device itself, except while restoring another device's backup onto it.
+    folder_udid: String,
 }
 
 impl Mobilebackup2 {
@@ -62,6 +69,7 @@ impl Mobilebackup2 {
         let mut mb = Mobilebackup2 {
             idevice,
             udid: device.udid.clone(),
+            folder_udid: device.udid.clone(),
         };
         mb.handshake().await?;
         Ok(mb)
@@ -203,8 +211,21 @@ impl Mobilebackup2 {
         }
         let mut extra = Dictionary::new();
         extra.insert("Options".into(), Value::Dictionary(opts));
-        self.send(&self.request("Restore", extra)).await?;
-        self.serve(folder, on_event).await
+        let source = options.source.clone().unwrap_or_else(|| self.udid.clone());
+        if !is_plain_udid(&source) {
+            return Err(self.malformed(
+                "the restore's source device",
+                format!("{source:?} is not a UDID"),
+            ));
+        }
+        self.folder_udid = source;
+        let request = self.request("Restore", extra);
+        let result = match self.send(&request).await {
+            Ok(()) => self.serve(folder, on_event).await,
+            Err(e) => Err(e),
+        };
+        self.folder_udid = self.udid.clone();
+        result
     }
 
     /// Turns the device's backup encryption on (`new` only), off (`old` only) or changes its
@@ -227,7 +248,7 @@ impl Mobilebackup2 {
         let mut d = extra;
         d.insert("MessageName".into(), name.into());
         d.insert("TargetIdentifier".into(), self.udid.as_str().into());
-        d.insert("SourceIdentifier".into(), self.udid.as_str().into());
+        d.insert("SourceIdentifier".into(), self.folder_udid.as_str().into());
         HostMessage::ProcessMessage(d)
     }
 
@@ -273,7 +294,7 @@ impl Mobilebackup2 {
                     .await?;
                 }
                 DeviceMessage::ContentsOfDirectory { path } => {
-                    let path = checked_path(&self.udid, &path)?;
+                    let path = checked_path(&self.folder_udid, &path)?;
                     let mut listing = Dictionary::new();
                     for (name, is_dir, size, mtime) in folder.list(&path).unwrap_or_default() {
                         let mut e = Dictionary::new();
@@ -297,7 +318,7 @@ impl Mobilebackup2 {
                         .await?;
                 }
                 DeviceMessage::CreateDirectory { path } => {
-                    let path = checked_path(&self.udid, &path)?;
+                    let path = checked_path(&self.folder_udid, &path)?;
                     let r = folder.create_dir(&path);
                     self.reply(r).await?;
                 }
@@ -306,8 +327,8 @@ impl Mobilebackup2 {
                     let mut result = Ok(());
                     for (from, to) in moves {
                         let (from, to) = (
-                            checked_path(&self.udid, &from)?,
-                            checked_path(&self.udid, &to)?,
+                            checked_path(&self.folder_udid, &from)?,
+                            checked_path(&self.folder_udid, &to)?,
                         );
                         result = result.and_then(|()| folder.rename(&from, &to));
                     }
@@ -317,7 +338,7 @@ impl Mobilebackup2 {
                     percent = progress.unwrap_or(percent);
                     let mut result = Ok(());
                     for p in paths {
-                        let p = checked_path(&self.udid, &p)?;
+                        let p = checked_path(&self.folder_udid, &p)?;
                         summary.files_removed += 1;
                         result = result.and_then(|()| folder.remove(&p));
                     }
@@ -325,8 +346,8 @@ impl Mobilebackup2 {
                 }
                 DeviceMessage::CopyItem { from, to } => {
                     let (from, to) = (
-                        checked_path(&self.udid, &from)?,
-                        checked_path(&self.udid, &to)?,
+                        checked_path(&self.folder_udid, &from)?,
+                        checked_path(&self.folder_udid, &to)?,
                     );
                     let r = folder.copy(&from, &to);
                     self.reply(r).await?;
@@ -382,7 +403,7 @@ impl Mobilebackup2 {
     async fn send_files(&mut self, folder: &mut dyn BackupFolder, paths: &[String]) -> Result<()> {
         let mut errors = Dictionary::new();
         for raw in paths {
-            let path = checked_path(&self.udid, raw)?;
+            let path = checked_path(&self.folder_udid, raw)?;
             self.idevice
                 .send_raw(&dl::encode_name(raw))
                 .await
@@ -463,7 +484,7 @@ impl Mobilebackup2 {
             let raw = self.read_exact(len, step).await?;
             let raw =
                 dl::parse_name(&raw).map_err(|e| self.malformed("UploadFiles", e.to_string()))?;
-            let path = checked_path(&self.udid, &raw)?;
+            let path = checked_path(&self.folder_udid, &raw)?;
             let udid = self.udid.clone();
             let local = |e: io::Error| DeviceError::Folder {
                 device: udid.clone(),

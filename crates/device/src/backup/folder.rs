@@ -31,6 +31,13 @@ pub trait BackupFolder: Send {
     fn free_space(&mut self) -> io::Result<u64>;
 }
 
+/// A UDID as devices have them: letters, digits and dashes, nothing that could name a path.
+pub fn is_plain_udid(udid: &str) -> bool {
+    !udid.is_empty()
+        && udid.len() <= 64
+        && udid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
 /// Checks a path the device names: relative, inside `<udid>/`, no `.`/`..`, bounded. This is the
 /// one gate between the device and the host's files.
 pub fn checked_path(udid: &str, raw: &str) -> Result<PathBuf> {

@@ -11,5 +11,5 @@ mod folder;
 mod queries;
 
 pub use client::{BackupEvent, BackupSummary, Mobilebackup2, RestoreOptions};
-pub use folder::{checked_path, BackupFolder, DirFolder};
+pub use folder::{checked_path, is_plain_udid, BackupFolder, DirFolder};
 pub use queries::{data_in_use, will_encrypt};
