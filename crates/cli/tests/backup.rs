@@ -139,3 +139,64 @@ fn encryption_on_change_off_with_the_password_remembered_and_a_wrong_one_refused
     );
     phone.stop();
 }
+
+/// Without a credential store (a server, a headless agent) Keepsake never makes a repository
+/// nothing could reopen: a first backup needs a store password; the recovery key it shows, the
+/// password and `locations recovery-key` all open the location afterwards.
+#[test]
+fn headless_backups_need_a_store_password_and_the_recovery_key_opens_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = VirtualIphone::start(Config::new(dir.path().join("phone"), 1)).unwrap();
+    let location = dir.path().join("Server Disk");
+    std::fs::create_dir_all(&location).unwrap();
+    let loc = location.to_str().unwrap();
+    // no Secret Service answers on this bus
+    let headless = Cli::new(env!("CARGO_BIN_EXE_keepsake"))
+        .home(dir.path())
+        .phone(&phone)
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+
+    let out = headless.run(&["backup", "--yes", "--location", loc]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no credential store") && err.contains("--store-password"),
+        "{err}"
+    );
+    assert!(
+        !location.join("Keepsake.Backups").exists(),
+        "nothing was created"
+    );
+
+    let with_password = headless
+        .clone()
+        .env("KEEPSAKE_STORE_PASSWORD", "server secret");
+    let report = with_password.json(&["backup", "--yes", "--location", loc]);
+    let key = report["recovery_key"]
+        .as_str()
+        .expect("the recovery key is shown")
+        .to_owned();
+    assert_eq!(key.len(), 39, "{key}");
+
+    // nothing remembered here: the timeline needs one of the secrets
+    let out = headless.run(&["timeline", "--location", loc]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--recovery-key"),
+        "{out:?}"
+    );
+    let listed = with_password.json(&["timeline", "--location", loc]);
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    let typed = key.to_lowercase().replace('-', " ");
+    let by_key = headless.json(&["timeline", "--location", loc, "--recovery-key", &typed]);
+    assert_eq!(by_key, listed);
+    let shown = with_password.json(&["locations", "recovery-key", loc]);
+    assert_eq!(shown["recovery_key"], key.as_str());
+    let out = headless.run(&["timeline", "--location", loc, "--recovery-key", "not it"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Nothing was changed"),
+        "{out:?}"
+    );
+    phone.stop();
+}
