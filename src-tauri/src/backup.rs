@@ -33,6 +33,10 @@ pub struct BackupDone {
     pub cleaning: Option<CleaningOutcome>,
     /// The policy could not run; the backup itself is saved.
     pub cleaning_error: Option<String>,
+    /// When this backup set the location up: its recovery key, shown to the person once.
+    pub recovery_key: Option<String>,
+    /// The repository the snapshot went into (`<location>/Keepsake.Backups`).
+    pub repository: std::path::PathBuf,
 }
 
 /// Backs up `udid` with its confirmed settings into its location. Resolves when the backup
@@ -61,6 +65,8 @@ pub async fn back_up(app: AppHandle, udid: String) -> UiResult<BackupDone> {
         files_failed: report.files_failed,
         cleaning: report.cleaning,
         cleaning_error: report.cleaning_error,
+        recovery_key: report.recovery_key,
+        repository: report.repository,
     })
 }
 

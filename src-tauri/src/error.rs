@@ -30,6 +30,8 @@ impl From<CoreError> for UiError {
             CoreError::Cancelled { .. } => Some("cancelled"),
             CoreError::SettingsNotConfirmed { .. } => Some("not_confirmed"),
             CoreError::NoLocation { .. } => Some("no_location"),
+            CoreError::StoreLocked { .. } => Some("store_locked"),
+            CoreError::WrongStoreSecret { .. } => Some("wrong_store_secret"),
             _ => None,
         };
         UiError {

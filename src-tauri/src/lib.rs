@@ -164,9 +164,13 @@ pub fn run() {
             snapshots::extract,
             snapshots::compare_snapshots,
             snapshots::set_pinned,
+            snapshots::all_backups,
+            snapshots::open_backups,
+            snapshots::location_recovery_key,
             interchange::export_snapshot,
             interchange::restore_snapshot,
             window::pick_folder,
+            window::save_recovery_key,
             window::autostart_enabled,
             window::set_autostart,
         ])

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use keepsake_core::browse::{
     self, BrowseEntry, DomainDiff, DomainSummary, ExtractSummary, SnapshotBrowser,
 };
-use keepsake_core::timeline::{self, location_of, TimelineEntry};
+use keepsake_core::timeline::{self, location_of, AllBackups, DeviceBackups, TimelineEntry};
 use keepsake_core::Context;
 use tauri::{AppHandle, Manager, State};
 
@@ -27,6 +27,46 @@ pub struct OpenSnapshot {
 pub async fn timeline(ctx: State<'_, Context>, udid: String) -> UiResult<Vec<TimelineEntry>> {
     let dirs = ctx.dirs().clone();
     blocking(move || timeline::device_timeline(&dirs, &udid)).await
+}
+
+/// Every device with snapshots at a known location, in sight or not, and the locations this
+/// computer cannot open without a backup password or the recovery key.
+#[tauri::command]
+pub async fn all_backups(ctx: State<'_, Context>) -> UiResult<AllBackups> {
+    let dirs = ctx.dirs().clone();
+    blocking(move || timeline::all_backups(&dirs)).await
+}
+
+/// "Open backups on a disk": opens the location at `path` (with `secret`, a backup password or
+/// the recovery key, when this computer does not remember its key; it does from then on),
+/// adds it to the known locations, and lists the devices with snapshots there.
+#[tauri::command]
+pub async fn open_backups(
+    ctx: State<'_, Context>,
+    path: PathBuf,
+    secret: Option<String>,
+) -> UiResult<Vec<DeviceBackups>> {
+    let ctx = ctx.inner().clone();
+    blocking(move || {
+        let unlock = ctx.unlock().with(secret.as_deref().map(str::trim));
+        timeline::open_backups(ctx.dirs(), &path, &unlock)
+    })
+    .await
+}
+
+/// The recovery key of the location at `path`, read back from its slot (this computer must be
+/// able to open the location); `None` for a location stored in clear.
+#[tauri::command]
+pub async fn location_recovery_key(
+    ctx: State<'_, Context>,
+    path: PathBuf,
+) -> UiResult<Option<String>> {
+    let ctx = ctx.inner().clone();
+    blocking(move || {
+        let repo = keepsake_core::Location::new(&path).open_with(&ctx.unlock())?;
+        Ok(repo.recovery_key()?.map(|k| k.as_str().to_owned()))
+    })
+    .await
 }
 
 /// Keeps snapshot `id` of `udid` forever (the cleaning policy never deletes it), or no longer.

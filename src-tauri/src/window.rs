@@ -95,3 +95,38 @@ pub fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
         tracing::debug!(error = %e, "no desktop notification");
     }
 }
+
+/// "Save as file": writes the recovery key of `location` into `folder` as a small text file
+/// the person keeps apart from the disk; returns its path. An existing file is never replaced.
+#[tauri::command]
+pub async fn save_recovery_key(
+    folder: PathBuf,
+    location: PathBuf,
+    key: String,
+) -> crate::error::UiResult<PathBuf> {
+    crate::error::blocking(move || {
+        let path = folder.join("Keepsake recovery key.txt");
+        let text = format!(
+            "Keepsake recovery key\n\nLocation: {}\nKey: {key}\n\nIt opens the snapshots at that \
+             location on any computer. Keep it apart from the disk.\n",
+            location.display()
+        );
+        use std::io::Write;
+        let mut file = std::fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|source| keepsake_core::CoreError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        file.write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(|source| keepsake_core::CoreError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(path)
+    })
+    .await
+}

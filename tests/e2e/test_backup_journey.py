@@ -4,6 +4,7 @@ a day of use later a second backup, the timeline shows both snapshots, and a fil
 the first one (after its password is asked for) equals what the phone's generator made."""
 
 import plistlib
+import re
 import subprocess
 import time
 
@@ -132,6 +133,15 @@ class TestBackupJourney:
         result = css(app, f"{row_css} .result").text
         assert result.startswith(f"Backed up {phone.name}"), result
         assert (disk / "Keepsake.Backups" / "keepsake-repo.json").is_file()
+        # The first backup set the location up: its recovery key is shown once, until kept.
+        key = css(app, f"{row_css} .recovery-key .recovery-value").text
+        assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){7}", key), key
+        assert key not in (disk / "Keepsake.Backups" / "keepsake-repo.json").read_text()
+        screenshot("devices-recovery-key")
+        assert not css(app, f"{row_css} .recovery-done").is_enabled(), "put away only once kept"
+        css(app, f"{row_css} .recovery-kept").click()
+        css(app, f"{row_css} .recovery-done").click()
+        wait(app).until(lambda a: not a.find_elements("css selector", f"{row_css} .recovery-key"))
         screenshot("devices-backed-up")
         expected = generated_file(FILE_DOMAIN, FILE_PATH)
 

@@ -112,6 +112,30 @@ export interface BackupDone {
   files_failed: string[];
   cleaning: CleaningOutcome | null;
   cleaning_error: string | null;
+  /** When this backup set the location up: its recovery key, shown once. */
+  recovery_key: string | null;
+  repository: string;
+}
+
+/** A device with snapshots at a location, whether it is in sight or not. */
+export interface DeviceBackups {
+  udid: string;
+  /** From its newest snapshot; empty when unknown. */
+  name: string;
+  model: string;
+  snapshots: number;
+  newest: number;
+  last_backup: number;
+}
+
+export interface BackupsAt extends DeviceBackups {
+  location: string;
+}
+
+export interface AllBackups {
+  devices: BackupsAt[];
+  /** Known locations this computer cannot open without a backup password or recovery key. */
+  locked: string[];
 }
 
 export type RetentionAge = "1w" | "2w" | "1m" | "3m" | "6m" | "1y";
@@ -185,7 +209,7 @@ export interface ExtractSummary {
 /** How Rust reports a failure: a sentence for people, and a code for the few the UI answers. */
 export interface UiError {
   message: string;
-  kind: "backup_locked" | "wrong_password" | "already_backing_up" | "cancelled" | "not_confirmed" | "no_location" | null;
+  kind: "backup_locked" | "wrong_password" | "already_backing_up" | "cancelled" | "not_confirmed" | "no_location" | "store_locked" | "wrong_store_secret" | null;
 }
 
 export function errorMessage(e: unknown): string {
@@ -228,6 +252,11 @@ export const compareSnapshots = (udid: string, older: number, newer: number, pas
 
 /** The system's folder picker; `null` when the person cancels. */
 export const pickFolder = (title: string) => invoke<string | null>("pick_folder", { title });
+export const fetchAllBackups = () => invoke<AllBackups>("all_backups");
+export const locationRecoveryKey = (path: string) => invoke<string | null>("location_recovery_key", { path });
+export const openBackups = (path: string, secret: string | null) => invoke<DeviceBackups[]>("open_backups", { path, secret });
+export const saveRecoveryKey = (folder: string, location: string, key: string) =>
+  invoke<string>("save_recovery_key", { folder, location, key });
 
 export const autostartEnabled = () => invoke<boolean>("autostart_enabled");
 export const setAutostart = (on: boolean) => invoke<boolean>("set_autostart", { on });

@@ -2,7 +2,7 @@
 import * as api from "./api";
 import type { DeviceRow, Overview } from "./api";
 import { button, bytes, el } from "./dom";
-import { renderError, renderOverview, showBackupResult, showProgress, type DeviceActions } from "./views/devices";
+import { renderError, renderOverview, showBackupResult, showProgress, showRecoveryKey, type DeviceActions, type DeviceRef } from "./views/devices";
 import { initialValues, renderWizard, settingsFrom, type WizardValues } from "./views/wizard";
 import { renderBrowser, renderComparison, renderTimeline } from "./views/snapshots";
 import { renderPreferences } from "./views/preferences";
@@ -15,6 +15,9 @@ let screens = 0;
 /** The last message for a device's finished or failed backup, kept across re-renders. */
 const results = new Map<string, { message: string; failed: boolean }>();
 const latestProgress = new Map<string, api.ProgressEvent>();
+/** Recovery keys of locations a backup just set up, shown in the device's row until kept. */
+const recoveryKeys = new Map<string, { key: string; repository: string }>();
+let allBackups: api.AllBackups = { devices: [], locked: [] };
 
 const view = () => root.querySelector<HTMLElement>("#view")!;
 const rowOf = (udid: string) => Array.from(root.querySelectorAll<HTMLElement>(".device")).find((r) => r.dataset.udid === udid) ?? null;
@@ -25,17 +28,21 @@ async function showDevices(onlyIfChanged = false): Promise<void> {
   current = "devices";
   if (!onlyIfChanged) screens++;
   let next: Overview;
+  let all: api.AllBackups;
   try {
-    next = await api.fetchOverview();
+    // the backups of devices not in sight come from the disks: a slow one must not fail the list
+    [next, all] = await Promise.all([api.fetchOverview(), api.fetchAllBackups().catch(() => allBackups)]);
   } catch (e) {
     renderError(root, api.errorMessage(e));
     return;
   }
   if (current !== "devices") return;
-  const same = JSON.stringify(next) === JSON.stringify(overview) && root.querySelector("#devices-title");
+  const same =
+    JSON.stringify(next) === JSON.stringify(overview) && JSON.stringify(all) === JSON.stringify(allBackups) && root.querySelector("#devices-title");
   overview = next;
+  allBackups = all;
   if (onlyIfChanged && same) return;
-  renderOverview(root, overview, actions, () => void showPreferences());
+  renderOverview(root, overview, actions, () => void showPreferences(), allBackups);
   for (const [udid, e] of latestProgress) {
     const row = rowOf(udid);
     if (row) showProgress(row, e, () => void api.cancelBackup(udid));
@@ -43,6 +50,21 @@ async function showDevices(onlyIfChanged = false): Promise<void> {
   for (const [udid, r] of results) {
     const row = rowOf(udid);
     if (row && !latestProgress.has(udid)) showBackupResult(row, r.message, r.failed);
+  }
+  for (const [udid, k] of recoveryKeys) {
+    const row = rowOf(udid);
+    if (!row) continue;
+    showRecoveryKey(row, k.key, {
+      save: async () => {
+        const folder = await api.pickFolder("Save the recovery key in this folder");
+        return folder ? api.saveRecoveryKey(folder, k.repository, k.key) : null;
+      },
+      print: () => window.print(),
+      done: () => {
+        recoveryKeys.delete(udid);
+        row.querySelector(".recovery-key")?.remove();
+      },
+    });
   }
 }
 
@@ -55,6 +77,7 @@ async function backUp(d: DeviceRow): Promise<void> {
   let result: { message: string; failed: boolean };
   try {
     const done = await api.backUp(d.udid);
+    if (done.recovery_key) recoveryKeys.set(d.udid, { key: done.recovery_key, repository: done.repository });
     const asked = done.cleaning?.outcome === "asked" ? " Older snapshots take too much space: Keepsake asks before deleting them." : "";
     const deleted = done.cleaning?.outcome === "deleted" ? ` ${done.cleaning.snapshots.length} old snapshot(s) deleted, ${bytes(done.cleaning.freed_bytes)} freed.` : "";
     result = { message: `Backed up ${d.name}: ${bytes(done.bytes_received)} in ${done.files_received} files; the snapshot added ${bytes(done.snapshot.added_bytes)}.${deleted}${asked}`, failed: false };
@@ -114,7 +137,7 @@ async function showWizard(d: DeviceRow, first: boolean, resume?: WizardValues): 
   }, resume ? "location" : "encryption");
 }
 
-async function showTimeline(d: DeviceRow): Promise<void> {
+async function showTimeline(d: DeviceRef): Promise<void> {
   current = "other";
   try {
     const snapshots = await api.fetchTimeline(d.udid);
@@ -165,6 +188,8 @@ async function showPreferences(back?: { label: string; to: () => void }): Promis
     const [locations, autostart] = await Promise.all([api.fetchLocations(), api.autostartEnabled()]);
     renderPreferences(view(), locations, {
       add: api.addLocation,
+      openBackups: api.openBackups,
+      recoveryKey: api.locationRecoveryKey,
       makeDefault: api.setDefaultLocation,
       remove: api.removeLocation,
       pickFolder: () => api.pickFolder("Add a backup location"),

@@ -2,6 +2,8 @@
 //! each with its pin and what deleting it alone would free, and pinning one. Looking never
 //! creates a repository; a device whose location has none has an empty timeline.
 
+use std::path::{Path, PathBuf};
+
 use keepsake_mobilesync::BackupPlist;
 use keepsake_store::SnapshotInfo;
 use serde::Serialize;
@@ -23,13 +25,87 @@ pub struct TimelineEntry {
     pub frees_bytes: u64,
 }
 
-/// Where `udid` backs up (its own location, else the default); `None` when there is none.
+/// Where `udid`'s snapshots are: its own location (else the default) for a device set up here;
+/// for one known only by its backups (a lost phone, one backed up by another computer), the
+/// first known location holding its snapshots. `None` when there is none.
 pub fn device_location(dirs: &AppDirs, udid: &str) -> Result<Option<Location>> {
     let settings = settings::load(dirs)?;
-    Ok(settings
-        .device(udid)
-        .and_then(|d| settings.location_of(d))
-        .map(Location::new))
+    if let Some(own) = settings.device(udid).and_then(|d| settings.location_of(d)) {
+        return Ok(Some(Location::new(own)));
+    }
+    for path in &settings.preferences.locations {
+        let location = Location::new(path);
+        // only what this computer can open without asking
+        let Ok(Some(repo)) = location.open_if_any(&Unlock::new()) else {
+            continue;
+        };
+        let snapshots = keepsake_store::commands::list::snapshots(&repo)?;
+        if snapshots.iter().any(|s| s.device == udid) {
+            return Ok(Some(location));
+        }
+    }
+    Ok(None)
+}
+
+/// "Open backups on a disk": opens the location at `path` (with the key this computer
+/// remembers, else with `unlock`'s secrets, after which this computer remembers it), adds it to
+/// the known locations, and lists the devices with snapshots there.
+pub fn open_backups(dirs: &AppDirs, path: &Path, unlock: &Unlock) -> Result<Vec<DeviceBackups>> {
+    let location = Location::new(path);
+    let repo = location.open_with(unlock)?;
+    drop(repo);
+    let entries = snapshots_at(&location, unlock, None)?;
+    let devices = devices_in(&location, unlock, &entries)?;
+    settings::add_location(dirs, location.root())?;
+    tracing::info!(location = %location.root().display(), devices = devices.len(), "backups opened");
+    Ok(devices)
+}
+
+/// A device's backups at one location.
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupsAt {
+    pub location: PathBuf,
+    #[serde(flatten)]
+    pub device: DeviceBackups,
+}
+
+/// What the known locations hold: every device with snapshots there, and the locations this
+/// computer cannot open without a secret (opened from another computer's disk, say).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AllBackups {
+    pub devices: Vec<BackupsAt>,
+    pub locked: Vec<PathBuf>,
+}
+
+/// Every device with snapshots at a known location, in sight or not.
+pub fn all_backups(dirs: &AppDirs) -> Result<AllBackups> {
+    let settings = settings::load(dirs)?;
+    let mut out = AllBackups::default();
+    for path in &settings.preferences.locations {
+        let location = Location::new(path);
+        if !location.has_repository() {
+            continue;
+        }
+        let unlock = Unlock::new();
+        let entries = match snapshots_at(&location, &unlock, None) {
+            Ok(e) => e,
+            Err(CoreError::StoreLocked { .. }) => {
+                out.locked.push(location.root().to_path_buf());
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(location = %location.root().display(), error = %e, "backups not listed");
+                continue;
+            }
+        };
+        for device in devices_in(&location, &unlock, &entries)? {
+            out.devices.push(BackupsAt {
+                location: location.root().to_path_buf(),
+                device,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// The device's location; a clear error when it has none yet.

@@ -1,13 +1,19 @@
 // The Devices view: every device in sight, its last backup, "Back up now" with live progress,
 // the prompts the device is waiting on, and a pending cleaning question.
-import type { DeviceRow, Overview, ProgressEvent } from "../api";
+import type { AllBackups, DeviceRow, Overview, ProgressEvent } from "../api";
 import { button, bytes, duration, el, when } from "../dom";
+
+/** A device as the timeline needs it: in sight, or known only by its backups. */
+export interface DeviceRef {
+  udid: string;
+  name: string;
+}
 
 export interface DeviceActions {
   backUp(d: DeviceRow): void;
   cancel(d: DeviceRow): void;
   settings(d: DeviceRow): void;
-  timeline(d: DeviceRow): void;
+  timeline(d: DeviceRef): void;
   answerCleaning(d: DeviceRow, remove: boolean): void;
 }
 
@@ -71,7 +77,79 @@ export function deviceRow(d: DeviceRow, actions?: DeviceActions): HTMLElement {
   );
 }
 
-export function renderOverview(root: HTMLElement, o: Overview, actions?: DeviceActions, preferences?: () => void): void {
+/** Devices with backups that are not in sight: a lost, sold or old phone's snapshots stay
+ * browsable. Locked locations (from another computer) say how to open them. */
+export function otherBackups(all: AllBackups, inSight: DeviceRow[], actions?: DeviceActions): HTMLElement | null {
+  const away = all.devices.filter((b) => !inSight.some((d) => d.udid === b.udid));
+  if (away.length === 0 && all.locked.length === 0) return null;
+  return el(
+    "section",
+    { id: "other-backups", "aria-labelledby": "other-backups-title" },
+    el("h2", { id: "other-backups-title" }, "Backups of devices not connected"),
+    ...all.locked.map((l) =>
+      el("p", { class: "notice locked-location" }, `The backups at ${l} are locked on this computer: open them in Preferences with the backup password of a device backed up there, or with their recovery key.`),
+    ),
+    away.length === 0
+      ? null
+      : el("ul", { class: "devices", id: "other-backup-list" },
+          ...away.map((b) => {
+            const name = b.name || b.udid;
+            return el(
+              "li",
+              { class: "device other-device", "data-udid": b.udid },
+              el("div", { class: "device-head" },
+                el("span", { class: "device-name" }, name),
+                el("span", { class: "device-meta" }, [b.model, "Not connected"].filter(Boolean).join(" · ")),
+              ),
+              el("p", { class: "last-backup" }, `${b.snapshots} snapshot${b.snapshots === 1 ? "" : "s"} · Last backup: ${when(b.last_backup)}`),
+              el("p", { class: "hint backup-location" }, `At ${b.location}`),
+              el("div", { class: "actions" },
+                button("Snapshots", { class: "show-timeline", "aria-label": `Snapshots: ${name}` }, () => actions?.timeline({ udid: b.udid, name })),
+              ),
+            );
+          })),
+  );
+}
+
+/** The recovery key of a location the backup just set up, shown once in the device's row:
+ * saved as a file or printed, and put away only once the person says it is kept. */
+export function showRecoveryKey(
+  row: HTMLElement,
+  key: string,
+  handlers: { save(): Promise<string | null>; print(): void; done(): void },
+): void {
+  row.querySelector(".recovery-key")?.remove();
+  const status = el("p", { class: "recovery-status", role: "status" });
+  const kept = el("input", { type: "checkbox", id: `recovery-kept-${row.dataset.udid}`, class: "recovery-kept" });
+  const done = button("Done", { class: "primary recovery-done", disabled: true }, () => handlers.done());
+  kept.addEventListener("change", () => (done.disabled = !kept.checked));
+  const titleId = `recovery-title-${row.dataset.udid}`;
+  row.append(
+    el(
+      "div",
+      { class: "recovery-key", role: "group", "aria-labelledby": titleId },
+      el("p", { id: titleId, class: "recovery-title" }, "Keep this recovery key"),
+      el("p", { class: "hint" }, "It opens these snapshots on any computer — if this one is lost, or after a reinstall. Write it down, save it or print it, and keep it apart from the backup disk. Preferences shows it again, on a computer that can open the snapshots."),
+      el("code", { class: "recovery-value" }, key),
+      el("div", { class: "actions" },
+        button("Save as file…", { class: "recovery-save" }, async () => {
+          try {
+            const saved = await handlers.save();
+            if (saved) status.textContent = `Saved as ${saved}.`;
+          } catch (e) {
+            status.textContent = String((e as { message?: string }).message ?? e);
+          }
+        }),
+        button("Print…", { class: "recovery-print" }, () => handlers.print()),
+      ),
+      el("div", { class: "check" }, kept, el("label", { for: kept.id }, "I have kept the recovery key somewhere safe")),
+      done,
+      status,
+    ),
+  );
+}
+
+export function renderOverview(root: HTMLElement, o: Overview, actions?: DeviceActions, preferences?: () => void, others?: AllBackups): void {
   const problem = o.usbmuxd_problem
     ? el("div", { id: "usbmuxd-problem", role: "alert", class: "notice" }, "USB devices cannot be listed: ", o.usbmuxd_problem)
     : null;
@@ -85,7 +163,9 @@ export function renderOverview(root: HTMLElement, o: Overview, actions?: DeviceA
       el("span", { id: "app-version", class: "version" }, `Version ${o.app.version}`),
       button("Preferences", { id: "show-preferences", class: "topbar-action" }, () => preferences?.()),
     ),
-    el("main", { id: "view" }, el("section", { "aria-labelledby": "devices-title" }, el("h2", { id: "devices-title" }, "Devices"), problem, list)),
+    el("main", { id: "view" },
+      el("section", { "aria-labelledby": "devices-title" }, el("h2", { id: "devices-title" }, "Devices"), problem, list),
+      others ? otherBackups(others, o.devices, actions) : null),
   );
 }
 

@@ -1,12 +1,17 @@
 // Preferences: the backup locations (free space, present or not, which is the default), adding
 // and forgetting them.
-import { errorMessage, type LocationStatus } from "../api";
+import { errorKind, errorMessage, type DeviceBackups, type LocationStatus } from "../api";
 import { button, bytes, el, field } from "../dom";
 
 export interface PreferencesHandlers {
   add(path: string): Promise<LocationStatus[]>;
   makeDefault(path: string): Promise<LocationStatus[]>;
   remove(path: string): Promise<LocationStatus[]>;
+  /** Opens the backups at `path` (a disk from another computer) with `secret` (a backup
+   * password or the recovery key) when this computer does not remember their key. */
+  openBackups?(path: string, secret: string | null): Promise<DeviceBackups[]>;
+  /** The recovery key of the location at `path`; `null` when it has none. */
+  recoveryKey?(path: string): Promise<string | null>;
   /** The system's folder picker, where there is one. */
   pickFolder?(): Promise<string | null>;
   /** Turns starting at login on or off; resolves to whether it is on. */
@@ -49,6 +54,59 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
     return el("div", {}, el("h2", {}, "Automatic backups"),
       el("div", { class: "check" }, box, el("label", { for: "autostart" }, "Start Keepsake when I log in (in the tray, without the window)")));
   };
+  // "Open backups from another computer": asks for a secret only when the disk needs one.
+  let openPath = "";
+  let needsSecret = false;
+  let openStatus = "";
+  let openFailed = false;
+  let shownKey: { path: string; text: string; failed: boolean } | null = null;
+  const showKey = async (path: string) => {
+    try {
+      const key = await h.recoveryKey!(path);
+      shownKey = { path, text: key ?? "These snapshots are stored in clear: they need no recovery key.", failed: false };
+    } catch (e) {
+      shownKey = { path, text: errorMessage(e), failed: true };
+    }
+    draw();
+  };
+  const openBackups = (open: NonNullable<PreferencesHandlers["openBackups"]>) => {
+    const path = el("input", { type: "text", id: "open-backups-path", placeholder: "/media/me/Old disk", value: openPath });
+    const secret = el("input", { type: "password", id: "open-backups-secret", autocomplete: "off" });
+    const submit = async () => {
+      openPath = path.value.trim();
+      if (!openPath) return;
+      try {
+        const devices = await open(openPath, needsSecret ? secret.value : null);
+        const names = devices.map((d) => d.name || d.udid).join(", ");
+        openStatus = devices.length ? `Opened: backups of ${names}. They are listed with the devices.` : "Opened: there are no snapshots there yet.";
+        openFailed = false;
+        needsSecret = false;
+        locations = await h.add(openPath);
+      } catch (e) {
+        const kind = errorKind(e);
+        if (kind === "store_locked") {
+          needsSecret = true;
+          openStatus = "This computer does not know these backups' key yet: type the backup password of a device backed up there, or the recovery key.";
+        } else {
+          openStatus = errorMessage(e);
+        }
+        openFailed = kind !== "store_locked";
+      }
+      draw();
+      document.getElementById(needsSecret ? "open-backups-secret" : "open-backups")?.focus();
+    };
+    return el(
+      "div",
+      { id: "open-backups-group" },
+      el("h2", {}, "Backups from another computer"),
+      el("p", { class: "hint" }, "A disk that holds Keepsake.Backups from another computer (or from before a reinstall) opens with the backup password of a phone backed up there, or with its recovery key."),
+      el("div", { class: "add-location" },
+        field("Folder or disk", path),
+        needsSecret ? field("Backup password or recovery key", secret) : null,
+        button("Open backups", { id: "open-backups" }, () => void submit())),
+      openStatus ? el("p", { id: "open-backups-status", role: openFailed ? "alert" : "status", class: openFailed ? "error-text" : "" }, openStatus) : null,
+    );
+  };
   const draw = () => {
     const input = el("input", { type: "text", id: "preferences-new-location", placeholder: "/media/me/Backups" });
     const rows = locations.map((l) =>
@@ -58,6 +116,9 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
         el("td", {}, l.devices.length ? `${l.devices.length} device${l.devices.length === 1 ? "" : "s"}` : "No device"),
         el("td", { class: "row-actions" },
           l.is_default ? null : button("Make default", { class: "make-default", "aria-label": `Make default: ${l.path}` }, () => void act(() => h.makeDefault(l.path))),
+          l.has_backups && h.recoveryKey
+            ? button("Recovery key", { class: "show-recovery-key", "aria-label": `Recovery key: ${l.path}` }, () => void showKey(l.path))
+            : null,
           button("Remove", { class: "remove-location", "aria-label": `Remove: ${l.path}` }, () => void act(() => h.remove(l.path))))));
     root.replaceChildren(
       el("section", { id: "preferences", "aria-labelledby": "preferences-title" },
@@ -80,6 +141,13 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
               })
             : null),
         problem ? el("p", { id: "preferences-error", role: "alert", class: "error-text" }, problem) : null,
+        shownKey
+          ? el("div", { id: "recovery-key-shown", class: shownKey.failed ? "error-text" : "recovery-key", role: "status" },
+              el("p", { class: "recovery-title" }, `The recovery key of ${shownKey.path}`),
+              shownKey.failed ? shownKey.text : el("code", { class: "recovery-value" }, shownKey.text),
+              shownKey.failed ? null : el("p", { class: "hint" }, "It opens these snapshots on any computer. Keep it apart from the disk."))
+          : null,
+        h.openBackups ? openBackups(h.openBackups) : null,
         h.setAutostart ? startAtLogin(h.setAutostart) : null),
     );
   };

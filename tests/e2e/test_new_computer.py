@@ -1,0 +1,95 @@
+"""The bad day in the app: computer A (the command line, with a settings folder and a keyring of
+its own) backs up an Apple-encrypted phone, then computer A is gone: its settings and keyring are
+deleted, and the phone is nowhere in sight. The app, a new computer that has never seen the disk,
+opens it in Preferences ("Backups from another computer"): it asks for a secret, refuses a wrong
+one, opens with the phone's backup password, and lists the phone with the devices not connected,
+its snapshots one click away."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import ROOT
+from test_backup_journey import css, wait
+
+CLI = ROOT / "target" / "debug" / "keepsake"
+PASSWORD = "correct horse battery staple"
+# what computer A printed when it set the disk up (the fixture runs before the test)
+RECOVERY_KEYS: list[str] = []
+
+
+def computer_a(tmp_path, phone, *args: str, **extra_env: str) -> str:
+    """The keepsake command on computer A: its own settings and its own keyring on disk."""
+    env = dict(os.environ, USBMUXD_SOCKET_ADDRESS=phone.address, KEEPSAKE_KEYRING_DIR=str(tmp_path / "a-keyring"))
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "a-config")
+    env["HOME"] = str(tmp_path / "a-home")
+    env.pop("KEEPSAKE_NOW", None)
+    env.update(extra_env)
+    out = subprocess.run([str(ROOT / "scripts" / "with-keyring.sh"), str(CLI), *args], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, f"keepsake {' '.join(args)} failed: {out.stderr}"
+    return out.stdout
+
+
+class TestANewComputer:
+    @pytest.fixture()
+    def usbmuxd_address(self, phone, tmp_path):
+        """Before the app starts: computer A backs the encrypted phone up, then A is lost."""
+        if not CLI.is_file():
+            pytest.fail(f"{CLI} does not exist: build it with `cargo build --workspace --all-targets` (scripts/test.sh does)")
+        (tmp_path / "a-home").mkdir(exist_ok=True)
+        disk = tmp_path / "Old Disk"
+        disk.mkdir()
+        phone.start("--size", "16MiB")
+        computer_a(tmp_path, phone, "encryption", "on", "--remember", KEEPSAKE_NEW_BACKUP_PASSWORD=PASSWORD)
+        out = computer_a(tmp_path, phone, "backup", "--yes", "--location", str(disk), "--json")
+        RECOVERY_KEYS[:] = [json.loads(out)["recovery_key"]]
+        phone.stop()
+        shutil.rmtree(tmp_path / "a-config")
+        shutil.rmtree(tmp_path / "a-keyring")
+        return "127.0.0.1:9"  # the app sees no phone at all
+
+    def test_the_disk_opens_with_the_phones_backup_password_and_its_snapshots_are_listed(self, app, phone, screenshot, tmp_path):
+        disk = tmp_path / "Old Disk"
+        assert (disk / "Keepsake.Backups" / "keepsake-repo.json").is_file()
+        assert app.find_elements("id", "other-backups") == [], "nothing known yet"
+
+        css(app, "#show-preferences").click()
+        css(app, "#open-backups-path").send_keys(str(disk))
+        css(app, "#open-backups").click()
+        # this computer has never seen the disk: it asks for a secret
+        wait(app).until(lambda a: a.find_elements("id", "open-backups-secret"))
+        assert "backup password" in css(app, "#open-backups-status").text
+        css(app, "#open-backups-secret").send_keys("not the password")
+        css(app, "#open-backups").click()
+        wait(app).until(lambda a: "Nothing was changed" in css(a, "#open-backups-status").text)
+        screenshot("preferences-open-backups-refused")
+        secret = css(app, "#open-backups-secret")
+        secret.clear()
+        secret.send_keys(PASSWORD)
+        css(app, "#open-backups").click()
+        wait(app, 30).until(lambda a: css(a, "#open-backups-status").text.startswith("Opened: backups of "))
+        assert phone.name in css(app, "#open-backups-status").text
+        wait(app).until(lambda a: a.find_elements("css selector", f'.location[data-path="{disk}"]'))
+        screenshot("preferences-open-backups")
+        # this computer can open them now: it shows their recovery key
+        css(app, f'.location[data-path="{disk}"] .show-recovery-key').click()
+        key = wait(app).until(lambda a: css(a, "#recovery-key-shown .recovery-value")).text
+        assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){7}", key), key
+        assert key == RECOVERY_KEYS[0], "the key computer A showed when it set the disk up"
+        screenshot("preferences-recovery-key")
+
+        # the phone, not connected, is listed with its backups, and its snapshots open
+        css(app, "#back-to-devices").click()
+        row_css = f'.other-device[data-udid="{phone.udid}"]'
+        row = wait(app, 30).until(lambda a: css(a, row_css))
+        assert row.find_element("class name", "device-name").text == phone.name
+        assert row.find_element("class name", "last-backup").text.startswith("1 snapshot · Last backup: ")
+        assert "Not connected" in row.find_element("class name", "device-meta").text
+        screenshot("devices-other-backups")
+        row.find_element("class name", "show-timeline").click()
+        wait(app).until(lambda a: len(a.find_elements("css selector", ".snapshot")) == 1)
+        screenshot("timeline-device-not-connected")
