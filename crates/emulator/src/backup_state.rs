@@ -2,19 +2,21 @@
 //! days it has lived), whether backups are encrypted and with which keybag, the passcode
 //! prompt iOS 16.1+ shows before a backup, and the [`Fault`] a test wants its backups to show.
 //!
-//! State on disk, under `devices/<UDID>/backup/`: `phone.plist` (seed, size, days lived) and
+//! State on disk, under `devices/<UDID>/backup/`: `phone.plist` (seed, size, days lived),
 //! `encryption.plist` (the keybag and the password-derived key that unwraps it: the device's
-//! keystore, so a restarted phone encrypts with the same class keys without the password).
+//! keystore, so a restarted phone encrypts with the same class keys without the password), and
+//! after a restore the restored content (module `restored`), which replaces the generated one.
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use keepsake_mobilesync::{BackupEncryption, KdfParams, Keybag};
-use keepsake_phone_content::{DayOfUse, Phone, PhoneSpec};
+use keepsake_phone_content::{DayOfUse, Identity, Phone, PhoneSpec};
 use plist::{Dictionary, Value};
 use tokio::sync::{broadcast, Notify};
 
+use crate::restored::{self, Staging};
 use crate::state_dir;
 
 /// Failures of the backup state (content generation, keybag, its files).
@@ -170,11 +172,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The phone's content, and which restore it came from (`None`: generated).
+struct Content {
+    phone: Phone,
+    restored: Option<String>,
+}
+
 /// One device's backup state.
 pub struct DeviceBackup {
     options: Mutex<BackupOptions>,
     dir: PathBuf,
-    phone: Mutex<Option<Phone>>,
+    phone: Mutex<Option<Content>>,
     encryption: Mutex<Option<BackupEncryption>>,
     last_restore: Mutex<Option<RestoreReport>>,
     passcode_entered: Notify,
@@ -218,42 +226,80 @@ impl DeviceBackup {
         lock(&self.options).fault = fault;
     }
 
-    fn phone_guard(&self) -> Result<MutexGuard<'_, Option<Phone>>> {
+    fn phone_guard(&self) -> Result<MutexGuard<'_, Option<Content>>> {
         let mut guard = lock(&self.phone);
         if guard.is_none() {
             let spec = self.options().content;
+            let (mut phone, restored) = match restored::load(&self.dir)? {
+                Some((name, files)) => (restored_phone(&spec, files), Some(name)),
+                None => (Phone::generate(spec.clone())?, None),
+            };
             let days = match state_dir::read_optional(&self.dir.join("phone.plist"))? {
-                Some(bytes) => read_days(&bytes, &spec)?,
+                Some(bytes) => read_days(&bytes, &spec, restored.as_deref())?,
                 None => 0,
             };
-            let mut phone = Phone::generate(spec)?;
             // Days of use are deterministic, so replaying them restores the same content.
             for _ in 0..days {
                 phone.live_one_day()?;
             }
-            *guard = Some(phone);
+            *guard = Some(Content { phone, restored });
         }
         Ok(guard)
     }
 
-    /// The phone as it is now (a cheap copy: file bodies are shared or regenerated).
+    /// The phone as it is now (a cheap copy: file bodies are shared, regenerated or on disk).
     pub fn phone(&self) -> Result<Phone> {
-        Ok(self.phone_guard()?.clone().expect("generated above"))
+        Ok(self
+            .phone_guard()?
+            .as_ref()
+            .expect("loaded above")
+            .phone
+            .clone())
     }
 
     /// The user uses the phone for a day; remembered across restarts.
     pub fn live_one_day(&self) -> Result<DayOfUse> {
         let mut guard = self.phone_guard()?;
-        let phone = guard.as_mut().expect("generated above");
-        let day = phone.live_one_day()?;
+        let content = guard.as_mut().expect("loaded above");
+        let day = content.phone.live_one_day()?;
+        self.write_days(content)?;
+        Ok(day)
+    }
+
+    fn write_days(&self, content: &Content) -> Result<()> {
+        let phone = &content.phone;
         let mut d = Dictionary::new();
         d.insert("Seed".into(), phone.spec.seed.into());
         d.insert("TargetBytes".into(), phone.spec.target_bytes.into());
         d.insert("Day".into(), u64::from(phone.day()).into());
+        if let Some(name) = &content.restored {
+            d.insert("Restored".into(), name.clone().into());
+        }
         let mut out = Vec::new();
         plist::to_writer_xml(&mut out, &Value::Dictionary(d)).map_err(crate::Error::from)?;
         state_dir::write_atomic(&self.dir.join("phone.plist"), &out)?;
-        Ok(day)
+        Ok(())
+    }
+
+    /// Where a Restore puts the files it receives until [`DeviceBackup::finish_restore`].
+    pub(crate) fn begin_restore(&self) -> Result<Staging> {
+        Staging::new(&self.dir)
+    }
+
+    /// The phone's content becomes the staged files, on day 0, and stays so across restarts;
+    /// the previous restored content is deleted.
+    pub(crate) fn finish_restore(&self, staging: Staging) -> Result<()> {
+        let mut guard = self.phone_guard()?;
+        let (name, files) = staging.commit(&self.dir)?;
+        let content = Content {
+            phone: restored_phone(&self.options().content, files),
+            restored: Some(name),
+        };
+        // After the pointer: a crash in between finds days of another content and starts at 0.
+        self.write_days(&content)?;
+        restored::remove_others(&self.dir, content.restored.as_deref());
+        *guard = Some(content);
+        Ok(())
     }
 
     /// `com.apple.mobile.backup` `WillEncrypt`.
@@ -351,13 +397,22 @@ impl DeviceBackup {
     }
 }
 
-fn read_days(bytes: &[u8], spec: &PhoneSpec) -> Result<u32> {
+/// The device keeps its own identity: only the content is the backup's.
+fn restored_phone(spec: &PhoneSpec, files: Vec<keepsake_phone_content::FileEntry>) -> Phone {
+    Phone::from_files(spec.clone(), Identity::from_seed(spec.seed), files)
+}
+
+fn read_days(bytes: &[u8], spec: &PhoneSpec, restored: Option<&str>) -> Result<u32> {
     let value = Value::from_reader(std::io::Cursor::new(bytes)).map_err(crate::Error::from)?;
     let d = value
         .as_dictionary()
         .ok_or(BackupStateError::Malformed("phone.plist"))?;
     let int = |k: &str| d.get(k).and_then(Value::as_unsigned_integer);
-    if int("Seed") != Some(spec.seed) || int("TargetBytes") != Some(spec.target_bytes) {
+    let same_restore = d.get("Restored").and_then(Value::as_string) == restored;
+    if !same_restore
+        || int("Seed") != Some(spec.seed)
+        || int("TargetBytes") != Some(spec.target_bytes)
+    {
         // Another phone's history: start this one afresh rather than replay the wrong days.
         tracing::warn!("phone.plist belongs to other content; starting at day 0");
         return Ok(0);

@@ -17,6 +17,7 @@ pub mod device;
 pub mod error;
 pub mod frame;
 pub mod lockdown;
+mod restored;
 pub mod services;
 pub mod state_dir;
 mod tls;

@@ -47,13 +47,20 @@ impl Phone {
         }
         self.put_photo_library()?;
 
-        let sms = databases::sms_day(self.db(SMS_DB), &mut rng, now)?;
-        self.put_db(SMS_DB, sms, 4);
-        let calls = databases::call_history_day(self.db(CALLS_DB), &mut rng, now)?;
-        self.put_db(CALLS_DB, calls, 3);
+        if let Some(sms) = self.db_day(SMS_DB, |db| databases::sms_day(db, &mut rng, now))? {
+            self.put_db(SMS_DB, sms, 4);
+        }
+        let calls = self.db_day(CALLS_DB, |db| {
+            databases::call_history_day(db, &mut rng, now)
+        })?;
+        if let Some(calls) = calls {
+            self.put_db(CALLS_DB, calls, 3);
+        }
         if rng.random_bool(0.5) {
-            let contacts = databases::contacts_day(self.db(CONTACTS_DB), &mut rng)?;
-            self.put_db(CONTACTS_DB, contacts, 3);
+            let contacts = self.db_day(CONTACTS_DB, |db| databases::contacts_day(db, &mut rng))?;
+            if let Some(contacts) = contacts {
+                self.put_db(CONTACTS_DB, contacts, 3);
+            }
         }
 
         // apps: the oldest one goes, a new one comes, the others are used
@@ -70,12 +77,9 @@ impl Phone {
             day.app_installed = Some(app.to_string());
         }
         for app in self.apps.clone() {
-            let key = (
-                format!("AppDomain-{}", app.bundle_id),
-                "Documents/store.sqlite".to_string(),
-            );
-            if let Some(db) = self.files.get(&FileKey::new(&key.0, &key.1)) {
-                let changed = databases::app_store_day(db.bytes(), &mut rng)?;
+            let domain = format!("AppDomain-{}", app.bundle_id);
+            let key = (domain.as_str(), "Documents/store.sqlite");
+            if let Some(changed) = self.db_day(key, |db| databases::app_store_day(db, &mut rng))? {
                 self.put_bytes(FileKey::new(key.0, key.1), changed, 3, false);
             }
         }
@@ -103,6 +107,26 @@ impl Phone {
             "a day of use"
         );
         Ok(day)
+    }
+
+    /// A database's day of use: `None` if the phone lacks it or, on a restored phone, if it is
+    /// not a database the generator knows how to change (another phone's, or damaged).
+    fn db_day<E: Into<crate::Error> + std::fmt::Display>(
+        &self,
+        (domain, path): (&str, &str),
+        change: impl FnOnce(&[u8]) -> std::result::Result<Vec<u8>, E>,
+    ) -> Result<Option<Vec<u8>>> {
+        let Some(file) = self.files.get(&FileKey::new(domain, path)) else {
+            return Ok(None);
+        };
+        match change(&file.bytes()) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if self.restored => {
+                tracing::warn!(domain, path, error = %e, "a restored database left as it is");
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

@@ -1,7 +1,9 @@
 //! The phone's file tree: its entries (whose large bodies are regenerated, never stored), and
 //! what fills it: databases, photos, apps, settings and the domains only encrypted backups carry.
 
+use std::borrow::Cow;
 use std::io::{Cursor, Read};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rand::seq::IndexedRandom;
@@ -33,6 +35,44 @@ const APPS: &[(&str, &str, &str)] = &[
 ];
 pub(crate) const INITIAL_APPS: usize = 5;
 
+/// The catalog apps whose data is among `files`, and the catalog index of the next to install.
+pub(crate) fn apps_among<'a>(
+    files: impl Iterator<Item = &'a FileKey> + Clone,
+) -> (Vec<App>, usize) {
+    let mut next = 0;
+    let mut apps = Vec::new();
+    for (i, &(bundle_id, name, version)) in APPS.iter().enumerate() {
+        let domain = format!("AppDomain-{bundle_id}");
+        if files.clone().any(|k| k.domain == domain) {
+            apps.push(App {
+                bundle_id,
+                name,
+                version,
+            });
+            next = i + 1;
+        }
+    }
+    (apps, next)
+}
+
+/// The number after the highest `IMG_nnnn` of the camera roll, so new photos never replace one.
+pub(crate) fn next_photo_among<'a>(files: impl Iterator<Item = &'a FileKey>) -> u32 {
+    files
+        .filter(|k| k.domain == "CameraRollDomain")
+        .filter_map(|k| {
+            k.path
+                .rsplit('/')
+                .next()?
+                .strip_prefix("IMG_")?
+                .split('.')
+                .next()?
+                .parse::<u32>()
+                .ok()
+        })
+        .max()
+        .map_or(1, |n| n.saturating_add(1))
+}
+
 /// Where a file lives in the backup: its domain and its path inside the domain.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileKey {
@@ -41,7 +81,7 @@ pub struct FileKey {
 }
 
 impl FileKey {
-    pub(crate) fn new(domain: impl Into<String>, path: impl Into<String>) -> Self {
+    pub fn new(domain: impl Into<String>, path: impl Into<String>) -> Self {
         Self {
             domain: domain.into(),
             path: path.into(),
@@ -57,6 +97,11 @@ enum Body {
         header: &'static [u8],
     },
     Bytes(Arc<Vec<u8>>),
+    /// Kept on disk by whoever built the phone (a restored backup), read when asked for.
+    File {
+        path: Arc<PathBuf>,
+        len: u64,
+    },
 }
 
 /// One regular file of the phone's backup.
@@ -75,9 +120,37 @@ pub struct FileEntry {
 }
 
 impl FileEntry {
+    /// A file held in memory, with the defaults of a generated file (mode 0644, day 0,
+    /// class 3, and encrypted-only as [`is_encrypted_only`] says); set the fields to change them.
+    pub fn with_bytes(key: FileKey, bytes: Vec<u8>) -> Self {
+        Self::with_body(key, Body::Bytes(Arc::new(bytes)))
+    }
+
+    /// A file whose `len` bytes stay in `path` until read; the file must outlive the entry.
+    pub fn on_disk(key: FileKey, path: PathBuf, len: u64) -> Self {
+        Self::with_body(
+            key,
+            Body::File {
+                path: Arc::new(path),
+                len,
+            },
+        )
+    }
+
+    fn with_body(key: FileKey, body: Body) -> Self {
+        FileEntry {
+            encrypted_only: is_encrypted_only(&key.domain, &key.path),
+            key,
+            mode: 0o100644,
+            mtime: crate::DAY0,
+            protection_class: 3,
+            body,
+        }
+    }
+
     pub fn size(&self) -> u64 {
         match &self.body {
-            Body::Random { len, .. } => *len,
+            Body::Random { len, .. } | Body::File { len, .. } => *len,
             Body::Bytes(b) => b.len() as u64,
         }
     }
@@ -87,13 +160,22 @@ impl FileEntry {
         match &self.body {
             Body::Random { seed, len, header } => Box::new(RandomReader::new(*seed, *len, header)),
             Body::Bytes(b) => Box::new(Cursor::new(SharedBytes(Arc::clone(b)))),
+            Body::File { path, .. } => Box::new(LazyFile {
+                path: Arc::clone(path),
+                file: None,
+            }),
         }
     }
 
-    /// The whole content in memory (tests and small files).
+    /// The whole content in memory (tests and small files). A file on disk that cannot be read
+    /// gives what could be read, and a warning.
     pub fn read_all(&self) -> Vec<u8> {
         match &self.body {
             Body::Bytes(b) => b.as_ref().clone(),
+            Body::File { path, .. } => std::fs::read(path.as_ref()).unwrap_or_else(|e| {
+                tracing::warn!(path = %path.display(), error = %e, "a phone file is unreadable");
+                Vec::new()
+            }),
             Body::Random { .. } => {
                 let mut out = Vec::with_capacity(self.size() as usize);
                 self.reader()
@@ -119,16 +201,53 @@ impl FileEntry {
                     header: h2,
                 },
             ) => (s1, l1, h1) == (s2, l2, h2),
+            (Body::File { path: p1, len: l1 }, Body::File { path: p2, len: l2 }) => {
+                (p1, l1) == (p2, l2)
+            }
             _ => false,
         }
     }
 
-    pub(crate) fn bytes(&self) -> &[u8] {
+    /// A stored body (databases, settings); empty for regenerated media.
+    pub(crate) fn bytes(&self) -> Cow<'_, [u8]> {
         match &self.body {
-            Body::Bytes(b) => b,
-            Body::Random { .. } => &[],
+            Body::Bytes(b) => Cow::Borrowed(b.as_slice()),
+            Body::Random { .. } => Cow::Borrowed(&[]),
+            Body::File { .. } => Cow::Owned(self.read_all()),
         }
     }
+}
+
+/// Opens its file on the first read, so a phone of many files holds no descriptors.
+struct LazyFile {
+    path: Arc<PathBuf>,
+    file: Option<std::fs::File>,
+}
+
+impl Read for LazyFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let file = match &mut self.file {
+            Some(f) => f,
+            None => self.file.insert(std::fs::File::open(self.path.as_ref())?),
+        };
+        file.read(buf)
+    }
+}
+
+/// Files the generator puts only in encrypted backups, besides its whole sensitive domains.
+const KEYCHAIN: (&str, &str) = ("KeychainDomain", "keychain-backup.plist");
+const HEALTH: (&str, &str) = ("HealthDomain", "Health/healthdb_secure.sqlite");
+const SAFARI_HISTORY: (&str, &str) = ("HomeDomain", "Library/Safari/History.db");
+const WIFI: (&str, &str) = (
+    "SystemPreferencesDomain",
+    "SystemConfiguration/com.apple.wifi.plist",
+);
+
+/// Whether a real iPhone leaves this file out of unencrypted backups (keychain, health, Wi-Fi
+/// networks, browsing history), as this crate's phones do.
+pub fn is_encrypted_only(domain: &str, path: &str) -> bool {
+    matches!(domain, "KeychainDomain" | "HealthDomain")
+        || [SAFARI_HISTORY, WIFI].contains(&(domain, path))
 }
 
 /// Lets a reader stream a shared body without copying it.
@@ -173,13 +292,6 @@ impl Phone {
         self.files.values().map(FileEntry::size).sum()
     }
 
-    pub(crate) fn db(&self, (domain, path): (&str, &str)) -> &[u8] {
-        self.files
-            .get(&FileKey::new(domain, path))
-            .map(FileEntry::bytes)
-            .unwrap_or_default()
-    }
-
     pub(crate) fn put_db(&mut self, (domain, path): (&str, &str), bytes: Vec<u8>, class: u8) {
         self.put_bytes(FileKey::new(domain, path), bytes, class, false);
     }
@@ -194,7 +306,7 @@ impl Phone {
     ) {
         let now = self.now();
         if let Some(old) = self.files.get(&key) {
-            if old.bytes() == bytes.as_slice() {
+            if *old.bytes() == *bytes {
                 return;
             }
         }
@@ -400,22 +512,12 @@ impl Phone {
                 ),
             ),
         ])?;
-        self.put_bytes(
-            FileKey::new("KeychainDomain", "keychain-backup.plist"),
-            keychain,
-            4,
-            true,
-        );
+        self.put_bytes(FileKey::new(KEYCHAIN.0, KEYCHAIN.1), keychain, 4, true);
         let health = databases::app_store(rng, 200)?;
-        self.put_bytes(
-            FileKey::new("HealthDomain", "Health/healthdb_secure.sqlite"),
-            health,
-            3,
-            true,
-        );
+        self.put_bytes(FileKey::new(HEALTH.0, HEALTH.1), health, 3, true);
         let history = databases::app_store(rng, 100)?;
         self.put_bytes(
-            FileKey::new("HomeDomain", "Library/Safari/History.db"),
+            FileKey::new(SAFARI_HISTORY.0, SAFARI_HISTORY.1),
             history,
             3,
             true,
@@ -429,15 +531,7 @@ impl Phone {
                     .collect(),
             ),
         )])?;
-        self.put_bytes(
-            FileKey::new(
-                "SystemPreferencesDomain",
-                "SystemConfiguration/com.apple.wifi.plist",
-            ),
-            wifi,
-            4,
-            true,
-        );
+        self.put_bytes(FileKey::new(WIFI.0, WIFI.1), wifi, 4, true);
         Ok(())
     }
 }

@@ -20,11 +20,11 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 pub use days::DayOfUse;
-pub use files::{App, FileEntry, FileKey};
+pub use files::{is_encrypted_only, App, FileEntry, FileKey};
 pub use identity::Identity;
 pub use random::RandomReader;
 
-use files::{CALLS_DB, CONTACTS_DB, INITIAL_APPS, SMS_DB};
+use files::{apps_among, next_photo_among, CALLS_DB, CONTACTS_DB, INITIAL_APPS, SMS_DB};
 
 /// Unix time of the generated phone's "now" on day 0 (a Tuesday in June 2025); day N is N days on.
 pub const DAY0: i64 = 1_749_549_600;
@@ -61,6 +61,9 @@ pub struct Phone {
     next_photo: u32,
     next_app: usize,
     photo_size: u64,
+    /// Built from given files (a restored backup) rather than generated: days of use change
+    /// only what they find and skip databases they cannot read.
+    restored: bool,
 }
 
 impl Phone {
@@ -76,8 +79,8 @@ impl Phone {
             apps: Vec::new(),
             next_photo: 1,
             next_app: 0,
-            // a 12 MP HEIC is 1.5–4.5 MB; small test phones get proportionally small photos
-            photo_size: (target / 60).clamp(16 << 10, 3 << 20),
+            photo_size: photo_size(target),
+            restored: false,
         };
         let now = phone.now();
 
@@ -101,6 +104,34 @@ impl Phone {
         Ok(phone)
     }
 
+    /// A phone holding exactly `files` (a restored backup's), on day 0. `spec` still drives its
+    /// days of use; the apps are the catalog apps whose data is among the files.
+    pub fn from_files(
+        spec: PhoneSpec,
+        identity: Identity,
+        files: impl IntoIterator<Item = FileEntry>,
+    ) -> Phone {
+        let files: BTreeMap<FileKey, FileEntry> =
+            files.into_iter().map(|f| (f.key.clone(), f)).collect();
+        let (apps, next_app) = apps_among(files.keys());
+        Phone {
+            next_photo: next_photo_among(files.keys()),
+            photo_size: photo_size(spec.target_bytes.max(1 << 20)),
+            spec,
+            identity,
+            day: 0,
+            files,
+            apps,
+            next_app,
+            restored: true,
+        }
+    }
+
+    /// Whether the phone was built by [`Phone::from_files`].
+    pub fn is_restored(&self) -> bool {
+        self.restored
+    }
+
     /// Which day this is (0 = as generated).
     pub fn day(&self) -> u32 {
         self.day
@@ -114,6 +145,11 @@ impl Phone {
     pub fn apps(&self) -> &[App] {
         &self.apps
     }
+}
+
+/// A 12 MP HEIC is 1.5–4.5 MB; small test phones get proportionally small photos.
+fn photo_size(target: u64) -> u64 {
+    (target / 60).clamp(16 << 10, 3 << 20)
 }
 
 #[cfg(test)]
@@ -199,5 +235,72 @@ mod tests {
             .backup_files(true)
             .any(|f| f.key.domain == "KeychainDomain"));
         assert!(p.backup_files(false).count() < p.backup_files(true).count());
+    }
+
+    #[test]
+    fn a_phone_from_given_files_holds_them_and_lives_days_without_regenerating() {
+        let source = small(9);
+        let dir = tempfile::tempdir().unwrap();
+        let files: Vec<FileEntry> = source
+            .backup_files(false)
+            .enumerate()
+            .map(|(i, f)| {
+                let path = dir.path().join(i.to_string());
+                std::fs::write(&path, f.read_all()).unwrap();
+                let mut e = FileEntry::on_disk(f.key.clone(), path, f.size());
+                (e.mode, e.mtime, e.protection_class) = (f.mode, f.mtime, f.protection_class);
+                e
+            })
+            .collect();
+        let spec = PhoneSpec {
+            seed: 10,
+            target_bytes: 8 << 20,
+        };
+        let mut p = Phone::from_files(spec.clone(), Identity::from_seed(10), files);
+        assert!(p.is_restored() && !source.is_restored());
+        let want: Vec<_> = source
+            .backup_files(false)
+            .map(|f| (f.key.clone(), f.size(), f.read_all()))
+            .collect();
+        assert_eq!(digest(&p), want);
+        assert!(p.files().all(|f| !f.encrypted_only));
+        assert_eq!(p.apps(), source.apps());
+
+        let day = p.live_one_day().unwrap();
+        assert!(day.added.iter().any(|k| k.path.starts_with(files::DCIM)));
+        assert!(day
+            .added
+            .iter()
+            .all(|k| source.file(&k.domain, &k.path).is_none()));
+        assert!(day.changed.contains(&FileKey::new(SMS_DB.0, SMS_DB.1)));
+
+        // Databases it cannot read, or lacks, are left alone; keychain files stay encrypted-only.
+        let odd = FileKey::new(SMS_DB.0, SMS_DB.1);
+        let keychain = FileKey::new("KeychainDomain", "keychain-backup.plist");
+        let mut bare = Phone::from_files(
+            spec,
+            Identity::from_seed(10),
+            [
+                FileEntry::with_bytes(odd.clone(), b"not a database".to_vec()),
+                FileEntry::with_bytes(keychain.clone(), b"secret".to_vec()),
+            ],
+        );
+        assert!(
+            bare.file(&keychain.domain, &keychain.path)
+                .unwrap()
+                .encrypted_only
+        );
+        let day = bare.live_one_day().unwrap();
+        assert!(!day.changed.contains(&odd) && !day.removed.contains(&odd));
+        assert_eq!(
+            bare.file(&odd.domain, &odd.path).unwrap().read_all(),
+            b"not a database"
+        );
+        assert_eq!(
+            bare.backup_files(false)
+                .filter(|f| f.key == keychain)
+                .count(),
+            0
+        );
     }
 }

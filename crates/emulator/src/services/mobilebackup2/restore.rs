@@ -1,7 +1,9 @@
-//! Restore: the device downloads the host's backup and checks every file it receives against
-//! the snapshot's Manifest.db and the phone's own content.
+//! Restore: the device downloads the host's backup, checks every file it receives against the
+//! snapshot's Manifest.db and the phone's own content, and then takes the backup's content and
+//! encryption, keeping its own identity.
 
 use std::io::Read;
+use std::sync::Arc;
 
 use keepsake_mobilesync::{
     decrypt_file, decrypt_manifest_db, EntryKind, ManifestDb, ManifestEntry,
@@ -12,12 +14,15 @@ use super::{
     error_code, internal, percent, source_identifier, Done, Failure, Outcome, Refusal, Session,
     BATCH_BYTES, BATCH_FILES,
 };
-use crate::backup_state::RestoreReport;
+use crate::backup_state::{Fault, RestoreReport};
 
 impl Session {
     /// Restore: the device downloads the host's backup, every file of it, and checks what it
-    /// receives against the snapshot's Manifest.db and against the phone's own content (the
-    /// result is [`DeviceBackup::last_restore`](crate::backup_state::DeviceBackup::last_restore)). Every file must arrive intact for success.
+    /// receives against the snapshot's Manifest.db and against the phone's content before the
+    /// restore (the result is
+    /// [`DeviceBackup::last_restore`](crate::backup_state::DeviceBackup::last_restore)). Every
+    /// file must arrive intact for success; then the phone's content becomes the backup's files
+    /// and its backup encryption the backup's (on with the same password, or off).
     pub(super) async fn restore(&mut self, request: &Dictionary) -> Outcome<Done> {
         let source = source_identifier(request, self.device.udid())?;
         let options = request.get("Options").and_then(Value::as_dictionary);
@@ -43,7 +48,7 @@ impl Session {
             return Err(properties());
         }
         let keys = if manifest.is_encrypted {
-            let Some(password) = password else {
+            let Some(password) = password.clone() else {
                 return Err(Failure::Refused(Refusal::new(
                     error_code::INVALID_PASSWORD,
                     "Invalid password (MBErrorDomain/207)",
@@ -85,6 +90,7 @@ impl Session {
             .filter(|e| e.kind == EntryKind::File)
             .collect();
         let phone = self.backup().phone()?;
+        let mut staging = self.backup().begin_restore()?;
         let mut report = RestoreReport {
             files: files.len(),
             ..RestoreReport::default()
@@ -133,6 +139,10 @@ impl Session {
                 }
                 report.bytes += plain.len() as u64;
                 done += plain.len() as u64;
+                // Once a file is lost the restore fails: nothing more is worth keeping.
+                if report.missing.is_empty() && report.corrupt.is_empty() {
+                    staging.add(&entry.domain, &entry.relative_path, &entry.file, &plain)?;
+                }
                 match phone.file(&entry.domain, &entry.relative_path) {
                     Some(f) if f.size() == plain.len() as u64 && f.read_all() == plain => {
                         report.matching += 1
@@ -154,10 +164,30 @@ impl Session {
         );
         let intact = report.missing.is_empty() && report.corrupt.is_empty();
         self.backup().set_last_restore(report);
-        if intact {
-            Ok(Done::default())
-        } else {
-            Err(properties())
+        if !intact {
+            return Err(properties());
         }
+        // An injected error code fails the request after this: the phone stays as it was.
+        if matches!(self.fault, Some(Fault::ErrorCode(..))) {
+            return Ok(Done::default());
+        }
+        self.backup().finish_restore(staging)?;
+        match password.filter(|_| keys.is_some()) {
+            Some(password) => {
+                let device = Arc::clone(&self.device);
+                // A fresh keybag costs a key derivation: off the I/O threads.
+                tokio::task::spawn_blocking(move || device.backup().enable_encryption(&password))
+                    .await
+                    .map_err(|e| Failure::Fatal(internal(e)))??;
+            }
+            None => self.backup().set_encryption(None)?,
+        }
+        tracing::info!(
+            udid = self.device.udid(),
+            %source,
+            encrypted = keys.is_some(),
+            "the phone now holds the restored backup"
+        );
+        Ok(Done::default())
     }
 }
