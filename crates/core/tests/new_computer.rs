@@ -186,6 +186,25 @@ async fn a_new_computer_opens_the_disk_with_the_backup_password_or_the_recovery_
         report.missing.is_empty() && report.corrupt.is_empty(),
         "{report:?}"
     );
+    // Y now holds X's content, byte for byte, and X's encryption; its own identity stays
+    let on_y = new_phone.backup().phone().unwrap();
+    assert_eq!(on_y.backup_files(true).count(), on_x.len());
+    for f in &on_x {
+        let got = on_y
+            .file(&f.key.domain, &f.key.path)
+            .unwrap_or_else(|| panic!("{} {} is not on Y", f.key.domain, f.key.path));
+        assert!(
+            got.read_all() == f.read_all(),
+            "{} {} differs",
+            f.key.domain,
+            f.key.path
+        );
+    }
+    assert!(
+        new_phone.backup().will_encrypt(),
+        "Y encrypts with X's backup password"
+    );
+    assert_ne!(new_phone.udid(), udid);
     let _ = Secrets.forget(SecretKind::StoreKey, &id);
     bench.phone.stop();
 }
