@@ -74,24 +74,30 @@ pub async fn export_snapshot(
     .await
 }
 
-/// Restores snapshot `id` onto its device, which must be connected: everything on the device is
-/// replaced by the snapshot. `password`: the backup password of an encrypted snapshot this
-/// computer does not remember. No backup of the device runs meanwhile.
+/// Restores snapshot `id` of `udid` onto `onto` (another trusted device in sight: a new phone,
+/// which keeps its identity and takes the snapshot's content; the UI has named both devices and
+/// asked), else onto `udid` itself; the device must be connected, and everything on it is
+/// replaced. `password`: the backup password of an encrypted snapshot this computer does not
+/// remember. No backup of the target runs meanwhile.
 #[tauri::command]
 pub async fn restore_snapshot(
     app: AppHandle,
     udid: String,
     id: i64,
     password: Option<String>,
+    onto: Option<String>,
 ) -> UiResult<RestoredToDevice> {
     let ctx = app.state::<Context>().inner().clone();
     let location = {
         let (dirs, udid) = (ctx.dirs().clone(), udid.clone());
         blocking(move || location_of(&dirs, &udid)).await?
     };
+    let target = onto
+        .filter(|o| !o.is_empty())
+        .unwrap_or_else(|| udid.clone());
     let state = app.state::<AppState>();
-    let Some(_cancel) = state.claim(&udid) else {
-        return Err(CoreError::AlreadyBackingUp { device: udid }.into());
+    let Some(_cancel) = state.claim(&target) else {
+        return Err(CoreError::AlreadyBackingUp { device: target }.into());
     };
     let password = password.filter(|p| !p.is_empty());
     let (emitter, device) = (app.clone(), udid.clone());
@@ -101,8 +107,8 @@ pub async fn restore_snapshot(
         &location,
         &unlock,
         id,
-        Some(&udid),
-        false,
+        Some(&target),
+        target != udid,
         password.as_deref(),
         move |percent| {
             let _ = emitter.emit(
@@ -118,7 +124,7 @@ pub async fn restore_snapshot(
         },
     )
     .await;
-    state.release(&udid);
+    state.release(&target);
     match &result {
         Ok(done) => crate::window::notify(
             &app,

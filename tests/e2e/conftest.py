@@ -129,17 +129,22 @@ class VirtualPhone:
         self.proc = None
         self.udid = self.name = None
 
-    def start(self, *flags: str) -> None:
+    def start(self, *flags: str, devices: int = 1) -> None:
+        """Plugs in `devices` phones of the catalog; `udid` and `name` are the first one's, and
+        `devices_seen` lists every one as (udid, name)."""
         self.proc = subprocess.Popen(
-            [str(self.binary), "--devices", "1", "--no-wifi", "--state-dir", str(self.state_dir), "--listen", self.address, *flags],
+            [str(self.binary), "--devices", str(devices), "--no-wifi", "--state-dir", str(self.state_dir), "--listen", self.address, *flags],
             stdout=subprocess.PIPE,
             text=True,
             start_new_session=True,
         )
         first = self.proc.stdout.readline().strip()
         assert first == f"USBMUXD_SOCKET_ADDRESS={self.address}", f"unexpected first line {first!r}"
-        line = self.proc.stdout.readline().strip()
-        self.udid, self.name = re.match(r"# (\S+)  (.+?)  ", line).groups()
+        self.devices_seen = []
+        for _ in range(devices):
+            line = self.proc.stdout.readline().strip()
+            self.devices_seen.append(re.match(r"# (\S+)  (.+?)  ", line).groups())
+        self.udid, self.name = self.devices_seen[0]
 
     def stop(self) -> None:
         if self.proc is not None:

@@ -3,7 +3,8 @@ its own) backs up an Apple-encrypted phone, then computer A is gone: its setting
 deleted, and the phone is nowhere in sight. The app, a new computer that has never seen the disk,
 opens it in Preferences ("Backups from another computer"): it asks for a secret, refuses a wrong
 one, opens with the phone's backup password, and lists the phone with the devices not connected,
-its snapshots one click away."""
+its snapshots one click away; the snapshot then goes onto a new phone, after a confirmation that
+names both phones."""
 
 import json
 import os
@@ -13,7 +14,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, VirtualPhone
 from test_backup_journey import css, wait
 
 CLI = ROOT / "target" / "debug" / "keepsake"
@@ -36,24 +37,38 @@ def computer_a(tmp_path, phone, *args: str, **extra_env: str) -> str:
 
 class TestANewComputer:
     @pytest.fixture()
-    def usbmuxd_address(self, phone, tmp_path):
-        """Before the app starts: computer A backs the encrypted phone up, then A is lost."""
+    def new_phone(self, tmp_path):
+        """Phone Y, the new phone: the only one the app sees."""
+        p = VirtualPhone(tmp_path / "phone-y")
+        yield p
+        p.stop()
+
+    @pytest.fixture()
+    def usbmuxd_address(self, phone, new_phone, tmp_path):
+        """Before the app starts: computer A backs the encrypted phone X up, then A is lost. X is
+        the catalog's second phone (the first is the new phone Y, another UDID)."""
         if not CLI.is_file():
             pytest.fail(f"{CLI} does not exist: build it with `cargo build --workspace --all-targets` (scripts/test.sh does)")
         (tmp_path / "a-home").mkdir(exist_ok=True)
         disk = tmp_path / "Old Disk"
         disk.mkdir()
-        phone.start("--size", "16MiB")
-        computer_a(tmp_path, phone, "encryption", "on", "--remember", KEEPSAKE_NEW_BACKUP_PASSWORD=PASSWORD)
-        out = computer_a(tmp_path, phone, "backup", "--yes", "--location", str(disk), "--json")
+        phone.start("--size", "8MiB", devices=2)
+        x = phone.devices_seen[1][0]
+        computer_a(tmp_path, phone, "encryption", "on", x, "--remember", KEEPSAKE_NEW_BACKUP_PASSWORD=PASSWORD)
+        out = computer_a(tmp_path, phone, "backup", x, "--yes", "--location", str(disk), "--json")
         RECOVERY_KEYS[:] = [json.loads(out)["recovery_key"]]
         phone.stop()
         shutil.rmtree(tmp_path / "a-config")
         shutil.rmtree(tmp_path / "a-keyring")
-        return "127.0.0.1:9"  # the app sees no phone at all
+        new_phone.start("--size", "4MiB")
+        return new_phone.address
 
-    def test_the_disk_opens_with_the_phones_backup_password_and_its_snapshots_are_listed(self, app, phone, screenshot, tmp_path):
+    def test_the_disk_opens_with_the_phones_backup_password_and_its_snapshot_goes_onto_a_new_phone(
+        self, app, phone, new_phone, screenshot, tmp_path
+    ):
         disk = tmp_path / "Old Disk"
+        x_udid, x_name = phone.devices_seen[1]
+        assert x_udid != new_phone.udid
         assert (disk / "Keepsake.Backups" / "keepsake-repo.json").is_file()
         assert app.find_elements("id", "other-backups") == [], "nothing known yet"
 
@@ -72,7 +87,7 @@ class TestANewComputer:
         secret.send_keys(PASSWORD)
         css(app, "#open-backups").click()
         wait(app, 30).until(lambda a: css(a, "#open-backups-status").text.startswith("Opened: backups of "))
-        assert phone.name in css(app, "#open-backups-status").text
+        assert x_name in css(app, "#open-backups-status").text
         wait(app).until(lambda a: a.find_elements("css selector", f'.location[data-path="{disk}"]'))
         screenshot("preferences-open-backups")
         # this computer can open them now: it shows their recovery key
@@ -84,12 +99,32 @@ class TestANewComputer:
 
         # the phone, not connected, is listed with its backups, and its snapshots open
         css(app, "#back-to-devices").click()
-        row_css = f'.other-device[data-udid="{phone.udid}"]'
+        row_css = f'.other-device[data-udid="{x_udid}"]'
         row = wait(app, 30).until(lambda a: css(a, row_css))
-        assert row.find_element("class name", "device-name").text == phone.name
+        assert row.find_element("class name", "device-name").text == x_name
         assert row.find_element("class name", "last-backup").text.startswith("1 snapshot · Last backup: ")
         assert "Not connected" in row.find_element("class name", "device-meta").text
         screenshot("devices-other-backups")
         row.find_element("class name", "show-timeline").click()
         wait(app).until(lambda a: len(a.find_elements("css selector", ".snapshot")) == 1)
         screenshot("timeline-device-not-connected")
+
+        # the snapshot onto the new phone Y: the confirmation names both, then the password
+        css(app, ".snapshot .snapshot-open").click()
+        wait(app).until(lambda a: a.find_elements("id", "snapshot-password"))
+        css(app, "#snapshot-password").send_keys(PASSWORD)
+        css(app, "#unlock").click()
+        wait(app, 60).until(lambda a: not a.find_elements("id", "unlock-form") and a.find_elements("id", "restore-snapshot"))
+        css(app, "#restore-snapshot").click()
+        question = css(app, "#restore-question").text
+        assert f"Restore this snapshot of {x_name}" in question and f"onto {new_phone.name}" in question, question
+        assert "keeps its own identity" in question, question
+        assert css(app, "#restore-onto").get_attribute("value") == new_phone.udid
+        screenshot("restore-onto-new-phone")
+        css(app, "#restore-confirm").click()
+        wait(app, 60).until(lambda a: a.find_elements("id", "restore-password"))
+        css(app, "#restore-password").send_keys(PASSWORD)
+        css(app, "#restore-confirm").click()
+        wait(app, 120).until(lambda a: css(a, "#browser-status").text.startswith(("Restored", "The ", "Keepsake", "none")))
+        status = css(app, "#browser-status").text
+        assert status.startswith(f"Restored ") and status.endswith(f"files to {new_phone.name}."), status

@@ -298,7 +298,8 @@ export interface RestoredToDevice {
 }
 
 export const exportSnapshot = (udid: string, id: number, target: string) => invoke<Exported>("export_snapshot", { udid, id, target });
-export const restoreSnapshot = (udid: string, id: number, password: string | null) =>
-  invoke<RestoredToDevice>("restore_snapshot", { udid, id, password });
+/** Restores snapshot `id` of `udid` onto `onto` (another device in sight), else onto `udid`. */
+export const restoreSnapshot = (udid: string, id: number, password: string | null, onto: string | null = null) =>
+  invoke<RestoredToDevice>("restore_snapshot", { udid, id, password, onto });
 export const onTransferProgress = (f: (e: TransferProgress) => void): Promise<UnlistenFn> =>
   listen<TransferProgress>("transfer-progress", (e) => f(e.payload));

@@ -149,7 +149,10 @@ async function showTimeline(d: DeviceRef): Promise<void> {
           folder: (domain, folder) => api.snapshotFolder(d.udid, s.id, domain, folder),
           extract: (domain, path, target) => api.extract(d.udid, s.id, domain, path, target),
           exportTo: (target, progress) => withTransfer(d.udid, s.id, (e) => e.bytes !== null && progress(e.bytes), () => api.exportSnapshot(d.udid, s.id, target)),
-          restore: (password, progress) => withTransfer(d.udid, s.id, (e) => e.percent !== null && progress(e.percent), () => api.restoreSnapshot(d.udid, s.id, password)),
+          restore: (password, onto, progress) =>
+            withTransfer(d.udid, s.id, (e) => e.percent !== null && progress(e.percent), () => api.restoreSnapshot(d.udid, s.id, password, onto || null)),
+          // any device in sight: one not trusted yet shows its "Trust this computer?" when asked
+          targets: () => ({ own: d.udid, devices: (overview?.devices ?? []).map((x) => ({ udid: x.udid, name: x.name })) }),
           pickFolder: () => api.pickFolder("Extract into this folder"),
           back: () => void showTimeline(d),
         });

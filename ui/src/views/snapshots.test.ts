@@ -209,12 +209,13 @@ describe("a snapshot out of Keepsake", () => {
     const root = document.createElement("div");
     const passwords: (string | null)[] = [];
     await browser(root, {
-      restore: async (password, progress) => {
+      restore: async (password, _onto, progress) => {
         passwords.push(password);
         if (password !== "secret") throw { message: "locked", kind: password === null ? "backup_locked" : "wrong_password" };
         progress(50);
         return { udid: "U1", device: "Ada's iPhone", snapshot: 1, files: 120 };
       },
+      targets: () => ({ own: "U1", devices: [{ udid: "U1", name: "Ada's iPhone" }] }),
     });
     root.querySelector<HTMLButtonElement>("#restore-snapshot")!.click();
     expect(passwords).toEqual([]);
@@ -236,5 +237,35 @@ describe("a snapshot out of Keepsake", () => {
     await flush();
     expect(passwords).toEqual([null, "nope", "secret"]);
     expect(root.querySelector("#browser-status")?.textContent).toBe("Restored 120 files to Ada's iPhone.");
+  });
+
+  it("restores onto another device only naming both, and not at all with nothing in sight", async () => {
+    const root = document.createElement("div");
+    const onto: string[] = [];
+    let inSight = [{ udid: "U1", name: "Ada's iPhone" }, { udid: "U2", name: "Ada's new iPhone" }];
+    await browser(root, {
+      restore: async (_password, target) => {
+        onto.push(target);
+        return { udid: target, device: "Ada's new iPhone", snapshot: 1, files: 120 };
+      },
+      targets: () => ({ own: "U1", devices: inSight }),
+    });
+    root.querySelector<HTMLButtonElement>("#restore-snapshot")!.click();
+    const select = root.querySelector<HTMLSelectElement>("#restore-onto")!;
+    expect(select.value).toBe("U1");
+    select.value = "U2";
+    select.dispatchEvent(new Event("change"));
+    const question = root.querySelector("#restore-question")!.textContent!;
+    expect(question).toContain("Restore this snapshot of Ada's iPhone");
+    expect(question).toContain("onto Ada's new iPhone");
+    expect(question).toContain("keeps its own identity");
+    root.querySelector<HTMLButtonElement>("#restore-confirm")!.click();
+    await flush();
+    expect(onto).toEqual(["U2"]);
+
+    inSight = [];
+    root.querySelector<HTMLButtonElement>("#restore-snapshot")!.click();
+    expect(root.querySelector<HTMLButtonElement>("#restore-confirm")!.disabled).toBe(true);
+    expect(root.querySelector("#restore-question")!.textContent).toContain("Connect the device to restore onto");
   });
 });

@@ -180,8 +180,11 @@ export interface BrowserHandlers {
   pickFolder?(): Promise<string | null>;
   /** Writes the whole snapshot as a Finder backup folder; `progress` hears bytes written. */
   exportTo?(target: string, progress: (bytes: number) => void): Promise<Exported>;
-  /** Restores the snapshot onto its device; `progress` hears the device's percentage. */
-  restore?(password: string | null, progress: (percent: number) => void): Promise<RestoredToDevice>;
+  /** Restores the snapshot onto `onto` (a device in sight; its own device when that is the
+   * one chosen); `progress` hears the device's percentage. */
+  restore?(password: string | null, onto: string, progress: (percent: number) => void): Promise<RestoredToDevice>;
+  /** The trusted devices in sight a restore can go onto, and the snapshot's own device's UDID. */
+  targets?(): { own: string; devices: { udid: string; name: string }[] };
   back(): void;
 }
 
@@ -319,13 +322,37 @@ export function renderBrowser(root: HTMLElement, deviceName: string, snapshot: S
     }
   };
 
-  /** The confirmation before a restore; with `needsPassword`, it asks for the backup password. */
+  /** Where a restore goes: chosen in the confirmation, the snapshot's own device by default. */
+  let onto: string | null = null;
+  /** The confirmation before a restore, naming the device it replaces; with `needsPassword`, it
+   * asks for the backup password. Another device (a new phone) is named with both names. */
   const askRestore = (needsPassword: boolean, wrong: boolean) => {
+    const targets = h.targets?.() ?? { own: "", devices: [] };
+    if (onto === null || !targets.devices.some((d) => d.udid === onto)) {
+      onto = targets.devices.some((d) => d.udid === targets.own) ? targets.own : (targets.devices[0]?.udid ?? null);
+    }
     const password = needsPassword ? el("input", { type: "password", id: "restore-password", autocomplete: "current-password" }) : null;
+    const question = el("p", { id: "restore-question" });
     const go = button("Restore", { id: "restore-confirm", class: "danger" }, () => void doRestore(password ? password.value : null));
+    const word = () => {
+      const target = targets.devices.find((d) => d.udid === onto);
+      go.disabled = !target;
+      question.textContent = !target
+        ? `Connect the device to restore onto (${deviceName}, or a new phone), unlock it and tap Trust.`
+        : target.udid === targets.own
+          ? `Replace everything on ${target.name} with this snapshot of ${when(snapshot.time)}? What is on the device now and not in the snapshot is lost. Keep the device connected and unlocked; turn off Find My on it first.`
+          : `Restore this snapshot of ${deviceName} (${when(snapshot.time)}) onto ${target.name}? Everything on ${target.name} is replaced with it — its apps, data and settings — and ${target.name} keeps its own identity. Keep it connected and unlocked; turn off Find My on it first.`;
+    };
+    const select = el("select", { id: "restore-onto" }, ...targets.devices.map((d) => el("option", { value: d.udid, selected: d.udid === onto }, d.udid === targets.own ? d.name : `${d.name} (another device)`)));
+    select.addEventListener("change", () => {
+      onto = select.value;
+      word();
+    });
+    word();
     confirm.replaceChildren(
       el("div", { class: "notice", role: "alertdialog", "aria-labelledby": "restore-question" },
-        el("p", { id: "restore-question" }, `Replace everything on ${deviceName} with this snapshot of ${when(snapshot.time)}? What is on the device now and not in the snapshot is lost. Keep the device connected and unlocked; turn off Find My on it first.`),
+        targets.devices.length > 1 || (targets.devices.length === 1 && targets.devices[0].udid !== targets.own) ? field("Restore onto", select) : null,
+        question,
         password ? el("p", {}, wrong ? "That password is not right: try again." : "This backup is encrypted: its password is needed.") : null,
         password ? field("Backup password", password) : null,
         el("div", { class: "actions" }, go, button("Cancel", { id: "restore-cancel" }, () => confirm.replaceChildren()))));
@@ -340,7 +367,7 @@ export function renderBrowser(root: HTMLElement, deviceName: string, snapshot: S
     transfer.value = 0;
     busy(true);
     try {
-      const done = await h.restore!(password, (p) => (transfer.value = Math.max(0, Math.min(100, p))));
+      const done = await h.restore!(password, onto ?? "", (p) => (transfer.value = Math.max(0, Math.min(100, p))));
       status.textContent = `Restored ${done.files} files to ${done.device}.`;
     } catch (e) {
       const kind = errorKind(e);
