@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use keepsake_core::interchange::{self, Exported, RestoredToDevice};
+use keepsake_core::interchange::{self, Exported, Imported, RestoredToDevice};
 use keepsake_core::timeline::location_of;
 use keepsake_core::{Context, CoreError};
 use serde::Serialize;
@@ -70,6 +70,40 @@ pub async fn export_snapshot(
                 );
             }
         })
+    })
+    .await
+}
+
+/// "Add a Finder backup": takes the Finder (or idevicebackup2) backup folder `folder` in as the
+/// next snapshot of its device at `location`, after the same checks as `keepsake import` (a
+/// complete, finished backup). Progress as `transfer-progress` events of step "import".
+#[tauri::command]
+pub async fn import_backup(
+    app: AppHandle,
+    folder: PathBuf,
+    location: PathBuf,
+) -> UiResult<Imported> {
+    let ctx = app.state::<Context>().inner().clone();
+    blocking(move || {
+        let mut throttle = Throttle(None);
+        let location = keepsake_core::Location::new(&location);
+        let imported =
+            interchange::import(&ctx, &location, &ctx.unlock(), &folder, &mut |bytes, _| {
+                if throttle.ready() {
+                    let _ = app.emit(
+                        "transfer-progress",
+                        TransferProgress {
+                            udid: String::new(),
+                            snapshot: 0,
+                            step: "import",
+                            bytes: Some(bytes),
+                            percent: None,
+                        },
+                    );
+                }
+            })?;
+        keepsake_core::settings::add_location(ctx.dirs(), location.root())?;
+        Ok(imported)
     })
     .await
 }

@@ -169,6 +169,7 @@ pub fn run() {
             snapshots::location_recovery_key,
             interchange::export_snapshot,
             interchange::restore_snapshot,
+            interchange::import_backup,
             window::pick_folder,
             window::save_recovery_key,
             window::autostart_enabled,

@@ -128,3 +128,51 @@ class TestANewComputer:
         wait(app, 120).until(lambda a: css(a, "#browser-status").text.startswith(("Restored", "The ", "Keepsake", "none")))
         status = css(app, "#browser-status").text
         assert status.startswith(f"Restored ") and status.endswith(f"files to {new_phone.name}."), status
+
+
+class TestAFinderBackup:
+    @pytest.fixture()
+    def usbmuxd_address(self, phone, tmp_path):
+        """Before the app starts: a Finder backup folder of the phone (computer A backs it up and
+        exports the snapshot as Finder lays a backup out); the phone is then gone."""
+        if not CLI.is_file():
+            pytest.fail(f"{CLI} does not exist: build it with `cargo build --workspace --all-targets` (scripts/test.sh does)")
+        (tmp_path / "a-home").mkdir(exist_ok=True)
+        disk = tmp_path / "A's disk"
+        disk.mkdir()
+        phone.start("--size", "4MiB")
+        report = json.loads(computer_a(tmp_path, phone, "backup", "--yes", "--location", str(disk), "--json"))
+        computer_a(tmp_path, phone, "export", str(report["snapshot"]["id"]), str(tmp_path / "Finder"), "--location", str(disk))
+        phone.stop()
+        return "127.0.0.1:9"
+
+    def test_a_finder_backup_is_added_as_a_snapshot_and_a_broken_one_is_refused(self, app, phone, screenshot, tmp_path):
+        folder = tmp_path / "Finder" / phone.udid
+        assert (folder / "Manifest.db").is_file()
+        broken = tmp_path / "Broken" / phone.udid
+        shutil.copytree(folder, broken)
+        (broken / "Status.plist").unlink()
+        disk = tmp_path / "New disk"
+        disk.mkdir()
+
+        css(app, "#show-preferences").click()
+        css(app, "#preferences-new-location").send_keys(str(disk))
+        css(app, "#preferences-add").click()
+        wait(app).until(lambda a: a.find_elements("css selector", f'.location[data-path="{disk}"]'))
+        css(app, "#import-folder").send_keys(str(broken))
+        css(app, "#import-backup").click()
+        wait(app, 30).until(lambda a: a.find_elements("css selector", "#import-status[role=alert]"))
+        assert not (disk / "Keepsake.Backups").exists(), "a refused folder adds nothing"
+        field = css(app, "#import-folder")
+        field.clear()
+        field.send_keys(str(folder))
+        css(app, "#import-backup").click()
+        wait(app, 60).until(lambda a: css(a, "#import-status").text.startswith("Added as snapshot "))
+        assert phone.udid in css(app, "#import-status").text
+        # the import set the new disk up: its recovery key is shown
+        key = css(app, "#import-status .recovery-value").text
+        assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){7}", key), key
+        screenshot("preferences-import")
+        css(app, "#back-to-devices").click()
+        row = wait(app, 30).until(lambda a: css(a, f'.other-device[data-udid="{phone.udid}"]'))
+        assert row.find_element("class name", "last-backup").text.startswith("1 snapshot")

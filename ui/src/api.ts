@@ -253,6 +253,13 @@ export const compareSnapshots = (udid: string, older: number, newer: number, pas
 /** The system's folder picker; `null` when the person cancels. */
 export const pickFolder = (title: string) => invoke<string | null>("pick_folder", { title });
 export const fetchAllBackups = () => invoke<AllBackups>("all_backups");
+export interface Imported {
+  udid: string;
+  snapshot: SnapshotInfo;
+  files: number;
+  recovery_key: string | null;
+}
+export const importBackup = (folder: string, location: string) => invoke<Imported>("import_backup", { folder, location });
 export const locationRecoveryKey = (path: string) => invoke<string | null>("location_recovery_key", { path });
 export const openBackups = (path: string, secret: string | null) => invoke<DeviceBackups[]>("open_backups", { path, secret });
 export const saveRecoveryKey = (folder: string, location: string, key: string) =>

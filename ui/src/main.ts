@@ -193,6 +193,7 @@ async function showPreferences(back?: { label: string; to: () => void }): Promis
       add: api.addLocation,
       openBackups: api.openBackups,
       recoveryKey: api.locationRecoveryKey,
+      importBackup: api.importBackup,
       makeDefault: api.setDefaultLocation,
       remove: api.removeLocation,
       pickFolder: () => api.pickFolder("Add a backup location"),

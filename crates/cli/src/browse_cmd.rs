@@ -315,6 +315,13 @@ pub fn import(ctx: &Context, args: &ImportArgs, json: bool) -> anyhow::Result<()
     progress.finish_and_clear();
     let imported = imported?;
     emit(json, &imported, |out| {
+        if let Some(key) = &imported.recovery_key {
+            writeln!(
+                out,
+                "This import set the location up. Its recovery key opens these snapshots on any \
+                 computer; keep it apart from the disk:\n\n    {key}\n"
+            )?;
+        }
         writeln!(
             out,
             "Imported {} as snapshot {} of {} ({} files; it added {}).",

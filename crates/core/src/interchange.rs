@@ -80,6 +80,8 @@ pub struct Imported {
     pub udid: String,
     pub snapshot: keepsake_store::SnapshotInfo,
     pub files: u64,
+    /// When the import set the location up: its recovery key, to show the person once.
+    pub recovery_key: Option<String>,
 }
 
 /// Checks that `folder` is one complete device backup: the plists readable, the backup
@@ -158,10 +160,11 @@ pub fn import(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Imported> {
     let udid = check_backup_folder(folder)?;
-    let (repo, _) = location.open_or_create(ctx.host_name(), unlock, None)?;
+    let (repo, recovery_key) = location.open_or_create(ctx.host_name(), unlock, None)?;
     let summary = keepsake_store::commands::folder::add_folder(&repo, folder, &udid, progress)?;
     Ok(Imported {
         udid,
+        recovery_key: recovery_key.map(|k| k.as_str().to_owned()),
         files: summary.snapshot.files,
         snapshot: summary.snapshot,
     })

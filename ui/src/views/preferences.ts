@@ -1,6 +1,6 @@
 // Preferences: the backup locations (free space, present or not, which is the default), adding
 // and forgetting them.
-import { errorKind, errorMessage, type DeviceBackups, type LocationStatus } from "../api";
+import { errorKind, errorMessage, type DeviceBackups, type Imported, type LocationStatus } from "../api";
 import { button, bytes, el, field } from "../dom";
 
 export interface PreferencesHandlers {
@@ -12,6 +12,8 @@ export interface PreferencesHandlers {
   openBackups?(path: string, secret: string | null): Promise<DeviceBackups[]>;
   /** The recovery key of the location at `path`; `null` when it has none. */
   recoveryKey?(path: string): Promise<string | null>;
+  /** "Add a Finder backup": takes a Finder backup folder in as a snapshot at `location`. */
+  importBackup?(folder: string, location: string): Promise<Imported>;
   /** The system's folder picker, where there is one. */
   pickFolder?(): Promise<string | null>;
   /** Turns starting at login on or off; resolves to whether it is on. */
@@ -60,6 +62,41 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
   let openStatus = "";
   let openFailed = false;
   let shownKey: { path: string; text: string; failed: boolean } | null = null;
+  let importStatus: { text: string; failed: boolean; key: string | null } | null = null;
+  let importFolder = "";
+  const importGroup = (take: NonNullable<PreferencesHandlers["importBackup"]>) => {
+    const folder = el("input", { type: "text", id: "import-folder", placeholder: "/media/me/Backup/00008110-…", value: importFolder });
+    const target = el("select", { id: "import-location" }, ...locations.map((l) => el("option", { value: l.path, selected: l.is_default }, l.path)));
+    const go = button("Add to the snapshots", { id: "import-backup", disabled: locations.length === 0 }, async () => {
+      importFolder = folder.value.trim();
+      if (!importFolder) return;
+      importStatus = { text: `Adding ${importFolder}…`, failed: false, key: null };
+      draw();
+      try {
+        const done = await take(importFolder, target.value);
+        importStatus = { text: `Added as snapshot ${done.snapshot.id} of ${done.udid} (${done.files} files; it added ${bytes(done.snapshot.added_bytes)}).`, failed: false, key: done.recovery_key };
+      } catch (e) {
+        importStatus = { text: errorMessage(e), failed: true, key: null };
+      }
+      draw();
+    });
+    return el(
+      "div",
+      { id: "import-group" },
+      el("h2", {}, "Add a Finder backup"),
+      el("p", { class: "hint" }, "A backup folder Finder, iTunes or idevicebackup2 made (the folder named after the device's UDID) becomes a snapshot of its device. It must be complete: an unfinished backup is refused and nothing is added."),
+      el("div", { class: "add-location" },
+        field("Backup folder", folder),
+        locations.length ? field("Into", target) : el("p", { class: "hint" }, "Add a location first."),
+        go),
+      importStatus
+        ? el("div", { id: "import-status", role: importStatus.failed ? "alert" : "status", class: importStatus.failed ? "error-text" : "" },
+            importStatus.text,
+            importStatus.key ? el("p", { class: "hint" }, "This set the location up: its recovery key opens the snapshots on any computer. Keep it apart from the disk:") : null,
+            importStatus.key ? el("code", { class: "recovery-value" }, importStatus.key) : null)
+        : null,
+    );
+  };
   const showKey = async (path: string) => {
     try {
       const key = await h.recoveryKey!(path);
@@ -148,6 +185,7 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
               shownKey.failed ? null : el("p", { class: "hint" }, "It opens these snapshots on any computer. Keep it apart from the disk."))
           : null,
         h.openBackups ? openBackups(h.openBackups) : null,
+        h.importBackup ? importGroup(h.importBackup) : null,
         h.setAutostart ? startAtLogin(h.setAutostart) : null),
     );
   };
