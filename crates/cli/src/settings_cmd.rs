@@ -326,6 +326,32 @@ enum LocationAction {
         #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
         store_password: Option<String>,
     },
+    /// List what opens the location's snapshots (its key slots): computers, the recovery key,
+    /// devices' backup passwords, a password.
+    Keys {
+        path: PathBuf,
+        /// A secret that opens it, when this computer does not remember the key.
+        #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
+        store_password: Option<String>,
+    },
+    /// Let a password of your choosing open the location's snapshots too (from
+    /// KEEPSAKE_NEW_STORE_PASSWORD, or --new-password).
+    AddPassword {
+        path: PathBuf,
+        #[arg(long, env = "KEEPSAKE_NEW_STORE_PASSWORD", hide_env_values = true)]
+        new_password: String,
+        /// A secret that opens it, when this computer does not remember the key.
+        #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
+        store_password: Option<String>,
+    },
+    /// Stop a key slot opening the location's snapshots (see `keys`); the last one stays.
+    RemoveKey {
+        path: PathBuf,
+        slot: String,
+        /// A secret that opens it, when this computer does not remember the key.
+        #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
+        store_password: Option<String>,
+    },
 }
 
 pub fn locations(
@@ -346,6 +372,30 @@ pub fn locations(
             path,
             store_password,
         }) => return recovery_key(ctx, path, store_password.as_deref(), json),
+        Some(LocationAction::Keys {
+            path,
+            store_password,
+        }) => return key_slots(ctx, path, store_password.as_deref(), json, |_| Ok(())),
+        Some(LocationAction::AddPassword {
+            path,
+            new_password,
+            store_password,
+        }) => {
+            return key_slots(ctx, path, store_password.as_deref(), json, |repo| {
+                let kind = keepsake_store::SlotKind::Password;
+                let kdf = keepsake_store::keys::kdf_for(&kind);
+                repo.add_key_slot(kind, new_password, kdf).map(|_| ())
+            })
+        }
+        Some(LocationAction::RemoveKey {
+            path,
+            slot,
+            store_password,
+        }) => {
+            return key_slots(ctx, path, store_password.as_deref(), json, |repo| {
+                repo.remove_key_slot(slot)
+            })
+        }
         None => {}
     }
     let list = settings::locations(dirs)?;
@@ -379,6 +429,40 @@ fn recovery_key(
             location.root().display(),
             key.as_str()
         )
+    })
+}
+
+/// Opens the location, applies `change` to its key slots, and lists them.
+fn key_slots(
+    ctx: &keepsake_core::Context,
+    path: &Path,
+    secret: Option<&str>,
+    json: bool,
+    change: impl FnOnce(&mut keepsake_store::Repository) -> keepsake_store::Result<()>,
+) -> anyhow::Result<()> {
+    let location = keepsake_core::Location::new(path);
+    let mut repo = location.open_with(&ctx.unlock().with(secret))?;
+    change(&mut repo)?;
+    let slots: Vec<serde_json::Value> = repo
+        .key_slots()
+        .into_iter()
+        .map(|s| serde_json::json!({ "id": s.id, "opened_by": s.kind.to_string(), "kind": s.kind }))
+        .collect();
+    emit(json, &slots, |out| {
+        writeln!(
+            out,
+            "What opens the snapshots at {}:",
+            location.root().display()
+        )?;
+        for s in &slots {
+            writeln!(
+                out,
+                "  {}  {}",
+                s["id"].as_str().unwrap_or_default(),
+                s["opened_by"].as_str().unwrap_or_default()
+            )?;
+        }
+        Ok(())
     })
 }
 

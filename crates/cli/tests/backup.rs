@@ -198,5 +198,34 @@ fn headless_backups_need_a_store_password_and_the_recovery_key_opens_them() {
         String::from_utf8_lossy(&out.stderr).contains("Nothing was changed"),
         "{out:?}"
     );
+
+    // the key slots: the recovery key and the password; a new password replaces the old one
+    let kinds = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["kind"]["unlocked_by"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let slots = with_password.json(&["locations", "keys", loc]);
+    assert_eq!(kinds(&slots), ["recovery_key", "password"], "{slots}");
+    let old = slots[1]["id"].as_str().unwrap().to_owned();
+    let slots = with_password
+        .clone()
+        .env("KEEPSAKE_NEW_STORE_PASSWORD", "a better secret")
+        .json(&["locations", "add-password", loc]);
+    assert_eq!(kinds(&slots), ["recovery_key", "password", "password"]);
+    let renewed = headless
+        .clone()
+        .env("KEEPSAKE_STORE_PASSWORD", "a better secret");
+    let slots = renewed.json(&["locations", "remove-key", loc, &old]);
+    assert_eq!(kinds(&slots), ["recovery_key", "password"]);
+    assert_eq!(renewed.json(&["timeline", "--location", loc]), listed);
+    let out = with_password.run(&["timeline", "--location", loc]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the old password no longer opens it: {out:?}"
+    );
     phone.stop();
 }
