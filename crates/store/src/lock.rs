@@ -61,8 +61,21 @@ pub(crate) fn keys(repo: &Path) -> Result<File> {
 }
 
 /// Turns this handle's shared reader lock exclusive, or refuses if anyone else has it open.
+///
+/// Linux converts a flock by dropping the lock held and then asking for the new one, so a
+/// refused conversion has lost the shared lock; left so, another process's gc could later
+/// delete packs under this handle. The shared lock is therefore taken again before refusing.
+/// That cannot wait long: callers hold the writer lock, and only a writer ever holds the
+/// readers' lock exclusively.
 pub(crate) fn upgrade(repo: &Path, readers: &File) -> Result<()> {
-    fs4::FileExt::try_lock(readers).map_err(refused(repo, "another process has it open"))
+    match fs4::FileExt::try_lock(readers) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            fs4::FileExt::lock_shared(readers)
+                .map_err(Error::io(repo, "taking the shared lock again"))?;
+            Err(refused(repo, "another process has it open")(e))
+        }
+    }
 }
 
 /// Back to shared after [`upgrade`].
