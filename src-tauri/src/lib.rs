@@ -156,6 +156,8 @@ pub fn run() {
             settings::add_location,
             settings::set_default_location,
             settings::remove_location,
+            settings::disks_with_backups,
+            settings::set_up_location,
             settings::encryption_status,
             settings::change_encryption,
             snapshots::timeline,

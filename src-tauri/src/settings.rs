@@ -3,8 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+use keepsake_core::disks::{self, FoundBackups};
 use keepsake_core::settings::{self, LocationStatus};
-use keepsake_core::{AppDirs, Context, DeviceSettings, EncryptionChange, EncryptionState};
+use keepsake_core::{
+    AppDirs, Context, DeviceSettings, EncryptionChange, EncryptionState, Location,
+};
 use tauri::State;
 
 use crate::error::{blocking, UiError, UiResult};
@@ -49,11 +52,55 @@ pub async fn save_device_settings(
     .await
 }
 
-/// Every known location with its free space and whether it is there.
+/// Every known location with its free space and whether it is there; a known disk mounted at
+/// another path today is followed there first.
 #[tauri::command]
 pub async fn locations(ctx: State<'_, Context>) -> UiResult<Vec<LocationStatus>> {
-    let dirs = ctx.dirs().clone();
-    blocking(move || settings::locations(&dirs)).await
+    let ctx = ctx.inner().clone();
+    blocking(move || {
+        if let Err(e) = disks::follow_moved_disks(&ctx) {
+            tracing::warn!(error = %e, "known locations not looked for on the disks");
+        }
+        settings::locations(ctx.dirs())
+    })
+    .await
+}
+
+/// Folders on the disks in sight that hold Keepsake backups this computer does not know.
+#[tauri::command]
+pub async fn disks_with_backups(ctx: State<'_, Context>) -> UiResult<Vec<FoundBackups>> {
+    let ctx = ctx.inner().clone();
+    blocking(move || {
+        Ok(disks::disks_with_backups(&ctx)?
+            .into_iter()
+            .filter(|d| !d.known)
+            .collect())
+    })
+    .await
+}
+
+/// Sets up the location the wizard chose, before the first backup: a location without
+/// backups gets its repository now (this computer's key, a recovery key, and `password` when
+/// the person chose one), and its recovery key is returned to be shown once. `None` when the
+/// location holds backups already (its recovery key is in Preferences).
+#[tauri::command]
+pub async fn set_up_location(
+    ctx: State<'_, Context>,
+    path: PathBuf,
+    password: Option<String>,
+) -> UiResult<Option<String>> {
+    let ctx = ctx.inner().clone();
+    blocking(move || {
+        let location = Location::new(&path);
+        if location.has_repository() {
+            return Ok(None);
+        }
+        let password = password.filter(|p| !p.is_empty());
+        let (_repo, key) = location.create(ctx.host_name(), password.as_deref())?;
+        settings::relocate_known(ctx.dirs(), &Default::default())?;
+        Ok(Some(key.as_str().to_owned()))
+    })
+    .await
 }
 
 /// Applies `change` to the known locations and returns them as they are now.

@@ -33,8 +33,14 @@ pub async fn timeline(ctx: State<'_, Context>, udid: String) -> UiResult<Vec<Tim
 /// computer cannot open without a backup password or the recovery key.
 #[tauri::command]
 pub async fn all_backups(ctx: State<'_, Context>) -> UiResult<AllBackups> {
-    let dirs = ctx.dirs().clone();
-    blocking(move || timeline::all_backups(&dirs)).await
+    let ctx = ctx.inner().clone();
+    blocking(move || {
+        if let Err(e) = keepsake_core::disks::follow_moved_disks(&ctx) {
+            tracing::warn!(error = %e, "known locations not looked for on the disks");
+        }
+        timeline::all_backups(ctx.dirs())
+    })
+    .await
 }
 
 /// "Open backups on a disk": opens the location at `path` (with `secret`, a backup password or

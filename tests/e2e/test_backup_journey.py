@@ -3,6 +3,8 @@ first-backup wizard is completed with encryption on, the backup runs with a movi
 a day of use later a second backup, the timeline shows both snapshots, and a file extracted from
 the first one (after its password is asked for) equals what the phone's generator made."""
 
+import json
+import os
 import plistlib
 import re
 import subprocess
@@ -15,6 +17,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from conftest import ROOT
 
 PASSWORD = "correct horse battery"
+STORE_PASSWORD = "a password of my own"
 # The first phone's seed is 1; the oracle must be told the same seed and size as the emulator.
 # The device reports its percentage per 8 MiB batch: 32 MiB gives the bar four steps to move.
 SEED, SIZE = 1, 32 << 20
@@ -116,6 +119,16 @@ class TestBackupJourney:
         wait(app).until(lambda a: a.find_elements("css selector", "#location-0:checked"))
         assert css(app, "label[for=location-0]").text.startswith(f"{disk} — ")
         assert " free of " in css(app, "label[for=location-0]").text
+        # a new location: its snapshots may also open with a password of the person's choosing
+        assert "recovery key" in css(app, "#new-location-note").text
+        css(app, "#own-password").click()
+        css(app, "#store-password").send_keys(STORE_PASSWORD)
+        css(app, "#store-password-confirm").send_keys(STORE_PASSWORD + "?")
+        css(app, "#wizard-next").click()
+        assert "do not match" in css(app, "#wizard-errors").text
+        confirm = css(app, "#store-password-confirm")
+        confirm.clear()
+        confirm.send_keys(STORE_PASSWORD)
         screenshot("wizard-location")
         css(app, "#wizard-next").click()
 
@@ -123,6 +136,19 @@ class TestBackupJourney:
         assert css(app, "#snapshots").is_selected() and css(app, "#ask-first").is_selected()
         screenshot("wizard-snapshots")
         css(app, "#wizard-finish").click()
+
+        # The wizard set the location up: its recovery key is shown once, before the backup.
+        wait(app, 60).until(lambda a: a.find_elements("css selector", "#wizard[data-step=recovery-key]"))
+        key = css(app, "#wizard-recovery .recovery-value").text
+        assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){7}", key), key
+        config = (disk / "Keepsake.Backups" / "keepsake-repo.json").read_text()
+        assert key not in config and STORE_PASSWORD not in config
+        assert not app.find_elements("css selector", f"{row_css} progress"), "no backup before the key is kept"
+        screenshot("wizard-recovery-key")
+        assert not css(app, "#wizard-done").is_enabled(), "goes on only once kept"
+        css(app, "#recovery-kept").click()
+        assert css(app, "#wizard-done").text == "Start the first backup"
+        css(app, "#wizard-done").click()
 
         # Encryption goes on, the settings are saved, and the first backup runs with a moving bar.
         wait(app, 120).until(lambda a: a.find_elements("css selector", f"{row_css} progress"))
@@ -133,15 +159,7 @@ class TestBackupJourney:
         result = css(app, f"{row_css} .result").text
         assert result.startswith(f"Backed up {phone.name}"), result
         assert (disk / "Keepsake.Backups" / "keepsake-repo.json").is_file()
-        # The first backup set the location up: its recovery key is shown once, until kept.
-        key = css(app, f"{row_css} .recovery-key .recovery-value").text
-        assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){7}", key), key
-        assert key not in (disk / "Keepsake.Backups" / "keepsake-repo.json").read_text()
-        screenshot("devices-recovery-key")
-        assert not css(app, f"{row_css} .recovery-done").is_enabled(), "put away only once kept"
-        css(app, f"{row_css} .recovery-kept").click()
-        css(app, f"{row_css} .recovery-done").click()
-        wait(app).until(lambda a: not a.find_elements("css selector", f"{row_css} .recovery-key"))
+        assert not app.find_elements("css selector", f"{row_css} .recovery-key"), "the key was shown in the wizard"
         screenshot("devices-backed-up")
         expected = generated_file(FILE_DOMAIN, FILE_PATH)
 
@@ -268,3 +286,14 @@ class TestBackupJourney:
         wait(app, 120).until(lambda a: css(a, "#browser-status").text.startswith(("Restored", "The ", "Keepsake")) and not a.find_elements("css selector", "#restore-snapshot[disabled]"))
         assert css(app, "#browser-status").text.startswith("Restored "), css(app, "#browser-status").text
         assert css(app, "#browser-status").text.endswith(f"files to {phone.name}.")
+
+        # Another computer (no settings, an empty keyring) opens the disk with the snapshots'
+        # password chosen in the wizard, and with the recovery key the wizard showed.
+        for name, secret in (("KEEPSAKE_STORE_PASSWORD", STORE_PASSWORD), ("KEEPSAKE_RECOVERY_KEY", key)):
+            other = tmp_path / f"computer-b-{name}"
+            (other / "home").mkdir(parents=True)
+            env = dict(os.environ, XDG_CONFIG_HOME=str(other / "config"), HOME=str(other / "home"), USBMUXD_SOCKET_ADDRESS="127.0.0.1:9")
+            env[name] = secret
+            out = subprocess.run([str(ROOT / "scripts" / "with-keyring.sh"), str(ROOT / "target" / "debug" / "keepsake"), "timeline", "--location", str(disk), "--json"], env=env, capture_output=True, text=True)
+            assert out.returncode == 0, f"{name}: {out.stderr}"
+            assert sorted(s["id"] for s in json.loads(out.stdout)) == [older_id, newer_id], out.stdout

@@ -1,8 +1,9 @@
 """The bad day in the app: computer A (the command line, with a settings folder and a keyring of
 its own) backs up an Apple-encrypted phone, then computer A is gone: its settings and keyring are
 deleted, and the phone is nowhere in sight. The app, a new computer that has never seen the disk,
-opens it in Preferences ("Backups from another computer"): it asks for a secret, refuses a wrong
-one, opens with the phone's backup password, and lists the phone with the devices not connected,
+opens it in Preferences ("Backups from another computer", where the disk is found among the disks
+in sight): it asks for a secret, refuses a wrong one, opens with the phone's backup password (and,
+in a second run, with the recovery key alone), and lists the phone with the devices not connected,
 its snapshots one click away; the snapshot then goes onto a new phone, after a confirmation that
 names both phones."""
 
@@ -35,7 +36,23 @@ def computer_a(tmp_path, phone, *args: str, **extra_env: str) -> str:
     return out.stdout
 
 
+@pytest.fixture(params=["backup password", "recovery key"])
+def secret_kind(request):
+    """Computer B opens the disk with the phone's backup password, or (a second run) with the
+    recovery key alone, clicking the disk Keepsake found where disks mount."""
+    return request.param
+
+
 class TestANewComputer:
+    @pytest.fixture()
+    def app_env(self, tmp_path, secret_kind):
+        """Disks mount in tmp_path/media here: the old disk is found there. The second run is on a
+        dark desktop, so the new screens are seen in both colour schemes."""
+        env = {"KEEPSAKE_DISK_ROOTS": str(tmp_path / "media")}
+        if secret_kind == "recovery key":
+            env["GTK_THEME"] = "Adwaita:dark"
+        return env
+
     @pytest.fixture()
     def new_phone(self, tmp_path):
         """Phone Y, the new phone: the only one the app sees."""
@@ -50,8 +67,8 @@ class TestANewComputer:
         if not CLI.is_file():
             pytest.fail(f"{CLI} does not exist: build it with `cargo build --workspace --all-targets` (scripts/test.sh does)")
         (tmp_path / "a-home").mkdir(exist_ok=True)
-        disk = tmp_path / "Old Disk"
-        disk.mkdir()
+        disk = tmp_path / "media" / "Old Disk"
+        disk.mkdir(parents=True)
         phone.start("--size", "8MiB", devices=2)
         x = phone.devices_seen[1][0]
         computer_a(tmp_path, phone, "encryption", "on", x, "--remember", KEEPSAKE_NEW_BACKUP_PASSWORD=PASSWORD)
@@ -63,39 +80,49 @@ class TestANewComputer:
         new_phone.start("--size", "4MiB")
         return new_phone.address
 
-    def test_the_disk_opens_with_the_phones_backup_password_and_its_snapshot_goes_onto_a_new_phone(
-        self, app, phone, new_phone, screenshot, tmp_path
+    def test_the_disk_opens_with_a_secret_of_the_person_and_its_snapshot_goes_onto_a_new_phone(
+        self, app, phone, new_phone, screenshot, tmp_path, secret_kind
     ):
-        disk = tmp_path / "Old Disk"
+        disk = tmp_path / "media" / "Old Disk"
+        by_key = secret_kind == "recovery key"
+        shot = (lambda name: screenshot(name + "-recovery-key-dark")) if by_key else screenshot
         x_udid, x_name = phone.devices_seen[1]
         assert x_udid != new_phone.udid
         assert (disk / "Keepsake.Backups" / "keepsake-repo.json").is_file()
         assert app.find_elements("id", "other-backups") == [], "nothing known yet"
 
         css(app, "#show-preferences").click()
-        css(app, "#open-backups-path").send_keys(str(disk))
-        css(app, "#open-backups").click()
+        # the disk is found where disks mount, not known yet
+        found = wait(app).until(lambda a: css(a, "#found-disks"))
+        assert str(disk) in found.text
+        if by_key:
+            css(app, ".open-found").click()
+        else:
+            css(app, "#open-backups-path").send_keys(str(disk))
+            css(app, "#open-backups").click()
         # this computer has never seen the disk: it asks for a secret
         wait(app).until(lambda a: a.find_elements("id", "open-backups-secret"))
         assert "backup password" in css(app, "#open-backups-status").text
         css(app, "#open-backups-secret").send_keys("not the password")
         css(app, "#open-backups").click()
         wait(app).until(lambda a: "Nothing was changed" in css(a, "#open-backups-status").text)
-        screenshot("preferences-open-backups-refused")
+        shot("preferences-open-backups-refused")
         secret = css(app, "#open-backups-secret")
         secret.clear()
-        secret.send_keys(PASSWORD)
+        # typed as people copy it off paper: lower case, blanks for dashes
+        secret.send_keys(RECOVERY_KEYS[0].lower().replace("-", " ") if by_key else PASSWORD)
         css(app, "#open-backups").click()
         wait(app, 30).until(lambda a: css(a, "#open-backups-status").text.startswith("Opened: backups of "))
         assert x_name in css(app, "#open-backups-status").text
         wait(app).until(lambda a: a.find_elements("css selector", f'.location[data-path="{disk}"]'))
-        screenshot("preferences-open-backups")
+        assert not app.find_elements("css selector", ".open-found"), "an opened disk is no longer offered"
+        shot("preferences-open-backups")
         # this computer can open them now: it shows their recovery key
         css(app, f'.location[data-path="{disk}"] .show-recovery-key').click()
         key = wait(app).until(lambda a: css(a, "#recovery-key-shown .recovery-value")).text
         assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){7}", key), key
         assert key == RECOVERY_KEYS[0], "the key computer A showed when it set the disk up"
-        screenshot("preferences-recovery-key")
+        shot("preferences-recovery-key")
 
         # the phone, not connected, is listed with its backups, and its snapshots open
         css(app, "#back-to-devices").click()
@@ -104,10 +131,10 @@ class TestANewComputer:
         assert row.find_element("class name", "device-name").text == x_name
         assert row.find_element("class name", "last-backup").text.startswith("1 snapshot · Last backup: ")
         assert "Not connected" in row.find_element("class name", "device-meta").text
-        screenshot("devices-other-backups")
+        shot("devices-other-backups")
         row.find_element("class name", "show-timeline").click()
         wait(app).until(lambda a: len(a.find_elements("css selector", ".snapshot")) == 1)
-        screenshot("timeline-device-not-connected")
+        shot("timeline-device-not-connected")
 
         # the snapshot onto the new phone Y: the confirmation names both, then the password
         css(app, ".snapshot .snapshot-open").click()
@@ -120,7 +147,7 @@ class TestANewComputer:
         assert f"Restore this snapshot of {x_name}" in question and f"onto {new_phone.name}" in question, question
         assert "keeps its own identity" in question, question
         assert css(app, "#restore-onto").get_attribute("value") == new_phone.udid
-        screenshot("restore-onto-new-phone")
+        shot("restore-onto-new-phone")
         css(app, "#restore-confirm").click()
         wait(app, 60).until(lambda a: a.find_elements("id", "restore-password"))
         css(app, "#restore-password").send_keys(PASSWORD)

@@ -212,9 +212,11 @@ export interface UiError {
   kind: "backup_locked" | "wrong_password" | "already_backing_up" | "cancelled" | "not_confirmed" | "no_location" | "store_locked" | "wrong_store_secret" | null;
 }
 
+/** What went wrong, as a sentence (the core's messages start in lower case, for the CLI's
+ * "keepsake: …"). */
 export function errorMessage(e: unknown): string {
-  if (e && typeof e === "object" && "message" in e) return String((e as UiError).message);
-  return String(e);
+  const text = e && typeof e === "object" && "message" in e ? String((e as UiError).message) : String(e);
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 export function errorKind(e: unknown): UiError["kind"] {
@@ -253,6 +255,15 @@ export const compareSnapshots = (udid: string, older: number, newer: number, pas
 /** The system's folder picker; `null` when the person cancels. */
 export const pickFolder = (title: string) => invoke<string | null>("pick_folder", { title });
 export const fetchAllBackups = () => invoke<AllBackups>("all_backups");
+/** A folder on a disk in sight holding Keepsake backups this computer does not know. */
+export interface FoundBackups {
+  root: string;
+  repository: string;
+  known: boolean;
+}
+export const disksWithBackups = () => invoke<FoundBackups[]>("disks_with_backups");
+/** Sets the wizard's location up before the first backup; its recovery key when it is new. */
+export const setUpLocation = (path: string, password: string | null) => invoke<string | null>("set_up_location", { path, password });
 export interface Imported {
   udid: string;
   snapshot: SnapshotInfo;

@@ -128,13 +128,25 @@ async function showWizard(d: DeviceRow, first: boolean, resume?: WizardValues): 
       if (v.alreadyEncrypted && v.encryption === "change") await api.changeEncryption(d.udid, v.current, v.password, v.remember);
       if (v.alreadyEncrypted && v.encryption === "off") await api.changeEncryption(d.udid, v.current, null, false);
       await api.saveDeviceSettings(settingsFrom(settings, v), true);
-      await showDevices();
-      if (first) {
-        const fresh = overview?.devices.find((x) => x.udid === d.udid) ?? d;
-        void backUp(fresh);
-      }
+      // a new location is set up now, so its recovery key is shown here, before the backup
+      const key = v.location ? await api.setUpLocation(v.location, v.ownPassword ? v.storePassword : null) : null;
+      if (key) return key;
+      await afterWizard();
     },
+    done: () => void afterWizard(),
+    saveKey: async (key) => {
+      const folder = await api.pickFolder("Save the recovery key in this folder");
+      return folder && values.location ? api.saveRecoveryKey(folder, values.location, key) : null;
+    },
+    printKey: () => window.print(),
   }, resume ? "location" : "encryption");
+  async function afterWizard(): Promise<void> {
+    await showDevices();
+    if (first) {
+      const fresh = overview?.devices.find((x) => x.udid === d.udid) ?? d;
+      void backUp(fresh);
+    }
+  }
 }
 
 async function showTimeline(d: DeviceRef): Promise<void> {
@@ -188,9 +200,10 @@ async function withTransfer<T>(udid: string, snapshot: number, progress: (e: api
 async function showPreferences(back?: { label: string; to: () => void }): Promise<void> {
   current = "other";
   try {
-    const [locations, autostart] = await Promise.all([api.fetchLocations(), api.autostartEnabled()]);
+    const [locations, autostart, found] = await Promise.all([api.fetchLocations(), api.autostartEnabled(), api.disksWithBackups().catch(() => [])]);
     renderPreferences(view(), locations, {
       add: api.addLocation,
+      found,
       openBackups: api.openBackups,
       recoveryKey: api.locationRecoveryKey,
       importBackup: api.importBackup,

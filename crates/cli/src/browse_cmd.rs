@@ -61,6 +61,10 @@ pub(crate) fn location_or_default(ctx: &Context, given: Option<&Path>) -> anyhow
     if let Some(l) = given {
         return Ok(keepsake_core::location::root_of(l));
     }
+    // the default location's disk may be mounted at another path today
+    if let Err(e) = keepsake_core::disks::follow_moved_disks(ctx) {
+        tracing::warn!(error = %e, "known locations not looked for on the disks");
+    }
     keepsake_core::settings::load(ctx.dirs())?
         .preferences
         .default_location

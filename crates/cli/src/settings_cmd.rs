@@ -398,8 +398,36 @@ pub fn locations(
         }
         None => {}
     }
+    // a known disk mounted at another path today is followed there before it is listed
+    let moved = keepsake_core::disks::follow_moved_disks(ctx)?;
     let list = settings::locations(dirs)?;
-    emit(json, &list, |out| print_locations(out, &list))
+    let elsewhere: Vec<_> = keepsake_core::disks::disks_with_backups(ctx)?
+        .into_iter()
+        .filter(|d| !d.known)
+        .collect();
+    emit(json, &list, |out| {
+        for m in &moved {
+            writeln!(
+                out,
+                "{} is now mounted at {}: Keepsake follows it there.",
+                m.from.display(),
+                m.to.display()
+            )?;
+        }
+        print_locations(out, &list)?;
+        for d in &elsewhere {
+            writeln!(
+                out,
+                "\nBackups from another computer are on {}: `keepsake timeline --location {}` \
+                 shows them (with a backup password or --recovery-key), `keepsake locations add \
+                 {}` adds them.",
+                d.root.display(),
+                d.root.display(),
+                d.root.display()
+            )?;
+        }
+        Ok(())
+    })
 }
 
 /// `keepsake locations recovery-key <location>`.

@@ -182,6 +182,10 @@ pub fn after_backup<T, S: SnapshotStore>(
     if result.is_err() {
         return Ok(AfterBackup::default());
     }
+    // a location the backup just set up becomes known by its repository
+    if let Err(e) = settings::relocate_known(ctx.dirs(), &Default::default()) {
+        tracing::warn!(error = %e, "the location's repository was not recorded");
+    }
     Ok(
         match cleaning::apply_policy(ctx.dirs(), store, device, location, now) {
             Ok(outcome) => AfterBackup {
@@ -252,7 +256,13 @@ async fn run_backup(
     };
     let location = match &options.location {
         Some(l) => Location::new(l),
-        None => Location::new(settings::backup_location(ctx.dirs(), &device.udid, &name)?),
+        None => {
+            // the device's disk may be mounted at another path today
+            if let Err(e) = crate::disks::follow_moved_disks(ctx) {
+                tracing::warn!(error = %e, "known locations not looked for on the disks");
+            }
+            Location::new(settings::backup_location(ctx.dirs(), &device.udid, &name)?)
+        }
     };
     let mut result = transfer(
         ctx,

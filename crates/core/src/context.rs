@@ -1,8 +1,9 @@
 //! What core needs from the world it runs in, handed to it once: the settings folder, the
-//! usbmuxd to reach devices through, the clock, and this computer's name. The CLI's `main` and
+//! usbmuxd to reach devices through, the clock, this computer's name and where disks mount. The CLI's `main` and
 //! the app's setup build one (from the process environment, [`crate::environment`]); tests build
 //! their own, so nothing in core reads an environment variable and tests need no global lock.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use keepsake_device::{Host, Usbmuxd};
@@ -18,6 +19,7 @@ pub struct Context {
     usbmuxd: Usbmuxd,
     clock: Arc<dyn Clock>,
     host_name: String,
+    disk_roots: Vec<PathBuf>,
 }
 
 impl Context {
@@ -29,6 +31,7 @@ impl Context {
             usbmuxd,
             clock: Arc::new(clock),
             host_name: "Keepsake".to_owned(),
+            disk_roots: Vec::new(),
         }
     }
 
@@ -39,6 +42,17 @@ impl Context {
             self.host_name = name.trim().to_owned();
         }
         self
+    }
+
+    /// The folders disks are mounted in (`/media/<user>`, `/Volumes`…), where locations that
+    /// moved and disks holding backups are looked for. None until given.
+    pub fn with_disk_roots(mut self, roots: Vec<PathBuf>) -> Self {
+        self.disk_roots = roots;
+        self
+    }
+
+    pub fn disk_roots(&self) -> &[PathBuf] {
+        &self.disk_roots
     }
 
     pub fn dirs(&self) -> &AppDirs {

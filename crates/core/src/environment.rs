@@ -7,8 +7,12 @@
 //!   it), else this system's usbmuxd;
 //! - `KEEPSAKE_NOW` (unix seconds): Keepsake's clock starts at that time and runs on, for demos
 //!   and tests that make snapshots dated days ago;
-//! - `HOSTNAME`, else `/etc/hostname`: the name devices show for this computer.
+//! - `HOSTNAME`, else `/etc/hostname`: the name devices show for this computer;
+//! - `KEEPSAKE_DISK_ROOTS` (a path list, `:`-separated on unix), else where this system mounts
+//!   disks for `USER` ([`keepsake_device::platform::Os::disk_roots`]): where locations that
+//!   moved and disks holding backups are looked for.
 
+use keepsake_device::platform::Os;
 use keepsake_device::Usbmuxd;
 
 use crate::clock::{parse_start, StartedClock, SystemClock};
@@ -44,5 +48,14 @@ pub fn context() -> Result<Context> {
         },
         Err(_) => Context::new(dirs, usbmuxd, SystemClock),
     };
-    Ok(ctx.with_host_name(host_name))
+    let disk_roots = match std::env::var_os("KEEPSAKE_DISK_ROOTS") {
+        Some(list) if !list.is_empty() => std::env::split_paths(&list).collect(),
+        _ => {
+            let user = std::env::var("USER")
+                .or_else(|_| std::env::var("LOGNAME"))
+                .ok();
+            Os::current().disk_roots(user.as_deref())
+        }
+    };
+    Ok(ctx.with_host_name(host_name).with_disk_roots(disk_roots))
 }

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod context;
 pub mod devices;
 pub mod dirs;
+pub mod disks;
 pub mod encryption;
 pub mod environment;
 mod error;

@@ -52,6 +52,16 @@ impl Location {
         Repository::exists(&self.repository_path())
     }
 
+    /// The id of the repository the location holds (read from its config, which is not
+    /// encrypted), `None` when it holds none or the config cannot be read. A location is known by
+    /// it: a disk mounted at another path holds the same id.
+    pub fn repository_id(&self) -> Option<String> {
+        if !self.has_repository() {
+            return None;
+        }
+        RepoConfig::load(&self.repository_path()).ok().map(|c| c.id)
+    }
+
     /// Opens the location's repository with the key this computer remembers, else `password`.
     /// A location without one is [`CoreError::NoBackups`] (or missing, for an absent folder):
     /// nothing is created.

@@ -200,6 +200,10 @@ pub struct Preferences {
     pub default_location: Option<PathBuf>,
     /// Every location the person added, present or not.
     pub locations: Vec<PathBuf>,
+    /// The repository each location held when last seen, by repository id: a location is known
+    /// by it, so a disk mounted at another path is followed there ([`relocate_known`]).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub repositories: BTreeMap<String, PathBuf>,
 }
 
 /// Everything in the settings file.
@@ -262,6 +266,104 @@ impl Settings {
         }
         path
     }
+}
+
+/// A known location found at another path: the disk holding its repository was mounted elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Moved {
+    pub repository: String,
+    pub from: PathBuf,
+    pub to: PathBuf,
+}
+
+impl Settings {
+    /// Every location a path in the settings names: the known ones, the default, the devices'.
+    pub fn location_paths(&self) -> Vec<PathBuf> {
+        let mut paths = self.preferences.locations.clone();
+        let others = self.preferences.default_location.iter().cloned();
+        let devices = self.devices.values().filter_map(|d| d.location.clone());
+        for p in others.chain(devices) {
+            if !paths.contains(&p) {
+                paths.push(p);
+            }
+        }
+        paths
+    }
+
+    /// Points every use of the location at `from` (the list, the default, each device) at `to`.
+    fn relocate(&mut self, from: &Path, to: &Path) {
+        let mut locations = Vec::new();
+        for p in self.preferences.locations.drain(..) {
+            let p = if p == from { to.to_owned() } else { p };
+            if !locations.contains(&p) {
+                locations.push(p);
+            }
+        }
+        self.preferences.locations = locations;
+        if self.preferences.default_location.as_deref() == Some(from) {
+            self.preferences.default_location = Some(to.to_owned());
+        }
+        for d in self.devices.values_mut() {
+            if d.location.as_deref() == Some(from) {
+                d.location = Some(to.to_owned());
+            }
+        }
+    }
+}
+
+/// Keeps locations known by their repository: records the repository each known location
+/// holds now, and a known repository that is no longer at its path but at another known path
+/// or in `found` (repository id → folder, from the disks in sight) is followed there: the list,
+/// the default and every device using it point at the new path. Nothing moves to a path whose
+/// repository is another one; a disk that is simply unplugged stays known where it was.
+pub fn relocate_known(dirs: &AppDirs, found: &BTreeMap<String, PathBuf>) -> Result<Vec<Moved>> {
+    let now_at = |settings: &Settings| -> BTreeMap<String, PathBuf> {
+        let mut at = BTreeMap::new();
+        for path in settings.location_paths() {
+            if let Some(id) = Location::new(&path).repository_id() {
+                at.entry(id).or_insert(path);
+            }
+        }
+        at
+    };
+    let plan = |settings: &Settings, at: &BTreeMap<String, PathBuf>| -> Vec<Moved> {
+        let mut moves = Vec::new();
+        for (id, from) in &settings.preferences.repositories {
+            if Location::new(from).repository_id().as_deref() == Some(id.as_str()) {
+                continue;
+            }
+            if let Some(to) = at.get(id).or_else(|| found.get(id)) {
+                if to != from {
+                    moves.push(Moved {
+                        repository: id.clone(),
+                        from: from.clone(),
+                        to: to.clone(),
+                    });
+                }
+            }
+        }
+        moves
+    };
+    // Look first without the lock: most calls find nothing to change and write nothing.
+    let settings = load(dirs)?;
+    let at = now_at(&settings);
+    let unrecorded = at
+        .iter()
+        .any(|(id, p)| settings.preferences.repositories.get(id) != Some(p));
+    if !unrecorded && plan(&settings, &at).is_empty() {
+        return Ok(Vec::new());
+    }
+    update(dirs, |s| {
+        let moves = plan(s, &now_at(s));
+        for m in &moves {
+            tracing::info!(repository = %m.repository, from = %m.from.display(), to = %m.to.display(), "a location's disk is mounted at another path: following it");
+            s.relocate(&m.from, &m.to);
+        }
+        for (id, path) in now_at(s) {
+            s.preferences.repositories.insert(id, path);
+        }
+        Ok(moves)
+    })
 }
 
 fn settings_path(dirs: &AppDirs) -> PathBuf {
@@ -380,7 +482,10 @@ pub fn add_location(dirs: &AppDirs, path: &Path) -> Result<PathBuf> {
     if !root.is_dir() {
         return Err(CoreError::LocationMissing { location: root });
     }
-    update(dirs, |s| Ok(s.add_location(&root)))
+    let added = update(dirs, |s| Ok(s.add_location(&root)))?;
+    // a known location's disk added at its new path is that location, not another one
+    relocate_known(dirs, &BTreeMap::new())?;
+    Ok(added)
 }
 
 /// Makes a location the default, adding it to the known ones if needed.

@@ -51,6 +51,29 @@ impl Os {
         })
     }
 
+    /// Where the system mounts disks that are plugged in, for `user`: a disk holding
+    /// `Keepsake.Backups` is looked for in these folders and their subfolders (one level).
+    /// Linux: udisks' `/media/<user>` (Debian, Ubuntu) and `/run/media/<user>` (Fedora, Arch),
+    /// then `/media` and `/mnt`; macOS: `/Volumes`; Windows: every drive letter is a root.
+    pub fn disk_roots(self, user: Option<&str>) -> Vec<PathBuf> {
+        match self {
+            Os::Linux => {
+                let mut roots = Vec::new();
+                if let Some(user) = user.filter(|u| !u.is_empty() && !u.contains('/')) {
+                    roots.push(PathBuf::from("/media").join(user));
+                    roots.push(PathBuf::from("/run/media").join(user));
+                }
+                roots.push(PathBuf::from("/media"));
+                roots.push(PathBuf::from("/mnt"));
+                roots
+            }
+            Os::MacOs => vec![PathBuf::from("/Volumes")],
+            Os::Windows => (b'D'..=b'Z')
+                .map(|letter| PathBuf::from(format!("{}:\\", letter as char)))
+                .collect(),
+        }
+    }
+
     /// The OS credential store the `keyring` crate reaches on this system.
     pub fn credential_store(self) -> &'static str {
         match self {
@@ -137,5 +160,23 @@ mod tests {
             .contains("Credential Manager"));
         #[cfg(target_os = "linux")]
         assert_eq!(Os::current(), Os::Linux);
+    }
+
+    #[test]
+    fn disks_are_looked_for_where_each_system_mounts_them() {
+        assert_eq!(
+            Os::Linux.disk_roots(Some("ada")),
+            ["/media/ada", "/run/media/ada", "/media", "/mnt"].map(PathBuf::from)
+        );
+        // a user name that is no folder name is not joined into a path
+        assert_eq!(
+            Os::Linux.disk_roots(Some("../etc")),
+            ["/media", "/mnt"].map(PathBuf::from)
+        );
+        assert_eq!(Os::Linux.disk_roots(None).len(), 2);
+        assert_eq!(Os::MacOs.disk_roots(None), [PathBuf::from("/Volumes")]);
+        let windows = Os::Windows.disk_roots(None);
+        assert_eq!(windows.first(), Some(&PathBuf::from("D:\\")));
+        assert_eq!(windows.len(), 23);
     }
 }

@@ -27,4 +27,31 @@ describe("preferences", () => {
     expect(root.querySelector("#preferences-error")?.textContent).toContain("give them another location first");
     expect(root.querySelectorAll(".location")).toHaveLength(1);
   });
+
+  it("offers the disks in sight that hold backups and opens one with a click", async () => {
+    const root = document.createElement("div");
+    const opened: [string, string | null][] = [];
+    const found = { root: "/media/ada/Passport", repository: "r1", known: false };
+    renderPreferences(root, [disk], {
+      add: async (path) => [disk, { ...disk, path, is_default: false }],
+      makeDefault: async () => [disk],
+      remove: async () => [disk],
+      openBackups: async (path, secret) => {
+        opened.push([path, secret]);
+        return [{ udid: "U2", name: "Bob's iPhone", model: "iPhone15,2", snapshots: 2, newest: 2, last_backup: 1 }];
+      },
+      found: [found],
+      back: () => {},
+    });
+    const open = root.querySelector<HTMLButtonElement>(".open-found")!;
+    expect(open.getAttribute("aria-label")).toBe("Open the backups on /media/ada/Passport");
+    open.click();
+    await flush();
+    await flush();
+    expect(opened).toEqual([["/media/ada/Passport", null]]);
+    expect(root.querySelector("#open-backups-status")?.textContent).toContain("Bob's iPhone");
+    // added now: no longer offered
+    expect(root.querySelector(".open-found")).toBeNull();
+    expect(root.querySelectorAll(".location")).toHaveLength(2);
+  });
 });

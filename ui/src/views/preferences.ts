@@ -1,6 +1,6 @@
 // Preferences: the backup locations (free space, present or not, which is the default), adding
 // and forgetting them.
-import { errorKind, errorMessage, type DeviceBackups, type Imported, type LocationStatus } from "../api";
+import { errorKind, errorMessage, type DeviceBackups, type FoundBackups, type Imported, type LocationStatus } from "../api";
 import { button, bytes, el, field } from "../dom";
 
 export interface PreferencesHandlers {
@@ -10,6 +10,8 @@ export interface PreferencesHandlers {
   /** Opens the backups at `path` (a disk from another computer) with `secret` (a backup
    * password or the recovery key) when this computer does not remember their key. */
   openBackups?(path: string, secret: string | null): Promise<DeviceBackups[]>;
+  /** Folders on the disks in sight holding Keepsake backups this computer does not know yet. */
+  found?: FoundBackups[];
   /** The recovery key of the location at `path`; `null` when it has none. */
   recoveryKey?(path: string): Promise<string | null>;
   /** "Add a Finder backup": takes a Finder backup folder in as a snapshot at `location`. */
@@ -58,6 +60,7 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
   };
   // "Open backups from another computer": asks for a secret only when the disk needs one.
   let openPath = "";
+  let found = h.found ?? [];
   let needsSecret = false;
   let openStatus = "";
   let openFailed = false;
@@ -109,8 +112,8 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
   const openBackups = (open: NonNullable<PreferencesHandlers["openBackups"]>) => {
     const path = el("input", { type: "text", id: "open-backups-path", placeholder: "/media/me/Old disk", value: openPath });
     const secret = el("input", { type: "password", id: "open-backups-secret", autocomplete: "off" });
-    const submit = async () => {
-      openPath = path.value.trim();
+    const submit = async (given?: string) => {
+      openPath = given ?? path.value.trim();
       if (!openPath) return;
       try {
         const devices = await open(openPath, needsSecret ? secret.value : null);
@@ -137,6 +140,13 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
       { id: "open-backups-group" },
       el("h2", {}, "Backups from another computer"),
       el("p", { class: "hint" }, "A disk that holds Keepsake.Backups from another computer (or from before a reinstall) opens with the backup password of a phone backed up there, or with its recovery key."),
+      found.length
+        ? el("div", { id: "found-disks" },
+            el("p", {}, "Found on the disks in sight:"),
+            el("ul", { class: "found-disks" }, ...found.map((d) =>
+              el("li", {}, el("span", { class: "location-path" }, d.root), " ",
+                button("Open", { class: "open-found", "aria-label": `Open the backups on ${d.root}` }, () => { path.value = d.root; void submit(d.root); })))))
+        : null,
       el("div", { class: "add-location" },
         field("Folder or disk", path),
         needsSecret ? field("Backup password or recovery key", secret) : null,
@@ -145,6 +155,8 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
     );
   };
   const draw = () => {
+    // a disk found and then added is no longer offered
+    found = found.filter((d) => !locations.some((l) => l.path === d.root));
     const input = el("input", { type: "text", id: "preferences-new-location", placeholder: "/media/me/Backups" });
     const rows = locations.map((l) =>
       el("tr", { class: "location", "data-path": l.path },

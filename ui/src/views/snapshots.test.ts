@@ -165,7 +165,7 @@ describe("keeping a snapshot forever", () => {
     expect(asked.at(-1)).toEqual([1, false]);
     expect(older.getAttribute("aria-pressed")).toBe("true");
     expect(older.disabled).toBe(false);
-    expect(root.querySelector("#timeline-status")?.textContent).toBe("the disk is not connected");
+    expect(root.querySelector("#timeline-status")?.textContent).toBe("The disk is not connected");
   });
 });
 

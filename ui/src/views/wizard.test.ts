@@ -133,4 +133,59 @@ describe("wizard validation", () => {
     expect(finished).toBe(true);
     root.remove();
   });
+
+  it("asks for an own snapshots password only for a new location, and checks it", () => {
+    expect(validateStep("location", values({ ownPassword: true }))).toEqual(["Choose the snapshots' password, or untick it."]);
+    expect(validateStep("location", values({ ownPassword: true, storePassword: "a", storeConfirm: "b" }))).toEqual(["The snapshots' passwords do not match: type the same password twice."]);
+    expect(validateStep("location", values({ ownPassword: true, storePassword: "a", storeConfirm: "a" }))).toEqual([]);
+    const used: LocationStatus = { ...disk, path: "/media/ada/Old", has_backups: true, is_default: false };
+    const root = document.createElement("div");
+    const v = values();
+    renderWizard(root, "Ada's iPhone", v, [disk, used], true, { addLocation: async () => [disk, used], finish: async () => null, cancel: () => {} }, "location");
+    expect(root.querySelector("#new-location-note")?.textContent).toContain("recovery key");
+    const own = root.querySelector<HTMLInputElement>("#own-password")!;
+    own.checked = true;
+    own.dispatchEvent(new Event("change"));
+    expect(root.querySelector("#store-password")).not.toBeNull();
+    // a location that holds backups already has its keys: nothing to choose
+    const other = root.querySelector<HTMLInputElement>("#location-1")!;
+    other.checked = true;
+    other.dispatchEvent(new Event("change"));
+    expect(v.location).toBe("/media/ada/Old");
+    expect(root.querySelector("#new-location-note")).toBeNull();
+    expect(root.querySelector("#store-password")).toBeNull();
+  });
+
+  it("shows a new location's recovery key after the last step and goes on only once it is kept", async () => {
+    const root = document.createElement("div");
+    document.body.append(root);
+    let done = 0;
+    let saved = "";
+    renderWizard(root, "Ada's iPhone", values(), [disk], true, {
+      addLocation: async () => [disk],
+      finish: async () => "7QKD-2M9X-AAAA-BBBB-CCCC-DDDD-EEEE-FFFF",
+      done: () => done++,
+      saveKey: async (key) => ((saved = key), "/home/ada/Keepsake recovery key.txt"),
+      printKey: () => {},
+      cancel: () => {},
+    }, "snapshots");
+    root.querySelector<HTMLButtonElement>("#wizard-finish")!.click();
+    await flush();
+    expect(root.querySelector("#wizard")!.getAttribute("data-step")).toBe("recovery-key");
+    expect(root.querySelector(".recovery-value")?.textContent).toBe("7QKD-2M9X-AAAA-BBBB-CCCC-DDDD-EEEE-FFFF");
+    const go = () => root.querySelector<HTMLButtonElement>("#wizard-done")!;
+    expect(go().textContent).toBe("Start the first backup");
+    expect(go().disabled).toBe(true);
+    root.querySelector<HTMLButtonElement>("#recovery-save")!.click();
+    await flush();
+    expect(saved).toBe("7QKD-2M9X-AAAA-BBBB-CCCC-DDDD-EEEE-FFFF");
+    expect(root.querySelector("#recovery-status")?.textContent).toContain("Keepsake recovery key.txt");
+    const kept = root.querySelector<HTMLInputElement>("#recovery-kept")!;
+    kept.checked = true;
+    kept.dispatchEvent(new Event("change"));
+    expect(go().disabled).toBe(false);
+    go().click();
+    expect(done).toBe(1);
+    root.remove();
+  });
 });

@@ -15,6 +15,10 @@ export interface WizardValues extends Pick<DeviceSettings, Chosen> {
   password: string;
   confirm: string;
   remember: boolean;
+  /** A new location's snapshots also open with a password the person chooses. */
+  ownPassword: boolean;
+  storePassword: string;
+  storeConfirm: string;
 }
 
 export const STEPS = [
@@ -40,6 +44,10 @@ export function validateStep(step: StepId, v: WizardValues): string[] {
     else if (v.password !== v.confirm) problems.push("The passwords do not match: type the same password twice.");
   }
   if (step === "location" && !v.location) problems.push("Choose where the snapshots go, or add a folder or disk.");
+  if (step === "location" && v.ownPassword) {
+    if (v.storePassword === "") problems.push("Choose the snapshots' password, or untick it.");
+    else if (v.storePassword !== v.storeConfirm) problems.push("The snapshots' passwords do not match: type the same password twice.");
+  }
   return problems;
 }
 
@@ -60,6 +68,9 @@ export function initialValues(s: DeviceSettings, locations: LocationStatus[], al
     password: "",
     confirm: "",
     remember: s.confirmed ? s.remember_password : true,
+    ownPassword: false,
+    storePassword: "",
+    storeConfirm: "",
     location: s.location ?? fallback?.path ?? null,
     snapshots: s.snapshots,
     auto_delete: s.auto_delete,
@@ -81,7 +92,14 @@ export interface WizardHandlers {
   addLocation(path: string): Promise<LocationStatus[]>;
   /** The system's folder picker, where there is one. */
   pickFolder?(): Promise<string | null>;
-  finish(values: WizardValues): Promise<void>;
+  /** Saves the settings and sets a new location up; resolves to its recovery key when the
+   * location was new (the wizard then shows it before anything else), else `null`. */
+  finish(values: WizardValues): Promise<string | null | void>;
+  /** After the recovery key was kept: starts the first backup or goes back to the devices. */
+  done?(): void;
+  /** Saves the recovery key as a file; resolves to its path, `null` when cancelled. */
+  saveKey?(key: string): Promise<string | null>;
+  printKey?(): void;
   cancel(): void;
   /** Opens the location preferences; the wizard comes back to its location step after. */
   locationPreferences?(values: WizardValues): void;
@@ -185,7 +203,7 @@ export function renderWizard(
       : el("div", { class: "locations", role: "radiogroup", "aria-label": "Backup locations" },
           ...locations.map((l, i) => {
             const radio = el("input", { type: "radio", name: "location", id: `location-${i}`, value: l.path, checked: values.location === l.path, disabled: !l.present });
-            radio.addEventListener("change", () => (values.location = l.path));
+            radio.addEventListener("change", () => { values.location = l.path; draw(); });
             return el("div", { class: "check" }, radio, el("label", { for: `location-${i}` }, locationLabel(l)));
           }));
     const input = el("input", { type: "text", id: "new-location", placeholder: "/media/me/Backups" });
@@ -208,7 +226,51 @@ export function renderWizard(
       ? button("Backup location preferences…", { id: "location-preferences", class: "link" }, () => handlers.locationPreferences!(values))
       : null;
     const parts: HTMLElement[] = [list, el("div", { class: "add-location" }, field("Add a folder or disk", input), add, choose)];
+    const chosen = locations.find((l) => l.path === values.location);
+    if (chosen && !chosen.has_backups) parts.push(...newLocation());
     return preferences ? [...parts, preferences] : parts;
+  };
+
+  // A location without backups yet is set up when the wizard ends: its snapshots are encrypted,
+  // and the person may add a password of their own to what opens them.
+  const newLocation = (): HTMLElement[] => [
+    el("p", { class: "hint", id: "new-location-note" }, "Keepsake encrypts the snapshots it keeps there. This computer remembers their key; on another computer the backup password of your device, or the recovery key you get next, opens them."),
+    el("div", { class: "check" }, checkbox("own-password", values.ownPassword, (on) => { values.ownPassword = on; problems = []; draw(); }), el("label", { for: "own-password" }, "Also open them with a password of my own")),
+    values.ownPassword
+      ? el("div", { class: "indent" },
+          field("Snapshots password", text("store-password", "password", values.storePassword, (v) => (values.storePassword = v))),
+          field("Confirm the snapshots password", text("store-password-confirm", "password", values.storeConfirm, (v) => (values.storeConfirm = v))))
+      : el("span", {}),
+  ];
+
+  // The recovery key of the location the wizard just set up: shown once, kept before going on.
+  let recoveryKey: string | null = null;
+  let keptKey = false;
+  let keyStatus = "";
+  const recoveryPage = (key: string): HTMLElement => {
+    const kept = checkbox("recovery-kept", keptKey, (on) => { keptKey = on; draw(); });
+    return el("section", { id: "wizard", class: "wizard", "aria-labelledby": "wizard-title", "data-step": "recovery-key" },
+      el("h2", { id: "wizard-title" }, "Keep the recovery key"),
+      el("div", { class: "recovery-key", id: "wizard-recovery", role: "group", "aria-labelledby": "wizard-title" },
+        el("p", {}, `Your snapshots at ${values.location} are ready. If this computer is lost, this key opens them on any other one (so does the backup password of an encrypted device). Keepsake shows it only now; Preferences shows it again on a computer that can open them.`),
+        el("code", { class: "recovery-value" }, key),
+        el("div", { class: "actions" },
+          handlers.saveKey
+            ? button("Save as file…", { id: "recovery-save" }, async () => {
+                try {
+                  const saved = await handlers.saveKey!(key);
+                  if (saved) keyStatus = `Saved as ${saved}. Keep the file apart from the backup disk.`;
+                } catch (e) {
+                  keyStatus = e && typeof e === "object" && "message" in e ? String((e as { message: string }).message) : String(e);
+                }
+                draw();
+              })
+            : null,
+          handlers.printKey ? button("Print…", { id: "recovery-print" }, () => handlers.printKey!()) : null),
+        keyStatus ? el("p", { id: "recovery-status", role: "status" }, keyStatus) : null,
+        el("div", { class: "check" }, kept, el("label", { for: "recovery-kept" }, "I have kept the recovery key somewhere safe"))),
+      el("div", { class: "actions" },
+        button(first ? "Start the first backup" : "Done", { id: "wizard-done", class: "primary", disabled: !keptKey }, () => handlers.done?.())));
   };
 
   const snapshotsStep = (): HTMLElement[] => [
@@ -224,6 +286,11 @@ export function renderWizard(
   ];
 
   const draw = () => {
+    if (recoveryKey !== null) {
+      root.replaceChildren(recoveryPage(recoveryKey));
+      root.querySelector<HTMLElement>("#recovery-save, #recovery-kept")?.focus();
+      return;
+    }
     const s = STEPS[step];
     const body = s.id === "encryption" ? encryptionStep() : s.id === "location" ? locationStep() : snapshotsStep();
     const last = step === STEPS.length - 1;
@@ -244,7 +311,11 @@ export function renderWizard(
               busy = true;
               draw();
               try {
-                await handlers.finish(values);
+                const key = await handlers.finish(values);
+                if (typeof key === "string") {
+                  recoveryKey = key;
+                  draw();
+                }
                 return;
               } catch (e) {
                 problems = [e && typeof e === "object" && "message" in e ? String((e as { message: string }).message) : String(e)];
