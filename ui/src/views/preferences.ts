@@ -149,6 +149,15 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
         : null,
       el("div", { class: "add-location" },
         field("Folder or disk", path),
+        h.pickFolder
+          ? button("Choose…", { id: "open-backups-choose", "aria-label": "Choose the folder or disk to open" }, async () => {
+              const picked = await h.pickFolder!();
+              if (picked) {
+                path.value = picked;
+                void submit(picked);
+              }
+            })
+          : null,
         needsSecret ? field("Backup password or recovery key", secret) : null,
         button("Open backups", { id: "open-backups" }, () => void submit())),
       openStatus ? el("p", { id: "open-backups-status", role: openFailed ? "alert" : "status", class: openFailed ? "error-text" : "" }, openStatus) : null,
