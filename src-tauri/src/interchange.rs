@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use keepsake_core::interchange::{self, Exported, Imported, RestoredToDevice};
 use keepsake_core::timeline::location_of;
-use keepsake_core::{Context, CoreError};
+use keepsake_core::{Context, CoreError, Secret};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -118,7 +118,7 @@ pub async fn restore_snapshot(
     app: AppHandle,
     udid: String,
     id: i64,
-    password: Option<String>,
+    password: Option<Secret>,
     onto: Option<String>,
 ) -> UiResult<RestoredToDevice> {
     let ctx = app.state::<Context>().inner().clone();
@@ -135,7 +135,7 @@ pub async fn restore_snapshot(
     };
     let password = password.filter(|p| !p.is_empty());
     let (emitter, device) = (app.clone(), udid.clone());
-    let unlock = ctx.unlock().with(password.as_deref());
+    let unlock = ctx.unlock().with(password.as_ref().map(Secret::expose));
     let result = interchange::restore_to_device(
         &ctx,
         &location,
@@ -143,7 +143,7 @@ pub async fn restore_snapshot(
         id,
         Some(&target),
         target != udid,
-        password.as_deref(),
+        password.as_ref().map(Secret::expose),
         move |percent| {
             let _ = emitter.emit(
                 "transfer-progress",

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use keepsake_core::disks::{self, FoundBackups};
 use keepsake_core::settings::{self, LocationStatus};
 use keepsake_core::{
-    AppDirs, Context, DeviceSettings, EncryptionChange, EncryptionState, Location,
+    AppDirs, Context, DeviceSettings, EncryptionChange, EncryptionState, Location, Secret,
 };
 use tauri::State;
 
@@ -87,7 +87,7 @@ pub async fn disks_with_backups(ctx: State<'_, Context>) -> UiResult<Vec<FoundBa
 pub async fn set_up_location(
     ctx: State<'_, Context>,
     path: PathBuf,
-    password: Option<String>,
+    password: Option<Secret>,
 ) -> UiResult<Option<String>> {
     let ctx = ctx.inner().clone();
     blocking(move || {
@@ -96,7 +96,8 @@ pub async fn set_up_location(
             return Ok(None);
         }
         let password = password.filter(|p| !p.is_empty());
-        let (_repo, key) = location.create(ctx.host_name(), password.as_deref())?;
+        let (_repo, key) =
+            location.create(ctx.host_name(), password.as_ref().map(Secret::expose))?;
         settings::relocate_known(ctx.dirs(), &Default::default())?;
         Ok(Some(key.as_str().to_owned()))
     })
@@ -153,8 +154,8 @@ pub async fn encryption_status(ctx: State<'_, Context>, udid: String) -> UiResul
 pub async fn change_encryption(
     ctx: State<'_, Context>,
     udid: String,
-    old: Option<String>,
-    new: Option<String>,
+    old: Option<Secret>,
+    new: Option<Secret>,
     remember: bool,
 ) -> UiResult<EncryptionState> {
     let change = match (old, new) {

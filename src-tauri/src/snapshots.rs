@@ -9,7 +9,7 @@ use keepsake_core::browse::{
     self, BrowseEntry, DomainDiff, DomainSummary, ExtractSummary, SnapshotBrowser,
 };
 use keepsake_core::timeline::{self, location_of, AllBackups, DeviceBackups, TimelineEntry};
-use keepsake_core::Context;
+use keepsake_core::{Context, Secret};
 use tauri::{AppHandle, Manager, State};
 
 use crate::error::{blocking, UiResult};
@@ -50,11 +50,13 @@ pub async fn all_backups(ctx: State<'_, Context>) -> UiResult<AllBackups> {
 pub async fn open_backups(
     ctx: State<'_, Context>,
     path: PathBuf,
-    secret: Option<String>,
+    secret: Option<Secret>,
 ) -> UiResult<Vec<DeviceBackups>> {
     let ctx = ctx.inner().clone();
     blocking(move || {
-        let unlock = ctx.unlock().with(secret.as_deref().map(str::trim));
+        let unlock = ctx
+            .unlock()
+            .with(secret.as_ref().map(|s| s.expose().trim()));
         timeline::open_backups(ctx.dirs(), &path, &unlock)
     })
     .await
@@ -93,7 +95,7 @@ async fn with_snapshot<T: Send + 'static>(
     app: AppHandle,
     udid: String,
     id: i64,
-    password: Option<String>,
+    password: Option<Secret>,
     f: impl FnOnce(&SnapshotBrowser) -> keepsake_core::Result<T> + Send + 'static,
 ) -> UiResult<T> {
     blocking(move || {
@@ -105,8 +107,13 @@ async fn with_snapshot<T: Send + 'static>(
             let location = location_of(ctx.dirs(), &udid)?;
             let password = password.filter(|p| !p.is_empty());
             // The backup password also opens the location on a computer that lost its key.
-            let unlock = ctx.unlock().with(password.as_deref());
-            let browser = SnapshotBrowser::open(&location, &unlock, id, password.as_deref())?;
+            let unlock = ctx.unlock().with(password.as_ref().map(Secret::expose));
+            let browser = SnapshotBrowser::open(
+                &location,
+                &unlock,
+                id,
+                password.as_ref().map(Secret::expose),
+            )?;
             *open = Some(OpenSnapshot { udid, id, browser });
         }
         f(&open.as_ref().expect("opened above").browser)
@@ -120,7 +127,7 @@ pub async fn snapshot_domains(
     app: AppHandle,
     udid: String,
     snapshot: i64,
-    password: Option<String>,
+    password: Option<Secret>,
 ) -> UiResult<Vec<DomainSummary>> {
     with_snapshot(app, udid, snapshot, password, |b| Ok(b.domains())).await
 }
@@ -162,14 +169,21 @@ pub async fn compare_snapshots(
     udid: String,
     older: i64,
     newer: i64,
-    password: Option<String>,
+    password: Option<Secret>,
 ) -> UiResult<Vec<DomainDiff>> {
     let ctx = ctx.inner().clone();
     blocking(move || {
         let location = location_of(ctx.dirs(), &udid)?;
         let password = password.filter(|p| !p.is_empty());
-        let unlock = ctx.unlock().with(password.as_deref());
-        let open = |id| SnapshotBrowser::open(&location, &unlock, id, password.as_deref());
+        let unlock = ctx.unlock().with(password.as_ref().map(Secret::expose));
+        let open = |id| {
+            SnapshotBrowser::open(
+                &location,
+                &unlock,
+                id,
+                password.as_ref().map(Secret::expose),
+            )
+        };
         Ok(browse::diff(&open(older)?, &open(newer)?))
     })
     .await

@@ -102,15 +102,16 @@ pub fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
 pub async fn save_recovery_key(
     folder: PathBuf,
     location: PathBuf,
-    key: String,
+    key: keepsake_core::Secret,
 ) -> crate::error::UiResult<PathBuf> {
     crate::error::blocking(move || {
         let path = folder.join("Keepsake recovery key.txt");
-        let text = format!(
-            "Keepsake recovery key\n\nLocation: {}\nKey: {key}\n\nIt opens the snapshots at that \
+        let text = zeroize::Zeroizing::new(format!(
+            "Keepsake recovery key\n\nLocation: {}\nKey: {}\n\nIt opens the snapshots at that \
              location on any computer. Keep it apart from the disk.\n",
-            location.display()
-        );
+            location.display(),
+            key.expose()
+        ));
         use std::io::Write;
         let mut file = std::fs::File::options()
             .write(true)

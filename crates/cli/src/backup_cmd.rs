@@ -8,8 +8,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use keepsake_core::cleaning::CleaningOutcome;
 use keepsake_core::{BackupOptions, BackupProgress, Location, SettingsCheck};
 
-use crate::emit;
 use crate::store_cmd::{human_bytes, utc_time};
+use crate::{emit, secret_args};
 
 #[derive(Debug, Args)]
 pub struct BackupArgs {
@@ -26,15 +26,17 @@ pub struct BackupArgs {
     /// Ask the device for everything, not only what changed since the last backup.
     #[arg(long)]
     full: bool,
-    /// The snapshot store's password (default: a key this computer keeps in its credential store).
-    #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
-    store_password: Option<String>,
+    /// Read the snapshot store's password from FILE's first line (`-`: standard input); else
+    /// $KEEPSAKE_STORE_PASSWORD (default: a key this computer keeps in its credential store).
+    #[arg(long = "store-password-file", value_name = "FILE")]
+    store_password: Option<PathBuf>,
     /// Start even if the location seems short of free space for this backup.
     #[arg(long)]
     ignore_space: bool,
-    /// The location's recovery key, on a computer that does not remember the snapshots' key.
-    #[arg(long, env = "KEEPSAKE_RECOVERY_KEY", hide_env_values = true)]
-    recovery_key: Option<String>,
+    /// Read the location's recovery key from FILE; else $KEEPSAKE_RECOVERY_KEY: on a computer that
+    /// does not remember the snapshots' key.
+    #[arg(long = "recovery-key-file", value_name = "FILE")]
+    recovery_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -42,17 +44,8 @@ pub struct TimelineArgs {
     /// The location whose snapshots to show (default: the default location).
     #[arg(long, env = "KEEPSAKE_LOCATION")]
     location: Option<PathBuf>,
-    /// The snapshot store's password (default: the key kept in this computer's credential store).
-    #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
-    store_password: Option<String>,
-    /// The backup password of a device backed up there: it opens the snapshots on a computer
-    /// that does not remember their key.
-    #[arg(long, env = "KEEPSAKE_BACKUP_PASSWORD", hide_env_values = true)]
-    password: Option<String>,
-    /// The location's recovery key, on a computer that does not remember the snapshots' key
-    /// (shown when the location was set up; `keepsake locations recovery-key` shows it again).
-    #[arg(long, env = "KEEPSAKE_RECOVERY_KEY", hide_env_values = true)]
-    recovery_key: Option<String>,
+    #[command(flatten)]
+    secrets: secret_args::OpeningSecrets,
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -74,8 +67,12 @@ pub fn backup(ctx: &keepsake_core::Context, args: &BackupArgs, json: bool) -> an
         SettingsCheck::RequireConfirmed
     };
     options.full = args.full;
-    options.store_password = args.store_password.clone();
-    options.unlock = ctx.unlock().with(args.recovery_key.as_deref());
+    options.store_password =
+        secret_args::optional(&secret_args::STORE_PASSWORD, args.store_password.as_deref())?;
+    options.unlock = secret_args::unlock_with(
+        ctx.unlock(),
+        &[(&secret_args::RECOVERY_KEY, args.recovery_key.as_deref())],
+    )?;
     options.ignore_free_space = args.ignore_space;
     let bar = ProgressBar::new(100).with_style(
         ProgressStyle::with_template("{msg:24} [{bar:30}] {pos:>3}% {prefix}")
@@ -196,11 +193,7 @@ pub fn timeline(
 ) -> anyhow::Result<()> {
     let location = crate::browse_cmd::location_or_default(ctx, args.location.as_deref())?;
     // Looking never creates a repository: an empty location has an empty timeline.
-    let unlock = ctx
-        .unlock()
-        .with(args.store_password.as_deref())
-        .with(args.recovery_key.as_deref())
-        .with(args.password.as_deref());
+    let unlock = args.secrets.unlock(ctx)?;
     let location = Location::new(&location);
     let entries = keepsake_core::timeline::snapshots_at(&location, &unlock, None)?;
     let devices = keepsake_core::timeline::devices_in(&location, &unlock, &entries)?;

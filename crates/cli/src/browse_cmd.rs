@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use keepsake_core::browse::{diff, SnapshotBrowser};
-use keepsake_core::{human_bytes, interchange, Context, Location, Unlock};
+use keepsake_core::{human_bytes, interchange, Context, Location, Secret, Unlock};
 
-use crate::emit;
 use crate::store_cmd::utc_time;
+use crate::{emit, secret_args};
 
 /// Where the snapshots are, and how to open them.
 #[derive(Debug, Args)]
@@ -17,26 +17,17 @@ pub struct Where {
     /// The location holding the snapshots (default: the default location in `keepsake locations`).
     #[arg(long, env = "KEEPSAKE_LOCATION")]
     location: Option<PathBuf>,
-    /// The snapshot store's password (default: the key kept in this computer's credential store).
-    #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
-    store_password: Option<String>,
-    /// The device's backup password, for encrypted backups (default: the remembered one). It
-    /// also opens the snapshots on a computer that does not remember their key.
-    #[arg(long, env = "KEEPSAKE_BACKUP_PASSWORD", hide_env_values = true)]
-    password: Option<String>,
-    /// The location's recovery key, on a computer that does not remember the snapshots' key
-    /// (shown when the location was set up; `keepsake locations recovery-key` shows it again).
-    #[arg(long, env = "KEEPSAKE_RECOVERY_KEY", hide_env_values = true)]
-    recovery_key: Option<String>,
+    #[command(flatten)]
+    secrets: secret_args::OpeningSecrets,
 }
 
 impl Where {
-    /// What opens the location when this computer does not remember its key.
-    fn unlock(&self, ctx: &Context) -> Unlock {
-        ctx.unlock()
-            .with(self.store_password.as_deref())
-            .with(self.recovery_key.as_deref())
-            .with(self.password.as_deref())
+    fn unlock(&self, ctx: &Context) -> anyhow::Result<Unlock> {
+        self.secrets.unlock(ctx)
+    }
+
+    fn backup_password(&self) -> anyhow::Result<Option<Secret>> {
+        self.secrets.backup_password()
     }
 
     fn location(&self, ctx: &Context) -> anyhow::Result<Location> {
@@ -47,11 +38,12 @@ impl Where {
     }
 
     fn open(&self, ctx: &Context, snapshot: i64) -> anyhow::Result<SnapshotBrowser> {
+        let password = self.backup_password()?;
         Ok(SnapshotBrowser::open(
             &self.location(ctx)?,
-            &self.unlock(ctx),
+            &self.unlock(ctx)?,
             snapshot,
-            self.password.as_deref(),
+            password.as_ref().map(Secret::expose),
         )?)
     }
 }
@@ -282,7 +274,7 @@ pub fn export(ctx: &Context, args: &ExportArgs, json: bool) -> anyhow::Result<()
     let progress = bar(0, "Exporting");
     let exported = interchange::export(
         &args.at.location(ctx)?,
-        &args.at.unlock(ctx),
+        &args.at.unlock(ctx)?,
         args.snapshot,
         &args.to,
         &mut |done, total| {
@@ -309,7 +301,7 @@ pub fn import(ctx: &Context, args: &ImportArgs, json: bool) -> anyhow::Result<()
     let imported = interchange::import(
         ctx,
         &args.at.location(ctx)?,
-        &args.at.unlock(ctx),
+        &args.at.unlock(ctx)?,
         &args.folder,
         &mut |done, total| {
             progress.set_length(total);
@@ -340,6 +332,7 @@ pub fn import(ctx: &Context, args: &ImportArgs, json: bool) -> anyhow::Result<()
 
 pub fn restore(ctx: &Context, args: &RestoreArgs, json: bool) -> anyhow::Result<()> {
     let location = args.at.location(ctx)?;
+    let password = args.at.backup_password()?;
     let progress = ProgressBar::new(100).with_style(
         ProgressStyle::with_template("Restoring    [{bar:30}] {pos:>3}%")
             .expect("the template is valid")
@@ -352,11 +345,11 @@ pub fn restore(ctx: &Context, args: &RestoreArgs, json: bool) -> anyhow::Result<
     let done = runtime.block_on(interchange::restore_to_device(
         ctx,
         &location,
-        &args.at.unlock(ctx),
+        &args.at.unlock(ctx)?,
         args.snapshot,
         args.device.as_deref(),
         args.yes,
-        args.at.password.as_deref(),
+        password.as_ref().map(Secret::expose),
         |percent| progress.set_position(percent.clamp(0.0, 100.0) as u64),
     ));
     progress.finish_and_clear();

@@ -27,9 +27,10 @@ pub struct CleanArgs {
     /// Answer a pending request with no: nothing is deleted (the next backup may ask again).
     #[arg(long, conflicts_with = "yes")]
     decline: bool,
-    /// The snapshot store's password (default: the key kept in this computer's credential store).
-    #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
-    store_password: Option<String>,
+    /// Read the snapshot store's password from FILE's first line (`-`: standard input); else
+    /// $KEEPSAKE_STORE_PASSWORD (default: the key kept in this computer's credential store).
+    #[arg(long = "store-password-file", value_name = "FILE")]
+    store_password: Option<std::path::PathBuf>,
 }
 
 /// One device at one location.
@@ -51,7 +52,13 @@ pub fn clean(ctx: &keepsake_core::Context, args: &CleanArgs, json: bool) -> anyh
     let settings = settings::load(dirs)?;
     let history = history::history(dirs)?;
     let store = Repositories {
-        unlock: ctx.unlock().with(args.store_password.as_deref()),
+        unlock: crate::secret_args::unlock_with(
+            ctx.unlock(),
+            &[(
+                &crate::secret_args::STORE_PASSWORD,
+                args.store_password.as_deref(),
+            )],
+        )?,
     };
     let only = args.device.as_ref().map(|wanted| {
         settings

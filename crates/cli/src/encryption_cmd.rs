@@ -1,9 +1,9 @@
 //! `keepsake encryption status|on|off|change [DEVICE]`: the device's own backup encryption.
 
 use clap::{Args, Subcommand};
-use keepsake_core::{EncryptionChange, EncryptionState};
+use keepsake_core::{EncryptionChange, EncryptionState, Secret};
 
-use crate::emit;
+use crate::{emit, secret_args};
 
 #[derive(Debug, Args)]
 pub struct EncryptionArgs {
@@ -48,28 +48,43 @@ struct Target {
 
 #[derive(Debug, Args)]
 struct OldPassword {
-    /// The current backup password.
-    #[arg(
-        long = "password",
-        env = "KEEPSAKE_BACKUP_PASSWORD",
-        hide_env_values = true
-    )]
-    password: String,
+    /// Read the current backup password from FILE's first line (`-`: standard input); else
+    /// $KEEPSAKE_BACKUP_PASSWORD; else it is asked for at the terminal.
+    #[arg(long = "password-file", value_name = "FILE")]
+    password: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
 struct NewPassword {
-    /// The new backup password. Without it the backups cannot be read: keep it safe.
-    #[arg(
-        long = "new-password",
-        env = "KEEPSAKE_NEW_BACKUP_PASSWORD",
-        hide_env_values = true
-    )]
-    new_password: String,
+    /// Read the new backup password from FILE's first line (`-`: standard input); else
+    /// $KEEPSAKE_NEW_BACKUP_PASSWORD; else it is asked for, twice, at the terminal. Without it
+    /// the backups cannot be read: keep it safe.
+    #[arg(long = "new-password-file", value_name = "FILE")]
+    new_password: Option<std::path::PathBuf>,
     /// Remember the password in this computer's credential store, so snapshots can be browsed
     /// without typing it.
     #[arg(long)]
     remember: bool,
+}
+
+impl OldPassword {
+    fn get(&self) -> anyhow::Result<Secret> {
+        secret_args::required(
+            &secret_args::BACKUP_PASSWORD,
+            self.password.as_deref(),
+            false,
+        )
+    }
+}
+
+impl NewPassword {
+    fn get(&self) -> anyhow::Result<Secret> {
+        secret_args::required(
+            &secret_args::NEW_BACKUP_PASSWORD,
+            self.new_password.as_deref(),
+            true,
+        )
+    }
 }
 
 pub fn run(ctx: &keepsake_core::Context, args: &EncryptionArgs, json: bool) -> anyhow::Result<()> {
@@ -77,36 +92,34 @@ pub fn run(ctx: &keepsake_core::Context, args: &EncryptionArgs, json: bool) -> a
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let state = runtime.block_on(async {
-        let (target, change, remember) = match &args.action {
-            Action::Status(t) => {
-                return keepsake_core::encryption_status(ctx, t.device.as_deref()).await
-            }
-            Action::On { target, new } => (
-                target,
-                EncryptionChange::On {
-                    new: new.new_password.clone(),
-                },
-                new.remember,
-            ),
-            Action::Off { target, old } => (
-                target,
-                EncryptionChange::Off {
-                    old: old.password.clone(),
-                },
-                false,
-            ),
-            Action::Change { target, old, new } => (
-                target,
-                EncryptionChange::Change {
-                    old: old.password.clone(),
-                    new: new.new_password.clone(),
-                },
-                new.remember,
-            ),
-        };
-        keepsake_core::change_encryption(ctx, target.device.as_deref(), &change, remember).await
-    })?;
+    // the passwords first (asked for at the terminal when not given), then the device
+    let (target, change, remember) = match &args.action {
+        Action::Status(t) => {
+            let state =
+                runtime.block_on(keepsake_core::encryption_status(ctx, t.device.as_deref()))?;
+            return emit(json, &state, |out| print(out, &state));
+        }
+        Action::On { target, new } => (
+            target,
+            EncryptionChange::On { new: new.get()? },
+            new.remember,
+        ),
+        Action::Off { target, old } => (target, EncryptionChange::Off { old: old.get()? }, false),
+        Action::Change { target, old, new } => (
+            target,
+            EncryptionChange::Change {
+                old: old.get()?,
+                new: new.get()?,
+            },
+            new.remember,
+        ),
+    };
+    let state = runtime.block_on(keepsake_core::change_encryption(
+        ctx,
+        target.device.as_deref(),
+        &change,
+        remember,
+    ))?;
     emit(json, &state, |out| print(out, &state))
 }
 

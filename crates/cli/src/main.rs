@@ -19,6 +19,7 @@ mod emulator_cmd;
 mod encryption_cmd;
 mod move_cmd;
 mod pins_cmd;
+mod secret_args;
 mod settings_cmd;
 mod store_cmd;
 
@@ -120,6 +121,9 @@ fn main() -> ExitCode {
         Err(err) => {
             tracing::debug!(error = ?err, "command failed");
             eprintln!("keepsake: {err:#}");
+            if let Some(hint) = secret_args::hint(&err) {
+                eprintln!("{hint}");
+            }
             ExitCode::from(1)
         }
     }

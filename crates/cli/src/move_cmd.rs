@@ -19,12 +19,14 @@ pub struct MoveArgs {
     /// Copy: leave the snapshots at the old location too.
     #[arg(long)]
     keep_old: bool,
-    /// The old location's store password (default: the key this computer remembers).
-    #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
-    store_password: Option<String>,
-    /// The new location's store password, if it has one (default: a key this computer keeps).
-    #[arg(long, env = "KEEPSAKE_NEW_STORE_PASSWORD", hide_env_values = true)]
-    new_store_password: Option<String>,
+    /// Read the old location's store password from FILE's first line (`-`: standard input);
+    /// else $KEEPSAKE_STORE_PASSWORD (default: the key this computer remembers).
+    #[arg(long = "store-password-file", value_name = "FILE")]
+    store_password: Option<std::path::PathBuf>,
+    /// Read the new location's store password, if it has one, from FILE; else
+    /// $KEEPSAKE_NEW_STORE_PASSWORD (default: a key this computer keeps).
+    #[arg(long = "new-store-password-file", value_name = "FILE")]
+    new_store_password: Option<std::path::PathBuf>,
 }
 
 pub fn run(ctx: &keepsake_core::Context, args: &MoveArgs, json: bool) -> anyhow::Result<()> {
@@ -38,14 +40,17 @@ pub fn run(ctx: &keepsake_core::Context, args: &MoveArgs, json: bool) -> anyhow:
             .expect("the template is valid")
             .progress_chars("=> "),
     );
+    use crate::secret_args::{optional, NEW_LOCATION_PASSWORD, STORE_PASSWORD};
+    let old = optional(&STORE_PASSWORD, args.store_password.as_deref())?;
+    let new = optional(&NEW_LOCATION_PASSWORD, args.new_store_password.as_deref())?;
     let report = move_device(
         ctx,
         &udid,
         &args.location,
         args.keep_old,
         (
-            args.store_password.as_deref(),
-            args.new_store_password.as_deref(),
+            old.as_ref().map(|s| s.expose()),
+            new.as_ref().map(|s| s.expose()),
         ),
         |p| match p {
             MoveProgress::Copying {

@@ -19,14 +19,19 @@ pub struct PinArgs {
     /// Why it is kept, e.g. "before iOS 19".
     #[arg(long)]
     note: Option<String>,
-    /// The snapshot store's password (default: the key kept in this computer's credential store).
-    #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
-    store_password: Option<String>,
+    /// Read the snapshot store's password from FILE's first line (`-`: standard input); else
+    /// $KEEPSAKE_STORE_PASSWORD (default: the key kept in this computer's credential store).
+    #[arg(long = "store-password-file", value_name = "FILE")]
+    store_password: Option<std::path::PathBuf>,
 }
 
 pub fn pin(ctx: &keepsake_core::Context, args: &PinArgs, json: bool) -> anyhow::Result<()> {
     let location = location_or_default(ctx, args.location.as_deref())?;
-    let repo = Location::new(location).open(args.store_password.as_deref())?;
+    let password = crate::secret_args::optional(
+        &crate::secret_args::STORE_PASSWORD,
+        args.store_password.as_deref(),
+    )?;
+    let repo = Location::new(location).open(password.as_ref().map(|s| s.expose()))?;
     let pin = pins::pin(&repo, args.snapshot, args.note.as_deref())?;
     emit(json, &pin, |out| {
         writeln!(

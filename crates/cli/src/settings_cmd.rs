@@ -323,34 +323,39 @@ enum LocationAction {
         path: PathBuf,
         /// The snapshots' password, the backup password of a device backed up there, or the
         /// recovery key itself, when this computer does not remember the key.
-        #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
-        store_password: Option<String>,
+        /// Read from FILE's first line (`-`: standard input); else $KEEPSAKE_STORE_PASSWORD.
+        #[arg(long = "store-password-file", value_name = "FILE")]
+        store_password: Option<PathBuf>,
     },
     /// List what opens the location's snapshots (its key slots): computers, the recovery key,
     /// devices' backup passwords, a password.
     Keys {
         path: PathBuf,
         /// A secret that opens it, when this computer does not remember the key.
-        #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
-        store_password: Option<String>,
+        /// Read from FILE's first line (`-`: standard input); else $KEEPSAKE_STORE_PASSWORD.
+        #[arg(long = "store-password-file", value_name = "FILE")]
+        store_password: Option<PathBuf>,
     },
-    /// Let a password of your choosing open the location's snapshots too (from
-    /// KEEPSAKE_NEW_STORE_PASSWORD, or --new-password).
+    /// Let a password of your choosing open the location's snapshots too.
     AddPassword {
         path: PathBuf,
-        #[arg(long, env = "KEEPSAKE_NEW_STORE_PASSWORD", hide_env_values = true)]
-        new_password: String,
+        /// Read the new password from FILE's first line (`-`: standard input); else
+        /// $KEEPSAKE_NEW_STORE_PASSWORD; else it is asked for, twice, at the terminal.
+        #[arg(long = "new-password-file", value_name = "FILE")]
+        new_password: Option<PathBuf>,
         /// A secret that opens it, when this computer does not remember the key.
-        #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
-        store_password: Option<String>,
+        /// Read from FILE's first line (`-`: standard input); else $KEEPSAKE_STORE_PASSWORD.
+        #[arg(long = "store-password-file", value_name = "FILE")]
+        store_password: Option<PathBuf>,
     },
     /// Stop a key slot opening the location's snapshots (see `keys`); the last one stays.
     RemoveKey {
         path: PathBuf,
         slot: String,
         /// A secret that opens it, when this computer does not remember the key.
-        #[arg(long, env = "KEEPSAKE_STORE_PASSWORD", hide_env_values = true)]
-        store_password: Option<String>,
+        /// Read from FILE's first line (`-`: standard input); else $KEEPSAKE_STORE_PASSWORD.
+        #[arg(long = "store-password-file", value_name = "FILE")]
+        store_password: Option<PathBuf>,
     },
 }
 
@@ -381,11 +386,16 @@ pub fn locations(
             new_password,
             store_password,
         }) => {
+            let new = crate::secret_args::required(
+                &crate::secret_args::NEW_STORE_PASSWORD,
+                new_password.as_deref(),
+                true,
+            )?;
             return key_slots(ctx, path, store_password.as_deref(), json, |repo| {
                 let kind = keepsake_store::SlotKind::Password;
                 let kdf = keepsake_store::keys::kdf_for(&kind);
-                repo.add_key_slot(kind, new_password, kdf).map(|_| ())
-            })
+                repo.add_key_slot(kind, new.expose(), kdf).map(|_| ())
+            });
         }
         Some(LocationAction::RemoveKey {
             path,
@@ -430,15 +440,32 @@ pub fn locations(
     })
 }
 
+/// What opens a location here: the store password's file, else any secret in the environment
+/// (the snapshots' password, the recovery key, a device's backup password).
+fn any_secret(
+    ctx: &keepsake_core::Context,
+    file: Option<&Path>,
+) -> anyhow::Result<keepsake_core::Unlock> {
+    use crate::secret_args::{unlock_with, BACKUP_PASSWORD, RECOVERY_KEY, STORE_PASSWORD};
+    unlock_with(
+        ctx.unlock(),
+        &[
+            (&STORE_PASSWORD, file),
+            (&RECOVERY_KEY, None),
+            (&BACKUP_PASSWORD, None),
+        ],
+    )
+}
+
 /// `keepsake locations recovery-key <location>`.
 fn recovery_key(
     ctx: &keepsake_core::Context,
     path: &Path,
-    secret: Option<&str>,
+    secret: Option<&Path>,
     json: bool,
 ) -> anyhow::Result<()> {
     let location = keepsake_core::Location::new(path);
-    let repo = location.open_with(&ctx.unlock().with(secret))?;
+    let repo = location.open_with(&any_secret(ctx, secret)?)?;
     let Some(key) = repo.recovery_key()? else {
         anyhow::bail!(
             "{} is not encrypted: it needs no recovery key",
@@ -464,12 +491,12 @@ fn recovery_key(
 fn key_slots(
     ctx: &keepsake_core::Context,
     path: &Path,
-    secret: Option<&str>,
+    secret: Option<&Path>,
     json: bool,
     change: impl FnOnce(&mut keepsake_store::Repository) -> keepsake_store::Result<()>,
 ) -> anyhow::Result<()> {
     let location = keepsake_core::Location::new(path);
-    let mut repo = location.open_with(&ctx.unlock().with(secret))?;
+    let mut repo = location.open_with(&any_secret(ctx, secret)?)?;
     change(&mut repo)?;
     let slots: Vec<serde_json::Value> = repo
         .key_slots()

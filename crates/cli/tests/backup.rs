@@ -160,7 +160,8 @@ fn headless_backups_need_a_store_password_and_the_recovery_key_opens_them() {
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("no credential store") && err.contains("--store-password"),
+        err.contains("no credential store")
+            && err.contains("$KEEPSAKE_STORE_PASSWORD or --store-password-file FILE"),
         "{err}"
     );
     assert!(
@@ -182,17 +183,29 @@ fn headless_backups_need_a_store_password_and_the_recovery_key_opens_them() {
     let out = headless.run(&["timeline", "--location", loc]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("--recovery-key"),
+        String::from_utf8_lossy(&out.stderr).contains("--recovery-key-file"),
         "{out:?}"
     );
     let listed = with_password.json(&["timeline", "--location", loc]);
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
     let typed = key.to_lowercase().replace('-', " ");
-    let by_key = headless.json(&["timeline", "--location", loc, "--recovery-key", &typed]);
+    // the key in a file, as a person keeps it (first line only)
+    let key_file = dir.path().join("recovery key.txt");
+    std::fs::write(&key_file, format!("{typed}\nnotes after it\n")).unwrap();
+    let by_key = headless.json(&[
+        "timeline",
+        "--location",
+        loc,
+        "--recovery-key-file",
+        key_file.to_str().unwrap(),
+    ]);
     assert_eq!(by_key, listed);
     let shown = with_password.json(&["locations", "recovery-key", loc]);
     assert_eq!(shown["recovery_key"], key.as_str());
-    let out = headless.run(&["timeline", "--location", loc, "--recovery-key", "not it"]);
+    let out = headless
+        .clone()
+        .env("KEEPSAKE_RECOVERY_KEY", "not it")
+        .run(&["timeline", "--location", loc]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("Nothing was changed"),

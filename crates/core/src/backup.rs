@@ -9,7 +9,7 @@ use keepsake_device::{
     data_in_use, ensure_paired, pairing::TRUST_PROMPT_TIMEOUT, BackupEvent, Mobilebackup2,
     PairStep, Usbmuxd,
 };
-use keepsake_store::{SlotKind, SnapshotInfo};
+use keepsake_store::{Secret, SlotKind, SnapshotInfo};
 use serde::Serialize;
 
 use crate::cleaning::{self, CleaningOutcome, Repositories, SnapshotStore};
@@ -38,7 +38,7 @@ pub struct BackupOptions {
     /// A password for the snapshots: one more key slot of a new repository (required where
     /// there is no credential store), and tried on an existing one this computer does not
     /// remember the key of. A new repository always gets this computer's key and a recovery key.
-    pub store_password: Option<String>,
+    pub store_password: Option<Secret>,
     /// What else opens an existing repository this computer does not remember the key of (a
     /// backup password, the recovery key).
     pub unlock: Unlock,
@@ -283,7 +283,7 @@ async fn run_backup(
             unlock: options
                 .unlock
                 .clone()
-                .with(options.store_password.as_deref()),
+                .with(options.store_password.as_ref().map(Secret::expose)),
         };
         match after_backup(ctx, &store, settings, location.root(), &result) {
             Ok(after) => {
@@ -334,7 +334,7 @@ async fn transfer(
     let (mut repo, recovery_key) = location.open_or_create(
         ctx.host_name(),
         &options.unlock,
-        options.store_password.as_deref(),
+        options.store_password.as_ref().map(Secret::expose),
     )?;
     if let Some(password) = Secrets
         .recall(SecretKind::BackupPassword, &device.udid)

@@ -8,16 +8,17 @@ use crate::context::Context;
 use crate::error::{CoreError, Result};
 use crate::pairing::connect;
 use crate::secrets::{SecretKind, Secrets};
+use keepsake_store::Secret;
 
 /// What to do with a device's backup encryption.
 #[derive(Debug, Clone)]
 pub enum EncryptionChange {
     /// Turn it on with a new password.
-    On { new: String },
+    On { new: Secret },
     /// Turn it off; the device asks for the current password.
-    Off { old: String },
+    Off { old: Secret },
     /// Change the password.
-    Change { old: String, new: String },
+    Change { old: Secret, new: Secret },
 }
 
 /// A device's backup encryption as it stands.
@@ -58,9 +59,9 @@ pub async fn change_encryption(
     let (device, name, record) = connect(ctx, wanted).await?;
     let mux = ctx.usbmuxd();
     let (old, new) = match change {
-        EncryptionChange::On { new } => (None, Some(new.as_str())),
-        EncryptionChange::Off { old } => (Some(old.as_str()), None),
-        EncryptionChange::Change { old, new } => (Some(old.as_str()), Some(new.as_str())),
+        EncryptionChange::On { new } => (None, Some(new.expose())),
+        EncryptionChange::Off { old } => (Some(old.expose()), None),
+        EncryptionChange::Change { old, new } => (Some(old.expose()), Some(new.expose())),
     };
     if new.is_some_and(str::is_empty) {
         return Err(CoreError::Store("a backup password cannot be empty".into()));

@@ -33,8 +33,8 @@ pub enum CoreError {
     NoBackups { location: PathBuf },
     #[error(
         "{repository} is encrypted and this computer does not remember its key: open it with \
-         the backup password of a device backed up there (--password), its recovery key \
-         (--recovery-key) or the snapshots' password (--store-password)"
+         the backup password of a device backed up there, its recovery key or the snapshots' \
+         password"
     )]
     StoreLocked { repository: PathBuf },
     #[error(
@@ -45,8 +45,8 @@ pub enum CoreError {
     WrongStoreSecret { repository: PathBuf },
     #[error(
         "{location}: this computer has no credential store (Secret Service) to keep the \
-         snapshots' key in, so new backups there need a password to reopen them: give one \
-         with --store-password (or KEEPSAKE_STORE_PASSWORD)"
+         snapshots' key in, so new backups there need a password to reopen them: give the \
+         snapshots' password"
     )]
     NeedsStorePassword { location: PathBuf },
     #[error(
@@ -77,7 +77,7 @@ pub enum CoreError {
     WhichDevice { available: String },
     #[error(
         "the backups of {device} are encrypted by the device and this computer does not know \
-         their password, so they cannot be browsed or restored. Give the password (--password); \
+         their password, so they cannot be browsed or restored. Give the backup password; \
          if it is lost, these snapshots cannot be opened by anyone."
     )]
     BackupLocked { device: String },

@@ -52,6 +52,7 @@ pub use error::{CoreError, Result};
 pub use history::record_backup;
 pub use jobs::{Cancel, DeviceJob};
 pub use keepsake_device::PairStep;
+pub use keepsake_store::Secret;
 pub use location::{Location, Unlock, BACKUPS_FOLDER};
 pub use pairing::{pair, Paired};
 pub use pins::Pin;

@@ -40,6 +40,7 @@ mod pack;
 mod packer;
 mod read;
 mod repository;
+pub mod secret;
 
 pub use backend::{Backend, LocalBackend, PackSink};
 pub use commands::backup::{BaseFile, FileMeta, SnapshotWriter, WriteStats};
@@ -49,3 +50,4 @@ pub use error::{ChunkFault, Error, Result};
 pub use keys::{KeySlot, SlotKind};
 pub use read::{FileInfo, SnapshotInfo};
 pub use repository::{InitOptions, Repository};
+pub use secret::Secret;

@@ -173,6 +173,8 @@ impl Cli {
             "KEEPSAKE_NEW_STORE_PASSWORD",
             "KEEPSAKE_BACKUP_PASSWORD",
             "KEEPSAKE_NEW_BACKUP_PASSWORD",
+            "KEEPSAKE_RECOVERY_KEY",
+            "KEEPSAKE_DISK_ROOTS",
             "KEEPSAKE_LOCATION",
             "KEEPSAKE_NOW",
         ] {
