@@ -48,6 +48,8 @@ pub struct BackupOptions {
     pub wifi: bool,
     /// Cancels the backup from elsewhere (a button, Ctrl-C): nothing is committed.
     pub cancel: Cancel,
+    /// How long the device may stay silent before the backup is given up (nothing committed).
+    pub silence: keepsake_device::SilenceLimits,
 }
 
 impl BackupOptions {
@@ -62,6 +64,7 @@ impl BackupOptions {
             ignore_free_space: false,
             wifi: true,
             cancel: Cancel::new(),
+            silence: keepsake_device::SilenceLimits::default(),
         }
     }
 }
@@ -408,7 +411,9 @@ async fn transfer(
             None
         }
     };
-    let mut mb = Mobilebackup2::open(mux, &device, &record).await?;
+    let mut mb = Mobilebackup2::open(mux, &device, &record)
+        .await?
+        .with_silence_limits(options.silence);
     let (progress_tx, mut progress_rx) = tokio::sync::mpsc::unbounded_channel();
     let transfer_started = Instant::now();
     let summary = {

@@ -572,3 +572,76 @@ async fn a_backup_asked_for_by_the_person_follows_the_devices_settings() {
     assert_eq!(snapshot_count(&location), 2);
     phone.stop();
 }
+
+/// A phone that stops sending in the middle of a backup, without closing (out of Wi-Fi range,
+/// frozen): the backup ends after the silence limit with an error naming the device, nothing is
+/// committed, the device's job is free again, and the next backup completes. Over the cable and
+/// over Wi-Fi.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_silent_phone_ends_the_backup_and_frees_the_device() {
+    use keepsake_emulator::backup_state::Fault;
+    require_secret_service();
+    let Bench {
+        dir: _dir,
+        phone,
+        ctx,
+        location,
+        mut options,
+    } = bench_with(keepsake_emulator::Wifi::Advertised);
+    let device = phone.devices()[0].clone();
+    let count = || snapshot_count(&location);
+    back_up(&ctx, None, &options, |_| {}).await.unwrap();
+    options.silence = keepsake_device::SilenceLimits {
+        preparing: std::time::Duration::from_secs(30),
+        transferring: std::time::Duration::from_secs(2),
+    };
+
+    for link in ["USB", "Wi-Fi"] {
+        if link == "Wi-Fi" {
+            phone.detach(device.udid()).unwrap();
+        }
+        device.backup().live_one_day().unwrap();
+        device
+            .backup()
+            .set_fault(Some(Fault::StallAfterBytes(1000)));
+        let before = count();
+        let started = std::time::Instant::now();
+        let err = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            back_up(&ctx, Some(device.udid()), &options, |_| {}),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{link}: the backup hung on a silent phone"))
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains(device.udid())
+                && text.contains("stopped answering")
+                && text.contains("2 s"),
+            "{link}: {text}"
+        );
+        assert!(
+            started.elapsed() >= std::time::Duration::from_secs(2),
+            "{link}: waited the limit"
+        );
+        assert_eq!(
+            count(),
+            before,
+            "{link}: the stalled backup committed nothing"
+        );
+        // the device's job was let go: the next backup runs and completes
+        device.backup().set_fault(None);
+        let report = back_up(&ctx, Some(device.udid()), &options, |_| {})
+            .await
+            .unwrap_or_else(|e| panic!("{link}: the next backup failed: {e}"));
+        assert_eq!(count(), before + 1, "{link}");
+        if link == "Wi-Fi" {
+            assert!(
+                matches!(report.link, keepsake_device::Link::Direct(_)),
+                "{:?}",
+                report.link
+            );
+        }
+    }
+    phone.stop();
+}

@@ -28,6 +28,16 @@ pub enum DeviceError {
         #[source]
         source: IdeviceError,
     },
+    /// The device sent nothing (or took nothing) for longer than the silence limit: out of
+    /// Wi-Fi range, frozen, or a link that died without closing.
+    #[error(
+        "{device} stopped answering while {what}: nothing came for {seconds} s. Keep it close to the computer (on Wi-Fi) or check its cable, unlock it, and try again."
+    )]
+    Silent {
+        device: String,
+        what: &'static str,
+        seconds: u64,
+    },
     /// The connection went away mid-operation: cable pulled, device locked or restarted.
     #[error(
         "{device}: the connection to the device was lost while {what} ({source}). Check the cable, keep the device unlocked, and try again."

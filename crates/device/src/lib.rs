@@ -18,7 +18,7 @@ pub mod wifi;
 
 pub use backup::{
     data_in_use, is_plain_udid, will_encrypt, BackupEvent, BackupFolder, BackupSummary, DirFolder,
-    Mobilebackup2, RestoreOptions,
+    Mobilebackup2, RestoreOptions, SilenceLimits,
 };
 pub use error::{explain_backup_error, DeviceError, Result};
 pub use identity::DeviceIdentity;

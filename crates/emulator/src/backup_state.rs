@@ -100,6 +100,10 @@ pub enum Fault {
     /// Backup only: the connection closes after this many bytes of file data were sent
     /// (mid-block if need be), as when the cable is pulled.
     DropAfterBytes(u64),
+    /// Backup only: after this many bytes of file data (mid-block if need be) the device sends
+    /// nothing more and never closes, as a phone that walked out of Wi-Fi range or froze; it
+    /// lets go only when the host closes the connection.
+    StallAfterBytes(u64),
     /// The request ends with this `ErrorCode` and description instead of 0. A Backup sends its
     /// files first, then not the final Manifest and Status, as on a device that failed; the
     /// other requests do their work (Restore receives every file) and then fail.

@@ -50,9 +50,33 @@ pub struct BackupSummary {
     pub files_failed: Vec<String>,
 }
 
+/// How long a device may stay silent before the operation is given up. A phone preparing its
+/// backup (or waiting for its passcode, iOS 16.1+) sends nothing for minutes; once files flow it
+/// never pauses for long. A phone out of Wi-Fi range, frozen, or behind a link that died
+/// without closing would otherwise hold the operation (and the device's job) for ever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SilenceLimits {
+    /// Before the first file data: the device prepares, or waits for its passcode.
+    pub preparing: std::time::Duration,
+    /// Once file data has come: between two reads or writes.
+    pub transferring: std::time::Duration,
+}
+
+impl Default for SilenceLimits {
+    fn default() -> Self {
+        SilenceLimits {
+            preparing: std::time::Duration::from_secs(15 * 60),
+            transferring: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
 /// An open mobilebackup2 connection, after the DeviceLink handshake and Hello.
 pub struct Mobilebackup2 {
     idevice: Idevice,
+    silence: SilenceLimits,
+    /// File data has come: the shorter silence limit applies.
+    data_seen: bool,
     udid: String,
     /// The device whose backup folder the operation reads or writes (`<folder_udid>/...`): the
     /// device itself, except while restoring another device's backup onto it.
@@ -68,6 +92,8 @@ impl Mobilebackup2 {
             .await?;
         let mut mb = Mobilebackup2 {
             idevice,
+            silence: SilenceLimits::default(),
+            data_seen: false,
             udid: device.udid.clone(),
             folder_udid: device.udid.clone(),
         };
@@ -139,21 +165,56 @@ impl Mobilebackup2 {
         }
     }
 
+    /// The silence limits of this connection (the defaults until set).
+    pub fn with_silence_limits(mut self, limits: SilenceLimits) -> Self {
+        self.silence = limits;
+        self
+    }
+
+    fn silence_limit(&self) -> std::time::Duration {
+        if self.data_seen {
+            self.silence.transferring
+        } else {
+            self.silence.preparing
+        }
+    }
+
+    fn silent(&self, what: &'static str) -> DeviceError {
+        let seconds = self.silence_limit().as_secs();
+        tracing::warn!(device = self.udid, what, seconds, "the device went silent");
+        DeviceError::Silent {
+            device: self.udid.clone(),
+            what,
+            seconds,
+        }
+    }
+
     async fn send(&mut self, message: &HostMessage) -> Result<()> {
         let bytes = dl::encode_message(&message.to_value())
             .map_err(|e| self.malformed("encoding a message", e.to_string()))?;
-        self.idevice
-            .send_raw(&bytes)
-            .await
-            .map_err(self.io("sending"))
+        self.send_bytes(&bytes, "sending").await
     }
 
-    /// Exactly `n` bytes from the device (none for 0), `what` naming the step if it fails.
+    /// Sends `bytes`; a device that takes nothing for the silence limit is [`DeviceError::Silent`].
+    async fn send_bytes(&mut self, bytes: &[u8], what: &'static str) -> Result<()> {
+        let limit = self.silence_limit();
+        match tokio::time::timeout(limit, self.idevice.send_raw(bytes)).await {
+            Ok(sent) => sent.map_err(self.io(what)),
+            Err(_) => Err(self.silent(what)),
+        }
+    }
+
+    /// Exactly `n` bytes from the device (none for 0), `what` naming the step if it fails; a
+    /// device that sends nothing for the silence limit is [`DeviceError::Silent`].
     async fn read_exact(&mut self, n: usize, what: &'static str) -> Result<Vec<u8>> {
         if n == 0 {
             return Ok(Vec::new());
         }
-        self.idevice.read_raw(n).await.map_err(self.io(what))
+        let limit = self.silence_limit();
+        match tokio::time::timeout(limit, self.idevice.read_raw(n)).await {
+            Ok(read) => read.map_err(self.io(what)),
+            Err(_) => Err(self.silent(what)),
+        }
     }
 
     async fn read_array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N]> {
@@ -404,10 +465,9 @@ impl Mobilebackup2 {
         let mut errors = Dictionary::new();
         for raw in paths {
             let path = checked_path(&self.folder_udid, raw)?;
-            self.idevice
-                .send_raw(&dl::encode_name(raw))
-                .await
-                .map_err(self.io("sending a file"))?;
+            self.data_seen = true;
+            self.send_bytes(&dl::encode_name(raw), "sending a file")
+                .await?;
             let opened = folder.open(&path);
             let mut failure = None;
             match opened {
@@ -418,10 +478,7 @@ impl Mobilebackup2 {
                             Ok(0) => break,
                             Ok(n) => {
                                 let block = dl::encode_data_block(&buf[..n]);
-                                self.idevice
-                                    .send_raw(&block)
-                                    .await
-                                    .map_err(self.io("sending a file"))?;
+                                self.send_bytes(&block, "sending a file").await?;
                             }
                             Err(e) => {
                                 failure = Some(e);
@@ -434,24 +491,19 @@ impl Mobilebackup2 {
                 Err(e) => failure = Some(e),
             }
             match failure {
-                None => self.idevice.send_raw(&dl::FILE_END).await,
+                None => self.send_bytes(&dl::FILE_END, "sending a file").await?,
                 Some(e) => {
                     let text = e.to_string();
                     errors.insert(
                         raw.clone(),
                         StatusResponse::file_error(errno_code(&e), &text),
                     );
-                    self.idevice
-                        .send_raw(&dl::encode_error_block(false, &text))
-                        .await
+                    self.send_bytes(&dl::encode_error_block(false, &text), "sending a file")
+                        .await?;
                 }
             }
-            .map_err(self.io("sending a file"))?;
         }
-        self.idevice
-            .send_raw(&dl::BATCH_END)
-            .await
-            .map_err(self.io("sending a file"))?;
+        self.send_bytes(&dl::BATCH_END, "sending a file").await?;
         if errors.is_empty() {
             self.status(StatusResponse::ok(None)).await
         } else {
@@ -499,6 +551,7 @@ impl Mobilebackup2 {
                     .map_err(|e| self.malformed("UploadFiles", format!("{e} in {raw}")))?;
                 match block {
                     Block::Data(n) => {
+                        self.data_seen = true;
                         let data = self.read_exact(n, step).await?;
                         folder.write(&data).map_err(local)?;
                         summary.bytes_received += n as u64;

@@ -10,6 +10,6 @@ mod client;
 mod folder;
 mod queries;
 
-pub use client::{BackupEvent, BackupSummary, Mobilebackup2, RestoreOptions};
+pub use client::{BackupEvent, BackupSummary, Mobilebackup2, RestoreOptions, SilenceLimits};
 pub use folder::{checked_path, is_plain_udid, BackupFolder, DirFolder};
 pub use queries::{data_in_use, will_encrypt};

@@ -157,12 +157,23 @@ impl Session {
                 }
                 unreadable = self.fault == Some(Fault::UnreadableFile);
                 let block = devicelink::encode_data_block(&buf[..n]);
-                if let Some(Fault::DropAfterBytes(limit)) = self.fault {
+                if let Some(Fault::DropAfterBytes(limit) | Fault::StallAfterBytes(limit)) =
+                    self.fault
+                {
                     let left = limit.saturating_sub(self.file_bytes_sent);
                     if n as u64 > left {
                         // The header and as much data as allowed: the cable goes mid-block.
                         let cut = 5 + left as usize;
                         self.link.write_all(&block[..cut]).await?;
+                        if matches!(self.fault, Some(Fault::StallAfterBytes(_))) {
+                            tracing::info!(%udid, "fault: the device stalls");
+                            // silent, the connection kept open, until the host closes it
+                            let mut sink = [0u8; 512];
+                            while self.link.read_exact_or_eof(&mut sink[..1]).await? {}
+                            return Err(Failure::Hangup(format!(
+                                "stalled after {limit} bytes of file data; the host hung up"
+                            )));
+                        }
                         return Err(Failure::Hangup(format!(
                             "connection dropped after {limit} bytes of file data"
                         )));
