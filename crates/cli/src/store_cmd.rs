@@ -399,7 +399,17 @@ fn key_source(password_file: Option<&Path>, repo: &Path) -> anyhow::Result<KeySo
         {
             KeySource::keyring("", "")
         }
-        _ => KeySource::None,
+        // a repository Keepsake's backups made: this computer's slot, kept in the credential
+        // store under the repository's id (as the app and `keepsake backup` keep it)
+        _ => match RepoConfig::load(repo) {
+            Ok(c) if c.encryption.is_some() => {
+                match keepsake_core::Secrets.recall(keepsake_core::SecretKind::StoreKey, &c.id) {
+                    Ok(Some(key)) => KeySource::password(key.as_str()),
+                    _ => KeySource::None,
+                }
+            }
+            _ => KeySource::None,
+        },
     })
 }
 

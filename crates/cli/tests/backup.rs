@@ -39,6 +39,18 @@ fn backup_then_timeline_shows_the_snapshot_and_its_cost() {
         "{text}"
     );
 
+    // the repository a backup made opens for `keepsake store check` with this computer's key
+    let repo = location.join("Keepsake.Backups");
+    let out = keepsake(
+        &phone,
+        dir.path(),
+        &["store", "check", repo.to_str().unwrap(), "--json"],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["chunks_checked"].as_u64().unwrap() > 0, "{report}");
+    assert_eq!(report["pack_problems"], serde_json::json!([]), "{report}");
+
     // a location that is not there is an error that says so, and nothing is created
     let missing = dir.path().join("unplugged");
     let out = keepsake(

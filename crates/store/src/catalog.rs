@@ -19,7 +19,6 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 
-use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::crypto::Crypto;
@@ -28,8 +27,11 @@ use crate::error::{Error, Result};
 pub(crate) const CATALOG_FILE: &str = "catalog.db";
 /// Schema version this build writes and the newest it reads (`PRAGMA user_version`).
 /// Version 2 added `entries.part` (small files stored as slices of a shared chunk); version 3
-/// seals paths deterministically under their lookup key (see [`Crypto::seal_path`]).
-pub(crate) const SCHEMA_VERSION: u32 = 3;
+/// seals paths deterministically under their lookup key (see [`Crypto::seal_path`]); version 4
+/// seals the rows of `entries` and `snapshots` ([`Crypto::row_seal`], [`seal_rows`]).
+pub(crate) const SCHEMA_VERSION: u32 = 4;
+/// The version [`seal_paths_again`] brings a catalog to.
+const PATHS_VERSION: u32 = 3;
 /// The version a catalog reaches without the key (see [`migrate`]); the rest needs it
 /// ([`seal_paths_again`]).
 const KEYLESS_VERSION: u32 = 2;
@@ -51,6 +53,7 @@ CREATE TABLE snapshots(
     files INTEGER NOT NULL,
     bytes INTEGER NOT NULL,
     added_bytes INTEGER NOT NULL,
+    seal BLOB,
     UNIQUE(device, seq)
 );
 CREATE TABLE packs(
@@ -81,7 +84,8 @@ CREATE TABLE entries(
     content BLOB NOT NULL,
     from_seq INTEGER NOT NULL,
     to_seq INTEGER,
-    part INTEGER
+    part INTEGER,
+    seal BLOB
 );
 CREATE UNIQUE INDEX entries_live ON entries(device, path_key) WHERE to_seq IS NULL;
 CREATE INDEX entries_from ON entries(device, from_seq);
@@ -169,10 +173,7 @@ pub(crate) fn open(repo: &Path, create: bool) -> Result<Connection> {
     conn.pragma_update(None, "synchronous", "FULL").cat(repo)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))
         .cat(repo)?;
-    // A small log stays between runs (see `checkpoint_if_large`): checkpointing it at every
-    // close cost an unchanged backup three more fsyncs than its one commit.
-    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
-        .cat(repo)?;
+    // The log is emptied after every commit and at the last close: see `checkpoint_after_commit`.
     let version: u32 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .cat(repo)?;
@@ -196,8 +197,10 @@ pub(crate) fn open(repo: &Path, create: bool) -> Result<Connection> {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .cat(repo)?;
         tx.commit().cat(repo)?;
+        checkpoint_after_commit(&conn);
     } else if version < KEYLESS_VERSION {
         migrate(&mut conn, repo)?;
+        checkpoint_after_commit(&conn);
     }
     Ok(conn)
 }
@@ -235,14 +238,14 @@ pub(crate) fn seal_paths_again(conn: &mut Connection, crypto: &Crypto, repo: &Pa
         c.pragma_query_value(None, "user_version", |r| r.get(0))
             .cat(repo)
     };
-    if version(conn)? >= SCHEMA_VERSION {
+    if version(conn)? >= PATHS_VERSION {
         return Ok(());
     }
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .cat(repo)?;
     // Read again under the write lock: another process may have done it meanwhile.
-    if version(&tx)? >= SCHEMA_VERSION {
+    if version(&tx)? >= PATHS_VERSION {
         return tx.commit().cat(repo);
     }
     let (mut sealed, mut unreadable) = (0u64, 0u64);
@@ -281,17 +284,172 @@ pub(crate) fn seal_paths_again(conn: &mut Connection, crypto: &Crypto, repo: &Pa
             }
         }
     }
-    tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+    tx.pragma_update(None, "user_version", PATHS_VERSION)
         .cat(repo)?;
     tx.commit().cat(repo)?;
     if unreadable > 0 {
         tracing::warn!(repo = %repo.display(), unreadable, "file names that did not decrypt were left as they were");
     }
-    tracing::info!(repo = %repo.display(), sealed, to = SCHEMA_VERSION, "catalog paths sealed again");
+    tracing::info!(repo = %repo.display(), sealed, to = PATHS_VERSION, "catalog paths sealed again");
     if sealed > 0 {
         // Each row shrank by 40 bytes.
         compact_if_sparse(conn, repo);
     }
+    Ok(())
+}
+
+/// Row seals committed per batch while upgrading (memory stays flat).
+const SEAL_BATCH: i64 = 10_000;
+
+/// The seal of an `entries` row: every value but `to_seq` (which changes when a later snapshot
+/// replaces the version, and which the snapshots' counts check) and `path` (sealed itself).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn entry_seal(
+    crypto: &Crypto,
+    device: i64,
+    path_key: &[u8],
+    size: i64,
+    mode: i64,
+    mtime_ns: i64,
+    inode: i64,
+    content: &[u8],
+    from_seq: i64,
+    part: Option<i64>,
+) -> Vec<u8> {
+    use crate::crypto::RowField::{Bytes, Int, Null};
+    crypto.row_seal(
+        "entries",
+        &[
+            Int(device),
+            Bytes(path_key),
+            Int(size),
+            Int(mode),
+            Int(mtime_ns),
+            Int(inode),
+            Bytes(content),
+            Int(from_seq),
+            part.map_or(Null, Int),
+        ],
+    )
+}
+
+/// A `snapshots` row as sealed: its id, `[device, seq, time, files, bytes, added_bytes]` and
+/// its seal (none before version 4).
+pub(crate) struct SnapshotRow {
+    pub id: i64,
+    pub values: [i64; 6],
+    pub seal: Option<Vec<u8>>,
+}
+
+/// Every `snapshots` row (the `seal` column must exist).
+pub(crate) fn snapshot_rows(conn: &Connection, repo: &Path) -> Result<Vec<SnapshotRow>> {
+    conn.prepare(
+        "SELECT id, device, seq, time, files, bytes, added_bytes, seal FROM snapshots ORDER BY id",
+    )
+    .cat(repo)?
+    .query_map([], |r| {
+        Ok(SnapshotRow {
+            id: r.get(0)?,
+            values: [
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ],
+            seal: r.get(7)?,
+        })
+    })
+    .cat(repo)?
+    .collect::<rusqlite::Result<_>>()
+    .cat(repo)
+}
+
+/// The seal of a `snapshots` row (all of it: nothing in it changes).
+pub(crate) fn snapshot_seal(crypto: &Crypto, values: [i64; 6]) -> Vec<u8> {
+    let fields = values.map(crate::crypto::RowField::Int);
+    crypto.row_seal("snapshots", &fields)
+}
+
+/// Brings a version 3 catalog to version 4 with the key: every row of `entries` and
+/// `snapshots` gets its seal, in one transaction.
+pub(crate) fn seal_rows(conn: &mut Connection, crypto: &Crypto, repo: &Path) -> Result<()> {
+    let version = |c: &Connection| -> Result<u32> {
+        c.pragma_query_value(None, "user_version", |r| r.get(0))
+            .cat(repo)
+    };
+    if version(conn)? >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .cat(repo)?;
+    if version(&tx)? >= SCHEMA_VERSION {
+        return tx.commit().cat(repo);
+    }
+    tx.execute_batch(
+        "ALTER TABLE entries ADD COLUMN seal BLOB; ALTER TABLE snapshots ADD COLUMN seal BLOB;",
+    )
+    .cat(repo)?;
+    let mut rows_sealed = 0u64;
+    {
+        let mut select = tx
+            .prepare(
+                "SELECT id, device, path_key, size, mode, mtime_ns, inode, content, from_seq, part
+                 FROM entries WHERE id > ?1 ORDER BY id LIMIT ?2",
+            )
+            .cat(repo)?;
+        let mut update = tx
+            .prepare("UPDATE entries SET seal = ?2 WHERE id = ?1")
+            .cat(repo)?;
+        let mut after = 0i64;
+        loop {
+            let rows = select
+                .query_map((after, SEAL_BATCH), |r| {
+                    let key: Vec<u8> = r.get(2)?;
+                    let content: Vec<u8> = r.get(7)?;
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        entry_seal(
+                            crypto,
+                            r.get(1)?,
+                            &key,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                            r.get(6)?,
+                            &content,
+                            r.get(8)?,
+                            r.get(9)?,
+                        ),
+                    ))
+                })
+                .cat(repo)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .cat(repo)?;
+            let Some(last) = rows.last() else { break };
+            after = last.0;
+            for (id, seal) in rows {
+                update.execute((id, seal)).cat(repo)?;
+                rows_sealed += 1;
+            }
+        }
+        let snapshots = snapshot_rows(&tx, repo)?;
+        for SnapshotRow { id, values, .. } in snapshots {
+            tx.execute(
+                "UPDATE snapshots SET seal = ?2 WHERE id = ?1",
+                (id, snapshot_seal(crypto, values)),
+            )
+            .cat(repo)?;
+            rows_sealed += 1;
+        }
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+        .cat(repo)?;
+    tx.commit().cat(repo)?;
+    checkpoint_after_commit(conn);
+    tracing::info!(repo = %repo.display(), rows_sealed, to = SCHEMA_VERSION, "catalog rows sealed");
     Ok(())
 }
 
@@ -314,24 +472,19 @@ pub(crate) fn compact_if_sparse(conn: &Connection, repo: &Path) {
     checkpoint(conn);
 }
 
-/// The write-ahead log is moved into the catalog past this size (committed data is as durable
-/// in the log as in the catalog; the log only costs space, and reading it on open).
-const WAL_KEPT: u64 = 256 * 1024;
-
-/// Moves the write-ahead log into the catalog and empties it once it holds more than
-/// [`WAL_KEPT`]: otherwise it keeps up to a few megabytes of pages the repository's size would
-/// carry. A small change (an unchanged backup's one row) stays in the log, where its commit
-/// already made it durable. Best effort: with a reader in the middle of a transaction it does
-/// what it can, and the next one finishes.
-pub(crate) fn checkpoint_if_large(conn: &Connection, repo: &Path) {
-    let wal = repo.join(format!("{CATALOG_FILE}-wal"));
-    if std::fs::metadata(wal).is_ok_and(|m| m.len() <= WAL_KEPT) {
-        return;
-    }
+/// Moves the write-ahead log into the catalog and empties it after every commit, so that at
+/// rest the catalog is one file. A log left at rest is fragile: SQLite drops a log frame whose
+/// checksum fails *and every frame after it*, so one flipped bit there silently loses the last
+/// commits (the flip campaign, `tests/bit_flips.rs`, found it: each such flip lost the newest
+/// snapshots and nothing said so). In the catalog file itself a flip is seen by
+/// `integrity_check` and `check`'s row checks. Costs a checkpoint's fsyncs per commit. Best
+/// effort: with a reader in the middle of a transaction it does what it can, and the next
+/// commit or the last close finishes.
+pub(crate) fn checkpoint_after_commit(conn: &Connection) {
     checkpoint(conn);
 }
 
-/// Moves the write-ahead log into the catalog and empties it (see [`checkpoint_if_large`]).
+/// Moves the write-ahead log into the catalog and empties it (see [`checkpoint_after_commit`]).
 fn checkpoint(conn: &Connection) {
     if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
         tracing::debug!(error = %e, "catalog checkpoint deferred");

@@ -473,6 +473,28 @@ impl Crypto {
         h.finalize().as_bytes()[..16].to_vec()
     }
 
+    /// A catalog row's seal: a keyed hash (BLAKE3 under the lookup key, a "row" domain) of the
+    /// row's values that never change, so `check` sees a value changed on the disk (a date, a
+    /// size, a list of chunks). Clear repositories get an unkeyed hash: it sees accidents only.
+    pub(crate) fn row_seal(&self, table: &str, fields: &[RowField<'_>]) -> Vec<u8> {
+        let mut h = match &self.keys {
+            Some(k) => blake3::Hasher::new_keyed(&k.name_key),
+            None => blake3::Hasher::new(),
+        };
+        h.update(b"row\0").update(table.as_bytes()).update(&[0]);
+        for f in fields {
+            match f {
+                RowField::Int(v) => h.update(&[1]).update(&v.to_le_bytes()),
+                RowField::Null => h.update(&[0]),
+                RowField::Bytes(b) => h
+                    .update(&[2])
+                    .update(&(b.len() as u64).to_le_bytes())
+                    .update(b),
+            };
+        }
+        h.finalize().as_bytes()[..16].to_vec()
+    }
+
     /// Seals `plain` (AEAD, unique nonce, `ad` bound in); clear repositories store it as is.
     pub(crate) fn seal(&self, ad: &[u8], plain: &[u8]) -> Vec<u8> {
         let mut buf = Vec::with_capacity(self.headroom() + plain.len() + TAG_LEN);
@@ -766,4 +788,12 @@ mod tests {
         assert!(unhex("zz").is_none());
         assert!(unhex("abc").is_none());
     }
+}
+
+/// One value of a catalog row, for [`Crypto::row_seal`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RowField<'a> {
+    Int(i64),
+    Null,
+    Bytes(&'a [u8]),
 }

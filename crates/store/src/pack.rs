@@ -292,6 +292,16 @@ impl PackWriter {
     }
 }
 
+/// What is wrong with a pack's header, if anything (it is not read otherwise: blobs are found
+/// by offset).
+pub(crate) fn check_header(backend: &dyn Backend, name: &str) -> Option<String> {
+    match backend.read_at(name, 0, PACK_MAGIC.len()) {
+        Ok(head) if head == PACK_MAGIC => None,
+        Ok(_) => Some("its header is not a Keepsake pack's".into()),
+        Err(e) => Some(format!("its header cannot be read ({e})")),
+    }
+}
+
 /// Reads a pack's own index; `None` if the pack is damaged or was sealed with another key.
 pub(crate) fn read_index(
     backend: &dyn Backend,

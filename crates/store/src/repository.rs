@@ -257,6 +257,7 @@ impl Repository {
         let readers_lock = crate::lock::reader(path)?;
         let mut conn = crate::catalog::open(path, false)?;
         crate::catalog::seal_paths_again(&mut conn, &crypto, path)?;
+        crate::catalog::seal_rows(&mut conn, &crypto, path)?;
         let layout = PackLayout::for_version(config.version);
         Ok(Repository {
             root: path.to_path_buf(),
@@ -356,7 +357,10 @@ mod tests {
                     .unwrap();
             }
             repo.conn
-                .execute_batch("ALTER TABLE entries DROP COLUMN part; PRAGMA user_version = 1;")
+                .execute_batch(
+                    "ALTER TABLE entries DROP COLUMN part; ALTER TABLE entries DROP COLUMN seal;
+                     ALTER TABLE snapshots DROP COLUMN seal; PRAGMA user_version = 1;",
+                )
                 .unwrap();
             snap.id
         };

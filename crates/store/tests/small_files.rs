@@ -312,10 +312,14 @@ fn a_version_1_catalog_is_migrated_and_its_snapshots_still_read() {
     w.put_file("empty", meta(1), &b""[..]).unwrap();
     let old = w.commit().unwrap().id;
     drop(repo);
-    // Turn the catalog back into version 1: the same tables without `entries.part`.
+    // Turn the catalog back into version 1: the same tables without `entries.part` (nor the
+    // row seals of version 4).
     let conn = catalog(dir.path());
-    conn.execute_batch("ALTER TABLE entries DROP COLUMN part; PRAGMA user_version = 1;")
-        .unwrap();
+    conn.execute_batch(
+        "ALTER TABLE entries DROP COLUMN part; ALTER TABLE entries DROP COLUMN seal;
+         ALTER TABLE snapshots DROP COLUMN seal; PRAGMA user_version = 1;",
+    )
+    .unwrap();
     drop(conn);
 
     let repo = open(dir.path());
@@ -323,7 +327,7 @@ fn a_version_1_catalog_is_migrated_and_its_snapshots_still_read() {
     let version: u32 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     assert_eq!(cat(&repo, old, "big.bin"), noise(1, 100_000));
     assert_eq!(cat(&repo, old, "empty"), b"");
     let mut w = repo.begin_snapshot("phone").unwrap();

@@ -209,6 +209,7 @@ pub(crate) fn recover_leftovers(repo: &Repository) -> Result<()> {
             .cat(&repo.root)?;
         }
         tx.commit().cat(&repo.root)?;
+        crate::catalog::checkpoint_after_commit(&repo.conn);
         adopted += 1;
     }
     repo.backend.settle()?;
@@ -574,8 +575,8 @@ impl SnapshotWriter<'_> {
                 .cat(root)?;
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT INTO entries(device, path_key, path, size, mode, mtime_ns, inode, content, from_seq, part)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    "INSERT INTO entries(device, path_key, path, size, mode, mtime_ns, inode, content, from_seq, part, seal)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )
                 .cat(root)?;
             for (path, change) in &self.changes {
@@ -601,6 +602,20 @@ impl SnapshotWriter<'_> {
                         .map(|&c| chunk_row(c, &self.groups.stored, &chunk_rows))
                         .collect();
                     deltas.add(&ids, 1, 1);
+                    let content = encode_content(&ids);
+                    let part = part.map(Part::encode);
+                    let seal = crate::catalog::entry_seal(
+                        &repo.crypto,
+                        device,
+                        &key,
+                        *size as i64,
+                        i64::from(meta.mode),
+                        meta.mtime_ns,
+                        meta.inode as i64,
+                        &content,
+                        seq,
+                        part,
+                    );
                     insert
                         .execute(rusqlite::params![
                             device,
@@ -610,9 +625,10 @@ impl SnapshotWriter<'_> {
                             meta.mode,
                             meta.mtime_ns,
                             meta.inode as i64,
-                            encode_content(&ids),
+                            content,
                             seq,
-                            part.map(Part::encode),
+                            part,
+                            seal,
                         ])
                         .cat(root)?;
                     files += 1;
@@ -623,9 +639,13 @@ impl SnapshotWriter<'_> {
         deltas.apply(&tx, root)?;
         let time = self.time.unwrap_or_else(now_secs);
         let added_bytes = self.packer.stored_bytes();
+        let seal = crate::catalog::snapshot_seal(
+            &repo.crypto,
+            [device, seq, time, files, bytes, added_bytes as i64],
+        );
         tx.execute(
-            "INSERT INTO snapshots(device, seq, time, files, bytes, added_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            (device, seq, time, files, bytes, added_bytes as i64),
+            "INSERT INTO snapshots(device, seq, time, files, bytes, added_bytes, seal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            (device, seq, time, files, bytes, added_bytes as i64, seal),
         )
         .cat(root)?;
         let id = tx.last_insert_rowid();
@@ -635,7 +655,7 @@ impl SnapshotWriter<'_> {
         )
         .cat(root)?;
         tx.commit().cat(root)?;
-        crate::catalog::checkpoint_if_large(&repo.conn, &repo.root);
+        crate::catalog::checkpoint_after_commit(&repo.conn);
         // Committed: the packs belong to the catalog now, not to the leftovers.
         if !std::mem::take(&mut self.packer.finish().packs).is_empty() {
             if let Err(e) = repo.backend.settle() {

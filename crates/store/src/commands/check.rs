@@ -18,8 +18,12 @@ use crate::repository::Repository;
 pub struct CheckReport {
     pub chunks_checked: u64,
     pub bytes_checked: u64,
-    /// Problems in the catalog itself (SQLite integrity, reference counts, dangling ids).
+    /// Problems in the catalog itself (SQLite integrity, reference counts, dangling ids, names
+    /// that do not decrypt, row values that disagree with the chunks or the snapshots).
     pub catalog_problems: Vec<String>,
+    /// Problems of the pack files themselves (header, index, footer, size), by pack.
+    #[serde(default)]
+    pub pack_problems: Vec<String>,
     pub damaged_chunks: Vec<DamagedChunk>,
     /// Files that cannot be restored because of a damaged chunk.
     pub affected_files: Vec<AffectedFile>,
@@ -28,7 +32,9 @@ pub struct CheckReport {
 impl CheckReport {
     /// Whether everything verified.
     pub fn is_ok(&self) -> bool {
-        self.catalog_problems.is_empty() && self.damaged_chunks.is_empty()
+        self.catalog_problems.is_empty()
+            && self.pack_problems.is_empty()
+            && self.damaged_chunks.is_empty()
     }
 }
 
@@ -58,8 +64,15 @@ struct EntryRecord {
     sealed_path: Vec<u8>,
     path_key: Vec<u8>,
     content: Vec<i64>,
+    /// `content` as stored, for its seal.
+    raw_content: Vec<u8>,
     size: u64,
     part: Option<Part>,
+    raw_part: Option<i64>,
+    mode: i64,
+    mtime_ns: i64,
+    inode: i64,
+    seal: Option<Vec<u8>>,
 }
 
 struct ChunkRecord {
@@ -84,7 +97,7 @@ pub fn check(repo: &Repository, progress: &mut dyn FnMut(u64)) -> Result<CheckRe
 
     let integrity: String = repo
         .conn
-        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .cat(root)?;
     if integrity != "ok" {
         report.catalog_problems.push(format!("SQLite: {integrity}"));
@@ -97,20 +110,29 @@ pub fn check(repo: &Repository, progress: &mut dyn FnMut(u64)) -> Result<CheckRe
         let mut stmt = repo
             .conn
             .prepare(
-                "SELECT device, from_seq, to_seq, path, content, size, part, path_key FROM entries",
+                "SELECT device, from_seq, to_seq, path, content, size, part, path_key, mode, mtime_ns,
+                 inode, seal FROM entries",
             )
             .cat(root)?;
         let rows = stmt
             .query_map([], |r| {
+                let raw_content: Vec<u8> = r.get(4)?;
+                let raw_part: Option<i64> = r.get(6)?;
                 Ok(EntryRecord {
                     device: r.get(0)?,
                     from: r.get(1)?,
                     to: r.get(2)?,
                     sealed_path: r.get(3)?,
-                    content: decode_content(&r.get::<_, Vec<u8>>(4)?),
+                    content: decode_content(&raw_content),
+                    raw_content,
                     size: r.get(5)?,
-                    part: r.get::<_, Option<i64>>(6)?.map(Part::decode),
+                    part: raw_part.map(Part::decode),
+                    raw_part,
                     path_key: r.get(7)?,
+                    mode: r.get(8)?,
+                    mtime_ns: r.get(9)?,
+                    inode: r.get(10)?,
+                    seal: r.get(11)?,
                 })
             })
             .cat(root)?;
@@ -208,9 +230,15 @@ pub fn check(repo: &Repository, progress: &mut dyn FnMut(u64)) -> Result<CheckRe
             (referenced, live)
         ));
     }
+    let names = device_names(repo, &mut problems)?;
+    rows_against_chunks_and_snapshots(repo, &entries, &chunks, &names, &mut problems)?;
     report
         .catalog_problems
         .extend(problems.into_iter().take(MAX_LISTED));
+    report.pack_problems = packs_against_catalog(repo, &chunks)?
+        .into_iter()
+        .take(MAX_LISTED)
+        .collect();
 
     let mut damaged: HashMap<i64, (String, String, ChunkFault)> = HashMap::new();
     for c in &chunks {
@@ -241,23 +269,35 @@ pub fn check(repo: &Repository, progress: &mut dyn FnMut(u64)) -> Result<CheckRe
         .collect();
 
     if !damaged.is_empty() {
-        let snapshots = read::all_snapshots(repo)?;
+        // (id, device, seq) of every snapshot, read without decrypting anything that may be
+        // damaged too
+        let snapshots: Vec<(i64, i64, i64)> = repo
+            .conn
+            .prepare("SELECT id, device, seq FROM snapshots")
+            .cat(root)?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .cat(root)?
+            .collect::<rusqlite::Result<_>>()
+            .cat(root)?;
         let mut affected: BTreeMap<(String, String), Vec<i64>> = BTreeMap::new();
         for e in &entries {
             if !e.content.iter().any(|c| damaged.contains_key(c)) {
                 continue;
             }
-            let path = read::open_path(repo, &e.path_key, &e.sealed_path)?;
-            let holders = snapshots.iter().filter(|s| {
-                s.device_id == e.device
-                    && s.info.seq >= e.from
-                    && e.to.is_none_or(|t| s.info.seq < t)
+            let path = read::open_path(repo, &e.path_key, &e.sealed_path)
+                .unwrap_or_else(|_| "(a file whose name does not decrypt)".into());
+            let device = names
+                .get(&e.device)
+                .cloned()
+                .unwrap_or_else(|| format!("device {}", e.device));
+            let holders = snapshots.iter().filter(|(_, dev, seq)| {
+                *dev == e.device && *seq >= e.from && e.to.is_none_or(|t| *seq < t)
             });
-            for s in holders {
+            for (id, _, _) in holders {
                 affected
-                    .entry((s.info.device.clone(), path.clone()))
+                    .entry((device.clone(), path.clone()))
                     .or_default()
-                    .push(s.info.id);
+                    .push(*id);
             }
         }
         report.affected_files = affected
@@ -283,4 +323,223 @@ pub fn check(repo: &Repository, progress: &mut dyn FnMut(u64)) -> Result<CheckRe
         );
     }
     Ok(report)
+}
+
+/// Every device's name, decrypted; one that does not decrypt is a problem (and named by its id).
+fn device_names(repo: &Repository, problems: &mut Vec<String>) -> Result<HashMap<i64, String>> {
+    let root = &repo.root;
+    let mut stmt = repo
+        .conn
+        .prepare("SELECT id, name FROM devices")
+        .cat(root)?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
+        .cat(root)?;
+    let mut names = HashMap::new();
+    for row in rows {
+        let (id, sealed) = row.cat(root)?;
+        match read::open_device_name(repo, &sealed) {
+            Ok(name) => {
+                names.insert(id, name);
+            }
+            Err(_) => {
+                problems.push(format!("device {id}: its name does not decrypt"));
+                names.insert(id, format!("device {id}"));
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// Every file version's path decrypted and matched to its lookup key, its size against its
+/// chunks, and every snapshot's and device's counts against the file versions they hold.
+fn rows_against_chunks_and_snapshots(
+    repo: &Repository,
+    entries: &[EntryRecord],
+    chunks: &[ChunkRecord],
+    names: &HashMap<i64, String>,
+    problems: &mut Vec<String>,
+) -> Result<()> {
+    let root = &repo.root;
+    let raw: HashMap<i64, u64> = chunks.iter().map(|c| (c.id, u64::from(c.raw))).collect();
+    let device = |id: i64| {
+        names
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("device {id}"))
+    };
+    let mut paths: HashMap<(i64, Vec<u8>), String> = HashMap::new();
+    for e in entries {
+        let path = match read::open_path(repo, &e.path_key, &e.sealed_path) {
+            Ok(p) => p,
+            Err(_) => {
+                problems.push(format!(
+                    "{}: a file name does not decrypt (versions from snapshot #{} of the device)",
+                    device(e.device),
+                    e.from
+                ));
+                continue;
+            }
+        };
+        if e.part.is_none() {
+            let stored: Option<u64> = e.content.iter().map(|c| raw.get(c).copied()).sum();
+            if let Some(stored) = stored.filter(|&n| n != e.size) {
+                problems.push(format!(
+                    "{} {path}: its size says {} bytes, its chunks hold {stored}",
+                    device(e.device),
+                    e.size
+                ));
+            }
+        }
+        let seal = crate::catalog::entry_seal(
+            &repo.crypto,
+            e.device,
+            &e.path_key,
+            e.size as i64,
+            e.mode,
+            e.mtime_ns,
+            e.inode,
+            &e.raw_content,
+            e.from,
+            e.raw_part,
+        );
+        if e.seal.as_deref() != Some(seal.as_slice()) {
+            problems.push(format!(
+                "{} {path}: its catalog row was changed on the disk (its size, dates, mode or \
+                 chunks are not what the backup wrote; versions from snapshot #{})",
+                device(e.device),
+                e.from
+            ));
+        }
+        if e.to.is_some_and(|t| t <= e.from) {
+            problems.push(format!(
+                "{} {path}: a version that ends (#{}) before it begins (#{})",
+                device(e.device),
+                e.to.unwrap_or_default(),
+                e.from
+            ));
+        }
+        paths.insert((e.device, e.path_key.clone()), path);
+    }
+    // each snapshot holds the versions of its device that begin at or before it and end after
+    let snapshots = crate::catalog::snapshot_rows(&repo.conn, root)?;
+    for row in &snapshots {
+        let (id, [dev, seq, _time, files, bytes, _added]) = (row.id, row.values);
+        let want = crate::catalog::snapshot_seal(&repo.crypto, row.values);
+        if row.seal.as_deref() != Some(want.as_slice()) {
+            problems.push(format!(
+                "snapshot {id} of {}: its catalog row was changed on the disk (its date, number or \
+                 sizes are not what the backup wrote)",
+                device(dev)
+            ));
+        }
+        let held = entries
+            .iter()
+            .filter(|e| e.device == dev && e.from <= seq && e.to.is_none_or(|t| t > seq));
+        let (n, total) = held.fold((0i64, 0i64), |(n, t), e| (n + 1, t + e.size as i64));
+        if (n, total) != (files, bytes) {
+            problems.push(format!(
+                "snapshot {id} of {}: it says {files} files and {bytes} bytes, its file versions \
+                 {n} and {total}",
+                device(dev)
+            ));
+        }
+    }
+    let mut stmt = repo
+        .conn
+        .prepare("SELECT id, next_seq, live_files, live_bytes FROM devices")
+        .cat(root)?;
+    let devices = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })
+        .cat(root)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .cat(root)?;
+    for (dev, next_seq, live_files, live_bytes) in devices {
+        let live = entries.iter().filter(|e| e.device == dev && e.to.is_none());
+        let (n, total) = live.fold((0i64, 0i64), |(n, t), e| (n + 1, t + e.size as i64));
+        if (n, total) != (live_files, live_bytes) {
+            problems.push(format!(
+                "{}: it says {live_files} files and {live_bytes} bytes now, its file versions \
+                 {n} and {total}",
+                device(dev)
+            ));
+        }
+        let newest = snapshots
+            .iter()
+            .filter(|s| s.values[0] == dev)
+            .map(|s| s.values[1])
+            .chain(entries.iter().filter(|e| e.device == dev).map(|e| e.from))
+            .max()
+            .unwrap_or(0);
+        if next_seq <= newest {
+            problems.push(format!(
+                "{}: its next snapshot number ({next_seq}) is not after its newest ({newest})",
+                device(dev)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every pack the catalog names, read as a pack: its header, its footer and its own index,
+/// which must list exactly the chunks the catalog places in it, where the catalog says.
+fn packs_against_catalog(repo: &Repository, chunks: &[ChunkRecord]) -> Result<Vec<String>> {
+    let root = &repo.root;
+    let mut problems = Vec::new();
+    let mut stmt = repo
+        .conn
+        .prepare("SELECT name, size FROM packs ORDER BY name")
+        .cat(root)?;
+    let packs = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+        .cat(root)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .cat(root)?;
+    let mut in_pack: HashMap<&str, Vec<&ChunkRecord>> = HashMap::new();
+    for c in chunks {
+        in_pack.entry(c.pack.as_str()).or_default().push(c);
+    }
+    for (name, size) in &packs {
+        if let Some(problem) = crate::pack::check_header(repo.backend.as_ref(), name) {
+            problems.push(format!("pack {name}: {problem}"));
+        }
+        let Some((len, index)) = crate::pack::read_index(repo.backend.as_ref(), &repo.crypto, name)
+        else {
+            problems.push(format!(
+                "pack {name}: its footer or index is damaged (the catalog still knows its chunks)"
+            ));
+            continue;
+        };
+        if len != *size as u64 {
+            problems.push(format!("pack {name}: {len} bytes, the catalog says {size}"));
+        }
+        let listed: HashMap<&[u8], (u64, u32, u32)> = index
+            .iter()
+            .map(|e| (e.id.as_slice(), (e.offset, e.stored_len, e.raw_len)))
+            .collect();
+        let expected = in_pack.get(name.as_str()).map_or(&[][..], Vec::as_slice);
+        for c in expected {
+            let want = (c.offset, c.stored, c.raw);
+            match listed.get(c.hash.as_slice()) {
+                Some(found) if *found == want => {}
+                Some(found) => problems.push(format!(
+                    "pack {name}: chunk {} is at {found:?} in the pack's index, {want:?} in the \
+                     catalog",
+                    hex(&c.hash[..c.hash.len().min(8)])
+                )),
+                None => problems.push(format!(
+                    "pack {name}: its index does not list chunk {}",
+                    hex(&c.hash[..c.hash.len().min(8)])
+                )),
+            }
+        }
+    }
+    Ok(problems)
 }

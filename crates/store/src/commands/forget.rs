@@ -123,7 +123,7 @@ pub fn forget(repo: &Repository, ids: &[i64]) -> Result<ForgetSummary> {
     }
     deltas.apply(&tx, root)?;
     tx.commit().cat(root)?;
-    crate::catalog::checkpoint_if_large(&repo.conn, &repo.root);
+    crate::catalog::checkpoint_after_commit(&repo.conn);
     let summary = ForgetSummary {
         snapshots: by_device.values().map(|s| s.len() as u64).sum(),
         file_versions_dropped: dropped,
