@@ -169,6 +169,7 @@ pub fn run() {
             snapshots::all_backups,
             snapshots::open_backups,
             snapshots::location_recovery_key,
+            snapshots::verify_location,
             interchange::export_snapshot,
             interchange::restore_snapshot,
             interchange::import_backup,

@@ -77,6 +77,44 @@ pub async fn location_recovery_key(
     .await
 }
 
+/// A `verify-progress` event: bytes read back so far of the location's total.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VerifyProgress {
+    pub location: PathBuf,
+    pub bytes: u64,
+    pub total: u64,
+}
+
+/// "Verify": reads every snapshot at the location back and checks it (nothing is changed); its
+/// progress as `verify-progress` events, its result kept in the devices' history.
+#[tauri::command]
+pub async fn verify_location(
+    app: tauri::AppHandle,
+    path: PathBuf,
+) -> UiResult<keepsake_core::verification::Verification> {
+    use tauri::{Emitter, Manager};
+    blocking(move || {
+        let ctx = app.state::<Context>();
+        let location = keepsake_core::Location::new(&path);
+        let mut last = std::time::Instant::now();
+        keepsake_core::verification::verify(&ctx, &location, &ctx.unlock(), &mut |bytes, total| {
+            // at most ten events a second
+            if last.elapsed() >= std::time::Duration::from_millis(100) || bytes == total {
+                last = std::time::Instant::now();
+                let _ = app.emit(
+                    "verify-progress",
+                    VerifyProgress {
+                        location: location.root().to_owned(),
+                        bytes,
+                        total,
+                    },
+                );
+            }
+        })
+    })
+    .await
+}
+
 /// Keeps snapshot `id` of `udid` forever (the cleaning policy never deletes it), or no longer.
 #[tauri::command]
 pub async fn set_pinned(

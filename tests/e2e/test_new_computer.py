@@ -123,6 +123,11 @@ class TestANewComputer:
         assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){7}", key), key
         assert key == RECOVERY_KEYS[0], "the key computer A showed when it set the disk up"
         shot("preferences-recovery-key")
+        # "Verify" reads every snapshot back: intact
+        css(app, f'.location[data-path="{disk}"] .verify-location').click()
+        done = wait(app, 60).until(lambda a: css(a, "#verify-status.verify-ok"))
+        assert f"{disk} is intact" in done.text, done.text
+        shot("preferences-verified")
 
         # the phone, not connected, is listed with its backups, and its snapshots open
         css(app, "#back-to-devices").click()

@@ -262,6 +262,25 @@ export interface FoundBackups {
   known: boolean;
 }
 export const disksWithBackups = () => invoke<FoundBackups[]>("disks_with_backups");
+/** What "Verify" found at a location. */
+export interface Verification {
+  location: string;
+  at: number;
+  ok: boolean;
+  chunks_checked: number;
+  bytes_checked: number;
+  problems: string[];
+  affected: { device: string; path: string; snapshots: number[] }[];
+  devices: string[];
+}
+export interface VerifyProgress {
+  location: string;
+  bytes: number;
+  total: number;
+}
+export const verifyLocation = (path: string) => invoke<Verification>("verify_location", { path });
+export const onVerifyProgress = (f: (e: VerifyProgress) => void): Promise<UnlistenFn> =>
+  listen<VerifyProgress>("verify-progress", (e) => f(e.payload));
 /** Sets the wizard's location up before the first backup; its recovery key when it is new. */
 export const setUpLocation = (path: string, password: string | null) => invoke<string | null>("set_up_location", { path, password });
 export interface Imported {

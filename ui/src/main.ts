@@ -206,6 +206,16 @@ async function showPreferences(back?: { label: string; to: () => void }): Promis
       found,
       openBackups: api.openBackups,
       recoveryKey: api.locationRecoveryKey,
+      verify: async (path, progress) => {
+        const stop = await api.onVerifyProgress((e) => {
+          if (e.location === path || e.location.replace(/\/$/, "") === path.replace(/\/$/, "")) progress(e.bytes, e.total);
+        });
+        try {
+          return await api.verifyLocation(path);
+        } finally {
+          stop();
+        }
+      },
       importBackup: api.importBackup,
       makeDefault: api.setDefaultLocation,
       remove: api.removeLocation,

@@ -362,3 +362,49 @@ pub fn restore(ctx: &Context, args: &RestoreArgs, json: bool) -> anyhow::Result<
         )
     })
 }
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    at: Where,
+}
+
+/// `keepsake verify`: a progress bar with bytes and time left, then what it found.
+pub fn verify(ctx: &Context, args: &VerifyArgs, json: bool) -> anyhow::Result<()> {
+    let location = args.at.location(ctx)?;
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template(
+            "Verifying    [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} {eta} left",
+        )
+        .expect("the template is valid")
+        .progress_chars("=> "),
+    );
+    if json {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let v = keepsake_core::verification::verify(
+        ctx,
+        &location,
+        &args.at.unlock(ctx)?,
+        &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    )?;
+    bar.finish_and_clear();
+    emit(json, &v, |out| {
+        writeln!(out, "{}", keepsake_core::verification::summary(&v))?;
+        for f in &v.affected {
+            let ids: Vec<String> = f.snapshots.iter().map(|s| format!("#{s}")).collect();
+            writeln!(out, "  {} {}: in {}", f.device, f.path, ids.join(", "))?;
+        }
+        for p in v.problems.iter().take(20) {
+            writeln!(out, "  {p}")?;
+        }
+        Ok(())
+    })?;
+    if !v.ok {
+        anyhow::bail!("damage found at {}", v.location.display());
+    }
+    Ok(())
+}

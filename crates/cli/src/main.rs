@@ -80,7 +80,12 @@ enum Command {
     /// Put a snapshot back onto its device (mobilebackup2 Restore).
     #[command(after_help = EXIT_CODES)]
     Restore(browse_cmd::RestoreArgs),
-    /// The device's own backup encryption: status, on, off, change (passwords from flags or env).
+    /// Read every snapshot at a location back and check it (nothing is changed); the result
+    /// goes into the history of each device backed up there. Exit code 1 when damage is found.
+    #[command(after_help = EXIT_CODES)]
+    Verify(browse_cmd::VerifyArgs),
+    /// The device's own backup encryption: status, on, off, change (passwords from the
+    /// environment, a file or a prompt).
     #[command(after_help = EXIT_CODES)]
     Encryption(encryption_cmd::EncryptionArgs),
     /// Work with a snapshot repository folder: init, add, snapshots, ls, cat, restore, forget, gc, check, stats.
@@ -165,6 +170,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Export(args) => browse_cmd::export(&ctx()?, args, json),
         Command::Import(args) => browse_cmd::import(&ctx()?, args, json),
         Command::Restore(args) => browse_cmd::restore(&ctx()?, args, json),
+        Command::Verify(args) => browse_cmd::verify(&ctx()?, args, json),
         Command::Encryption(args) => encryption_cmd::run(&ctx()?, args, json),
         Command::Emulator(args) => emulator_cmd::run(args),
         Command::Settings(args) => settings_cmd::settings(&ctx()?, args, json),

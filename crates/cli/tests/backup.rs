@@ -50,6 +50,12 @@ fn backup_then_timeline_shows_the_snapshot_and_its_cost() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(report["chunks_checked"].as_u64().unwrap() > 0, "{report}");
     assert_eq!(report["pack_problems"], serde_json::json!([]), "{report}");
+    let out = keepsake(&phone, dir.path(), &["verify", "--location", loc]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("read back intact"),
+        "{out:?}"
+    );
 
     // a location that is not there is an error that says so, and nothing is created
     let missing = dir.path().join("unplugged");

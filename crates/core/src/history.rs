@@ -34,6 +34,17 @@ pub struct DeviceHistory {
     pub failures: u32,
     pub last_error: Option<String>,
     pub pending_cleaning: Option<PendingCleaning>,
+    /// The last verification of the location holding the device's snapshots.
+    pub last_verification: Option<Verified>,
+}
+
+/// How a verification went, as the history keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verified {
+    /// Unix seconds.
+    pub at: i64,
+    pub ok: bool,
+    pub summary: String,
 }
 
 /// Every device's history, by UDID.

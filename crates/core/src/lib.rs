@@ -32,6 +32,7 @@ mod settings_files;
 pub mod sizes;
 mod store_folder;
 pub mod timeline;
+pub mod verification;
 
 use serde::Serialize;
 

@@ -34,6 +34,11 @@ pub struct EncryptionConfig {
     pub cipher: String,
     #[serde(flatten)]
     pub key: KeyStorage,
+    /// Key slots only: a keyed hash of the slots under the master key, so `check` sees a slot
+    /// changed on the disk even when nobody opens with it (absent in repositories whose slots
+    /// have not changed since before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slots_seal: Option<String>,
 }
 
 /// How files are cut into chunks and chunks grouped into packs. Fixed at `init` and recorded, so

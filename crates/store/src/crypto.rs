@@ -330,6 +330,17 @@ impl MasterKey {
 
     /// `secret` sealed under a key derived from this one, bound to the repository `context`
     /// (hex): what a recovery slot keeps so the key can be shown again.
+    /// The seal of a repository's key slots (their JSON): see `EncryptionConfig::slots_seal`.
+    pub(crate) fn seal_slots(&self, slots: &[u8], repo_id: &str) -> String {
+        let key = Zeroizing::new(blake3::derive_key(
+            "keepsake-store 2026 key slots seal",
+            self.0.as_ref(),
+        ));
+        let mut h = blake3::Hasher::new_keyed(&key);
+        h.update(repo_id.as_bytes()).update(&[0]).update(slots);
+        hex(&h.finalize().as_bytes()[..16])
+    }
+
     pub(crate) fn seal_secret(&self, secret: &str, context: &str) -> String {
         let key = Zeroizing::new(blake3::derive_key(
             "keepsake-store 2026 slot secrets",

@@ -180,6 +180,25 @@ pub(crate) fn unlock(
     Ok(None)
 }
 
+/// The seal of `slots` (see `EncryptionConfig::slots_seal`).
+pub(crate) fn slots_seal(master: &MasterKey, slots: &[KeySlot], repo_id: &str) -> String {
+    let json = serde_json::to_vec(slots).expect("slots serialise");
+    master.seal_slots(&json, repo_id)
+}
+
+/// Whether the config's slots are the ones sealed: `None` when there is no seal to compare.
+pub(crate) fn slots_intact(
+    master: &MasterKey,
+    config: &EncryptionConfig,
+    repo_id: &str,
+) -> Option<bool> {
+    let seal = config.slots_seal.as_ref()?;
+    let KeyStorage::Slots { slots } = &config.key else {
+        return None;
+    };
+    Some(&slots_seal(master, slots, repo_id) == seal)
+}
+
 /// The slots a key storage holds: a repository made before slots has its one password as a
 /// slot (named `password`); a key held by the credential store alone has none.
 pub(crate) fn slots_in(key: &KeyStorage) -> Vec<KeySlot> {
@@ -310,9 +329,12 @@ impl Repository {
             .as_ref()
             .map(|e| e.cipher.clone())
             .unwrap_or_default();
+        let master = self.master_key()?;
+        let slots_seal = Some(slots_seal(master, &slots, &config.id));
         config.encryption = Some(EncryptionConfig {
             cipher,
             key: KeyStorage::Slots { slots },
+            slots_seal,
         });
         config.store(&self.root)?;
         self.config = config;

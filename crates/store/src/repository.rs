@@ -103,10 +103,12 @@ impl Repository {
                     .map(|n| wrap_slot(&master, n.kind.clone(), &n.secret, n.kdf.clone(), &id))
                     .collect::<Result<Vec<_>>>()?;
                 opened_by = slots.first().cloned();
+                let slots_seal = Some(crate::keys::slots_seal(&master, &slots, &id));
                 (
                     Some(EncryptionConfig {
                         cipher: "xchacha20poly1305".into(),
                         key: KeyStorage::Slots { slots },
+                        slots_seal,
                     }),
                     Some(master),
                 )
@@ -124,6 +126,7 @@ impl Repository {
                     Some(EncryptionConfig {
                         cipher: "xchacha20poly1305".into(),
                         key,
+                        slots_seal: None,
                     }),
                     Some(master),
                 )
@@ -141,6 +144,7 @@ impl Repository {
                     Some(EncryptionConfig {
                         cipher: "xchacha20poly1305".into(),
                         key,
+                        slots_seal: None,
                     }),
                     Some(master),
                 )

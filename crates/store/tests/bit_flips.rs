@@ -313,7 +313,20 @@ fn check_names_a_changed_row_a_path_that_does_not_decrypt_and_a_broken_pack() {
     let damage = |name: &str, sql: Option<&str>, wants: &str| {
         let work = dir.path().join(name);
         copy_dir(&pristine, &work);
-        if let Some(sql) = sql {
+        if sql == Some("slot") {
+            // the computer's slot (not the one opened with) changed in the config
+            let path = work.join("keepsake-repo.json");
+            let mut config: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            let wrapped = config["encryption"]["slots"][0]["wrapped_key"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let changed = if wrapped.starts_with('0') { "1" } else { "0" };
+            config["encryption"]["slots"][0]["wrapped_key"] =
+                format!("{changed}{}", &wrapped[1..]).into();
+            std::fs::write(&path, serde_json::to_vec_pretty(&config).unwrap()).unwrap();
+        } else if let Some(sql) = sql {
             let conn = rusqlite::Connection::open(work.join("catalog.db")).unwrap();
             conn.execute_batch(sql).unwrap();
         } else {
@@ -344,4 +357,5 @@ fn check_names_a_changed_row_a_path_that_does_not_decrypt_and_a_broken_pack() {
         "a file name does not decrypt",
     );
     damage("footer", None, "its footer or index is damaged");
+    damage("slot", Some("slot"), "its key slots were changed on the disk");
 }

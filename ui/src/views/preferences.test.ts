@@ -54,4 +54,42 @@ describe("preferences", () => {
     expect(root.querySelector(".open-found")).toBeNull();
     expect(root.querySelectorAll(".location")).toHaveLength(2);
   });
+
+  it("verifies a location, showing its progress, then what it found", async () => {
+    const root = document.createElement("div");
+    document.body.append(root);
+    let finish: (v: import("../api").Verification) => void = () => {};
+    let report: (b: number, t: number) => void = () => {};
+    renderPreferences(root, [disk, { ...disk, path: "/media/ada/Empty", is_default: false, has_backups: false }], {
+      add: async () => [disk],
+      makeDefault: async () => [disk],
+      remove: async () => [disk],
+      verify: (_path, progress) => {
+        report = progress;
+        return new Promise((resolve) => (finish = resolve));
+      },
+      back: () => {},
+    });
+    const buttons = root.querySelectorAll<HTMLButtonElement>(".verify-location");
+    expect(buttons).toHaveLength(1); // only where there are backups
+    buttons[0].click();
+    await flush();
+    expect(root.querySelector("#verify-status")?.textContent).toContain("reading every snapshot back");
+    expect(root.querySelector<HTMLButtonElement>(".verify-location")!.disabled).toBe(true);
+    report(50, 200);
+    expect(root.querySelector<HTMLProgressElement>("#verify-progress")!.value).toBe(50);
+    finish({
+      location: disk.path, at: 1, ok: false, chunks_checked: 9, bytes_checked: 200,
+      problems: ["chunk ab12 in pack p1: its data does not decrypt"],
+      affected: [{ device: "U1", path: "HomeDomain/Library/SMS/sms.db", snapshots: [1, 2] }],
+      devices: ["U1"],
+    });
+    await flush();
+    const status = root.querySelector("#verify-status")!;
+    expect(status.getAttribute("role")).toBe("alert");
+    expect(status.textContent).toContain("Damage found at /media/ada/Disk");
+    expect(status.textContent).toContain("HomeDomain/Library/SMS/sms.db (snapshots 1, 2)");
+    expect(root.querySelector<HTMLButtonElement>(".verify-location")!.disabled).toBe(false);
+    root.remove();
+  });
 });

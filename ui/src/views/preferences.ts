@@ -1,6 +1,6 @@
 // Preferences: the backup locations (free space, present or not, which is the default), adding
 // and forgetting them.
-import { errorKind, errorMessage, type DeviceBackups, type FoundBackups, type Imported, type LocationStatus } from "../api";
+import { errorKind, errorMessage, type DeviceBackups, type FoundBackups, type Imported, type LocationStatus, type Verification } from "../api";
 import { button, bytes, el, field } from "../dom";
 
 export interface PreferencesHandlers {
@@ -12,6 +12,8 @@ export interface PreferencesHandlers {
   openBackups?(path: string, secret: string | null): Promise<DeviceBackups[]>;
   /** Folders on the disks in sight holding Keepsake backups this computer does not know yet. */
   found?: FoundBackups[];
+  /** "Verify": reads every snapshot at `path` back; `progress` gets bytes read and the total. */
+  verify?(path: string, progress: (bytes: number, total: number) => void): Promise<Verification>;
   /** The recovery key of the location at `path`; `null` when it has none. */
   recoveryKey?(path: string): Promise<string | null>;
   /** "Add a Finder backup": takes a Finder backup folder in as a snapshot at `location`. */
@@ -57,6 +59,54 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
     });
     return el("div", {}, el("h2", {}, "Automatic backups"),
       el("div", { class: "check" }, box, el("label", { for: "autostart" }, "Start Keepsake when I log in (in the tray, without the window)")));
+  };
+  // "Verify": one location at a time, its progress, then what it found.
+  let verifying: { path: string; bytes: number; total: number } | null = null;
+  let verified: { path: string; result: Verification | null; error: string } | null = null;
+  const verify = async (path: string) => {
+    verifying = { path, bytes: 0, total: 0 };
+    verified = null;
+    draw();
+    try {
+      const result = await h.verify!(path, (bytes, total) => {
+        if (!verifying) return;
+        verifying = { path, bytes, total };
+        const bar = root.querySelector<HTMLProgressElement>("#verify-progress");
+        if (bar) {
+          bar.max = Math.max(total, 1);
+          bar.value = bytes;
+        }
+      });
+      verified = { path, result, error: "" };
+    } catch (e) {
+      verified = { path, result: null, error: errorMessage(e) };
+    }
+    verifying = null;
+    draw();
+    document.getElementById("verify-status")?.focus();
+  };
+  const verifyStatus = () => {
+    if (verifying) {
+      return el("div", { id: "verify-status", class: "recovery-key", role: "status", tabindex: "-1" },
+        el("p", {}, `Verifying ${verifying.path}: reading every snapshot back…`),
+        el("progress", { id: "verify-progress", max: String(Math.max(verifying.total, 1)), value: String(verifying.bytes), "aria-label": "Verification progress" }));
+    }
+    if (!verified) return null;
+    const r = verified.result;
+    if (!r) return el("div", { id: "verify-status", class: "error-text", role: "alert", tabindex: "-1" }, verified.error);
+    if (r.ok) {
+      return el("div", { id: "verify-status", class: "recovery-key verify-ok", role: "status", tabindex: "-1" },
+        el("p", { class: "recovery-title" }, `${verified.path} is intact`),
+        el("p", {}, `Every snapshot was read back: ${bytes(r.bytes_checked)} in ${r.chunks_checked} pieces, all as they were written.`));
+    }
+    return el("div", { id: "verify-status", class: "notice verify-damaged", role: "alert", tabindex: "-1" },
+      el("p", { class: "recovery-title" }, `Damage found at ${verified.path}`),
+      r.affected.length
+        ? el("p", {}, `${r.affected.length} file(s) cannot be restored whole. Back up again so the damaged data is stored anew; snapshots that hold them:`)
+        : el("p", {}, "The snapshots' index has problems. Back up to another location too, and keep this disk for now."),
+      el("ul", { class: "verify-problems" },
+        ...r.affected.slice(0, 10).map((f) => el("li", {}, `${f.path} (snapshots ${f.snapshots.join(", ")})`)),
+        ...r.problems.slice(0, r.affected.length ? 3 : 10).map((p) => el("li", {}, p))));
   };
   // "Open backups from another computer": asks for a secret only when the disk needs one.
   let openPath = "";
@@ -177,6 +227,9 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
           l.has_backups && h.recoveryKey
             ? button("Recovery key", { class: "show-recovery-key", "aria-label": `Recovery key: ${l.path}` }, () => void showKey(l.path))
             : null,
+          l.has_backups && l.present && h.verify
+            ? button("Verify", { class: "verify-location", "aria-label": `Verify: ${l.path}`, disabled: verifying !== null }, () => void verify(l.path))
+            : null,
           button("Remove", { class: "remove-location", "aria-label": `Remove: ${l.path}` }, () => void act(() => h.remove(l.path))))));
     root.replaceChildren(
       el("section", { id: "preferences", "aria-labelledby": "preferences-title" },
@@ -199,6 +252,7 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
               })
             : null),
         problem ? el("p", { id: "preferences-error", role: "alert", class: "error-text" }, problem) : null,
+        verifyStatus(),
         shownKey
           ? el("div", { id: "recovery-key-shown", class: shownKey.failed ? "error-text" : "recovery-key", role: "status" },
               el("p", { class: "recovery-title" }, `The recovery key of ${shownKey.path}`),

@@ -230,6 +230,18 @@ pub fn check(repo: &Repository, progress: &mut dyn FnMut(u64)) -> Result<CheckRe
             (referenced, live)
         ));
     }
+    if let (Some(master), Some(encryption)) =
+        (repo.master.as_ref(), repo.config.encryption.as_ref())
+    {
+        if crate::keys::slots_intact(master, encryption, &repo.config.id) == Some(false) {
+            problems.push(format!(
+                "{}: its key slots were changed on the disk: one of the ways to open these \
+                 snapshots may no longer work (see `keepsake locations keys`, and keep the \
+                 recovery key at hand)",
+                root.join("keepsake-repo.json").display()
+            ));
+        }
+    }
     let names = device_names(repo, &mut problems)?;
     rows_against_chunks_and_snapshots(repo, &entries, &chunks, &names, &mut problems)?;
     report
