@@ -18,6 +18,10 @@ def wizard_without_encryption(app, row_css: str, disk) -> None:
     css(app, "#wizard-next").click()
     wait(app).until(lambda a: css(a, "#wizard").get_attribute("data-step") == "snapshots")
     css(app, "#wizard-finish").click()
+    # the new location's recovery key, kept before the first backup starts
+    wait(app, 60).until(lambda a: a.find_elements("css selector", "#wizard[data-step=recovery-key]"))
+    css(app, "#recovery-kept").click()
+    css(app, "#wizard-done").click()
 
 
 class TestPasscode:

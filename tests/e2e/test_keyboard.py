@@ -51,6 +51,12 @@ class TestKeyboard:
 
         wait(app).until(lambda a: css(a, "#wizard").get_attribute("data-step") == "snapshots")
         tab_to(app, "#wizard-finish").send_keys(Keys.ENTER)
+        # the recovery key, kept with the keyboard too: the box, then the button
+        wait(app, 60).until(lambda a: a.find_elements("css selector", "#wizard[data-step=recovery-key]"))
+        tab_to(app, "#recovery-kept").send_keys(Keys.SPACE)
+        wait(app).until(lambda a: css(a, "#wizard-done").is_enabled())
+        assert active(app).get_attribute("id") == "recovery-kept", "focus stays on the box"
+        tab_to(app, "#wizard-done").send_keys(Keys.ENTER)
 
         watch_backup(app, phone.udid)
         result = css(app, f"{row_css} .result").text

@@ -287,8 +287,11 @@ export function renderWizard(
 
   const draw = () => {
     if (recoveryKey !== null) {
+      // focus stays where it was (ticking the box re-renders the page), else the first control
+      const was = document.activeElement?.id;
       root.replaceChildren(recoveryPage(recoveryKey));
-      root.querySelector<HTMLElement>("#recovery-save, #recovery-kept")?.focus();
+      const again = was ? Array.from(root.querySelectorAll<HTMLElement>("[id]")).find((n) => n.id === was) : undefined;
+      (again ?? root.querySelector<HTMLElement>("#recovery-save, #recovery-kept"))?.focus();
       return;
     }
     const s = STEPS[step];
