@@ -357,5 +357,9 @@ fn check_names_a_changed_row_a_path_that_does_not_decrypt_and_a_broken_pack() {
         "a file name does not decrypt",
     );
     damage("footer", None, "its footer or index is damaged");
-    damage("slot", Some("slot"), "its key slots were changed on the disk");
+    damage(
+        "slot",
+        Some("slot"),
+        "its key slots were changed on the disk",
+    );
 }
