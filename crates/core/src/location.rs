@@ -178,15 +178,25 @@ impl Location {
             key: KeySource::Slots(slots),
             ..InitOptions::encrypted("")
         };
-        let repo = Repository::init(&self.repository_path(), &options)?;
+        // The key is kept before the repository exists: a crash in between leaves a key that
+        // opens nothing, never a repository this computer cannot open.
+        let id = Repository::new_id();
         if keeps_secrets {
-            if let Err(e) =
-                Secrets.remember(SecretKind::StoreKey, &repo.config().id, &computer_secret)
-            {
+            if let Err(e) = Secrets.remember(SecretKind::StoreKey, &id, &computer_secret) {
                 tracing::warn!(error = %e, "this computer will ask for the recovery key or password");
             }
         }
-        Ok((repo, recovery))
+        match Repository::init_with_id(&self.repository_path(), &options, &id) {
+            Ok(repo) => Ok((repo, recovery)),
+            Err(e) => {
+                // Forgotten only if no repository came of it (a config written before the
+                // failure makes one, which this key opens).
+                if keeps_secrets && !Repository::exists(&self.repository_path()) {
+                    let _ = Secrets.forget(SecretKind::StoreKey, &id);
+                }
+                Err(e.into())
+            }
+        }
     }
 
     /// What a backup does: opens the repository (with `unlock` when this computer does not

@@ -47,6 +47,16 @@ pub struct MoveReport {
     pub kept_old: bool,
 }
 
+/// `udid`'s snapshots in `repo`, oldest first.
+fn snapshots_of(repo: &Repository, udid: &str) -> Result<Vec<SnapshotInfo>> {
+    let mut list: Vec<SnapshotInfo> = keepsake_store::commands::list::snapshots(repo)?
+        .into_iter()
+        .filter(|s| s.device == udid)
+        .collect();
+    list.sort_by_key(|s| s.seq);
+    Ok(list)
+}
+
 /// A file of the old repository to stream into a pipe.
 struct ReadRequest {
     snapshot: i64,
@@ -65,32 +75,34 @@ pub struct Copied {
 }
 
 /// Copies every snapshot of `udid` from `source` into `target`, oldest first, keeping their
-/// times. `target` must hold no snapshot of `udid` yet.
+/// times. `target` must hold no snapshot of `udid` yet, or only copies an interrupted copy
+/// made (the first ones, the same files at the same times): those are kept, the rest copied.
 pub fn copy_snapshots(
     source: Repository,
     target: &Repository,
     udid: &str,
     mut progress: impl FnMut(MoveProgress),
 ) -> Result<Copied> {
-    let mine = |repo: &Repository| -> Result<Vec<SnapshotInfo>> {
-        let mut list: Vec<SnapshotInfo> = keepsake_store::commands::list::snapshots(repo)?
-            .into_iter()
-            .filter(|s| s.device == udid)
-            .collect();
-        list.sort_by_key(|s| s.seq);
-        Ok(list)
-    };
-    if !mine(target)?.is_empty() {
-        return Err(CoreError::Store(format!(
-            "{} already holds snapshots of {udid}; Keepsake does not merge two histories",
-            target.path().display()
-        )));
-    }
+    let mine = |repo: &Repository| snapshots_of(repo, udid);
     let snapshots = mine(&source)?;
     let listings: Vec<Vec<FileInfo>> = snapshots
         .iter()
         .map(|s| keepsake_store::commands::list::files(&source, s.id).map_err(CoreError::from))
         .collect::<Result<_>>()?;
+    // Copies an interrupted move made are kept: they must be the first snapshots, in order.
+    let done = mine(target)?;
+    let mut copied = Vec::new();
+    for (i, have) in done.iter().enumerate() {
+        let same = snapshots.get(i).is_some_and(|s| s.time == have.time)
+            && keepsake_store::commands::list::files(target, have.id)? == listings[i];
+        if !same {
+            return Err(CoreError::Store(format!(
+                "{} already holds snapshots of {udid}; Keepsake does not merge two histories",
+                target.path().display()
+            )));
+        }
+        copied.push((snapshots[i].id, have.id));
+    }
 
     let (requests, serve) = mpsc::channel::<ReadRequest>();
     let reader = std::thread::Builder::new()
@@ -110,10 +122,10 @@ pub fn copy_snapshots(
         })
         .expect("spawning a thread");
 
-    let mut copied = Vec::new();
     let mut bytes_copied = 0u64;
     let result = (|| -> Result<()> {
-        for (index, (snap, files)) in snapshots.iter().zip(&listings).enumerate() {
+        let resume = copied.len();
+        for (index, (snap, files)) in snapshots.iter().zip(&listings).enumerate().skip(resume) {
             let mut writer = target.begin_snapshot(udid)?;
             writer.set_time(snap.time);
             let wanted: std::collections::BTreeSet<&str> =
@@ -237,6 +249,10 @@ pub fn move_device(
             device: device.display_name().to_owned(),
         })?;
     if from == to {
+        if let Some(old) = device.moved_from.clone() {
+            let _job = crate::jobs::DeviceJob::claim(ctx.dirs(), udid, device.display_name())?;
+            return finish_move(ctx, udid, &old, &to, passwords.0);
+        }
         return Err(CoreError::Store(format!(
             "{} already backs up to {}",
             device.display_name(),
@@ -268,22 +284,23 @@ pub fn move_device(
             pin(&target, new, p.note.as_deref())?;
         }
     }
+    // One settings write switches the device to its new location and records what is left to
+    // remove, so that a move interrupted from here on is finished by the next one.
+    let leftover = !keep_old && !pairs.is_empty();
     settings::update(ctx.dirs(), |s| {
         s.add_location(&to);
-        s.device_mut(udid, "", "").location = Some(to.clone());
+        let d = s.device_mut(udid, "", "");
+        d.location = Some(to.clone());
+        d.moved_from = leftover.then(|| from.clone());
         Ok(())
     })?;
-    if !keep_old && !pairs.is_empty() {
+    if leftover {
         progress(MoveProgress::RemovingOld);
-        let old: Vec<i64> = pairs.iter().map(|p| p.0).collect();
-        keepsake_store::commands::forget::forget(&source, &old)?;
-        keepsake_store::commands::gc::gc(
-            &source,
-            &keepsake_store::commands::gc::GcOptions::default(),
-        )?;
-        for id in old {
-            crate::pins::unpin(source.path(), id)?;
-        }
+        remove_moved(&source, udid)?;
+        settings::update(ctx.dirs(), |s| {
+            s.device_mut(udid, "", "").moved_from = None;
+            Ok(())
+        })?;
     }
     tracing::info!(udid, from = %from.display(), to = %to.display(), snapshots = pairs.len(), "device moved");
     Ok(MoveReport {
@@ -293,6 +310,70 @@ pub fn move_device(
         snapshots: pairs,
         bytes_copied,
         kept_old: keep_old,
+    })
+}
+
+/// Removes `udid`'s snapshots (all verified copies) from the location it moved away from, and
+/// their pins.
+fn remove_moved(source: &Repository, udid: &str) -> Result<()> {
+    let old: Vec<i64> = keepsake_store::commands::list::snapshots(source)?
+        .into_iter()
+        .filter(|s| s.device == udid)
+        .map(|s| s.id)
+        .collect();
+    keepsake_store::commands::forget::forget(source, &old)?;
+    keepsake_store::commands::gc::gc(source, &keepsake_store::commands::gc::GcOptions::default())?;
+    // Every pin of the device there (also those of snapshots an interrupted move forgot).
+    for p in pins(source.path())?.iter().filter(|p| p.device == udid) {
+        crate::pins::unpin(source.path(), p.snapshot)?;
+    }
+    Ok(())
+}
+
+/// Finishes a move interrupted after its copies were verified and the device switched to `to`:
+/// the copies are checked once more, then the old snapshots removed.
+fn finish_move(
+    ctx: &Context,
+    udid: &str,
+    old: &Path,
+    to: &Path,
+    password: Option<&str>,
+) -> Result<MoveReport> {
+    let source = Location::new(old).open(password)?;
+    let target = Location::new(to).open(None)?;
+    let mine = |repo: &Repository| snapshots_of(repo, udid);
+    let (left, copies) = (mine(&source)?, mine(&target)?);
+    // Every snapshot was copied, in order, before the device switched: the copies are the
+    // same number, oldest first, at the same times.
+    if left.len() > copies.len() || left.iter().zip(&copies).any(|(s, c)| s.time != c.time) {
+        return Err(CoreError::Store(format!(
+            "{} holds snapshots of {udid} that {} has no copy of; they are kept",
+            old.display(),
+            to.display()
+        )));
+    }
+    let pairs: Vec<(i64, i64)> = left
+        .iter()
+        .zip(&copies)
+        .map(|(s, c)| (s.id, c.id))
+        .collect();
+    if !pairs.is_empty() {
+        verify_copies(&source, &target, &pairs)?;
+    }
+    // Also when nothing is left to forget: the interrupted part may be the gc.
+    remove_moved(&source, udid)?;
+    settings::update(ctx.dirs(), |s| {
+        s.device_mut(udid, "", "").moved_from = None;
+        Ok(())
+    })?;
+    tracing::info!(udid, from = %old.display(), to = %to.display(), "interrupted move finished");
+    Ok(MoveReport {
+        udid: udid.to_owned(),
+        from: Location::new(old).repository_path(),
+        to: Location::new(to).repository_path(),
+        snapshots: pairs,
+        bytes_copied: 0,
+        kept_old: false,
     })
 }
 

@@ -150,6 +150,10 @@ pub struct DeviceSettings {
     pub schedule: Schedule,
     /// The person has seen and accepted these settings; a device's first backup waits for it.
     pub confirmed: bool,
+    /// A move of its snapshots to `location` that has not yet removed the old copies from
+    /// here (interrupted): the next move finishes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<PathBuf>,
 }
 
 impl Default for DeviceSettings {
@@ -167,6 +171,7 @@ impl Default for DeviceSettings {
             auto_backup: true,
             schedule: Schedule::default(),
             confirmed: false,
+            moved_from: None,
         }
     }
 }

@@ -7,20 +7,16 @@ use std::path::Path;
 
 use crate::error::{CoreError, Result};
 
-/// Writes `bytes` to `path` so that a crash leaves either the old file or the new one, never half.
+/// Writes `bytes` to `path` so that a crash or a power cut leaves either the old file or the
+/// new one, never half, and the new one once this returned (see `keepsake_store::durable`).
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
     let dir = path.parent().expect("settings files live in a folder");
     let io = |source| CoreError::Io {
         path: path.to_owned(),
         source,
     };
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    keepsake_store::durable::create_dir_all(dir).map_err(io)?;
+    keepsake_store::durable::write_atomically(path, bytes).map_err(io)
 }
 
 /// Reads a JSON settings or state file; a missing file is the defaults, a damaged one an error

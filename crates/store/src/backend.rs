@@ -2,11 +2,12 @@
 //! (later) look the same to the rest of the store; the catalog always stays local to the repository.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use crate::durable;
 use crate::error::{Error, Result};
 
 /// Storage for immutable pack files, named by random hex ids.
@@ -107,7 +108,7 @@ impl LocalBackend {
     pub(crate) fn create_layout(root: &Path) -> Result<()> {
         for dir in ["packs", "tmp"] {
             let d = root.join(dir);
-            fs::create_dir_all(&d).map_err(Error::io(&d, "creating the folder"))?;
+            durable::create_dir_all(&d).map_err(Error::io(&d, "creating the folder"))?;
         }
         LocalBackend::new(root).settle()
     }
@@ -138,13 +139,12 @@ impl Backend for LocalBackend {
     fn create_pack(&self, name: &str) -> Result<Box<dyn PackSink>> {
         self.unsettle()?;
         let tmp = self.root.join("tmp").join(format!("{name}.{PARTIAL_EXT}"));
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(Error::io(&tmp, "creating a pack"))?;
+        let file = durable::create_new(&tmp).map_err(Error::io(&tmp, "creating a pack"))?;
         Ok(Box::new(LocalPackSink {
-            out: Some(BufWriter::with_capacity(1 << 20, file)),
+            out: Some(BufWriter::with_capacity(
+                1 << 20,
+                durable::Reported::new(file, &tmp),
+            )),
             tmp,
             dest: self
                 .pack_path(name)
@@ -177,7 +177,7 @@ impl Backend for LocalBackend {
             repo: self.root.clone(),
             reason: format!("refusing to delete a pack: {e}"),
         })?;
-        match fs::remove_file(&path) {
+        match durable::remove_file(&path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => {
                 Err(Error::io(path, "deleting a pack")(e))
             }
@@ -222,7 +222,7 @@ impl Backend for LocalBackend {
         // packs since this handle last wrote. Already gone, its removal was synced by whoever
         // removed it (one writer at a time).
         let mark = self.settled_mark();
-        match fs::remove_file(&mark) {
+        match durable::remove_file(&mark) {
             Ok(()) => sync_dir(&self.root),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(Error::io(mark, "marking a write in progress")(e)),
@@ -232,7 +232,13 @@ impl Backend for LocalBackend {
     fn settle(&self) -> Result<()> {
         // Not synced: if the mark is lost, the next writer only lists the packs once more.
         let mark = self.settled_mark();
-        File::create(&mark).map_err(Error::io(&mark, "marking the packs settled"))?;
+        // Nor is it an error when it cannot be made (a full disk): the write it follows is done.
+        match durable::create_new(&mark) {
+            Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
+                tracing::warn!(mark = %mark.display(), error = %e, "the packs could not be marked settled; the next write looks for leftovers");
+            }
+            _ => {}
+        }
         Ok(())
     }
 
@@ -251,7 +257,7 @@ impl Backend for LocalBackend {
         for f in fs::read_dir(&tmp).map_err(Error::io(&tmp, "listing staged packs"))? {
             let p = f.map_err(Error::io(&tmp, "listing staged packs"))?.path();
             if p.extension().and_then(|e| e.to_str()) == Some(PARTIAL_EXT) {
-                fs::remove_file(&p).map_err(Error::io(&p, "deleting a staged pack"))?;
+                durable::remove_file(&p).map_err(Error::io(&p, "deleting a staged pack"))?;
                 n += 1;
             }
         }
@@ -260,7 +266,7 @@ impl Backend for LocalBackend {
 }
 
 struct LocalPackSink {
-    out: Option<BufWriter<File>>,
+    out: Option<BufWriter<durable::Reported>>,
     tmp: PathBuf,
     dest: PathBuf,
 }
@@ -283,19 +289,17 @@ impl PackSink for LocalPackSink {
         let out = self.out.take().expect("committed once");
         let file = out
             .into_inner()
-            .map_err(|e| Error::io(&self.tmp, "writing a pack")(e.into_error()))?;
+            .map_err(|e| Error::io(&self.tmp, "writing a pack")(e.into_error()))?
+            .file;
         // Data durable before the rename makes it visible, and the rename durable before the
         // catalog that will point at it.
-        file.sync_all()
-            .map_err(Error::io(&self.tmp, "syncing a pack"))?;
+        durable::sync_file(&file, &self.tmp).map_err(Error::io(&self.tmp, "syncing a pack"))?;
         drop(file);
         let dir = self.dest.parent().expect("pack paths have a folder");
-        if !dir.is_dir() {
-            fs::create_dir_all(dir).map_err(Error::io(dir, "creating the pack folder"))?;
-            // The new folder's own entry must be durable too, or the pack could vanish with it.
-            sync_dir(dir.parent().expect("pack folders have a parent"))?;
-        }
-        fs::rename(&self.tmp, &self.dest).map_err(Error::io(&self.dest, "publishing a pack"))?;
+        // A new folder's own entry is made durable too, or the pack could vanish with it.
+        durable::create_dir_all(dir).map_err(Error::io(dir, "creating the pack folder"))?;
+        durable::rename(&self.tmp, &self.dest)
+            .map_err(Error::io(&self.dest, "publishing a pack"))?;
         sync_dir(dir)?;
         Ok(())
     }
@@ -305,22 +309,14 @@ impl Drop for LocalPackSink {
     fn drop(&mut self) {
         if self.out.take().is_some() {
             // Abandoned: the partial file is useless. If this fails, the next writer cleans it.
-            let _ = fs::remove_file(&self.tmp);
+            let _ = durable::remove_file(&self.tmp);
         }
     }
 }
 
 /// Makes a rename or creation inside `dir` durable (a no-op where folders cannot be synced).
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(Error::io(dir, "syncing the folder"))?;
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
+    durable::sync_dir(dir).map_err(Error::io(dir, "syncing the folder"))
 }
 
 #[cfg(unix)]

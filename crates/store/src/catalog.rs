@@ -105,9 +105,17 @@ pub(crate) trait CatalogResult<T> {
 
 impl<T> CatalogResult<T> for rusqlite::Result<T> {
     fn cat(self, repo: &Path) -> Result<T> {
-        self.map_err(|source| Error::Catalog {
-            repo: repo.to_path_buf(),
-            source,
+        self.map_err(|source| match &source {
+            rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::DiskFull => {
+                Error::CatalogFull {
+                    repo: repo.to_path_buf(),
+                    action: source.to_string(),
+                }
+            }
+            _ => Error::Catalog {
+                repo: repo.to_path_buf(),
+                source,
+            },
         })
     }
 }
@@ -208,6 +216,7 @@ pub(crate) fn open(repo: &Path, create: bool) -> Result<Connection> {
 /// Brings an older catalog up to [`KEYLESS_VERSION`] in one transaction. Version 1 data is valid
 /// version 2 data: it only lacks the `part` column (NULL = whole chunks).
 fn migrate(conn: &mut Connection, repo: &Path) -> Result<()> {
+    crate::probe::set_phase("catalog migration: version 2");
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .cat(repo)?;
@@ -241,6 +250,7 @@ pub(crate) fn seal_paths_again(conn: &mut Connection, crypto: &Crypto, repo: &Pa
     if version(conn)? >= PATHS_VERSION {
         return Ok(());
     }
+    crate::probe::set_phase("catalog migration: version 3 (paths sealed again)");
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .cat(repo)?;
@@ -382,6 +392,7 @@ pub(crate) fn seal_rows(conn: &mut Connection, crypto: &Crypto, repo: &Path) -> 
     if version(conn)? >= SCHEMA_VERSION {
         return Ok(());
     }
+    crate::probe::set_phase("catalog migration: version 4 (row seals)");
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .cat(repo)?;

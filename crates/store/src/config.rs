@@ -1,7 +1,6 @@
 //! `keepsake-repo.json`: what makes a repository folder self-describing. Everything another machine
 //! needs to open it (format version, chunking parameters, how the key is kept) and nothing secret.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -130,13 +129,8 @@ impl RepoConfig {
     /// Written to a temporary file, synced, then renamed: a crash leaves the old config or the new.
     pub(crate) fn store(&self, repo: &Path) -> Result<()> {
         let path = repo.join(CONFIG_FILE);
-        let tmp = repo.join(format!("{CONFIG_FILE}.tmp"));
         let text = serde_json::to_vec_pretty(self).expect("the config always serialises");
-        let mut f = std::fs::File::create(&tmp).map_err(Error::io(&tmp, "writing the config"))?;
-        f.write_all(&text)
-            .and_then(|()| f.sync_all())
-            .map_err(Error::io(&tmp, "writing the config"))?;
-        std::fs::rename(&tmp, &path).map_err(Error::io(&path, "writing the config"))?;
-        crate::backend::sync_dir(repo)
+        crate::durable::write_atomically(&path, &text)
+            .map_err(Error::io(&path, "writing the config"))
     }
 }

@@ -87,6 +87,11 @@ pub enum Error {
     #[error("the disk holding {repo} is full; the snapshot was not written (earlier snapshots are intact). Free some space or move the repository, then back up again")]
     DiskFull { repo: PathBuf },
 
+    /// The disk holding the repository ran out of space while its catalog changed (the change
+    /// was rolled back).
+    #[error("the disk holding {repo} is full ({action}); the change was not made and the snapshots are intact. Free some space, then try again")]
+    CatalogFull { repo: PathBuf, action: String },
+
     /// Another process holds the lock this operation needs.
     #[error("{repo} is in use by another Keepsake process ({what}); wait for it to finish, then try again")]
     Locked { repo: PathBuf, what: &'static str },
@@ -161,7 +166,7 @@ impl Error {
     /// Whether the storage ran out of space.
     pub(crate) fn is_disk_full(&self) -> bool {
         match self {
-            Error::DiskFull { .. } => true,
+            Error::DiskFull { .. } | Error::CatalogFull { .. } => true,
             Error::Io { source, .. } => source.kind() == std::io::ErrorKind::StorageFull,
             Error::Catalog {
                 source: rusqlite::Error::SqliteFailure(e, _),

@@ -244,6 +244,7 @@ impl Repository {
 
     /// Adds a slot: `secret` opens the repository from now on, as `kind`. Returns its id.
     pub fn add_key_slot(&mut self, kind: SlotKind, secret: &str, kdf: KdfParams) -> Result<String> {
+        crate::probe::set_phase("key change: adding a slot");
         let master = self.master_key()?;
         let id = self.config.id.clone();
         let slot = wrap_slot(master, kind, secret, kdf, &id)?;
@@ -258,6 +259,7 @@ impl Repository {
 
     /// Removes slot `id`. The last slot is never removed: something must open the repository.
     pub fn remove_key_slot(&mut self, id: &str) -> Result<()> {
+        crate::probe::set_phase("key change: removing a slot");
         let repo = self.root.clone();
         self.change_slots(|slots| {
             let before = slots.len();

@@ -77,6 +77,23 @@ impl Repository {
 
     /// Creates a repository in `path` (created if missing, refused if it already holds one).
     pub fn init(path: &Path, options: &InitOptions) -> Result<Repository> {
+        Self::init_with_id(path, options, &Self::new_id())
+    }
+
+    /// A new repository's id (what its key is remembered under in a credential store).
+    pub fn new_id() -> String {
+        crate::crypto::random_hex(16)
+    }
+
+    /// Creates a repository with the id `id` (from [`Repository::new_id`]): a caller that keeps
+    /// its key elsewhere (a credential store) can put it there first, so that no crash leaves a
+    /// repository whose key was never kept.
+    pub fn init_with_id(path: &Path, options: &InitOptions, id: &str) -> Result<Repository> {
+        if !(id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())) {
+            return Err(Error::InvalidInput(format!(
+                "{id:?} is not a repository id"
+            )));
+        }
         if Self::exists(path) {
             return Err(Error::AlreadyExists {
                 repo: path.to_path_buf(),
@@ -86,8 +103,8 @@ impl Repository {
             .chunking
             .validate()
             .map_err(|reason| Error::InvalidInput(format!("chunking parameters: {reason}")))?;
-        std::fs::create_dir_all(path).map_err(Error::io(path, "creating the repository"))?;
-        let id = crate::crypto::random_hex(16);
+        crate::durable::create_dir_all(path).map_err(Error::io(path, "creating the repository"))?;
+        let id = id.to_owned();
         let mut opened_by = None;
         let (encryption, master) = match &options.key {
             KeySource::None => (None, None),

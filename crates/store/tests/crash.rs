@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use common::*;
 use keepsake_store::commands::{check, list};
+use keepsake_testkit::{packs_in_catalog, packs_on_disk};
 
 const REPO_ENV: &str = "KEEPSAKE_STORE_CRASH_REPO";
 
@@ -114,29 +115,4 @@ fn kill_at_random_points_never_loses_a_committed_snapshot() {
         );
     }
     assert!(committed.len() >= 12);
-}
-
-fn packs_on_disk(repo: &std::path::Path) -> std::collections::BTreeSet<String> {
-    let mut names = std::collections::BTreeSet::new();
-    for dir in std::fs::read_dir(repo.join("packs")).unwrap() {
-        let dir = dir.unwrap().path();
-        if dir.is_dir() {
-            for f in std::fs::read_dir(dir).unwrap() {
-                let p = f.unwrap().path();
-                names.insert(p.file_stem().unwrap().to_str().unwrap().to_string());
-            }
-        }
-    }
-    names
-}
-
-fn packs_in_catalog(repo: &std::path::Path) -> std::collections::BTreeSet<String> {
-    let conn = rusqlite::Connection::open(repo.join("catalog.db")).unwrap();
-    let mut stmt = conn.prepare("SELECT name FROM packs").unwrap();
-    let names = stmt
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
-    names
 }

@@ -15,8 +15,12 @@ use keepsake_core::{AppDirs, BackupOptions, Clock, Context, Location, SystemCloc
 use keepsake_device::Usbmuxd;
 use keepsake_emulator::{Config, VirtualDevice, VirtualIphone};
 
+pub mod faults;
+mod repo_files;
 mod verify;
+pub mod vfs;
 
+pub use repo_files::{noise, packs_in_catalog, packs_on_disk, small_chunking};
 pub use verify::backup_matches;
 
 /// Fails the test at once, saying how to run it, when there is no Secret Service (the tests

@@ -116,6 +116,7 @@ impl Repository {
     /// Starts the next snapshot of `device`, based on its newest one. Refused while another
     /// writer (in this or another process) holds the repository.
     pub fn begin_snapshot(&self, device: &str) -> Result<SnapshotWriter<'_>> {
+        crate::probe::set_phase("snapshot: writing");
         if device.is_empty() {
             return Err(Error::InvalidInput("a device id cannot be empty".into()));
         }
@@ -168,6 +169,7 @@ impl Repository {
 /// Only after an interrupted write: otherwise there is nothing to find, and listing every pack
 /// would be most of an unchanged backup's time.
 pub(crate) fn recover_leftovers(repo: &Repository) -> Result<()> {
+    crate::probe::set_phase("recovering an interrupted write");
     if !repo.backend.unsettled()? {
         return Ok(());
     }
@@ -503,6 +505,7 @@ impl SnapshotWriter<'_> {
     }
 
     fn commit_inner(&mut self) -> Result<SnapshotInfo> {
+        crate::probe::set_phase("snapshot: committing");
         let repo = self.repo;
         let root = &repo.root;
         self.store_group()?;

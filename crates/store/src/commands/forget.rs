@@ -22,6 +22,7 @@ pub struct ForgetSummary {
 /// Deletes the snapshots `ids` (all or nothing). Forgetting a device's newest snapshot makes the
 /// one before it the base of the device's next backup.
 pub fn forget(repo: &Repository, ids: &[i64]) -> Result<ForgetSummary> {
+    crate::probe::set_phase("forget");
     let _lock = crate::lock::writer(&repo.root)?;
     let root = &repo.root;
     let tx = repo.conn.unchecked_transaction().cat(root)?;

@@ -62,6 +62,7 @@ impl Drop for ExclusiveReaders<'_> {
 
 /// Deletes and repacks packs holding unreferenced chunks.
 pub fn gc(repo: &Repository, options: &GcOptions) -> Result<GcSummary> {
+    crate::probe::set_phase("gc: deleting unused packs");
     if !(0.0..=1.0).contains(&options.repack_garbage_fraction) {
         return Err(Error::InvalidInput(
             "repack_garbage_fraction must be between 0 and 1".into(),
@@ -152,6 +153,7 @@ struct Moved {
 /// Copies the live chunks of `packs` into new packs and retires the old ones; returns the
 /// number of dead chunks dropped.
 fn repack(repo: &Repository, packs: &[PackUsage]) -> Result<u64> {
+    crate::probe::set_phase("gc: repacking");
     let root = &repo.root;
     let mut moved = Vec::new();
     let mut finished = Vec::new();

@@ -354,7 +354,13 @@ fn write_files(
 /// Appends verified bytes to the file being restored; on failure it is discarded.
 fn write_block(current: &mut Option<Restoring<'_>>, bytes: &[u8]) -> Result<()> {
     let file = current.as_mut().expect("data follows a file");
-    if let Err(e) = file.file.write_all(bytes) {
+    let written = crate::probe::report(
+        crate::probe::Op::Write { len: bytes.len() },
+        file.shown(),
+        None,
+    )
+    .and_then(|_in_flight| file.file.write_all(bytes));
+    if let Err(e) = written {
         let shown = file.shown().to_path_buf();
         current.take().expect("a file").discard();
         return Err(Error::io(shown, "writing a file")(e));
@@ -376,7 +382,9 @@ fn begin_file(entry: &EntryRow, dest: PathBuf, unnamed: bool) -> Result<Restorin
     // Written aside and renamed, so a failed restore never leaves a half file under the real
     // name.
     let partial = aside(&dest);
-    let file = fs::File::create(&partial).map_err(Error::io(&partial, "creating a file"))?;
+    let file = crate::probe::report(crate::probe::Op::Create, &partial, None)
+        .and_then(|_in_flight| fs::File::create(&partial))
+        .map_err(Error::io(&partial, "creating a file"))?;
     Ok(Restoring {
         entry,
         dest,
@@ -415,9 +423,11 @@ fn finish_file(file: Restoring<'_>) -> Result<()> {
         ));
     }
     match &file.partial {
-        Some(partial) => fs::rename(partial, &file.dest)
+        Some(partial) => crate::durable::rename(partial, &file.dest)
             .map_err(Error::io(&file.dest, "placing a restored file")),
-        None => match name_file(&file.file, &file.dest) {
+        None => match crate::probe::report(crate::probe::Op::Create, &file.dest, None)
+            .and_then(|_in_flight| name_file(&file.file, &file.dest))
+        {
             Ok(()) => Ok(()),
             // Something is already there: named aside, then put in its place (as a rename
             // replaces it).

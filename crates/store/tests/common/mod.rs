@@ -4,21 +4,9 @@
 
 use std::path::Path;
 
-use keepsake_store::{ChunkingParams, FileMeta, InitOptions, KdfParams, KeySource, Repository};
+use keepsake_store::{FileMeta, InitOptions, KdfParams, KeySource, Repository};
 
 pub const PASSWORD: &str = "correct horse battery staple";
-
-/// Small packs and chunks so a few hundred KiB exercise pack rollover and CDC.
-pub fn small_chunking() -> ChunkingParams {
-    ChunkingParams {
-        small_file_limit: 8 * 1024,
-        sqlite_group: 16 * 1024,
-        cdc_min: 4 * 1024,
-        cdc_avg: 16 * 1024,
-        cdc_max: 64 * 1024,
-        pack_target: 256 * 1024,
-    }
-}
 
 pub fn encrypted_options() -> InitOptions {
     InitOptions {
@@ -36,18 +24,7 @@ pub fn open(dir: &Path) -> Repository {
     Repository::open(dir, &KeySource::password(PASSWORD)).unwrap()
 }
 
-/// Deterministic incompressible bytes.
-pub fn noise(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
+pub use keepsake_testkit::{noise, small_chunking};
 
 /// A SQLite-looking database: a valid header declaring `page_size`, pages of semi-compressible rows.
 pub fn sqlite_db(page_size: usize, pages: usize, seed: u64) -> Vec<u8> {
