@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 use keepsake_mobilesync::{BackupFolder, ClassKeys, EntryKind, ManifestDb, ManifestEntry};
-use keepsake_store::{Repository, SnapshotInfo};
+use keepsake_store::{durable, Repository, SnapshotInfo};
 use serde::Serialize;
 
 use crate::error::{CoreError, Result};
@@ -340,14 +340,20 @@ impl SnapshotBrowser {
                 source,
             };
             if let Some(dir) = dest.parent() {
-                std::fs::create_dir_all(dir).map_err(io)?;
+                durable::create_dir_all(dir).map_err(io)?;
             }
             let partial = dest.with_extension("keepsake-partial");
-            let mut file = std::fs::File::create(&partial).map_err(io)?;
-            let written = self.copy_entry(entry, &mut file);
+            let mut file = NotingErrors {
+                inner: durable::Reported::new(durable::create(&partial).map_err(io)?, &partial),
+                error: None,
+            };
+            // A failed write is named by the file being written (not the snapshot's blob).
+            let written = self
+                .copy_entry(entry, &mut file)
+                .map_err(|e| file.error.take().map_or(e, io));
             let finished = written.and_then(|n| {
-                file.sync_all().map_err(io)?;
-                std::fs::rename(&partial, &dest).map_err(io)?;
+                durable::sync_file(&file.inner.file, &partial).map_err(io)?;
+                durable::rename(&partial, &dest).map_err(io)?;
                 Ok(n)
             });
             match finished {
@@ -362,7 +368,32 @@ impl SnapshotBrowser {
                 }
             }
         }
+        // Once it says it is done, a power cut keeps every extracted file.
+        durable::sync_filesystem(target).map_err(|source| CoreError::Io {
+            path: target.to_owned(),
+            source,
+        })?;
         Ok(summary)
+    }
+}
+
+/// A writer that remembers its first error, so that a failed copy can say which file it was
+/// writing.
+struct NotingErrors<W> {
+    inner: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: Write> Write for NotingErrors<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf).inspect_err(|e| {
+            self.error
+                .get_or_insert_with(|| std::io::Error::new(e.kind(), e.to_string()));
+        })
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 

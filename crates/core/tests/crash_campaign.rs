@@ -262,6 +262,13 @@ fn migration_midway(now: &str, _before: &str, _after: &str) -> Result<(), String
     }
 }
 
+/// Two snapshots of an encrypted repository.
+fn migration_free_prepare(dir: &Path) {
+    let repo = init(&repo_at(dir), key());
+    add_day(&repo, dir, 1);
+    add_day(&repo, dir, 2);
+}
+
 // key change: a second password added as a key slot.
 fn key_prepare(dir: &Path) {
     let repo = init(&repo_at(dir), key());
@@ -292,6 +299,80 @@ fn key_state(dir: &Path) -> Result<String, String> {
         "{slots} slots, the new password opens: {second}\n{}",
         snapshots_of(&repo)?
     ))
+}
+
+// restore: the newest snapshot written to a folder (an export to a Finder backup is the same).
+fn restore_run(dir: &Path) -> Result<(), String> {
+    let repo = open(&repo_at(dir))?;
+    let newest = list::snapshots(&repo)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .max_by_key(|s| s.seq)
+        .ok_or("no snapshot")?;
+    keepsake_store::commands::restore::restore(
+        &repo,
+        newest.id,
+        &dir.join("restored"),
+        None,
+        &mut |_, _| {},
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(())
+}
+/// The snapshots, and every file in the restore's folder with its size and a hash of its bytes.
+fn restore_state(dir: &Path) -> Result<String, String> {
+    Ok(store_state(dir)? + &files_in(dir, "restored")?)
+}
+
+/// Every file under `<dir>/<folder>`, with its size and a hash of its bytes, a line each.
+fn files_in(dir: &Path, folder: &str) -> Result<String, String> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.join(folder)];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.map_err(|e| e.to_string())?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let bytes = std::fs::read(&p).map_err(|e| e.to_string())?;
+                let mut h = std::hash::DefaultHasher::new();
+                std::hash::Hash::hash(&bytes, &mut h);
+                files.push(format!(
+                    "file {} {} {:016x}\n",
+                    p.strip_prefix(dir).unwrap().display(),
+                    bytes.len(),
+                    std::hash::Hasher::finish(&h)
+                ));
+            }
+        }
+    }
+    files.sort();
+    Ok(files.concat())
+}
+
+/// A restore (or an extraction) stopped midway has written some files whole, none in part
+/// (under its name or any other), and changed no snapshot.
+fn restore_midway(now: &str, before: &str, after: &str) -> Result<(), String> {
+    let snapshots = |s: &str| {
+        s.lines()
+            .filter(|l| l.contains(" seq "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    if snapshots(now) != snapshots(before) {
+        return Err("the snapshots changed".into());
+    }
+    match now
+        .lines()
+        .filter(|l| l.starts_with("file "))
+        .find(|l| !after.lines().any(|a| a == *l))
+    {
+        Some(half) => Err(format!("{half} is not a file the restore writes whole")),
+        None => Ok(()),
+    }
 }
 
 // settings and preferences: a location added, a device's settings changed, preferences set.
@@ -472,6 +553,47 @@ fn move_midway(now: &str, before: &str, _after: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An extraction stopped midway is a restore stopped midway, but for the file it was writing,
+/// under its own name and `.keepsake-partial` (the next extraction replaces it).
+fn extract_midway(now: &str, before: &str, after: &str) -> Result<(), String> {
+    let whole: String = now
+        .lines()
+        .filter(|l| {
+            !l.split(' ')
+                .nth(1)
+                .is_some_and(|p| p.ends_with(".keepsake-partial"))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    restore_midway(&whole, before, after)
+}
+
+// extract: a whole domain of a backup's snapshot, decrypted, to a folder (the snapshot browser).
+fn extract_run(dir: &Path) -> Result<(), String> {
+    let location = Location::new(dir.join("disk"));
+    let repo = location.open(None).map_err(|e| e.to_string())?;
+    let newest = list::snapshots(&repo)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .max_by_key(|s| s.seq)
+        .ok_or("no snapshot")?;
+    drop(repo);
+    let browser = keepsake_core::browse::SnapshotBrowser::open(
+        &location,
+        &keepsake_core::Unlock::new(),
+        newest.id,
+        None,
+    )
+    .map_err(|e| e.to_string())?;
+    browser
+        .extract("HomeDomain", "", &dir.join("extracted"), &mut |_| {})
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+fn extract_state(dir: &Path) -> Result<String, String> {
+    Ok(backup_state(dir)? + &files_in(dir, "extracted")?)
+}
+
 const OPERATIONS: &[Operation] = &[
     Operation {
         name: "store add",
@@ -521,6 +643,26 @@ const OPERATIONS: &[Operation] = &[
         state: key_state,
         repo: Some(repo_at),
         midway: None,
+        again: true,
+    },
+    Operation {
+        name: "restore to a folder",
+        child: "child_restore",
+        prepare: migration_free_prepare,
+        run: restore_run,
+        state: restore_state,
+        repo: Some(repo_at),
+        midway: Some(restore_midway),
+        again: true,
+    },
+    Operation {
+        name: "extract from a snapshot",
+        child: "child_extract",
+        prepare: backup_prepare,
+        run: extract_run,
+        state: extract_state,
+        repo: Some(backup_repo),
+        midway: Some(extract_midway),
         again: true,
     },
     Operation {
@@ -601,6 +743,8 @@ children!(
     child_gc,
     child_migration,
     child_key_change,
+    child_restore,
+    child_extract,
     child_settings,
     child_pin,
     child_backup,

@@ -21,6 +21,8 @@ pub enum Op {
     SyncFile,
     /// A folder's entries made durable: creations, renames and deletions in it.
     SyncDir,
+    /// Everything written on the file system holding the path made durable (`syncfs`).
+    SyncAll,
     /// A file renamed to [`Event::to`] (replacing what was there).
     Rename,
     /// A file deleted.

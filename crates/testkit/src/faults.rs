@@ -192,6 +192,7 @@ fn op_name(op: Op) -> &'static str {
         Op::Write { .. } => "write",
         Op::SyncFile => "fsync",
         Op::SyncDir => "fsync folder",
+        Op::SyncAll => "syncfs",
         Op::Rename => "rename",
         Op::Remove => "delete",
         Op::CreateDir => "mkdir",
@@ -309,6 +310,11 @@ impl Tracker {
             Op::SyncDir => {
                 self.pending.retain(|(dir, _)| dir != path);
                 crate::vfs::dir_synced(path);
+            }
+            Op::SyncAll => {
+                // The whole file system; what the store touches outside `path` is its own.
+                self.pending.retain(|(dir, _)| !dir.starts_with(path));
+                self.dirty.retain(|file, _| !file.starts_with(path));
             }
             Op::Rename => {
                 let to = to.expect("a rename has a target");

@@ -63,6 +63,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::{c_char, c_int, c_void, CStr, OsStr, OsString};
 use std::fs::{self, OpenOptions};
+use std::ops::Range;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -173,7 +174,10 @@ static CUT: AtomicBool = AtomicBool::new(false);
 /// What every tracked path would hold after a power cut.
 static FILES: LazyLock<Mutex<HashMap<PathBuf, FileState>>> = LazyLock::new(Default::default);
 
-fn files() -> MutexGuard<'static, HashMap<PathBuf, FileState>> {
+/// The locked state of every tracked path.
+type Files = MutexGuard<'static, HashMap<PathBuf, FileState>>;
+
+fn files() -> Files {
     FILES.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -201,6 +205,19 @@ fn report(op: VfsOp, path: &Path) -> Result<(), c_int> {
             VfsOp::Delete => ffi::SQLITE_IOERR_DELETE,
         }
     })
+}
+
+/// What an operation that changes the disk does before it does: reports `op` on `path` (holding
+/// no lock), then locks the files. `Err` is the code to fail with: the callback's, or
+/// `SQLITE_IOERR` once the power is cut (looked at under the lock, so a cut the callback made is
+/// seen).
+fn report_then_lock(op: VfsOp, path: &Path) -> Result<Files, c_int> {
+    report(op, path)?;
+    let files = files();
+    if cut() {
+        return Err(ffi::SQLITE_IOERR);
+    }
+    Ok(files)
 }
 
 /// The durable bytes of a file that writes and truncations since its last sync overwrote or cut
@@ -487,6 +504,65 @@ unsafe extern "C" fn io_read(
     forward!(real, xRead, ffi::SQLITE_IOERR, buf, amount, offset)
 }
 
+/// What the first step of a tracked write, truncation or sync gives: the file's path and the
+/// locked state of every tracked file.
+type Begun<'a> = (&'a Path, Files);
+
+/// The first step of a write, truncation or sync (`op`) of a file whose tracked path is `path`.
+///
+/// An untracked file's operation is made at once with `untracked`, unless the power was cut;
+/// a tracked one is reported and the files are locked ([`report_then_lock`]). `Err` is the code
+/// to return at once: the untracked operation's, or the failure of the tracked one.
+fn begin(
+    path: Option<&Path>,
+    op: VfsOp,
+    untracked: impl FnOnce() -> c_int,
+) -> Result<Begun<'_>, c_int> {
+    let Some(path) = path else {
+        if cut() {
+            return Err(ffi::SQLITE_IOERR);
+        }
+        return Err(untracked());
+    };
+    Ok((path, report_then_lock(op, path)?))
+}
+
+/// The real file's size and the state of its tracked path.
+///
+/// # Safety
+/// `real` is the real file of the file open through the wrapper at `path`.
+unsafe fn tracked_state<'a>(
+    files: &'a mut HashMap<PathBuf, FileState>,
+    path: &Path,
+    real: *mut ffi::sqlite3_file,
+) -> Result<(&'a mut FileState, u64), c_int> {
+    // SAFETY: as the caller promises.
+    let size = unsafe { file_size(real) }?;
+    Ok((state_for(files, path, size), size))
+}
+
+/// A write or truncation (`op`, which `make` makes on the real file) that overwrites or cuts
+/// off the bytes of `range`: the durable ones among them are kept first, and `make` runs with
+/// the files locked. `Err` is the code to return at once.
+///
+/// # Safety
+/// `real` is the real file of the file open through the wrapper whose tracked path is `path`.
+unsafe fn change(
+    path: Option<&Path>,
+    real: *mut ffi::sqlite3_file,
+    op: VfsOp,
+    range: Range<u64>,
+    make: impl Fn() -> c_int,
+) -> Result<c_int, c_int> {
+    let (path, mut files) = begin(path, op, &make)?;
+    // SAFETY: as the caller promises.
+    let (state, size) = unsafe { tracked_state(&mut files, path, real) }?;
+    let end = range.end.min(state.durable_size);
+    // SAFETY: as above.
+    unsafe { keep_durable(real, &mut state.undo, range.start, end, size) }?;
+    Ok(make())
+}
+
 unsafe extern "C" fn io_write(
     file: *mut ffi::sqlite3_file,
     buf: *const c_void,
@@ -495,90 +571,42 @@ unsafe extern "C" fn io_write(
 ) -> c_int {
     // SAFETY: SQLite calls io methods on files `vfs_open` set up.
     let (wrap, real) = unsafe { parts(file) };
-    let Some(path) = wrap.path.as_deref() else {
-        if cut() {
-            return ffi::SQLITE_IOERR;
-        }
-        return forward!(real, xWrite, ffi::SQLITE_IOERR, buf, amount, offset);
-    };
-    if let Err(rc) = report(VfsOp::Write, path) {
-        return rc;
-    }
-    let mut files = files();
-    if cut() {
-        return ffi::SQLITE_IOERR;
-    }
-    // SAFETY: `real` is this open file's real file.
-    let size = match unsafe { file_size(real) } {
-        Ok(size) => size,
-        Err(rc) => return rc,
-    };
-    let state = state_for(&mut files, path, size);
+    let write = || forward!(real, xWrite, ffi::SQLITE_IOERR, buf, amount, offset);
     let start = offset.max(0) as u64;
-    let end = (start + amount.max(0) as u64).min(state.durable_size);
-    // SAFETY: as above.
-    if let Err(rc) = unsafe { keep_durable(real, &mut state.undo, start, end, size) } {
-        return rc;
-    }
-    forward!(real, xWrite, ffi::SQLITE_IOERR, buf, amount, offset)
+    let range = start..start + amount.max(0) as u64;
+    // SAFETY: `real` is this open file's real file.
+    unsafe { change(wrap.path.as_deref(), real, VfsOp::Write, range, write) }
+        .unwrap_or_else(|rc| rc)
 }
 
 unsafe extern "C" fn io_truncate(file: *mut ffi::sqlite3_file, size: ffi::sqlite3_int64) -> c_int {
     // SAFETY: SQLite calls io methods on files `vfs_open` set up.
     let (wrap, real) = unsafe { parts(file) };
-    let Some(path) = wrap.path.as_deref() else {
-        if cut() {
-            return ffi::SQLITE_IOERR;
-        }
-        return forward!(real, xTruncate, ffi::SQLITE_IOERR, size);
-    };
-    if let Err(rc) = report(VfsOp::Truncate, path) {
-        return rc;
-    }
-    let mut files = files();
-    if cut() {
-        return ffi::SQLITE_IOERR;
-    }
+    let truncate = || forward!(real, xTruncate, ffi::SQLITE_IOERR, size);
+    // Every durable byte from the new end on is cut off.
+    let range = size.max(0) as u64..u64::MAX;
     // SAFETY: `real` is this open file's real file.
-    let now = match unsafe { file_size(real) } {
-        Ok(now) => now,
-        Err(rc) => return rc,
-    };
-    let state = state_for(&mut files, path, now);
-    let (start, end) = (size.max(0) as u64, state.durable_size);
-    // SAFETY: as above.
-    if let Err(rc) = unsafe { keep_durable(real, &mut state.undo, start, end, now) } {
-        return rc;
-    }
-    forward!(real, xTruncate, ffi::SQLITE_IOERR, size)
+    unsafe { change(wrap.path.as_deref(), real, VfsOp::Truncate, range, truncate) }
+        .unwrap_or_else(|rc| rc)
 }
 
-unsafe extern "C" fn io_sync(file: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
-    // SAFETY: SQLite calls io methods on files `vfs_open` set up.
-    let (wrap, real) = unsafe { parts(file) };
-    let Some(path) = wrap.path.as_deref() else {
-        if cut() {
-            return ffi::SQLITE_IOERR;
-        }
-        return forward!(real, xSync, ffi::SQLITE_IOERR, flags);
-    };
-    if let Err(rc) = report(VfsOp::Sync, path) {
-        return rc;
-    }
-    let mut files = files();
-    if cut() {
-        return ffi::SQLITE_IOERR;
-    }
-    let rc = forward!(real, xSync, ffi::SQLITE_IOERR, flags);
+/// `xSync` of `wrap`, whose real file is `real`; `Err` is the code to return at once.
+///
+/// # Safety
+/// `real` is `wrap`'s real file.
+unsafe fn sync(
+    wrap: &mut WrapFile,
+    real: *mut ffi::sqlite3_file,
+    flags: c_int,
+) -> Result<c_int, c_int> {
+    let real_sync = || forward!(real, xSync, ffi::SQLITE_IOERR, flags);
+    let (path, mut files) = begin(wrap.path.as_deref(), VfsOp::Sync, real_sync)?;
+    let rc = real_sync();
     if rc != ffi::SQLITE_OK {
-        return rc;
+        return Err(rc);
     }
-    // SAFETY: `real` is this open file's real file.
-    let size = match unsafe { file_size(real) } {
-        Ok(size) => size,
-        Err(rc) => return rc,
-    };
-    let state = state_for(&mut files, path, size);
+    // SAFETY: as the caller promises.
+    let (state, size) = unsafe { tracked_state(&mut files, path, real) }?;
     state.durable_size = size;
     state.undo = Undo::default();
     if wrap.dirsync {
@@ -588,7 +616,14 @@ unsafe extern "C" fn io_sync(file: *mut ffi::sqlite3_file, flags: c_int) -> c_in
             sync_dir(&mut files, dir);
         }
     }
-    ffi::SQLITE_OK
+    Ok(ffi::SQLITE_OK)
+}
+
+unsafe extern "C" fn io_sync(file: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
+    // SAFETY: SQLite calls io methods on files `vfs_open` set up.
+    let (wrap, real) = unsafe { parts(file) };
+    // SAFETY: `real` is this open file's real file.
+    unsafe { sync(wrap, real, flags) }.unwrap_or_else(|rc| rc)
 }
 
 unsafe extern "C" fn io_file_size(
@@ -856,13 +891,10 @@ unsafe extern "C" fn vfs_delete(
     }
     // SAFETY: a non-null name SQLite passes to xDelete is a NUL-terminated string.
     let path = unsafe { path_of(name) };
-    if let Err(rc) = report(VfsOp::Delete, &path) {
-        return rc;
-    }
-    let mut files = files();
-    if cut() {
-        return ffi::SQLITE_IOERR;
-    }
+    let mut files = match report_then_lock(VfsOp::Delete, &path) {
+        Ok(files) => files,
+        Err(rc) => return rc,
+    };
     let mut saved = None;
     if let Ok(meta) = fs::metadata(&path) {
         let state = files
@@ -1422,10 +1454,12 @@ mod tests {
         );
     }
 
-    #[test]
-    fn full_sync_keeps_commits_across_a_cut_mid_write() {
+    /// Runs [`child_full_sync`] with `arg`, which cuts the power in transaction 4, and checks
+    /// that the three transactions committed before it, and only they, survive; gives the
+    /// child's output.
+    fn full_sync_cut(arg: &str) -> Output {
         let dir = tempfile::tempdir().unwrap();
-        let out = run_child("child_full_sync", dir.path(), "write:5");
+        let out = run_child("child_full_sync", dir.path(), arg);
         assert_killed(&out);
         assert_eq!(numbers(&out, "committed "), [1, 2, 3], "{}", show(&out));
         let rows = reopen(&dir.path().join("t.db"), 500);
@@ -1435,29 +1469,25 @@ mod tests {
             "{}",
             show(&out)
         );
+        out
+    }
+
+    #[test]
+    fn full_sync_keeps_commits_across_a_cut_mid_write() {
+        full_sync_cut("write:5");
     }
 
     /// Every frame of transaction 4, its commit frame too, is in the WAL when the power goes,
     /// but the WAL was not synced: it must be gone (it would be there if the cut did nothing).
     #[test]
     fn full_sync_keeps_commits_but_not_one_cut_before_its_sync() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = run_child("child_full_sync", dir.path(), "sync:1");
-        assert_killed(&out);
+        let out = full_sync_cut("sync:1");
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
             stdout
                 .lines()
                 .any(|l| l.starts_with("cut at 1: Sync") && l.ends_with("-wal")),
             "the cut comes before the commit's sync of the WAL: {}",
-            show(&out)
-        );
-        assert_eq!(numbers(&out, "committed "), [1, 2, 3], "{}", show(&out));
-        let rows = reopen(&dir.path().join("t.db"), 500);
-        assert_eq!(
-            rows,
-            Some(vec![(1, 20), (2, 20), (3, 20)]),
-            "{}",
             show(&out)
         );
     }

@@ -196,6 +196,9 @@ pub fn restore(
         // When a writer failed, the reader only saw it stop: its error is the cause.
         write_result.and(read_result).map(|()| summary)
     })?;
+    // Once it says it is done, a power cut keeps every restored file.
+    crate::durable::sync_filesystem(target)
+        .map_err(Error::io(target, "making the restored files durable"))?;
     tracing::info!(repo = %repo.root.display(), snapshot, files = summary.files, "restored");
     Ok(summary)
 }
@@ -382,9 +385,7 @@ fn begin_file(entry: &EntryRow, dest: PathBuf, unnamed: bool) -> Result<Restorin
     // Written aside and renamed, so a failed restore never leaves a half file under the real
     // name.
     let partial = aside(&dest);
-    let file = crate::probe::report(crate::probe::Op::Create, &partial, None)
-        .and_then(|_in_flight| fs::File::create(&partial))
-        .map_err(Error::io(&partial, "creating a file"))?;
+    let file = crate::durable::create(&partial).map_err(Error::io(&partial, "creating a file"))?;
     Ok(Restoring {
         entry,
         dest,
