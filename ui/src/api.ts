@@ -52,6 +52,18 @@ export interface DeviceRow extends DeviceSummary {
   location_missing: string | null;
   cleaning: PendingCleaning | null;
   backing_up: boolean;
+  /** The last time its snapshots were read back: after each backup (a sample), weekly whole. */
+  last_verification: Verified | null;
+}
+
+/** A verification as the device's history keeps it. */
+export interface Verified {
+  /** Unix seconds. */
+  at: number;
+  ok: boolean;
+  summary: string;
+  /** Only what the backup wrote and a share of the rest was read. */
+  sampled: boolean;
 }
 
 export interface Overview {

@@ -140,6 +140,12 @@ pub fn backup(ctx: &keepsake_core::Context, args: &BackupArgs, json: bool) -> an
     if let Some(error) = &report.cleaning_error {
         eprintln!("warning: the cleaning policy could not run after the backup: {error}");
     }
+    if let Some(v) = report.verification.as_ref().filter(|v| !v.ok) {
+        eprintln!(
+            "warning: reading the snapshots back found damage: {} (`keepsake verify` reads              all of them)",
+            keepsake_core::verification::summary(v)
+        );
+    }
     emit(json, &report, |out| {
         if let Some(key) = &report.recovery_key {
             writeln!(
@@ -168,6 +174,13 @@ pub fn backup(ctx: &keepsake_core::Context, args: &BackupArgs, json: bool) -> an
             human_bytes(report.snapshot.added_bytes),
             report.repository.display()
         )?;
+        if let Some(v) = report.verification.as_ref().filter(|v| v.ok) {
+            writeln!(
+                out,
+                "Read back intact: what it wrote and a sample of the rest ({}).",
+                human_bytes(v.bytes_checked)
+            )?;
+        }
         match &report.cleaning {
             Some(CleaningOutcome::Deleted {
                 snapshots,

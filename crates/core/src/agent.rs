@@ -170,6 +170,8 @@ impl<R: BackupRunner, S: SnapshotStore> Agent<'_, R, S> {
                 turn,
             });
         }
+        // Then, weekly, each location read back whole (after the backups: they come first).
+        crate::verification::verify_due(self.ctx)?;
         Ok(turns)
     }
 

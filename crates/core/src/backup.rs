@@ -159,6 +159,9 @@ pub struct BackupReport {
     /// When this backup set the location up: its recovery key, to show the person once (it
     /// opens these snapshots on any computer; `keepsake locations recovery-key` shows it again).
     pub recovery_key: Option<String>,
+    /// What was read back after it: what it wrote and a sample of the rest. `None` when that
+    /// could not run (the backup itself is saved; the reason is in the log).
+    pub verification: Option<crate::verification::Verification>,
 }
 
 /// What the cleaning policy made of a finished backup.
@@ -279,15 +282,22 @@ async fn run_backup(
         on_progress,
     )
     .await;
+    let unlock = options
+        .unlock
+        .clone()
+        .with(options.store_password.as_ref().map(Secret::expose));
+    // What it wrote is read back at once (and a share of the rest), before anything relies on it.
+    if let Ok(report) = &mut result {
+        match crate::verification::verify_after_backup(ctx, &location, &unlock, report.snapshot.id)
+        {
+            Ok(v) => report.verification = Some(v),
+            Err(e) => tracing::warn!(error = %e, "the new snapshot was not read back"),
+        }
+    }
     // A backup the person asked for counts as the day's (the agent skips the device until
     // tomorrow), and is followed by the cleaning policy, as the agent's are.
     if let Some(settings) = &settings {
-        let store = Repositories {
-            unlock: options
-                .unlock
-                .clone()
-                .with(options.store_password.as_ref().map(Secret::expose)),
-        };
+        let store = Repositories { unlock };
         match after_backup(ctx, &store, settings, location.root(), &result) {
             Ok(after) => {
                 if let Ok(report) = &mut result {
@@ -479,6 +489,7 @@ async fn transfer(
         seconds: started.elapsed().as_secs_f64(),
         cleaning: None,
         cleaning_error: None,
+        verification: None,
     })
 }
 

@@ -34,8 +34,12 @@ pub struct DeviceHistory {
     pub failures: u32,
     pub last_error: Option<String>,
     pub pending_cleaning: Option<PendingCleaning>,
-    /// The last verification of the location holding the device's snapshots.
+    /// The last verification of the location holding the device's snapshots (a sample after a
+    /// backup, or all of it).
     pub last_verification: Option<Verified>,
+    /// The last verification of all of it (the agent makes one weekly).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_full_verification: Option<Verified>,
 }
 
 /// How a verification went, as the history keeps it.
@@ -45,6 +49,9 @@ pub struct Verified {
     pub at: i64,
     pub ok: bool,
     pub summary: String,
+    /// Only a sample of the data was read (after a backup).
+    #[serde(default)]
+    pub sampled: bool,
 }
 
 /// Every device's history, by UDID.

@@ -32,6 +32,8 @@ pub struct DeviceRow {
     pub cleaning: Option<PendingCleaning>,
     /// A backup of it is running (`running` names them).
     pub backing_up: bool,
+    /// The last time its snapshots were read back (after a backup, or weekly whole).
+    pub last_verification: Option<crate::history::Verified>,
 }
 
 /// The rows of `devices`, at the context's time; `running` are the UDIDs being backed up.
@@ -61,6 +63,7 @@ pub fn device_rows(
                 last_success: h.last_success,
                 last_error: h.last_error,
                 cleaning: h.pending_cleaning,
+                last_verification: h.last_verification,
                 backing_up: running.contains(&device.udid),
                 device,
             }

@@ -1,10 +1,12 @@
 //! Verifying a location: every snapshot it holds read back and checked (the store's `check`:
 //! the catalog, every chunk, every pack), the result kept in the history of each device backed
-//! up there, so the app can say when its backups were last found intact.
+//! up there, so the app can say when its backups were last found intact. Automatic: after each
+//! backup, what it wrote and a share of the rest ([`verify_after_backup`]); weekly, all of it
+//! ([`verify_due`], which the agent runs).
 
 use std::path::PathBuf;
 
-use keepsake_store::commands::check::{self, CheckReport};
+use keepsake_store::commands::check::{self, CheckReport, Scope};
 use serde::Serialize;
 
 use crate::context::Context;
@@ -19,6 +21,8 @@ pub struct Verification {
     /// Unix seconds.
     pub at: i64,
     pub ok: bool,
+    /// Only a sample was read: what the backup before wrote, and a share of the rest.
+    pub sampled: bool,
     pub chunks_checked: u64,
     pub bytes_checked: u64,
     /// What is wrong, in words: catalog and pack problems, damaged chunks.
@@ -39,16 +43,89 @@ pub fn verify(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Verification> {
     let repo = location.open_with(unlock)?;
-    let total = keepsake_store::commands::stats::stats(&repo)
-        .map(|s| s.newest_stored_bytes + s.snapshot_overhead_bytes)
-        .unwrap_or(0);
+    verify_repo(ctx, location, &repo, Scope::All, progress)
+}
+
+/// Share of the older chunks a verification after a backup reads too (on top of everything the
+/// backup wrote): 2% a backup, so a month of daily backups reads about half of it between the
+/// weekly full verifications.
+pub const SAMPLE_PERMILLE: u32 = 20;
+
+/// How often the agent verifies a location whole.
+pub const FULL_EVERY_SECONDS: i64 = 7 * 86_400;
+
+/// After a backup: reads back what it wrote (every file version that began in `snapshot`) and
+/// a random share of the rest ([`SAMPLE_PERMILLE`]), and checks the whole catalog.
+pub fn verify_after_backup(
+    ctx: &Context,
+    location: &Location,
+    unlock: &Unlock,
+    snapshot: i64,
+) -> Result<Verification> {
+    let repo = location.open_with(unlock)?;
+    let scope = Scope::Sample {
+        snapshot,
+        permille: SAMPLE_PERMILLE,
+        seed: ctx.now() as u64,
+    };
+    verify_repo(ctx, location, &repo, scope, &mut |_, _| {})
+}
+
+/// The locations of `devices` that were not verified whole for [`FULL_EVERY_SECONDS`] (or
+/// ever), and are present: each verified now, one after the other. A location this computer
+/// cannot open without a password is left for the person's "Verify". Returns what was done.
+pub fn verify_due(ctx: &Context) -> Result<Vec<Result<Verification>>> {
+    let settings = crate::settings::load(ctx.dirs())?;
+    let history = crate::history::history(ctx.dirs())?;
+    let now = ctx.now();
+    let mut due: Vec<PathBuf> = Vec::new();
+    for device in settings.devices.values() {
+        let Some(location) = settings.location_of(device) else {
+            continue;
+        };
+        let h = history.devices.get(&device.udid);
+        // Only devices with a backup there: a location with nothing to verify waits.
+        if h.and_then(|h| h.last_success).is_none() || !location.is_dir() {
+            continue;
+        }
+        let last = h.and_then(|h| h.last_full_verification.as_ref().map(|v| v.at));
+        if last.is_none_or(|at| now - at >= FULL_EVERY_SECONDS) && !due.contains(&location) {
+            due.push(location);
+        }
+    }
+    Ok(due
+        .into_iter()
+        .map(|location| {
+            let location = Location::new(location);
+            let result = verify(ctx, &location, &Unlock::new(), &mut |_, _| {});
+            if let Err(e) = &result {
+                tracing::warn!(location = %location.root().display(), error = %e, "weekly verification not made");
+            }
+            result
+        })
+        .collect())
+}
+
+fn verify_repo(
+    ctx: &Context,
+    location: &Location,
+    repo: &keepsake_store::Repository,
+    scope: Scope,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Verification> {
+    let total = match scope {
+        Scope::All => keepsake_store::commands::stats::stats(repo)
+            .map(|s| s.newest_stored_bytes + s.snapshot_overhead_bytes)
+            .unwrap_or(0),
+        Scope::Sample { .. } => 0,
+    };
     let mut done = 0u64;
-    let report: CheckReport = check::check(&repo, &mut |n| {
+    let report: CheckReport = check::check_scope(repo, scope, &mut |n| {
         done += n;
         progress(done, total.max(done));
     })
     .map_err(|e| CoreError::Store(e.to_string()))?;
-    let devices: Vec<String> = keepsake_store::commands::list::snapshots(&repo)
+    let devices: Vec<String> = keepsake_store::commands::list::snapshots(repo)
         .map(|s| {
             let mut d: Vec<String> = s.into_iter().map(|s| s.device).collect();
             d.sort();
@@ -72,6 +149,7 @@ pub fn verify(
         location: location.root().to_owned(),
         at: ctx.now(),
         ok: report.is_ok(),
+        sampled: report.sampled,
         chunks_checked: report.chunks_checked,
         bytes_checked: report.bytes_checked,
         problems,
@@ -79,18 +157,23 @@ pub fn verify(
         devices,
     };
     if verification.ok {
-        tracing::info!(location = %verification.location.display(), chunks = verification.chunks_checked, "verified: intact");
+        tracing::info!(location = %verification.location.display(), chunks = verification.chunks_checked, sampled = verification.sampled, "verified: intact");
     } else {
         tracing::warn!(location = %verification.location.display(), problems = verification.problems.len(), "verified: damage found");
     }
-    let summary = summary(&verification);
+    let verified = Verified {
+        at: verification.at,
+        ok: verification.ok,
+        summary: summary(&verification),
+        sampled: verification.sampled,
+    };
     update_history(ctx.dirs(), |h| {
         for udid in &verification.devices {
-            h.devices.entry(udid.clone()).or_default().last_verification = Some(Verified {
-                at: verification.at,
-                ok: verification.ok,
-                summary: summary.clone(),
-            });
+            let d = h.devices.entry(udid.clone()).or_default();
+            d.last_verification = Some(verified.clone());
+            if !verified.sampled {
+                d.last_full_verification = Some(verified.clone());
+            }
         }
     })?;
     Ok(verification)
@@ -98,7 +181,13 @@ pub fn verify(
 
 /// One sentence for the history and the device's row.
 pub fn summary(v: &Verification) -> String {
-    if v.ok {
+    if v.ok && v.sampled {
+        format!(
+            "The new backup and a sample of the rest ({} in all) read back intact at {}.",
+            crate::human_bytes(v.bytes_checked),
+            v.location.display()
+        )
+    } else if v.ok {
         format!(
             "All {} of stored data at {} read back intact.",
             crate::human_bytes(v.bytes_checked),

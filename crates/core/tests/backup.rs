@@ -645,3 +645,55 @@ async fn a_silent_phone_ends_the_backup_and_frees_the_device() {
     }
     phone.stop();
 }
+
+/// Each backup reads back what it wrote (and a share of the rest) at once; the agent's weekly
+/// pass reads a location whole, once a week.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backup_is_read_back_at_once_and_its_location_whole_weekly() {
+    require_secret_service();
+    let b = bench();
+    let clock = keepsake_core::ManualClock::new(1_800_000_000);
+    let ctx = keepsake_testkit::context_at(&b.phone, b.dir.path().join("config"), clock.clone());
+    let options = BackupOptions {
+        settings: keepsake_core::SettingsCheck::ConfirmAsTheyAre,
+        ..b.options.clone()
+    };
+    let report = back_up(&ctx, None, &options, |_| {}).await.unwrap();
+    let v = report.verification.expect("read back after the backup");
+    assert!(v.ok && v.sampled, "{v:?}");
+    assert!(v.chunks_checked > 0);
+    assert_eq!(v.devices, std::slice::from_ref(&report.udid));
+    let history = keepsake_core::history::history(ctx.dirs()).unwrap();
+    let h = &history.devices[&report.udid];
+    let last = h.last_verification.as_ref().unwrap();
+    assert!(
+        last.ok && last.sampled && last.summary.contains("sample"),
+        "{last:?}"
+    );
+    assert!(h.last_full_verification.is_none());
+
+    // The weekly pass: due now (never read whole), then not for a week.
+    keepsake_core::settings::update(ctx.dirs(), |s| {
+        s.device_mut(&report.udid, "", "").location = Some(b.location.clone());
+        Ok(())
+    })
+    .unwrap();
+    let done = keepsake_core::verification::verify_due(&ctx).unwrap();
+    assert_eq!(done.len(), 1);
+    let full = done[0].as_ref().unwrap();
+    assert!(full.ok && !full.sampled && full.chunks_checked >= v.chunks_checked);
+    clock.advance(6 * 86_400);
+    assert!(keepsake_core::verification::verify_due(&ctx)
+        .unwrap()
+        .is_empty());
+    clock.advance(86_400);
+    let again = keepsake_core::verification::verify_due(&ctx).unwrap();
+    assert_eq!(again.len(), 1);
+    let history = keepsake_core::history::history(ctx.dirs()).unwrap();
+    let h = &history.devices[&report.udid];
+    assert_eq!(
+        h.last_full_verification.as_ref().unwrap().at,
+        1_800_000_000 + 7 * 86_400
+    );
+    assert!(!h.last_verification.as_ref().unwrap().sampled);
+}

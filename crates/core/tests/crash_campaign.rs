@@ -765,7 +765,12 @@ fn campaign(op: &Operation, fault: Fault, plan: &Campaign) -> BTreeMap<String, u
     (op.prepare)(&work);
     let before = (op.state)(&work).expect("the state before the operation reads");
     copy_tree(&work, &base);
+    let kept = repository_ids(&base);
     let fresh = || {
+        // Keys of repositories a run made (a move's target), not the ones it started with.
+        for id in repository_ids(&work).iter().filter(|id| !kept.contains(id)) {
+            let _ = keepsake_core::secrets::Secrets.forget(keepsake_core::SecretKind::StoreKey, id);
+        }
         std::fs::remove_dir_all(&work).unwrap();
         copy_tree(&base, &work);
     };
@@ -867,6 +872,10 @@ fn campaign(op: &Operation, fault: Fault, plan: &Campaign) -> BTreeMap<String, u
             );
         }
     }
+    fresh();
+    for id in &kept {
+        let _ = keepsake_core::secrets::Secrets.forget(keepsake_core::SecretKind::StoreKey, id);
+    }
     eprintln!(
         "{} ({fault:?}, seed {}): {changes} changes, faults by phase {landed:?}",
         op.name, plan.seed
@@ -875,6 +884,25 @@ fn campaign(op: &Operation, fault: Fault, plan: &Campaign) -> BTreeMap<String, u
         eprintln!("{} ({fault:?}): errors {errors:?}", op.name);
     }
     landed
+}
+
+/// The ids of the repositories under `dir` (this computer keeps their keys in the keyring,
+/// which every test of the session shares: the campaign forgets them after it).
+fn repository_ids(dir: &Path) -> Vec<String> {
+    let mut ids = Vec::new();
+    for sub in ["disk", "disk-a", "disk-b"] {
+        let config = Location::new(dir.join(sub))
+            .repository_path()
+            .join("keepsake-repo.json");
+        let Ok(text) = std::fs::read_to_string(config) else {
+            continue;
+        };
+        let id = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v["id"].as_str().map(str::to_owned));
+        ids.extend(id);
+    }
+    ids
 }
 
 /// An error's message without its paths, to count the kinds the person sees.

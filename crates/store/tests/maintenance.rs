@@ -404,3 +404,67 @@ fn a_file_not_named_like_a_pack_is_left_alone_by_recovery_after_an_interrupted_w
     assert_eq!(cat(&repo, c, "IMG_3.HEIC"), noise(3, 300_000));
     assert_eq!(cat(&repo, d, "IMG_4.HEIC"), noise(4, 300_000));
 }
+
+#[test]
+fn a_sample_after_a_backup_reads_what_it_wrote_and_a_share_of_the_rest() {
+    use check::Scope;
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_encrypted(dir.path());
+    let mut w = repo.begin_snapshot("phone").unwrap();
+    w.put_file("Media/old.MOV", meta(1), &noise(5, 200_000)[..])
+        .unwrap();
+    let first = w.commit().unwrap().id;
+    let packs_before: Vec<_> = only_pack_holding(dir.path());
+    let mut w = repo.begin_snapshot("phone").unwrap();
+    w.put_file("Media/new.MOV", meta(2), &noise(6, 200_000)[..])
+        .unwrap();
+    let second = w.commit().unwrap().id;
+    let sample = |snapshot, permille| Scope::Sample {
+        snapshot,
+        permille,
+        seed: 7,
+    };
+
+    // Intact: the sample reads the new movie's chunks and none of the old one's.
+    let report = check::check_scope(&repo, sample(second, 0), &mut |_| {}).unwrap();
+    assert!(report.is_ok() && report.sampled, "{report:#?}");
+    assert!(report.chunks_checked > 0 && report.chunks_checked < report.chunks_total);
+    let all = check::check(&repo, &mut |_| {}).unwrap();
+    assert!(!all.sampled);
+    assert_eq!(all.chunks_checked, all.chunks_total);
+
+    // Damage in what the second backup wrote: its sample finds it.
+    let new_pack = only_pack_holding(dir.path())
+        .into_iter()
+        .filter(|p| !packs_before.contains(p))
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .unwrap();
+    let mut bytes = std::fs::read(&new_pack).unwrap();
+    bytes[100_000] ^= 0x10;
+    std::fs::write(&new_pack, &bytes).unwrap();
+    let report = check::check_scope(&repo, sample(second, 0), &mut |_| {}).unwrap();
+    assert_eq!(report.affected_files.len(), 1, "{report:#?}");
+    assert_eq!(report.affected_files[0].path, "Media/new.MOV");
+    bytes[100_000] ^= 0x10;
+    std::fs::write(&new_pack, &bytes).unwrap();
+
+    // Damage in older data: a sample without a share of the rest misses it, a sample of all
+    // of the rest (and the full check) finds it.
+    let old_pack = packs_before
+        .iter()
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .unwrap();
+    let mut bytes = std::fs::read(old_pack).unwrap();
+    bytes[100_000] ^= 0x10;
+    std::fs::write(old_pack, &bytes).unwrap();
+    assert!(check::check_scope(&repo, sample(second, 0), &mut |_| {})
+        .unwrap()
+        .is_ok());
+    let report = check::check_scope(&repo, sample(second, 1000), &mut |_| {}).unwrap();
+    assert_eq!(
+        report.affected_files[0].path, "Media/old.MOV",
+        "{report:#?}"
+    );
+    assert_eq!(report.affected_files[0].snapshots, [first, second]);
+    assert!(!check::check(&repo, &mut |_| {}).unwrap().is_ok());
+}

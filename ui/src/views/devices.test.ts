@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { fetchOverview, type Overview } from "../api";
+import { fetchOverview, type Overview, type Verified } from "../api";
 import { nextBackupText, progressText, renderOverview, showProgress } from "./devices";
 
 afterEach(() => clearMocks());
@@ -21,6 +21,7 @@ const phone = {
   location_missing: null as string | null,
   cleaning: null,
   backing_up: false,
+  last_verification: null as Verified | null,
 };
 
 describe("overview", () => {
@@ -89,6 +90,32 @@ describe("next automatic backup", () => {
     const root = document.createElement("div");
     renderOverview(root, { app: { name: "Keepsake", version: "1" }, devices: [{ ...phone, connections: ["usb"], confirmed: true, next_backup: 1 }], usbmuxd_problem: null });
     expect(root.querySelector(".next-backup")?.textContent).toBe("Next automatic backup: now, while it is connected");
+  });
+});
+
+describe("verification", () => {
+  const at = 1_800_000_000;
+  const row = (last_verification: Verified | null) => {
+    const root = document.createElement("div");
+    renderOverview(root, { app: { name: "Keepsake", version: "1" }, devices: [{ ...phone, connections: ["usb"], last_verification }], usbmuxd_problem: null });
+    return root.querySelector<HTMLElement>(".verification");
+  };
+
+  it("says nothing before any, and quietly when the last backup read back intact", () => {
+    expect(row(null)).toBeNull();
+    const sampled = row({ at, ok: true, sampled: true, summary: "The new backup and a sample of the rest (1 MB in all) read back intact at /media/ada/Disk." })!;
+    expect(sampled.textContent).toMatch(/^Last backup read back intact: .+2027/);
+    expect(sampled.getAttribute("role")).toBeNull();
+    expect(sampled.title).toContain("/media/ada/Disk");
+    expect(row({ at, ok: true, sampled: false, summary: "All 1 MB" })!.textContent).toMatch(/^All snapshots read back intact: /);
+  });
+
+  it("alerts with what cannot be restored when damage was found", () => {
+    const damaged = row({ at, ok: false, sampled: false, summary: "1 file(s) at /media/ada/Disk cannot be restored whole (HomeDomain/Library/SMS/sms.db): back up again so the damaged data is stored anew." })!;
+    expect(damaged.getAttribute("role")).toBe("alert");
+    expect(damaged.classList.contains("damaged")).toBe(true);
+    expect(damaged.textContent).toContain("Damage found (");
+    expect(damaged.textContent).toContain("HomeDomain/Library/SMS/sms.db");
   });
 });
 

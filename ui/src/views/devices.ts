@@ -29,6 +29,16 @@ function lastBackup(d: DeviceRow): HTMLElement {
   );
 }
 
+/** When its snapshots were last read back, and what was found: quiet when intact, a warning
+ * naming what cannot be restored when not. */
+export function verificationLine(d: DeviceRow): HTMLElement | null {
+  const v = d.last_verification;
+  if (!v) return null;
+  if (!v.ok) return el("p", { class: "verification damaged", role: "alert" }, `Damage found (${when(v.at)}): ${v.summary}`);
+  const what = v.sampled ? "Last backup read back intact" : "All snapshots read back intact";
+  return el("p", { class: "verification hint", title: v.summary }, `${what}: ${when(v.at)}`);
+}
+
 /** When the agent backs the device up next: nothing before the wizard ran (its first backup is
  * the person's), "off" when automatic backups are off. */
 export function nextBackupText(d: DeviceRow, nowSeconds: number = Date.now() / 1000): string | null {
@@ -66,6 +76,7 @@ export function deviceRow(d: DeviceRow, actions?: DeviceActions): HTMLElement {
     ),
     d.advice ? el("p", { class: "advice" }, d.advice) : null,
     lastBackup(d),
+    verificationLine(d),
     ((next) => (next ? el("p", { class: "next-backup" }, next) : null))(nextBackupText(d)),
     el("div", { class: "actions" },
       button("Back up now", { class: "primary backup-now", "aria-label": `Back up now: ${label}`, disabled: d.backing_up }, () => actions?.backUp(d)),

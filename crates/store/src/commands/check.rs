@@ -27,6 +27,28 @@ pub struct CheckReport {
     pub damaged_chunks: Vec<DamagedChunk>,
     /// Files that cannot be restored because of a damaged chunk.
     pub affected_files: Vec<AffectedFile>,
+    /// Only a sample of the chunks was read (see [`Scope::Sample`]); the catalog was checked
+    /// whole.
+    #[serde(default)]
+    pub sampled: bool,
+    /// Chunks in the repository (of which `chunks_checked` were read).
+    #[serde(default)]
+    pub chunks_total: u64,
+}
+
+/// Which chunks a check reads back (the catalog is always checked whole).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every chunk.
+    All,
+    /// What a backup just wrote, and a share of the rest: the chunks of every file version that
+    /// began in `snapshot`, and each other chunk with a chance of `permille`/1000 (chosen by
+    /// `seed`, so that successive samples cover the repository over time).
+    Sample {
+        snapshot: i64,
+        permille: u32,
+        seed: u64,
+    },
 }
 
 impl CheckReport {
@@ -86,10 +108,61 @@ struct ChunkRecord {
     live_refs: i64,
 }
 
+/// Whether each chunk is read back, for a sample (`None`: all of them).
+#[allow(clippy::type_complexity)]
+fn chosen_chunks(
+    repo: &Repository,
+    scope: Scope,
+    entries: &[EntryRecord],
+) -> Result<Option<Box<dyn Fn(i64) -> bool>>> {
+    let Scope::Sample {
+        snapshot,
+        permille,
+        seed,
+    } = scope
+    else {
+        return Ok(None);
+    };
+    let (device, seq): (i64, i64) = repo
+        .conn
+        .query_row(
+            "SELECT device, seq FROM snapshots WHERE id = ?1",
+            [snapshot],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .cat(&repo.root)?;
+    let new: HashSet<i64> = entries
+        .iter()
+        .filter(|e| e.device == device && e.from == seq)
+        .flat_map(|e| e.content.iter().copied())
+        .collect();
+    Ok(Some(Box::new(move |id| {
+        new.contains(&id) || {
+            // splitmix64 of the id and the seed: an even, repeatable pick
+            let mut z = (id as u64 ^ seed).wrapping_add(0x9E37_79B9_7F4A_7C15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            (z ^ (z >> 31)) % 1000 < u64::from(permille)
+        }
+    })))
+}
+
 /// Verifies the catalog and every chunk. `progress` is told the stored bytes of each chunk read.
 pub fn check(repo: &Repository, progress: &mut dyn FnMut(u64)) -> Result<CheckReport> {
+    check_scope(repo, Scope::All, progress)
+}
+
+/// Verifies the catalog and the chunks `scope` names.
+pub fn check_scope(
+    repo: &Repository,
+    scope: Scope,
+    progress: &mut dyn FnMut(u64),
+) -> Result<CheckReport> {
     let root = &repo.root;
-    let mut report = CheckReport::default();
+    let mut report = CheckReport {
+        sampled: scope != Scope::All,
+        ..CheckReport::default()
+    };
     repo.backend.refresh();
     // One read transaction: the recount must see a single state even if a backup commits
     // meanwhile (WAL keeps this snapshot of the catalog for us).
@@ -252,8 +325,13 @@ pub fn check(repo: &Repository, progress: &mut dyn FnMut(u64)) -> Result<CheckRe
         .take(MAX_LISTED)
         .collect();
 
+    report.chunks_total = chunks.len() as u64;
+    let chosen = chosen_chunks(repo, scope, &entries)?;
     let mut damaged: HashMap<i64, (String, String, ChunkFault)> = HashMap::new();
     for c in &chunks {
+        if !chosen.as_ref().is_none_or(|pick| pick(c.id)) {
+            continue;
+        }
         let Ok(chunk_id) = <ChunkId>::try_from(c.hash.as_slice()) else {
             report
                 .catalog_problems
