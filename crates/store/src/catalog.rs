@@ -603,6 +603,25 @@ fn crossing(old: i64, new: i64, stored: i64) -> i64 {
 mod tests {
     use super::*;
 
+    /// What `crate::durable` says the store relies on: the log, and commits synced before they
+    /// return (the power-cut campaign fails with synchronous=OFF).
+    #[test]
+    fn the_catalog_is_a_write_ahead_log_synced_at_every_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open(dir.path(), true).unwrap();
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        let synchronous: i64 = conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            (mode.as_str(), synchronous),
+            ("wal", 2),
+            "WAL, synchronous=FULL"
+        );
+    }
+
     #[test]
     fn content_round_trips() {
         let ids = vec![1, 2, i64::MAX, 42];

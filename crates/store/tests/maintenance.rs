@@ -253,6 +253,33 @@ fn check_catches_reference_counts_that_disagree_with_the_files() {
 }
 
 #[test]
+fn check_names_a_catalog_value_of_the_wrong_type_instead_of_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_encrypted(dir.path());
+    three_days(&repo);
+    let conn = rusqlite::Connection::open(dir.path().join("catalog.db")).unwrap();
+    // A changed byte on the disk can turn a stored integer into text or a blob.
+    conn.execute("UPDATE entries SET size = x'00ff' WHERE id = 1", [])
+        .unwrap();
+    conn.execute("UPDATE chunks SET offset = 'twelve' WHERE id = 2", [])
+        .unwrap();
+    conn.execute("UPDATE devices SET id = id, name = 42", [])
+        .unwrap();
+    drop(conn);
+    let report = check::check(&repo, &mut |_| {}).unwrap();
+    assert!(!report.is_ok());
+    for table in ["file versions: row", "chunks: row", "devices: a row"] {
+        assert!(
+            report
+                .catalog_problems
+                .iter()
+                .any(|p| p.starts_with(table) && p.contains("wrong type")),
+            "{table}: {report:#?}"
+        );
+    }
+}
+
+#[test]
 fn a_deleted_photo_is_reclaimed_by_deleting_whole_packs_without_copying() {
     let dir = tempfile::tempdir().unwrap();
     let repo = init_encrypted(dir.path());

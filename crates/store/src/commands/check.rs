@@ -209,8 +209,10 @@ pub fn check_scope(
                 })
             })
             .cat(root)?;
-        for row in rows {
-            let row = row.cat(root)?;
+        for (index, row) in rows.enumerate() {
+            let Some(row) = well_typed(row, "file versions", index, &mut report, root)? else {
+                continue;
+            };
             for &c in &row.content {
                 let e = counted.entry(c).or_default();
                 e.0 += 1;
@@ -246,8 +248,10 @@ pub fn check_scope(
                 })
             })
             .cat(root)?;
-        for row in rows {
-            chunks.push(row.cat(root)?);
+        for (index, row) in rows.enumerate() {
+            if let Some(row) = well_typed(row, "chunks", index, &mut report, root)? {
+                chunks.push(row);
+            }
         }
     }
     let known: HashSet<i64> = chunks.iter().map(|c| c.id).collect();
@@ -416,6 +420,39 @@ pub fn check_scope(
 }
 
 /// Every device's name, decrypted; one that does not decrypt is a problem (and named by its id).
+/// Whether a row failed to read because a value is not of the type the catalog stores there
+/// (a changed byte on the disk can make an integer a blob): a problem to name, not a reason
+/// to stop checking.
+fn is_type_error(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::InvalidColumnType(..)
+            | rusqlite::Error::FromSqlConversionFailure(..)
+            | rusqlite::Error::IntegralValueOutOfRange(..)
+    )
+}
+
+/// The row, or `None` with the problem recorded when one of its values has the wrong type.
+fn well_typed<T>(
+    row: rusqlite::Result<T>,
+    table: &str,
+    index: usize,
+    report: &mut CheckReport,
+    root: &std::path::Path,
+) -> Result<Option<T>> {
+    match row {
+        Err(e) if is_type_error(&e) => {
+            report.catalog_problems.push(format!(
+                "{table}: row {} holds a value of the wrong type ({e}); what it recorded is \
+                 left out of the other checks",
+                index + 1
+            ));
+            Ok(None)
+        }
+        row => row.cat(root).map(Some),
+    }
+}
+
 fn device_names(repo: &Repository, problems: &mut Vec<String>) -> Result<HashMap<i64, String>> {
     let root = &repo.root;
     let mut stmt = repo
@@ -427,7 +464,15 @@ fn device_names(repo: &Repository, problems: &mut Vec<String>) -> Result<HashMap
         .cat(root)?;
     let mut names = HashMap::new();
     for row in rows {
-        let (id, sealed) = row.cat(root)?;
+        let (id, sealed) = match row {
+            Err(e) if is_type_error(&e) => {
+                problems.push(format!(
+                    "devices: a row holds a value of the wrong type ({e})"
+                ));
+                continue;
+            }
+            row => row.cat(root)?,
+        };
         match read::open_device_name(repo, &sealed) {
             Ok(name) => {
                 names.insert(id, name);
