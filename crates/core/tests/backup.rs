@@ -697,3 +697,86 @@ async fn a_backup_is_read_back_at_once_and_its_location_whole_weekly() {
     );
     assert!(!h.last_verification.as_ref().unwrap().sampled);
 }
+
+/// A machine posing as a paired phone (its UDID, the certificate its host made for it, which is
+/// no secret, but a key of its own) is refused at the first session: nothing of the snapshots is
+/// served to it, nothing it sends is saved.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_impostor_of_a_paired_phone_is_refused_and_nothing_is_saved() {
+    require_secret_service();
+    let b = bench();
+    let first = back_up(&b.ctx, None, &b.options, |_| {}).await.unwrap();
+    let repo = Location::new(&b.location).open(None).unwrap();
+    let packs_before = keepsake_testkit::packs_in_catalog(repo.path());
+    drop(repo);
+    let udid = first.udid.clone();
+    // The phone goes; something else answers with its identity and its pairings.
+    let Bench {
+        dir,
+        phone,
+        location,
+        options,
+        ..
+    } = b;
+    drop(phone);
+    let mut config = Config::new(dir.path().join("phone"), 1);
+    config.devices[0].impostor = true;
+    let impostor = VirtualIphone::start(config).unwrap();
+    assert_eq!(impostor.devices()[0].udid(), udid);
+    let ctx = context_for(&impostor, dir.path().join("config"));
+    let err = back_up(&ctx, None, &options, |_| {}).await.unwrap_err();
+    let said = err.to_string();
+    assert!(said.contains(&format!("this is not {udid}")), "{said}");
+    assert!(
+        said.contains("Nothing was sent to it or saved from it"),
+        "{said}"
+    );
+
+    let repo = Location::new(&location).open(None).unwrap();
+    let snapshots = list::snapshots(&repo).unwrap();
+    assert_eq!(snapshots.len(), 1, "nothing saved: {snapshots:?}");
+    assert_eq!(
+        keepsake_testkit::packs_in_catalog(repo.path()),
+        packs_before
+    );
+    // The device's job lock is free again: the real phone backs up at once.
+    drop(impostor);
+    let phone = VirtualIphone::start(Config::new(dir.path().join("phone"), 1)).unwrap();
+    let ctx = context_for(&phone, dir.path().join("config"));
+    let second = back_up(&ctx, None, &options, |_| {}).await.unwrap();
+    assert_eq!(second.udid, udid);
+}
+
+/// The same on Wi-Fi, where anyone on the network can answer with a paired phone's UDID and MAC.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_impostor_on_wifi_is_refused_and_nothing_is_saved() {
+    require_secret_service();
+    let Bench {
+        dir,
+        phone,
+        ctx,
+        location,
+        options,
+    } = bench_with(keepsake_emulator::Wifi::Advertised);
+    let first = back_up(&ctx, None, &options, |_| {}).await.unwrap();
+    let mut profile = phone.devices()[0].profile.clone();
+    drop(phone);
+    profile.impostor = true;
+    let mut config = Config::new(dir.path().join("phone"), 1);
+    config.devices = vec![profile];
+    config.wifi = keepsake_emulator::Wifi::Advertised;
+    let impostor = VirtualIphone::start(config).unwrap();
+    impostor.detach(&first.udid).unwrap();
+    let ctx = context_for(&impostor, dir.path().join("config"));
+    let err = back_up(&ctx, Some(&first.udid), &options, |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&format!("this is not {}", first.udid)),
+        "{err}"
+    );
+    let repo = Location::new(&location).open(None).unwrap();
+    assert_eq!(list::snapshots(&repo).unwrap().len(), 1);
+    impostor.stop();
+}

@@ -75,6 +75,12 @@ pub enum DeviceError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "this is not {device}: whatever answered at its address could not prove it is the \
+         device paired with this computer (its certificate or key is another's). Nothing was \
+         sent to it or saved from it. Connect the device with a cable to check it is yours."
+    )]
+    NotTheDevice { device: String },
     #[error("{device}: the device answered {what} with something Keepsake cannot read: {detail}")]
     Malformed {
         device: String,

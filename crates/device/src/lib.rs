@@ -12,6 +12,7 @@ pub mod list;
 pub mod notifications;
 pub mod pairing;
 pub mod platform;
+mod session;
 pub mod usb;
 pub mod usbmux;
 pub mod wifi;

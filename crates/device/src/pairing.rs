@@ -94,14 +94,7 @@ pub async fn ensure_paired(
 
 /// Opens (and closes) a TLS session with the record: the proof that the device still trusts it.
 async fn start_session(usbmuxd: &Usbmuxd, device: &Attachment, record: &PairRecord) -> Result<()> {
-    let mut lockdown = usbmuxd.lockdown(device).await?;
-    lockdown
-        .start_session(&record.0)
-        .await
-        .map_err(|source| DeviceError::Protocol {
-            device: device.udid.clone(),
-            what: "starting a session",
-            source,
-        })?;
+    let lockdown = usbmuxd.lockdown(device).await?;
+    crate::session::start_lockdown_session(lockdown, device, record).await?;
     Ok(())
 }

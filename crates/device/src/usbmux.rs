@@ -19,7 +19,7 @@ use crate::platform::{Os, UsbmuxdAddress};
 
 /// How long a device may take to answer a lockdownd question before we call it unresponsive.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
-const LABEL: &str = "keepsake";
+pub(crate) const LABEL: &str = "keepsake";
 
 /// The keys and certificates that let this computer open sessions with a device it paired
 /// with. Opaque: only this crate uses what is inside.
@@ -289,12 +289,8 @@ impl Usbmuxd {
         device: &Attachment,
         record: &PairRecord,
     ) -> Result<LockdownClient> {
-        let mut lockdown = self.lockdown(device).await?;
-        lockdown
-            .start_session(&record.0)
-            .await
-            .map_err(|source| protocol(device, "starting a lockdown session", source))?;
-        Ok(lockdown)
+        let lockdown = self.lockdown(device).await?;
+        crate::session::start_lockdown_session(lockdown, device, record).await
     }
 
     /// Starts the device service `name` through a lockdown session and connects to it, TLS
@@ -318,12 +314,9 @@ impl Usbmuxd {
             .start_service_with_escrow(name, bag)
             .await
             .map_err(|source| protocol(device, what, source))?;
-        let mut idevice = self.connect_port(device, port).await?;
+        let idevice = self.connect_port(device, port).await?;
         if ssl {
-            idevice
-                .start_session(&record.0, false)
-                .await
-                .map_err(|source| protocol(device, what, source))?;
+            return crate::session::start_service_session(idevice, device, record).await;
         }
         Ok(idevice)
     }

@@ -46,6 +46,10 @@ pub struct DeviceProfile {
     pub tls13: bool,
     /// The content on the phone and how its backups behave (encryption cost, passcode prompt).
     pub backup: BackupOptions,
+    /// An impostor: another machine posing as this phone (its UDID, its MAC, the certificate
+    /// its hosts know, which is no secret) without its private key: it signs with a key of its
+    /// own, made at each start, and accepts any host.
+    pub impostor: bool,
 }
 
 impl DeviceProfile {
@@ -125,6 +129,7 @@ impl DeviceProfile {
             will_encrypt: false,
             tls13: false,
             backup: BackupOptions::catalog(i),
+            impostor: false,
         }
     }
 }
@@ -186,6 +191,9 @@ impl VirtualDevice {
         let dir = state.device_dir(&profile.udid);
         let key_path = dir.join("device_key.pem");
         let key = match state_dir::read_optional(&key_path)? {
+            // Not the phone's key, whatever it is (and nothing of the phone's is overwritten).
+            _ if profile.impostor => RsaPrivateKey::new(&mut rand_core::OsRng, 2048)
+                .map_err(|e| Error::Key(e.to_string()))?,
             Some(pem) => {
                 let pem = String::from_utf8(pem)
                     .map_err(|_| Error::Key("device key is not UTF-8".into()))?;

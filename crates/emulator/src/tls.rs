@@ -43,7 +43,7 @@ pub fn server_config(
         .filter_map(|pem| CertificateDer::from_pem_slice(pem).ok())
         .collect::<Vec<_>>();
     let verifier = PairedHostVerifier {
-        allowed,
+        allowed: Some(allowed),
         algorithms: provider.signature_verification_algorithms,
     };
     let key = PrivateKeyDer::Pkcs1(PrivatePkcs1KeyDer::from(device_key_pkcs1_der.to_vec()));
@@ -61,11 +61,62 @@ pub fn server_config(
     Ok(Arc::new(config))
 }
 
-/// Accepts exactly the certificates of the paired host. The chain is not validated: hosts sign
-/// their certificates with SHA-1, which WebPKI rightly refuses, and pairing is the trust anchor.
+/// What an impostor offers: the paired phone's `DeviceCertificate` (certificates are public)
+/// with a key that is not the phone's, and no check of the host. A host that takes the
+/// certificate's word for it would go on; one that checks the handshake signature against the
+/// certificate's key refuses.
+pub fn impostor_config(
+    device_certificate_pem: &[u8],
+    own_key_pkcs1_der: &[u8],
+    tls13: bool,
+) -> Result<Arc<ServerConfig>> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cert = CertificateDer::from_pem_slice(device_certificate_pem)
+        .map_err(|e| Error::Key(format!("DeviceCertificate is not PEM: {e}")))?;
+    let key = provider
+        .key_provider
+        .load_private_key(PrivateKeyDer::Pkcs1(PrivatePkcs1KeyDer::from(
+            own_key_pkcs1_der.to_vec(),
+        )))?;
+    // CertifiedKey::new does not ask whether the key is the certificate's: that is the lie.
+    let certified = Arc::new(rustls::sign::CertifiedKey::new(vec![cert], key));
+    let versions: &[&rustls::SupportedProtocolVersion] = if tls13 {
+        &[&rustls::version::TLS12, &rustls::version::TLS13]
+    } else {
+        &[&rustls::version::TLS12]
+    };
+    // An impostor takes any host.
+    let verifier = PairedHostVerifier {
+        allowed: None,
+        algorithms: provider.signature_verification_algorithms,
+    };
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions)?
+        .with_client_cert_verifier(Arc::new(verifier))
+        .with_cert_resolver(Arc::new(Always(certified)));
+    config.send_tls13_tickets = 0;
+    Ok(Arc::new(config))
+}
+
+/// The one certificate an impostor presents.
+#[derive(Debug)]
+struct Always(Arc<rustls::sign::CertifiedKey>);
+
+impl rustls::server::ResolvesServerCert for Always {
+    fn resolve(
+        &self,
+        _hello: rustls::server::ClientHello<'_>,
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        Some(Arc::clone(&self.0))
+    }
+}
+
+/// Accepts exactly the certificates of the paired host (`None`: any, as an impostor does). The
+/// chain is not validated: hosts sign their certificates with SHA-1, which WebPKI rightly
+/// refuses, and pairing is the trust anchor.
 #[derive(Debug)]
 struct PairedHostVerifier {
-    allowed: Vec<CertificateDer<'static>>,
+    allowed: Option<Vec<CertificateDer<'static>>>,
     algorithms: WebPkiSupportedAlgorithms,
 }
 
@@ -80,8 +131,10 @@ impl ClientCertVerifier for PairedHostVerifier {
         _intermediates: &[CertificateDer<'_>],
         _now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
-        if let Some(i) = self
-            .allowed
+        let Some(allowed) = &self.allowed else {
+            return Ok(ClientCertVerified::assertion());
+        };
+        if let Some(i) = allowed
             .iter()
             .position(|c| c.as_ref() == end_entity.as_ref())
         {

@@ -351,6 +351,13 @@ fn session_tls(
     device: &VirtualDevice,
     record: &HostPairRecord,
 ) -> Result<Arc<rustls::ServerConfig>> {
+    if device.profile.impostor {
+        return tls::impostor_config(
+            &record.device_certificate,
+            &device.key_pkcs1_der()?,
+            device.profile.tls13,
+        );
+    }
     tls::server_config(
         &record.device_certificate,
         &device.key_pkcs1_der()?,
