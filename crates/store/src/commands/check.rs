@@ -152,8 +152,50 @@ pub fn check(repo: &Repository, progress: &mut dyn FnMut(u64)) -> Result<CheckRe
     check_scope(repo, Scope::All, progress)
 }
 
-/// Verifies the catalog and the chunks `scope` names.
+/// Verifies the catalog and the chunks `scope` names. A catalog SQLite itself finds damaged
+/// (a malformed page, a changed schema) is a problem the report names, not an error.
 pub fn check_scope(
+    repo: &Repository,
+    scope: Scope,
+    progress: &mut dyn FnMut(u64),
+) -> Result<CheckReport> {
+    match check_inner(repo, scope, progress) {
+        Err(crate::Error::Catalog { repo: root, source }) => match catalog_damage(&source) {
+            Some(what) => Ok(CheckReport {
+                sampled: scope != Scope::All,
+                catalog_problems: vec![format!(
+                    "{}: the catalog is damaged ({what}); snapshots cannot be listed or \
+                     restored whole from it: back up again to another location",
+                    root.join(crate::catalog::CATALOG_FILE).display()
+                )],
+                ..CheckReport::default()
+            }),
+            None => Err(crate::Error::Catalog { repo: root, source }),
+        },
+        other => other,
+    }
+}
+
+/// What SQLite found damaged in the catalog itself (a malformed page, a schema that no longer
+/// has the store's tables and columns), or `None` for other failures (a busy or full disk).
+fn catalog_damage(e: &rusqlite::Error) -> Option<String> {
+    match e {
+        rusqlite::Error::SqliteFailure(f, detail)
+            if matches!(
+                f.code,
+                rusqlite::ErrorCode::DatabaseCorrupt
+                    | rusqlite::ErrorCode::NotADatabase
+                    | rusqlite::ErrorCode::Unknown
+            ) =>
+        {
+            Some(detail.clone().unwrap_or_else(|| f.to_string()))
+        }
+        rusqlite::Error::SqlInputError { msg, .. } => Some(format!("its schema: {msg}")),
+        _ => None,
+    }
+}
+
+fn check_inner(
     repo: &Repository,
     scope: Scope,
     progress: &mut dyn FnMut(u64),
@@ -429,6 +471,7 @@ fn is_type_error(e: &rusqlite::Error) -> bool {
         rusqlite::Error::InvalidColumnType(..)
             | rusqlite::Error::FromSqlConversionFailure(..)
             | rusqlite::Error::IntegralValueOutOfRange(..)
+            | rusqlite::Error::Utf8Error(..)
     )
 }
 
