@@ -191,6 +191,7 @@ fn catalog_damage(e: &rusqlite::Error) -> Option<String> {
             Some(detail.clone().unwrap_or_else(|| f.to_string()))
         }
         rusqlite::Error::SqlInputError { msg, .. } => Some(format!("its schema: {msg}")),
+        rusqlite::Error::Utf8Error(..) => Some(format!("a name that is no longer text: {e}")),
         _ => None,
     }
 }
