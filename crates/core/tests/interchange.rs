@@ -345,3 +345,41 @@ async fn a_damaged_backup_folder_is_refused_and_nothing_is_imported() {
     );
     b.phone.stop();
 }
+
+/// A restore never reaches a machine posing as the phone (its UDID, the certificate its host
+/// made for it, a key of its own): it is refused at the first session and receives nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restore_is_refused_to_an_impostor_of_the_phone() {
+    let b = bench(1, 0);
+    let ours = back_up(&b.ctx, None, &b.options, |_| {}).await.unwrap();
+    let mut profile = b.device.profile.clone();
+    drop(b.device);
+    drop(b.phone);
+    profile.impostor = true;
+    let mut config = keepsake_emulator::Config::new(b.dir.path().join("phone"), 1);
+    config.devices = vec![profile];
+    let impostor = VirtualIphone::start(config).unwrap();
+    let ctx = keepsake_testkit::context_for(&impostor, b.dir.path().join("config"));
+    let err = restore_to_device(
+        &ctx,
+        &b.location,
+        &Unlock::new(),
+        ours.snapshot.id,
+        None,
+        false,
+        None,
+        |_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&format!("this is not {}", ours.udid)),
+        "{err}"
+    );
+    assert!(
+        impostor.devices()[0].backup().last_restore().is_none(),
+        "the impostor received no backup"
+    );
+    impostor.stop();
+}
