@@ -83,14 +83,13 @@ pub fn copy_snapshots(
     udid: &str,
     mut progress: impl FnMut(MoveProgress),
 ) -> Result<Copied> {
-    let mine = |repo: &Repository| snapshots_of(repo, udid);
-    let snapshots = mine(&source)?;
+    let snapshots = snapshots_of(&source, udid)?;
     let listings: Vec<Vec<FileInfo>> = snapshots
         .iter()
         .map(|s| keepsake_store::commands::list::files(&source, s.id).map_err(CoreError::from))
         .collect::<Result<_>>()?;
     // Copies an interrupted move made are kept: they must be the first snapshots, in order.
-    let done = mine(target)?;
+    let done = snapshots_of(target, udid)?;
     let mut copied = Vec::new();
     for (i, have) in done.iter().enumerate() {
         let same = snapshots.get(i).is_some_and(|s| s.time == have.time)
@@ -341,8 +340,7 @@ fn finish_move(
 ) -> Result<MoveReport> {
     let source = Location::new(old).open(password)?;
     let target = Location::new(to).open(None)?;
-    let mine = |repo: &Repository| snapshots_of(repo, udid);
-    let (left, copies) = (mine(&source)?, mine(&target)?);
+    let (left, copies) = (snapshots_of(&source, udid)?, snapshots_of(&target, udid)?);
     // Every snapshot was copied, in order, before the device switched: the copies are the
     // same number, oldest first, at the same times.
     if left.len() > copies.len() || left.iter().zip(&copies).any(|(s, c)| s.time != c.time) {
