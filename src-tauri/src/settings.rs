@@ -38,7 +38,7 @@ pub async fn save_device_settings(
     confirm: bool,
 ) -> UiResult<DeviceSettings> {
     let dirs = ctx.dirs().clone();
-    blocking(move || {
+    let saved = blocking(move || {
         settings::update(&dirs, |s| {
             let device = s.device_mut(&settings.udid, &settings.name, &settings.model);
             let confirmed = device.confirmed || confirm;
@@ -49,7 +49,13 @@ pub async fn save_device_settings(
             Ok(device.clone())
         })
     })
-    .await
+    .await?;
+    // Wi-Fi backups on or off is told to the phone now if it is connected (else at its next
+    // backup by cable); a phone that does not answer does not undo the saved settings.
+    if let Err(e) = keepsake_core::apply_wifi_setting(&ctx, &saved.udid).await {
+        tracing::warn!(device = saved.udid, error = %e, "Wi-Fi connections not set on the phone");
+    }
+    Ok(saved)
 }
 
 /// Every known location with its free space and whether it is there; a known disk mounted at

@@ -46,6 +46,10 @@ pub struct SettingsArgs {
     /// How often automatic backups run: daily or weekly.
     #[arg(long, requires = "device", value_name = "daily|weekly")]
     schedule: Option<keepsake_core::Schedule>,
+    /// Back it up over Wi-Fi too (on: the phone is told over the cable to show itself on the
+    /// network for this computer, now if it is connected, else at its next backup by cable).
+    #[arg(long, requires = "device", value_parser = on_off, value_name = "on|off")]
+    wifi: Option<bool>,
     /// Remember its backup password in this computer's credential store (off forgets it).
     #[arg(long, requires = "device", value_parser = on_off, value_name = "on|off")]
     remember_password: Option<bool>,
@@ -203,6 +207,9 @@ pub fn settings(
         if let Some(v) = args.schedule {
             d.schedule = v;
         }
+        if let Some(v) = args.wifi {
+            d.wifi = v;
+        }
         if let Some(v) = args.remember_password {
             d.remember_password = v;
         }
@@ -211,9 +218,32 @@ pub fn settings(
         }
         Ok(s.clone())
     })?;
+    let mut wifi_note = None;
+    if let Some(on) = args.wifi {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let name = settings.devices[&udid].display_name().to_owned();
+        wifi_note = Some(
+            match runtime.block_on(keepsake_core::apply_wifi_setting(ctx, &udid)) {
+                Ok(Some(_)) if on => format!("{name} now shows itself on Wi-Fi to this computer."),
+                Ok(Some(_)) => format!("{name} no longer shows itself on Wi-Fi to this computer."),
+                Ok(None) => format!(
+                    "{name} is not connected: this is set on it at its next backup by cable."
+                ),
+                Err(e) => format!("{e}. It is set on {name} at its next backup by cable."),
+            },
+        );
+    }
     let history = history::history(dirs)?;
     let shown = view(&settings, &history, &settings.devices[&udid]);
-    emit(json, &shown, |out| print_device(out, &shown))
+    emit(json, &shown, |out| {
+        print_device(out, &shown)?;
+        if let Some(note) = &wifi_note {
+            writeln!(out, "{note}")?;
+        }
+        Ok(())
+    })
 }
 
 fn on(b: bool) -> &'static str {
@@ -271,6 +301,15 @@ fn print_device(out: &mut dyn Write, v: &DeviceView) -> std::io::Result<()> {
         (false, None) => "not remembered (the credential store cannot be reached)",
     };
     writeln!(out, "  Password:           {password}")?;
+    writeln!(
+        out,
+        "  Over Wi-Fi:         {}",
+        if d.wifi {
+            "yes, when on the same network"
+        } else {
+            "no, by cable only"
+        }
+    )?;
     if d.confirmed {
         writeln!(out, "  Settings:           confirmed")?;
     } else {

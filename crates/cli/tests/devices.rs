@@ -74,30 +74,62 @@ fn watch_prints_devices_as_they_come_and_go() {
     phone.stop();
 }
 
+/// Wi-Fi as real phones do it: nothing on the network until `--wifi on` tells the phone over
+/// the cable; then, off the cable, it is found by its pairing although it announces a private
+/// MAC; `--wifi off` takes it off the network again.
 #[test]
-fn a_device_off_the_cable_is_listed_from_its_wifi_announcement() {
+fn wifi_on_makes_a_paired_phone_findable_off_the_cable_despite_its_private_mac() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::new(dir.path(), 1).with_unique_identities();
+    let mut config = Config::new(dir.path().join("phone"), 1).with_unique_identities();
     config.wifi = keepsake_emulator::Wifi::Advertised;
     let phone = VirtualIphone::start(config).unwrap();
     let device = phone.devices()[0].clone();
-    phone.detach(device.udid()).unwrap();
-    let out = keepsake()
-        .args(["devices", "--json", "--wifi", "3"])
-        .env("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let d = v["devices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["udid"] == device.udid())
-        .unwrap_or_else(|| panic!("the phone on Wi-Fi is listed: {v:#}"));
+    let udid = device.udid().to_owned();
+    let run = |args: &[&str]| {
+        let out = keepsake()
+            .args(args)
+            .env("USBMUXD_SOCKET_ADDRESS", phone.usbmuxd_socket_address())
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&["pair"]);
+    assert!(device.wifi_hosts().is_empty(), "paired, not on Wi-Fi yet");
+    let said = run(&["settings", &udid, "--wifi", "on"]);
+    assert!(said.contains("now shows itself on Wi-Fi"), "{said}");
+    assert!(said.contains("Over Wi-Fi:         yes"), "{said}");
+    assert_eq!(
+        device.wifi_hosts().len(),
+        1,
+        "set on the phone over the cable"
+    );
+    assert_ne!(device.network_mac(), device.profile.wifi_address);
+
+    phone.detach(&udid).unwrap();
+    let listed = |out: &str| -> Option<serde_json::Value> {
+        let v: serde_json::Value = serde_json::from_str(out).unwrap();
+        v["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["udid"] == udid.as_str())
+            .cloned()
+    };
+    let out = run(&["devices", "--json", "--wifi", "3"]);
+    let d = listed(&out).unwrap_or_else(|| panic!("the phone on Wi-Fi is listed: {out}"));
     assert_eq!(d["connections"], serde_json::json!(["wifi"]));
     assert_eq!(d["state"], "wifi_only");
     assert_eq!(d["name"], device.profile.name.as_str());
+
+    phone.attach(&udid).unwrap();
+    let said = run(&["settings", &udid, "--wifi", "off"]);
+    assert!(said.contains("no longer shows itself"), "{said}");
+    assert!(device.wifi_hosts().is_empty());
+    phone.detach(&udid).unwrap();
+    let out = run(&["devices", "--json", "--wifi", "3"]);
+    assert!(listed(&out).is_none(), "kept to the cable: {out}");
     phone.stop();
 }
 

@@ -239,7 +239,7 @@ async fn run_backup(
 ) -> Result<BackupReport> {
     let started = Instant::now();
     let mux = ctx.usbmuxd();
-    let list = find_devices(mux, wanted, options.wifi).await?;
+    let list = find_devices(ctx, wanted, options.wifi).await?;
     let (device, name) = choose(&list, wanted)?;
     if matches!(device.link, keepsake_device::Link::Direct(_)) {
         tracing::info!(device = name, "backing up over Wi-Fi");
@@ -341,6 +341,16 @@ async fn transfer(
             "{name}: the pair record vanished; run `keepsake pair`"
         ))
     })?;
+    if device.link == keepsake_device::Link::Usb {
+        // Wi-Fi backups on or off is set on the phone over the cable, the only time it can be
+        // turned on; a phone that says no is no reason not to back it up now.
+        let wifi = settings::load(ctx.dirs())?
+            .device(&device.udid)
+            .map_or(settings::DeviceSettings::default().wifi, |d| d.wifi);
+        if let Err(e) = keepsake_device::wifi::set_wifi_connections(mux, &device, wifi).await {
+            tracing::warn!(device = name, error = %e, "Wi-Fi connections not set on the phone");
+        }
+    }
 
     // Fails fast (wrong key, another backup writing, no room) before the device starts sending.
     let repo_path = location.repository_path();

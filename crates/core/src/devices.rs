@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 
 use std::time::Duration;
 
-use keepsake_device::wifi::{WifiEvent, WifiSighting};
-use keepsake_device::{DeviceList, DeviceState, MuxEvent, SeenDevice, Usbmuxd};
+use keepsake_device::wifi::{Candidate, WifiEvent, WifiSighting};
+use keepsake_device::{DeviceList, DeviceState, MuxEvent, SeenDevice};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::context::Context;
+use crate::settings::DeviceSettings;
 
 /// How a device is reachable right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -102,7 +103,7 @@ pub async fn device_overview(ctx: &Context, wifi: Option<Duration>) -> DeviceOve
         match keepsake_device::wifi::browse_for(wait).await {
             Ok(sightings) => {
                 for s in sightings {
-                    name_wifi_sighting(mux, &mut list, &s).await;
+                    name_wifi_sighting(ctx, &mut list, &s).await;
                     list.apply_wifi(&WifiEvent::Seen(s));
                 }
             }
@@ -115,21 +116,80 @@ pub async fn device_overview(ctx: &Context, wifi: Option<Duration>) -> DeviceOve
     }
 }
 
-/// Makes sure the list can name a device announced on Wi-Fi: one not seen on USB yet is asked
-/// who it is over the network.
-async fn name_wifi_sighting(mux: &Usbmuxd, list: &mut DeviceList, sighting: &WifiSighting) {
-    if list.knows_mac(&sighting.mac) {
+/// Makes sure the list can name a device announced on Wi-Fi: an announcement not proven yet
+/// is tried with the pairings it may be for (see [`keepsake_device::wifi::resolve`]). One that
+/// is no phone of ours is left unnamed, and so not listed.
+async fn name_wifi_sighting(ctx: &Context, list: &mut DeviceList, sighting: &WifiSighting) {
+    if list.knows_instance(&sighting.instance) {
         return;
     }
-    match keepsake_device::wifi::resolve(mux, sighting).await {
+    let candidates = wifi_candidates(ctx, list);
+    match keepsake_device::wifi::resolve(ctx.usbmuxd(), sighting, &candidates).await {
         Ok((attachment, identity)) => {
-            let paired = mux.has_pair_record(&attachment.udid).await.unwrap_or(false);
-            list.remember(identity, paired);
+            list.name_sighting(&sighting.instance, &attachment.udid);
+            list.remember(identity, true);
         }
         Err(e) => {
-            tracing::debug!(mac = sighting.mac, error = %e, "a device on Wi-Fi did not say who it is")
+            tracing::debug!(instance = sighting.instance, error = %e, "an announcement on Wi-Fi is no phone of ours")
         }
     }
+}
+
+/// The phones to look for on Wi-Fi: every device with settings here that is not kept to the
+/// cable (Wi-Fi backups off), and the devices the list has seen, with their MACs as hints for
+/// phones that announce their own.
+pub(crate) fn wifi_candidates(ctx: &Context, list: &DeviceList) -> Vec<Candidate> {
+    let settings = match crate::settings::load(ctx.dirs()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "settings unreadable; looking on Wi-Fi for the devices in sight only");
+            Default::default()
+        }
+    };
+    let mut out: BTreeMap<String, Candidate> = BTreeMap::new();
+    for (udid, d) in &settings.devices {
+        if d.wifi {
+            out.insert(
+                udid.clone(),
+                Candidate {
+                    udid: udid.clone(),
+                    mac: None,
+                },
+            );
+        }
+    }
+    for id in list.identities() {
+        if settings.device(&id.udid).is_some_and(|d| !d.wifi) {
+            continue;
+        }
+        out.insert(
+            id.udid.clone(),
+            Candidate {
+                udid: id.udid.clone(),
+                mac: id.wifi_address.clone(),
+            },
+        );
+    }
+    out.into_values().collect()
+}
+
+/// Makes the phone's Wi-Fi connections for this computer what its settings say (Wi-Fi backups
+/// on or off), over a link the device is on now; `None` when it is not connected (it is done
+/// at its next backup). Returns whether the phone changed.
+pub async fn apply_wifi_setting(ctx: &Context, udid: &str) -> crate::Result<Option<bool>> {
+    let wanted = crate::settings::load(ctx.dirs())?
+        .device(udid)
+        .map_or(DeviceSettings::default().wifi, |d| d.wifi);
+    let list = DeviceList::scan(ctx.usbmuxd()).await?;
+    let Some(attachment) = list.attachments(udid).into_iter().next() else {
+        return Ok(None);
+    };
+    if !ctx.usbmuxd().has_pair_record(udid).await? {
+        return Ok(None);
+    }
+    let changed =
+        keepsake_device::wifi::set_wifi_connections(ctx.usbmuxd(), &attachment, wanted).await?;
+    Ok(Some(changed))
 }
 
 /// A change in the device list, as it happens.
@@ -173,6 +233,7 @@ pub async fn watch_devices(
     };
     let on_bus = tokio::task::spawn_blocking(keepsake_device::usb::scan).await;
     let (tx, rx) = mpsc::channel(64);
+    let ctx = ctx.clone();
     tokio::spawn(async move {
         let mut list = DeviceList::default();
         if let Ok(Ok(on_bus)) = on_bus {
@@ -195,7 +256,7 @@ pub async fn watch_devices(
                 }
                 Some(event) = next(&mut wifi) => {
                     if let WifiEvent::Seen(s) = &event {
-                        name_wifi_sighting(&mux, &mut list, s).await;
+                        name_wifi_sighting(&ctx, &mut list, s).await;
                     }
                     list.apply_wifi(&event);
                 }

@@ -45,7 +45,8 @@ pub use cleaning_policy::{CleaningPolicy, CleaningRequest, Decision};
 pub use clock::{Clock, ManualClock, StartedClock, SystemClock};
 pub use context::Context;
 pub use devices::{
-    device_overview, watch_devices, Connection, DeviceChange, DeviceOverview, DeviceSummary,
+    apply_wifi_setting, device_overview, watch_devices, Connection, DeviceChange, DeviceOverview,
+    DeviceSummary,
 };
 pub use dirs::AppDirs;
 pub use encryption::{change_encryption, encryption_status, EncryptionChange, EncryptionState};

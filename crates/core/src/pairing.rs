@@ -1,7 +1,7 @@
 //! "Trust this computer": finding the device the person means and pairing with it.
 
 use keepsake_device::{
-    ensure_paired, pairing::TRUST_PROMPT_TIMEOUT, Attachment, DeviceList, PairStep, Usbmuxd,
+    ensure_paired, pairing::TRUST_PROMPT_TIMEOUT, Attachment, DeviceError, DeviceList, PairStep,
 };
 use serde::Serialize;
 use std::time::Duration;
@@ -27,7 +27,7 @@ pub async fn pair(
 ) -> Result<Paired> {
     let host = ctx.host()?;
     let mux = ctx.usbmuxd();
-    let list = find_devices(mux, wanted, true).await?;
+    let list = find_devices(ctx, wanted, true).await?;
     let (attachment, name) = choose(&list, wanted)?;
     let newly_paired = ensure_paired(mux, &attachment, &host, TRUST_PROMPT_TIMEOUT, |s| {
         on_step(s, &name)
@@ -45,18 +45,22 @@ pub async fn pair(
 pub const WIFI_BROWSE: Duration = Duration::from_secs(3);
 
 /// The devices usbmuxd sees, and when the one `wanted` is not among them and `wifi` allows,
-/// those announcing themselves on the network (reached directly over Wi-Fi).
+/// the phones this computer is paired with that announce themselves on the network, each
+/// proven by a session with its pair record (reached directly over Wi-Fi). When the one wanted
+/// is not found but something on the network failed to prove it is that phone, that is the
+/// error: "this is not <device>".
 pub(crate) async fn find_devices(
-    mux: &Usbmuxd,
+    ctx: &Context,
     wanted: Option<&str>,
     wifi: bool,
 ) -> Result<DeviceList> {
+    let mux = ctx.usbmuxd();
     let mut list = DeviceList::scan(mux).await?;
-    let found = match wanted {
-        Some(w) => list.devices().iter().any(|d| is_named(&list, &d.udid, w)),
+    let found = |list: &DeviceList| match wanted {
+        Some(w) => list.devices().iter().any(|d| is_named(list, &d.udid, w)),
         None => !list.devices().is_empty(),
     };
-    if found || !wifi {
+    if found(&list) || !wifi {
         return Ok(list);
     }
     let sightings = match keepsake_device::wifi::browse_for(WIFI_BROWSE).await {
@@ -66,16 +70,41 @@ pub(crate) async fn find_devices(
             return Ok(list);
         }
     };
+    let mut candidates = crate::devices::wifi_candidates(ctx, &list);
+    if let Some(w) = wanted.filter(|w| !candidates.iter().any(|c| c.udid == *w)) {
+        // a UDID asked for by name of its own: tried if this computer is paired with it
+        candidates.push(keepsake_device::wifi::Candidate {
+            udid: w.to_owned(),
+            mac: None,
+        });
+    }
+    let mut impostors = Vec::new();
     for sighting in sightings {
-        match keepsake_device::wifi::resolve(mux, &sighting).await {
+        match keepsake_device::wifi::resolve(mux, &sighting, &candidates).await {
             Ok((attachment, identity)) => {
-                let paired = mux.has_pair_record(&attachment.udid).await?;
                 tracing::info!(udid = attachment.udid, link = ?attachment.link, "found on Wi-Fi");
-                list.add_direct(attachment, identity, paired);
+                list.name_sighting(&sighting.instance, &attachment.udid);
+                list.add_direct(attachment, identity, true);
             }
+            Err(e @ DeviceError::NotTheDevice { .. }) => impostors.push(e),
             Err(e) => {
-                tracing::warn!(mac = sighting.mac, error = %e, "a device on Wi-Fi did not answer")
+                tracing::debug!(instance = sighting.instance, error = %e, "not a phone of ours")
             }
+        }
+    }
+    if let Some(w) = wanted.filter(|_| !found(&list)) {
+        let posed_as_it = impostors.into_iter().find(|e| {
+            let DeviceError::NotTheDevice { device } = e else {
+                return false;
+            };
+            device.eq_ignore_ascii_case(w)
+                || crate::settings::load(ctx.dirs())
+                    .ok()
+                    .and_then(|s| s.device(device).map(|d| d.name.eq_ignore_ascii_case(w)))
+                    .unwrap_or(false)
+        });
+        if let Some(e) = posed_as_it {
+            return Err(e.into());
         }
     }
     Ok(list)
@@ -137,7 +166,7 @@ pub(crate) async fn connect(
     wanted: Option<&str>,
 ) -> Result<(Attachment, String, keepsake_device::PairRecord)> {
     let mux = ctx.usbmuxd();
-    let list = find_devices(mux, wanted, true).await?;
+    let list = find_devices(ctx, wanted, true).await?;
     let (device, name) = choose(&list, wanted)?;
     ensure_paired(mux, &device, &ctx.host()?, TRUST_PROMPT_TIMEOUT, |_| {}).await?;
     let record = mux.pair_record(&device.udid).await?.ok_or_else(|| {

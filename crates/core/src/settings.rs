@@ -148,6 +148,9 @@ pub struct DeviceSettings {
     pub ask_first: bool,
     pub auto_backup: bool,
     pub schedule: Schedule,
+    /// Back up over Wi-Fi too: the phone is told (over the cable) to announce itself on the
+    /// network for this computer, as Finder's "Show this iPhone when on Wi-Fi" does.
+    pub wifi: bool,
     /// The person has seen and accepted these settings; a device's first backup waits for it.
     pub confirmed: bool,
     /// A move of its snapshots to `location` that has not yet removed the old copies from
@@ -170,6 +173,7 @@ impl Default for DeviceSettings {
             ask_first: true,
             auto_backup: true,
             schedule: Schedule::default(),
+            wifi: true,
             confirmed: false,
             moved_from: None,
         }

@@ -366,7 +366,7 @@ async fn a_location_short_of_space_is_refused_before_the_device_sends_anything()
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_device_on_wifi_only_is_found_over_mdns_and_backed_up_over_tcp() {
+async fn a_device_on_wifi_only_is_found_by_its_pairing_and_backed_up_over_tcp() {
     require_secret_service();
     let Bench {
         dir,
@@ -377,9 +377,14 @@ async fn a_device_on_wifi_only_is_found_over_mdns_and_backed_up_over_tcp() {
     } = bench_with(keepsake_emulator::Wifi::Advertised);
     let device = phone.devices()[0].clone();
 
-    // the first backup is over the cable (pairing needs it), then the cable goes
+    // the first backup is over the cable (pairing needs it; it also turns on the phone's
+    // Wi-Fi connections), then the cable goes
+    assert!(device.wifi_hosts().is_empty(), "not on the network yet");
     let first = back_up(&ctx, None, &options, |_| {}).await.unwrap();
     assert_eq!(first.link, keepsake_device::Link::Usb);
+    assert_eq!(device.wifi_hosts().len(), 1, "Wi-Fi turned on for us");
+    // a private Wi-Fi address: the announcement's MAC is not the phone's own
+    assert_ne!(device.network_mac(), device.profile.wifi_address);
     phone.detach(device.udid()).unwrap();
     device.backup().live_one_day().unwrap();
     let day1 = device.backup().phone().unwrap();

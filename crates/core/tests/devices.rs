@@ -36,6 +36,14 @@ async fn a_phone_that_leaves_the_cable_stays_listed_on_wifi() {
     let ctx = keepsake_testkit::context_for(&phone, dir.path().join("config"));
     let device = phone.devices()[0].clone();
     let udid = device.udid().to_owned();
+    // paired over the cable, and told to show itself on Wi-Fi (the settings' default)
+    keepsake_core::pair(&ctx, None, |_, _| {}).await.unwrap();
+    assert_eq!(
+        keepsake_core::apply_wifi_setting(&ctx, &udid)
+            .await
+            .unwrap(),
+        Some(true)
+    );
     let mut changes = watch_devices(&ctx).await.unwrap();
 
     // on the cable and on the network: both connections, once the announcement is heard

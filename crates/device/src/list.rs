@@ -46,7 +46,10 @@ pub struct DeviceList {
     identities: BTreeMap<String, DeviceIdentity>,
     unresponsive: BTreeMap<String, String>,
     paired: BTreeSet<String>,
+    /// Announcements on the network now, by instance name.
     wifi: BTreeMap<String, WifiSighting>,
+    /// Which phone each announcement proved to be (see [`crate::wifi::resolve`]).
+    wifi_udids: BTreeMap<String, String>,
     usb_bus: Vec<UsbSighting>,
 }
 
@@ -106,10 +109,10 @@ impl DeviceList {
     pub fn apply_wifi(&mut self, event: &WifiEvent) {
         match event {
             WifiEvent::Seen(s) => {
-                self.wifi.insert(s.mac.clone(), s.clone());
+                self.wifi.insert(s.instance.clone(), s.clone());
             }
-            WifiEvent::Gone { mac } => {
-                self.wifi.remove(mac);
+            WifiEvent::Gone { instance } => {
+                self.wifi.remove(instance);
             }
         }
     }
@@ -162,13 +165,19 @@ impl DeviceList {
         out
     }
 
-    /// Whether a device with this Wi-Fi MAC is known (so its announcement can be named).
-    pub fn knows_mac(&self, mac: &str) -> bool {
-        self.identities.values().any(|i| {
-            i.wifi_address
-                .as_deref()
-                .is_some_and(|m| m.eq_ignore_ascii_case(mac))
-        })
+    /// Records which phone an announcement proved to be.
+    pub fn name_sighting(&mut self, instance: &str, udid: &str) {
+        self.wifi_udids.insert(instance.to_owned(), udid.to_owned());
+    }
+
+    /// Whether an announcement was already proven to be a phone (so it is not asked again).
+    pub fn knows_instance(&self, instance: &str) -> bool {
+        self.wifi_udids.contains_key(instance)
+    }
+
+    /// Every device whose identity the list has (seen, or remembered).
+    pub fn identities(&self) -> impl Iterator<Item = &DeviceIdentity> {
+        self.identities.values()
     }
 
     pub fn identity(&self, udid: &str) -> Option<&DeviceIdentity> {
@@ -196,21 +205,18 @@ impl DeviceList {
                 DeviceState::NotTrusted
             };
         }
-        for id in self.identities.values() {
-            let on_wifi = id
-                .wifi_address
-                .as_ref()
-                .is_some_and(|mac| self.wifi.contains_key(&mac.to_ascii_lowercase()));
-            if !on_wifi {
-                continue;
-            }
-            match by_udid.get_mut(&id.udid) {
+        let on_wifi = self
+            .wifi
+            .keys()
+            .filter_map(|instance| self.wifi_udids.get(instance));
+        for udid in on_wifi {
+            match by_udid.get_mut(udid) {
                 Some(d) => d.wifi = true,
                 None => {
-                    let mut d = self.blank(&id.udid);
+                    let mut d = self.blank(udid);
                     d.wifi = true;
                     d.state = DeviceState::WifiOnly;
-                    by_udid.insert(id.udid.clone(), d);
+                    by_udid.insert(udid.clone(), d);
                 }
             }
         }
@@ -292,31 +298,38 @@ mod tests {
         assert!(list.devices().is_empty());
     }
 
+    fn sighting(instance: &str) -> WifiSighting {
+        WifiSighting {
+            instance: instance.into(),
+            mac: crate::wifi::mac_from_instance(instance),
+            addresses: vec![],
+            port: 62078,
+            announcement: Default::default(),
+        }
+    }
+
     #[test]
-    fn a_known_device_announced_on_wifi_is_listed_by_its_mac() {
+    fn an_announcement_is_listed_once_proven_to_be_a_phone_whatever_its_mac() {
         let mut list = DeviceList::default();
         list.remember(identity(), true);
-        assert!(list.devices().is_empty());
-        let seen = WifiSighting {
-            mac: "02:11:22:33:44:55".into(),
-            addresses: vec![],
-            port: 32498,
-        };
-        list.apply_wifi(&WifiEvent::Seen(seen));
+        // a private address: nothing like the phone's own MAC
+        let private = "6e:10:20:30:40:50@fe80::6c10:20ff:fe30:4050";
+        list.apply_wifi(&WifiEvent::Seen(sighting(private)));
+        assert!(list.devices().is_empty(), "not proven yet");
+        assert!(!list.knows_instance(private));
+        list.name_sighting(private, UDID);
         let d = list.devices();
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].state, DeviceState::WifiOnly);
         assert_eq!(d[0].identity.as_ref().unwrap().name, "Ada's iPhone");
         list.apply_wifi(&WifiEvent::Gone {
-            mac: "02:11:22:33:44:55".into(),
+            instance: private.into(),
         });
         assert!(list.devices().is_empty());
-        // an unknown MAC is not a device we can name
-        list.apply_wifi(&WifiEvent::Seen(WifiSighting {
-            mac: "02:00:00:00:00:01".into(),
-            addresses: vec![],
-            port: 1,
-        }));
+        // the phone's own MAC in a name proves nothing either
+        list.apply_wifi(&WifiEvent::Seen(sighting(
+            "02:11:22:33:44:55@fe80::11:22ff:fe33:4455",
+        )));
         assert!(list.devices().is_empty());
     }
 

@@ -1,5 +1,7 @@
 //! DeviceLink, the message layer under mobilebackup2: both ends' messages as types, the raw
-//! file-stream framing, and the limits and codes they share. Not for I/O or mobilebackup2 logic.
+//! file-stream framing, and the limits and codes they share; and the Wi-Fi announcement's auth
+//! tags ([`mobdev2`]), the other thing both ends compute alike. Not for I/O or mobilebackup2
+//! logic.
 //!
 //! Everything a peer sends is untrusted: every parser checks lengths against the limits here
 //! before a caller allocates anything, and answers a malformed input with an [`Error`].
@@ -8,6 +10,7 @@ mod error;
 mod fields;
 mod from_device;
 mod from_host;
+pub mod mobdev2;
 mod names;
 mod stream;
 

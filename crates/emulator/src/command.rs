@@ -50,8 +50,8 @@ pub struct EmulatorArgs {
     /// removed) before serving; remembered in the state dir, so each run moves further on.
     #[arg(long, default_value_t = 0)]
     pub live_days: u32,
-    /// Be on Wi-Fi: lockdownd on a loopback TCP port per phone, advertised over mDNS (the
-    /// default).
+    /// Be on Wi-Fi: lockdownd on a loopback TCP port per phone, announced over mDNS once a host
+    /// turns its Wi-Fi connections on (the default).
     #[arg(long, overrides_with = "no_wifi")]
     pub wifi: bool,
     /// USB only.
@@ -61,6 +61,13 @@ pub struct EmulatorArgs {
     /// macOS (so that `idevicebackup2 -n` backs up over Wi-Fi).
     #[arg(long)]
     pub usbmuxd_lists_wifi: bool,
+    /// Show the real Wi-Fi MAC on the network instead of a private address of its own (iOS's
+    /// "Private Wi-Fi Address" turned off).
+    #[arg(long)]
+    pub no_private_wifi_address: bool,
+    /// Announce without TXT records (no identifier, no auth tags), as iOS before them did.
+    #[arg(long)]
+    pub no_auth_tags: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -112,6 +119,8 @@ impl EmulatorArgs {
                 ..PasscodePrompt::default()
             });
             d.backup.fault = self.bandwidth.map(Fault::BandwidthCap);
+            d.private_wifi_address = !self.no_private_wifi_address;
+            d.auth_tags = !self.no_auth_tags;
         }
         config.listen = self.listen;
         config.unix_socket = self.unix_socket.clone();
@@ -142,6 +151,11 @@ pub fn run(args: &EmulatorArgs) -> Result<()> {
     for d in phone.devices() {
         let p = &d.profile;
         let wifi = match d.wifi_address() {
+            Some(a) if d.network_mac() != p.wifi_address => format!(
+                "  Wi-Fi {} (private address {}) at {a}",
+                p.wifi_address,
+                d.network_mac()
+            ),
             Some(a) => format!("  Wi-Fi {} at {a}", p.wifi_address),
             None => String::new(),
         };

@@ -50,6 +50,13 @@ pub struct DeviceProfile {
     /// its hosts know, which is no secret) without its private key: it signs with a key of its
     /// own, made at each start, and accepts any host.
     pub impostor: bool,
+    /// "Private Wi-Fi Address" (on by default since iOS 14): on the network the phone uses a
+    /// random MAC of its own for each network (here: each start), not `wifi_address`, so a host
+    /// cannot recognise its announcement by the MAC in the pair record.
+    pub private_wifi_address: bool,
+    /// Its Wi-Fi announcement carries `identifier` and an `authTag` per host that turned on
+    /// Wi-Fi connections (current iOS); off, as older iOS, it carries no TXT records.
+    pub auth_tags: bool,
 }
 
 impl DeviceProfile {
@@ -130,6 +137,8 @@ impl DeviceProfile {
             tls13: false,
             backup: BackupOptions::catalog(i),
             impostor: false,
+            private_wifi_address: true,
+            auth_tags: true,
         }
     }
 }
@@ -151,6 +160,10 @@ pub enum TrustPrompt {
 pub struct Pairing {
     pub record: HostPairRecord,
     pub escrow_bag: Vec<u8>,
+    /// The host turned on Wi-Fi connections (`com.apple.mobile.wireless_lockdown`
+    /// `EnableWifiConnections`, Finder's "Show this iPhone when on Wi-Fi"): the phone announces
+    /// itself on the network for it.
+    pub wifi_connections: bool,
 }
 
 pub struct VirtualDevice {
@@ -173,6 +186,13 @@ pub struct VirtualDevice {
     backup: DeviceBackup,
     /// Where lockdownd answers over Wi-Fi, once the device is on the network.
     wifi: OnceLock<SocketAddr>,
+    /// The MAC it shows on the network: `profile.wifi_address`, or a private one.
+    network_mac: String,
+    /// The `identifier` of its Wi-Fi announcement, which the auth tags are computed over.
+    network_identifier: String,
+    /// Bumped whenever what the phone announces on Wi-Fi changes (a host turned Wi-Fi
+    /// connections on or off, a pairing came or went).
+    announcement: tokio::sync::watch::Sender<u64>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -225,6 +245,8 @@ impl VirtualDevice {
         };
         let backup = DeviceBackup::open(dir.join("backup"), profile.backup.clone())
             .map_err(|e| Error::Io(std::io::Error::other(e)))?;
+        let profile_private_mac = profile.private_wifi_address;
+        let profile_mac = profile.wifi_address.clone();
         Ok(VirtualDevice {
             backup,
             profile,
@@ -241,6 +263,13 @@ impl VirtualDevice {
             next_port: AtomicU16::new(49152 + (device_id as u16 % 64) * 100),
             state: state.clone(),
             wifi: OnceLock::new(),
+            network_mac: if profile_private_mac {
+                private_mac()
+            } else {
+                profile_mac
+            },
+            network_identifier: state_dir::random_uuid(),
+            announcement: tokio::sync::watch::channel(0).0,
         })
     }
 
@@ -299,9 +328,11 @@ impl VirtualDevice {
             Pairing {
                 record,
                 escrow_bag: escrow_bag.clone(),
+                wifi_connections: false,
             },
         );
         self.save_pairings(&pairings)?;
+        self.announcement.send_modify(|n| *n += 1);
         Ok(escrow_bag)
     }
 
@@ -309,7 +340,45 @@ impl VirtualDevice {
         let mut pairings = lock(&self.pairings);
         let removed = pairings.remove(host_id).is_some();
         self.save_pairings(&pairings)?;
+        self.announcement.send_modify(|n| *n += 1);
         Ok(removed)
+    }
+
+    /// Turns Wi-Fi connections on or off for a paired host (SetValue in its session).
+    /// `false`: no such pairing.
+    pub fn set_wifi_connections(&self, host_id: &str, enabled: bool) -> Result<bool> {
+        let mut pairings = lock(&self.pairings);
+        let Some(pairing) = pairings.get_mut(host_id) else {
+            return Ok(false);
+        };
+        pairing.wifi_connections = enabled;
+        self.save_pairings(&pairings)?;
+        self.announcement.send_modify(|n| *n += 1);
+        Ok(true)
+    }
+
+    /// The hosts it announces itself to on Wi-Fi (they turned Wi-Fi connections on).
+    pub fn wifi_hosts(&self) -> Vec<String> {
+        lock(&self.pairings)
+            .values()
+            .filter(|p| p.wifi_connections)
+            .map(|p| p.record.host_id.clone())
+            .collect()
+    }
+
+    /// The MAC the phone shows on the network (a private one unless the profile says not).
+    pub fn network_mac(&self) -> &str {
+        &self.network_mac
+    }
+
+    /// The `identifier` TXT record of its Wi-Fi announcement.
+    pub fn network_identifier(&self) -> &str {
+        &self.network_identifier
+    }
+
+    /// Changes whenever what it announces on Wi-Fi may have changed.
+    pub(crate) fn announcement_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.announcement.subscribe()
     }
 
     fn save_pairings(&self, pairings: &BTreeMap<String, Pairing>) -> Result<()> {
@@ -559,6 +628,17 @@ fn decode_values(bytes: &[u8]) -> Result<BTreeMap<String, Dictionary>> {
         .collect())
 }
 
+/// A random MAC as iOS makes for "Private Wi-Fi Address": locally administered, unicast.
+fn private_mac() -> String {
+    let mut b = [0u8; 6];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut b);
+    b[0] = (b[0] | 0x02) & !0x01;
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
 fn encode_pairings(pairings: &BTreeMap<String, Pairing>) -> Value {
     let mut out = Dictionary::new();
     for (host_id, p) in pairings {
@@ -578,6 +658,7 @@ fn encode_pairings(pairings: &BTreeMap<String, Pairing>) -> Value {
             Value::Data(p.record.root_certificate.clone()),
         );
         d.insert("EscrowBag".into(), Value::Data(p.escrow_bag.clone()));
+        d.insert("EnableWifiConnections".into(), p.wifi_connections.into());
         out.insert(host_id.clone(), Value::Dictionary(d));
     }
     Value::Dictionary(out)
@@ -617,6 +698,10 @@ fn decode_pairings(bytes: &[u8]) -> Result<BTreeMap<String, Pairing>> {
             Pairing {
                 record,
                 escrow_bag: data("EscrowBag"),
+                wifi_connections: d
+                    .get("EnableWifiConnections")
+                    .and_then(Value::as_boolean)
+                    .unwrap_or(false),
             },
         );
     }
@@ -658,6 +743,7 @@ mod tests {
             Pairing {
                 record,
                 escrow_bag: escrow_bag(),
+                wifi_connections: true,
             },
         );
         let mut out = Vec::new();

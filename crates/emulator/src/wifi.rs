@@ -1,13 +1,15 @@
 //! Wi-Fi: each virtual device's lockdownd also answers plain TCP on port 62078 of a loopback
 //! address of its own (its address on the "network"), services started there get real TCP ports
-//! on that address, and the devices are advertised over mDNS as `_apple-mobdev2._tcp`, named
-//! `<Wi-Fi MAC>@<IPv6 link-local>` as iPhones name themselves.
+//! on that address, and each device announces itself over mDNS as `_apple-mobdev2._tcp` once a
+//! host has turned its Wi-Fi connections on, named `<MAC>@<IPv6 link-local>` as iPhones name
+//! themselves (the MAC a private one by default), with the TXT records of current iOS.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use keepsake_devicelink::mobdev2;
 use mdns_sd::{ServiceDaemon, ServiceInfo};
 
 use crate::device::VirtualDevice;
@@ -17,8 +19,7 @@ use crate::lockdown::codec::LOCKDOWN_PORT;
 use crate::lockdown::server::Link;
 use crate::services::PendingService;
 
-/// The mDNS service type iPhones advertise for Wi-Fi sync.
-pub const SERVICE_TYPE: &str = "_apple-mobdev2._tcp.local.";
+pub use keepsake_devicelink::mobdev2::SERVICE_TYPE;
 
 /// A service port opened over Wi-Fi waits this long for the host's connection, then closes.
 const SERVICE_PORT_WAIT: Duration = Duration::from_secs(60);
@@ -32,7 +33,8 @@ pub enum Wifi {
     /// lockdownd on TCP, not advertised: for tests that connect to [`VirtualDevice::wifi_address`]
     /// directly, without touching multicast.
     Unadvertised,
-    /// lockdownd on TCP and advertised over mDNS.
+    /// lockdownd on TCP, and announced over mDNS while a paired host has turned Wi-Fi
+    /// connections on.
     Advertised,
 }
 
@@ -143,48 +145,130 @@ fn host_name(device_name: &str) -> String {
     format!("{}.local.", if out.is_empty() { "iPhone" } else { out })
 }
 
-/// The mDNS responder announcing every device on Wi-Fi until stopped.
+/// The mDNS responder: each device on Wi-Fi announces itself while some host it is paired with
+/// has turned Wi-Fi connections on (and withdraws when none has), as iPhones do, under its
+/// network MAC, with an auth tag per such host.
 pub(crate) struct Advertiser {
     daemon: ServiceDaemon,
-    names: Vec<String>,
+    /// Each device's announcement now (its full name), by UDID.
+    announced: Arc<Mutex<BTreeMap<String, String>>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+fn mdns(e: mdns_sd::Error) -> Error {
+    Error::Io(std::io::Error::other(format!("mDNS: {e}")))
 }
 
 impl Advertiser {
     pub(crate) fn start(devices: &[Arc<VirtualDevice>]) -> Result<Self> {
-        let mdns = |e: mdns_sd::Error| Error::Io(std::io::Error::other(format!("mDNS: {e}")));
         let daemon = ServiceDaemon::new().map_err(mdns)?;
-        let mut names = Vec::new();
+        let announced = Arc::new(Mutex::new(BTreeMap::new()));
+        let mut tasks = Vec::new();
         for d in devices {
             let Some(address) = d.wifi_address() else {
                 continue;
             };
-            let info = ServiceInfo::new(
-                SERVICE_TYPE,
-                &instance_name(&d.profile.wifi_address),
-                &host_name(&d.profile.name),
-                address.ip(),
-                address.port(),
-                HashMap::<String, String>::new(),
-            )
-            .map_err(mdns)?;
-            names.push(info.get_fullname().to_owned());
-            daemon.register(info).map_err(mdns)?;
-            tracing::info!(udid = d.udid(), %address, "advertised over mDNS");
+            let (d, daemon, announced) = (d.clone(), daemon.clone(), announced.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut changes = d.announcement_changes();
+                let mut current: Option<(String, Vec<(String, String)>)> = None;
+                loop {
+                    let wanted = announcement(&d);
+                    if wanted != current {
+                        if let Some((name, _)) = current.take() {
+                            withdraw(&daemon, &name);
+                            lock(&announced).remove(d.udid());
+                        }
+                        if let Some((instance, txt)) = &wanted {
+                            match announce(&daemon, &d, address, instance, txt) {
+                                Ok(name) => {
+                                    lock(&announced).insert(d.udid().to_owned(), name);
+                                }
+                                Err(e) => tracing::warn!(error = %e, "mDNS announcement failed"),
+                            }
+                        }
+                        current = wanted;
+                    }
+                    if changes.changed().await.is_err() {
+                        return;
+                    }
+                }
+            }));
         }
-        Ok(Advertiser { daemon, names })
+        Ok(Advertiser {
+            daemon,
+            announced,
+            tasks,
+        })
     }
 
     /// Says goodbye on the network (the adverts are withdrawn), then stops the responder.
     pub(crate) fn stop(&self) {
-        for name in &self.names {
-            if let Ok(done) = self.daemon.unregister(name) {
-                let _ = done.recv_timeout(Duration::from_secs(1));
-            }
+        for task in &self.tasks {
+            task.abort();
+        }
+        for name in std::mem::take(&mut *lock(&self.announced)).into_values() {
+            withdraw(&self.daemon, &name);
         }
         if let Ok(done) = self.daemon.shutdown() {
             let _ = done.recv_timeout(Duration::from_secs(1));
         }
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What the device announces now: its instance name and TXT records, or nothing when no host
+/// turned Wi-Fi connections on.
+fn announcement(d: &VirtualDevice) -> Option<(String, Vec<(String, String)>)> {
+    let hosts = d.wifi_hosts();
+    if hosts.is_empty() {
+        return None;
+    }
+    let mut txt = Vec::new();
+    if d.profile.auth_tags {
+        let identifier = d.network_identifier();
+        txt.push(("identifier".to_owned(), identifier.to_owned()));
+        for (n, host) in hosts.iter().enumerate() {
+            txt.push((
+                mobdev2::tag_key(n),
+                mobdev2::encode_tag(&mobdev2::auth_tag(host, identifier)),
+            ));
+        }
+    }
+    Some((instance_name(d.network_mac()), txt))
+}
+
+fn announce(
+    daemon: &ServiceDaemon,
+    d: &VirtualDevice,
+    address: SocketAddr,
+    instance: &str,
+    txt: &[(String, String)],
+) -> Result<String> {
+    let properties: HashMap<String, String> = txt.iter().cloned().collect();
+    let info = ServiceInfo::new(
+        SERVICE_TYPE,
+        instance,
+        &host_name(&d.profile.name),
+        address.ip(),
+        address.port(),
+        properties,
+    )
+    .map_err(mdns)?;
+    let name = info.get_fullname().to_owned();
+    daemon.register(info).map_err(mdns)?;
+    tracing::info!(udid = d.udid(), %address, instance, "announced on Wi-Fi");
+    Ok(name)
+}
+
+fn withdraw(daemon: &ServiceDaemon, name: &str) {
+    if let Ok(done) = daemon.unregister(name) {
+        let _ = done.recv_timeout(Duration::from_secs(1));
+    }
+    tracing::info!(name, "announcement withdrawn");
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ import { initialValues, renderWizard, settingsFrom, validateStep, validateWizard
 
 const settings: DeviceSettings = {
   udid: "U1", name: "Ada's iPhone", model: "iPhone14,5", remember_password: false, location: null,
-  snapshots: true, auto_delete: true, retention: "1m", ask_first: true, auto_backup: true, schedule: "daily", confirmed: false,
+  snapshots: true, auto_delete: true, retention: "1m", ask_first: true, auto_backup: true, schedule: "daily", wifi: true, confirmed: false,
 };
 const disk: LocationStatus = { path: "/media/ada/Disk", is_default: true, present: true, free_bytes: 2e11, total_bytes: 5e11, has_backups: false, devices: [] };
 
@@ -74,6 +74,22 @@ describe("wizard validation", () => {
     expect(root.querySelector("#wizard")!.getAttribute("data-step")).toBe("location");
     root.querySelector<HTMLButtonElement>("#location-preferences")!.click();
     expect(handedOver).toBe(v);
+  });
+
+  it("offers Wi-Fi backups, on by default, and saves the choice", () => {
+    const root = document.createElement("div");
+    document.body.append(root);
+    const v = values();
+    renderWizard(root, "Ada's iPhone", v, [disk], true, { addLocation: async () => [disk], finish: async () => {}, cancel: () => {} }, "snapshots");
+    const wifi = root.querySelector<HTMLInputElement>("#wifi")!;
+    expect(wifi.checked).toBe(true);
+    expect(root.querySelector("label[for=wifi]")?.textContent).toContain("over Wi-Fi");
+    expect(root.textContent).toContain("while it is connected by cable");
+    wifi.click();
+    expect(v.wifi).toBe(false);
+    expect(root.textContent).toContain("only while the device is connected by cable");
+    expect(settingsFrom(settings, v).wifi).toBe(false);
+    root.remove();
   });
 
   it("refuses to go on without a location", () => {

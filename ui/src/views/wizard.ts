@@ -4,7 +4,7 @@ import type { DeviceSettings, LocationStatus, RetentionAge, Schedule } from "../
 import { button, bytes, el, field } from "../dom";
 
 /** The settings the wizard edits as they are saved, plus the encryption step's own fields. */
-type Chosen = "location" | "snapshots" | "auto_delete" | "retention" | "ask_first" | "auto_backup" | "schedule";
+type Chosen = "location" | "snapshots" | "auto_delete" | "retention" | "ask_first" | "auto_backup" | "schedule" | "wifi";
 export interface WizardValues extends Pick<DeviceSettings, Chosen> {
   encrypt: boolean;
   /** The device already encrypts its backups: no new password is asked for, unless the person
@@ -78,14 +78,15 @@ export function initialValues(s: DeviceSettings, locations: LocationStatus[], al
     ask_first: s.ask_first,
     auto_backup: s.auto_backup,
     schedule: s.schedule,
+    wifi: s.wifi,
   };
 }
 
 /** The settings to save from the wizard's values. */
 export function settingsFrom(s: DeviceSettings, v: WizardValues): DeviceSettings {
-  const { location, snapshots, auto_delete, retention, ask_first, auto_backup, schedule } = v;
+  const { location, snapshots, auto_delete, retention, ask_first, auto_backup, schedule, wifi } = v;
   const encrypted = v.alreadyEncrypted ? v.encryption !== "off" : v.encrypt;
-  return { ...s, remember_password: encrypted && v.remember, location, snapshots, auto_delete, retention, ask_first, auto_backup, schedule };
+  return { ...s, remember_password: encrypted && v.remember, location, snapshots, auto_delete, retention, ask_first, auto_backup, schedule, wifi };
 }
 
 export interface WizardHandlers {
@@ -283,6 +284,10 @@ export function renderWizard(
       : el("p", { class: "hint" }, "Only the newest backup is kept."),
     el("div", { class: "check" }, checkbox("auto-backup", values.auto_backup, (on) => { values.auto_backup = on; draw(); }), el("label", { for: "auto-backup" }, "Back up automatically when the device is connected")),
     values.auto_backup ? field("How often", select<Schedule>("schedule", [["daily", "Every day"], ["weekly", "Every week"]], values.schedule, (v) => (values.schedule = v))) : el("span", {}),
+    el("div", { class: "check" }, checkbox("wifi", values.wifi, (on) => { values.wifi = on; draw(); }), el("label", { for: "wifi" }, "Also back up over Wi-Fi, when the device is on the same network")),
+    values.wifi
+      ? el("p", { class: "hint" }, "The device is told to show itself on Wi-Fi to this computer while it is connected by cable.")
+      : el("p", { class: "hint" }, "Backups happen only while the device is connected by cable."),
   ];
 
   const draw = () => {

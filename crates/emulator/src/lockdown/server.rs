@@ -17,6 +17,10 @@ use crate::state_dir;
 use crate::tls;
 use crate::transport::{BoxConn, Transport};
 
+/// The lockdown domain of Wi-Fi connections and its one key.
+const WIRELESS_LOCKDOWN: &str = "com.apple.mobile.wireless_lockdown";
+const ENABLE_WIFI_CONNECTIONS: &str = "EnableWifiConnections";
+
 struct Session {
     id: String,
     host_id: String,
@@ -133,6 +137,16 @@ fn handle(
             let values = match (&domain, tls) {
                 (None, true) => Some(device.root_values()),
                 (None, false) => Some(device.public_values()),
+                (Some(domain), true) if domain == WIRELESS_LOCKDOWN => {
+                    // Per host: each computer turns its own Wi-Fi connections on.
+                    let enabled = session
+                        .as_ref()
+                        .and_then(|s| device.pairing(&s.host_id))
+                        .is_some_and(|p| p.wifi_connections);
+                    let mut d = Dictionary::new();
+                    d.insert(ENABLE_WIFI_CONNECTIONS.into(), enabled.into());
+                    Some(d)
+                }
                 (Some(domain), true) => device.domain_values(domain),
                 // Domains hold private state: no session, no values.
                 (Some(_), false) => None,
@@ -162,6 +176,22 @@ fn handle(
             let Some(key) = key else {
                 return fail("MissingKey");
             };
+            if domain.as_deref() == Some(WIRELESS_LOCKDOWN) && key == ENABLE_WIFI_CONNECTIONS {
+                let (Some(s), Some(enabled)) = (session.as_ref(), value.as_boolean()) else {
+                    return fail("InvalidValue");
+                };
+                return match device.set_wifi_connections(&s.host_id, enabled) {
+                    Ok(true) => {
+                        tracing::info!(udid = device.udid(), enabled, "Wi-Fi connections set");
+                        (echo_domain_key(&name, domain, Some(key)), After::Continue)
+                    }
+                    Ok(false) => fail("InvalidHostID"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not store the Wi-Fi setting");
+                        fail("SetProhibited")
+                    }
+                };
+            }
             if let Err(e) = device.set_value(domain.as_deref(), &key, value) {
                 tracing::error!(error = %e, "could not store value");
                 return fail("SetProhibited");
