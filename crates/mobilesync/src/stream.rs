@@ -561,7 +561,9 @@ mod tests {
         let seed = 0x5eed_2026;
         eprintln!("seed {seed}");
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-        for len in [0usize, 1, 15, 16, 17, 31, 32, 33, 4095, 65_536, 65_537, 200_003] {
+        for len in [
+            0usize, 1, 15, 16, 17, 31, 32, 33, 4095, 65_536, 65_537, 200_003,
+        ] {
             let blob = pseudo_random(len, rng.random());
             let right = Key::from_bytes(rng.random());
             let wrong = Key::from_bytes(rng.random());
