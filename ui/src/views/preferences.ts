@@ -57,7 +57,7 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
       }
       draw();
     });
-    return el("div", {}, el("h2", {}, "Automatic backups"),
+    return el("div", { id: "automatic-group" }, el("h2", {}, "Automatic backups"),
       el("div", { class: "check" }, box, el("label", { for: "autostart" }, "Start Keepsake when I log in (in the tray, without the window)")));
   };
   // "Verify": one location at a time, its progress, then what it found.
@@ -222,7 +222,7 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
         el("td", {}, el("span", { class: "location-path" }, l.path), l.is_default ? el("span", { class: "badge" }, " Default") : null),
         el("td", { class: "location-space" }, spaceText(l)),
         el("td", {}, l.devices.length ? `${l.devices.length} device${l.devices.length === 1 ? "" : "s"}` : "No device"),
-        el("td", { class: "row-actions" },
+        el("td", {}, el("div", { class: "row-actions" },
           l.is_default ? null : button("Make default", { class: "make-default", "aria-label": `Make default: ${l.path}` }, () => void act(() => h.makeDefault(l.path))),
           l.has_backups && h.recoveryKey
             ? button("Recovery key", { class: "show-recovery-key", "aria-label": `Recovery key: ${l.path}` }, () => void showKey(l.path))
@@ -230,7 +230,7 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
           l.has_backups && l.present && h.verify
             ? button("Verify", { class: "verify-location", "aria-label": `Verify: ${l.path}`, disabled: verifying !== null }, () => void verify(l.path))
             : null,
-          button("Remove", { class: "remove-location", "aria-label": `Remove: ${l.path}` }, () => void act(() => h.remove(l.path))))));
+          button("Remove", { class: "remove-location", "aria-label": `Remove: ${l.path}` }, () => void act(() => h.remove(l.path)))))));
     root.replaceChildren(
       el("section", { id: "preferences", "aria-labelledby": "preferences-title" },
         el("div", { class: "view-head" }, (h.backLabel ? button(`← ${h.backLabel}`, { id: "back-to-wizard" }, h.back) : button("← Devices", { id: "back-to-devices" }, h.back)), el("h2", { id: "preferences-title" }, "Backup locations")),
