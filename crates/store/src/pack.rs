@@ -320,7 +320,9 @@ pub(crate) fn read_index(
     }
     let index_offset = u64::from_le_bytes(footer[..8].try_into().ok()?);
     let index_len = u32::from_le_bytes(footer[8..12].try_into().ok()?) as usize;
-    if index_offset + index_len as u64 + FOOTER_LEN != size {
+    // Checked: a damaged footer can claim any offset, and the sum overflowed (a panic in debug
+    // builds, a wrapped comparison in release).
+    if index_offset.checked_add(index_len as u64 + FOOTER_LEN) != Some(size) {
         return None;
     }
     let sealed = backend.read_at(name, index_offset, index_len).ok()?;
@@ -455,6 +457,25 @@ mod tests {
         }
         // Another key cannot read the index.
         assert!(read_index(&backend, &Crypto::keyed(&MasterKey::random()), &done.name).is_none());
+    }
+
+    #[test]
+    fn footer_claiming_an_index_past_the_end_of_the_address_space_is_damage() {
+        use std::io::Write as _;
+        // Found by fuzz/fuzz_targets/store_pack: the pack's header, then a footer whose index
+        // offset and length are all ones (the index offset plus its length overflowed).
+        let mut pack = PACK_MAGIC.to_vec();
+        pack.extend_from_slice(&[0xff; 12]);
+        pack.extend_from_slice(FOOTER_MAGIC);
+        let dir = tempfile::tempdir().unwrap();
+        LocalBackend::create_layout(dir.path()).unwrap();
+        let backend = LocalBackend::new(dir.path());
+        let mut sink = backend.create_pack("00ff00ff00ff00ff").unwrap();
+        sink.write_all(&pack).unwrap();
+        sink.commit().unwrap();
+        for crypto in [Crypto::clear(), Crypto::keyed(&MasterKey::random())] {
+            assert!(read_index(&backend, &crypto, "00ff00ff00ff00ff").is_none());
+        }
     }
 
     #[test]
