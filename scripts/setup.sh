@@ -37,6 +37,12 @@ if ! command -v tauri-driver >/dev/null 2>&1; then
   cargo install tauri-driver --locked --quiet
 fi
 
+# cargo-fuzz: builds and runs the libFuzzer targets in fuzz/ (scripts/fuzz.sh)
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  echo "setup: cargo install cargo-fuzz" >&2
+  cargo install cargo-fuzz --locked --quiet
+fi
+
 # UI dependencies, exactly as locked
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   echo "setup: npm ci (ui)" >&2

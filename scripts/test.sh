@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every Keepsake test: formatting, lints, Rust unit/integration/interop tests, the UI's type
+# Runs every Keepsake test: formatting, lints, Rust unit/integration/interop tests, a few seconds
+# of fuzzing per parser (scripts/fuzz.sh --smoke; its cold build is part of that step), the UI's type
 # check and unit tests, the desktop app end to end under Xvfb through WebDriver, and the Debian
 # package (built from the same debug build, installed, run, removed).
 #
@@ -48,6 +49,8 @@ step "build every target once (tests, binaries, examples)" 30m \
   cargo build --workspace --all-targets --locked
 step "Rust tests (inside a private D-Bus session with an unlocked GNOME Keyring)" 25m \
   scripts/with-keyring.sh "${runner[@]}"
+step "fuzz: every parser target for a few seconds (scripts/fuzz.sh)" 15m \
+  bash scripts/fuzz.sh --smoke 5
 step "interop: third-party readers (iphone_backup_decrypt, iOSbackup) read our backups" 10m \
   env KEEPSAKE_INTEROP_PYTHON="$PWD/.venv/bin/python" "${interop[@]}"
 step "UI type check and unit tests" 5m bash -c 'cd ui && npm run --silent typecheck && npx vitest run'

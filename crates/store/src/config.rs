@@ -99,13 +99,18 @@ impl RepoConfig {
             }
             Err(e) => return Err(Error::io(path, "reading the repository config")(e)),
         };
+        RepoConfig::parse(repo, &text)
+    }
+
+    /// A config file's text, as [`RepoConfig::load`] reads it; `repo` names it in errors.
+    pub(crate) fn parse(repo: &Path, text: &str) -> Result<RepoConfig> {
         let bad = |reason: String| Error::BadConfig {
             repo: repo.to_path_buf(),
             reason,
         };
         // Read the version first, so a newer format says "update" instead of "damaged".
         let probe: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+            serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
         if probe.get("format").and_then(|f| f.as_str()) != Some(FORMAT_NAME) {
             return Err(bad(format!("it is not a {FORMAT_NAME} config")));
         }

@@ -35,6 +35,8 @@ mod credential;
 mod crypto;
 pub mod durable;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod keys;
 mod lock;
 mod pack;

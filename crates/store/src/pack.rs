@@ -217,7 +217,15 @@ pub(crate) struct PackWriter {
 
 impl PackWriter {
     pub(crate) fn create(backend: &dyn Backend, class: ChunkClass) -> Result<PackWriter> {
-        let name = crate::crypto::random_hex(16);
+        PackWriter::create_named(backend, class, crate::crypto::random_hex(16))
+    }
+
+    /// [`PackWriter::create`] under a name chosen by the caller (the fuzz targets' seeds).
+    pub(crate) fn create_named(
+        backend: &dyn Backend,
+        class: ChunkClass,
+        name: String,
+    ) -> Result<PackWriter> {
         let mut sink = backend.create_pack(&name)?;
         sink.write_all(PACK_MAGIC)
             .map_err(Error::io(&name, "writing a pack"))?;

@@ -7,7 +7,7 @@ use idevice::{Idevice, IdeviceError};
 use keepsake_devicelink::{self as dl, status, Block, DeviceMessage, HostMessage, StatusResponse};
 use plist::{Dictionary, Value};
 
-use super::folder::{checked_path, is_plain_udid, BackupFolder, NoFiles};
+use super::folder::{checked_file_path, checked_path, is_plain_udid, BackupFolder, NoFiles};
 use crate::error::{DeviceError, Result};
 use crate::usbmux::{Attachment, PairRecord, Usbmuxd};
 
@@ -96,6 +96,32 @@ impl Mobilebackup2 {
             data_seen: false,
             udid: device.udid.clone(),
             folder_udid: device.udid.clone(),
+        };
+        mb.handshake().await?;
+        Ok(mb)
+    }
+
+    /// The same client over any byte stream, after the same handshakes as [`Mobilebackup2::open`]
+    /// but without usbmuxd, lockdownd or TLS: what the fuzz targets drive with arbitrary device
+    /// bytes. `udid` is the device it stands for. Not for products: a real device is reached
+    /// through `open`.
+    #[doc(hidden)]
+    pub async fn over_stream<S>(stream: S, udid: &str) -> Result<Self>
+    where
+        S: tokio::io::AsyncRead
+            + tokio::io::AsyncWrite
+            + Unpin
+            + Send
+            + Sync
+            + std::fmt::Debug
+            + 'static,
+    {
+        let mut mb = Mobilebackup2 {
+            idevice: Idevice::new(Box::new(stream), "keepsake"),
+            silence: SilenceLimits::default(),
+            data_seen: false,
+            udid: udid.to_owned(),
+            folder_udid: udid.to_owned(),
         };
         mb.handshake().await?;
         Ok(mb)
@@ -385,21 +411,30 @@ impl Mobilebackup2 {
                 }
                 DeviceMessage::MoveItems { moves, progress } => {
                     percent = progress.unwrap_or(percent);
+                    // All checked before any is done: a hostile batch changes nothing.
+                    let moves = moves
+                        .iter()
+                        .map(|(from, to)| {
+                            Ok((
+                                checked_file_path(&self.folder_udid, from)?,
+                                checked_file_path(&self.folder_udid, to)?,
+                            ))
+                        })
+                        .collect::<Result<Vec<_>>>()?;
                     let mut result = Ok(());
                     for (from, to) in moves {
-                        let (from, to) = (
-                            checked_path(&self.folder_udid, &from)?,
-                            checked_path(&self.folder_udid, &to)?,
-                        );
                         result = result.and_then(|()| folder.rename(&from, &to));
                     }
                     self.reply(result).await?;
                 }
                 DeviceMessage::RemoveItems { paths, progress } => {
                     percent = progress.unwrap_or(percent);
+                    let paths = paths
+                        .iter()
+                        .map(|p| checked_path(&self.folder_udid, p))
+                        .collect::<Result<Vec<_>>>()?;
                     let mut result = Ok(());
                     for p in paths {
-                        let p = checked_path(&self.folder_udid, &p)?;
                         summary.files_removed += 1;
                         result = result.and_then(|()| folder.remove(&p));
                     }
@@ -407,8 +442,8 @@ impl Mobilebackup2 {
                 }
                 DeviceMessage::CopyItem { from, to } => {
                     let (from, to) = (
-                        checked_path(&self.folder_udid, &from)?,
-                        checked_path(&self.folder_udid, &to)?,
+                        checked_file_path(&self.folder_udid, &from)?,
+                        checked_file_path(&self.folder_udid, &to)?,
                     );
                     let r = folder.copy(&from, &to);
                     self.reply(r).await?;
@@ -463,8 +498,13 @@ impl Mobilebackup2 {
     /// (multi-status for the ones that are missing).
     async fn send_files(&mut self, folder: &mut dyn BackupFolder, paths: &[String]) -> Result<()> {
         let mut errors = Dictionary::new();
-        for raw in paths {
-            let path = checked_path(&self.folder_udid, raw)?;
+        // Every path is checked before a byte goes out: a batch that names one outside the
+        // device's folder gets nothing, not even its legitimate files.
+        let checked = paths
+            .iter()
+            .map(|raw| checked_file_path(&self.folder_udid, raw))
+            .collect::<Result<Vec<_>>>()?;
+        for (raw, path) in paths.iter().zip(checked) {
             self.data_seen = true;
             self.send_bytes(&dl::encode_name(raw), "sending a file")
                 .await?;
@@ -536,7 +576,7 @@ impl Mobilebackup2 {
             let raw = self.read_exact(len, step).await?;
             let raw =
                 dl::parse_name(&raw).map_err(|e| self.malformed("UploadFiles", e.to_string()))?;
-            let path = checked_path(&self.folder_udid, &raw)?;
+            let path = checked_file_path(&self.folder_udid, &raw)?;
             let udid = self.udid.clone();
             let local = |e: io::Error| DeviceError::Folder {
                 device: udid.clone(),

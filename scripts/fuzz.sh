@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing (libFuzzer, cargo-fuzz) of every parser of device or disk input: the
+# targets in fuzz/fuzz_targets, one after another, each from its committed seeds
+# (fuzz/corpus/<target>) plus what earlier runs found (fuzz/target/corpus/<target>, not committed).
+#
+#   scripts/fuzz.sh [RUNS] [TARGET...]    at least RUNS executions per target (default 10000000)
+#   scripts/fuzz.sh --smoke SECONDS [TARGET...]   SECONDS per target (the test command's step)
+#
+# Prints executions, exec/s, coverage (libFuzzer's final cov/ft) and crashes per target; exits
+# nonzero if any target crashed, panicked, hung or ran out of memory. A crash's input is in
+# fuzz/artifacts/<target>/; replay it with fuzz/target/<triple>/release/<target> FILE.
+# Stable Rust only: RUSTC_BOOTSTRAP=1 lets cargo-fuzz's -Z flags through. No sanitizer: the code
+# is safe Rust (panics, overflows and debug assertions are what it catches), and AddressSanitizer
+# doubled the cold build (see fuzz/README.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs=10000000
+seconds=
+if [[ ${1:-} == --smoke ]]; then
+  seconds=${2:?"usage: scripts/fuzz.sh --smoke SECONDS [TARGET...]"}
+  shift 2
+elif [[ ${1:-} =~ ^[0-9]+$ ]]; then
+  runs=$1
+  shift
+fi
+
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  echo "fuzz.sh: cargo-fuzz is missing; scripts/setup.sh installs it" >&2
+  exit 1
+fi
+
+export RUSTC_BOOTSTRAP=1
+export CARGO_TARGET_DIR="$PWD/fuzz/target"
+triple=$(rustc -vV | sed -n 's/^host: //p')
+bin="$CARGO_TARGET_DIR/$triple/release"
+
+if (($#)); then
+  targets=("$@")
+else
+  mapfile -t targets < <(cd fuzz && cargo fuzz list)
+fi
+
+mkdir -p fuzz/target/logs
+t0=$SECONDS
+echo "fuzz.sh: building the targets (log: fuzz/target/logs/build.log)" >&2
+if ! (cd fuzz && cargo fuzz build --sanitizer none) >fuzz/target/logs/build.log 2>&1; then
+  tail -40 fuzz/target/logs/build.log >&2
+  exit 1
+fi
+echo "fuzz.sh: built in $((SECONDS - t0)) s" >&2
+
+rows=()
+failed=0
+for t in "${targets[@]}"; do
+  work=fuzz/target/corpus/$t
+  artifacts=fuzz/artifacts/$t
+  log=fuzz/target/logs/$t.log
+  mkdir -p "$work" "$artifacts" "fuzz/corpus/$t"
+  before=$(find "$artifacts" -type f | wc -l)
+  args=(-print_final_stats=1 -timeout=30 -rss_limit_mb=2048 "-artifact_prefix=$artifacts/")
+  if [[ -n $seconds ]]; then
+    args+=("-max_total_time=$seconds")
+  else
+    args+=("-runs=$runs")
+  fi
+  echo "fuzz.sh: $t (log: $log)" >&2
+  t1=$SECONDS
+  rc=0
+  "$bin/$t" "${args[@]}" "$work" "fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+  crashes=$(($(find "$artifacts" -type f | wc -l) - before))
+  # 72: libFuzzer interrupted (SIGINT), which ends a run early but finds nothing wrong.
+  if ((rc)) && ((rc != 72)) && ((crashes == 0)); then crashes=1; fi
+  if ((crashes)); then
+    failed=1
+    echo "fuzz.sh: $t FAILED (exit $rc); its log:" >&2
+    grep -v '^#' "$log" | tail -40 >&2
+  fi
+  rows+=("$(printf '%-22s %12s %9s %7s %8s %7s %6d s' "$t" "${execs:-?}" "${speed:-?}" \
+    "${cov:-?}" "${ft:-?}" "$crashes" $((SECONDS - t1)))")
+done
+
+printf '\n%-22s %12s %9s %7s %8s %7s %8s\n' target executions exec/s cov ft crashes time
+printf '%s\n' "${rows[@]}"
+exit "$failed"
