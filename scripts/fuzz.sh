@@ -58,7 +58,14 @@ for t in "${targets[@]}"; do
   log=fuzz/target/logs/$t.log
   mkdir -p "$work" "$artifacts" "fuzz/corpus/$t"
   before=$(find "$artifacts" -type f | wc -l)
-  args=(-print_final_stats=1 -timeout=30 -rss_limit_mb=2048 "-artifact_prefix=$artifacts/")
+  # Inputs up to 4 KiB, but whole conversations and databases for the two targets that need them
+  # (libFuzzer otherwise takes the largest seed's size for every input it makes, and slows down).
+  case $t in
+    mobilebackup2_host | manifest_db) max_len=131072 ;;
+    *) max_len=4096 ;;
+  esac
+  args=(-print_final_stats=1 -timeout=30 -rss_limit_mb=2048 "-max_len=$max_len"
+    "-artifact_prefix=$artifacts/")
   if [[ -n $seconds ]]; then
     args+=("-max_total_time=$seconds")
   else

@@ -8,7 +8,7 @@
 
 #![no_main]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use keepsake_mobilesync::{
@@ -16,7 +16,10 @@ use keepsake_mobilesync::{
 };
 use libfuzzer_sys::fuzz_target;
 
-/// The folder, made once per process: in memory (`/dev/shm`) where there is one.
+const PREFIX: &str = "keepsake-fuzz-manifest-db-";
+
+/// The folder, made once per process: in memory (`/dev/shm`) where there is one. libFuzzer ends
+/// a process without running destructors, so the folders of processes gone are removed here.
 fn folder() -> &'static PathBuf {
     static FOLDER: OnceLock<PathBuf> = OnceLock::new();
     FOLDER.get_or_init(|| {
@@ -26,7 +29,16 @@ fn folder() -> &'static PathBuf {
         } else {
             std::env::temp_dir()
         };
-        let dir = base.join(format!("keepsake-fuzz-manifest-db-{}", std::process::id()));
+        for entry in std::fs::read_dir(&base).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let gone = name
+                .strip_prefix(PREFIX)
+                .is_some_and(|pid| !Path::new("/proc").join(pid).exists());
+            if gone {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        let dir = base.join(format!("{PREFIX}{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("a temporary folder");
         let lockdown = Lockdown {
             unique_device_id: "00008110-000A1B2C3D4E5F60".into(),

@@ -171,8 +171,9 @@ async fn conversations(corpus: &Corpus, work: &Path) -> Vec<PathBuf> {
             }
             corpus.put("mobilebackup2_host", &name, &bytes);
             if !encrypted && full {
-                // The message stream alone, for the framing target.
-                corpus.put("devicelink_framing", "device-backup", &bytes[1..]);
+                // The start of the message stream alone, for the framing target (its inputs
+                // are at most 4 KiB).
+                corpus.put("devicelink_framing", "device-backup", &bytes[1..4097]);
             }
         }
         if !encrypted {
