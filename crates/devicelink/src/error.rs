@@ -14,6 +14,15 @@ pub enum Error {
     /// A message body that is not a plist, or a value that cannot be written as one.
     #[error("plist: {0}")]
     Plist(String),
+    /// A plist that would parse into more values or bytes than a peer may make the other end
+    /// hold (see [`crate::check_plist_bounds`]); `items` and `bytes` are as far as it was
+    /// counted.
+    #[error(
+        "a plist of at least {items} items and {bytes} bytes once parsed (at most {} items and {} bytes are accepted)",
+        crate::MAX_PLIST_ITEMS,
+        crate::MAX_PLIST_BYTES
+    )]
+    PlistTooLarge { items: u64, bytes: u64 },
     /// A file name in a raw stream longer than [`MAX_NAME_LEN`].
     #[error("file name of {len} bytes in a raw stream (max {MAX_NAME_LEN})")]
     NameLength { len: u64 },

@@ -6,6 +6,7 @@
 //! Everything a peer sends is untrusted: every parser checks lengths against the limits here
 //! before a caller allocates anything, and answers a malformed input with an [`Error`].
 
+mod bounds;
 mod error;
 mod fields;
 mod from_device;
@@ -14,6 +15,7 @@ pub mod mobdev2;
 mod names;
 mod stream;
 
+pub use bounds::{check_plist_bounds, MAX_PLIST_BYTES, MAX_PLIST_ITEMS};
 pub use error::{Error, Result};
 pub use from_device::{outcome, DeviceMessage};
 pub use from_host::{HostMessage, StatusResponse};

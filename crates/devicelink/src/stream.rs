@@ -22,13 +22,15 @@ pub fn parse_message_len(prefix: [u8; 4]) -> Result<usize> {
     }
 }
 
-/// A message body, binary or XML (hosts may send either).
+/// A message body, binary or XML (hosts may send either), refused before parsing if it would
+/// parse into more than [`crate::check_plist_bounds`] allows.
 pub fn decode_message(body: &[u8]) -> Result<Value> {
     if body.is_empty() || body.len() > MAX_MESSAGE_LEN as usize {
         return Err(Error::MessageLength {
             len: body.len() as u64,
         });
     }
+    crate::check_plist_bounds(body)?;
     Value::from_reader(std::io::Cursor::new(body)).map_err(|e| Error::Plist(e.to_string()))
 }
 

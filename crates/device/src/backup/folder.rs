@@ -41,11 +41,7 @@ pub fn is_plain_udid(udid: &str) -> bool {
 /// Checks a path the device names: relative, inside `<udid>/`, no `.`/`..`, bounded. This is the
 /// one gate between the device and the host's files.
 pub fn checked_path(udid: &str, raw: &str) -> Result<PathBuf> {
-    let refuse = |why: &str| DeviceError::Malformed {
-        device: udid.to_owned(),
-        what: "a file path",
-        detail: format!("{raw:?} {why}; nothing was written outside the device's folder"),
-    };
+    let refuse = |why: &str| refused_path(udid, raw, why);
     if raw.is_empty()
         || raw.len() > dl::MAX_NAME_LEN as usize
         || raw.contains('\0')
@@ -67,6 +63,40 @@ pub fn checked_path(udid: &str, raw: &str) -> Result<PathBuf> {
         return Err(refuse("climbs out of its folder or is not a plain path"));
     }
     Ok(path.to_path_buf())
+}
+
+/// [`checked_path`] for a file the device writes, reads, moves or copies: below `<udid>/`,
+/// never the device's folder itself (which a plain folder would replace by a file, or a move
+/// wipe whole).
+pub fn checked_file_path(udid: &str, raw: &str) -> Result<PathBuf> {
+    let path = checked_path(udid, raw)?;
+    if path.components().count() < 2 {
+        return Err(refused_path(
+            udid,
+            raw,
+            "is the device's folder, not a file in it",
+        ));
+    }
+    Ok(path)
+}
+
+fn refused_path(udid: &str, raw: &str, why: &str) -> DeviceError {
+    // A name of thousands of characters is shown by its start and its length.
+    const SHOWN: usize = 200;
+    let shown = if raw.len() <= SHOWN {
+        format!("{raw:?}")
+    } else {
+        let mut end = SHOWN;
+        while !raw.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{:?}… ({} bytes)", &raw[..end], raw.len())
+    };
+    DeviceError::Malformed {
+        device: udid.to_owned(),
+        what: "a file path",
+        detail: format!("{shown} {why}; nothing was written outside the device's folder"),
+    }
 }
 
 /// The folder of an operation that touches no backup files (ChangePassword): every request
@@ -271,6 +301,22 @@ mod tests {
                 "{bad:?}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn a_file_path_is_below_the_device_folder_not_the_folder_itself() {
+        assert!(checked_file_path(U, &format!("{U}/Status.plist")).is_ok());
+        let err = checked_file_path(U, U).unwrap_err().to_string();
+        assert!(
+            err.contains("is the device's folder, not a file in it"),
+            "{err}"
+        );
+        assert!(checked_file_path(U, &format!("{U}/../x")).is_err());
+        // a long name is shown by its start and its length
+        let long = format!("{U}/{}", "x/..".repeat(900));
+        let err = checked_path(U, &long).unwrap_err().to_string();
+        assert!(err.contains(&format!("… ({} bytes)", long.len())), "{err}");
+        assert!(err.len() < 500, "{err}");
     }
 
     #[test]

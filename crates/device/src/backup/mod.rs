@@ -11,5 +11,7 @@ mod folder;
 mod queries;
 
 pub use client::{BackupEvent, BackupSummary, Mobilebackup2, RestoreOptions, SilenceLimits};
-pub use folder::{checked_path, is_plain_udid, BackupFolder, DirFolder};
+pub use folder::{checked_file_path, checked_path, is_plain_udid, BackupFolder, DirFolder};
+/// The bounds a plist from the device must keep before anything parses it.
+pub use keepsake_devicelink::check_plist_bounds;
 pub use queries::{data_in_use, will_encrypt};
