@@ -6,6 +6,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use keepsake_device::{DeviceError, DirFolder, Usbmuxd};
 use keepsake_emulator::backup_state::Fault;
@@ -22,11 +23,22 @@ struct Attempt {
 }
 
 async fn back_up_with(fault: Option<Fault>) -> Attempt {
+    back_up_making(|_, _| fault).await.0
+}
+
+/// The same with the fault `make` builds from the device's UDID and the walked folder, and
+/// what the device received back from a [`Fault::Request`].
+async fn back_up_making(
+    make: impl FnOnce(&str, &Path) -> Option<Fault>,
+) -> (Attempt, Option<Vec<u8>>) {
     let dir = tempfile::tempdir().unwrap();
     let phone = VirtualIphone::start(Config::new(dir.path().join("phone"), 1)).unwrap();
     let mux = Usbmuxd::parse(&phone.usbmuxd_socket_address()).unwrap();
     let udid = phone.devices()[0].udid().to_owned();
-    phone.device(&udid).unwrap().backup().set_fault(fault);
+    let device = phone.device(&udid).unwrap();
+    let fault = make(&udid, dir.path());
+    let asked_something = matches!(fault, Some(Fault::Request(_)));
+    device.backup().set_fault(fault);
     // `<target>/<UDID>/../../escape` is `<dir>/escape`: inside the walked tree.
     let target = dir.path().join("target");
     std::fs::create_dir_all(&target).unwrap();
@@ -35,13 +47,20 @@ async fn back_up_with(fault: Option<Fault>) -> Attempt {
     let result = mb.backup(&mut DirFolder::new(&target), false, |_| {}).await;
     // The host hangs up on a device it gave up on.
     drop(mb);
+    let reply = if asked_something {
+        let wait = tokio::time::timeout(Duration::from_secs(30), device.backup().hostile_reply());
+        Some(wait.await.expect("the device made its hostile request"))
+    } else {
+        None
+    };
     phone.stop();
-    Attempt {
+    let attempt = Attempt {
         dir,
         target,
         udid,
         result,
-    }
+    };
+    (attempt, reply)
 }
 
 /// Every file below `root` whose name starts with `name`.
@@ -180,4 +199,110 @@ async fn without_a_fault_the_same_backup_succeeds() {
         .join("Status.plist")
         .is_file());
     assert!(files_named(attempt.dir.path(), "escape").is_empty());
+}
+
+/// A DeviceLink message as the device frames it: a binary plist array.
+fn message(items: Vec<plist::Value>) -> Fault {
+    let mut out = Vec::new();
+    plist::Value::Array(items)
+        .to_writer_binary(&mut out)
+        .unwrap();
+    Fault::Request(out.into())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_named_as_the_device_folder_itself_is_refused_and_leaves_nothing() {
+    let (attempt, _) = back_up_making(|udid, _| Some(Fault::UploadNamed(udid.to_owned()))).await;
+    let err = refused(&attempt, &["is the device's folder, not a file in it"]);
+    assert_eq!(kind(err), ("Malformed", Some("a file path")));
+    // a plain folder would have started `<target>/<UDID>.keepsake-partial` beside it
+    let beside: Vec<_> = std::fs::read_dir(&attempt.target)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|f| *f != attempt.udid)
+        .collect();
+    assert!(beside.is_empty(), "{beside:?} in the target");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_absolute_upload_name_is_refused() {
+    let (attempt, _) =
+        back_up_making(|_, dir| Some(Fault::UploadNamed(dir.join("escape").display().to_string())))
+            .await;
+    let err = refused(&attempt, &["is not inside the device's folder"]);
+    assert_eq!(kind(err), ("Malformed", Some("a file path")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_move_out_of_the_folder_is_refused_and_nothing_moves() {
+    let (attempt, reply) = back_up_making(|udid, _| {
+        let mut moves = plist::Dictionary::new();
+        moves.insert(
+            format!("{udid}/Status.plist"),
+            format!("{udid}/../../escape").into(),
+        );
+        Some(message(vec![
+            "DLMessageMoveItems".into(),
+            plist::Value::Dictionary(moves),
+        ]))
+    })
+    .await;
+    let err = refused(&attempt, &["climbs out of its folder"]);
+    assert_eq!(kind(err), ("Malformed", Some("a file path")));
+    assert_eq!(reply, Some(Vec::new()), "the host answered the move");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_download_outside_the_folder_sends_the_device_nothing() {
+    let (attempt, reply) = back_up_making(|udid, dir| {
+        std::fs::write(dir.join("decoy-file"), b"not the device's").unwrap();
+        Some(message(vec![
+            "DLMessageDownloadFiles".into(),
+            plist::Value::Array(vec![
+                format!("{udid}/Manifest.db").into(),
+                format!("{udid}/../../decoy-file").into(),
+            ]),
+        ]))
+    })
+    .await;
+    let err = refused(&attempt, &["climbs out of its folder"]);
+    assert_eq!(kind(err), ("Malformed", Some("a file path")));
+    // not even the legitimate Manifest.db of a batch that also names a file outside
+    assert_eq!(
+        reply,
+        Some(Vec::new()),
+        "the host sent the device something"
+    );
+    assert_eq!(
+        std::fs::read(attempt.dir.path().join("decoy-file")).unwrap(),
+        b"not the device's"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_of_millions_of_shared_items_is_refused_before_it_is_parsed() {
+    // `[name, [s × 2^22]]` where every slot is one reference to the same string.
+    let count: u64 = 1 << 22;
+    let mut body = b"bplist00".to_vec();
+    let mut offsets = vec![body.len() as u64];
+    body.extend_from_slice(&[0xa2, 1, 2]);
+    offsets.push(body.len() as u64);
+    body.extend_from_slice(b"\x5f\x10\x14DLMessageRemoveItems");
+    offsets.push(body.len() as u64);
+    body.extend_from_slice(&[0xaf, 0x13]);
+    body.extend_from_slice(&count.to_be_bytes());
+    body.extend(std::iter::repeat_n(3u8, count as usize));
+    offsets.push(body.len() as u64);
+    body.extend_from_slice(b"\x55a/b/c");
+    let table = body.len() as u64;
+    for o in &offsets {
+        body.extend_from_slice(&o.to_be_bytes());
+    }
+    body.extend_from_slice(&[0, 0, 0, 0, 0, 0, 8, 1]);
+    body.extend_from_slice(&(offsets.len() as u64).to_be_bytes());
+    body.extend_from_slice(&0u64.to_be_bytes());
+    body.extend_from_slice(&table.to_be_bytes());
+    let (attempt, _) = back_up_making(|_, _| Some(Fault::Request(body.into()))).await;
+    let err = refused(&attempt, &[&format!("a plist of at least {count} items")]);
+    assert_eq!(kind(err), ("Malformed", Some("a message")));
 }

@@ -129,7 +129,28 @@ pub enum Fault {
     /// 35_000_000 in practice); the request itself succeeds. For progress, throughput and
     /// timeout tests.
     BandwidthCap(u64),
+    /// Backup only: the first upload batch ends, after its genuine files, with a well-formed
+    /// file under this backup-relative name exactly as given (`../`, absolute, NUL, thousands of
+    /// characters: spell the device's UDID out where it belongs).
+    UploadNamed(String),
+    /// Backup only: once the first upload batch is answered, the device sends this DeviceLink
+    /// message body (any bytes; the device frames them with their length: a MoveItems,
+    /// CopyItem, RemoveItems or DownloadFiles naming paths outside its folder, a plist of the
+    /// wrong shape, a message of millions of items), keeps every byte the host sends back until
+    /// it closes ([`DeviceBackup::hostile_reply`]) and hangs up.
+    Request(std::sync::Arc<[u8]>),
+    /// Backup only: the first upload announces `claimed` bytes in all, then its first file
+    /// streams `sent` bytes of data in the largest blocks DeviceLink allows and the device
+    /// hangs up mid-file. The host must stream it, never gather or pre-allocate it.
+    HugeFile { claimed: u64, sent: u64 },
+    /// Backup only: the last upload carries these bytes as `<UDID>/<name>` (`Status.plist`,
+    /// `Manifest.plist`, `Info.plist`) in place of the genuine file, or besides the genuine
+    /// ones; the device then reports success.
+    FinalFile { name: String, bytes: Vec<u8> },
 }
+
+/// The most of the host's reply [`Fault::Request`] keeps.
+pub const MAX_HOSTILE_REPLY: usize = 1 << 20;
 
 /// USB 2.0 High Speed as iPhones achieve it in practice: a cap for [`Fault::BandwidthCap`].
 pub const USB2_BYTES_PER_SECOND: u64 = 35_000_000;
@@ -189,6 +210,8 @@ pub struct DeviceBackup {
     phone: Mutex<Option<Content>>,
     encryption: Mutex<Option<BackupEncryption>>,
     last_restore: Mutex<Option<RestoreReport>>,
+    hostile_reply: Mutex<Option<Vec<u8>>>,
+    hostile_replied: Notify,
     passcode_entered: Notify,
     passcode_events: broadcast::Sender<PasscodeEvent>,
 }
@@ -212,6 +235,8 @@ impl DeviceBackup {
             phone: Mutex::new(None),
             encryption: Mutex::new(encryption),
             last_restore: Mutex::new(None),
+            hostile_reply: Mutex::new(None),
+            hostile_replied: Notify::new(),
             passcode_entered: Notify::new(),
             passcode_events: broadcast::channel(16).0,
         })
@@ -358,6 +383,26 @@ impl DeviceBackup {
 
     pub(crate) fn set_last_restore(&self, report: RestoreReport) {
         *lock(&self.last_restore) = Some(report);
+    }
+
+    /// Every byte the host sent back to a [`Fault::Request`] before it closed (at most
+    /// [`MAX_HOSTILE_REPLY`]), taken: waits until the device has made the request and seen the
+    /// host close (which may come a moment after the host's operation returned).
+    pub async fn hostile_reply(&self) -> Vec<u8> {
+        loop {
+            let recorded = self.hostile_replied.notified();
+            tokio::pin!(recorded);
+            recorded.as_mut().enable();
+            if let Some(reply) = lock(&self.hostile_reply).take() {
+                return reply;
+            }
+            recorded.await;
+        }
+    }
+
+    pub(crate) fn set_hostile_reply(&self, bytes: Vec<u8>) {
+        *lock(&self.hostile_reply) = Some(bytes);
+        self.hostile_replied.notify_waiters();
     }
 
     /// The user typed the passcode on the device.

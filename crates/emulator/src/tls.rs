@@ -272,9 +272,25 @@ impl TlsSession {
         }
     }
 
-    pub async fn write_all(&mut self, data: &[u8]) -> Result<()> {
-        self.conn.writer().write_all(data)?;
-        self.flush().await
+    /// Writes `data` whatever its size: rustls takes a bounded amount of plaintext at a time,
+    /// so it goes out in as many records as that takes.
+    pub async fn write_all(&mut self, mut data: &[u8]) -> Result<()> {
+        // Nothing taken twice, its buffer flushed in between: it never will be.
+        let mut stuck = false;
+        while !data.is_empty() {
+            let n = self.conn.writer().write(data)?;
+            self.flush().await?;
+            if n == 0 {
+                if stuck {
+                    return Err(std::io::Error::from(std::io::ErrorKind::WriteZero).into());
+                }
+                stuck = true;
+                continue;
+            }
+            stuck = false;
+            data = &data[n..];
+        }
+        Ok(())
     }
 
     /// Leaves TLS without a close_notify of our own (the host has already left TLS and would read

@@ -145,7 +145,7 @@ impl Session {
             .map(|p| p.status.uuid.clone())
             .filter(|u| !u.is_empty())
             .unwrap_or_else(crate::state_dir::random_uuid);
-        let finals = self.final_files(
+        let mut finals = self.final_files(
             &udid,
             &phone,
             entries,
@@ -153,6 +153,21 @@ impl Session {
             uuid,
             previous.is_none(),
         )?;
+        if let Some(Fault::FinalFile { name, bytes }) = self.fault.clone() {
+            tracing::info!(
+                udid,
+                name,
+                len = bytes.len(),
+                "fault: a final file replaced"
+            );
+            let backup_path = format!("{udid}/{name}");
+            finals.retain(|f| f.backup_path != backup_path);
+            finals.push(Upload {
+                device_path: format!("/var/mobile/Library/Backup/{name}"),
+                backup_path,
+                body: Box::new(std::io::Cursor::new(bytes)),
+            });
+        }
         self.upload(finals, 100.0, 0).await?;
         Ok(Done::default())
     }

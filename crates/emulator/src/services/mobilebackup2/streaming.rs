@@ -9,7 +9,7 @@ use keepsake_devicelink::{
 };
 
 use super::{Failure, Outcome, Session, ABSURD_LEN};
-use crate::backup_state::Fault;
+use crate::backup_state::{Fault, MAX_HOSTILE_REPLY};
 use crate::error::{Error, Result};
 
 /// One download request may bring at most this much (a 2 GiB phone's Manifest.db is a few MB;
@@ -96,19 +96,21 @@ impl Session {
         total: u64,
     ) -> Outcome {
         let udid = self.device.udid().to_owned();
+        // (where in the batch, the name)
         let hostile = match self.fault.take() {
-            Some(Fault::PathTraversal) => Some(format!("{udid}/../../escape")),
-            Some(Fault::ForeignDevice) => Some(format!("{FOREIGN_UDID}/escape")),
+            Some(Fault::PathTraversal) => Some((0, format!("{udid}/../../escape"))),
+            Some(Fault::ForeignDevice) => Some((0, format!("{FOREIGN_UDID}/escape"))),
+            Some(Fault::UploadNamed(name)) => Some((batch.len(), name)),
             other => {
                 self.fault = other;
                 None
             }
         };
-        if let Some(name) = hostile {
-            // Once per backup, ahead of the genuine files: a well-formed file, hostile name.
-            tracing::info!(%udid, name, "fault: uploading a file outside the device's folder");
+        if let Some((at, name)) = hostile {
+            // Once per backup, among the genuine files: a well-formed file, hostile name.
+            tracing::info!(%udid, name, "fault: uploading a file under a hostile name");
             batch.insert(
-                0,
+                at,
                 Upload {
                     device_path: "/var/mobile/escape".into(),
                     backup_path: name,
@@ -116,11 +118,23 @@ impl Session {
                 },
             );
         }
+        let huge = match self.fault {
+            Some(Fault::HugeFile { claimed, sent }) => {
+                self.fault = None;
+                Some((claimed, sent))
+            }
+            _ => None,
+        };
         self.send(&DeviceMessage::UploadFiles {
             progress: Some(progress),
-            total_bytes: Some(total),
+            total_bytes: Some(huge.map_or(total, |(claimed, _)| claimed)),
         })
         .await?;
+        if let (Some((claimed, sent)), Some(first)) = (huge, batch.first()) {
+            let names = devicelink::encode_file_names(&first.device_path, &first.backup_path);
+            drop(batch);
+            return self.huge_file(names, claimed, sent).await;
+        }
         let mut buf = vec![0u8; devicelink::UPLOAD_BLOCK];
         for item in batch {
             self.link
@@ -194,7 +208,67 @@ impl Session {
                 status.code, status.description
             ))));
         }
+        if matches!(self.fault, Some(Fault::Request(_))) {
+            let Some(Fault::Request(body)) = self.fault.take() else {
+                unreachable!("matched above")
+            };
+            return self.hostile_request(&body).await;
+        }
         Ok(())
+    }
+
+    /// [`Fault::HugeFile`]: a file's `names`, then `sent` bytes in maximal blocks, then the
+    /// device hangs up.
+    async fn huge_file(&mut self, names: Vec<u8>, claimed: u64, sent: u64) -> Outcome {
+        let udid = self.device.udid().to_owned();
+        tracing::info!(%udid, claimed, sent, "fault: a file that claims to be huge");
+        self.link.write_all(&names).await?;
+        // One buffer of incompressible bytes, sent again and again (the header apart, so the
+        // device holds one block, not two).
+        let mut block = vec![0u8; devicelink::MAX_BLOCK_LEN as usize - 1];
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for b in block.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+        let mut left = sent;
+        while left > 0 {
+            let n = left.min(block.len() as u64) as usize;
+            let mut header = ((n + 1) as u32).to_be_bytes().to_vec();
+            header.push(devicelink::code::FILE_DATA);
+            self.link.write_all(&header).await?;
+            self.link.write_all(&block[..n]).await?;
+            self.file_bytes_sent += n as u64;
+            left -= n as u64;
+        }
+        Err(Failure::Hangup(format!(
+            "claimed {claimed} bytes, sent {sent} of one file and hung up"
+        )))
+    }
+
+    /// [`Fault::Request`]: sends `body` as a DeviceLink message and keeps what the host sends
+    /// back until it closes the connection.
+    async fn hostile_request(&mut self, body: &[u8]) -> Outcome {
+        let udid = self.device.udid().to_owned();
+        tracing::info!(%udid, len = body.len(), "fault: a hostile DeviceLink request");
+        self.link
+            .write_all(&(body.len() as u32).to_be_bytes())
+            .await?;
+        self.link.write_all(body).await?;
+        // A host that answers and waits would be waited for until its own silence limit.
+        while self.link.received().len() < MAX_HOSTILE_REPLY {
+            match self.link.fill().await {
+                Ok(true) => {}
+                Ok(false) | Err(_) => break,
+            }
+        }
+        let got = self.link.received();
+        let reply = got[..got.len().min(MAX_HOSTILE_REPLY)].to_vec();
+        tracing::info!(%udid, bytes = reply.len(), "the host's answer to the hostile request");
+        self.backup().set_hostile_reply(reply);
+        Err(Failure::Hangup("sent a hostile request".into()))
     }
 }
 
