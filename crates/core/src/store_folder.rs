@@ -6,14 +6,25 @@
 //! The snapshot writer (SQLite, compression, packing) runs on a thread of its own; the DeviceLink
 //! loop talks to it over channels, so file data flows through without being gathered first.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
 
 use keepsake_device::BackupFolder;
+use keepsake_mobilesync::{BackupPlist, InfoPlist, ManifestPlist, StatusPlist};
 use keepsake_store::{FileMeta, Repository, SnapshotInfo};
+
+/// The plists at the top of a backup that say what it is: each one this backup writes is
+/// kept aside and checked before the snapshot is committed.
+const CHECKED_PLISTS: [&str; 3] = ["Status.plist", "Manifest.plist", "Info.plist"];
+/// No top-level plist of a real backup comes near this (Manifest.plist, with every app, is
+/// the largest: hundreds of KB).
+const MAX_CHECKED_PLIST: usize = 16 << 20;
+/// File data goes to the writer in pieces of at most this much: its queue then holds a few
+/// MiB whatever block sizes the device chooses (DeviceLink allows 8 MiB a block).
+const MAX_PIECE: usize = 256 << 10;
 
 type Reply<T> = Sender<io::Result<T>>;
 
@@ -63,6 +74,10 @@ pub struct StoreFolder {
     commands: Option<Sender<Command>>,
     worker: Option<JoinHandle<()>>,
     writing: Option<FileInFlight>,
+    /// The checked plist being written, and its bytes so far.
+    capturing: Option<(String, Vec<u8>)>,
+    /// The checked plists this backup wrote, by name.
+    plists: BTreeMap<String, Vec<u8>>,
 }
 
 fn to_io(e: keepsake_store::Error) -> io::Error {
@@ -93,6 +108,8 @@ impl StoreFolder {
             commands: Some(tx),
             worker: Some(worker),
             writing: None,
+            capturing: None,
+            plists: BTreeMap::new(),
         })
     }
 
@@ -119,11 +136,55 @@ impl StoreFolder {
             .map_err(|_| io::Error::other("the snapshot writer stopped"))?
     }
 
-    /// Makes the backup a snapshot: only called once the device reported success.
+    /// Makes the backup a snapshot: only called once the device reported success, and refused
+    /// (nothing committed) when the plists the device sent do not say it finished a backup.
     pub fn commit(mut self) -> io::Result<SnapshotInfo> {
+        if let Err(why) = self.check_plists() {
+            self.shut_down();
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{} {why}; nothing was saved, and the earlier snapshots are as they were",
+                    self.udid
+                ),
+            ));
+        }
         let info = self.ask(|reply| Command::Commit { reply });
         self.shut_down();
         info
+    }
+
+    /// Status.plist (written by this backup, finished), Manifest.plist and Info.plist (when
+    /// written) parse as what they are.
+    fn check_plists(&self) -> Result<(), String> {
+        fn parses<T: BackupPlist>(bytes: &[u8]) -> Result<T, String> {
+            keepsake_device::backup::check_plist_bounds(bytes).map_err(|e| e.to_string())?;
+            T::from_bytes(bytes).map_err(|e| e.to_string())
+        }
+        let sent = |name: &str, e: String| format!("sent a {name} that is not one ({e})");
+        let status = self
+            .plists
+            .get("Status.plist")
+            .ok_or("reported success without sending its Status.plist")?;
+        let status = parses::<StatusPlist>(status).map_err(|e| sent("Status.plist", e))?;
+        if !status.is_finished() {
+            return Err(format!(
+                "sent a Status.plist that says the backup is {:?}, not finished",
+                status.snapshot_state
+            ));
+        }
+        if let Some(bytes) = self.plists.get("Manifest.plist") {
+            parses::<ManifestPlist>(bytes).map_err(|e| sent("Manifest.plist", e))?;
+        }
+        if let Some(bytes) = self.plists.get("Info.plist") {
+            parses::<InfoPlist>(bytes).map_err(|e| sent("Info.plist", e))?;
+        }
+        Ok(())
+    }
+
+    /// Whether `inner` (a path inside the snapshot) is one of [`CHECKED_PLISTS`].
+    fn checked(inner: &str) -> bool {
+        CHECKED_PLISTS.contains(&inner)
     }
 
     /// Writes a host-side file (Info.plist) into the snapshot.
@@ -346,6 +407,44 @@ impl Read for ChannelReader {
     }
 }
 
+impl StoreFolder {
+    /// A rename or copy inside the snapshot; a checked plist it puts in place is kept aside
+    /// like one the device uploads.
+    fn move_file(&mut self, from: &Path, to: &Path, keep_source: bool) -> io::Result<()> {
+        let (source, from, to) = (from, self.inner(from)?, self.inner(to)?);
+        // Devices move only small files; the writer reads the source whole as well.
+        let moved = if Self::checked(&to) {
+            let mut bytes = Vec::new();
+            if let Some(reader) = self.open(source)? {
+                reader
+                    .take(MAX_CHECKED_PLIST as u64 + 1)
+                    .read_to_end(&mut bytes)?;
+            }
+            Some(bytes)
+        } else {
+            None
+        };
+        self.ask(|reply| Command::Move {
+            from: from.clone(),
+            to: to.clone(),
+            keep_source,
+            reply,
+        })?;
+        if !keep_source {
+            self.plists.remove(&from);
+        }
+        match moved {
+            Some(bytes) => {
+                self.plists.insert(to, bytes);
+            }
+            None => {
+                self.plists.remove(&to);
+            }
+        }
+        Ok(())
+    }
+}
+
 impl BackupFolder for StoreFolder {
     fn open(&mut self, path: &Path) -> io::Result<Option<Box<dyn Read + Send + '_>>> {
         let path = self.inner(path)?;
@@ -359,6 +458,7 @@ impl BackupFolder for StoreFolder {
             self.finish()?;
         }
         let path = self.inner(path)?;
+        self.capturing = Self::checked(&path).then(|| (path.clone(), Vec::new()));
         // A few blocks of slack keep the network and the compressor both busy.
         let (data_tx, data_rx) = mpsc::sync_channel(8);
         let (reply_tx, reply_rx) = mpsc::channel();
@@ -380,7 +480,19 @@ impl BackupFolder for StoreFolder {
             .writing
             .as_ref()
             .ok_or_else(|| io::Error::other("no file is being written"))?;
-        if tx.send(Block::Data(data.to_vec())).is_ok() {
+        if let Some((name, kept)) = &mut self.capturing {
+            if kept.len() + data.len() > MAX_CHECKED_PLIST {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("a {name} of more than {MAX_CHECKED_PLIST} bytes is not believable"),
+                ));
+            }
+            kept.extend_from_slice(data);
+        }
+        if data
+            .chunks(MAX_PIECE)
+            .all(|piece| tx.send(Block::Data(piece.to_vec())).is_ok())
+        {
             return Ok(());
         }
         // The writer gave up on this file; its reply says why.
@@ -400,10 +512,15 @@ impl BackupFolder for StoreFolder {
         drop(tx);
         reply
             .recv()
-            .map_err(|_| io::Error::other("the snapshot writer stopped"))?
+            .map_err(|_| io::Error::other("the snapshot writer stopped"))??;
+        if let Some((name, bytes)) = self.capturing.take() {
+            self.plists.insert(name, bytes);
+        }
+        Ok(())
     }
 
     fn abort(&mut self) -> io::Result<()> {
+        self.capturing = None;
         let Some((tx, reply)) = self.writing.take() else {
             return Ok(());
         };
@@ -427,28 +544,25 @@ impl BackupFolder for StoreFolder {
     }
 
     fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()> {
-        let (from, to) = (self.inner(from)?, self.inner(to)?);
-        self.ask(|reply| Command::Move {
-            from,
-            to,
-            keep_source: false,
-            reply,
-        })
+        self.move_file(from, to, false)
     }
 
     fn remove(&mut self, path: &Path) -> io::Result<()> {
         let path = self.inner(path)?;
-        self.ask(|reply| Command::Remove { path, reply })
+        self.ask(|reply| Command::Remove {
+            path: path.clone(),
+            reply,
+        })?;
+        if path.is_empty() {
+            self.plists.clear();
+        } else {
+            self.plists.remove(&path);
+        }
+        Ok(())
     }
 
     fn copy(&mut self, from: &Path, to: &Path) -> io::Result<()> {
-        let (from, to) = (self.inner(from)?, self.inner(to)?);
-        self.ask(|reply| Command::Move {
-            from,
-            to,
-            keep_source: true,
-            reply,
-        })
+        self.move_file(from, to, true)
     }
 
     fn free_space(&mut self) -> io::Result<u64> {
