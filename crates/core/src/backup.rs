@@ -477,9 +477,14 @@ async fn transfer(
         on_progress(p);
     }
     on_progress(BackupProgress::Saving);
-    let snapshot = folder
-        .commit()
-        .map_err(|e| CoreError::Store(format!("{name}: saving the snapshot failed: {e}")))?;
+    let snapshot = folder.commit().map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            // the device's doing (its final plists): not a failure of the disk
+            CoreError::Store(format!("{name}: the backup was refused: {e}"))
+        } else {
+            CoreError::Store(format!("{name}: saving the snapshot failed: {e}"))
+        }
+    })?;
     tracing::info!(
         udid = device.udid,
         snapshot = snapshot.id,

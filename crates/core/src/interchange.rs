@@ -84,6 +84,10 @@ pub struct Imported {
     pub recovery_key: Option<String>,
 }
 
+/// The largest Info, Manifest or Status.plist taken from a folder: real ones are kilobytes
+/// (Info.plist with every app's icon, a few megabytes).
+const MAX_FOLDER_PLIST: u64 = 16 << 20;
+
 /// Checks that `folder` is one complete device backup: the plists readable, the backup
 /// finished, and (unencrypted backups) every file Manifest.db lists present with its size.
 /// Returns the device's UDID.
@@ -92,6 +96,26 @@ pub fn check_backup_folder(folder: &Path) -> Result<String> {
         folder: folder.to_path_buf(),
         detail,
     };
+    // A folder is as untrusted as a device: a plist of a few kilobytes may parse into
+    // gigabytes (shared references), so each is measured before it is parsed.
+    for name in ["Info.plist", "Manifest.plist", "Status.plist"] {
+        let path = folder.join(name);
+        let bytes = match std::fs::metadata(&path) {
+            Ok(m) if m.len() > MAX_FOLDER_PLIST => {
+                return Err(bad(format!(
+                    "{name} is {} bytes, too large for a plist",
+                    m.len()
+                )))
+            }
+            Ok(_) => std::fs::read(&path).map_err(|source| CoreError::Io {
+                path: path.clone(),
+                source,
+            })?,
+            Err(_) => continue,
+        };
+        keepsake_device::backup::check_plist_bounds(&bytes)
+            .map_err(|e| bad(format!("{name}: {e}")))?;
+    }
     let backup = BackupFolder::open(folder).map_err(|e| bad(e.to_string()))?;
     match &backup.status {
         Some(s) if s.is_finished() => {}
@@ -283,6 +307,44 @@ mod tests {
         for bad in ["", "..", "../../etc", "a/b", "a\\b", "x\0", &"A".repeat(65)] {
             assert!(!is_plain_udid(bad), "{bad:?}");
         }
+    }
+
+    /// `bplist00` whose root is an array of `count` references to one string: a few bytes a
+    /// reference on the disk, a whole string each once parsed.
+    fn shared_string_bomb(count: u64) -> Vec<u8> {
+        let mut out = b"bplist00".to_vec();
+        let offsets = [out.len() as u64, 0];
+        out.push(0xaf);
+        out.push(0x13);
+        out.extend_from_slice(&count.to_be_bytes());
+        out.extend(std::iter::repeat_n(1u8, count as usize));
+        let string_at = out.len() as u64;
+        out.push(0x58); // an 8-byte ASCII string
+        out.extend_from_slice(b"XXXXXXXX");
+        let table = out.len() as u64;
+        for o in [offsets[0], string_at] {
+            out.extend_from_slice(&o.to_be_bytes());
+        }
+        out.extend_from_slice(&[0; 6]);
+        out.push(8);
+        out.push(1);
+        out.extend_from_slice(&2u64.to_be_bytes());
+        out.extend_from_slice(&0u64.to_be_bytes());
+        out.extend_from_slice(&table.to_be_bytes());
+        out
+    }
+
+    #[test]
+    fn a_folder_plist_that_expands_to_gigabytes_is_refused_before_it_is_parsed() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("00008120-001A2B3C9E3779B9");
+        std::fs::create_dir_all(&folder).unwrap();
+        // 8 MB on the disk, 8 million strings once parsed
+        std::fs::write(folder.join("Manifest.plist"), shared_string_bomb(8_000_000)).unwrap();
+        let err = check_backup_folder(&folder).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("Manifest.plist"), "{text}");
+        assert!(text.contains("at least 8000000 items"), "{text}");
     }
 
     #[test]
