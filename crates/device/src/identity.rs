@@ -35,7 +35,10 @@ impl DeviceIdentity {
                 other => Err(DeviceError::Malformed {
                     device: device.to_owned(),
                     what: "GetValue",
-                    detail: format!("{key} is {other:?}"),
+                    detail: format!(
+                        "{key} is {}",
+                        other.map_or_else(|| "missing".into(), keepsake_devicelink::describe)
+                    ),
                 }),
             }
         };
@@ -106,6 +109,19 @@ mod tests {
         assert_eq!(id.wifi_address.as_deref(), Some("aa:bb:cc:dd:ee:ff"));
         assert!(id.passcode_protected);
         assert!(id.asks_passcode_for_backups());
+    }
+
+    #[test]
+    fn a_date_where_a_text_belongs_is_refused_with_words_not_a_panic() {
+        // A device answering GetValue with a date outside the years 0 to 9999: plist's `Debug`
+        // of it panics (as the devicelink_messages fuzz target found), so it is described.
+        let mut d = values("17.5.1");
+        let far = std::time::UNIX_EPOCH - std::time::Duration::from_secs(70_000_000_000);
+        d.insert("UniqueDeviceID".into(), Value::Date(far.into()));
+        let refused = DeviceIdentity::from_lockdown_values("00008110-000A1B2C3D4E5F60", &d)
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("UniqueDeviceID is the date"), "{refused}");
     }
 
     #[test]

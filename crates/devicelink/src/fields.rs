@@ -9,13 +9,16 @@ use crate::EMPTY_PARAMETER;
 /// The items of a DeviceLink message and its name (item 0).
 pub(crate) fn name_and_items(value: &Value) -> Result<(&str, &[Value])> {
     let items = value.as_array().ok_or_else(|| {
-        Error::malformed("DeviceLink message", format!("not an array: {value:?}"))
+        Error::malformed(
+            "DeviceLink message",
+            format!("not an array: {}", describe(value)),
+        )
     })?;
     match items.first() {
         Some(Value::String(name)) => Ok((name, items)),
         other => Err(Error::malformed(
             "DeviceLink message",
-            format!("item 0 should be its name, is {other:?}"),
+            format!("item 0 should be its name, is {}", describe_item(other)),
         )),
     }
 }
@@ -30,7 +33,10 @@ impl<'a> Items<'a> {
     fn wrong(&self, i: usize, expected: &str) -> Error {
         Error::malformed(
             self.name,
-            format!("item {i} should be {expected}, is {:?}", self.items.get(i)),
+            format!(
+                "item {i} should be {expected}, is {}",
+                describe_item(self.items.get(i))
+            ),
         )
     }
 
@@ -50,7 +56,7 @@ impl<'a> Items<'a> {
                 Value::String(s) => Ok(s.clone()),
                 other => Err(Error::malformed(
                     self.name,
-                    format!("a path in item {i} is {other:?}"),
+                    format!("a path in item {i} is {}", describe(other)),
                 )),
             })
             .collect()
@@ -103,6 +109,37 @@ impl<'a> Items<'a> {
 
 /// A status or error code: negative codes travel as their 64-bit two's complement in an
 /// unsigned integer, as both reference clients send them.
+/// A value from the other end described for an error or a log: its kind and, for a scalar, its
+/// value (a string cut at 64 characters). Never `{:?}` on what a peer sent: plist's `Debug` of a
+/// date outside the years 0 to 9999 (a binary plist can hold one) panics, and would take the host
+/// down.
+pub fn describe(value: &Value) -> String {
+    match value {
+        Value::Array(items) => format!("an array of {} items", items.len()),
+        Value::Dictionary(dict) => format!("a dictionary of {} keys", dict.len()),
+        Value::Boolean(b) => format!("the boolean {b}"),
+        Value::Data(bytes) => format!("{} bytes of data", bytes.len()),
+        Value::Date(date) => {
+            match std::time::SystemTime::from(*date).duration_since(std::time::UNIX_EPOCH) {
+                Ok(after) => format!("the date {} s after 1970", after.as_secs()),
+                Err(before) => format!("the date {} s before 1970", before.duration().as_secs()),
+            }
+        }
+        Value::Real(r) => format!("the real {r}"),
+        Value::Integer(n) => format!("the integer {n}"),
+        Value::String(s) if s.chars().count() > 64 => {
+            format!("the string {:?}…", s.chars().take(64).collect::<String>())
+        }
+        Value::String(s) => format!("the string {s:?}"),
+        Value::Uid(uid) => format!("the UID {}", uid.get()),
+        _ => "a value of another kind".into(),
+    }
+}
+
+fn describe_item(item: Option<&Value>) -> String {
+    item.map_or_else(|| "missing".into(), describe)
+}
+
 pub(crate) fn signed(value: &Value) -> Option<i64> {
     match value {
         Value::Integer(n) => n.as_signed().or_else(|| n.as_unsigned().map(|u| u as i64)),

@@ -8,8 +8,8 @@ use plist::{Dictionary, Value};
 
 use crate::error::Result;
 use crate::fields::{
-    empty_dict, name_and_items, real_or_placeholder, signed, string_or_placeholder, strings,
-    unsigned_or_placeholder, Items,
+    describe, empty_dict, name_and_items, real_or_placeholder, signed, string_or_placeholder,
+    strings, unsigned_or_placeholder, Items,
 };
 use crate::names::*;
 use crate::status;
@@ -108,7 +108,7 @@ impl DeviceMessage {
                         Value::String(to) => Ok((from.clone(), to.clone())),
                         other => Err(crate::Error::malformed(
                             name,
-                            format!("destination of {from} is {other:?}"),
+                            format!("destination of {from} is {}", describe(other)),
                         )),
                     })
                     .collect::<Result<Vec<_>>>()?;

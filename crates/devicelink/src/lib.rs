@@ -17,6 +17,7 @@ mod stream;
 
 pub use bounds::{check_plist_bounds, MAX_PLIST_BYTES, MAX_PLIST_ITEMS};
 pub use error::{Error, Result};
+pub use fields::describe;
 pub use from_device::{outcome, DeviceMessage};
 pub use from_host::{HostMessage, StatusResponse};
 pub use stream::{

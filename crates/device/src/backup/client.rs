@@ -137,7 +137,7 @@ impl Mobilebackup2 {
                 ));
             }
             Ok(DeviceMessage::VersionExchange { .. }) => {}
-            _ => return Err(self.malformed("the DeviceLink handshake", format!("{first:?}"))),
+            _ => return Err(self.malformed("the DeviceLink handshake", dl::describe(&first))),
         }
         self.send(&HostMessage::VersionsOk {
             major: dl::VERSION_MAJOR,
@@ -145,7 +145,7 @@ impl Mobilebackup2 {
         .await?;
         let ready = self.receive().await?;
         if DeviceMessage::parse(&ready) != Ok(DeviceMessage::DeviceReady) {
-            return Err(self.malformed("the DeviceLink handshake", format!("{ready:?}")));
+            return Err(self.malformed("the DeviceLink handshake", dl::describe(&ready)));
         }
         let mut hello = Dictionary::new();
         hello.insert("MessageName".into(), "Hello".into());
@@ -164,7 +164,8 @@ impl Mobilebackup2 {
                     format!("error {code}: {}", text.unwrap_or_default()),
                 ))
             }
-            other => Err(self.malformed("Hello", format!("{other:?}"))),
+            Ok(other) => Err(self.malformed("Hello", format!("answered {}", other.name()))),
+            Err(e) => Err(self.malformed("Hello", e.to_string())),
         }
     }
 
@@ -356,7 +357,8 @@ impl Mobilebackup2 {
             let message = self.receive().await?;
             let request = DeviceMessage::parse(&message)
                 .map_err(|e| self.malformed("a request", e.to_string()))?;
-            tracing::trace!(udid = self.udid, ?request, "device request");
+            // The request's name only: a device's plist is never `Debug`-printed (see `dl::describe`).
+            tracing::trace!(udid = self.udid, request = request.name(), "device request");
             match request {
                 DeviceMessage::DownloadFiles { paths, progress } => {
                     percent = progress.unwrap_or(percent);
