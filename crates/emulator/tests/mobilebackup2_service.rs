@@ -176,6 +176,17 @@ async fn encryption_on_change_and_off_persist_and_encrypted_backups_decrypt() {
     let phone = device.backup().phone().unwrap();
     assert!(phone.backup_files(true).any(|f| f.encrypted_only));
     assert_backup_matches(&root.join(&udid), &phone, Some("first"));
+    let keys_of = |password: &str| -> std::collections::BTreeMap<String, Vec<u8>> {
+        let folder = BackupFolder::open(root.join(&udid)).unwrap();
+        let keys = folder.unlock(password).unwrap();
+        let db = folder.manifest_db(Some(&keys)).unwrap();
+        db.entries()
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| Some((e.file_id, e.file.encryption_key?.to_bytes().to_vec())))
+            .collect()
+    };
+    let first_keys = keys_of("first");
 
     let reply = host
         .request(change(&[
@@ -209,6 +220,25 @@ async fn encryption_on_change_and_off_persist_and_encrypted_backups_decrypt() {
     let phone = device.backup().phone().unwrap();
     assert!(uploaded_names(&host).len() < phone.backup_files(true).count() / 2);
     assert_backup_matches(&root.join(&udid), &phone, Some("second"));
+    // As on a phone, a file modified in place keeps its key (the class keys survive the
+    // password change); a new file gets a key of its own.
+    let second_keys = keys_of("second");
+    let sent: BTreeSet<String> = uploaded_names(&host)
+        .iter()
+        .filter_map(|n| n.rsplit('/').next().map(str::to_owned))
+        .collect();
+    let (mut kept, mut new) = (0, 0);
+    for id in &sent {
+        match (first_keys.get(id), second_keys.get(id)) {
+            (Some(before), Some(after)) => {
+                assert_eq!(before, after, "{id} was re-keyed");
+                kept += 1;
+            }
+            (None, Some(_)) => new += 1,
+            _ => {}
+        }
+    }
+    assert!(kept > 0 && new > 0, "modified {kept}, new {new}");
     let old = BackupFolder::open(root.join(&udid)).unwrap();
     assert!(old.unlock("first").is_err());
 

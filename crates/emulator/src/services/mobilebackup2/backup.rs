@@ -11,8 +11,8 @@ use std::io::Read;
 use keepsake_devicelink::{self as devicelink, DeviceMessage};
 use keepsake_mobilesync::{
     blob_path, decrypt_manifest_db, encrypt_file, encrypt_manifest_db, file_id, BackupEncryption,
-    BackupPlist, EntryKind, Lockdown, ManifestDb, ManifestEntry, ManifestPlist, MbFile,
-    StatusPlist, MODE_DIRECTORY,
+    BackupPlist, EncryptingReader, EntryKind, Lockdown, ManifestDb, ManifestEntry, ManifestPlist,
+    MbFile, StatusPlist, WrappedKey, MODE_DIRECTORY,
 };
 use keepsake_phone_content::{FileEntry, Phone};
 use plist::{Dictionary, Value};
@@ -77,7 +77,7 @@ impl Session {
         let buckets: BTreeSet<String> = plan
             .uploads
             .iter()
-            .map(|f| file_id(&f.key.domain, &f.key.path)[..2].to_owned())
+            .map(|(f, _)| file_id(&f.key.domain, &f.key.path)[..2].to_owned())
             .collect();
         for bucket in buckets {
             let status = self
@@ -100,8 +100,8 @@ impl Session {
         let mut batch = Vec::new();
         let mut batch_bytes = 0u64;
         let mut batch_start = 0u64;
-        for file in &plan.uploads {
-            let (upload, entry) = upload_of(&udid, file, encryption.as_ref())?;
+        for (file, kept_key) in &plan.uploads {
+            let (upload, entry) = upload_of(&udid, file, encryption.as_ref(), kept_key.as_ref())?;
             entries.push(entry);
             batch_bytes += file.size();
             batch.push(upload);
@@ -299,7 +299,9 @@ struct Previous {
 
 /// What a backup sends, keeps and removes.
 struct Plan<'a> {
-    uploads: Vec<&'a FileEntry>,
+    /// Files to send, each with the key it had in the previous backup, if any: a file
+    /// modified in place keeps its data-protection key, as on a phone.
+    uploads: Vec<(&'a FileEntry, Option<WrappedKey>)>,
     /// Entries of the previous Manifest.db kept as they were (encryption keys included).
     unchanged: Vec<ManifestEntry>,
     /// File IDs whose blobs the host must delete.
@@ -334,8 +336,14 @@ impl<'a> Plan<'a> {
             match old {
                 Some(e) if same => plan.unchanged.push(e.clone()),
                 _ => {
+                    let kept = old
+                        .filter(|e| {
+                            e.kind == EntryKind::File
+                                && e.file.protection_class == u32::from(file.protection_class)
+                        })
+                        .and_then(|e| e.file.encryption_key.clone());
                     plan.upload_bytes += file.size();
-                    plan.uploads.push(file);
+                    plan.uploads.push((file, kept));
                 }
             }
         }
@@ -348,12 +356,14 @@ impl<'a> Plan<'a> {
     }
 }
 
-/// The stream to upload for `file` (encrypted with a fresh key when the backup is) and its
-/// Manifest.db row. `Size` is the plaintext size, which the generator knows up front.
+/// The stream to upload for `file` (encrypted, when the backup is, with the key it had before,
+/// `kept_key`, else a fresh one) and its Manifest.db row. `Size` is the plaintext size, which
+/// the generator knows up front.
 fn upload_of(
     udid: &str,
     file: &FileEntry,
     encryption: Option<&BackupEncryption>,
+    kept_key: Option<&WrappedKey>,
 ) -> Outcome<(Upload, ManifestEntry)> {
     let id = file_id(&file.key.domain, &file.key.path);
     let blob = blob_path(&id)?;
@@ -372,9 +382,20 @@ fn upload_of(
     };
     let body: Box<dyn Read + Send> = match encryption {
         Some(enc) => {
-            let (key, reader) = encrypt_file(&enc.keys, mb.protection_class, file.reader())?;
-            mb.encryption_key = Some(key);
-            Box::new(reader)
+            // A key wrapped by another keybag (encryption turned off and on again) is no
+            // longer this backup's: the file gets a fresh one.
+            match kept_key.and_then(|w| Some((w, enc.keys.unwrap(w).ok()?))) {
+                Some((wrapped, key)) => {
+                    mb.encryption_key = Some(wrapped.clone());
+                    Box::new(EncryptingReader::new(&key, file.reader()))
+                }
+                None => {
+                    let (key, reader) =
+                        encrypt_file(&enc.keys, mb.protection_class, file.reader())?;
+                    mb.encryption_key = Some(key);
+                    Box::new(reader)
+                }
+            }
         }
         None => file.reader(),
     };
