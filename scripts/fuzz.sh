@@ -5,6 +5,8 @@
 #
 #   scripts/fuzz.sh [RUNS] [TARGET...]    at least RUNS executions per target (default 10000000)
 #   scripts/fuzz.sh --smoke SECONDS [TARGET...]   SECONDS per target (the test command's step)
+#   FUZZ_MAX_SECONDS=N scripts/fuzz.sh ...   no target runs longer than N seconds (a campaign that
+#                                            must end in time: a target may then stop short)
 #
 # Prints executions, exec/s, coverage (libFuzzer's final cov/ft) and crashes per target; exits
 # nonzero if any target crashed, panicked, hung or ran out of memory. A crash's input is in
@@ -70,6 +72,7 @@ for t in "${targets[@]}"; do
     args+=("-max_total_time=$seconds")
   else
     args+=("-runs=$runs")
+    [[ -n ${FUZZ_MAX_SECONDS:-} ]] && args+=("-max_total_time=$FUZZ_MAX_SECONDS")
   fi
   echo "fuzz.sh: $t (log: $log)" >&2
   t1=$SECONDS
