@@ -2,9 +2,9 @@
 //! device's, with its keybag and Manifest.db key) and Status.plist, read as an import or a
 //! restore reads them.
 //!
-//! Invariants: each plist that parses writes (binary and XML) bytes that parse again to the same
-//! plist (binary exactly; XML keeps whole seconds of dates); Manifest.plist's keybag and key
-//! parse or fail without a panic.
+//! Invariants: each plist that parses writes binary bytes that parse again to the same plist,
+//! and XML (when XML can hold it) that is a fixed point of reading and writing; Manifest.plist's
+//! keybag and key parse or fail without a panic.
 
 #![no_main]
 
@@ -17,7 +17,10 @@ fn round_trip<P: BackupPlist + std::fmt::Debug>(data: &[u8]) -> Option<P> {
     let again = P::from_bytes(&binary).expect("a written plist parses");
     // Debug, not ==: a NaN among the keys kept as they are is equal to itself only when printed.
     assert_eq!(format!("{again:?}"), format!("{plist:?}"));
-    let xml = plist.to_xml().expect("a parsed plist writes XML");
+    // XML cannot hold everything binary can (a UID): then writing it is an error naming the file.
+    let Ok(xml) = plist.to_xml() else {
+        return Some(plist);
+    };
     let from_xml = P::from_bytes(&xml).expect("a written XML plist parses");
     let rewritten = from_xml.to_xml().expect("it writes XML again");
     assert_eq!(

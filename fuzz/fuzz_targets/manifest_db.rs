@@ -3,8 +3,7 @@
 //! (`BackupFolder::open`, `manifest_db`, `entries`, each entry's blob path), then looked up by
 //! domain and path as browsing does.
 //!
-//! Invariants: every entry has a kind and a domain; a database that opened serialises to bytes
-//! that open again with the same entries; an entry is found again by its domain and path.
+//! Invariants: a database that opened serialises to bytes that open again with the same entries.
 
 #![no_main]
 
@@ -66,10 +65,9 @@ fuzz_target!(|data: &[u8]| {
     };
     for entry in &entries {
         let _ = backup.blob_path(entry);
-        if let Ok(Some(found)) = db.get(&entry.domain, &entry.relative_path) {
-            let id = keepsake_mobilesync::file_id(&entry.domain, &entry.relative_path);
-            assert_eq!(found.file_id, id);
-        }
+        // Rows are found by file ID; a damaged database (a wrong index, another collation) may
+        // answer with another row, so only that the lookup returns is checked.
+        let _ = db.get(&entry.domain, &entry.relative_path);
     }
     let bytes = db.to_bytes().expect("an open database serialises");
     let again = ManifestDb::from_bytes(&bytes).expect("a serialised database opens");
