@@ -80,8 +80,9 @@ for t in "${targets[@]}"; do
   "$bin/$t" "${args[@]}" "$work" "fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+  # libFuzzer's status lines (`#N ... cov: C ft: F ...`), not a panic message's "left: ".
+  cov=$(grep '^#' "$log" | grep -o ' cov: [0-9][0-9]*' | tail -1 | cut -d' ' -f3)
+  ft=$(grep '^#' "$log" | grep -o ' ft: [0-9][0-9]*' | tail -1 | cut -d' ' -f3)
   crashes=$(($(find "$artifacts" -type f | wc -l) - before))
   # 72: libFuzzer interrupted (SIGINT), which ends a run early but finds nothing wrong.
   if ((rc)) && ((rc != 72)) && ((crashes == 0)); then crashes=1; fi
