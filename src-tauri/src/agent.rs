@@ -158,6 +158,7 @@ mod tests {
             Turn::NotConfirmed,
             Turn::AlreadyRunning,
             Turn::BackingOff { until: 5 },
+            Turn::OutsideWindow { opens: 5 },
         ] {
             assert_eq!(agent_backup(&turn(quiet.clone())), None, "{quiet:?}");
         }

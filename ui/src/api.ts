@@ -165,6 +165,8 @@ export interface DeviceSettings {
   ask_first: boolean;
   auto_backup: boolean;
   schedule: Schedule;
+  /** Automatic backups only within this local time of day, `HH:MM-HH:MM`; null: any time. */
+  window: string | null;
   /** Back up over Wi-Fi too (the phone is told over the cable to show itself on the network). */
   wifi: boolean;
   confirmed: boolean;

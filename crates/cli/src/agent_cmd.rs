@@ -93,6 +93,10 @@ fn line(t: &DeviceTurn) -> String {
             t.udid
         ),
         Turn::NotDue => "already backed up today".to_owned(),
+        Turn::OutsideWindow { opens } => format!(
+            "outside its backup window; it opens at {}",
+            utc_time(*opens)
+        ),
         Turn::BackingOff { until } => {
             format!("last attempt failed; next try at {}", utc_time(*until))
         }

@@ -13,6 +13,17 @@ use serde::Serialize;
 use crate::emit;
 use crate::store_cmd::utc_time;
 
+/// `--window`: a time of day, or `any`.
+#[derive(Debug, Clone, Copy)]
+struct Window(Option<keepsake_core::days::BackupWindow>);
+
+fn window(s: &str) -> Result<Window, String> {
+    match s {
+        "any" | "off" | "none" => Ok(Window(None)),
+        _ => s.parse().map(|w| Window(Some(w))),
+    }
+}
+
 fn on_off(s: &str) -> Result<bool, String> {
     match s {
         "on" | "yes" | "true" => Ok(true),
@@ -46,6 +57,10 @@ pub struct SettingsArgs {
     /// How often automatic backups run: daily or weekly.
     #[arg(long, requires = "device", value_name = "daily|weekly")]
     schedule: Option<keepsake_core::Schedule>,
+    /// Automatic backups only within this time of the day (local time), e.g. 20:00-06:00 for
+    /// at night; `any` for any time.
+    #[arg(long, requires = "device", value_name = "HH:MM-HH:MM|any", value_parser = window)]
+    window: Option<Window>,
     /// Back it up over Wi-Fi too (on: the phone is told over the cable to show itself on the
     /// network for this computer, now if it is connected, else at its next backup by cable).
     #[arg(long, requires = "device", value_parser = on_off, value_name = "on|off")]
@@ -210,6 +225,9 @@ pub fn settings(
         if let Some(v) = args.wifi {
             d.wifi = v;
         }
+        if let Some(Window(v)) = args.window {
+            d.window = v;
+        }
         if let Some(v) = args.remember_password {
             d.remember_password = v;
         }
@@ -288,11 +306,16 @@ fn print_device(out: &mut dyn Write, v: &DeviceView) -> std::io::Result<()> {
         keepsake_core::Schedule::Daily => "daily",
         keepsake_core::Schedule::Weekly => "weekly",
     };
-    writeln!(
-        out,
-        "  Automatic backups:  {}",
-        if d.auto_backup { schedule } else { "off" }
-    )?;
+    let automatic = match (d.auto_backup, d.window) {
+        (false, _) => "off".to_owned(),
+        (true, None) => schedule.to_owned(),
+        (true, Some(w)) => format!(
+            "{schedule}, between {} and {} (local time)",
+            &w.to_string()[..5],
+            &w.to_string()[6..]
+        ),
+    };
+    writeln!(out, "  Automatic backups:  {automatic}")?;
     let password = match (d.remember_password, v.password_in_credential_store) {
         (_, Some(true)) => "remembered in this computer's credential store",
         (true, Some(false)) => "to be remembered when next given",

@@ -155,11 +155,37 @@ fn settings_are_shown_changed_and_confirmed() {
     );
     assert!(text.contains("Settings:           confirmed"), "{text}");
 
+    // a time of day for automatic backups, in local time; `any` lifts it
+    let d = json(keepsake(
+        h,
+        &[
+            "--json",
+            "settings",
+            UDID,
+            "--auto-backup",
+            "on",
+            "--window",
+            "20:00-06:00",
+        ],
+    ));
+    assert_eq!(d["window"], "20:00-06:00");
+    let text = String::from_utf8_lossy(&keepsake(h, &["settings", UDID]).stdout).into_owned();
+    assert!(
+        text.contains("Automatic backups:  weekly, between 20:00 and 06:00 (local time)"),
+        "{text}"
+    );
+    let d = json(keepsake(
+        h,
+        &["--json", "settings", UDID, "--window", "any"],
+    ));
+    assert_eq!(d["window"], serde_json::Value::Null);
+
     // flags without a device, or values that are not settings, are usage errors
     for bad in [
         &["settings", "--retention", "1w"][..],
         &["settings", UDID, "--retention", "5d"],
         &["settings", UDID, "--snapshots", "maybe"],
+        &["settings", UDID, "--window", "25:00-06:00"],
     ] {
         let out = keepsake(h, bad);
         assert_eq!(out.status.code(), Some(2), "{bad:?}: {out:?}");

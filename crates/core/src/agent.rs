@@ -3,8 +3,9 @@
 //! policy (with "ask first", the question waits for the app or `keepsake clean`).
 //!
 //! Time comes from the [`Context`]'s clock and backups from a [`BackupRunner`], so tests run
-//! sixty days in a second. Days are UTC calendar days, like the times the CLI prints. What
-//! follows a backup is [`crate::backup::after_backup`], the same for every backup.
+//! sixty days in a second. Days are the person's local days, in the context's time zone and
+//! the device's backup window ([`crate::days`]). What follows a backup is
+//! [`crate::backup::after_backup`], the same for every backup.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -14,10 +15,13 @@ use serde::Serialize;
 use crate::backup::{after_backup, AfterBackup};
 use crate::cleaning::{CleaningOutcome, SnapshotStore};
 use crate::context::Context;
+use crate::days::Days;
 use crate::error::{CoreError, Result};
 use crate::history::{history, DeviceHistory};
 use crate::settings::{self, DeviceSettings};
+use jiff::tz::TimeZone;
 
+#[cfg(test)]
 const DAY: i64 = 86_400;
 /// The first retry waits this long; each next one three times longer, up to [`RETRY_MAX`].
 pub const RETRY_FIRST: i64 = 10 * 60;
@@ -61,6 +65,10 @@ pub enum Turn {
     NotConfirmed,
     /// Already backed up on this scheduled day.
     NotDue,
+    /// Outside the device's backup window; it opens then.
+    OutsideWindow {
+        opens: i64,
+    },
     /// The last attempt failed; the next waits until then.
     BackingOff {
         until: i64,
@@ -94,16 +102,31 @@ pub struct DeviceTurn {
     pub turn: Turn,
 }
 
-/// Whether `device` is due a backup at `now`, given its history; `None` when it is.
-pub fn waiting_reason(device: &DeviceSettings, history: &DeviceHistory, now: i64) -> Option<Turn> {
+/// The device's backup days in time zone `tz`.
+fn days_of<'a>(device: &DeviceSettings, tz: &'a TimeZone) -> Days<'a> {
+    Days {
+        tz,
+        window: device.window,
+    }
+}
+
+/// Whether `device` is due a backup at `now` (days in `tz`), given its history; `None` when it
+/// is.
+pub fn waiting_reason(
+    device: &DeviceSettings,
+    history: &DeviceHistory,
+    now: i64,
+    tz: &TimeZone,
+) -> Option<Turn> {
     if !device.auto_backup {
         return Some(Turn::AutoBackupOff);
     }
     if !device.confirmed {
         return Some(Turn::NotConfirmed);
     }
+    let days = days_of(device, tz);
     if let Some(last) = history.last_success {
-        if now.div_euclid(DAY) - last.div_euclid(DAY) < device.schedule.days() {
+        if days.day_of(now) - days.day_of(last) < device.schedule.days() {
             return Some(Turn::NotDue);
         }
     }
@@ -113,22 +136,37 @@ pub fn waiting_reason(device: &DeviceSettings, history: &DeviceHistory, now: i64
             return Some(Turn::BackingOff { until });
         }
     }
+    if !days.in_window(now) {
+        return Some(Turn::OutsideWindow {
+            opens: days.next_open(now),
+        });
+    }
     None
 }
 
-/// When `device`'s next automatic backup is due: the start of its next scheduled (UTC) day after
-/// the last success, or later while a failure backs off. `None` when automatic backups are off or
-/// its settings wait for confirmation. A time at or before `now` means "as soon as it is
-/// reachable"; [`waiting_reason`] says `None` exactly from this time on.
-pub fn next_backup(device: &DeviceSettings, history: &DeviceHistory, now: i64) -> Option<i64> {
+/// When `device`'s next automatic backup is due: the start of its next scheduled local day
+/// (or window) after the last success, or later while a failure backs off or the window is
+/// closed. `None` when automatic backups are off or its settings wait for confirmation. A time
+/// at or before `now` means "as soon as it is reachable"; [`waiting_reason`] says `None`
+/// exactly from this time on.
+pub fn next_backup(
+    device: &DeviceSettings,
+    history: &DeviceHistory,
+    now: i64,
+    tz: &TimeZone,
+) -> Option<i64> {
     if !device.auto_backup || !device.confirmed {
         return None;
     }
+    let days = days_of(device, tz);
     let mut due = history.last_success.map_or(now, |last| {
-        (last.div_euclid(DAY) + device.schedule.days()) * DAY
+        days.start_of(days.day_of(last) + device.schedule.days())
     });
     if history.failures > 0 {
         due = due.max(history.last_attempt.unwrap_or(0) + retry_delay(history.failures));
+    }
+    if due > now || !days.in_window(now) {
+        due = days.next_open(due.max(now));
     }
     Some(due)
 }
@@ -185,7 +223,7 @@ impl<R: BackupRunner, S: SnapshotStore> Agent<'_, R, S> {
             .devices
             .remove(&device.udid)
             .unwrap_or_default();
-        if let Some(wait) = waiting_reason(device, &history, self.ctx.now()) {
+        if let Some(wait) = waiting_reason(device, &history, self.ctx.now(), self.ctx.time_zone()) {
             return Ok(wait);
         }
         if !reachable.iter().any(|r| r.udid == device.udid) {
@@ -351,7 +389,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            next_backup(&device, &success(START), START),
+            next_backup(&device, &success(START), START, &TimeZone::UTC),
             None,
             "unconfirmed"
         );
@@ -369,11 +407,11 @@ mod tests {
                 success(START - 1),
                 failing.clone(),
             ] {
-                let next = next_backup(&device, &h, START).unwrap();
+                let next = next_backup(&device, &h, START, &TimeZone::UTC).unwrap();
                 // at every hour of two weeks the agent waits exactly until `next`
                 for t in (START..START + 14 * DAY).step_by(HOUR as usize / 2) {
                     assert_eq!(
-                        waiting_reason(&device, &h, t).is_none(),
+                        waiting_reason(&device, &h, t, &TimeZone::UTC).is_none(),
                         t >= next,
                         "{schedule:?} {h:?} at {t}, next {next}"
                     );
@@ -382,22 +420,25 @@ mod tests {
         }
         device.schedule = Schedule::Daily;
         assert_eq!(
-            next_backup(&device, &success(START + 2 * HOUR), START),
+            next_backup(&device, &success(START + 2 * HOUR), START, &TimeZone::UTC),
             Some(START + DAY),
             "tomorrow, from midnight"
         );
         assert_eq!(
-            next_backup(&device, &failing, START),
+            next_backup(&device, &failing, START, &TimeZone::UTC),
             Some(START + 25 * HOUR + 1800),
             "the second failure waits 30 minutes"
         );
         assert_eq!(
-            next_backup(&device, &DeviceHistory::default(), START),
+            next_backup(&device, &DeviceHistory::default(), START, &TimeZone::UTC),
             Some(START),
             "never backed up: now"
         );
         device.auto_backup = false;
-        assert_eq!(next_backup(&device, &DeviceHistory::default(), START), None);
+        assert_eq!(
+            next_backup(&device, &DeviceHistory::default(), START, &TimeZone::UTC),
+            None
+        );
     }
 
     #[test]
@@ -406,6 +447,75 @@ mod tests {
         assert_eq!(
             delays,
             vec![0, 600, 1800, 5400, 16_200, RETRY_MAX, RETRY_MAX]
+        );
+    }
+
+    /// Issue 19: in UTC+9 a UTC day turns at 09:00, so a manual backup at 08:00 did not count
+    /// for the person's day and the agent backed up again at 10:00. Days are local now.
+    #[test]
+    fn a_manual_backup_counts_for_the_local_day_and_the_window_holds_the_agent_back() {
+        let tokyo = TimeZone::fixed(jiff::tz::offset(9));
+        let local = |d: i8, h: i8| {
+            jiff::civil::date(2026, 1, d)
+                .at(h, 0, 0, 0)
+                .to_zoned_datetime(tokyo.clone())
+                .unwrap()
+                .timestamp()
+                .as_second()
+        };
+        let mut device = DeviceSettings::new("U1", "", "");
+        device.confirmed = true;
+        let done_at = |t: i64| DeviceHistory {
+            last_success: Some(t),
+            last_attempt: Some(t),
+            ..Default::default()
+        };
+        let manual = done_at(local(5, 8));
+        assert_eq!(
+            waiting_reason(&device, &manual, local(5, 10), &tokyo),
+            Some(Turn::NotDue),
+            "08:00 and 10:00 are one day in Tokyo"
+        );
+        // (the old UTC days: 08:00 JST is the day before 10:00 JST)
+        assert_ne!(local(5, 8).div_euclid(DAY), local(5, 10).div_euclid(DAY));
+        assert_eq!(waiting_reason(&device, &manual, local(6, 0), &tokyo), None);
+        assert_eq!(
+            next_backup(&device, &manual, local(5, 10), &tokyo),
+            Some(local(6, 0))
+        );
+
+        // at night only: the day's backup waits for 20:00, and one at 23:00 covers the night
+        device.window = Some(crate::days::BackupWindow::NIGHT);
+        assert_eq!(
+            waiting_reason(&device, &manual, local(6, 10), &tokyo),
+            Some(Turn::OutsideWindow {
+                opens: local(6, 20)
+            })
+        );
+        assert_eq!(
+            next_backup(&device, &manual, local(6, 10), &tokyo),
+            Some(local(6, 20))
+        );
+        assert_eq!(waiting_reason(&device, &manual, local(6, 21), &tokyo), None);
+        let night = done_at(local(6, 23));
+        assert_eq!(
+            waiting_reason(&device, &night, local(7, 1), &tokyo),
+            Some(Turn::NotDue),
+            "01:00 is the same night"
+        );
+        assert_eq!(
+            next_backup(&device, &night, local(7, 1), &tokyo),
+            Some(local(7, 20))
+        );
+        // never backed up: due now if the window is open, else when it opens
+        let never = DeviceHistory::default();
+        assert_eq!(
+            next_backup(&device, &never, local(7, 22), &tokyo),
+            Some(local(7, 22))
+        );
+        assert_eq!(
+            next_backup(&device, &never, local(8, 9), &tokyo),
+            Some(local(8, 20))
         );
     }
 
@@ -418,18 +528,22 @@ mod tests {
         let at = |h: i64| START + h * HOUR;
         let h = |dirs: &AppDirs| history(dirs).unwrap().devices["U1"].clone();
         assert_eq!(
-            waiting_reason(&device, &DeviceHistory::default(), at(0)),
+            waiting_reason(&device, &DeviceHistory::default(), at(0), &TimeZone::UTC),
             None
         );
         record_backup(&dirs, "U1", at(8), &Ok(())).unwrap();
         assert_eq!(
-            waiting_reason(&device, &h(&dirs), at(23)),
+            waiting_reason(&device, &h(&dirs), at(23), &TimeZone::UTC),
             Some(Turn::NotDue)
         );
-        assert_eq!(waiting_reason(&device, &h(&dirs), at(24)), None, "next day");
+        assert_eq!(
+            waiting_reason(&device, &h(&dirs), at(24), &TimeZone::UTC),
+            None,
+            "next day"
+        );
         record_backup::<()>(&dirs, "U1", at(25), &Err(CoreError::NoDevice)).unwrap();
         assert_eq!(
-            waiting_reason(&device, &h(&dirs), at(25)),
+            waiting_reason(&device, &h(&dirs), at(25), &TimeZone::UTC),
             Some(Turn::BackingOff {
                 until: at(25) + RETRY_FIRST
             })
@@ -456,13 +570,16 @@ mod tests {
         device.schedule = Schedule::Weekly;
         record_backup(&dirs, "U1", at(27), &Ok(())).unwrap();
         assert_eq!(
-            waiting_reason(&device, &h(&dirs), at(27 + 6 * 24)),
+            waiting_reason(&device, &h(&dirs), at(27 + 6 * 24), &TimeZone::UTC),
             Some(Turn::NotDue)
         );
-        assert_eq!(waiting_reason(&device, &h(&dirs), at(8 * 24)), None);
+        assert_eq!(
+            waiting_reason(&device, &h(&dirs), at(8 * 24), &TimeZone::UTC),
+            None
+        );
         device.confirmed = false;
         assert_eq!(
-            waiting_reason(&device, &h(&dirs), at(999)),
+            waiting_reason(&device, &h(&dirs), at(999), &TimeZone::UTC),
             Some(Turn::NotConfirmed)
         );
     }

@@ -1,5 +1,6 @@
 //! What core needs from the world it runs in, handed to it once: the settings folder, the
-//! usbmuxd to reach devices through, the clock, this computer's name and where disks mount. The CLI's `main` and
+//! usbmuxd to reach devices through, the clock and the time zone, this computer's name and
+//! where disks mount. The CLI's `main` and
 //! the app's setup build one (from the process environment, [`crate::environment`]); tests build
 //! their own, so nothing in core reads an environment variable and tests need no global lock.
 
@@ -20,6 +21,7 @@ pub struct Context {
     clock: Arc<dyn Clock>,
     host_name: String,
     disk_roots: Vec<PathBuf>,
+    time_zone: jiff::tz::TimeZone,
 }
 
 impl Context {
@@ -32,7 +34,19 @@ impl Context {
             clock: Arc::new(clock),
             host_name: "Keepsake".to_owned(),
             disk_roots: Vec::new(),
+            time_zone: jiff::tz::TimeZone::UTC,
         }
+    }
+
+    /// The time zone the person's days turn in (automatic backups happen once a local day).
+    /// UTC until given.
+    pub fn with_time_zone(mut self, tz: jiff::tz::TimeZone) -> Self {
+        self.time_zone = tz;
+        self
+    }
+
+    pub fn time_zone(&self) -> &jiff::tz::TimeZone {
+        &self.time_zone
     }
 
     /// The name a device shows for this computer ("Trust this computer?", Finder's lists).

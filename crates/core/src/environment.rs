@@ -10,7 +10,8 @@
 //! - `HOSTNAME`, else `/etc/hostname`: the name devices show for this computer;
 //! - `KEEPSAKE_DISK_ROOTS` (a path list, `:`-separated on unix), else where this system mounts
 //!   disks for `USER` ([`keepsake_device::platform::Os::disk_roots`]): where locations that
-//!   moved and disks holding backups are looked for.
+//!   moved and disks holding backups are looked for;
+//! - `TZ`, else the system's time zone (`/etc/localtime`): where the person's days turn.
 
 use keepsake_device::platform::Os;
 use keepsake_device::Usbmuxd;
@@ -57,5 +58,12 @@ pub fn context() -> Result<Context> {
             Os::current().disk_roots(user.as_deref())
         }
     };
-    Ok(ctx.with_host_name(host_name).with_disk_roots(disk_roots))
+    let time_zone = jiff::tz::TimeZone::try_system().unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "the system's time zone is unknown; days are UTC days");
+        jiff::tz::TimeZone::UTC
+    });
+    Ok(ctx
+        .with_host_name(host_name)
+        .with_disk_roots(disk_roots)
+        .with_time_zone(time_zone))
 }

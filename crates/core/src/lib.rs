@@ -12,6 +12,7 @@ pub mod cleaning;
 pub mod cleaning_policy;
 pub mod clock;
 pub mod context;
+pub mod days;
 pub mod devices;
 pub mod dirs;
 pub mod disks;

@@ -56,7 +56,7 @@ pub fn device_rows(
             let own = settings.device(&device.udid);
             DeviceRow {
                 confirmed: own.is_some_and(|d| d.confirmed),
-                next_backup: own.and_then(|d| next_backup(d, &h, now)),
+                next_backup: own.and_then(|d| next_backup(d, &h, now, ctx.time_zone())),
                 location_missing: own
                     .and_then(|d| settings.location_of(d))
                     .filter(|l| !l.is_dir()),

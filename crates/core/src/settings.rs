@@ -148,6 +148,8 @@ pub struct DeviceSettings {
     pub ask_first: bool,
     pub auto_backup: bool,
     pub schedule: Schedule,
+    /// Automatic backups only within this time of the (local) day, e.g. 20:00-06:00.
+    pub window: Option<crate::days::BackupWindow>,
     /// Back up over Wi-Fi too: the phone is told (over the cable) to announce itself on the
     /// network for this computer, as Finder's "Show this iPhone when on Wi-Fi" does.
     pub wifi: bool,
@@ -173,6 +175,7 @@ impl Default for DeviceSettings {
             ask_first: true,
             auto_backup: true,
             schedule: Schedule::default(),
+            window: None,
             wifi: true,
             confirmed: false,
             moved_from: None,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { DeviceSettings, LocationStatus } from "../api";
-import { initialValues, renderWizard, settingsFrom, validateStep, validateWizard, type WizardValues } from "./wizard";
+import { initialValues, renderWizard, settingsFrom, validateStep, validateWizard, windowChoices, type WizardValues } from "./wizard";
 
 const settings: DeviceSettings = {
   udid: "U1", name: "Ada's iPhone", model: "iPhone14,5", remember_password: false, location: null,
-  snapshots: true, auto_delete: true, retention: "1m", ask_first: true, auto_backup: true, schedule: "daily", wifi: true, confirmed: false,
+  snapshots: true, auto_delete: true, retention: "1m", ask_first: true, auto_backup: true, schedule: "daily", window: null, wifi: true, confirmed: false,
 };
 const disk: LocationStatus = { path: "/media/ada/Disk", is_default: true, present: true, free_bytes: 2e11, total_bytes: 5e11, has_backups: false, devices: [] };
 
@@ -89,6 +89,24 @@ describe("wizard validation", () => {
     expect(v.wifi).toBe(false);
     expect(root.textContent).toContain("only while the device is connected by cable");
     expect(settingsFrom(settings, v).wifi).toBe(false);
+    root.remove();
+  });
+
+  it("offers any time or the night for automatic backups, and keeps a window set elsewhere", () => {
+    const root = document.createElement("div");
+    document.body.append(root);
+    const v = values();
+    renderWizard(root, "Ada's iPhone", v, [disk], true, { addLocation: async () => [disk], finish: async () => {}, cancel: () => {} }, "snapshots");
+    const when = root.querySelector<HTMLSelectElement>("#window")!;
+    expect(when.value).toBe("any");
+    when.value = "20:00-06:00";
+    when.dispatchEvent(new Event("change"));
+    expect(settingsFrom(settings, v).window).toBe("20:00-06:00");
+    when.value = "any";
+    when.dispatchEvent(new Event("change"));
+    expect(settingsFrom(settings, v).window).toBeNull();
+    expect(windowChoices("12:00-14:00").map(([value]) => value)).toEqual(["any", "20:00-06:00", "12:00-14:00"]);
+    expect(windowChoices("12:00-14:00")[2][1]).toBe("Between 12:00 and 14:00");
     root.remove();
   });
 

@@ -4,7 +4,7 @@ import type { DeviceSettings, LocationStatus, RetentionAge, Schedule } from "../
 import { button, bytes, el, field } from "../dom";
 
 /** The settings the wizard edits as they are saved, plus the encryption step's own fields. */
-type Chosen = "location" | "snapshots" | "auto_delete" | "retention" | "ask_first" | "auto_backup" | "schedule" | "wifi";
+type Chosen = "location" | "snapshots" | "auto_delete" | "retention" | "ask_first" | "auto_backup" | "schedule" | "window" | "wifi";
 export interface WizardValues extends Pick<DeviceSettings, Chosen> {
   encrypt: boolean;
   /** The device already encrypts its backups: no new password is asked for, unless the person
@@ -31,6 +31,13 @@ export type StepId = (typeof STEPS)[number]["id"];
 const RETENTION: [RetentionAge, string][] = [
   ["1w", "1 week"], ["2w", "2 weeks"], ["1m", "1 month"], ["3m", "3 months"], ["6m", "6 months"], ["1y", "1 year"],
 ];
+
+/** The backup windows offered: any time, at night, and one set elsewhere (the CLI), if any. */
+export function windowChoices(current: string | null): [string, string][] {
+  const choices: [string, string][] = [["any", "At any time of day"], ["20:00-06:00", "At night (20:00–06:00)"]];
+  if (current && !choices.some(([v]) => v === current)) choices.push([current, `Between ${current.replace("-", " and ")}`]);
+  return choices;
+}
 
 /** What keeps the person on `step`: empty when they may go on. */
 export function validateStep(step: StepId, v: WizardValues): string[] {
@@ -78,15 +85,16 @@ export function initialValues(s: DeviceSettings, locations: LocationStatus[], al
     ask_first: s.ask_first,
     auto_backup: s.auto_backup,
     schedule: s.schedule,
+    window: s.window,
     wifi: s.wifi,
   };
 }
 
 /** The settings to save from the wizard's values. */
 export function settingsFrom(s: DeviceSettings, v: WizardValues): DeviceSettings {
-  const { location, snapshots, auto_delete, retention, ask_first, auto_backup, schedule, wifi } = v;
+  const { location, snapshots, auto_delete, retention, ask_first, auto_backup, schedule, window, wifi } = v;
   const encrypted = v.alreadyEncrypted ? v.encryption !== "off" : v.encrypt;
-  return { ...s, remember_password: encrypted && v.remember, location, snapshots, auto_delete, retention, ask_first, auto_backup, schedule, wifi };
+  return { ...s, remember_password: encrypted && v.remember, location, snapshots, auto_delete, retention, ask_first, auto_backup, schedule, window, wifi };
 }
 
 export interface WizardHandlers {
@@ -284,6 +292,7 @@ export function renderWizard(
       : el("p", { class: "hint" }, "Only the newest backup is kept."),
     el("div", { class: "check" }, checkbox("auto-backup", values.auto_backup, (on) => { values.auto_backup = on; draw(); }), el("label", { for: "auto-backup" }, "Back up automatically when the device is connected")),
     values.auto_backup ? field("How often", select<Schedule>("schedule", [["daily", "Every day"], ["weekly", "Every week"]], values.schedule, (v) => (values.schedule = v))) : el("span", {}),
+    values.auto_backup ? field("When", select<string>("window", windowChoices(values.window), values.window ?? "any", (v) => (values.window = v === "any" ? null : v))) : el("span", {}),
     el("div", { class: "check" }, checkbox("wifi", values.wifi, (on) => { values.wifi = on; draw(); }), el("label", { for: "wifi" }, "Also back up over Wi-Fi, when the device is on the same network")),
     values.wifi
       ? el("p", { class: "hint" }, "The device is told to show itself on Wi-Fi to this computer while it is connected by cable.")
