@@ -75,6 +75,11 @@ pub enum Error {
         max: u32,
     },
 
+    /// A plist holds a date outside the years 0 to 9999: no device writes one, and the plist
+    /// crate cannot handle it (its serde and XML paths panic on it).
+    #[error("{what}: a date outside the years 0 to 9999")]
+    PlistDate { what: &'static str },
+
     /// A plist could not be parsed or written.
     #[error("{what}: {source}")]
     Plist {

@@ -59,6 +59,29 @@ fn now() -> Date {
     Date::from(SystemTime::UNIX_EPOCH + Duration::from_secs(since_epoch.as_secs()))
 }
 
+/// Whether every date in `value` lies in the years 0 to 9999, the only ones plist can write as
+/// text: its deserializer turns an ignored date into text and panics on any other (as the
+/// finder_plists fuzz target found), and so does writing XML.
+fn dates_writable(value: &Value) -> bool {
+    // 0000-01-01 and 10000-01-01, in seconds from the Unix epoch.
+    const FIRST: i64 = -62_167_219_200;
+    const END: i64 = 253_402_300_800;
+    match value {
+        Value::Date(date) => {
+            let secs = match SystemTime::from(*date).duration_since(SystemTime::UNIX_EPOCH) {
+                Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+                Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| {
+                    -s - i64::from(before.duration().subsec_nanos() > 0)
+                }),
+            };
+            (FIRST..END).contains(&secs)
+        }
+        Value::Array(items) => items.iter().all(dates_writable),
+        Value::Dictionary(dict) => dict.values().all(dates_writable),
+        _ => true,
+    }
+}
+
 fn truncate_dates(value: &mut Value) {
     match value {
         Value::Date(date) => {
@@ -101,6 +124,11 @@ pub trait BackupPlist: Serialize + DeserializeOwned {
             });
         }
         let value = Value::from_reader(Cursor::new(bytes)).map_err(plist_error(Self::FILE_NAME))?;
+        if !dates_writable(&value) {
+            return Err(Error::PlistDate {
+                what: Self::FILE_NAME,
+            });
+        }
         let mut parsed: Self = plist::from_value(&value).map_err(plist_error(Self::FILE_NAME))?;
         // A struct only deserializes from a dictionary, so this always matches.
         let Some(dict) = value.as_dictionary() else {
@@ -630,6 +658,50 @@ mod tests {
             }
             let _ = StatusPlist::from_bytes(&b);
             let _ = InfoPlist::from_bytes(&b);
+        }
+    }
+
+    #[test]
+    fn a_date_outside_the_years_0_to_9999_is_an_error_naming_the_file_not_a_panic() {
+        // Found by fuzz/fuzz_targets/finder_plists: a binary plist with such a date under a key
+        // the struct ignores; plist's deserializer turned it into text and panicked.
+        const FOUND: &[u8] = &[
+            0x62, 0x70, 0x6c, 0x69, 0x73, 0x74, 0x30, 0x30, 0xd6, 0x01, 0x02, 0x03, 0x04, 0x05,
+            0x06, 0x07, 0x08, 0x03, 0x09, 0x0a, 0x0b, 0x5c, 0x48, 0x73, 0x46, 0x75, 0x6c, 0x6c,
+            0x42, 0x61, 0x63, 0x6b, 0x75, 0x70, 0x57, 0x56, 0x65, 0x72, 0x73, 0x69, 0x6f, 0x6e,
+            0x54, 0x44, 0x61, 0x74, 0x65, 0x54, 0x45, 0x61, 0x74, 0x65, 0x5b, 0x42, 0x61, 0x63,
+            0x6b, 0x75, 0x70, 0x57, 0x74, 0x61, 0x74, 0x65, 0x5d, 0x53, 0x6e, 0x61, 0x70, 0x73,
+            0x68, 0x6f, 0x74, 0x53, 0x74, 0x61, 0x74, 0x65, 0x09, 0x53, 0x33, 0x2e, 0x33, 0x33,
+            0xc2, 0x3c, 0x5f, 0xf7, 0x43, 0x80, 0x00, 0x00, 0x53, 0x6e, 0x65, 0x77, 0x58, 0x66,
+            0x69, 0x6e, 0x69, 0x73, 0x68, 0x65, 0x64, 0x08, 0x15, 0x22, 0x2a, 0x2f, 0x34, 0x40,
+            0x4e, 0x4f, 0x53, 0x5c, 0x60, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+            0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+            0x00, 0x00, 0x69,
+        ];
+        let far = SystemTime::UNIX_EPOCH - Duration::from_secs(70_000_000_000);
+        let mut dict = Dictionary::new();
+        dict.insert("SnapshotState".into(), "finished".into());
+        dict.insert("Date".into(), Value::Date(far.into()));
+        let mut built = Vec::new();
+        Value::Dictionary(dict)
+            .to_writer_binary(&mut built)
+            .unwrap();
+        for bytes in [FOUND, &built] {
+            for refused in [
+                InfoPlist::from_bytes(bytes).err().map(|e| e.to_string()),
+                StatusPlist::from_bytes(bytes).err().map(|e| e.to_string()),
+                ManifestPlist::from_bytes(bytes)
+                    .err()
+                    .map(|e| e.to_string()),
+            ] {
+                let refused = refused.expect("refused");
+                assert!(
+                    refused.ends_with(".plist: a date outside the years 0 to 9999"),
+                    "{refused}"
+                );
+            }
         }
     }
 
