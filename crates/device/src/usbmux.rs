@@ -351,7 +351,10 @@ impl Usbmuxd {
                 other => Err(DeviceError::Malformed {
                     device: device.udid.clone(),
                     what: "GetValue",
-                    detail: format!("a {other:?} instead of a dictionary"),
+                    detail: format!(
+                        "{} instead of a dictionary",
+                        keepsake_devicelink::describe(&other)
+                    ),
                 }),
             }
         };

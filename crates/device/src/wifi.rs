@@ -187,7 +187,10 @@ pub async fn resolve(
                     other => Err(DeviceError::Malformed {
                         device: udid.clone(),
                         what: "GetValue",
-                        detail: format!("a {other:?} instead of a dictionary"),
+                        detail: format!(
+                            "{} instead of a dictionary",
+                            keepsake_devicelink::describe(&other)
+                        ),
                     }),
                 }
             })
