@@ -5,6 +5,7 @@
 #
 #   scripts/fuzz.sh [RUNS] [TARGET...]    at least RUNS executions per target (default 10000000)
 #   scripts/fuzz.sh --smoke SECONDS [TARGET...]   SECONDS per target (the test command's step)
+#   scripts/fuzz.sh --build    only build the targets (scripts/test.sh starts it early, aside)
 #   FUZZ_MAX_SECONDS=N scripts/fuzz.sh ...   no target runs longer than N seconds (a campaign that
 #                                            must end in time: a target may then stop short)
 #
@@ -19,7 +20,11 @@ cd "$(dirname "$0")/.."
 
 runs=10000000
 seconds=
-if [[ ${1:-} == --smoke ]]; then
+build_only=
+if [[ ${1:-} == --build ]]; then
+  build_only=1
+  shift
+elif [[ ${1:-} == --smoke ]]; then
   seconds=${2:?"usage: scripts/fuzz.sh --smoke SECONDS [TARGET...]"}
   shift 2
 elif [[ ${1:-} =~ ^[0-9]+$ ]]; then
@@ -51,6 +56,7 @@ if ! (cd fuzz && cargo fuzz build --sanitizer none) >fuzz/target/logs/build.log 
   exit 1
 fi
 echo "fuzz.sh: built in $((SECONDS - t0)) s" >&2
+[[ -n $build_only ]] && exit 0
 
 rows=()
 failed=0
