@@ -71,7 +71,10 @@ pub(crate) async fn find_devices(
         }
     };
     let mut candidates = crate::devices::wifi_candidates(ctx, &list);
-    if let Some(w) = wanted.filter(|w| !candidates.iter().any(|c| c.udid == *w)) {
+    let new_udid = |w: &&str| {
+        keepsake_device::backup::is_plain_udid(w) && !candidates.iter().any(|c| c.udid == *w)
+    };
+    if let Some(w) = wanted.filter(new_udid) {
         // a UDID asked for by name of its own: tried if this computer is paired with it
         candidates.push(keepsake_device::wifi::Candidate {
             udid: w.to_owned(),
