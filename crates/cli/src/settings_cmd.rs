@@ -309,11 +309,10 @@ fn print_device(out: &mut dyn Write, v: &DeviceView) -> std::io::Result<()> {
     let automatic = match (d.auto_backup, d.window) {
         (false, _) => "off".to_owned(),
         (true, None) => schedule.to_owned(),
-        (true, Some(w)) => format!(
-            "{schedule}, between {} and {} (local time)",
-            &w.to_string()[..5],
-            &w.to_string()[6..]
-        ),
+        (true, Some(w)) => {
+            let (start, end) = w.times();
+            format!("{schedule}, between {start} and {end} (local time)")
+        }
     };
     writeln!(out, "  Automatic backups:  {automatic}")?;
     let password = match (d.remember_password, v.password_in_credential_store) {

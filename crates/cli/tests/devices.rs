@@ -130,6 +130,11 @@ fn wifi_on_makes_a_paired_phone_findable_off_the_cable_despite_its_private_mac()
     phone.detach(&udid).unwrap();
     let out = run(&["devices", "--json", "--wifi", "3"]);
     assert!(listed(&out).is_none(), "kept to the cable: {out}");
+    // off the cable, turning it on is saved and left for the next backup by cable
+    let said = run(&["settings", &udid, "--wifi", "on"]);
+    assert!(said.contains("is not connected"), "{said}");
+    assert!(said.contains("Over Wi-Fi:         yes"), "{said}");
+    assert!(device.wifi_hosts().is_empty(), "nothing reached the phone");
     phone.stop();
 }
 

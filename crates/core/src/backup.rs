@@ -344,9 +344,7 @@ async fn transfer(
     if device.link == keepsake_device::Link::Usb {
         // Wi-Fi backups on or off is set on the phone over the cable, the only time it can be
         // turned on; a phone that says no is no reason not to back it up now.
-        let wifi = settings::load(ctx.dirs())?
-            .device(&device.udid)
-            .map_or(settings::DeviceSettings::default().wifi, |d| d.wifi);
+        let wifi = settings::wifi_backups(ctx.dirs(), &device.udid)?;
         if let Err(e) = keepsake_device::wifi::set_wifi_connections(mux, &device, wifi).await {
             tracing::warn!(device = name, error = %e, "Wi-Fi connections not set on the phone");
         }

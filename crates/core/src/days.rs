@@ -12,8 +12,6 @@ use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
 use serde::{Deserialize, Serialize};
 
-const MINUTES_A_DAY: u16 = 24 * 60;
-
 /// A time window of the day for automatic backups, in local minutes since midnight; `end` before
 /// `start` crosses midnight. Written `HH:MM-HH:MM`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,10 +36,18 @@ impl BackupWindow {
     }
 }
 
+impl BackupWindow {
+    /// Its start and end as `HH:MM`.
+    pub fn times(self) -> (String, String) {
+        let hm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+        (hm(self.start), hm(self.end))
+    }
+}
+
 impl fmt::Display for BackupWindow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
-        write!(f, "{}-{}", hm(self.start), hm(self.end))
+        let (start, end) = self.times();
+        write!(f, "{start}-{end}")
     }
 }
 
@@ -135,7 +141,7 @@ impl Days<'_> {
         };
         let local = self.zoned(t);
         let minute = local.hour() as u16 * 60 + local.minute() as u16;
-        w.contains(minute % MINUTES_A_DAY)
+        w.contains(minute)
     }
 
     /// The first moment at or after `t` inside the window.

@@ -11,7 +11,6 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::context::Context;
-use crate::settings::DeviceSettings;
 
 /// How a device is reachable right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -177,9 +176,7 @@ pub(crate) fn wifi_candidates(ctx: &Context, list: &DeviceList) -> Vec<Candidate
 /// on or off), over a link the device is on now; `None` when it is not connected (it is done
 /// at its next backup). Returns whether the phone changed.
 pub async fn apply_wifi_setting(ctx: &Context, udid: &str) -> crate::Result<Option<bool>> {
-    let wanted = crate::settings::load(ctx.dirs())?
-        .device(udid)
-        .map_or(DeviceSettings::default().wifi, |d| d.wifi);
+    let wanted = crate::settings::wifi_backups(ctx.dirs(), udid)?;
     let list = DeviceList::scan(ctx.usbmuxd()).await?;
     let Some(attachment) = list.attachments(udid).into_iter().next() else {
         return Ok(None);

@@ -398,6 +398,14 @@ pub fn update<T>(dirs: &AppDirs, change: impl FnOnce(&mut Settings) -> Result<T>
     Ok(out)
 }
 
+/// Whether `udid` is backed up over Wi-Fi too: its setting, else the default for a device
+/// not set up yet.
+pub fn wifi_backups(dirs: &AppDirs, udid: &str) -> Result<bool> {
+    Ok(load(dirs)?
+        .device(udid)
+        .map_or(DeviceSettings::default().wifi, |d| d.wifi))
+}
+
 /// The settings a backup of `udid` runs with. A device whose settings were never confirmed (its
 /// first backup) is refused, so nothing is backed up before the person chose where and how.
 pub fn confirmed_settings(dirs: &AppDirs, udid: &str, name: &str) -> Result<DeviceSettings> {

@@ -407,18 +407,23 @@ pub enum Direction {
 /// decryption with a key that turns out to be the wrong one loses nothing either: re-encrypt
 /// with it, decrypt with the right one.
 struct ExactCore {
-    direction: Direction,
-    encryptor: CbcEncryptor,
-    decryptor: CbcDecryptor,
+    cipher: ExactCipher,
     pending: Vec<u8>,
+}
+
+enum ExactCipher {
+    Encrypt(CbcEncryptor),
+    Decrypt(CbcDecryptor),
 }
 
 impl ExactCore {
     fn new(key: &Key, direction: Direction) -> Self {
+        let (key, iv) = (key.as_bytes().into(), &[0u8; BLOCK].into());
         ExactCore {
-            direction,
-            encryptor: CbcEncryptor::new(key.as_bytes().into(), &[0u8; BLOCK].into()),
-            decryptor: CbcDecryptor::new(key.as_bytes().into(), &[0u8; BLOCK].into()),
+            cipher: match direction {
+                Direction::Encrypt => ExactCipher::Encrypt(CbcEncryptor::new(key, iv)),
+                Direction::Decrypt => ExactCipher::Decrypt(CbcDecryptor::new(key, iv)),
+            },
             pending: Vec::with_capacity(BLOCK),
         }
     }
@@ -428,9 +433,9 @@ impl Core for ExactCore {
     fn update(&mut self, input: &[u8], out: &mut Vec<u8>) {
         let start = append_whole_blocks(&mut self.pending, input, out);
         let (blocks, _) = InOutBuf::from(&mut out[start..]).into_chunks();
-        match self.direction {
-            Direction::Encrypt => self.encryptor.encrypt_blocks_inout_mut(blocks),
-            Direction::Decrypt => self.decryptor.decrypt_blocks_inout_mut(blocks),
+        match &mut self.cipher {
+            ExactCipher::Encrypt(c) => c.encrypt_blocks_inout_mut(blocks),
+            ExactCipher::Decrypt(c) => c.decrypt_blocks_inout_mut(blocks),
         }
     }
 
