@@ -69,7 +69,8 @@ for t in "${targets[@]}"; do
   # Inputs up to 4 KiB, but whole conversations and databases for the two targets that need them
   # (libFuzzer otherwise takes the largest seed's size for every input it makes, and slows down).
   case $t in
-    mobilebackup2_host | manifest_db) max_len=131072 ;;
+    mobilebackup2_host) max_len=131072 ;;
+    manifest_db) max_len=32768 ;;
     *) max_len=4096 ;;
   esac
   args=(-print_final_stats=1 -timeout=30 -rss_limit_mb=2048 "-max_len=$max_len"
