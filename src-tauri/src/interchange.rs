@@ -56,20 +56,27 @@ pub async fn export_snapshot(
     blocking(move || {
         let location = location_of(ctx.dirs(), &udid)?;
         let mut throttle = Throttle(None);
-        interchange::export(&location, &ctx.unlock(), id, &target, &mut |bytes, _| {
-            if throttle.ready() {
-                let _ = app.emit(
-                    "transfer-progress",
-                    TransferProgress {
-                        udid: udid.clone(),
-                        snapshot: id,
-                        step: "export",
-                        bytes: Some(bytes),
-                        percent: None,
-                    },
-                );
-            }
-        })
+        interchange::export(
+            &location,
+            &ctx.unlock(),
+            id,
+            &target,
+            None,
+            &mut |bytes, _| {
+                if throttle.ready() {
+                    let _ = app.emit(
+                        "transfer-progress",
+                        TransferProgress {
+                            udid: udid.clone(),
+                            snapshot: id,
+                            step: "export",
+                            bytes: Some(bytes),
+                            percent: None,
+                        },
+                    );
+                }
+            },
+        )
     })
     .await
 }

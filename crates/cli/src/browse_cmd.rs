@@ -272,11 +272,13 @@ pub fn diff_cmd(ctx: &Context, args: &DiffArgs, json: bool) -> anyhow::Result<()
 
 pub fn export(ctx: &Context, args: &ExportArgs, json: bool) -> anyhow::Result<()> {
     let progress = bar(0, "Exporting");
+    let password = args.at.backup_password()?;
     let exported = interchange::export(
         &args.at.location(ctx)?,
         &args.at.unlock(ctx)?,
         args.snapshot,
         &args.to,
+        password.as_ref().map(Secret::expose),
         &mut |done, total| {
             progress.set_length(total);
             progress.set_position(done);

@@ -50,6 +50,10 @@ pub struct BackupOptions {
     pub cancel: Cancel,
     /// How long the device may stay silent before the backup is given up (nothing committed).
     pub silence: keepsake_device::SilenceLimits,
+    /// The device's backup password, when given (else the one this computer remembers): with
+    /// it an encrypted device's files are kept decrypted under the location's own encryption,
+    /// and cost what an unencrypted device's do.
+    pub backup_password: Option<Secret>,
 }
 
 impl BackupOptions {
@@ -65,6 +69,7 @@ impl BackupOptions {
             wifi: true,
             cancel: Cancel::new(),
             silence: keepsake_device::SilenceLimits::default(),
+            backup_password: None,
         }
     }
 }
@@ -357,12 +362,15 @@ async fn transfer(
         &options.unlock,
         options.store_password.as_ref().map(Secret::expose),
     )?;
-    if let Some(password) = Secrets
-        .recall(SecretKind::BackupPassword, &device.udid)
-        .ok()
-        .flatten()
-    {
-        keep_backup_password_slot(&mut repo, &device.udid, &password);
+    let backup_password = options.backup_password.clone().or_else(|| {
+        Secrets
+            .recall(SecretKind::BackupPassword, &device.udid)
+            .ok()
+            .flatten()
+            .map(Secret::new)
+    });
+    if let Some(password) = &backup_password {
+        keep_backup_password_slot(&mut repo, &device.udid, password.expose());
     }
     if !options.ignore_free_space {
         let previous = keepsake_store::commands::list::snapshots(&repo)
@@ -383,7 +391,7 @@ async fn transfer(
         check_free_space(&repo_path, &name, needed)?;
     }
     // One opening (one key derivation): the snapshot writer takes this handle.
-    let mut folder = StoreFolder::begin(repo, &device.udid, ctx.now())
+    let mut folder = StoreFolder::begin_with(repo, &device.udid, ctx.now(), backup_password)
         .map_err(|e| CoreError::Store(e.to_string()))?;
 
     // Info.plist is the host's part of a Finder backup; written first, like idevicebackup2 does.

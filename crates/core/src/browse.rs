@@ -15,6 +15,7 @@ use keepsake_mobilesync::{BackupFolder, ClassKeys, EntryKind, ManifestDb, Manife
 use keepsake_store::{durable, Repository, SnapshotInfo};
 use serde::Serialize;
 
+use crate::apple_form::AppleView;
 use crate::error::{CoreError, Result};
 use crate::location::{find_snapshot, Location, Unlock};
 use crate::secrets::{SecretKind, Secrets};
@@ -62,6 +63,8 @@ pub struct ExtractSummary {
 pub struct SnapshotBrowser {
     repo: Repository,
     snapshot: SnapshotInfo,
+    /// The snapshot's files as the device sent them (some may be kept decrypted).
+    view: AppleView,
     _plists: tempfile::TempDir,
     folder: BackupFolder,
     keys: Option<ClassKeys>,
@@ -87,6 +90,19 @@ impl SnapshotBrowser {
     ) -> Result<SnapshotBrowser> {
         let repo = location.open_with(unlock)?;
         let info = find_snapshot(&repo, snapshot)?;
+        let remembered = || -> Result<Option<String>> {
+            match backup_password {
+                Some(p) => Ok(Some(p.to_owned())),
+                None => Secrets.recall(SecretKind::BackupPassword, &info.device),
+            }
+        };
+        let mut view = AppleView::open(&repo, snapshot, backup_password, None)?;
+        if !view.complete() {
+            let password = remembered()?.ok_or_else(|| CoreError::BackupLocked {
+                device: info.device.clone(),
+            })?;
+            view = AppleView::open(&repo, snapshot, Some(&password), None)?;
+        }
         let plists = tempfile::tempdir().map_err(|source| CoreError::Io {
             path: std::env::temp_dir(),
             source,
@@ -97,28 +113,22 @@ impl SnapshotBrowser {
                 path: path.clone(),
                 source,
             })?;
-            match keepsake_store::commands::restore::cat(&repo, snapshot, name, &mut out) {
-                Ok(_) => {}
-                Err(keepsake_store::Error::FileNotFound { .. }) => {
-                    drop(out);
-                    let _ = std::fs::remove_file(&path);
-                }
-                Err(e) => return Err(e.into()),
+            if view.cat_if_present(&repo, name, &mut out)?.is_none() {
+                drop(out);
+                let _ = std::fs::remove_file(&path);
             }
         }
         let folder = BackupFolder::open(plists.path()).map_err(|e| CoreError::NotABackup {
             snapshot,
             detail: e.to_string(),
         })?;
-        let keys = if folder.manifest.is_encrypted {
-            let password = match backup_password {
-                Some(p) => p.to_owned(),
-                None => Secrets
-                    .recall(SecretKind::BackupPassword, &info.device)?
-                    .ok_or_else(|| CoreError::BackupLocked {
-                        device: info.device.clone(),
-                    })?,
-            };
+        let known = view.keys().map(|k| k.class_keys().clone());
+        let keys = if let Some(known) = known {
+            Some(known)
+        } else if folder.manifest.is_encrypted {
+            let password = remembered()?.ok_or_else(|| CoreError::BackupLocked {
+                device: info.device.clone(),
+            })?;
             Some(folder.unlock(&password).map_err(|e| match e {
                 keepsake_mobilesync::Error::WrongPassword => CoreError::WrongBackupPassword {
                     device: info.device.clone(),
@@ -141,6 +151,7 @@ impl SnapshotBrowser {
         Ok(SnapshotBrowser {
             repo,
             snapshot: info,
+            view,
             _plists: plists,
             folder,
             keys,
@@ -265,13 +276,15 @@ impl SnapshotBrowser {
 
     fn copy_entry(&self, entry: &ManifestEntry, out: &mut dyn Write) -> Result<u64> {
         let blob = format!("{}/{}", &entry.file_id[..2], entry.file_id);
-        let cat = |w: &mut dyn Write| {
-            keepsake_store::commands::restore::cat(&self.repo, self.snapshot.id, &blob, w)
-        };
-        let missing_ok = |e: keepsake_store::Error| match e {
+        let cat = |w: &mut dyn Write| self.view.cat_if_present(&self.repo, &blob, w);
+        let missing_ok = |found: Option<u64>| match found {
+            Some(n) => Ok(n),
             // Encrypted backups record empty files without a blob.
-            keepsake_store::Error::FileNotFound { .. } if entry.file.size == Some(0) => Ok(0),
-            e => Err(e.into()),
+            None if entry.file.size == Some(0) => Ok(0),
+            None => Err(CoreError::NotInSnapshot {
+                what: format!("{}/{}", entry.domain, entry.relative_path),
+                snapshot: self.snapshot.id,
+            }),
         };
         match (&self.keys, entry.file.encryption_key.is_some()) {
             (Some(keys), true) => {
@@ -282,13 +295,13 @@ impl SnapshotBrowser {
                 let mut writer =
                     keepsake_mobilesync::decrypt_file_into(keys, &entry.file, &mut counting)
                         .map_err(|e| self.bad_file(entry, e))?;
-                if let Err(e) = cat(&mut writer) {
-                    return missing_ok(e);
+                if cat(&mut writer)?.is_none() {
+                    return missing_ok(None);
                 }
                 writer.finish().map_err(|e| self.bad_file(entry, e))?;
                 Ok(counting.bytes)
             }
-            _ => cat(out).or_else(missing_ok),
+            _ => missing_ok(cat(out)?),
         }
     }
 

@@ -13,6 +13,7 @@ use keepsake_device::{is_plain_udid, BackupEvent, DirFolder, Mobilebackup2, Rest
 use keepsake_mobilesync::{BackupFolder, EntryKind};
 use serde::Serialize;
 
+use crate::apple_form::AppleView;
 use crate::context::Context;
 use crate::error::{CoreError, Result};
 use crate::jobs::DeviceJob;
@@ -29,17 +30,20 @@ pub struct Exported {
 }
 
 /// Writes snapshot `snapshot` as a Finder backup folder `<target>/<UDID>`, which must not exist
-/// yet or be empty. `progress` hears the bytes written so far and the bytes to write.
+/// yet or be empty: every file byte for byte as the device sent it. An encrypted device's
+/// snapshot kept decrypted needs its backup password for that: `backup_password`, else the one
+/// this computer remembers. `progress` hears the bytes written so far and the bytes to write.
 pub fn export(
     location: &Location,
     unlock: &Unlock,
     snapshot: i64,
     target: &Path,
+    backup_password: Option<&str>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Exported> {
     let repo = location.open_with(unlock)?;
     let info = find_snapshot(&repo, snapshot)?;
-    export_repo(&repo, &info, target, progress)
+    export_repo(&repo, &info, target, backup_password, progress)
 }
 
 /// [`export`] of an open repository's snapshot `info`.
@@ -47,6 +51,7 @@ fn export_repo(
     repo: &keepsake_store::Repository,
     info: &keepsake_store::SnapshotInfo,
     target: &Path,
+    backup_password: Option<&str>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Exported> {
     let snapshot = info.id;
@@ -65,8 +70,13 @@ fn export_repo(
     {
         return Err(CoreError::ExportTargetNotEmpty { folder });
     }
-    let written =
-        keepsake_store::commands::restore::restore(repo, snapshot, &folder, None, progress)?;
+    let mut view = AppleView::open(repo, snapshot, backup_password, None)?;
+    if !view.complete() && backup_password.is_none() {
+        if let Some(remembered) = Secrets.recall(SecretKind::BackupPassword, &info.device)? {
+            view = AppleView::open(repo, snapshot, Some(&remembered), None)?;
+        }
+    }
+    let written = view.restore_into(repo, &folder, progress)?;
     Ok(Exported {
         folder,
         files: written.files,
@@ -252,7 +262,13 @@ pub async fn restore_to_device(
             path: location.repository_path(),
             source,
         })?;
-    let exported = export_repo(&repo, &info, staging.path(), &mut |_, _| {})?;
+    let exported = export_repo(
+        &repo,
+        &info,
+        staging.path(),
+        backup_password,
+        &mut |_, _| {},
+    )?;
     drop(repo);
     let folder = BackupFolder::open(&exported.folder).map_err(|e| CoreError::NotABackup {
         snapshot,

@@ -6,6 +6,7 @@
 //! the process environment: what it needs comes in a [`Context`] ([`environment`] builds one).
 
 pub mod agent;
+pub mod apple_form;
 pub mod backup;
 pub mod browse;
 pub mod cleaning;
@@ -13,6 +14,7 @@ pub mod cleaning_policy;
 pub mod clock;
 pub mod context;
 pub mod days;
+mod decrypting;
 pub mod devices;
 pub mod dirs;
 pub mod disks;

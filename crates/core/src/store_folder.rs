@@ -14,7 +14,10 @@ use std::thread::JoinHandle;
 
 use keepsake_device::BackupFolder;
 use keepsake_mobilesync::{BackupPlist, InfoPlist, ManifestPlist, StatusPlist};
-use keepsake_store::{FileMeta, Repository, SnapshotInfo};
+use keepsake_store::{FileMeta, Repository, Secret, SnapshotInfo};
+
+use crate::apple_form::{self, AppleView, Forms, FORMS_PATH};
+use crate::decrypting::Decrypting;
 
 /// The plists at the top of a backup that say what it is: each one this backup writes is
 /// kept aside and checked before the snapshot is committed.
@@ -35,6 +38,8 @@ enum Command {
     },
     Put {
         path: String,
+        /// The file's path on the device, as it says (a hint, never a path here).
+        device_path: Option<String>,
         data: Receiver<Block>,
         reply: Reply<()>,
     },
@@ -53,6 +58,8 @@ enum Command {
         reply: Reply<Vec<(String, bool, u64, i64)>>,
     },
     Commit {
+        /// The Manifest.plist this backup wrote (its keybag opens its files).
+        manifest_plist: Option<Vec<u8>>,
         reply: Reply<SnapshotInfo>,
     },
 }
@@ -88,14 +95,23 @@ impl StoreFolder {
     /// Starts the next snapshot of `udid`, dated `time` (unix seconds, by the clock the history
     /// and the cleaning policy read), on the writer thread, which takes the repository. Fails
     /// at once if another backup is writing to it.
-    pub fn begin(repo: Repository, udid: &str, time: i64) -> keepsake_store::Result<StoreFolder> {
+    ///
+    /// With the device's backup password, an encrypted device's files are kept as their exact
+    /// decryption where the store encrypts at rest (see [`crate::apple_form`]), so that they
+    /// deduplicate like an unencrypted device's.
+    pub fn begin_with(
+        repo: Repository,
+        udid: &str,
+        time: i64,
+        password: Option<Secret>,
+    ) -> keepsake_store::Result<StoreFolder> {
         let (tx, rx) = mpsc::channel();
         let (ready_tx, ready_rx) = mpsc::channel();
         let repo_path = repo.path().to_path_buf();
         let device = udid.to_owned();
         let worker = std::thread::Builder::new()
             .name("snapshot-writer".into())
-            .spawn(move || serve(&repo, &device, time, rx, ready_tx))
+            .spawn(move || serve(&repo, &device, time, password, rx, ready_tx))
             .expect("spawning a thread");
         ready_rx.recv().unwrap_or_else(|_| {
             Err(keepsake_store::Error::InvalidInput(
@@ -121,7 +137,14 @@ impl StoreFolder {
                 "outside the device's folder",
             )
         })?;
-        Ok(rest.to_string_lossy().into_owned())
+        let rest = rest.to_string_lossy().into_owned();
+        if apple_form::is_reserved(&rest) {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "Keepsake's own record of the snapshot, which no device may touch",
+            ));
+        }
+        Ok(rest)
     }
 
     fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> io::Result<T> {
@@ -149,7 +172,11 @@ impl StoreFolder {
                 ),
             ));
         }
-        let info = self.ask(|reply| Command::Commit { reply });
+        let manifest_plist = self.plists.get("Manifest.plist").cloned();
+        let info = self.ask(|reply| Command::Commit {
+            manifest_plist,
+            reply,
+        });
         self.shut_down();
         info
     }
@@ -215,6 +242,7 @@ fn serve(
     repo: &Repository,
     device: &str,
     time: i64,
+    password: Option<Secret>,
     commands: Receiver<Command>,
     ready: Sender<keepsake_store::Result<()>>,
 ) {
@@ -228,11 +256,31 @@ fn serve(
     writer.set_time(time);
     let base = writer.base();
     let mut current: BTreeSet<String> = match writer.base_paths() {
-        Ok(p) => p.into_iter().collect(),
+        Ok(p) => p
+            .into_iter()
+            .filter(|p| !apple_form::is_reserved(p))
+            .collect(),
         Err(e) => {
             let _ = ready.send(Err(e));
             return;
         }
+    };
+    // The device asks for files of the previous snapshot as it sent them; with the password,
+    // its keys also decrypt what this backup sends.
+    let base_view = base.and_then(|b| open_base(repo, b, device, password.as_ref()));
+    let mut forms = base_view
+        .as_ref()
+        .map_or_else(Forms::default, |v| v.forms().clone());
+    let had_forms = !forms.is_empty();
+    let mut decrypting = match password {
+        Some(p) if repo.is_encrypted() => match Decrypting::new(repo, p, base_view.as_ref()) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                tracing::warn!(device, error = %e, "files are kept as sent: no room to set them aside");
+                None
+            }
+        },
+        _ => None,
     };
     // files written by this backup; they can be read back only through the writer's own view
     let mut written: BTreeSet<String> = BTreeSet::new();
@@ -242,13 +290,17 @@ fn serve(
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as i64)
     };
+    let meta = || FileMeta {
+        mode: 0o100644,
+        mtime_ns: now_ns(),
+        inode: 0,
+    };
     let read_base = |path: &str| -> io::Result<Option<Vec<u8>>> {
-        let Some(base) = base else { return Ok(None) };
-        let mut out = Vec::new();
-        match keepsake_store::commands::restore::cat(repo, base, path, &mut out) {
-            Ok(_) => Ok(Some(out)),
-            Err(keepsake_store::Error::FileNotFound { .. }) => Ok(None),
-            Err(e) => Err(to_io(e)),
+        match &base_view {
+            Some(view) => view
+                .read(repo, path)
+                .map_err(|e| io::Error::other(e.to_string())),
+            None => Ok(None),
         }
     };
     for command in commands {
@@ -265,20 +317,32 @@ fn serve(
                 };
                 let _ = reply.send(r);
             }
-            Command::Put { path, data, reply } => {
-                let meta = FileMeta {
-                    mode: 0o100644,
-                    mtime_ns: now_ns(),
-                    inode: 0,
+            Command::Put {
+                path,
+                device_path,
+                data,
+                reply,
+            } => {
+                let reader = ChannelReader::new(data);
+                let r = match decrypting.as_mut() {
+                    Some(d) => d.put(
+                        repo,
+                        &mut writer,
+                        &path,
+                        device_path.as_deref(),
+                        meta(),
+                        reader,
+                    ),
+                    None => writer
+                        .put_file(&path, meta(), reader)
+                        .map(|_| false)
+                        .map_err(to_io),
                 };
-                let r = writer
-                    .put_file(&path, meta, ChannelReader::new(data))
-                    .map(|_| ())
-                    .map_err(to_io);
-                if r.is_ok() {
+                let r = r.map(|exact| {
+                    forms.set(&path, exact);
                     current.insert(path.clone());
                     written.insert(path);
-                }
+                });
                 let _ = reply.send(r);
             }
             Command::Remove { path, reply } => {
@@ -295,6 +359,10 @@ fn serve(
                         r = Err(to_io(e));
                         break;
                     }
+                    if let Some(d) = decrypting.as_mut() {
+                        d.forget(&p);
+                    }
+                    forms.remove(&p);
                     current.remove(&p);
                     written.remove(&p);
                 }
@@ -315,16 +383,16 @@ fn serve(
                     }
                     let bytes = read_base(&from)?
                         .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))?;
-                    let meta = FileMeta {
-                        mode: 0o100644,
-                        mtime_ns: now_ns(),
-                        inode: 0,
-                    };
-                    writer.put_file(&to, meta, &bytes[..]).map_err(to_io)?;
+                    writer.put_file(&to, meta(), &bytes[..]).map_err(to_io)?;
+                    if let Some(d) = decrypting.as_mut() {
+                        d.forget(&to);
+                    }
+                    forms.set(&to, false);
                     current.insert(to.clone());
                     written.insert(to.clone());
                     if !keep_source {
                         writer.remove(&from).map_err(to_io)?;
+                        forms.remove(&from);
                         current.remove(&from);
                     }
                     Ok(())
@@ -356,8 +424,24 @@ fn serve(
                 }
                 let _ = reply.send(Ok(out));
             }
-            Command::Commit { reply } => {
-                let _ = reply.send(writer.commit().map_err(to_io));
+            Command::Commit {
+                manifest_plist,
+                reply,
+            } => {
+                let r = (|| {
+                    if let Some(d) = decrypting.take() {
+                        d.finish(&mut writer, &mut forms, manifest_plist.as_deref(), device)?;
+                    }
+                    if !forms.is_empty() {
+                        writer
+                            .put_bytes(FORMS_PATH, meta(), &forms.to_bytes())
+                            .map_err(to_io)?;
+                    } else if had_forms {
+                        writer.remove(FORMS_PATH).map_err(to_io)?;
+                    }
+                    writer.commit().map_err(to_io)
+                })();
+                let _ = reply.send(r);
                 return;
             }
         }
@@ -366,6 +450,29 @@ fn serve(
         device,
         "backup abandoned before it finished; nothing was committed"
     );
+}
+
+/// The previous snapshot as the device sent it, with its keys when the password opens them.
+/// A password that no longer opens it (changed elsewhere) is no reason to refuse the backup.
+fn open_base(
+    repo: &Repository,
+    base: i64,
+    device: &str,
+    password: Option<&Secret>,
+) -> Option<AppleView> {
+    let want = password.is_some();
+    let opened = AppleView::open_with(repo, base, password.map(Secret::expose), None, want)
+        .or_else(|e| {
+            tracing::warn!(device, error = %e, "the previous snapshot's keys did not open");
+            AppleView::open_with(repo, base, None, None, false)
+        });
+    match opened {
+        Ok(view) => Some(view),
+        Err(e) => {
+            tracing::warn!(device, error = %e, "the previous snapshot cannot be read as sent");
+            None
+        }
+    }
 }
 
 /// Reads file data as the DeviceLink loop hands it over, until the sender is dropped. An abort
@@ -445,15 +552,9 @@ impl StoreFolder {
     }
 }
 
-impl BackupFolder for StoreFolder {
-    fn open(&mut self, path: &Path) -> io::Result<Option<Box<dyn Read + Send + '_>>> {
-        let path = self.inner(path)?;
-        Ok(self
-            .ask(|reply| Command::Open { path, reply })?
-            .map(|bytes| Box::new(io::Cursor::new(bytes)) as Box<dyn Read + Send>))
-    }
-
-    fn create(&mut self, path: &Path) -> io::Result<()> {
+impl StoreFolder {
+    /// Starts streaming a file to the writer.
+    fn start_file(&mut self, path: &Path, device_path: Option<String>) -> io::Result<()> {
         if self.writing.is_some() {
             self.finish()?;
         }
@@ -467,6 +568,7 @@ impl BackupFolder for StoreFolder {
             .ok_or_else(|| io::Error::other("the backup is over"))?
             .send(Command::Put {
                 path,
+                device_path,
                 data: data_rx,
                 reply: reply_tx,
             })
@@ -475,7 +577,7 @@ impl BackupFolder for StoreFolder {
         Ok(())
     }
 
-    fn write(&mut self, data: &[u8]) -> io::Result<()> {
+    fn write_data(&mut self, data: &[u8]) -> io::Result<()> {
         let (tx, _) = self
             .writing
             .as_ref()
@@ -502,6 +604,27 @@ impl BackupFolder for StoreFolder {
             Ok(Err(e)) => e,
             _ => stopped(),
         })
+    }
+}
+
+impl BackupFolder for StoreFolder {
+    fn open(&mut self, path: &Path) -> io::Result<Option<Box<dyn Read + Send + '_>>> {
+        let path = self.inner(path)?;
+        Ok(self
+            .ask(|reply| Command::Open { path, reply })?
+            .map(|bytes| Box::new(io::Cursor::new(bytes)) as Box<dyn Read + Send>))
+    }
+
+    fn create(&mut self, path: &Path) -> io::Result<()> {
+        self.start_file(path, None)
+    }
+
+    fn create_from(&mut self, path: &Path, device_path: &str) -> io::Result<()> {
+        self.start_file(path, Some(device_path.to_owned()))
+    }
+
+    fn write(&mut self, data: &[u8]) -> io::Result<()> {
+        self.write_data(data)
     }
 
     fn finish(&mut self) -> io::Result<()> {

@@ -247,6 +247,7 @@ async fn an_idevicebackup2_folder_imports_and_exports_identically_and_restores()
         &Unlock::new(),
         imported.snapshot.id,
         &out,
+        None,
         &mut |_, _| {},
     )
     .unwrap();
@@ -262,6 +263,7 @@ async fn an_idevicebackup2_folder_imports_and_exports_identically_and_restores()
         &Unlock::new(),
         imported.snapshot.id,
         &out,
+        None,
         &mut |_, _| {},
     )
     .unwrap_err();

@@ -126,17 +126,18 @@ async fn a_new_computer_opens_the_disk_with_the_backup_password_or_the_recovery_
                 .unwrap();
         assert!(browser.is_encrypted());
         drop(browser);
+        // exported as the phone sent it (what was kept decrypted encrypted again)
         let out = bench.dir.path().join(format!("restored-{run}"));
-        let repo = location.open_with(&b.unlock()).unwrap();
-        keepsake_store::commands::restore::restore(
-            &repo,
+        keepsake_core::interchange::export(
+            &location,
+            &b.unlock(),
             second.snapshot.id,
             &out,
             None,
             &mut |_, _| {},
         )
         .unwrap();
-        backup_matches(&out, &day1, Some(PASSWORD)).unwrap();
+        backup_matches(&out.join(&udid), &day1, Some(PASSWORD)).unwrap();
     }
 
     // the newest snapshot onto phone Y, a new phone: only when asked to, naming both devices

@@ -7,6 +7,7 @@
 //! keystore, so a restarted phone encrypts with the same class keys without the password), and
 //! after a restore the restored content (module `restored`), which replaces the generated one.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -214,6 +215,9 @@ pub struct DeviceBackup {
     hostile_replied: Notify,
     passcode_entered: Notify,
     passcode_events: broadcast::Sender<PasscodeEvent>,
+    /// SHA-256 of every file uploaded since recording was turned on, by backup path (the
+    /// bytes exactly as they went on the wire): what a test compares an export with.
+    uploads: Mutex<Option<BTreeMap<String, [u8; 32]>>>,
 }
 
 impl std::fmt::Debug for DeviceBackup {
@@ -239,6 +243,7 @@ impl DeviceBackup {
             hostile_replied: Notify::new(),
             passcode_entered: Notify::new(),
             passcode_events: broadcast::channel(16).0,
+            uploads: Mutex::new(None),
         })
     }
 
@@ -248,6 +253,30 @@ impl DeviceBackup {
 
     pub fn set_passcode(&self, prompt: Option<PasscodePrompt>) {
         lock(&self.options).passcode = prompt;
+    }
+
+    /// Starts (or restarts) recording the digest of every uploaded file.
+    pub fn record_uploads(&self) {
+        *lock(&self.uploads) = Some(BTreeMap::new());
+    }
+
+    /// The digests recorded since [`record_uploads`](Self::record_uploads) (or the last
+    /// take), by backup path; recording goes on.
+    pub fn take_uploads(&self) -> BTreeMap<String, [u8; 32]> {
+        lock(&self.uploads)
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn recording_uploads(&self) -> bool {
+        lock(&self.uploads).is_some()
+    }
+
+    pub(crate) fn uploaded(&self, path: &str, digest: [u8; 32]) {
+        if let Some(map) = lock(&self.uploads).as_mut() {
+            map.insert(path.to_owned(), digest);
+        }
     }
 
     /// Makes the following backups misbehave (`None`: behave again).

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::crypto::{pbkdf2_sha1, pbkdf2_sha256, random_bytes, Key, WrappedKey, WRAPPED_KEY_LEN};
+use crate::crypto::{
+    pbkdf2_sha1, pbkdf2_sha256, random_bytes, Key, WrappedKey, KEY_LEN, WRAPPED_KEY_LEN,
+};
 use crate::error::{Error, Result};
 
 /// Keybags seen are ~1.4 KB; anything this large is not one.
@@ -123,6 +125,34 @@ pub struct ClassKeys {
 }
 
 impl ClassKeys {
+    /// The keys as bytes (class as u32 big-endian, then its 32-byte key, for each), for a
+    /// store that seals them. Wiped when dropped.
+    pub fn to_bytes(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        let mut out = zeroize::Zeroizing::new(Vec::with_capacity(self.keys.len() * 36));
+        for (class, key) in &self.keys {
+            out.extend_from_slice(&class.to_be_bytes());
+            out.extend_from_slice(key.as_bytes());
+        }
+        out
+    }
+
+    /// Keys written by [`to_bytes`](Self::to_bytes).
+    pub fn from_bytes(bytes: &[u8]) -> Result<ClassKeys> {
+        if bytes.is_empty() || !bytes.len().is_multiple_of(36) || bytes.len() > 36 * 64 {
+            return Err(Error::MalformedKeybag {
+                offset: 0,
+                reason: format!("{} bytes of class keys", bytes.len()),
+            });
+        }
+        let mut keys = BTreeMap::new();
+        for item in bytes.chunks_exact(36) {
+            let class = u32::from_be_bytes(item[..4].try_into().expect("4 bytes"));
+            let key: [u8; KEY_LEN] = item[4..].try_into().expect("32 bytes");
+            keys.insert(class, Key::from_bytes(key));
+        }
+        Ok(ClassKeys { keys })
+    }
+
     /// The key of `class`, if the keybag had one the password unlocks.
     pub fn get(&self, class: u32) -> Option<&Key> {
         self.keys.get(&class)
@@ -443,6 +473,15 @@ mod tests {
         iterations: 3,
         dp_iterations: 5,
     };
+
+    #[test]
+    fn class_keys_read_back_and_damaged_ones_are_refused() {
+        let (_, keys) = Keybag::generate("hunter2", FAST).unwrap();
+        let bytes = keys.to_bytes();
+        assert_eq!(ClassKeys::from_bytes(&bytes).unwrap(), keys);
+        assert!(ClassKeys::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+        assert!(ClassKeys::from_bytes(&[]).is_err());
+    }
 
     #[test]
     fn generated_keybag_round_trips_and_unlocks_with_its_password() {

@@ -75,6 +75,6 @@ pub use plists::{
     BackupPlist, InfoPlist, Lockdown, ManifestPlist, StatusPlist, MAX_PLIST_LEN, SNAPSHOT_FINISHED,
 };
 pub use stream::{
-    decrypt_bytes, encrypt_bytes, exact_cbc, DecryptingReader, DecryptingWriter, Direction,
-    EncryptingReader, EncryptingWriter, ExactCbcReader, ExactCbcWriter,
+    decrypt_bytes, encrypt_bytes, exact_cbc, strip_padding, DecryptingReader, DecryptingWriter,
+    Direction, EncryptingReader, EncryptingWriter, ExactCbc, ExactCbcReader, ExactCbcWriter,
 };

@@ -212,6 +212,16 @@ impl ManifestDb {
             .pop())
     }
 
+    /// The row of file `file_id` (its blob's name), if any.
+    pub fn by_file_id(&self, file_id: &str) -> Result<Option<ManifestEntry>> {
+        Ok(self
+            .query(
+                "SELECT fileID, domain, relativePath, flags, file FROM Files WHERE fileID = ?1",
+                [file_id],
+            )?
+            .pop())
+    }
+
     fn query(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<ManifestEntry>> {
         let mut stmt = self.conn.prepare(sql)?;
         let rows = stmt.query_map(params, |row| {

@@ -485,6 +485,38 @@ impl<W: Write> Write for ExactCbcWriter<W> {
     }
 }
 
+/// Push form of the exact CBC transform into a buffer, for callers that own their output
+/// (a restore writing chunk after chunk): [`update`](Self::update) appends the whole blocks,
+/// [`finish`](Self::finish) the trailing partial block, if any.
+pub struct ExactCbc(ExactCore);
+
+impl ExactCbc {
+    pub fn new(key: &Key, direction: Direction) -> Self {
+        ExactCbc(ExactCore::new(key, direction))
+    }
+
+    pub fn update(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        self.0.update(input, out);
+    }
+
+    pub fn finish(&mut self, out: &mut Vec<u8>) {
+        out.append(&mut self.0.pending);
+    }
+}
+
+/// The plaintext of an exact decryption (see [`ExactCbcWriter`]): its PKCS#7 padding removed
+/// when it has valid padding, else the bytes as they are.
+pub fn strip_padding(exact: &[u8]) -> &[u8] {
+    if exact.len() < BLOCK || !exact.len().is_multiple_of(BLOCK) {
+        return exact;
+    }
+    let last: &[u8; BLOCK] = exact[exact.len() - BLOCK..].try_into().expect("one block");
+    match pkcs7_len(last) {
+        Some(pad) => &exact[..exact.len() - pad],
+        None => exact,
+    }
+}
+
 /// The exact transform of a whole buffer.
 pub fn exact_cbc(key: &Key, direction: Direction, input: &[u8]) -> Vec<u8> {
     let mut core = ExactCore::new(key, direction);
@@ -534,6 +566,34 @@ mod tests {
     fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         (0..len).map(|_| rng.random()).collect()
+    }
+
+    #[test]
+    fn the_push_transform_in_pieces_is_the_whole_buffer_transform() {
+        let data = pseudo_random(1000, 7);
+        for direction in [Direction::Encrypt, Direction::Decrypt] {
+            let whole = exact_cbc(&key(), direction, &data);
+            let mut t = ExactCbc::new(&key(), direction);
+            let mut out = Vec::new();
+            for piece in data.chunks(37) {
+                t.update(piece, &mut out);
+            }
+            t.finish(&mut out);
+            assert_eq!(out, whole, "{direction:?}");
+        }
+    }
+
+    #[test]
+    fn padding_is_stripped_only_where_it_is_valid() {
+        let plain = pseudo_random(100, 8);
+        let exact = exact_cbc(&key(), Direction::Decrypt, &encrypt_bytes(&key(), &plain));
+        assert_eq!(exact.len(), 112);
+        assert_eq!(strip_padding(&exact), &plain[..]);
+        // no valid padding, or not whole blocks: as it is
+        let mut bad = exact.clone();
+        *bad.last_mut().unwrap() = 0;
+        assert_eq!(strip_padding(&bad), &bad[..]);
+        assert_eq!(strip_padding(&plain[..15]), &plain[..15]);
     }
 
     /// Reads through a reader that hands out at most `step` bytes per call, to exercise refills.

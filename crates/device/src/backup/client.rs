@@ -570,7 +570,9 @@ impl Mobilebackup2 {
             else {
                 break;
             };
-            self.read_exact(device_name_len, step).await?;
+            // Only a hint (the folder may keep media as sent): never a path on this host.
+            let device_path = self.read_exact(device_name_len, step).await?;
+            let device_path = String::from_utf8_lossy(&device_path).into_owned();
             let prefix = self.read_array(step).await?;
             let len = dl::parse_name_len(prefix)
                 .map_err(|e| self.malformed("UploadFiles", e.to_string()))?
@@ -585,7 +587,7 @@ impl Mobilebackup2 {
                 path: raw.clone(),
                 source: e,
             };
-            folder.create(&path).map_err(local)?;
+            folder.create_from(&path, &device_path).map_err(local)?;
             let mut complete = true;
             loop {
                 let header = self.read_array(step).await?;

@@ -15,6 +15,13 @@ pub trait BackupFolder: Send {
     fn open(&mut self, path: &Path) -> io::Result<Option<Box<dyn Read + Send + '_>>>;
     /// Starts (or replaces) a file; its data follows through `write`, then `finish`.
     fn create(&mut self, path: &Path) -> io::Result<()>;
+    /// [`create`](Self::create) of a file the device uploads, with the path it has on the
+    /// device: informational only (its extension says whether it is a photo, say), never a path
+    /// on this host.
+    fn create_from(&mut self, path: &Path, device_path: &str) -> io::Result<()> {
+        let _ = device_path;
+        self.create(path)
+    }
     fn write(&mut self, data: &[u8]) -> io::Result<()>;
     fn finish(&mut self) -> io::Result<()>;
     /// Drops the file being written (the device could not send all of it): whatever the folder

@@ -32,6 +32,16 @@ pub struct RestoreSummary {
     pub chunks_read: u64,
 }
 
+/// A change of a file's bytes on their way out of the store (a file kept decrypted given back
+/// as its device sent it, say): bytes in, bytes out, whatever is held back given by `finish`.
+pub trait Transform: Send {
+    fn update(&mut self, input: &[u8], out: &mut Vec<u8>);
+    fn finish(&mut self, out: &mut Vec<u8>);
+}
+
+/// Which files of a restore are transformed, and how, by their path in the snapshot.
+pub type Transforms<'a> = &'a (dyn Fn(&str) -> Option<Box<dyn Transform>> + Sync);
+
 /// Writes one file of a snapshot to `out`; returns its size.
 pub fn cat(repo: &Repository, snapshot: i64, path: &str, out: &mut dyn Write) -> Result<u64> {
     let snap = read::snapshot(repo, snapshot)?;
@@ -47,6 +57,20 @@ pub fn restore(
     snapshot: i64,
     target: &Path,
     only: Option<&str>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<RestoreSummary> {
+    restore_transformed(repo, snapshot, target, only, None, None, progress)
+}
+
+/// [`restore`], the files `leave_out` says yes to left out, and each file `transforms` names
+/// passed through its transform on the way.
+pub fn restore_transformed(
+    repo: &Repository,
+    snapshot: i64,
+    target: &Path,
+    only: Option<&str>,
+    leave_out: Option<&dyn Fn(&str) -> bool>,
+    transforms: Option<Transforms<'_>>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<RestoreSummary> {
     let snap = read::snapshot(repo, snapshot)?;
@@ -69,6 +93,9 @@ pub fn restore(
         }
         None => read::entries(repo, &snap)?,
     };
+    if let Some(leave_out) = leave_out {
+        entries.retain(|e| !leave_out(&e.path));
+    }
     // Small files sharing a chunk are restored together, in the order they lie in it, so each
     // chunk is read and decrypted once whatever order they were backed up in; the other files
     // follow in path order.
@@ -110,6 +137,7 @@ pub fn restore(
         crypto: &repo.crypto,
         root: &repo.root,
         snapshot: snap.info.id,
+        transforms,
     };
     let opener = &opener;
     // Work handed to each writer and not done yet, in bytes (a file's creation counted as
@@ -281,6 +309,7 @@ struct Opener<'r> {
     crypto: &'r Crypto,
     root: &'r Path,
     snapshot: i64,
+    transforms: Option<Transforms<'r>>,
 }
 
 impl Opener<'_> {
@@ -301,6 +330,8 @@ struct Restoring<'e> {
     file: fs::File,
     /// The temporary name it is written under, or `None` for an unnamed file.
     partial: Option<PathBuf>,
+    /// What its bytes go through, and the buffer they come out in.
+    transform: Option<(Box<dyn Transform>, Vec<u8>)>,
 }
 
 impl Restoring<'_> {
@@ -331,7 +362,14 @@ fn write_files(
     for item in rx {
         let done = item.weight();
         match item {
-            ToDisk::File(entry, dest) => current = Some(begin_file(entry, dest, unnamed)?),
+            ToDisk::File(entry, dest) => {
+                let mut file = begin_file(entry, dest, unnamed)?;
+                file.transform = opener
+                    .transforms
+                    .and_then(|t| t(&entry.path))
+                    .map(|t| (t, Vec::new()));
+                current = Some(file);
+            }
             ToDisk::Blob(loc, blob) => {
                 let file = current.as_mut().expect("data follows a file");
                 let (data, range) = match opener.open(file.entry, loc, blob) {
@@ -357,18 +395,35 @@ fn write_files(
 /// Appends verified bytes to the file being restored; on failure it is discarded.
 fn write_block(current: &mut Option<Restoring<'_>>, bytes: &[u8]) -> Result<()> {
     let file = current.as_mut().expect("data follows a file");
-    let written = crate::probe::report(
-        crate::probe::Op::Write { len: bytes.len() },
-        file.shown(),
-        None,
-    )
-    .and_then(|_in_flight| file.file.write_all(bytes));
-    if let Err(e) = written {
-        let shown = file.shown().to_path_buf();
+    let mut transformed = file.transform.take();
+    let bytes = match &mut transformed {
+        Some((t, out)) => {
+            out.clear();
+            t.update(bytes, out);
+            &out[..]
+        }
+        None => bytes,
+    };
+    let result = write_plain(file, bytes);
+    if let Some(file) = current.as_mut() {
+        file.transform = transformed;
+    }
+    if let Err(e) = result {
+        let shown = current.as_ref().expect("a file").shown().to_path_buf();
         current.take().expect("a file").discard();
         return Err(Error::io(shown, "writing a file")(e));
     }
     Ok(())
+}
+
+/// Writes `bytes` to the file as they are.
+fn write_plain(file: &mut Restoring<'_>, bytes: &[u8]) -> std::io::Result<()> {
+    crate::probe::report(
+        crate::probe::Op::Write { len: bytes.len() },
+        file.shown(),
+        None,
+    )
+    .and_then(|_in_flight| file.file.write_all(bytes))
 }
 
 fn begin_file(entry: &EntryRow, dest: PathBuf, unnamed: bool) -> Result<Restoring<'_>> {
@@ -380,6 +435,7 @@ fn begin_file(entry: &EntryRow, dest: PathBuf, unnamed: bool) -> Result<Restorin
             dest,
             file,
             partial: None,
+            transform: None,
         });
     }
     // Written aside and renamed, so a failed restore never leaves a half file under the real
@@ -391,6 +447,7 @@ fn begin_file(entry: &EntryRow, dest: PathBuf, unnamed: bool) -> Result<Restorin
         dest,
         file,
         partial: Some(partial),
+        transform: None,
     })
 }
 
@@ -402,7 +459,16 @@ fn aside(dest: &Path) -> PathBuf {
     ))
 }
 
-fn finish_file(file: Restoring<'_>) -> Result<()> {
+fn finish_file(mut file: Restoring<'_>) -> Result<()> {
+    if let Some((mut t, mut out)) = file.transform.take() {
+        out.clear();
+        t.finish(&mut out);
+        if let Err(e) = write_plain(&mut file, &out) {
+            let shown = file.shown().to_path_buf();
+            file.discard();
+            return Err(Error::io(shown, "writing a file")(e));
+        }
+    }
     let shown = file.shown().to_path_buf();
     let entry = file.entry;
     let mtime = std::time::UNIX_EPOCH

@@ -7,6 +7,7 @@ use std::io::Read;
 use keepsake_devicelink::{
     self as devicelink, parse_block_header, parse_name, parse_name_len, Block, DeviceMessage,
 };
+use sha2::Digest;
 
 use super::{Failure, Outcome, Session, ABSURD_LEN};
 use crate::backup_state::{Fault, MAX_HOSTILE_REPLY};
@@ -153,10 +154,18 @@ impl Session {
             }
             let mut reader = item.body;
             let mut unreadable = false;
+            let mut digest = self
+                .device
+                .backup()
+                .recording_uploads()
+                .then(sha2::Sha256::new);
             loop {
                 let n = read_full(&mut reader, &mut buf)?;
                 if n == 0 {
                     break;
+                }
+                if let Some(d) = digest.as_mut() {
+                    d.update(&buf[..n]);
                 }
                 if unreadable {
                     tracing::info!(%udid, file = item.backup_path, "fault: the file could not be read to its end");
@@ -195,6 +204,13 @@ impl Session {
                 }
                 self.link.write_all(&block).await?;
                 self.file_bytes_sent += n as u64;
+            }
+            if let Some(d) = digest {
+                if !unreadable {
+                    self.device
+                        .backup()
+                        .uploaded(&item.backup_path, d.finalize().into());
+                }
             }
             if !unreadable || self.fault.is_some() {
                 self.link.write_all(&devicelink::FILE_END).await?;

@@ -1,0 +1,197 @@
+//! An encrypted device's backups kept decrypted in the store (issue 18): what is exported is,
+//! byte for byte, what the device sent, day after day and across a password change; and a day
+//! costs about what it costs an unencrypted twin of the phone. Needs the OS credential store:
+//! run through scripts/with-keyring.sh, as scripts/test.sh does.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use keepsake_core::apple_form::{Forms, RESERVED_DIR};
+use keepsake_core::interchange::export;
+use keepsake_core::{back_up, BackupOptions, Location, Secret, Unlock};
+use keepsake_store::commands::list;
+use keepsake_testkit::{require_secret_service, Bench};
+use sha2::{Digest, Sha256};
+
+const PASSWORD: &str = "correct horse";
+const NEW_PASSWORD: &str = "battery staple";
+
+/// Every file below `root`, by its path relative to `root`, and its SHA-256.
+fn digests(root: &Path) -> BTreeMap<String, [u8; 32]> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(rel, Sha256::digest(std::fs::read(&path).unwrap()).into());
+            }
+        }
+    }
+    out
+}
+
+/// Two phones with the same content and the same days of use, one encrypted, each backed up
+/// into a location of its own.
+struct Twins {
+    bench: Bench,
+    plain: BackupOptions,
+    encrypted: BackupOptions,
+}
+
+impl Twins {
+    fn start() -> Twins {
+        let bench = Bench::with(2, |config| {
+            let content = config.devices[0].backup.content.clone();
+            for d in &mut config.devices {
+                d.backup.content = content.clone();
+                d.backup.content.target_bytes = 8 << 20;
+            }
+        });
+        let mut plain = bench.options.clone();
+        plain.location = Some(bench.dir.path().join("plain-disk"));
+        std::fs::create_dir_all(plain.location.as_ref().unwrap()).unwrap();
+        let mut encrypted = bench.options.clone();
+        encrypted.backup_password = Some(Secret::new(PASSWORD));
+        bench
+            .device(1)
+            .backup()
+            .enable_encryption(PASSWORD)
+            .unwrap();
+        bench.device(1).backup().record_uploads();
+        Twins {
+            bench,
+            plain,
+            encrypted,
+        }
+    }
+
+    /// The bytes the newest snapshot of `options`' location added.
+    fn added(options: &BackupOptions) -> (i64, u64) {
+        let repo = Location::new(options.location.as_ref().unwrap())
+            .open(None)
+            .unwrap();
+        let newest = list::snapshots(&repo).unwrap().pop().unwrap();
+        (newest.id, newest.added_bytes)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_encrypted_device_kept_decrypted_exports_what_it_sent_and_costs_what_plain_does() {
+    require_secret_service();
+    let twins = Twins::start();
+    let bench = &twins.bench;
+    let (plain_udid, udid) = (
+        bench.device(0).udid().to_owned(),
+        bench.device(1).udid().to_owned(),
+    );
+    let mut sent: BTreeMap<String, [u8; 32]> = BTreeMap::new();
+    let mut password = PASSWORD;
+    let mut options = twins.encrypted.clone();
+    let mut table = Vec::new();
+    for day in 0..4 {
+        if day > 0 {
+            bench.device(0).backup().live_one_day().unwrap();
+            bench.device(1).backup().live_one_day().unwrap();
+        }
+        if day == 2 {
+            // the password changes on the phone (as `keepsake encryption` changes it)
+            let device = bench.device(1);
+            let mut enc = device.backup().encryption().unwrap();
+            enc.change_password(NEW_PASSWORD, device.backup().options().kdf)
+                .unwrap();
+            device.backup().set_encryption(Some(enc)).unwrap();
+            password = NEW_PASSWORD;
+            options.backup_password = Some(Secret::new(NEW_PASSWORD));
+        }
+        back_up(&bench.ctx, Some(&plain_udid), &twins.plain, |_| {})
+            .await
+            .unwrap();
+        let report = back_up(&bench.ctx, Some(&udid), &options, |_| {})
+            .await
+            .unwrap_or_else(|e| panic!("day {day}: {e}"));
+        let uploads = bench.device(1).backup().take_uploads();
+        assert!(!uploads.is_empty(), "day {day}: the phone sent files");
+        sent.extend(uploads.clone());
+
+        // kept decrypted: the record lists files, Manifest.db among them
+        let repo = bench.location().open(None).unwrap();
+        let forms = Forms::load(&repo, report.snapshot.id).unwrap();
+        assert!(
+            forms.is_exact("Manifest.db") && forms.len() > 10,
+            "day {day}: {} files kept decrypted",
+            forms.len()
+        );
+        drop(repo);
+
+        // the export is what the phone sent, file for file, and nothing of Keepsake's own
+        let out = bench.dir.path().join(format!("export-{day}"));
+        let exported = export(
+            &bench.location(),
+            &Unlock::new(),
+            report.snapshot.id,
+            &out,
+            Some(password),
+            &mut |_, _| {},
+        )
+        .unwrap_or_else(|e| panic!("day {day}: {e}"));
+        let got = digests(&out);
+        assert!(!got.keys().any(|p| p.contains(RESERVED_DIR)), "day {day}");
+        for (path, digest) in &uploads {
+            assert_eq!(
+                got.get(path),
+                Some(digest),
+                "day {day}: {path} is not what the phone sent"
+            );
+        }
+        let mut compared = 0;
+        for (path, digest) in &got {
+            if path.ends_with("/Info.plist") {
+                continue; // the host's own
+            }
+            let expected = sent
+                .get(path)
+                .unwrap_or_else(|| panic!("day {day}: {path} was never sent"));
+            assert_eq!(
+                digest, expected,
+                "day {day}: {path} differs from what was sent"
+            );
+            compared += 1;
+        }
+        assert!(compared as u64 + 1 >= exported.files, "day {day}");
+
+        // and it opens with the password, every file of the phone as it is today
+        keepsake_testkit::backup_matches(
+            &out.join(&udid),
+            &bench.device(1).backup().phone().unwrap(),
+            Some(password),
+        )
+        .unwrap_or_else(|e| panic!("day {day}: {e}"));
+
+        let (_, plain_added) = Twins::added(&twins.plain);
+        let (_, encrypted_added) = Twins::added(&options);
+        table.push((day, plain_added, encrypted_added));
+    }
+    eprintln!("day  unencrypted  encrypted  ratio (bytes the snapshot added)");
+    for (day, plain, encrypted) in &table {
+        eprintln!(
+            "{day:>3}  {plain:>11}  {encrypted:>9}  {:.3}",
+            *encrypted as f64 / *plain as f64
+        );
+    }
+    for (day, plain, encrypted) in &table {
+        let limit = if *day == 0 { 1.05 } else { 1.2 };
+        assert!(
+            (*encrypted as f64) <= limit * *plain as f64,
+            "day {day}: encrypted added {encrypted} bytes, unencrypted {plain}"
+        );
+    }
+    twins.bench.phone.stop();
+}
