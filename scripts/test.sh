@@ -35,10 +35,10 @@ summary() {
 if command -v cargo-nextest >/dev/null 2>&1; then
   runner=(cargo nextest run --workspace --locked --no-fail-fast)
   interop=(cargo nextest run --workspace --locked --run-ignored only
-    -E 'package(keepsake-mobilesync) & binary(interop)')
+    -E '(package(keepsake-mobilesync) & binary(interop)) | (package(keepsake-core) & binary(encrypted_dedup))')
 else
   runner=(cargo test --workspace --locked --no-fail-fast)
-  interop=(cargo test --workspace --locked --test interop -- --ignored)
+  interop=(cargo test --workspace --locked --test interop --test encrypted_dedup -- --ignored)
 fi
 
 step "setup (Debian packages, tauri-driver, npm ci, Python venv)" 25m scripts/setup.sh
@@ -59,7 +59,7 @@ rm -f fuzz/target/logs/aside-build.done
 fuzz_build=$!
 trap 'kill "$fuzz_build" 2>/dev/null || true' EXIT
 step "interop: third-party readers (iphone_backup_decrypt, iOSbackup) read our backups" 10m \
-  env KEEPSAKE_INTEROP_PYTHON="$PWD/.venv/bin/python" "${interop[@]}"
+  scripts/with-keyring.sh env KEEPSAKE_INTEROP_PYTHON="$PWD/.venv/bin/python" "${interop[@]}"
 step "UI type check and unit tests" 5m bash -c 'cd ui && npm run --silent typecheck && npx vitest run'
 step "desktop app end to end (Xvfb + tauri-driver + WebKitWebDriver)" 20m \
   .venv/bin/python -m pytest tests/e2e -q --timeout=300

@@ -195,3 +195,120 @@ async fn an_encrypted_device_kept_decrypted_exports_what_it_sent_and_costs_what_
     }
     twins.bench.phone.stop();
 }
+
+const IPHONE_BACKUP_DECRYPT: &str = include_str!("../../../tests/interop/iphone_backup_decrypt.py");
+const IOSBACKUP: &str = include_str!("../../../tests/interop/iosbackup.py");
+
+/// Third-party readers open an exported snapshot that was kept decrypted in the store: every
+/// file they are asked for is the phone's (a database changed on the second day among them).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Python with iphone_backup_decrypt and iOSbackup: set KEEPSAKE_INTEROP_PYTHON"]
+async fn third_party_readers_open_an_exported_snapshot_kept_decrypted() {
+    use sha1::Sha1;
+    require_secret_service();
+    let python = std::env::var("KEEPSAKE_INTEROP_PYTHON")
+        .expect("KEEPSAKE_INTEROP_PYTHON must name a python with the readers installed");
+    let bench = Bench::start();
+    let device = bench.device(0);
+    device.backup().enable_encryption(PASSWORD).unwrap();
+    let mut options = bench.options.clone();
+    options.backup_password = Some(Secret::new(PASSWORD));
+    back_up(&bench.ctx, None, &options, |_| {}).await.unwrap();
+    let day0 = device.backup().phone().unwrap();
+    device.backup().live_one_day().unwrap();
+    let report = back_up(&bench.ctx, None, &options, |_| {}).await.unwrap();
+    let phone = device.backup().phone().unwrap();
+    let repo = bench.location().open(None).unwrap();
+    let forms = Forms::load(&repo, report.snapshot.id).unwrap();
+    drop(repo);
+    let out = bench.dir.path().join("export");
+    export(
+        &bench.location(),
+        &Unlock::new(),
+        report.snapshot.id,
+        &out,
+        None,
+        &mut |_, _| {},
+    )
+    .unwrap();
+
+    // Files with a relative path no other domain has (iOSbackup looks files up by it alone):
+    // every one changed since the first day, and a few that did not.
+    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in phone.backup_files(true) {
+        *count.entry(f.key.path.as_str()).or_default() += 1;
+    }
+    let unchanged = |f: &keepsake_phone_content::FileEntry| {
+        day0.backup_files(true)
+            .any(|g| g.key == f.key && g.mtime == f.mtime && g.size() == f.size())
+    };
+    let mut wanted = Vec::new();
+    let mut kept = 0;
+    for f in phone.backup_files(true) {
+        if count[f.key.path.as_str()] != 1 || f.key.path.contains('"') {
+            continue;
+        }
+        if !unchanged(f) || kept < 10 {
+            kept += usize::from(unchanged(f));
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut f.reader(), &mut data).unwrap();
+            let digest: String = Sha1::digest(&data)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            wanted.push((f.key.domain.clone(), f.key.path.clone(), digest));
+        }
+    }
+    let changed = wanted.len() - kept;
+    assert!(
+        changed > 0 && kept > 0,
+        "{changed} changed, {kept} unchanged"
+    );
+    assert!(forms.len() > 10, "the snapshot keeps files decrypted");
+    let list = format!(
+        "[{}]",
+        wanted
+            .iter()
+            .map(|(d, p, _)| format!("[\"{d}\", \"{p}\"]"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    for (name, script, wrong) in [
+        (
+            "iphone_backup_decrypt",
+            IPHONE_BACKUP_DECRYPT,
+            "IncorrectPassphraseError",
+        ),
+        ("iOSbackup", IOSBACKUP, "Exception"),
+    ] {
+        let output = std::process::Command::new(&python)
+            .args(["-c", script])
+            .arg(out.join(device.udid()))
+            .arg(PASSWORD)
+            .arg(&list)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{name} failed: {}\n{stdout}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let last = stdout.lines().last().unwrap_or_default();
+        assert!(
+            last.contains(&format!("\"wrong_password\": \"{wrong}\"")),
+            "{name}: {last}"
+        );
+        for (domain, path, digest) in &wanted {
+            assert!(
+                last.contains(&format!("\"{domain}/{path}\": \"{digest}\"")),
+                "{name}: {domain}/{path} differs: {last}"
+            );
+        }
+        eprintln!(
+            "{name}: {} files read ({changed} changed on day 1)",
+            wanted.len()
+        );
+    }
+    bench.phone.stop();
+}

@@ -19,45 +19,9 @@ use keepsake_mobilesync::{
 };
 use sha1::{Digest, Sha1};
 
-const IPHONE_BACKUP_DECRYPT: &str = r#"
-import json, sys, hashlib
-from iphone_backup_decrypt import EncryptedBackup
-backup_dir, password, wanted = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-try:
-    EncryptedBackup(backup_directory=backup_dir, passphrase="not the password").test_decryption()
-    wrong = "accepted"
-except Exception as e:
-    wrong = type(e).__name__
-backup = EncryptedBackup(backup_directory=backup_dir, passphrase=password)
-backup.test_decryption()
-out = {}
-for domain, path in wanted:
-    data = backup.extract_file_as_bytes(path, domain_like=domain)
-    out[domain + "/" + path] = hashlib.sha1(data).hexdigest()
-print(json.dumps({"wrong_password": wrong, "files": out}))
-"#;
+const IPHONE_BACKUP_DECRYPT: &str = include_str!("../../../tests/interop/iphone_backup_decrypt.py");
 
-const IOSBACKUP: &str = r#"
-import json, sys, hashlib, os, tempfile
-from iOSbackup import iOSbackup
-backup_dir, password, wanted = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-root, udid = os.path.split(backup_dir)
-try:
-    iOSbackup(udid=udid, cleartextpassword="not the password", backuproot=root)
-    wrong = "accepted"
-except Exception as e:
-    wrong = type(e).__name__
-backup = iOSbackup(udid=udid, cleartextpassword=password, backuproot=root)
-out = {}
-with tempfile.TemporaryDirectory() as target:
-    for i, (domain, path) in enumerate(wanted):
-        info = backup.getFileDecryptedCopy(relativePath=path, targetFolder=target, targetName=str(i))
-        with open(info["decryptedFilePath"], "rb") as f:
-            out[domain + "/" + path] = hashlib.sha1(f.read()).hexdigest()
-    # Walks directories too: fails on any MBFile without Size or the time fields.
-    backup.getFolderDecryptedCopy(relativePath="Library", targetFolder=os.path.join(target, "tree"))
-print(json.dumps({"wrong_password": wrong, "files": out}))
-"#;
+const IOSBACKUP: &str = include_str!("../../../tests/interop/iosbackup.py");
 
 /// Writes an encrypted backup the way MOBILESYNC-NOTES §3.6 describes, with other tools than
 /// ours: class blocks in descending order as some devices write them, Manifest.db built by
