@@ -37,6 +37,12 @@ pub struct BackupArgs {
     /// does not remember the snapshots' key.
     #[arg(long = "recovery-key-file", value_name = "FILE")]
     recovery_key: Option<PathBuf>,
+    /// Read an encrypted device's backup password from FILE's first line (`-`: standard
+    /// input); else $KEEPSAKE_BACKUP_PASSWORD (default: the remembered one). With it the
+    /// snapshots keep the files decrypted under the location's own encryption, and cost what
+    /// an unencrypted device's do.
+    #[arg(long = "backup-password-file", value_name = "FILE")]
+    backup_password: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -74,6 +80,10 @@ pub fn backup(ctx: &keepsake_core::Context, args: &BackupArgs, json: bool) -> an
         &[(&secret_args::RECOVERY_KEY, args.recovery_key.as_deref())],
     )?;
     options.ignore_free_space = args.ignore_space;
+    options.backup_password = secret_args::optional(
+        &secret_args::BACKUP_PASSWORD,
+        args.backup_password.as_deref(),
+    )?;
     let bar = ProgressBar::new(100).with_style(
         ProgressStyle::with_template("{msg:24} [{bar:30}] {pos:>3}% {prefix}")
             .expect("the template is valid")
@@ -135,6 +145,15 @@ pub fn backup(ctx: &keepsake_core::Context, args: &BackupArgs, json: bool) -> an
             report.device,
             report.files_failed.len(),
             report.files_failed.join(", ")
+        );
+    }
+    if let Some(why) = &report.kept_as_sent {
+        eprintln!(
+            "note: {}'s encrypted backup was kept as the phone sent it ({why}): such snapshots \
+             take about twice the space of decrypted ones. Give the backup password \
+             (--backup-password-file) or let this computer remember it (`keepsake encryption \
+             change --remember`) to save space.",
+            report.device
         );
     }
     if let Some(error) = &report.cleaning_error {

@@ -167,6 +167,10 @@ pub struct BackupReport {
     /// What was read back after it: what it wrote and a sample of the rest. `None` when that
     /// could not run (the backup itself is saved; the reason is in the log).
     pub verification: Option<crate::verification::Verification>,
+    /// Why an encrypted device's files were kept as it sent them (not decrypted under the
+    /// location's encryption, see [`crate::apple_form`]): such a snapshot costs about twice.
+    /// `None` for an unencrypted device, or when they were kept decrypted.
+    pub kept_as_sent: Option<String>,
 }
 
 /// What the cleaning policy made of a finished backup.
@@ -483,7 +487,7 @@ async fn transfer(
         on_progress(p);
     }
     on_progress(BackupProgress::Saving);
-    let snapshot = folder.commit().map_err(|e| {
+    let (snapshot, kept_as_sent) = folder.commit().map_err(|e| {
         if e.kind() == std::io::ErrorKind::InvalidData {
             // the device's doing (its final plists): not a failure of the disk
             CoreError::Store(format!("{name}: the backup was refused: {e}"))
@@ -511,6 +515,7 @@ async fn transfer(
         cleaning: None,
         cleaning_error: None,
         verification: None,
+        kept_as_sent,
     })
 }
 

@@ -184,14 +184,14 @@ impl<'v> Decrypting<'v> {
     /// Once the device reported success: decrypts Manifest.db with the keybag of the
     /// `manifest_plist` this backup wrote, checks every guess against it and decrypts what was
     /// set aside. Without the keys (the password changed elsewhere, encryption turned off),
-    /// what was set aside is kept as sent.
+    /// what was set aside is kept as sent. Returns whether the keys opened.
     pub(crate) fn finish(
         mut self,
         writer: &mut SnapshotWriter<'_>,
         forms: &mut Forms,
         manifest_plist: Option<&[u8]>,
         device: &str,
-    ) -> io::Result<()> {
+    ) -> io::Result<bool> {
         let meta = FileMeta {
             mode: 0o100644,
             mtime_ns: writer_time_ns(),
@@ -267,7 +267,7 @@ impl<'v> Decrypting<'v> {
             }
             let _ = std::fs::remove_file(&file);
         }
-        Ok(())
+        Ok(keys.is_some())
     }
 
     /// The keys of the backup that `manifest` describes, and its Manifest.db's exact

@@ -60,7 +60,7 @@ enum Command {
     Commit {
         /// The Manifest.plist this backup wrote (its keybag opens its files).
         manifest_plist: Option<Vec<u8>>,
-        reply: Reply<SnapshotInfo>,
+        reply: Reply<(SnapshotInfo, Option<String>)>,
     },
 }
 
@@ -161,7 +161,8 @@ impl StoreFolder {
 
     /// Makes the backup a snapshot: only called once the device reported success, and refused
     /// (nothing committed) when the plists the device sent do not say it finished a backup.
-    pub fn commit(mut self) -> io::Result<SnapshotInfo> {
+    /// Also says why an encrypted device's files were kept as sent, if they were.
+    pub fn commit(mut self) -> io::Result<(SnapshotInfo, Option<String>)> {
         if let Err(why) = self.check_plists() {
             self.shut_down();
             return Err(io::Error::new(
@@ -428,9 +429,21 @@ fn serve(
                 manifest_plist,
                 reply,
             } => {
+                let encrypted = manifest_plist
+                    .as_deref()
+                    .and_then(|b| ManifestPlist::from_bytes(b).ok())
+                    .is_some_and(|m| m.is_encrypted);
                 let r = (|| {
+                    let mut kept_as_sent = (encrypted && !repo.is_encrypted())
+                        .then(|| "the location is not encrypted at rest".to_owned());
                     if let Some(d) = decrypting.take() {
-                        d.finish(&mut writer, &mut forms, manifest_plist.as_deref(), device)?;
+                        let decrypted =
+                            d.finish(&mut writer, &mut forms, manifest_plist.as_deref(), device)?;
+                        if encrypted && !decrypted {
+                            kept_as_sent = Some("the backup password did not open it".into());
+                        }
+                    } else if encrypted && kept_as_sent.is_none() {
+                        kept_as_sent = Some("the backup password is not at hand".into());
                     }
                     if !forms.is_empty() {
                         writer
@@ -439,7 +452,7 @@ fn serve(
                     } else if had_forms {
                         writer.remove(FORMS_PATH).map_err(to_io)?;
                     }
-                    writer.commit().map_err(to_io)
+                    Ok((writer.commit().map_err(to_io)?, kept_as_sent))
                 })();
                 let _ = reply.send(r);
                 return;

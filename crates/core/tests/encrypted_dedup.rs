@@ -312,3 +312,73 @@ async fn third_party_readers_open_an_exported_snapshot_kept_decrypted() {
     }
     bench.phone.stop();
 }
+
+/// Without the password the backup is kept as sent and says what it costs; the next one, with
+/// the password, decrypts on top of it (the previous versions' keys from the snapshot kept as
+/// sent), and both export as the phone sent them.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_the_password_a_backup_is_kept_as_sent_and_the_next_one_decrypts() {
+    require_secret_service();
+    let bench = Bench::start();
+    let device = bench.device(0);
+    device.backup().enable_encryption(PASSWORD).unwrap();
+    device.backup().record_uploads();
+    let mut sent = BTreeMap::new();
+    let first = back_up(&bench.ctx, None, &bench.options, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        first.kept_as_sent.as_deref(),
+        Some("the backup password is not at hand")
+    );
+    sent.extend(device.backup().take_uploads());
+    device.backup().live_one_day().unwrap();
+    let mut options = bench.options.clone();
+    options.backup_password = Some(Secret::new(PASSWORD));
+    let second = back_up(&bench.ctx, None, &options, |_| {}).await.unwrap();
+    assert_eq!(second.kept_as_sent, None);
+    let uploads = device.backup().take_uploads();
+    sent.extend(uploads.clone());
+
+    let repo = bench.location().open(None).unwrap();
+    assert!(Forms::load(&repo, first.snapshot.id).unwrap().is_empty());
+    let forms = Forms::load(&repo, second.snapshot.id).unwrap();
+    drop(repo);
+    // files changed since the first day were decrypted with the keys they had then
+    let changed_kept_decrypted = uploads
+        .keys()
+        .filter(|p| {
+            let inner = p.split_once('/').unwrap().1;
+            forms.is_exact(inner)
+        })
+        .count();
+    assert!(changed_kept_decrypted > 0, "{forms:?}");
+    for (snapshot, password) in [
+        (first.snapshot.id, None),
+        (second.snapshot.id, Some(PASSWORD)),
+    ] {
+        let out = bench.dir.path().join(format!("export-{snapshot}"));
+        export(
+            &bench.location(),
+            &Unlock::new(),
+            snapshot,
+            &out,
+            password,
+            &mut |_, _| {},
+        )
+        .unwrap();
+        for (path, digest) in digests(&out) {
+            if path.ends_with("/Info.plist") {
+                continue;
+            }
+            if snapshot == second.snapshot.id || !uploads.contains_key(&path) {
+                assert_eq!(
+                    sent.get(&path),
+                    Some(&digest),
+                    "snapshot {snapshot}: {path}"
+                );
+            }
+        }
+    }
+    bench.phone.stop();
+}
