@@ -33,6 +33,26 @@ use crate::apple_form::{
 /// removed by the next backup into the location.
 const SPOOL_PREFIX: &str = "keepsake-spool-";
 
+/// The largest Manifest.db decrypted in memory to read its keys (a phone with a million files has
+/// a few hundred MB): a larger one keeps the backup as sent, so that no device can make the host
+/// hold gigabytes.
+const MAX_DECRYPTED_MANIFEST_DB: u64 = 512 << 20;
+
+/// Removes what crashed backups set aside in `repo`'s `tmp/`; called with the writer lock held.
+pub(crate) fn remove_leftovers(repo: &Repository) {
+    let tmp = repo.path().join("tmp");
+    for entry in std::fs::read_dir(&tmp).into_iter().flatten().flatten() {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(SPOOL_PREFIX)
+        {
+            tracing::info!(path = %entry.path().display(), "removing what a crashed backup set aside");
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Extensions of the files a phone keeps its photos, videos and sounds in.
 const MEDIA: [&str; 16] = [
     "heic", "heif", "jpg", "jpeg", "png", "gif", "dng", "webp", "mov", "mp4", "m4v", "3gp", "m4a",
@@ -78,16 +98,6 @@ impl<'v> Decrypting<'v> {
         base: Option<&'v AppleView>,
     ) -> io::Result<Self> {
         let tmp = repo.path().join("tmp");
-        // The writer lock is held: a spool left here is a crashed backup's.
-        for entry in std::fs::read_dir(&tmp)?.flatten() {
-            if entry
-                .file_name()
-                .to_string_lossy()
-                .starts_with(SPOOL_PREFIX)
-            {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
-        }
         let spool = tempfile::Builder::new()
             .prefix(SPOOL_PREFIX)
             .tempdir_in(&tmp)?;
@@ -290,10 +300,17 @@ impl<'v> Decrypting<'v> {
         let Some(file) = self.set_aside.get(MANIFEST_DB) else {
             return Ok(None);
         };
-        let mut sent = Vec::new();
-        File::open(file)?
-            .take(MAX_MANIFEST_DB_LEN + 16)
-            .read_to_end(&mut sent)?;
+        let len = std::fs::metadata(file)?.len();
+        if len > MAX_DECRYPTED_MANIFEST_DB.min(MAX_MANIFEST_DB_LEN + 16) {
+            tracing::warn!(
+                device,
+                len,
+                "Manifest.db is too large to decrypt in memory: kept as sent"
+            );
+            return Ok(None);
+        }
+        let mut sent = Vec::with_capacity(len as usize);
+        File::open(file)?.take(len).read_to_end(&mut sent)?;
         let Some(wrapped) = manifest.manifest_key().ok().flatten() else {
             return Ok(None);
         };

@@ -102,6 +102,17 @@ const MAX_FOLDER_PLIST: u64 = 16 << 20;
 /// finished, and (unencrypted backups) every file Manifest.db lists present with its size.
 /// Returns the device's UDID.
 pub fn check_backup_folder(folder: &Path) -> Result<String> {
+    // Keepsake's own records of a snapshot come from Keepsake, never from a folder.
+    let reserved = folder.join(crate::apple_form::RESERVED_DIR);
+    if reserved.symlink_metadata().is_ok() {
+        return Err(CoreError::NotABackupFolder {
+            folder: folder.to_path_buf(),
+            detail: format!(
+                "it holds {}, which no device backup has",
+                crate::apple_form::RESERVED_DIR
+            ),
+        });
+    }
     let bad = |detail: String| CoreError::NotABackupFolder {
         folder: folder.to_path_buf(),
         detail,
@@ -361,6 +372,16 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("Manifest.plist"), "{text}");
         assert!(text.contains("at least 8000000 items"), "{text}");
+    }
+
+    #[test]
+    fn a_folder_holding_keepsakes_own_records_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("00008120-001A2B3C9E3779B9");
+        std::fs::create_dir_all(folder.join(".keepsake")).unwrap();
+        std::fs::write(folder.join(".keepsake/forms"), "keepsake forms 1\n").unwrap();
+        let err = check_backup_folder(&folder).unwrap_err();
+        assert!(err.to_string().contains("holds .keepsake"), "{err}");
     }
 
     #[test]

@@ -255,6 +255,7 @@ fn serve(
         }
     };
     writer.set_time(time);
+    crate::decrypting::remove_leftovers(repo);
     let base = writer.base();
     let mut current: BTreeSet<String> = match writer.base_paths() {
         Ok(p) => p

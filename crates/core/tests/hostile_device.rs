@@ -429,6 +429,11 @@ async fn uploads_under_hostile_names_are_refused_and_nothing_escapes() {
             Fault::UploadNamed(format!("{u}\\..\\..\\escape")),
             vec!["forbidden characters".into()],
         ),
+        (
+            "Keepsake's own record of the snapshot",
+            Fault::UploadNamed(format!("{u}/.keepsake/forms")),
+            vec!["Keepsake's own record".into()],
+        ),
     ];
     for (case, fault, says) in cases {
         let says: Vec<&str> = says.iter().map(String::as_str).collect();
