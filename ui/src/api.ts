@@ -127,6 +127,8 @@ export interface BackupDone {
   /** When this backup set the location up: its recovery key, shown once. */
   recovery_key: string | null;
   repository: string;
+  /** Why an encrypted device's files were kept as it sent them (about twice the space). */
+  kept_as_sent: string | null;
 }
 
 /** A device with snapshots at a location, whether it is in sight or not. */

@@ -80,7 +80,10 @@ async function backUp(d: DeviceRow): Promise<void> {
     if (done.recovery_key) recoveryKeys.set(d.udid, { key: done.recovery_key, repository: done.repository });
     const asked = done.cleaning?.outcome === "asked" ? " Older snapshots take too much space: Keepsake asks before deleting them." : "";
     const deleted = done.cleaning?.outcome === "deleted" ? ` ${done.cleaning.snapshots.length} old snapshot(s) deleted, ${bytes(done.cleaning.freed_bytes)} freed.` : "";
-    result = { message: `Backed up ${d.name}: ${bytes(done.bytes_received)} in ${done.files_received} files; the snapshot added ${bytes(done.snapshot.added_bytes)}.${deleted}${asked}`, failed: false };
+    const asSent = done.kept_as_sent
+      ? ` Its encrypted files were kept as the phone sent them (${done.kept_as_sent}), which takes about twice the space: let this computer remember the backup password to save space.`
+      : "";
+    result = { message: `Backed up ${d.name}: ${bytes(done.bytes_received)} in ${done.files_received} files; the snapshot added ${bytes(done.snapshot.added_bytes)}.${deleted}${asked}${asSent}`, failed: false };
   } catch (e) {
     if (api.errorKind(e) === "not_confirmed" || api.errorKind(e) === "no_location") {
       latestProgress.delete(d.udid);
