@@ -5,8 +5,9 @@
 //! When the backup password is at hand, the snapshot keeps such a file as its *exact
 //! decryption* (plaintext and padding, [`keepsake_mobilesync::ExactCbc`]): it deduplicates page
 //! by page and compresses like an unencrypted device's, sealed by the store's own encryption.
-//! Which files are kept that way is the snapshot's *forms* record ([`FORMS_PATH`], never
-//! exported); every other file is kept as the device sent it. Readers that give Apple's bytes
+//! Which files are kept that way is a flag on each file version ([`KEPT_DECRYPTED`] in its
+//! mode), so it travels with the version from snapshot to snapshot and costs nothing for the
+//! files a backup does not touch; every other file is kept as the device sent it. Readers that give Apple's bytes
 //! (export, restore to a device, files the device asks back) go through an [`AppleView`],
 //! which encrypts the exact files again with their keys from the snapshot's own Manifest.db,
 //! byte for byte what the device sent.
@@ -27,8 +28,17 @@ use crate::error::{CoreError, Result};
 /// The folder of a snapshot that holds Keepsake's own records about it: never a device's, never
 /// exported. A device (or a Finder folder) naming anything in it is refused.
 pub const RESERVED_DIR: &str = ".keepsake";
-/// The forms record: which files of the snapshot are kept as their exact decryption.
-pub const FORMS_PATH: &str = ".keepsake/forms";
+/// Set in a file version's mode (above the 16 bits of a Unix `st_mode`, which restores and
+/// listings use) when it is kept as its exact decryption.
+pub const KEPT_DECRYPTED: u32 = 1 << 24;
+
+/// `meta` marked as a file kept as its exact decryption.
+pub fn kept_decrypted(meta: keepsake_store::FileMeta) -> keepsake_store::FileMeta {
+    keepsake_store::FileMeta {
+        mode: meta.mode | KEPT_DECRYPTED,
+        ..meta
+    }
+}
 /// The device's class keys, which open every file of its backups whatever the password: kept
 /// (sealed by the store's encryption, like the files they open) so that a snapshot kept
 /// decrypted is given back as sent with the store's key alone, after a password change too.
@@ -36,9 +46,6 @@ pub const CLASS_KEYS_PATH: &str = ".keepsake/class-keys";
 /// Manifest.db's path in a snapshot.
 pub const MANIFEST_DB: &str = "Manifest.db";
 
-const FORMS_HEADER: &str = "keepsake forms 1\n";
-/// A forms record lists one line per file: a phone with a million files is ~50 MB.
-const MAX_FORMS_LEN: u64 = 256 << 20;
 /// Manifest.plist, with every app, is hundreds of KB.
 const MAX_MANIFEST_PLIST_LEN: u64 = 64 << 20;
 
@@ -47,7 +54,8 @@ pub fn is_reserved(path: &str) -> bool {
     path == RESERVED_DIR || path.starts_with(".keepsake/")
 }
 
-/// Which files of a snapshot are kept as their exact decryption (the rest as sent).
+/// Which files of a snapshot are kept as their exact decryption (the rest as sent): those whose
+/// version carries [`KEPT_DECRYPTED`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Forms {
     exact: BTreeSet<String>,
@@ -89,41 +97,14 @@ impl Forms {
         self.exact.retain(|p| p != path && !p.starts_with(&below));
     }
 
-    /// The record's bytes: a header line, then one path per line, sorted (so that day after
-    /// day it changes only where the files did, and deduplicates).
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = FORMS_HEADER.as_bytes().to_vec();
-        for p in &self.exact {
-            out.extend_from_slice(p.as_bytes());
-            out.push(b'\n');
-        }
-        out
-    }
-
-    pub fn parse(bytes: &[u8]) -> std::result::Result<Forms, String> {
-        let text = std::str::from_utf8(bytes).map_err(|_| "it is not UTF-8".to_owned())?;
-        let body = text
-            .strip_prefix(FORMS_HEADER)
-            .ok_or("it does not start with its header")?;
-        let mut exact = BTreeSet::new();
-        for line in body.split_terminator('\n') {
-            if line.is_empty() || is_reserved(line) {
-                return Err(format!("it lists {line:?}, which no file is"));
-            }
-            exact.insert(line.to_owned());
-        }
-        Ok(Forms { exact })
-    }
-
-    /// The forms record of `snapshot`; none (every file as sent) when it has no record.
+    /// Which files of `snapshot` are kept decrypted, by the flag on their versions.
     pub fn load(repo: &Repository, snapshot: i64) -> Result<Forms> {
-        let Some(bytes) = cat_limited(repo, snapshot, FORMS_PATH, MAX_FORMS_LEN)? else {
-            return Ok(Forms::default());
-        };
-        Forms::parse(&bytes).map_err(|why| CoreError::NotABackup {
-            snapshot,
-            detail: format!("its record of how files are kept is damaged: {why}"),
-        })
+        let exact = keepsake_store::commands::list::files(repo, snapshot)?
+            .into_iter()
+            .filter(|f| f.mode & KEPT_DECRYPTED != 0)
+            .map(|f| f.path)
+            .collect();
+        Ok(Forms { exact })
     }
 }
 
@@ -561,20 +542,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_forms_record_reads_back_and_refuses_damage() {
+    fn forms_follow_what_is_set_and_removed() {
         let mut forms = Forms::default();
         forms.set("Manifest.db", true);
         forms.set("ab/ab00000000000000000000000000000000000000", true);
         forms.set("cd/cd00000000000000000000000000000000000000", true);
         forms.set("cd/cd00000000000000000000000000000000000000", false);
-        let bytes = forms.to_bytes();
-        assert_eq!(Forms::parse(&bytes).unwrap(), forms);
         assert_eq!(forms.len(), 2);
         forms.remove("ab");
         assert_eq!(forms.exact().collect::<Vec<_>>(), ["Manifest.db"]);
-        assert!(Forms::parse(b"not a record\n").is_err());
-        assert!(Forms::parse(b"keepsake forms 1\n.keepsake/forms\n").is_err());
-        assert!(Forms::parse(b"keepsake forms 1\n\n").is_err());
+        forms.remove("");
+        assert!(forms.is_empty());
+        let meta = kept_decrypted(keepsake_store::FileMeta {
+            mode: 0o100644,
+            ..Default::default()
+        });
+        assert_eq!(meta.mode & 0o177777, 0o100644, "the Unix mode is as it was");
+        assert_ne!(meta.mode & KEPT_DECRYPTED, 0);
     }
 
     #[test]

@@ -25,7 +25,7 @@ use keepsake_mobilesync::{
 use keepsake_store::{FileMeta, Repository, Secret, SnapshotWriter};
 
 use crate::apple_form::{
-    class_keys_for, file_id_of, open_exact_manifest_db, AppleView, FileKeys, Forms,
+    class_keys_for, file_id_of, kept_decrypted, open_exact_manifest_db, AppleView, FileKeys, Forms,
     CLASS_KEYS_PATH, MANIFEST_DB,
 };
 
@@ -160,7 +160,9 @@ impl<'v> Decrypting<'v> {
                 let head = io::Cursor::new(first[..n].to_vec()).chain(data);
                 if n == first.len() && exact_cbc(&key, Direction::Decrypt, &first) == expected {
                     let plain = ExactCbcReader::new(&key, Direction::Decrypt, head);
-                    writer.put_file(path, meta, plain).map_err(to_io)?;
+                    writer
+                        .put_file(path, kept_decrypted(meta), plain)
+                        .map_err(to_io)?;
                     self.guessed.insert(path.to_owned(), key);
                     Ok(true)
                 } else {
@@ -214,7 +216,7 @@ impl<'v> Decrypting<'v> {
         };
         if let Some((keys, exact_db)) = &keys {
             writer
-                .put_bytes(MANIFEST_DB, meta, exact_db)
+                .put_bytes(MANIFEST_DB, kept_decrypted(meta), exact_db)
                 .map_err(to_io)?;
             forms.set(MANIFEST_DB, true);
             self.forget(MANIFEST_DB);
@@ -267,7 +269,9 @@ impl<'v> Decrypting<'v> {
             match key {
                 Some(key) => {
                     let plain = ExactCbcReader::new(&key, Direction::Decrypt, sent);
-                    writer.put_file(&path, meta, plain).map_err(to_io)?;
+                    writer
+                        .put_file(&path, kept_decrypted(meta), plain)
+                        .map_err(to_io)?;
                     forms.set(&path, true);
                 }
                 None => {

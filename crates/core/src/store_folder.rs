@@ -16,7 +16,7 @@ use keepsake_device::BackupFolder;
 use keepsake_mobilesync::{BackupPlist, InfoPlist, ManifestPlist, StatusPlist};
 use keepsake_store::{FileMeta, Repository, Secret, SnapshotInfo};
 
-use crate::apple_form::{self, AppleView, Forms, FORMS_PATH};
+use crate::apple_form::{self, AppleView, Forms};
 use crate::decrypting::Decrypting;
 
 /// The plists at the top of a backup that say what it is: each one this backup writes is
@@ -273,7 +273,6 @@ fn serve(
     let mut forms = base_view
         .as_ref()
         .map_or_else(Forms::default, |v| v.forms().clone());
-    let had_forms = !forms.is_empty();
     let mut decrypting = match password {
         Some(p) if repo.is_encrypted() => match Decrypting::new(repo, p, base_view.as_ref()) {
             Ok(d) => Some(d),
@@ -445,13 +444,6 @@ fn serve(
                         }
                     } else if encrypted && kept_as_sent.is_none() {
                         kept_as_sent = Some("the backup password is not at hand".into());
-                    }
-                    if !forms.is_empty() {
-                        writer
-                            .put_bytes(FORMS_PATH, meta(), &forms.to_bytes())
-                            .map_err(to_io)?;
-                    } else if had_forms {
-                        writer.remove(FORMS_PATH).map_err(to_io)?;
                     }
                     Ok((writer.commit().map_err(to_io)?, kept_as_sent))
                 })();
