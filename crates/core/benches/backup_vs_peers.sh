@@ -39,16 +39,10 @@ since() { echo "$(now) - $1" | bc; }
 mib() { echo "scale=1; $1 / 1048576" | bc; }
 bytes_in() { du -sb "$1" | cut -f1; }
 
-start_phone() {
-  coproc PHONE { RUST_LOG=warn exec "$bin/keepsake-virtual-iphone" --no-wifi --size "$size" --seed 1 --state-dir "$work/phone" "$@"; }
-  read -r line <&"${PHONE[0]}"
-  export "${line?}"
-  read -r device <&"${PHONE[0]}"
-  udid=$(echo "$device" | awk '{print $2}')
-}
-stop_phone() {
-  if [ -n "${PHONE_PID:-}" ]; then kill "$PHONE_PID" 2>/dev/null || true; wait "$PHONE_PID" 2>/dev/null || true; fi
-}
+# shellcheck source=crates/core/benches/virtual_phone.sh
+source crates/core/benches/virtual_phone.sh
+start_phone() { phone_start --size "$size" --seed 1 --state-dir "$work/phone" "$@"; }
+stop_phone() { phone_stop; }
 cleanup() {
   stop_phone
   if [ "${KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi

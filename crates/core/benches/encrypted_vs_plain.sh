@@ -31,19 +31,14 @@ export XDG_CONFIG_HOME="$work/config" # Keepsake's host id and job locks, not th
 export KEEPSAKE_STORE_PASSWORD=bench-store-password
 password=bench-backup-password
 
+# shellcheck source=crates/core/benches/virtual_phone.sh
+source crates/core/benches/virtual_phone.sh
 start_phone() { # state-dir extra-args...
   local state=$1
   shift
-  coproc PHONE { RUST_LOG=warn exec "$bin/keepsake-virtual-iphone" --no-wifi --seed 41 --state-dir "$state" "$@"; }
-  read -r line <&"${PHONE[0]}"
-  export "${line?}"
-  read -r device <&"${PHONE[0]}"
-  udid=$(echo "$device" | awk '{print $2}')
+  phone_start --seed 41 --state-dir "$state" "$@"
 }
-stop_phone() {
-  if [ -n "${PHONE_PID:-}" ]; then kill "$PHONE_PID" 2>/dev/null || true; wait "$PHONE_PID" 2>/dev/null || true; fi
-  PHONE_PID=
-}
+stop_phone() { phone_stop; }
 cleanup() {
   stop_phone
   if [ "${KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi

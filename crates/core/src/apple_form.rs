@@ -7,12 +7,12 @@
 //! by page and compresses like an unencrypted device's, sealed by the store's own encryption.
 //! Which files are kept that way is a flag on each file version ([`KEPT_DECRYPTED`] in its
 //! mode), so it travels with the version from snapshot to snapshot and costs nothing for the
-//! files a backup does not touch; every other file is kept as the device sent it. Readers that give Apple's bytes
-//! (export, restore to a device, files the device asks back) go through an [`AppleView`],
-//! which encrypts the exact files again with their keys from the snapshot's own Manifest.db,
-//! byte for byte what the device sent.
+//! files a backup does not touch; every other file is kept as the device sent it. Readers that
+//! give Apple's bytes (export, restore to a device, files the device asks back) go through an
+//! [`AppleView`], which encrypts the exact files again with their keys from the snapshot's own
+//! Manifest.db, byte for byte what the device sent.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::sync::Mutex;
 
@@ -39,6 +39,7 @@ pub fn kept_decrypted(meta: keepsake_store::FileMeta) -> keepsake_store::FileMet
         ..meta
     }
 }
+
 /// The device's class keys, which open every file of its backups whatever the password: kept
 /// (sealed by the store's encryption, like the files they open) so that a snapshot kept
 /// decrypted is given back as sent with the store's key alone, after a password change too.
@@ -51,7 +52,8 @@ const MAX_MANIFEST_PLIST_LEN: u64 = 64 << 20;
 
 /// Whether `path` (inside a snapshot) is Keepsake's own, which no device may write or read.
 pub fn is_reserved(path: &str) -> bool {
-    path == RESERVED_DIR || path.starts_with(".keepsake/")
+    path.strip_prefix(RESERVED_DIR)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Which files of a snapshot are kept as their exact decryption (the rest as sent): those whose
@@ -85,16 +87,6 @@ impl Forms {
         } else {
             self.exact.remove(path);
         }
-    }
-
-    /// Forgets `path` and, when it is a folder (or "" for everything), what is below it.
-    pub fn remove(&mut self, path: &str) {
-        if path.is_empty() {
-            self.exact.clear();
-            return;
-        }
-        let below = format!("{path}/");
-        self.exact.retain(|p| p != path && !p.starts_with(&below));
     }
 
     /// Which files of `snapshot` are kept decrypted, by the flag on their versions.
@@ -240,6 +232,14 @@ impl FileKeys {
             .map_err(|e| format!("{file_id}: {e}"))
     }
 
+    /// The file IDs Manifest.db lists.
+    pub(crate) fn file_ids(
+        &self,
+    ) -> std::result::Result<std::collections::HashSet<String>, String> {
+        let db = self.db.lock().unwrap_or_else(|p| p.into_inner());
+        db.file_ids().map_err(|e| e.to_string())
+    }
+
     /// The key of snapshot path `path`: Manifest.db's, or a file's.
     pub(crate) fn of_path(&self, path: &str) -> std::result::Result<Key, String> {
         if path == MANIFEST_DB {
@@ -290,24 +290,47 @@ pub struct AppleView {
 }
 
 impl AppleView {
-    /// The view of `snapshot`. Files kept decrypted need the backup password (or the class
-    /// keys, `known`); without them the view opens and reading such a file says so.
-    pub fn open(
-        repo: &Repository,
-        snapshot: i64,
-        password: Option<&str>,
-        known: Option<&ClassKeys>,
-    ) -> Result<AppleView> {
-        Self::open_with(repo, snapshot, password, known, false)
+    /// The view of `snapshot`. Files kept decrypted need the device's class keys: the ones the
+    /// snapshot keeps, else the keybag unlocked with `password`; without them the view opens
+    /// and reading such a file says so.
+    pub fn open(repo: &Repository, snapshot: i64, password: Option<&str>) -> Result<AppleView> {
+        Self::open_with(repo, snapshot, password, false)
     }
 
-    /// [`open`](Self::open); with `want_keys`, the keys are unlocked (when the password is
-    /// given and the backup is encrypted) even if no file is kept decrypted.
-    pub(crate) fn open_with(
+    /// [`open`](Self::open) with `given`, else (when that leaves files it cannot give as
+    /// sent) with the password this computer remembers for the device.
+    pub fn open_remembered(
+        repo: &Repository,
+        snapshot: i64,
+        given: Option<&str>,
+    ) -> Result<AppleView> {
+        let view = Self::open(repo, snapshot, given)?;
+        if view.complete() || given.is_some() {
+            return Ok(view);
+        }
+        match crate::secrets::Secrets
+            .recall(crate::secrets::SecretKind::BackupPassword, &view.device)?
+        {
+            Some(remembered) => Self::open(repo, snapshot, Some(&remembered)),
+            None => Ok(view),
+        }
+    }
+
+    /// [`open`](Self::open) for a backup on top of `snapshot`: the keys are unlocked (when the
+    /// backup is encrypted and the keys or the password are at hand) even if no file is kept
+    /// decrypted, to decrypt the files the device sends again.
+    pub(crate) fn open_for_backup(
         repo: &Repository,
         snapshot: i64,
         password: Option<&str>,
-        known: Option<&ClassKeys>,
+    ) -> Result<AppleView> {
+        Self::open_with(repo, snapshot, password, true)
+    }
+
+    fn open_with(
+        repo: &Repository,
+        snapshot: i64,
+        password: Option<&str>,
         want_keys: bool,
     ) -> Result<AppleView> {
         let info = crate::location::find_snapshot(repo, snapshot)?;
@@ -340,8 +363,8 @@ impl AppleView {
             })?),
             None => None,
         };
-        let known = known.or(stored.as_ref());
-        let Some(class_keys) = class_keys_for(&manifest, known, password, &info.device)? else {
+        let Some(class_keys) = class_keys_for(&manifest, stored.as_ref(), password, &info.device)?
+        else {
             return Ok(view);
         };
         let db = manifest_db_of(repo, snapshot, &view.forms, &manifest, &class_keys)?;
@@ -413,11 +436,7 @@ impl AppleView {
     /// A file as the device sent it, whole; `None` when the snapshot has no such file.
     pub fn read(&self, repo: &Repository, path: &str) -> Result<Option<Vec<u8>>> {
         let mut out = Vec::new();
-        match self.cat_store(repo, path, &mut out)? {
-            Ok(_) => Ok(Some(out)),
-            Err(keepsake_store::Error::FileNotFound { .. }) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        Ok(self.cat_if_present(repo, path, &mut out)?.map(|_| out))
     }
 
     /// [`cat`](Self::cat); `None` when the snapshot has no such file.
@@ -463,7 +482,7 @@ impl AppleView {
     }
 
     /// Writes the snapshot out as the device's Finder folder `target`: every file as sent,
-    /// the forms record left out.
+    /// Keepsake's own records left out.
     pub fn restore_into(
         &self,
         repo: &Repository,
@@ -475,41 +494,39 @@ impl AppleView {
                 device: self.device.clone(),
             });
         }
-        // Every exact file's key is looked up first: a restore cannot fail half way for one. A
-        // file Manifest.db gives no key is one no reader of the backup sees (its row is gone):
-        // it is left out rather than given in any other form.
-        let keys = self.keys.as_ref();
-        let mut keyless = std::collections::HashSet::new();
-        if let Some(keys) = keys {
+        // Every exact file's key is looked up once, first: a restore cannot fail half way for
+        // one. A file Manifest.db gives no key is one no reader of the backup sees (its row is
+        // gone): it is left out rather than given in any other form.
+        let mut keys: HashMap<&str, Key> = HashMap::with_capacity(self.forms.len());
+        if let Some(file_keys) = &self.keys {
             for path in self.forms.exact() {
-                if let Err(why) = keys.of_path(path) {
-                    if path == MANIFEST_DB {
+                match file_keys.of_path(path) {
+                    Ok(key) => {
+                        keys.insert(path, key);
+                    }
+                    Err(detail) if path == MANIFEST_DB => {
                         return Err(CoreError::NotABackup {
                             snapshot: self.snapshot,
-                            detail: why,
-                        });
+                            detail,
+                        })
                     }
-                    tracing::warn!(
-                        snapshot = self.snapshot,
-                        path,
-                        why,
-                        "left out of the export"
-                    );
-                    keyless.insert(path.to_owned());
+                    Err(why) => {
+                        tracing::warn!(
+                            snapshot = self.snapshot,
+                            path,
+                            why,
+                            "left out of the export"
+                        )
+                    }
                 }
             }
         }
-        let leave_out = |path: &str| is_reserved(path) || keyless.contains(path);
         let forms = &self.forms;
-        let transforms = move |path: &str| -> Option<Box<dyn Transform>> {
-            if !forms.is_exact(path) {
-                return None;
-            }
-            let key = keys?.of_path(path).ok()?;
-            Some(Box::new(Encrypting(ExactCbc::new(
-                &key,
-                Direction::Encrypt,
-            ))))
+        let leave_out =
+            |path: &str| is_reserved(path) || (forms.is_exact(path) && !keys.contains_key(path));
+        let transforms = |path: &str| -> Option<Box<dyn Transform>> {
+            let key = keys.get(path)?;
+            Some(Box::new(Encrypting(ExactCbc::new(key, Direction::Encrypt))))
         };
         let summary = restore::restore_transformed(
             repo,
@@ -549,10 +566,10 @@ mod tests {
         forms.set("cd/cd00000000000000000000000000000000000000", true);
         forms.set("cd/cd00000000000000000000000000000000000000", false);
         assert_eq!(forms.len(), 2);
-        forms.remove("ab");
-        assert_eq!(forms.exact().collect::<Vec<_>>(), ["Manifest.db"]);
-        forms.remove("");
-        assert!(forms.is_empty());
+        assert_eq!(
+            forms.exact().collect::<Vec<_>>(),
+            ["Manifest.db", "ab/ab00000000000000000000000000000000000000"]
+        );
         let meta = kept_decrypted(keepsake_store::FileMeta {
             mode: 0o100644,
             ..Default::default()

@@ -96,12 +96,11 @@ impl SnapshotBrowser {
                 None => Secrets.recall(SecretKind::BackupPassword, &info.device),
             }
         };
-        let mut view = AppleView::open(&repo, snapshot, backup_password, None)?;
+        let view = AppleView::open_remembered(&repo, snapshot, backup_password)?;
         if !view.complete() {
-            let password = remembered()?.ok_or_else(|| CoreError::BackupLocked {
+            return Err(CoreError::BackupLocked {
                 device: info.device.clone(),
-            })?;
-            view = AppleView::open(&repo, snapshot, Some(&password), None)?;
+            });
         }
         let plists = tempfile::tempdir().map_err(|source| CoreError::Io {
             path: std::env::temp_dir(),

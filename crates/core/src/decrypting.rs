@@ -20,7 +20,7 @@ use std::io::{self, BufReader, BufWriter, Read};
 use std::path::PathBuf;
 
 use keepsake_mobilesync::{
-    exact_cbc, BackupPlist, Direction, ExactCbcReader, Key, ManifestPlist, MAX_MANIFEST_DB_LEN,
+    exact_cbc, Direction, ExactCbcReader, Key, ManifestPlist, MAX_MANIFEST_DB_LEN,
 };
 use keepsake_store::{FileMeta, Repository, Secret, SnapshotWriter};
 
@@ -194,23 +194,19 @@ impl<'v> Decrypting<'v> {
     }
 
     /// Once the device reported success: decrypts Manifest.db with the keybag of the
-    /// `manifest_plist` this backup wrote, checks every guess against it and decrypts what was
-    /// set aside. Without the keys (the password changed elsewhere, encryption turned off),
-    /// what was set aside is kept as sent. Returns whether the keys opened.
+    /// `manifest` this backup wrote, checks every guess against it and decrypts what was set
+    /// aside, each file written with `meta`. Without the keys (the password changed
+    /// elsewhere, encryption turned off), what was set aside is kept as sent. Returns whether
+    /// the keys opened.
     pub(crate) fn finish(
         mut self,
         writer: &mut SnapshotWriter<'_>,
         forms: &mut Forms,
-        manifest_plist: Option<&[u8]>,
+        manifest: Option<&ManifestPlist>,
+        meta: FileMeta,
         device: &str,
     ) -> io::Result<bool> {
-        let meta = FileMeta {
-            mode: 0o100644,
-            mtime_ns: writer_time_ns(),
-            inode: 0,
-        };
-        let manifest = manifest_plist.and_then(|b| ManifestPlist::from_bytes(b).ok());
-        let keys = match &manifest {
+        let keys = match manifest {
             Some(m) if m.is_encrypted => self.keys_of(m, device)?,
             _ => None,
         };
@@ -239,19 +235,19 @@ impl<'v> Decrypting<'v> {
                     None => {}
                 }
             }
-            // A file kept decrypted that Manifest.db no longer gives a key (the device sent
-            // it, or kept it from an earlier day, without a row) is one no reader of the
-            // backup sees, and could not be given back as sent: it is left out.
-            let exact: Vec<String> = forms.exact().map(str::to_owned).collect();
-            for path in exact {
-                let Some(id) = file_id_of(&path) else {
-                    continue;
-                };
-                if keys.of_file_id(id).map_err(io::Error::other)?.is_none() {
-                    tracing::warn!(device, path, "a file Manifest.db does not list is left out");
-                    writer.remove(&path).map_err(to_io)?;
-                    forms.set(&path, false);
-                }
+            // A file kept decrypted that Manifest.db no longer lists (the device sent it, or
+            // kept it from an earlier day, without a row) is one no reader of the backup
+            // sees, and could not be given back as sent: it is left out.
+            let listed = keys.file_ids().map_err(io::Error::other)?;
+            let unlisted: Vec<String> = forms
+                .exact()
+                .filter(|p| file_id_of(p).is_some_and(|id| !listed.contains(id)))
+                .map(str::to_owned)
+                .collect();
+            for path in unlisted {
+                tracing::warn!(device, path, "a file Manifest.db does not list is left out");
+                writer.remove(&path).map_err(to_io)?;
+                forms.set(&path, false);
             }
         } else if !self.guessed.is_empty() {
             tracing::warn!(
@@ -338,12 +334,6 @@ impl<'v> Decrypting<'v> {
             }
         }
     }
-}
-
-fn writer_time_ns() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i64)
 }
 
 /// Reads until `buf` is full or the stream ends; returns how much was read.

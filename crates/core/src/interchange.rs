@@ -70,12 +70,7 @@ fn export_repo(
     {
         return Err(CoreError::ExportTargetNotEmpty { folder });
     }
-    let mut view = AppleView::open(repo, snapshot, backup_password, None)?;
-    if !view.complete() && backup_password.is_none() {
-        if let Some(remembered) = Secrets.recall(SecretKind::BackupPassword, &info.device)? {
-            view = AppleView::open(repo, snapshot, Some(&remembered), None)?;
-        }
-    }
+    let view = AppleView::open_remembered(repo, snapshot, backup_password)?;
     let written = view.restore_into(repo, &folder, progress)?;
     Ok(Exported {
         folder,

@@ -363,7 +363,7 @@ fn serve(
                     if let Some(d) = decrypting.as_mut() {
                         d.forget(&p);
                     }
-                    forms.remove(&p);
+                    forms.set(&p, false);
                     current.remove(&p);
                     written.remove(&p);
                 }
@@ -393,7 +393,7 @@ fn serve(
                     written.insert(to.clone());
                     if !keep_source {
                         writer.remove(&from).map_err(to_io)?;
-                        forms.remove(&from);
+                        forms.set(&from, false);
                         current.remove(&from);
                     }
                     Ok(())
@@ -429,16 +429,16 @@ fn serve(
                 manifest_plist,
                 reply,
             } => {
-                let encrypted = manifest_plist
+                let manifest = manifest_plist
                     .as_deref()
-                    .and_then(|b| ManifestPlist::from_bytes(b).ok())
-                    .is_some_and(|m| m.is_encrypted);
+                    .and_then(|b| ManifestPlist::from_bytes(b).ok());
+                let encrypted = manifest.as_ref().is_some_and(|m| m.is_encrypted);
                 let r = (|| {
                     let mut kept_as_sent = (encrypted && !repo.is_encrypted())
                         .then(|| "the location is not encrypted at rest".to_owned());
                     if let Some(d) = decrypting.take() {
                         let decrypted =
-                            d.finish(&mut writer, &mut forms, manifest_plist.as_deref(), device)?;
+                            d.finish(&mut writer, &mut forms, manifest.as_ref(), meta(), device)?;
                         if encrypted && !decrypted {
                             kept_as_sent = Some("the backup password did not open it".into());
                         }
@@ -466,12 +466,13 @@ fn open_base(
     device: &str,
     password: Option<&Secret>,
 ) -> Option<AppleView> {
-    let want = password.is_some();
-    let opened = AppleView::open_with(repo, base, password.map(Secret::expose), None, want)
-        .or_else(|e| {
+    let opened = match password {
+        Some(p) => AppleView::open_for_backup(repo, base, Some(p.expose())).or_else(|e| {
             tracing::warn!(device, error = %e, "the previous snapshot's keys did not open");
-            AppleView::open_with(repo, base, None, None, false)
-        });
+            AppleView::open(repo, base, None)
+        }),
+        None => AppleView::open(repo, base, None),
+    };
     match opened {
         Ok(view) => Some(view),
         Err(e) => {

@@ -204,12 +204,7 @@ impl ManifestDb {
 
     /// The entry for `relative_path` in `domain`, if present.
     pub fn get(&self, domain: &str, relative_path: &str) -> Result<Option<ManifestEntry>> {
-        Ok(self
-            .query(
-                "SELECT fileID, domain, relativePath, flags, file FROM Files WHERE fileID = ?1",
-                [file_id(domain, relative_path)],
-            )?
-            .pop())
+        self.by_file_id(&file_id(domain, relative_path))
     }
 
     /// The row of file `file_id` (its blob's name), if any.
@@ -220,6 +215,15 @@ impl ManifestDb {
                 [file_id],
             )?
             .pop())
+    }
+
+    /// Every row's file ID, without decoding the rows.
+    pub fn file_ids(&self) -> Result<std::collections::HashSet<String>> {
+        let mut stmt = self.conn.prepare("SELECT fileID FROM Files")?;
+        let ids = stmt
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
     }
 
     fn query(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<ManifestEntry>> {

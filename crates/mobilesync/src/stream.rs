@@ -519,10 +519,10 @@ pub fn strip_padding(exact: &[u8]) -> &[u8] {
 
 /// The exact transform of a whole buffer.
 pub fn exact_cbc(key: &Key, direction: Direction, input: &[u8]) -> Vec<u8> {
-    let mut core = ExactCore::new(key, direction);
+    let mut transform = ExactCbc::new(key, direction);
     let mut out = Vec::with_capacity(input.len());
-    core.update(input, &mut out);
-    out.append(&mut core.pending);
+    transform.update(input, &mut out);
+    transform.finish(&mut out);
     out
 }
 
