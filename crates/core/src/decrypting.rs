@@ -221,9 +221,9 @@ impl<'v> Decrypting<'v> {
                 .map_err(to_io)?;
             for (path, guess) in std::mem::take(&mut self.guessed) {
                 let id = file_id_of(&path).expect("only blobs are guessed");
-                match keys.of_file_id(id).map_err(io::Error::other)? {
-                    Some(real) if real == guess => {}
-                    Some(_) => {
+                match keys.of_file_id(id) {
+                    Ok(Some(real)) if real == guess => {}
+                    Ok(Some(_)) => {
                         return Err(io::Error::new(
                             io::ErrorKind::InvalidData,
                             format!(
@@ -232,7 +232,20 @@ impl<'v> Decrypting<'v> {
                             ),
                         ))
                     }
-                    None => {}
+                    // Unlisted: left out below with the other unlisted files.
+                    Ok(None) => {}
+                    // Its row is the device's and may be damaged: without a key that opens,
+                    // the file could not be given back as sent, and no reader could use it.
+                    Err(why) => {
+                        tracing::warn!(
+                            device,
+                            path,
+                            why,
+                            "a file whose key does not open is left out"
+                        );
+                        writer.remove(&path).map_err(to_io)?;
+                        forms.set(&path, false);
+                    }
                 }
             }
             // A file kept decrypted that Manifest.db no longer lists (the device sent it, or
@@ -258,7 +271,11 @@ impl<'v> Decrypting<'v> {
         }
         for (path, file) in std::mem::take(&mut self.set_aside) {
             let key = match (&keys, file_id_of(&path)) {
-                (Some((keys, _)), Some(id)) => keys.of_file_id(id).map_err(io::Error::other)?,
+                // a row the key of which does not open: the file is kept as sent
+                (Some((keys, _)), Some(id)) => keys.of_file_id(id).unwrap_or_else(|why| {
+                    tracing::warn!(device, path, why, "kept as sent: its key does not open");
+                    None
+                }),
                 _ => None,
             };
             let sent = BufReader::with_capacity(64 << 10, File::open(&file)?);

@@ -374,7 +374,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let folder = dir.path().join("00008120-001A2B3C9E3779B9");
         std::fs::create_dir_all(folder.join(".keepsake")).unwrap();
-        std::fs::write(folder.join(".keepsake/forms"), "keepsake forms 1\n").unwrap();
+        std::fs::write(folder.join(".keepsake/class-keys"), [0u8; 36]).unwrap();
         let err = check_backup_folder(&folder).unwrap_err();
         assert!(err.to_string().contains("holds .keepsake"), "{err}");
     }

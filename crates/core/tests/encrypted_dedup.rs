@@ -382,3 +382,40 @@ async fn without_the_password_a_backup_is_kept_as_sent_and_the_next_one_decrypts
     }
     bench.phone.stop();
 }
+
+/// A wrong password given for the backup does not stop it: the files are kept as sent, the
+/// report says why, and the export is what the phone sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_wrong_password_the_backup_is_kept_as_sent_and_says_so() {
+    require_secret_service();
+    let bench = Bench::start();
+    let device = bench.device(0);
+    device.backup().enable_encryption(PASSWORD).unwrap();
+    device.backup().record_uploads();
+    let mut options = bench.options.clone();
+    options.backup_password = Some(Secret::new("not the password"));
+    let report = back_up(&bench.ctx, None, &options, |_| {}).await.unwrap();
+    assert_eq!(
+        report.kept_as_sent.as_deref(),
+        Some("the backup password did not open it")
+    );
+    let sent = device.backup().take_uploads();
+    let repo = bench.location().open(None).unwrap();
+    assert!(Forms::load(&repo, report.snapshot.id).unwrap().is_empty());
+    drop(repo);
+    let out = bench.dir.path().join("export");
+    export(
+        &bench.location(),
+        &Unlock::new(),
+        report.snapshot.id,
+        &out,
+        None,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let got = digests(&out);
+    for (path, digest) in &sent {
+        assert_eq!(got.get(path), Some(digest), "{path}");
+    }
+    bench.phone.stop();
+}
