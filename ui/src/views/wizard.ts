@@ -169,7 +169,7 @@ export function renderWizard(
         return el("div", { class: "check" }, radio, el("label", { for: `encryption-${value}` }, label));
       };
       const parts: HTMLElement[] = [
-        el("p", { id: "already-encrypted" }, `${deviceName} encrypts its backups. Keepsake asks for that password when you open a snapshot, unless it remembers it.`),
+        el("p", { id: "already-encrypted" }, `${deviceName} encrypts its backups. With the password remembered, Keepsake keeps them as compactly as unencrypted ones and opens them without asking; otherwise it asks for it when you open a snapshot.`),
         el("div", { role: "radiogroup", "aria-label": "Backup encryption" },
           choice("keep", "Keep the password as it is"), choice("change", "Change the password"), choice("off", "Turn encryption off")),
       ];
@@ -182,7 +182,7 @@ export function renderWizard(
         parts.push(
           field("New password", text("password", "password", values.password, (v) => (values.password = v))),
           field("Confirm the new password", text("password-confirm", "password", values.confirm, (v) => (values.confirm = v))),
-          el("p", { class: "hint" }, "Snapshots made before the change keep the current password: Keepsake asks for it when you open one of them."),
+          el("p", { class: "hint" }, "Snapshots made before the change keep the current password: those taken without it remembered ask for it when you open them."),
           lostWarning(),
         );
       }
