@@ -232,6 +232,15 @@ impl FileKeys {
             .map_err(|e| format!("{file_id}: {e}"))
     }
 
+    /// Manifest.db's row of the file whose blob is `file_id`.
+    pub(crate) fn entry(
+        &self,
+        file_id: &str,
+    ) -> std::result::Result<Option<keepsake_mobilesync::ManifestEntry>, String> {
+        let db = self.db.lock().unwrap_or_else(|p| p.into_inner());
+        db.by_file_id(file_id).map_err(|e| e.to_string())
+    }
+
     /// The file IDs Manifest.db lists.
     pub(crate) fn file_ids(
         &self,

@@ -13,6 +13,7 @@ pub mod cleaning;
 pub mod cleaning_policy;
 pub mod clock;
 pub mod context;
+pub mod converting;
 pub mod days;
 mod decrypting;
 pub mod devices;

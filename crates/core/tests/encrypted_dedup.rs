@@ -419,3 +419,148 @@ async fn with_a_wrong_password_the_backup_is_kept_as_sent_and_says_so() {
     }
     bench.phone.stop();
 }
+
+/// Every snapshot of the bench's location exported, as file digests (the host's own Info.plist
+/// left out), with `password` for those that need it.
+fn exports(
+    bench: &Bench,
+    password: Option<&str>,
+    tag: &str,
+) -> BTreeMap<i64, BTreeMap<String, [u8; 32]>> {
+    let repo = bench.location().open(None).unwrap();
+    let ids: Vec<i64> = list::snapshots(&repo)
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    drop(repo);
+    ids.into_iter()
+        .map(|id| {
+            let out = bench.dir.path().join(format!("export-{tag}-{id}"));
+            export(
+                &bench.location(),
+                &Unlock::new(),
+                id,
+                &out,
+                password,
+                &mut |_, _| {},
+            )
+            .unwrap_or_else(|e| panic!("{tag}: snapshot {id}: {e}"));
+            let mut got = digests(&out);
+            got.retain(|p, _| !p.ends_with("/Info.plist"));
+            std::fs::remove_dir_all(&out).unwrap();
+            (id, got)
+        })
+        .collect()
+}
+
+/// Snapshots taken without the password, across a password change, are converted once the
+/// (new) password is given: each exports exactly as before, opens without the password from
+/// then on, and the location shrinks; a wrong password changes nothing; converting again finds
+/// nothing to do, and the next backup builds on the converted snapshots.
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshots_kept_as_sent_are_converted_in_place_and_export_as_before() {
+    require_secret_service();
+    let bench = Bench::start();
+    let device = bench.device(0);
+    let udid = device.udid().to_owned();
+    device.backup().enable_encryption(PASSWORD).unwrap();
+    device.backup().record_uploads();
+    let mut sent = BTreeMap::new();
+    let mut days = Vec::new();
+    for day in 0..3 {
+        if day > 0 {
+            device.backup().live_one_day().unwrap();
+        }
+        if day == 2 {
+            let mut enc = device.backup().encryption().unwrap();
+            enc.change_password(NEW_PASSWORD, device.backup().options().kdf)
+                .unwrap();
+            device.backup().set_encryption(Some(enc)).unwrap();
+        }
+        let report = back_up(&bench.ctx, None, &bench.options, |_| {})
+            .await
+            .unwrap();
+        assert!(report.kept_as_sent.is_some(), "day {day}");
+        let uploads = device.backup().take_uploads();
+        sent.extend(uploads.clone());
+        days.push((report.snapshot.id, uploads));
+    }
+    let before = exports(&bench, None, "before");
+    for (snapshot, uploads) in &days {
+        for (path, digest) in uploads {
+            assert_eq!(
+                before[snapshot].get(path),
+                Some(digest),
+                "{path} of snapshot {snapshot} before converting"
+            );
+        }
+    }
+
+    let repo = bench.location().open(None).unwrap();
+    let err = keepsake_core::converting::convert(&repo, &udid, Some("not it"), &mut |_, _| {})
+        .unwrap_err();
+    assert!(
+        matches!(err, keepsake_core::CoreError::WrongBackupPassword { .. }),
+        "{err}"
+    );
+    let mut seen = Vec::new();
+    let report =
+        keepsake_core::converting::convert(&repo, &udid, Some(NEW_PASSWORD), &mut |d, t| {
+            seen.push((d, t))
+        })
+        .unwrap();
+    eprintln!("{report:#?}");
+    assert_eq!((report.snapshots, report.snapshots_opened), (3, 3));
+    assert!(report.versions_converted > 10, "{report:#?}");
+    assert!(
+        report.stored_after < report.stored_before,
+        "the location did not shrink: {report:#?}"
+    );
+    let &(done, total) = seen.last().unwrap();
+    assert_eq!(
+        (done, total),
+        (report.bytes_converted, report.bytes_converted)
+    );
+    for s in list::snapshots(&repo).unwrap() {
+        let forms = Forms::load(&repo, s.id).unwrap();
+        assert!(
+            forms.is_exact("Manifest.db") && forms.len() > 10,
+            "snapshot {}: {} kept decrypted",
+            s.id,
+            forms.len()
+        );
+    }
+    let checked = keepsake_store::commands::check::check(&repo, &mut |_| {}).unwrap();
+    assert!(checked.is_ok(), "{checked:#?}");
+    drop(repo);
+
+    // the same bytes, and no password needed any more (none is remembered)
+    assert!(keepsake_core::Secrets
+        .recall(keepsake_core::SecretKind::BackupPassword, &udid)
+        .unwrap()
+        .is_none());
+    let after = exports(&bench, None, "after");
+    assert_eq!(before, after);
+
+    // nothing more to do
+    let repo = bench.location().open(None).unwrap();
+    let again =
+        keepsake_core::converting::convert(&repo, &udid, Some(NEW_PASSWORD), &mut |_, _| {})
+            .unwrap();
+    assert_eq!(again.versions_converted, 0, "{again:#?}");
+    drop(repo);
+
+    // the next backup, with the password, builds on the converted snapshots
+    device.backup().live_one_day().unwrap();
+    let mut options = bench.options.clone();
+    options.backup_password = Some(Secret::new(NEW_PASSWORD));
+    let next = back_up(&bench.ctx, None, &options, |_| {}).await.unwrap();
+    assert_eq!(next.kept_as_sent, None);
+    sent.extend(device.backup().take_uploads());
+    let last = exports(&bench, None, "next");
+    for (path, digest) in &last[&next.snapshot.id] {
+        assert_eq!(sent.get(path), Some(digest), "{path} after the next backup");
+    }
+    bench.phone.stop();
+}

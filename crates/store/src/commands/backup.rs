@@ -66,7 +66,7 @@ pub(crate) const SMALL_FILE: usize = 16 * 1024;
 pub(crate) const GROUP_TARGET: usize = 128 * 1024;
 const _: () = assert!(GROUP_TARGET <= crate::pack::PROBE_ABOVE);
 
-enum Change {
+pub(crate) enum Change {
     Put {
         size: u64,
         meta: FileMeta,
@@ -78,7 +78,7 @@ enum Change {
 }
 
 #[derive(Clone, Copy)]
-enum ChunkRef {
+pub(crate) enum ChunkRef {
     Stored(i64),
     Pending(usize),
     /// A group of small files, by its number in [`SnapshotWriter::groups`] (known once stored).
@@ -91,6 +91,47 @@ struct OpenGroup {
     bytes: Vec<u8>,
     /// How the groups stored so far were stored, by group number.
     stored: Vec<ChunkRef>,
+}
+
+/// A file version's row as it is about to be written: its chunks' rows known.
+pub(crate) struct NewRow {
+    pub size: u64,
+    pub meta: FileMeta,
+    /// The chunks' rows, in order.
+    pub ids: Vec<i64>,
+    /// `ids` as the catalog keeps them.
+    pub content: Vec<u8>,
+    pub part: Option<i64>,
+}
+
+impl NewRow {
+    /// The row's seal, for `device`'s path of lookup key `key`, from sequence `from_seq` on.
+    pub(crate) fn seal(
+        &self,
+        crypto: &crate::crypto::Crypto,
+        device: i64,
+        key: &[u8],
+        from_seq: i64,
+    ) -> Vec<u8> {
+        crate::catalog::entry_seal(
+            crypto,
+            device,
+            key,
+            self.size as i64,
+            i64::from(self.meta.mode),
+            self.meta.mtime_ns,
+            self.meta.inode as i64,
+            &self.content,
+            from_seq,
+            self.part,
+        )
+    }
+}
+
+/// A file's bytes for [`SnapshotWriter::cut_from`].
+pub(crate) enum FileData<'a> {
+    Read(&'a mut dyn Read),
+    Bytes(&'a [u8]),
 }
 
 /// A snapshot being written. Commit it with [`SnapshotWriter::commit`]; drop it to abandon.
@@ -404,6 +445,21 @@ impl SnapshotWriter<'_> {
         meta: FileMeta,
         cut: impl FnOnce(&mut dyn FnMut(ChunkClass, &[u8]) -> Result<()>) -> Result<u64>,
     ) -> Result<u64> {
+        let change = self.cut(path, meta, cut)?;
+        let Change::Put { size, .. } = change else {
+            unreachable!("cut makes a put")
+        };
+        self.changes.insert(path.to_string(), change);
+        Ok(size)
+    }
+
+    /// Stores the chunks `cut` hands over for `path`, and says how the file is made of them.
+    pub(crate) fn cut(
+        &mut self,
+        path: &str,
+        meta: FileMeta,
+        cut: impl FnOnce(&mut dyn FnMut(ChunkClass, &[u8]) -> Result<()>) -> Result<u64>,
+    ) -> Result<Change> {
         check_path(path).map_err(Error::InvalidInput)?;
         let mut content = Vec::new();
         let mut part = None;
@@ -429,16 +485,29 @@ impl SnapshotWriter<'_> {
         self.packer.end_file()?;
         self.stats.files_written += 1;
         self.stats.bytes_read += size;
-        self.changes.insert(
-            path.to_string(),
-            Change::Put {
-                size,
-                meta,
-                content,
-                part,
-            },
-        );
-        Ok(size)
+        Ok(Change::Put {
+            size,
+            meta,
+            content,
+            part,
+        })
+    }
+
+    /// [`SnapshotWriter::cut`] of a file read from `data`, or of bytes in memory.
+    pub(crate) fn cut_from(
+        &mut self,
+        path: &str,
+        meta: FileMeta,
+        data: FileData<'_>,
+    ) -> Result<Change> {
+        let params = self.repo.config.chunking.clone();
+        let result = match data {
+            FileData::Read(read) => self.cut(path, meta, |sink| split(&params, path, read, sink)),
+            FileData::Bytes(bytes) => {
+                self.cut(path, meta, |sink| split_slice(&params, bytes, sink))
+            }
+        };
+        result.map_err(|e| self.classify(e))
     }
 
     /// Stores the open group of small files as one ordinary chunk.
@@ -498,46 +567,22 @@ impl SnapshotWriter<'_> {
         Ok(ChunkRef::Pending(index))
     }
 
-    /// Makes the data durable, then the snapshot visible in one catalog transaction.
-    pub fn commit(mut self) -> Result<SnapshotInfo> {
-        let result = self.commit_inner();
-        result.map_err(|e| self.classify(e))
+    /// Stores the last group and makes every pack durable and visible: before the catalog may
+    /// point at them.
+    pub(crate) fn make_durable(&mut self) -> Result<()> {
+        self.store_group()?;
+        let packed = self.packer.finish();
+        match packed.error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
-    fn commit_inner(&mut self) -> Result<SnapshotInfo> {
-        crate::probe::set_phase("snapshot: committing");
-        let repo = self.repo;
-        let root = &repo.root;
-        self.store_group()?;
-        // Every pack durable and visible before the catalog may point at it.
-        let packed = self.packer.finish();
-        if let Some(e) = packed.error.take() {
-            return Err(e);
-        }
-        let packed = &*packed;
-        let tx = repo.conn.unchecked_transaction().cat(root)?;
-        let device = match self.device_id {
-            Some(d) => d,
-            None => {
-                tx.execute(
-                    "INSERT INTO devices(name_key, name) VALUES (?1, ?2)",
-                    (
-                        repo.crypto.name_key("device", &self.device),
-                        repo.crypto.seal_name("device", &self.device),
-                    ),
-                )
-                .cat(root)?;
-                tx.last_insert_rowid()
-            }
-        };
-        let (seq, mut files, mut bytes): (i64, i64, i64) = tx
-            .query_row(
-                "SELECT next_seq, live_files, live_bytes FROM devices WHERE id = ?1",
-                [device],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .cat(root)?;
-
+    /// Records the new packs and chunks in `tx` (after [`SnapshotWriter::make_durable`]); returns
+    /// the new chunks' rows, in the order they were handed to the packer.
+    pub(crate) fn record_packs(&mut self, tx: &rusqlite::Transaction<'_>) -> Result<Vec<i64>> {
+        let root = &self.repo.root;
+        let packed = &*self.packer.finish();
         let mut pack_ids = HashMap::new();
         for p in &packed.packs {
             tx.execute(
@@ -567,6 +612,84 @@ impl SnapshotWriter<'_> {
                 chunk_rows.push(tx.last_insert_rowid());
             }
         }
+        Ok(chunk_rows)
+    }
+
+    /// The row `change` makes, once the new chunks have their rows (`None` for a removal).
+    pub(crate) fn row(&self, change: &Change, chunk_rows: &[i64]) -> Option<NewRow> {
+        let Change::Put {
+            size,
+            meta,
+            content,
+            part,
+        } = change
+        else {
+            return None;
+        };
+        let ids: Vec<i64> = content
+            .iter()
+            .map(|&c| chunk_row(c, &self.groups.stored, chunk_rows))
+            .collect();
+        Some(NewRow {
+            size: *size,
+            meta: *meta,
+            content: encode_content(&ids),
+            ids,
+            part: part.map(Part::encode),
+        })
+    }
+
+    /// After the catalog transaction committed: the packs belong to the catalog now, not to
+    /// the leftovers.
+    pub(crate) fn committed(&mut self) {
+        crate::catalog::checkpoint_after_commit(&self.repo.conn);
+        if !std::mem::take(&mut self.packer.finish().packs).is_empty() {
+            if let Err(e) = self.repo.backend.settle() {
+                // The commit is safe; the next writer merely searches for leftovers.
+                tracing::warn!(error = %e, "could not mark the packs settled");
+            }
+        }
+    }
+
+    pub(crate) fn device_id(&self) -> Option<i64> {
+        self.device_id
+    }
+
+    /// Makes the data durable, then the snapshot visible in one catalog transaction.
+    pub fn commit(mut self) -> Result<SnapshotInfo> {
+        let result = self.commit_inner();
+        result.map_err(|e| self.classify(e))
+    }
+
+    fn commit_inner(&mut self) -> Result<SnapshotInfo> {
+        crate::probe::set_phase("snapshot: committing");
+        let repo = self.repo;
+        let root = &repo.root;
+        self.make_durable()?;
+        let tx = repo.conn.unchecked_transaction().cat(root)?;
+        let device = match self.device_id {
+            Some(d) => d,
+            None => {
+                tx.execute(
+                    "INSERT INTO devices(name_key, name) VALUES (?1, ?2)",
+                    (
+                        repo.crypto.name_key("device", &self.device),
+                        repo.crypto.seal_name("device", &self.device),
+                    ),
+                )
+                .cat(root)?;
+                tx.last_insert_rowid()
+            }
+        };
+        let (seq, mut files, mut bytes): (i64, i64, i64) = tx
+            .query_row(
+                "SELECT next_seq, live_files, live_bytes FROM devices WHERE id = ?1",
+                [device],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .cat(root)?;
+
+        let chunk_rows = self.record_packs(&tx)?;
 
         let mut deltas = RefDeltas::default();
         {
@@ -593,38 +716,22 @@ impl SnapshotWriter<'_> {
                     bytes -= size;
                     deltas.add(&decode_content(&content), 0, -1);
                 }
-                if let Change::Put {
-                    size,
-                    meta,
-                    content,
-                    part,
-                } = change
-                {
-                    let ids: Vec<i64> = content
-                        .iter()
-                        .map(|&c| chunk_row(c, &self.groups.stored, &chunk_rows))
-                        .collect();
-                    deltas.add(&ids, 1, 1);
-                    let content = encode_content(&ids);
-                    let part = part.map(Part::encode);
-                    let seal = crate::catalog::entry_seal(
-                        &repo.crypto,
-                        device,
-                        &key,
-                        *size as i64,
-                        i64::from(meta.mode),
-                        meta.mtime_ns,
-                        meta.inode as i64,
-                        &content,
-                        seq,
+                if let Some(row) = self.row(change, &chunk_rows) {
+                    deltas.add(&row.ids, 1, 1);
+                    let seal = row.seal(&repo.crypto, device, &key, seq);
+                    let NewRow {
+                        size,
+                        meta,
+                        content,
                         part,
-                    );
+                        ..
+                    } = row;
                     insert
                         .execute(rusqlite::params![
                             device,
                             key,
                             repo.crypto.seal_path(&key, path),
-                            *size as i64,
+                            size as i64,
                             meta.mode,
                             meta.mtime_ns,
                             meta.inode as i64,
@@ -635,7 +742,7 @@ impl SnapshotWriter<'_> {
                         ])
                         .cat(root)?;
                     files += 1;
-                    bytes += *size as i64;
+                    bytes += size as i64;
                 }
             }
         }
@@ -658,14 +765,7 @@ impl SnapshotWriter<'_> {
         )
         .cat(root)?;
         tx.commit().cat(root)?;
-        crate::catalog::checkpoint_after_commit(&repo.conn);
-        // Committed: the packs belong to the catalog now, not to the leftovers.
-        if !std::mem::take(&mut self.packer.finish().packs).is_empty() {
-            if let Err(e) = repo.backend.settle() {
-                // The snapshot is safe; the next writer merely searches for leftovers.
-                tracing::warn!(error = %e, "could not mark the packs settled");
-            }
-        }
+        self.committed();
         tracing::info!(
             repo = %root.display(), snapshot = id, seq, files,
             new_bytes = added_bytes, "snapshot committed"
@@ -679,6 +779,12 @@ impl SnapshotWriter<'_> {
             bytes: bytes as u64,
             added_bytes,
         })
+    }
+}
+
+impl<'r> SnapshotWriter<'r> {
+    pub(crate) fn repo(&self) -> &'r Repository {
+        self.repo
     }
 }
 

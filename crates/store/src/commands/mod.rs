@@ -7,4 +7,5 @@ pub mod forget;
 pub mod gc;
 pub mod list;
 pub mod restore;
+pub mod rewrite;
 pub mod stats;

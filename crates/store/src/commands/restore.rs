@@ -49,6 +49,58 @@ pub fn cat(repo: &Repository, snapshot: i64, path: &str, out: &mut dyn Write) ->
     read::copy_entry(repo, &snap, &entry, out, &mut |_| {})
 }
 
+/// One file of a snapshot as a reader, chunk by chunk (each verified before any of it is
+/// given); a failure is an [`std::io::Error`] holding the store's [`Error`].
+pub fn open_file<'r>(repo: &'r Repository, snapshot: i64, path: &str) -> Result<FileReader<'r>> {
+    let snap = read::snapshot(repo, snapshot)?;
+    let entry = read::entry(repo, &snap, path)?;
+    Ok(FileReader {
+        repo,
+        snap,
+        entry,
+        next: 0,
+        chunk: Vec::new(),
+        range: 0..0,
+    })
+}
+
+/// See [`open_file`].
+pub struct FileReader<'r> {
+    repo: &'r Repository,
+    snap: SnapshotRow,
+    entry: EntryRow,
+    /// The next chunk to read, by its place in the file.
+    next: usize,
+    chunk: Vec<u8>,
+    /// What of `chunk` is still to give.
+    range: std::ops::Range<usize>,
+}
+
+impl std::io::Read for FileReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.range.is_empty() {
+            let Some(&chunk) = self.entry.content.get(self.next) else {
+                return Ok(0);
+            };
+            self.next += 1;
+            let repo = self.repo;
+            let opened = read::chunk_loc(repo, chunk).and_then(|loc| {
+                let blob = read_blob(repo.backend.as_ref(), &loc.pack, loc.offset, loc.stored_len);
+                let (data, range) = read::open_chunk(repo, &self.snap, &self.entry, &loc, blob)?;
+                let range = read::part_range(&repo.root, self.snap.info.id, &self.entry, range)?;
+                Ok((data, range))
+            });
+            let (data, range) = opened.map_err(std::io::Error::other)?;
+            self.chunk = data;
+            self.range = range;
+        }
+        let n = buf.len().min(self.range.len());
+        buf[..n].copy_from_slice(&self.chunk[self.range.start..self.range.start + n]);
+        self.range.start += n;
+        Ok(n)
+    }
+}
+
 /// Materialises `snapshot` into `target` (created if missing). `only` limits it to one file or
 /// one folder of the snapshot. `progress` is told the bytes written so far and the bytes to
 /// write (first with none written, once the files are known).
