@@ -18,7 +18,7 @@ use crate::AppState;
 pub struct TransferProgress {
     pub udid: String,
     pub snapshot: i64,
-    /// "export" or "restore".
+    /// "export", "import", "restore" or "convert".
     pub step: &'static str,
     /// Bytes written so far (export).
     pub bytes: Option<u64>,
@@ -43,6 +43,31 @@ impl Throttle {
     }
 }
 
+/// What hands bytes done to the page as `transfer-progress` events of `step`, ten a second.
+fn byte_progress(
+    app: &AppHandle,
+    udid: &str,
+    snapshot: i64,
+    step: &'static str,
+) -> impl FnMut(u64, u64) {
+    let (app, udid) = (app.clone(), udid.to_owned());
+    let mut throttle = Throttle(None);
+    move |bytes, _| {
+        if throttle.ready() {
+            let _ = app.emit(
+                "transfer-progress",
+                TransferProgress {
+                    udid: udid.clone(),
+                    snapshot,
+                    step,
+                    bytes: Some(bytes),
+                    percent: None,
+                },
+            );
+        }
+    }
+}
+
 /// Writes snapshot `id` of `udid` as a Finder backup folder `<target>/<UDID>` (which must not
 /// exist or be empty): what Finder, iTunes and `idevicebackup2` restore from.
 #[tauri::command]
@@ -55,27 +80,37 @@ pub async fn export_snapshot(
     let ctx = app.state::<Context>().inner().clone();
     blocking(move || {
         let location = location_of(ctx.dirs(), &udid)?;
-        let mut throttle = Throttle(None);
         interchange::export(
             &location,
             &ctx.unlock(),
             id,
             &target,
             None,
-            &mut |bytes, _| {
-                if throttle.ready() {
-                    let _ = app.emit(
-                        "transfer-progress",
-                        TransferProgress {
-                            udid: udid.clone(),
-                            snapshot: id,
-                            step: "export",
-                            bytes: Some(bytes),
-                            percent: None,
-                        },
-                    );
-                }
-            },
+            &mut byte_progress(&app, &udid, id, "export"),
+        )
+    })
+    .await
+}
+
+/// Keeps `udid`'s snapshots taken without its backup password decrypted in the store, so they
+/// cost what unencrypted ones do (`keepsake convert`): with `password`, else the one this
+/// computer remembers, else the keys a later snapshot keeps. Progress as `transfer-progress`
+/// events of step "convert" (bytes converted so far).
+#[tauri::command]
+pub async fn convert_snapshots(
+    app: AppHandle,
+    udid: String,
+    password: Option<String>,
+) -> UiResult<keepsake_core::converting::Converted> {
+    let ctx = app.state::<Context>().inner().clone();
+    let password = password.map(Secret::new);
+    blocking(move || {
+        let repo = location_of(ctx.dirs(), &udid)?.open_with(&ctx.unlock())?;
+        keepsake_core::converting::convert(
+            &repo,
+            &udid,
+            password.as_ref().map(Secret::expose),
+            &mut byte_progress(&app, &udid, 0, "convert"),
         )
     })
     .await
@@ -92,23 +127,14 @@ pub async fn import_backup(
 ) -> UiResult<Imported> {
     let ctx = app.state::<Context>().inner().clone();
     blocking(move || {
-        let mut throttle = Throttle(None);
         let location = keepsake_core::Location::new(&location);
-        let imported =
-            interchange::import(&ctx, &location, &ctx.unlock(), &folder, &mut |bytes, _| {
-                if throttle.ready() {
-                    let _ = app.emit(
-                        "transfer-progress",
-                        TransferProgress {
-                            udid: String::new(),
-                            snapshot: 0,
-                            step: "import",
-                            bytes: Some(bytes),
-                            percent: None,
-                        },
-                    );
-                }
-            })?;
+        let imported = interchange::import(
+            &ctx,
+            &location,
+            &ctx.unlock(),
+            &folder,
+            &mut byte_progress(&app, "", 0, "import"),
+        )?;
         keepsake_core::settings::add_location(ctx.dirs(), location.root())?;
         Ok(imported)
     })

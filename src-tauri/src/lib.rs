@@ -171,6 +171,7 @@ pub fn run() {
             snapshots::location_recovery_key,
             snapshots::verify_location,
             interchange::export_snapshot,
+            interchange::convert_snapshots,
             interchange::restore_snapshot,
             interchange::import_backup,
             window::pick_folder,

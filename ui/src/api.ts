@@ -109,6 +109,21 @@ export interface SnapshotInfo {
 export interface TimelineEntry extends SnapshotInfo {
   pinned: boolean;
   frees_bytes: number;
+  /** Taken without the encrypted device's backup password: Apple's ciphertext, kept as sent. */
+  kept_as_sent: boolean;
+}
+
+/** What converting a device's snapshots kept as sent did. */
+export interface Converted {
+  device: string;
+  snapshots: number;
+  snapshots_opened: number;
+  versions_converted: number;
+  bytes_converted: number;
+  /** Files still kept as sent, by reason. */
+  left_as_sent: Record<string, number>;
+  stored_before: number;
+  stored_after: number;
 }
 
 export type CleaningOutcome =
@@ -333,7 +348,7 @@ export const onAgentBackup = (f: (e: AgentBackup) => void): Promise<UnlistenFn> 
 export interface TransferProgress {
   udid: string;
   snapshot: number;
-  step: "export" | "restore";
+  step: "export" | "import" | "restore" | "convert";
   bytes: number | null;
   percent: number | null;
 }
@@ -356,5 +371,8 @@ export const exportSnapshot = (udid: string, id: number, target: string) => invo
 /** Restores snapshot `id` of `udid` onto `onto` (another device in sight), else onto `udid`. */
 export const restoreSnapshot = (udid: string, id: number, password: string | null, onto: string | null = null) =>
   invoke<RestoredToDevice>("restore_snapshot", { udid, id, password, onto });
+/** Keeps `udid`'s snapshots taken without its backup password decrypted, so they cost what
+ * unencrypted ones do; `password` when this computer does not remember it. */
+export const convertSnapshots = (udid: string, password: string | null) => invoke<Converted>("convert_snapshots", { udid, password });
 export const onTransferProgress = (f: (e: TransferProgress) => void): Promise<UnlistenFn> =>
   listen<TransferProgress>("transfer-progress", (e) => f(e.payload));

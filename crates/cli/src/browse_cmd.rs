@@ -118,6 +118,17 @@ pub struct ExportArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The device (UDID or name) whose snapshots to convert.
+    device: String,
+    /// The location holding them (default: the device's own location).
+    #[arg(long, env = "KEEPSAKE_LOCATION")]
+    location: Option<PathBuf>,
+    #[command(flatten)]
+    secrets: secret_args::OpeningSecrets,
+}
+
+#[derive(Debug, Args)]
 pub struct ImportArgs {
     /// A Finder/iTunes backup folder: `…/MobileSync/Backup/<UDID>`, or what idevicebackup2 wrote.
     folder: PathBuf,
@@ -295,6 +306,65 @@ pub fn export(ctx: &Context, args: &ExportArgs, json: bool) -> anyhow::Result<()
             human_bytes(exported.bytes),
             exported.folder.display()
         )
+    })
+}
+
+/// `keepsake convert`: an encrypted device's snapshots taken without its backup password kept
+/// as their exact decryption, so they cost what an unencrypted backup costs.
+pub fn convert(ctx: &Context, args: &ConvertArgs, json: bool) -> anyhow::Result<()> {
+    let settings = keepsake_core::settings::load(ctx.dirs())?;
+    let udid = settings
+        .find_device(&args.device)
+        .map_or_else(|| args.device.clone(), |d| d.udid.clone());
+    let location = match &args.location {
+        Some(l) => Location::new(keepsake_core::location::root_of(l)),
+        None => keepsake_core::timeline::location_of(ctx.dirs(), &udid)?,
+    };
+    let repo = location.open_with(&args.secrets.unlock(ctx)?)?;
+    let password = args.secrets.backup_password()?;
+    let progress = bar(0, "Converting");
+    let converted = keepsake_core::converting::convert(
+        &repo,
+        &udid,
+        password.as_ref().map(Secret::expose),
+        &mut |done, total| {
+            progress.set_length(total);
+            progress.set_position(done);
+        },
+    );
+    progress.finish_and_clear();
+    let converted = converted?;
+    emit(json, &converted, |out| {
+        if converted.versions_converted == 0 {
+            writeln!(
+                out,
+                "Nothing to convert: {udid}'s {} snapshots at {} keep what can be kept decrypted.",
+                converted.snapshots,
+                location.root().display()
+            )?;
+        } else {
+            writeln!(
+                out,
+                "Converted {} files ({}) of {udid}'s {} snapshots at {}: they take {} now, {} before.",
+                converted.versions_converted,
+                human_bytes(converted.bytes_converted),
+                converted.snapshots_opened,
+                location.root().display(),
+                human_bytes(converted.stored_after),
+                human_bytes(converted.stored_before),
+            )?;
+        }
+        for (why, count) in &converted.left_as_sent {
+            writeln!(out, "  {count} kept as sent: {why}")?;
+        }
+        if converted.snapshots_opened < converted.snapshots {
+            writeln!(
+                out,
+                "  {} snapshots could not be opened: give the backup password they were taken with (--backup-password-file).",
+                converted.snapshots - converted.snapshots_opened
+            )?;
+        }
+        Ok(())
     })
 }
 

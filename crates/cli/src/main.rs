@@ -74,6 +74,11 @@ enum Command {
     /// Write a snapshot as a Finder/iTunes backup folder.
     #[command(after_help = EXIT_CODES)]
     Export(browse_cmd::ExportArgs),
+    /// Keep an encrypted device's snapshots taken without its backup password decrypted in the
+    /// store (sealed by its own encryption), so they cost what unencrypted ones do; exports
+    /// stay byte for byte what the device sent.
+    #[command(after_help = EXIT_CODES)]
+    Convert(browse_cmd::ConvertArgs),
     /// Take a Finder/iTunes (or idevicebackup2) backup folder in as a snapshot.
     #[command(after_help = EXIT_CODES)]
     Import(browse_cmd::ImportArgs),
@@ -169,6 +174,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Diff(args) => browse_cmd::diff_cmd(&ctx()?, args, json),
         Command::Export(args) => browse_cmd::export(&ctx()?, args, json),
         Command::Import(args) => browse_cmd::import(&ctx()?, args, json),
+        Command::Convert(args) => browse_cmd::convert(&ctx()?, args, json),
         Command::Restore(args) => browse_cmd::restore(&ctx()?, args, json),
         Command::Verify(args) => browse_cmd::verify(&ctx()?, args, json),
         Command::Encryption(args) => encryption_cmd::run(&ctx()?, args, json),

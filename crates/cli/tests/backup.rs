@@ -10,22 +10,33 @@ fn keepsake(phone: &VirtualIphone, home: &std::path::Path, args: &[&str]) -> Out
     keepsake_env(phone, home, args, &[])
 }
 
-#[test]
-fn backup_then_timeline_shows_the_snapshot_and_its_cost() {
-    require_secret_service();
+/// A virtual iPhone and an empty "Backup Disk" folder, in a temporary folder.
+fn phone_and_disk() -> (tempfile::TempDir, VirtualIphone, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let phone = VirtualIphone::start(Config::new(dir.path().join("phone"), 1)).unwrap();
     let location = dir.path().join("Backup Disk");
     std::fs::create_dir_all(&location).unwrap();
-    let loc = location.to_str().unwrap();
+    (dir, phone, location)
+}
 
+/// `keepsake backup --yes --json --location LOC`, which must succeed; its report.
+fn first_backup(phone: &VirtualIphone, home: &std::path::Path, loc: &str) -> serde_json::Value {
     let out = keepsake(
-        &phone,
-        dir.path(),
+        phone,
+        home,
         &["backup", "--yes", "--json", "--location", loc],
     );
     assert!(out.status.success(), "{out:?}");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn backup_then_timeline_shows_the_snapshot_and_its_cost() {
+    require_secret_service();
+    let (dir, phone, location) = phone_and_disk();
+    let loc = location.to_str().unwrap();
+
+    let report = first_backup(&phone, dir.path(), loc);
     assert_eq!(report["udid"], phone.devices()[0].udid());
     assert_eq!(report["snapshot"]["seq"], 1);
     assert!(report["snapshot"]["added_bytes"].as_u64().unwrap() > 0);
@@ -258,5 +269,69 @@ fn headless_backups_need_a_store_password_and_the_recovery_key_opens_them() {
         Some(1),
         "the old password no longer opens it: {out:?}"
     );
+    phone.stop();
+}
+
+/// `keepsake convert`: an encrypted phone's snapshot taken without its password is kept
+/// decrypted once the password is given; without it the command says what it needs.
+#[test]
+fn convert_keeps_snapshots_taken_without_the_password_decrypted_once_it_is_given() {
+    require_secret_service();
+    let (dir, phone, location) = phone_and_disk();
+    let udid = phone.devices()[0].udid().to_owned();
+    phone.devices()[0]
+        .backup()
+        .enable_encryption("phone secret")
+        .unwrap();
+    let loc = location.to_str().unwrap();
+    let report = first_backup(&phone, dir.path(), loc);
+    assert_eq!(report["kept_as_sent"], "the backup password is not at hand");
+
+    let locked = keepsake(&phone, dir.path(), &["convert", &udid, "--location", loc]);
+    assert_eq!(locked.status.code(), Some(1), "{locked:?}");
+    assert!(
+        String::from_utf8_lossy(&locked.stderr).contains("Give the backup password"),
+        "{locked:?}"
+    );
+    let wrong = keepsake_env(
+        &phone,
+        dir.path(),
+        &["convert", &udid, "--location", loc],
+        &[("KEEPSAKE_BACKUP_PASSWORD", "not it")],
+    );
+    assert_eq!(wrong.status.code(), Some(1), "{wrong:?}");
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("wrong backup password"),
+        "{wrong:?}"
+    );
+
+    let out = keepsake_env(
+        &phone,
+        dir.path(),
+        &["convert", &udid, "--location", loc, "--json"],
+        &[("KEEPSAKE_BACKUP_PASSWORD", "phone secret")],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let converted: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        converted["versions_converted"].as_u64().unwrap() > 0,
+        "{converted}"
+    );
+    assert_eq!(converted["snapshots_opened"], 1, "{converted}");
+
+    let again = keepsake_env(
+        &phone,
+        dir.path(),
+        &["convert", &udid, "--location", loc],
+        &[("KEEPSAKE_BACKUP_PASSWORD", "phone secret")],
+    );
+    assert!(again.status.success(), "{again:?}");
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("Nothing to convert"),
+        "{again:?}"
+    );
+    // the converted snapshot still checks out whole
+    let out = keepsake(&phone, dir.path(), &["verify", "--location", loc]);
+    assert!(out.status.success(), "{out:?}");
     phone.stop();
 }

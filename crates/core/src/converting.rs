@@ -52,6 +52,33 @@ pub struct Converted {
     pub stored_after: u64,
 }
 
+/// Whether `snapshot` keeps an encrypted device's Manifest.db as the device sent it: taken
+/// without the backup password, and worth converting. One file's first chunk is read.
+pub fn kept_as_sent(repo: &Repository, snapshot: i64) -> Result<bool> {
+    use std::io::Read;
+    let Some(info) = list::file(repo, snapshot, MANIFEST_DB)? else {
+        return Ok(false);
+    };
+    if info.mode & KEPT_DECRYPTED != 0 {
+        return Ok(false);
+    }
+    let mut start = [0u8; 16];
+    let mut reader = restore::open_file(repo, snapshot, MANIFEST_DB)?;
+    let mut got = 0;
+    while got < start.len() {
+        match reader.read(&mut start[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) => {
+                return Err(CoreError::Store(format!(
+                    "snapshot {snapshot}: Manifest.db: {e}"
+                )))
+            }
+        }
+    }
+    Ok(got == start.len() && start != *keepsake_mobilesync::SQLITE_MAGIC)
+}
+
 /// What is known of one version while its snapshots are looked at.
 enum Plan {
     Convert(Key),
@@ -105,7 +132,7 @@ pub fn convert(
     // given may be the newest one: a password change keeps the class keys).
     let mut known: Vec<ClassKeys> = Vec::new();
     let mut opened: HashMap<i64, (bool, ClassKeys)> = HashMap::new();
-    let mut wrong_password = false;
+    let (mut wrong_password, mut encrypted) = (false, false);
     for snap in snapshots.iter().rev() {
         let Some(manifest) = manifest_plist(repo, snap.id)? else {
             continue;
@@ -113,6 +140,7 @@ pub fn convert(
         if !manifest.is_encrypted {
             continue;
         }
+        encrypted = true;
         let stored = match cat_limited(repo, snap.id, CLASS_KEYS_PATH, 64 << 10)? {
             Some(bytes) => ClassKeys::from_bytes(&bytes).ok(),
             None => None,
@@ -147,6 +175,14 @@ pub fn convert(
             remember(&mut known, keys.clone());
             opened.insert(snap.id, (has_record, keys));
         }
+    }
+
+    if encrypted && opened.is_empty() {
+        let device = device.to_owned();
+        return Err(match password {
+            Some(_) if wrong_password => CoreError::WrongBackupPassword { device },
+            _ => CoreError::BackupLocked { device },
+        });
     }
 
     // Then each snapshot in turn: the key it gives each version it sees.
@@ -217,12 +253,6 @@ pub fn convert(
             plans.insert(v.id, merged);
         }
     }
-    if wrong_password && report.snapshots_opened == 0 {
-        return Err(CoreError::WrongBackupPassword {
-            device: device.to_owned(),
-        });
-    }
-
     // The class keys first, in the first batch: a snapshot whose files are converted opens
     // with the store's key alone from then on.
     for run in runs(&snapshots, &to_record) {

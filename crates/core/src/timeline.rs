@@ -23,6 +23,9 @@ pub struct TimelineEntry {
     pub pinned: bool,
     /// Stored bytes deleting this snapshot alone would free.
     pub frees_bytes: u64,
+    /// An encrypted device's snapshot taken without its backup password: it keeps Apple's
+    /// ciphertext, and `convert` would make it cost what an unencrypted one does.
+    pub kept_as_sent: bool,
 }
 
 /// Where `udid`'s snapshots are: its own location (else the default) for a device set up here;
@@ -134,6 +137,10 @@ pub fn snapshots_at(
         .map(|s| TimelineEntry {
             pinned: pins.iter().any(|p| p.holds(&s.info)),
             frees_bytes: s.frees_bytes,
+            kept_as_sent: crate::converting::kept_as_sent(&repo, s.info.id).unwrap_or_else(|e| {
+                tracing::warn!(snapshot = s.info.id, error = %e, "could not tell how it is kept");
+                false
+            }),
             snapshot: s.info,
         })
         .collect())

@@ -455,6 +455,86 @@ fn backup_repo(dir: &Path) -> PathBuf {
     Location::new(dir.join("disk")).repository_path()
 }
 
+// convert: an encrypted phone's snapshots, taken without its password, kept decrypted in place.
+fn convert_prepare(dir: &Path) {
+    std::fs::create_dir_all(dir.join("disk")).unwrap();
+    let (phone, ctx) = phone_context(dir);
+    let device = &phone.devices()[0];
+    device.backup().enable_encryption(PASSWORD).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for day in 0..2 {
+        if day > 0 {
+            device.backup().live_one_day().unwrap();
+        }
+        let report = runtime
+            .block_on(back_up(
+                &ctx,
+                None,
+                &BackupOptions::new(dir.join("disk")),
+                |_| {},
+            ))
+            .unwrap();
+        assert!(report.kept_as_sent.is_some());
+    }
+    phone.stop();
+}
+fn convert_run(dir: &Path) -> Result<(), String> {
+    let repo = Location::new(dir.join("disk"))
+        .open(None)
+        .map_err(|e| e.to_string())?;
+    let udid = list::snapshots(&repo).map_err(|e| e.to_string())?[0]
+        .device
+        .clone();
+    let converted =
+        keepsake_core::converting::convert(&repo, &udid, Some(PASSWORD), &mut |_, _| {})
+            .map_err(|e| e.to_string())?;
+    if converted.snapshots_opened != converted.snapshots {
+        return Err(format!("not every snapshot opened: {converted:?}"));
+    }
+    Ok(())
+}
+/// Every snapshot as Apple's bytes (what an export writes): the same before, midway and after.
+fn convert_state(dir: &Path) -> Result<String, String> {
+    use sha2::{Digest, Sha256};
+    let repo = Location::new(dir.join("disk"))
+        .open(None)
+        .map_err(|e| e.to_string())?;
+    let report = check::check(&repo, &mut |_| {}).map_err(|e| e.to_string())?;
+    if !report.is_ok() {
+        return Err(format!("check: {report:#?}"));
+    }
+    let mut out = String::new();
+    let mut snaps = list::snapshots(&repo).map_err(|e| e.to_string())?;
+    snaps.sort_by_key(|s| s.seq);
+    for s in snaps {
+        let view = keepsake_core::apple_form::AppleView::open(&repo, s.id, Some(PASSWORD))
+            .map_err(|e| e.to_string())?;
+        let mut digest = Sha256::new();
+        let files = list::files(&repo, s.id).map_err(|e| e.to_string())?;
+        let mut count = 0;
+        for f in &files {
+            if keepsake_core::apple_form::is_reserved(&f.path) || f.path == "Info.plist" {
+                continue;
+            }
+            let mut bytes = Vec::new();
+            view.cat(&repo, &f.path, &mut bytes)
+                .map_err(|e| format!("{}: {e}", f.path))?;
+            digest.update(f.path.as_bytes());
+            digest.update(Sha256::digest(&bytes));
+            count += 1;
+        }
+        let exact = keepsake_core::apple_form::Forms::load(&repo, s.id)
+            .map_err(|e| e.to_string())?
+            .len();
+        out += &format!(
+            "seq {}: {count} files {:x}, {exact} kept decrypted\n",
+            s.seq,
+            digest.finalize()
+        );
+    }
+    Ok(out)
+}
+
 // move: a device's snapshots copied to another location, verified, the old ones removed.
 const MOVED: &str = "00008110-000A1B2C3D4E5F60";
 
@@ -696,6 +776,16 @@ const OPERATIONS: &[Operation] = &[
         again: true,
     },
     Operation {
+        name: "convert snapshots kept as sent",
+        child: "child_convert",
+        prepare: convert_prepare,
+        run: convert_run,
+        state: convert_state,
+        repo: Some(backup_repo),
+        midway: None,
+        again: true,
+    },
+    Operation {
         name: "move to another location",
         child: "child_move",
         prepare: move_prepare,
@@ -748,6 +838,7 @@ children!(
     child_settings,
     child_pin,
     child_backup,
+    child_convert,
     child_move
 );
 

@@ -269,3 +269,61 @@ describe("a snapshot out of Keepsake", () => {
     expect(root.querySelector("#restore-question")!.textContent).toContain("Connect the device to restore onto");
   });
 });
+
+describe("saving space", () => {
+  const keptAsSent = { ...first, pinned: false, frees_bytes: 0, kept_as_sent: true };
+  const decrypted = { ...second, pinned: false, frees_bytes: 0, kept_as_sent: false };
+  const converted = {
+    device: "U1",
+    snapshots: 2,
+    snapshots_opened: 2,
+    versions_converted: 42,
+    bytes_converted: 3_000_000,
+    left_as_sent: {},
+    stored_before: 9_000_000,
+    stored_after: 5_000_000,
+  };
+
+  it("is offered only when a snapshot was kept as sent", () => {
+    const root = document.createElement("div");
+    renderTimeline(root, "Ada's iPhone", [decrypted], { open: () => {}, back: () => {}, convert: async () => converted });
+    expect(root.querySelector("#convert-notice")).toBeNull();
+    renderTimeline(root, "Ada's iPhone", [keptAsSent, decrypted], { open: () => {}, back: () => {} });
+    expect(root.querySelector("#convert-notice")).toBeNull();
+  });
+
+  it("asks for the backup password when needed, shows progress, then what it saved", async () => {
+    const root = document.createElement("div");
+    document.body.append(root);
+    const passwords: (string | null)[] = [];
+    let seen = -1;
+    renderTimeline(root, "Ada's iPhone", [keptAsSent, decrypted], {
+      open: () => {},
+      back: () => {},
+      convert: async (password, progress) => {
+        passwords.push(password);
+        if (password !== "pw") throw { message: "locked", kind: password ? "wrong_password" : "backup_locked" };
+        progress(1_000_000);
+        seen = Number(root.querySelector<HTMLProgressElement>("#convert-progress")!.value);
+        return converted;
+      },
+    });
+    expect(root.querySelector("#convert-text")?.textContent).toContain("One snapshot of Ada's iPhone was taken without its backup password");
+    root.querySelector<HTMLButtonElement>("#convert")!.click();
+    await flush();
+    expect(root.querySelector("#convert-password")?.textContent).toContain("Enter the backup password of Ada's iPhone");
+    root.querySelector<HTMLInputElement>("#convert-password-input")!.value = "nope";
+    root.querySelector<HTMLFormElement>("#convert-password form")!.dispatchEvent(new Event("submit"));
+    await flush();
+    expect(root.querySelector("#convert-password")?.textContent).toContain("That password is not right");
+    root.querySelector<HTMLInputElement>("#convert-password-input")!.value = "pw";
+    root.querySelector<HTMLFormElement>("#convert-password form")!.dispatchEvent(new Event("submit"));
+    await flush();
+    expect(passwords).toEqual([null, "nope", "pw"]);
+    expect(seen).toBe(1_000_000);
+    expect(root.querySelector("#convert-status")?.textContent).toBe("Done: 42 files kept decrypted in 2 snapshots; the snapshots take 5.0 MB now, 9.0 MB before.");
+    expect(root.querySelector<HTMLButtonElement>("#convert")!.hidden).toBe(true);
+    expect(root.querySelector<HTMLElement>("#convert-text")!.hidden).toBe(true);
+    expect(root.querySelector<HTMLProgressElement>("#convert-progress")!.hidden).toBe(true);
+  });
+});

@@ -1,6 +1,6 @@
 // The Timeline (a device's snapshots along time) and the snapshot Browser (domains → folders →
 // files, with sizes and extraction; an encrypted snapshot first asks for its password).
-import { errorKind, errorMessage, type BrowseEntry, type DomainDiff, type DomainSummary, type Exported, type ExtractSummary, type RestoredToDevice, type SnapshotInfo, type TimelineEntry } from "../api";
+import { errorKind, errorMessage, type BrowseEntry, type Converted, type DomainDiff, type DomainSummary, type Exported, type ExtractSummary, type RestoredToDevice, type SnapshotInfo, type TimelineEntry } from "../api";
 import { button, bytes, el, field, when } from "../dom";
 
 export function renderTimeline(
@@ -13,6 +13,8 @@ export function renderTimeline(
     compare?(older: SnapshotInfo, newer: SnapshotInfo): void;
     /** Keeps a snapshot forever (or no longer); resolves to whether it is now kept. */
     pin?(s: SnapshotInfo, pinned: boolean): Promise<boolean>;
+    /** Converts the snapshots kept as sent; `progress` hears bytes converted. */
+    convert?(password: string | null, progress: (bytes: number) => void): Promise<Converted>;
   },
 ): void {
   const newestFirst = [...snapshots].sort((a, b) => b.time - a.time);
@@ -70,9 +72,69 @@ export function renderTimeline(
   root.replaceChildren(
     el("section", { id: "timeline-view", "aria-labelledby": "timeline-title" },
       el("div", { class: "view-head" }, button("← Devices", { id: "back-to-devices" }, handlers.back), el("h2", { id: "timeline-title" }, `Snapshots of ${deviceName}`)),
+      convertNotice(deviceName, snapshots, handlers),
       list,
       status),
   );
+}
+
+/** The offer to convert an encrypted device's snapshots taken without its backup password:
+ * they keep Apple's ciphertext, which neither deduplicates nor compresses. */
+function convertNotice(
+  deviceName: string,
+  snapshots: (SnapshotInfo | TimelineEntry)[],
+  handlers: { convert?(password: string | null, progress: (bytes: number) => void): Promise<Converted> },
+): HTMLElement | null {
+  const kept = snapshots.filter((s) => "kept_as_sent" in s && s.kept_as_sent);
+  if (!handlers.convert || kept.length === 0) return null;
+  const text = el("p", { id: "convert-text" },
+    kept.length === 1
+      ? `One snapshot of ${deviceName} was taken without its backup password: it keeps the phone's encrypted files as they came, which take more space. Keepsake can keep them decrypted in its own encrypted store instead; exports and restores stay exactly what the phone sent.`
+      : `${kept.length} snapshots of ${deviceName} were taken without its backup password: they keep the phone's encrypted files as they came, which take more space. Keepsake can keep them decrypted in its own encrypted store instead; exports and restores stay exactly what the phone sent.`);
+  const progress = el("progress", { id: "convert-progress", class: "backup-progress", max: "100", value: "0", hidden: true, "aria-label": "Saving space" });
+  const said = el("p", { id: "convert-status", role: "status" });
+  const form = el("div", { id: "convert-password" });
+  const go = button("Save space", { id: "convert", class: "primary" }, () => void run(null));
+  const total = Math.max(1, kept.reduce((n, s) => n + s.bytes, 0));
+  const run = async (password: string | null) => {
+    go.disabled = true;
+    form.replaceChildren();
+    said.classList.remove("error-text");
+    said.textContent = "Saving space…";
+    progress.max = total;
+    progress.value = 0;
+    progress.hidden = false;
+    try {
+      const done = await handlers.convert!(password, (b) => (progress.value = Math.min(total, b)));
+      said.textContent = `Done: ${plural(done.versions_converted, "file")} kept decrypted in ${plural(done.snapshots_opened, "snapshot")}; the snapshots take ${bytes(done.stored_after)} now, ${bytes(done.stored_before)} before.`;
+      go.hidden = true;
+      text.hidden = true;
+    } catch (e) {
+      const kind = errorKind(e);
+      if (kind === "backup_locked" || kind === "wrong_password") {
+        said.textContent = "";
+        const input = el("input", { type: "password", id: "convert-password-input", autocomplete: "current-password" });
+        const f = el("form", { class: "unlock" },
+          el("p", {}, kind === "wrong_password" ? "That password is not right: try again." : `Enter the backup password of ${deviceName} to open these snapshots.`),
+          field("Backup password", input),
+          el("button", { type: "submit", id: "convert-unlock", class: "primary" }, "Save space"));
+        f.addEventListener("submit", (ev) => {
+          ev.preventDefault();
+          void run(input.value);
+        });
+        form.replaceChildren(f);
+        input.focus();
+      } else {
+        said.textContent = errorMessage(e);
+        said.classList.add("error-text");
+      }
+    } finally {
+      go.disabled = false;
+      progress.hidden = true;
+    }
+  };
+  return el("div", { id: "convert-notice", class: "notice", role: "region", "aria-label": "Save space" },
+    text, form, el("div", { class: "actions" }, go), progress, said);
 }
 
 /** Asks for the backup password of an encrypted device's snapshots, in `into`. */

@@ -28,3 +28,13 @@ pub fn files(repo: &Repository, snapshot: i64) -> Result<Vec<FileInfo>> {
         .map(read::EntryRow::info)
         .collect())
 }
+
+/// One file of a snapshot, or `None` when the snapshot has no such file.
+pub fn file(repo: &Repository, snapshot: i64, path: &str) -> Result<Option<FileInfo>> {
+    let snap = read::snapshot(repo, snapshot)?;
+    match read::entry(repo, &snap, path) {
+        Ok(entry) => Ok(Some(entry.info())),
+        Err(crate::Error::FileNotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
