@@ -38,6 +38,29 @@ fn digests(root: &Path) -> BTreeMap<String, [u8; 32]> {
     out
 }
 
+/// Snapshot `snapshot` of the bench's location exported into a folder of its own (`tag`), as
+/// file digests.
+fn exported(
+    bench: &Bench,
+    snapshot: i64,
+    password: Option<&str>,
+    tag: &str,
+) -> BTreeMap<String, [u8; 32]> {
+    let out = bench.dir.path().join(format!("export-{tag}-{snapshot}"));
+    export(
+        &bench.location(),
+        &Unlock::new(),
+        snapshot,
+        &out,
+        password,
+        &mut |_, _| {},
+    )
+    .unwrap_or_else(|e| panic!("{tag}: snapshot {snapshot}: {e}"));
+    let got = digests(&out);
+    std::fs::remove_dir_all(&out).unwrap();
+    got
+}
+
 /// Two phones with the same content and the same days of use, one encrypted, each backed up
 /// into a location of its own.
 struct Twins {
@@ -357,17 +380,7 @@ async fn without_the_password_a_backup_is_kept_as_sent_and_the_next_one_decrypts
         (first.snapshot.id, None),
         (second.snapshot.id, Some(PASSWORD)),
     ] {
-        let out = bench.dir.path().join(format!("export-{snapshot}"));
-        export(
-            &bench.location(),
-            &Unlock::new(),
-            snapshot,
-            &out,
-            password,
-            &mut |_, _| {},
-        )
-        .unwrap();
-        for (path, digest) in digests(&out) {
+        for (path, digest) in exported(&bench, snapshot, password, "day") {
             if path.ends_with("/Info.plist") {
                 continue;
             }
@@ -436,19 +449,8 @@ fn exports(
     drop(repo);
     ids.into_iter()
         .map(|id| {
-            let out = bench.dir.path().join(format!("export-{tag}-{id}"));
-            export(
-                &bench.location(),
-                &Unlock::new(),
-                id,
-                &out,
-                password,
-                &mut |_, _| {},
-            )
-            .unwrap_or_else(|e| panic!("{tag}: snapshot {id}: {e}"));
-            let mut got = digests(&out);
+            let mut got = exported(bench, id, password, tag);
             got.retain(|p, _| !p.ends_with("/Info.plist"));
-            std::fs::remove_dir_all(&out).unwrap();
             (id, got)
         })
         .collect()
@@ -571,5 +573,128 @@ async fn snapshots_kept_as_sent_are_converted_in_place_and_export_as_before() {
     for (path, digest) in &last[&next.snapshot.id] {
         assert_eq!(sent.get(path), Some(digest), "{path} after the next backup");
     }
+    bench.phone.stop();
+}
+
+/// A day of use on an encrypted phone backed up with its password, the second backup made with
+/// `fault`: its report (or error), what the phone sent that day, and the snapshots before it.
+async fn second_day_with(
+    fault: keepsake_emulator::backup_state::Fault,
+) -> (
+    Bench,
+    Result<keepsake_core::BackupReport, keepsake_core::CoreError>,
+    BTreeMap<String, [u8; 32]>,
+    usize,
+) {
+    let bench = Bench::start();
+    let device = bench.device(0);
+    device.backup().enable_encryption(PASSWORD).unwrap();
+    device.backup().record_uploads();
+    let mut options = bench.options.clone();
+    options.backup_password = Some(Secret::new(PASSWORD));
+    back_up(&bench.ctx, None, &options, |_| {}).await.unwrap();
+    device.backup().take_uploads();
+    device.backup().live_one_day().unwrap();
+    device.backup().set_fault(Some(fault));
+    let result = back_up(&bench.ctx, None, &options, |_| {}).await;
+    device.backup().set_fault(None);
+    let sent = device.backup().take_uploads();
+    let repo = bench.location().open(None).unwrap();
+    let snapshots = list::snapshots(&repo).unwrap().len();
+    drop(repo);
+    (bench, result, sent, snapshots)
+}
+
+/// The files `snapshot` exports, by digest, against what the phone sent.
+fn exports_as_sent(bench: &Bench, snapshot: i64, sent: &BTreeMap<String, [u8; 32]>) {
+    let got = exported(bench, snapshot, None, "as-sent");
+    for (path, digest) in sent {
+        assert_eq!(
+            got.get(path),
+            Some(digest),
+            "{path} is not what the phone sent"
+        );
+    }
+}
+
+/// A phone that gives changed files fresh keys: the host's guesses (the keys they had) do not
+/// open them, so they are set aside and decrypted with their new keys; the export is exact.
+#[tokio::test(flavor = "multi_thread")]
+async fn files_given_fresh_keys_are_decrypted_with_them_and_export_as_sent() {
+    require_secret_service();
+    let (bench, result, sent, _) =
+        second_day_with(keepsake_emulator::backup_state::Fault::FreshKeys).await;
+    let report = result.unwrap();
+    assert_eq!(report.kept_as_sent, None);
+    let repo = bench.location().open(None).unwrap();
+    let forms = Forms::load(&repo, report.snapshot.id).unwrap();
+    drop(repo);
+    let decrypted = sent
+        .keys()
+        .filter(|p| forms.is_exact(p.split_once('/').unwrap().1))
+        .count();
+    assert!(
+        decrypted > 3,
+        "{decrypted} of {} changed files kept decrypted",
+        sent.len()
+    );
+    exports_as_sent(&bench, report.snapshot.id, &sent);
+    bench.phone.stop();
+}
+
+/// A phone whose Manifest.db lists other keys than those its changed files were encrypted
+/// with: the backup is refused, naming the phone, and nothing is saved.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_phone_listing_other_keys_than_it_used_is_refused_and_nothing_is_saved() {
+    require_secret_service();
+    let (bench, result, _, snapshots) =
+        second_day_with(keepsake_emulator::backup_state::Fault::ListsOtherKeys).await;
+    let err = result.unwrap_err().to_string();
+    assert!(
+        err.contains(bench.device(0).udid())
+            && err.contains("new key")
+            && err.contains("back up again"),
+        "{err}"
+    );
+    assert_eq!(snapshots, 1, "the faulty backup saved nothing");
+    bench.phone.stop();
+}
+
+/// A phone whose Manifest.db rows carry keys no class key unwraps: the backup still succeeds;
+/// files it had to set aside are kept as sent (export gives them back as the phone sent them),
+/// files decrypted with their earlier keys are left out (no reader could open them).
+#[tokio::test(flavor = "multi_thread")]
+async fn damaged_key_rows_do_not_stop_the_backup_and_what_is_kept_exports_as_sent() {
+    require_secret_service();
+    let (bench, result, sent, snapshots) =
+        second_day_with(keepsake_emulator::backup_state::Fault::DamagedKeyRows).await;
+    let report = result.unwrap();
+    assert_eq!(snapshots, 2);
+    let repo = bench.location().open(None).unwrap();
+    let forms = Forms::load(&repo, report.snapshot.id).unwrap();
+    let files: Vec<String> = list::files(&repo, report.snapshot.id)
+        .unwrap()
+        .into_iter()
+        .map(|f| f.path)
+        .collect();
+    drop(repo);
+    let mut kept = BTreeMap::new();
+    for (path, digest) in &sent {
+        let inner = path.split_once('/').unwrap().1;
+        assert!(
+            !(forms.is_exact(inner) && inner != "Manifest.db"),
+            "{inner}: its key does not open, yet it is kept decrypted"
+        );
+        if files.iter().any(|f| f == inner) {
+            kept.insert(path.clone(), *digest);
+        }
+    }
+    assert!(
+        kept.len() > 3,
+        "{} of {} sent files kept",
+        kept.len(),
+        sent.len()
+    );
+    exports_as_sent(&bench, report.snapshot.id, &kept);
     bench.phone.stop();
 }

@@ -144,6 +144,16 @@ pub enum Fault {
     /// streams `sent` bytes of data in the largest blocks DeviceLink allows and the device
     /// hangs up mid-file. The host must stream it, never gather or pre-allocate it.
     HugeFile { claimed: u64, sent: u64 },
+    /// Backup only, encrypted: a file changed since the last backup gets a fresh key, as a
+    /// device that re-creates a file instead of writing it in place does (the host cannot
+    /// decrypt it with the key it had).
+    FreshKeys,
+    /// Backup only, encrypted: a changed file is encrypted with the key it had, but its
+    /// Manifest.db row lists a fresh key: a broken device whose backup no reader can decrypt.
+    ListsOtherKeys,
+    /// Backup only, encrypted: the Manifest.db row of every changed file carries a wrapped key
+    /// that no class key unwraps (damaged).
+    DamagedKeyRows,
     /// Backup only: the last upload carries these bytes as `<UDID>/<name>` (`Status.plist`,
     /// `Manifest.plist`, `Info.plist`) in place of the genuine file, or besides the genuine
     /// ones; the device then reports success.

@@ -12,7 +12,7 @@ use keepsake_devicelink::{self as devicelink, DeviceMessage};
 use keepsake_mobilesync::{
     blob_path, decrypt_manifest_db, encrypt_file, encrypt_manifest_db, file_id, BackupEncryption,
     BackupPlist, EncryptingReader, EntryKind, Lockdown, ManifestDb, ManifestEntry, ManifestPlist,
-    MbFile, StatusPlist, WrappedKey, MODE_DIRECTORY,
+    MbFile, StatusPlist, WrappedKey, MODE_DIRECTORY, WRAPPED_KEY_LEN,
 };
 use keepsake_phone_content::{FileEntry, Phone};
 use plist::{Dictionary, Value};
@@ -101,7 +101,13 @@ impl Session {
         let mut batch_bytes = 0u64;
         let mut batch_start = 0u64;
         for (file, kept_key) in &plan.uploads {
-            let (upload, entry) = upload_of(&udid, file, encryption.as_ref(), kept_key.as_ref())?;
+            let (upload, entry) = upload_of(
+                &udid,
+                file,
+                encryption.as_ref(),
+                kept_key.as_ref(),
+                self.fault.as_ref(),
+            )?;
             entries.push(entry);
             batch_bytes += file.size();
             batch.push(upload);
@@ -356,6 +362,13 @@ impl<'a> Plan<'a> {
     }
 }
 
+/// `wrapped` with its wrapped bytes flipped: no class key unwraps it.
+fn damaged(wrapped: &WrappedKey) -> WrappedKey {
+    let mut damaged = wrapped.clone();
+    damaged.wrapped[WRAPPED_KEY_LEN - 1] ^= 0x5a;
+    damaged
+}
+
 /// The stream to upload for `file` (encrypted, when the backup is, with the key it had before,
 /// `kept_key`, else a fresh one) and its Manifest.db row. `Size` is the plaintext size, which
 /// the generator knows up front.
@@ -364,7 +377,9 @@ fn upload_of(
     file: &FileEntry,
     encryption: Option<&BackupEncryption>,
     kept_key: Option<&WrappedKey>,
+    fault: Option<&Fault>,
 ) -> Outcome<(Upload, ManifestEntry)> {
+    let kept_key = kept_key.filter(|_| fault != Some(&Fault::FreshKeys));
     let id = file_id(&file.key.domain, &file.key.path);
     let blob = blob_path(&id)?;
     let mut mb = MbFile {
@@ -386,13 +401,22 @@ fn upload_of(
             // longer this backup's: the file gets a fresh one.
             match kept_key.and_then(|w| Some((w, enc.keys.unwrap(w).ok()?))) {
                 Some((wrapped, key)) => {
-                    mb.encryption_key = Some(wrapped.clone());
+                    mb.encryption_key = Some(match fault {
+                        Some(Fault::ListsOtherKeys) => {
+                            encrypt_file(&enc.keys, mb.protection_class, std::io::empty())?.0
+                        }
+                        Some(Fault::DamagedKeyRows) => damaged(wrapped),
+                        _ => wrapped.clone(),
+                    });
                     Box::new(EncryptingReader::new(&key, file.reader()))
                 }
                 None => {
                     let (key, reader) =
                         encrypt_file(&enc.keys, mb.protection_class, file.reader())?;
-                    mb.encryption_key = Some(key);
+                    mb.encryption_key = Some(match fault {
+                        Some(Fault::DamagedKeyRows) => damaged(&key),
+                        _ => key,
+                    });
                     Box::new(reader)
                 }
             }
