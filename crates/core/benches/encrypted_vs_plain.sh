@@ -62,7 +62,7 @@ field() { # KEY python-expression-on-report
   python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$work/$1.json"
 }
 
-declare -A first_stored first_time first_rss first_cpu day_added day_max usb_rate usb_link usb_core
+declare -A first_stored first_time first_rss first_cpu day_added day_max usb_time usb_rate usb_link usb_transfer_link usb_core
 for size in "${sizes[@]}"; do
   for mode in plain encrypted; do
     tag="$size-$mode"
@@ -101,8 +101,11 @@ for size in "${sizes[@]}"; do
     stop_phone
     read -r wall _ user sys <"$work/$tag.usb.time"
     received=$(field "$tag.usb" "r['bytes_received']")
+    transfer=$(field "$tag.usb" "r['transfer_seconds']")
+    usb_time[$tag]=$wall
     usb_rate[$tag]=$(echo "scale=1; $received / $wall / 1000000" | bc)
     usb_link[$tag]=$(echo "scale=1; 100 * $received / $wall / $link" | bc)
+    usb_transfer_link[$tag]=$(echo "scale=1; 100 * $received / $transfer / $link" | bc)
     usb_core[$tag]=$(echo "scale=1; 100 * ($user + $sys) / $wall" | bc)
   done
 done
@@ -111,16 +114,21 @@ mb() { echo "scale=1; $1 / 1000000" | bc; }
 ratio() { echo "scale=3; $1 / $2" | bc; }
 echo
 echo "virtual iPhone seed 41; $days days of use; release build; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-8s %-10s %12s %8s %9s %8s %13s %11s %9s %7s %7s\n' size mode "first MB" "first s" "first cpu" "RSS MiB" "MB/day (avg)" "MB/day max" "USB2 MB/s" "link %" "core %"
+# USB 2: the whole command (pairing, transfer, saving, the read-back verification), its rate and
+# share of the link; "xfer link %" is the share of the link while the phone was sending (what
+# a phone on the cable waits for); core % is the command's CPU over its wall time.
+printf '%-8s %-10s %12s %8s %9s %8s %13s %11s %7s %9s %7s %11s %7s\n' size mode "first MB" "first s" "first cpu" "RSS MiB" "MB/day (avg)" "MB/day max" "USB2 s" "USB2 MB/s" "link %" "xfer link %" "core %"
 for size in "${sizes[@]}"; do
   for mode in plain encrypted; do
     t="$size-$mode"
-    printf '%-8s %-10s %12s %8s %9s %8s %13s %11s %9s %7s %7s\n' "$size" "$mode" \
+    printf '%-8s %-10s %12s %8s %9s %8s %13s %11s %7s %9s %7s %11s %7s\n' "$size" "$mode" \
       "$(mb "${first_stored[$t]}")" "${first_time[$t]}" "${first_cpu[$t]}" "${first_rss[$t]}" \
-      "$(mb "${day_added[$t]}")" "$(mb "${day_max[$t]}")" "${usb_rate[$t]}" "${usb_link[$t]}" "${usb_core[$t]}"
+      "$(mb "${day_added[$t]}")" "$(mb "${day_max[$t]}")" "${usb_time[$t]}" "${usb_rate[$t]}" \
+      "${usb_link[$t]}" "${usb_transfer_link[$t]}" "${usb_core[$t]}"
   done
   p="$size-plain" e="$size-encrypted"
-  printf '%-8s %-10s %12s %8s %9s %8s %13s %11s\n' "$size" "enc/plain" \
+  printf '%-8s %-10s %12s %8s %9s %8s %13s %11s %7s\n' "$size" "enc/plain" \
     "$(ratio "${first_stored[$e]}" "${first_stored[$p]}")" "$(ratio "${first_time[$e]}" "${first_time[$p]}")" \
-    "" "" "$(ratio "${day_added[$e]}" "${day_added[$p]}")" "$(ratio "${day_max[$e]}" "${day_max[$p]}")"
+    "" "" "$(ratio "${day_added[$e]}" "${day_added[$p]}")" "$(ratio "${day_max[$e]}" "${day_max[$p]}")" \
+    "$(ratio "${usb_time[$e]}" "${usb_time[$p]}")"
 done

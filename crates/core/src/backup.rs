@@ -156,6 +156,9 @@ pub struct BackupReport {
     /// keeps their previous versions. Paths as the device named them.
     pub files_failed: Vec<String>,
     pub seconds: f64,
+    /// Of those, the time the device was sending (from the backup request to its last
+    /// message): what a phone on the cable waits for.
+    pub transfer_seconds: f64,
     /// What the cleaning policy did after a backup made with the device's settings: deleted
     /// old snapshots, or asks first (the question is also kept for the app and `keepsake clean`).
     pub cleaning: Option<CleaningOutcome>,
@@ -483,6 +486,7 @@ async fn transfer(
             }
         }
     };
+    let transfer_seconds = transfer_started.elapsed().as_secs_f64();
     while let Ok(p) = progress_rx.try_recv() {
         on_progress(p);
     }
@@ -512,6 +516,7 @@ async fn transfer(
         files_removed: summary.files_removed,
         files_failed: summary.files_failed,
         seconds: started.elapsed().as_secs_f64(),
+        transfer_seconds,
         cleaning: None,
         cleaning_error: None,
         verification: None,
