@@ -14,7 +14,8 @@
 # Run under scripts/with-keyring.sh (a new location keeps this computer's key there).
 # A benchmark, not a test: run it on a quiet machine. Release builds; a throwaway folder, removed
 # at the end unless KEEP=1. Results of a run (2026-12-02: stored 1.000x first and per day; first
-# backup time 1.43-1.59x; USB 2: 79-91 % of the link) are in docs/encrypted-dedup.md.
+# backup time 1.49-1.51x on loopback, 1.03-1.07x at USB 2 speed; 99.7-99.9 % of the link while
+# the phone sends; 17-21 % of a core) are in docs/encrypted-dedup.md.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 sizes=("$@")
