@@ -131,13 +131,16 @@ pub fn convert(
     // First the keys, newest snapshot first (a later snapshot may keep them, or the password
     // given may be the newest one: a password change keeps the class keys).
     let mut known: Vec<ClassKeys> = Vec::new();
-    let mut opened: HashMap<i64, (bool, ClassKeys)> = HashMap::new();
+    let mut opened: HashMap<i64, std::result::Result<(bool, ClassKeys), &'static str>> =
+        HashMap::new();
     let (mut wrong_password, mut encrypted) = (false, false);
     for snap in snapshots.iter().rev() {
         let Some(manifest) = manifest_plist(repo, snap.id)? else {
+            opened.insert(snap.id, Err("a snapshot without Manifest.plist sees it"));
             continue;
         };
         if !manifest.is_encrypted {
+            opened.insert(snap.id, Err("an unencrypted snapshot sees it"));
             continue;
         }
         encrypted = true;
@@ -173,11 +176,11 @@ pub fn convert(
         }
         if let Some(keys) = class_keys {
             remember(&mut known, keys.clone());
-            opened.insert(snap.id, (has_record, keys));
+            opened.insert(snap.id, Ok((has_record, keys)));
         }
     }
 
-    if encrypted && opened.is_empty() {
+    if encrypted && !opened.values().any(std::result::Result::is_ok) {
         let device = device.to_owned();
         return Err(match password {
             Some(_) if wrong_password => CoreError::WrongBackupPassword { device },
@@ -199,19 +202,19 @@ pub fn convert(
                 plans.insert(v.id, Plan::Leave(why));
             }
         };
-        let manifest = match manifest_plist(repo, snap.id)? {
-            Some(m) if m.is_encrypted => m,
-            Some(_) => {
-                leave_all(&mut plans, "an unencrypted snapshot sees it");
+        let (has_record, class_keys) = match opened.remove(&snap.id) {
+            Some(Ok(found)) => found,
+            Some(Err(why)) => {
+                leave_all(&mut plans, why);
                 continue;
             }
             None => {
-                leave_all(&mut plans, "a snapshot without Manifest.plist sees it");
+                leave_all(&mut plans, "its keys are not at hand");
                 continue;
             }
         };
-        let Some((has_record, class_keys)) = opened.remove(&snap.id) else {
-            leave_all(&mut plans, "its keys are not at hand");
+        let Some(manifest) = manifest_plist(repo, snap.id)? else {
+            leave_all(&mut plans, "a snapshot without Manifest.plist sees it");
             continue;
         };
         let forms = Forms::load(repo, snap.id)?;

@@ -95,6 +95,7 @@ function convertNotice(
   const said = el("p", { id: "convert-status", role: "status" });
   const form = el("div", { id: "convert-password" });
   const go = button("Save space", { id: "convert", class: "primary" }, () => void run(null));
+  const actions = el("div", { class: "actions" }, go);
   const total = Math.max(1, kept.reduce((n, s) => n + s.bytes, 0));
   const run = async (password: string | null) => {
     go.disabled = true;
@@ -107,7 +108,8 @@ function convertNotice(
     try {
       const done = await handlers.convert!(password, (b) => (progress.value = Math.min(total, b)));
       said.textContent = `Done: ${plural(done.versions_converted, "file")} kept decrypted in ${plural(done.snapshots_opened, "snapshot")}; the snapshots take ${bytes(done.stored_after)} now, ${bytes(done.stored_before)} before.`;
-      go.hidden = true;
+      // what is left to say is the result: the offer and its button go
+      actions.remove();
       text.hidden = true;
     } catch (e) {
       const kind = errorKind(e);
@@ -134,7 +136,7 @@ function convertNotice(
     }
   };
   return el("div", { id: "convert-notice", class: "notice", role: "region", "aria-label": "Save space" },
-    text, form, el("div", { class: "actions" }, go), progress, said);
+    text, form, actions, progress, said);
 }
 
 /** Asks for the backup password of an encrypted device's snapshots, in `into`. */
