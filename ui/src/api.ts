@@ -109,8 +109,9 @@ export interface SnapshotInfo {
 export interface TimelineEntry extends SnapshotInfo {
   pinned: boolean;
   frees_bytes: number;
-  /** Taken without the encrypted device's backup password: Apple's ciphertext, kept as sent. */
-  kept_as_sent: boolean;
+  /** Taken without the encrypted device's backup password: Apple's ciphertext, kept as sent.
+   * Only a device's own timeline looks (absent elsewhere). */
+  kept_as_sent?: boolean;
 }
 
 /** What converting a device's snapshots kept as sent did. */

@@ -447,10 +447,16 @@ async fn transfer(
     let mut mb = Mobilebackup2::open(mux, &device, &record)
         .await?
         .with_silence_limits(options.silence);
-    let (progress_tx, mut progress_rx) = tokio::sync::mpsc::unbounded_channel();
+    // Progress goes out from the event itself, not through this task's select loop: a host
+    // busy storing what arrives must still move the bar as each file lands.
+    let on_progress = std::sync::Mutex::new(on_progress);
+    let progress = |p: BackupProgress| {
+        let mut f = on_progress.lock().unwrap_or_else(|e| e.into_inner());
+        (*f)(p)
+    };
     let transfer_started = Instant::now();
     let summary = {
-        let run = mb.backup(&mut folder, options.full, move |e| match e {
+        let run = mb.backup(&mut folder, options.full, |e| match e {
             BackupEvent::Progress {
                 percent,
                 bytes_received,
@@ -461,7 +467,7 @@ async fn transfer(
                     bytes_received,
                     transfer_started.elapsed().as_secs_f64(),
                 );
-                let _ = progress_tx.send(BackupProgress::Transferring {
+                progress(BackupProgress::Transferring {
                     percent,
                     bytes_received,
                     files_received,
@@ -475,21 +481,18 @@ async fn transfer(
         loop {
             tokio::select! {
                 result = &mut run => break result?,
-                Some(p) = progress_rx.recv() => on_progress(p),
                 Some(name) = async { match notices.as_mut() { Some(rx) => rx.recv().await, None => std::future::pending().await } } => {
                     if name == keepsake_device::notifications::PASSCODE_PRESENTED {
-                        on_progress(BackupProgress::EnterPasscode { device: name_of_device.clone() });
+                        progress(BackupProgress::EnterPasscode { device: name_of_device.clone() });
                     } else {
-                        on_progress(BackupProgress::PasscodeDone { device: name_of_device.clone() });
+                        progress(BackupProgress::PasscodeDone { device: name_of_device.clone() });
                     }
                 }
             }
         }
     };
     let transfer_seconds = transfer_started.elapsed().as_secs_f64();
-    while let Ok(p) = progress_rx.try_recv() {
-        on_progress(p);
-    }
+    let mut on_progress = on_progress.into_inner().unwrap_or_else(|e| e.into_inner());
     on_progress(BackupProgress::Saving);
     let (snapshot, kept_as_sent) = folder.commit().map_err(|e| {
         if e.kind() == std::io::ErrorKind::InvalidData {

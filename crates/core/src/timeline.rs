@@ -24,8 +24,10 @@ pub struct TimelineEntry {
     /// Stored bytes deleting this snapshot alone would free.
     pub frees_bytes: u64,
     /// An encrypted device's snapshot taken without its backup password: it keeps Apple's
-    /// ciphertext, and `convert` would make it cost what an unencrypted one does.
-    pub kept_as_sent: bool,
+    /// ciphertext, and `convert` would make it cost what an unencrypted one does. Looked at
+    /// (one chunk read per snapshot) only for one device's timeline: `None` elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept_as_sent: Option<bool>,
 }
 
 /// Where `udid`'s snapshots are: its own location (else the default) for a device set up here;
@@ -125,6 +127,20 @@ pub fn snapshots_at(
     unlock: &Unlock,
     udid: Option<&str>,
 ) -> Result<Vec<TimelineEntry>> {
+    entries_at(location, unlock, udid, false)
+}
+
+/// [`snapshots_at`] for one device's timeline: with whether each snapshot is kept as sent.
+pub fn timeline_at(location: &Location, unlock: &Unlock, udid: &str) -> Result<Vec<TimelineEntry>> {
+    entries_at(location, unlock, Some(udid), true)
+}
+
+fn entries_at(
+    location: &Location,
+    unlock: &Unlock,
+    udid: Option<&str>,
+    look_inside: bool,
+) -> Result<Vec<TimelineEntry>> {
     let Some(repo) = location.open_if_any(unlock)? else {
         return Ok(vec![]);
     };
@@ -137,9 +153,11 @@ pub fn snapshots_at(
         .map(|s| TimelineEntry {
             pinned: pins.iter().any(|p| p.holds(&s.info)),
             frees_bytes: s.frees_bytes,
-            kept_as_sent: crate::converting::kept_as_sent(&repo, s.info.id).unwrap_or_else(|e| {
-                tracing::warn!(snapshot = s.info.id, error = %e, "could not tell how it is kept");
-                false
+            kept_as_sent: look_inside.then(|| {
+                crate::converting::kept_as_sent(&repo, s.info.id).unwrap_or_else(|e| {
+                    tracing::warn!(snapshot = s.info.id, error = %e, "could not tell how it is kept");
+                    false
+                })
             }),
             snapshot: s.info,
         })
@@ -208,7 +226,7 @@ pub fn devices_in(
 /// `udid`'s snapshots at its location, oldest first; none before its first backup.
 pub fn device_timeline(dirs: &AppDirs, udid: &str) -> Result<Vec<TimelineEntry>> {
     match device_location(dirs, udid)? {
-        Some(location) => snapshots_at(&location, &Unlock::new(), Some(udid)),
+        Some(location) => timeline_at(&location, &Unlock::new(), udid),
         None => Ok(vec![]),
     }
 }

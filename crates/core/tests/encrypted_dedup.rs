@@ -499,14 +499,14 @@ async fn snapshots_kept_as_sent_are_converted_in_place_and_export_as_before() {
         }
     }
 
-    let kept_as_sent = || -> Vec<bool> {
-        keepsake_core::timeline::snapshots_at(&bench.location(), &Unlock::new(), Some(&udid))
+    let kept_as_sent = || -> Vec<Option<bool>> {
+        keepsake_core::timeline::timeline_at(&bench.location(), &Unlock::new(), &udid)
             .unwrap()
             .iter()
             .map(|e| e.kept_as_sent)
             .collect()
     };
-    assert_eq!(kept_as_sent(), [true, true, true]);
+    assert_eq!(kept_as_sent(), [Some(true); 3]);
     let repo = bench.location().open(None).unwrap();
     let err = keepsake_core::converting::convert(&repo, &udid, Some("not it"), &mut |_, _| {})
         .unwrap_err();
@@ -545,7 +545,7 @@ async fn snapshots_kept_as_sent_are_converted_in_place_and_export_as_before() {
     assert!(checked.is_ok(), "{checked:#?}");
     drop(repo);
 
-    assert_eq!(kept_as_sent(), [false, false, false]);
+    assert_eq!(kept_as_sent(), [Some(false); 3]);
     // the same bytes, and no password needed any more (none is remembered)
     assert!(keepsake_core::Secrets
         .recall(keepsake_core::SecretKind::BackupPassword, &udid)

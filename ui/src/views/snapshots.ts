@@ -85,7 +85,7 @@ function convertNotice(
   snapshots: (SnapshotInfo | TimelineEntry)[],
   handlers: { convert?(password: string | null, progress: (bytes: number) => void): Promise<Converted> },
 ): HTMLElement | null {
-  const kept = snapshots.filter((s) => "kept_as_sent" in s && s.kept_as_sent);
+  const kept = snapshots.filter((s) => "kept_as_sent" in s && s.kept_as_sent === true);
   if (!handlers.convert || kept.length === 0) return null;
   const text = el("p", { id: "convert-text" },
     kept.length === 1
