@@ -33,7 +33,7 @@ pub struct AgentBackup {
     pub message: String,
 }
 
-/// The devices the app sees, backed up through [`crate::backup::run`].
+/// The devices the app sees, backed up through [`crate::backup::run_unless_running`].
 struct AppRunner {
     app: AppHandle,
     ctx: Context,
@@ -52,9 +52,15 @@ impl BackupRunner for AppRunner {
         let name = keepsake_core::settings::load(self.ctx.dirs())?
             .device(udid)
             .map_or_else(|| udid.to_owned(), |d| d.display_name().to_owned());
+        if self.app.state::<AppState>().is_held(udid) {
+            // Its first-backup wizard is open: that backup is the person's. Refused as one
+            // already running is: the agent looks again at its next pass.
+            tracing::debug!(%udid, "automatic backup left to the open wizard");
+            return Err(keepsake_core::CoreError::AlreadyBackingUp { device: name });
+        }
         // As given: the agent records the backup and runs the cleaning policy itself.
         let options = BackupOptions::new(location);
-        crate::backup::run(&self.app, &self.ctx, udid, &name, options)
+        crate::backup::run_unless_running(&self.app, &self.ctx, udid, &name, options)
             .await
             .map(|_| ())
     }

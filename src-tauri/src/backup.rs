@@ -8,9 +8,10 @@ use keepsake_core::{
 use keepsake_store::SnapshotInfo;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
+use tokio::sync::watch;
 
-use crate::error::{blocking, UiResult};
-use crate::AppState;
+use crate::error::{blocking, UiError, UiResult};
+use crate::{AppState, Claimed, Outcome};
 
 /// A `backup-progress` event: which device, and the core's progress step.
 #[derive(Debug, Clone, Serialize)]
@@ -40,7 +41,8 @@ pub struct BackupDone {
 }
 
 /// Backs up `udid` with its confirmed settings into its location. Resolves when the backup
-/// ends; a second call for the same device while one runs is refused.
+/// ends. While a backup of the device already runs in this app (the agent may start the first
+/// backup the moment the wizard saves the settings), this waits for that one and reports it.
 #[tauri::command]
 pub async fn back_up(app: AppHandle, udid: String) -> UiResult<BackupDone> {
     let ctx = app.state::<Context>().inner().clone();
@@ -56,7 +58,15 @@ pub async fn back_up(app: AppHandle, udid: String) -> UiResult<BackupDone> {
     let mut options = BackupOptions::new(std::path::PathBuf::new());
     options.location = None; // the device's own location
     options.settings = SettingsCheck::RequireConfirmed;
-    let report = run(&app, &ctx, &udid, &name, options).await?;
+    // the person's backup starts: their wizard, if it held the agent off, is done
+    app.state::<AppState>().hold(&udid, false);
+    let report = match app.state::<AppState>().claim_backup(&udid) {
+        Claimed::Mine { cancel, outcome } => {
+            run(&app, &ctx, &udid, &name, options, cancel, outcome).await?
+        }
+        Claimed::Running(ends) => ends_of(ends).await?,
+        Claimed::Busy => return Err(CoreError::AlreadyBackingUp { device: name }.into()),
+    };
     Ok(BackupDone {
         snapshot: report.snapshot,
         files_received: report.files_received,
@@ -70,22 +80,50 @@ pub async fn back_up(app: AppHandle, udid: String) -> UiResult<BackupDone> {
     })
 }
 
-/// One backup of `udid` with `options`: claimed (one per device; its Cancel button works),
-/// progress as `backup-progress` events, a desktop notification at the end. "Back up now" and
-/// the agent both back up through here, and through the core's one backup operation.
-pub(crate) async fn run(
+/// The outcome of a backup another caller runs, once it ends.
+async fn ends_of(mut ends: watch::Receiver<Option<Outcome>>) -> Outcome {
+    match ends.wait_for(Option::is_some).await {
+        Ok(outcome) => outcome
+            .clone()
+            .unwrap_or_else(|| Err(UiError::internal("no outcome"))),
+        // its runner went away without an outcome (it panicked)
+        Err(e) => Err(UiError::internal(e)),
+    }
+}
+
+/// A backup of `udid` with `options` for the agent: refused (`AlreadyBackingUp`, which the agent
+/// takes as "already running") while one runs in this app.
+pub(crate) async fn run_unless_running(
+    app: &AppHandle,
+    ctx: &Context,
+    udid: &str,
+    name: &str,
+    options: BackupOptions,
+) -> keepsake_core::Result<BackupReport> {
+    match app.state::<AppState>().claim_backup(udid) {
+        Claimed::Mine { cancel, outcome } => {
+            run(app, ctx, udid, name, options, cancel, outcome).await
+        }
+        Claimed::Running(_) | Claimed::Busy => Err(CoreError::AlreadyBackingUp {
+            device: name.to_owned(),
+        }),
+    }
+}
+
+/// One claimed backup of `udid` with `options` (its Cancel button works): progress as
+/// `backup-progress` events, its outcome to whoever waits on it, a desktop notification at the
+/// end. "Back up now" and the agent both back up through here, and through the core's one
+/// backup operation.
+async fn run(
     app: &AppHandle,
     ctx: &Context,
     udid: &str,
     name: &str,
     mut options: BackupOptions,
+    cancel: keepsake_core::Cancel,
+    outcome: watch::Sender<Option<Outcome>>,
 ) -> keepsake_core::Result<BackupReport> {
     let state = app.state::<AppState>();
-    let Some(cancel) = state.claim(udid) else {
-        return Err(CoreError::AlreadyBackingUp {
-            device: name.to_owned(),
-        });
-    };
     state.close_snapshot();
     options.cancel = cancel;
     let (emitter, id) = (app.clone(), udid.to_owned());
@@ -99,6 +137,9 @@ pub(crate) async fn run(
         );
     })
     .await;
+    outcome.send_replace(Some(
+        result.as_ref().map(Clone::clone).map_err(UiError::from),
+    ));
     state.release(udid);
     match &result {
         Ok(report) => crate::window::notify(
@@ -112,6 +153,13 @@ pub(crate) async fn run(
         }
     }
     result
+}
+
+/// While `udid`'s first-backup wizard is open (`hold`), the agent does not back it up: the
+/// first backup is the one the wizard starts. "Back up now" lets go too.
+#[tauri::command]
+pub fn hold_automatic_backups(app: AppHandle, udid: String, hold: bool) {
+    app.state::<AppState>().hold(&udid, hold);
 }
 
 /// Cancels `udid`'s running backup: nothing of it is saved. `false`: none was running.

@@ -4,7 +4,7 @@
 use keepsake_core::CoreError;
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct UiError {
     pub message: String,
     /// Set for errors the UI reacts to; the rest are shown as `message`.
@@ -23,7 +23,13 @@ impl UiError {
 
 impl From<CoreError> for UiError {
     fn from(e: CoreError) -> Self {
-        let kind = match &e {
+        UiError::from(&e)
+    }
+}
+
+impl From<&CoreError> for UiError {
+    fn from(e: &CoreError) -> Self {
+        let kind = match e {
             CoreError::BackupLocked { .. } => Some("backup_locked"),
             CoreError::WrongBackupPassword { .. } => Some("wrong_password"),
             CoreError::AlreadyBackingUp { .. } => Some("already_backing_up"),

@@ -18,12 +18,36 @@ use std::sync::{Arc, Mutex};
 
 use keepsake_core::Cancel;
 use tauri::Manager;
+use tokio::sync::watch;
+
+/// How a backup running in this app ended, for those who waited on it.
+pub(crate) type Outcome = Result<keepsake_core::BackupReport, error::UiError>;
+
+/// A backup or restore running in this app.
+struct Running {
+    cancel: Cancel,
+    /// A backup's outcome once it ends (`None` inside until then); restores publish none.
+    outcome: Option<watch::Receiver<Option<Outcome>>>,
+}
+
+/// What [`AppState::claim_backup`] found.
+pub(crate) enum Claimed {
+    /// The caller runs the backup: its Cancel, and where its outcome goes when it ends.
+    Mine {
+        cancel: Cancel,
+        outcome: watch::Sender<Option<Outcome>>,
+    },
+    /// A backup of the device already runs (the agent's, say): its outcome, when it ends.
+    Running(watch::Receiver<Option<Outcome>>),
+    /// A restore holds the device.
+    Busy,
+}
 
 /// What the shell keeps between commands.
 #[derive(Default)]
 pub struct AppState {
-    /// The running backups, by UDID: their Cancel buttons.
-    backups: Mutex<BTreeMap<String, Cancel>>,
+    /// The running backups and restores, by UDID: their Cancel buttons.
+    backups: Mutex<BTreeMap<String, Running>>,
     /// The snapshot open in the browser.
     snapshot: Mutex<Option<snapshots::OpenSnapshot>>,
     /// Devices as the live watch last reported them, by UDID: the only source of phones seen
@@ -31,18 +55,69 @@ pub struct AppState {
     watched: Mutex<BTreeMap<String, keepsake_core::DeviceSummary>>,
     /// Wakes the agent early: a device appeared.
     agent_wake: Arc<tokio::sync::Notify>,
+    /// Devices whose first-backup wizard is open, since when: the agent leaves them to the
+    /// person's first backup (it would otherwise start one the moment the wizard saves the
+    /// settings, while the person still reads the recovery key, and the wizard's own backup
+    /// would then be a second one). Forgotten after [`HOLD`], should a window close mid-way.
+    held: Mutex<BTreeMap<String, std::time::Instant>>,
 }
 
+/// How long a first-backup wizard keeps the agent away from its device.
+const HOLD: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 impl AppState {
-    /// Registers a backup of `udid`; `None` when one is already running from this window.
+    /// Registers a restore onto `udid`; `None` when a backup or restore of it already runs in
+    /// this app.
     fn claim(&self, udid: &str) -> Option<Cancel> {
         let mut backups = self.backups.lock().unwrap_or_else(|e| e.into_inner());
         if backups.contains_key(udid) {
             return None;
         }
         let cancel = Cancel::new();
-        backups.insert(udid.to_owned(), cancel.clone());
+        let running = Running {
+            cancel: cancel.clone(),
+            outcome: None,
+        };
+        backups.insert(udid.to_owned(), running);
         Some(cancel)
+    }
+
+    /// Registers a backup of `udid`, or hands over the one already running, so that "Back up
+    /// now" pressed while the agent backs the device up (the first backup after the wizard,
+    /// which the agent may start the moment the settings are saved) waits for that backup
+    /// instead of failing.
+    fn claim_backup(&self, udid: &str) -> Claimed {
+        let mut backups = self.backups.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(running) = backups.get(udid) {
+            return running
+                .outcome
+                .clone()
+                .map_or(Claimed::Busy, Claimed::Running);
+        }
+        let cancel = Cancel::new();
+        let (outcome, ends) = watch::channel(None);
+        let running = Running {
+            cancel: cancel.clone(),
+            outcome: Some(ends),
+        };
+        backups.insert(udid.to_owned(), running);
+        Claimed::Mine { cancel, outcome }
+    }
+
+    /// Holds (or lets go of) the agent's automatic backups of `udid` while its wizard is open.
+    fn hold(&self, udid: &str, hold: bool) {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        if hold {
+            held.insert(udid.to_owned(), std::time::Instant::now());
+        } else {
+            held.remove(udid);
+        }
+    }
+
+    /// Whether the agent should leave `udid` alone: its wizard opened less than [`HOLD`] ago.
+    fn is_held(&self, udid: &str) -> bool {
+        let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        held.get(udid).is_some_and(|since| since.elapsed() < HOLD)
     }
 
     fn release(&self, udid: &str) {
@@ -54,7 +129,7 @@ impl AppState {
 
     fn cancel(&self, udid: &str) -> bool {
         let backups = self.backups.lock().unwrap_or_else(|e| e.into_inner());
-        backups.get(udid).map(Cancel::cancel).is_some()
+        backups.get(udid).map(|r| r.cancel.cancel()).is_some()
     }
 
     /// Closes the snapshot open in the browser: it holds its repository, which a backup or a
@@ -149,6 +224,7 @@ pub fn run() {
             devices::overview,
             backup::back_up,
             backup::cancel_backup,
+            backup::hold_automatic_backups,
             backup::answer_cleaning,
             settings::device_settings,
             settings::save_device_settings,
@@ -191,20 +267,61 @@ mod tests {
     #[test]
     fn one_backup_per_device_and_cancel_reaches_the_running_one() {
         let state = AppState::default();
-        let cancel = state.claim("U1").unwrap();
+        let Claimed::Mine { cancel, outcome } = state.claim_backup("U1") else {
+            panic!("nothing runs yet: the first caller runs it");
+        };
+        let Claimed::Running(mut ends) = state.claim_backup("U1") else {
+            panic!("a second backup of U1 waits for the running one");
+        };
         assert!(
             state.claim("U1").is_none(),
-            "a second backup of U1 is refused"
+            "no restore onto a device being backed up"
         );
         assert!(
-            state.claim("U2").is_some(),
+            matches!(state.claim_backup("U2"), Claimed::Mine { .. }),
             "another device may back up meanwhile"
         );
         assert!(state.cancel("U1"));
         assert!(cancel.is_cancelled());
+        let cancelled = keepsake_core::CoreError::Cancelled {
+            device: "Ada's iPhone".into(),
+        };
+        outcome.send_replace(Some(Err(error::UiError::from(&cancelled))));
         state.release("U1");
+        let seen = ends
+            .borrow_and_update()
+            .clone()
+            .expect("the outcome was published");
+        assert_eq!(seen.unwrap_err().kind, Some("cancelled"));
         assert!(!state.cancel("U1"));
         assert_eq!(state.running_backups(), BTreeSet::from(["U2".to_owned()]));
+    }
+
+    #[test]
+    fn a_wizard_holds_the_agent_off_its_device_until_it_lets_go_or_the_hold_expires() {
+        let state = AppState::default();
+        assert!(!state.is_held("U1"));
+        state.hold("U1", true);
+        assert!(state.is_held("U1"));
+        assert!(!state.is_held("U2"));
+        state.hold("U1", false);
+        assert!(!state.is_held("U1"));
+        // a window closed mid-wizard: the hold runs out
+        let long_ago =
+            std::time::Instant::now().checked_sub(HOLD + std::time::Duration::from_secs(1));
+        if let Some(then) = long_ago {
+            state.held.lock().unwrap().insert("U1".into(), then);
+            assert!(!state.is_held("U1"));
+        }
+    }
+
+    #[test]
+    fn a_backup_asked_for_during_a_restore_is_refused_not_queued() {
+        let state = AppState::default();
+        let _restore = state.claim("U1").unwrap();
+        assert!(matches!(state.claim_backup("U1"), Claimed::Busy));
+        state.release("U1");
+        assert!(matches!(state.claim_backup("U1"), Claimed::Mine { .. }));
     }
 
     #[test]

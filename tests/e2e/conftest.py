@@ -171,8 +171,36 @@ def app_env():
     return {}
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each phase's report on the test, so the `app` fixture knows when its test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+def _report_failure(request, session, log: pathlib.Path) -> None:
+    """What a failed test left on the screen: its text and a screenshot under
+    test-artifacts/failures/, and the text and the app's last log lines in the test's output."""
+    report = getattr(request.node, "report_call", None)
+    if report is None or not report.failed:
+        return
+    out = ROOT / "test-artifacts" / "failures"
+    out.mkdir(parents=True, exist_ok=True)
+    name = request.node.name
+    try:
+        text = session.find_element("css selector", "body").text
+        session.save_screenshot(str(out / f"{name}.png"))
+    except Exception as e:  # the session itself may be what failed
+        text = f"(the page could not be read: {e})"
+    (out / f"{name}.txt").write_text(text)
+    tail = log.read_text(errors="replace").splitlines()[-40:] if log.exists() else []
+    print(f"\n--- the page when {name} failed ---\n{text}\n--- the app's last log lines ---")
+    print("\n".join(tail))
+
+
 @pytest.fixture()
-def app(display, app_binary, tmp_path, usbmuxd_address, app_env):
+def app(request, display, app_binary, tmp_path, usbmuxd_address, app_env):
     """A WebDriver session on a freshly started app, with its own empty config and data dirs."""
     port, native_port = _free_port(), _free_port()
     env = dict(os.environ, DISPLAY=display, USBMUXD_SOCKET_ADDRESS=usbmuxd_address)
@@ -205,6 +233,7 @@ def app(display, app_binary, tmp_path, usbmuxd_address, app_env):
         session = webdriver.Remote(f"http://127.0.0.1:{port}", options=opts)
         session.implicitly_wait(10)
         yield session
+        _report_failure(request, session, tmp_path / "tauri-driver.log")
     finally:
         if session is not None:
             session.quit()

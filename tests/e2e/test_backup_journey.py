@@ -23,7 +23,7 @@ STORE_PASSWORD = "a password of my own"
 SEED, SIZE = 1, 32 << 20
 FILE_DOMAIN, FILE_PATH = "HomeDomain", "Library/SMS/sms.db"
 # Slow enough that the progress bar is seen moving, fast enough for a short test.
-BANDWIDTH = "4MB"
+BANDWIDTH = "3MB"
 PHONE = ("--size", "32MiB", "--bandwidth", BANDWIDTH)
 
 
@@ -154,7 +154,8 @@ class TestBackupJourney:
         wait(app, 120).until(lambda a: a.find_elements("css selector", f"{row_css} progress"))
         seen = watch_backup(app, phone.udid, screenshot, "backup-in-progress")
         moving = [v for v in seen if 0 < v < 100]
-        assert len(moving) >= 2, f"the bar never moved: {seen}"
+        outcome = app.find_elements("css selector", f"{row_css} .result")
+        assert len(moving) >= 2, f"the bar never moved: {seen}; {outcome[0].text if outcome else 'no result'}"
         assert moving == sorted(moving), f"the bar went backwards: {seen}"
         result = css(app, f"{row_css} .result").text
         assert result.startswith(f"Backed up {phone.name}"), result

@@ -260,6 +260,8 @@ export function errorKind(e: unknown): UiError["kind"] {
 export const fetchOverview = () => invoke<Overview>("overview");
 export const backUp = (udid: string) => invoke<BackupDone>("back_up", { udid });
 export const cancelBackup = (udid: string) => invoke<boolean>("cancel_backup", { udid });
+/** While a first-backup wizard is open, the app's automatic backups leave its device alone. */
+export const holdAutomaticBackups = (udid: string, hold: boolean) => invoke<void>("hold_automatic_backups", { udid, hold });
 export const answerCleaning = (udid: string, del: boolean) =>
   invoke<CleaningOutcome | null>("answer_cleaning", { udid, delete: del });
 export const deviceSettings = (d: DeviceSummary) =>

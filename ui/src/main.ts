@@ -101,12 +101,18 @@ async function showWizard(d: DeviceRow, first: boolean, resume?: WizardValues): 
   current = "other";
   const screen = ++screens;
   const main = view();
+  // The first backup is the one this wizard starts: the app's automatic backups wait for it.
+  if (first) void api.holdAutomaticBackups(d.udid, true);
+  const leave = () => {
+    if (first) void api.holdAutomaticBackups(d.udid, false);
+    void showDevices();
+  };
   // Asking the device needs its trust: an untrusted one shows its "Trust this computer?" now.
   const asking = d.paired
     ? `Asking ${d.name} about its backups…`
     : `Unlock ${d.name} and tap Trust on it: Keepsake needs to ask it about its backups.`;
   main.replaceChildren(
-    el("div", { id: "wizard-loading", class: "empty", role: "status" }, el("p", {}, asking), button("Cancel", { id: "wizard-loading-cancel" }, () => void showDevices())),
+    el("div", { id: "wizard-loading", class: "empty", role: "status" }, el("p", {}, asking), button("Cancel", { id: "wizard-loading-cancel" }, leave)),
   );
   main.querySelector<HTMLElement>("#wizard-loading-cancel")?.focus();
   let settings: api.DeviceSettings, locations: api.LocationStatus[];
@@ -117,14 +123,14 @@ async function showWizard(d: DeviceRow, first: boolean, resume?: WizardValues): 
   } catch (e) {
     if (screen !== screens) return; // the person went elsewhere meanwhile
     results.set(d.udid, { message: api.errorMessage(e), failed: true });
-    return showDevices();
+    return leave();
   }
   if (screen !== screens) return;
   const values = resume ?? initialValues(settings, locations, encrypted);
   renderWizard(main, d.name, values, locations, first, {
     addLocation: api.addLocation,
     pickFolder: () => api.pickFolder("Choose where the snapshots go"),
-    cancel: () => void showDevices(),
+    cancel: leave,
     locationPreferences: (v) => void showPreferences({ label: `Settings of ${d.name}`, to: () => void showWizard(d, first, v) }),
     finish: async (v) => {
       if (!v.alreadyEncrypted && v.encrypt) await api.changeEncryption(d.udid, null, v.password, v.remember);
@@ -261,7 +267,13 @@ void api.onBackupProgress((e) => {
 void api.onAgentBackup((e) => {
   latestProgress.delete(e.udid);
   results.set(e.udid, { message: e.message, failed: e.failed });
-  if (current === "devices") void showDevices();
+  if (current !== "devices") return;
+  // The row's result changes where it is: a backup "Back up now" waited for (the agent's, when
+  // it started first) has shown its result already, and redrawing the whole view would take
+  // the focus from wherever the person had moved it since. The rest follows if it changed.
+  const row = rowOf(e.udid);
+  if (row && row.querySelector(".backup-now")) showBackupResult(row, e.message, e.failed);
+  void showDevices(row !== null);
 });
 void api.onDevicesChanged(() => {
   if (current === "devices") void showDevices(true);
