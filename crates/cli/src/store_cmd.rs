@@ -121,6 +121,7 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
                     key: KeySource::keyring(KEYRING_SERVICE, account.to_string_lossy()),
                     kdf: KdfParams::recommended(),
                     chunking: ChunkingParams::default(),
+                    cipher: Default::default(),
                 }
             } else {
                 match key(repo)? {
@@ -131,6 +132,7 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
                         key: source,
                         kdf: KdfParams::recommended(),
                         chunking: ChunkingParams::default(),
+                    cipher: Default::default(),
                     },
                 }
             };

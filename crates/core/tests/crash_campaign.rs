@@ -74,6 +74,7 @@ fn init(dir: &Path, key: KeySource) -> Repository {
             key,
             kdf: KdfParams::insecure_for_tests(),
             chunking: small_chunking(),
+            cipher: Default::default(),
         },
     )
     .unwrap()

@@ -10,10 +10,11 @@ use crate::error::{Error, Result};
 
 pub(crate) const CONFIG_FILE: &str = "keepsake-repo.json";
 pub(crate) const FORMAT_NAME: &str = "keepsake-store";
-/// Repository format this build writes and the newest it reads. Version 2 keeps packs in 16
-/// folders by their name's first hex digit, version 1 in 256 by its first two (see
-/// [`crate::backend::PackLayout`]).
-pub const FORMAT_VERSION: u32 = 2;
+/// Repository format this build writes and the newest it reads. Version 3 seals data with
+/// AES-256-GCM ([`crate::DataCipher`]; the config names the cipher, so older repositories keep
+/// XChaCha20-Poly1305); version 2 keeps packs in 16 folders by their name's first hex digit,
+/// version 1 in 256 by its first two (see [`crate::backend::PackLayout`]).
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The repository configuration file.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -5,6 +5,9 @@
 //! derivation, so one secret serves the cipher, the chunk-id MAC and the name-lookup MAC without
 //! any of them revealing another. The master key is stored only wrapped (XChaCha20-Poly1305 under a
 //! key stretched from the password by Argon2id), or, later, held by the OS credential store.
+//!
+//! Data (chunks, pack indexes, catalog names) is sealed with the repository's [`DataCipher`]:
+//! AES-256-GCM since format 3, XChaCha20-Poly1305 before.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -13,12 +16,13 @@ use chacha20::cipher::StreamCipher;
 use chacha20poly1305::aead::rand_core::RngCore;
 use chacha20poly1305::aead::{Aead, AeadInPlace, KeyInit, OsRng, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use ring::aead;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 
 const NONCE_LEN: usize = 24;
 const TAG_LEN: usize = 16;
-/// Bytes AEAD adds to every sealed blob (nonce + tag).
+/// Bytes AEAD adds to every sealed blob (nonce + tag), whatever the cipher.
 #[cfg(test)]
 pub(crate) const SEAL_OVERHEAD: usize = NONCE_LEN + TAG_LEN;
 
@@ -405,8 +409,120 @@ pub(crate) struct Crypto {
     keys: Option<Arc<Keys>>,
 }
 
+/// The AEAD a repository seals its data with, as its config's `encryption.cipher` names it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DataCipher {
+    /// AES-256-GCM (format 3 on): a key per writer opening, derived from the data key and the
+    /// opening's random 128-bit prefix (the first 16 of every blob's 24 nonce bytes), and the
+    /// opening's 64-bit counter (the other 8) as GCM's nonce. So a nonce never repeats under a
+    /// key, however many blobs a repository holds (GCM's 96-bit random nonces would cap a key
+    /// at 2^32 blobs). Four to five times XChaCha20-Poly1305's speed on CPUs with AES and
+    /// carry-less multiply instructions (every x86-64 and ARM64 desktop of the last decade):
+    /// sealing and the read-back after a backup were a quarter of a backup's CPU.
+    #[default]
+    Aes256Gcm,
+    /// XChaCha20-Poly1305 with the 24-byte nonce as it is: repositories made before format 3.
+    XChaCha20Poly1305,
+}
+
+impl DataCipher {
+    /// Its name in the config.
+    pub fn name(self) -> &'static str {
+        match self {
+            DataCipher::Aes256Gcm => "aes256gcm",
+            DataCipher::XChaCha20Poly1305 => "xchacha20poly1305",
+        }
+    }
+
+    /// The cipher a config names; `None` for one this build does not know.
+    pub fn from_name(name: &str) -> Option<DataCipher> {
+        [DataCipher::Aes256Gcm, DataCipher::XChaCha20Poly1305]
+            .into_iter()
+            .find(|c| c.name() == name)
+    }
+}
+
+/// The data cipher with its keys.
+enum DataKeys {
+    XChaCha(XChaCha20Poly1305),
+    Aes {
+        /// What each opening's key is derived from, with its prefix.
+        base: Zeroizing<[u8; 32]>,
+        /// This opening's key (its prefix is `Keys::nonces`'); boxed, as it is large.
+        own: Box<aead::LessSafeKey>,
+        /// Keys of other openings' prefixes, as reading met them (most recent last). Bounded:
+        /// a repository holds one prefix per backup that wrote data.
+        seen: std::sync::Mutex<Vec<([u8; 16], Arc<aead::LessSafeKey>)>>,
+    },
+}
+
+/// Prefix keys [`DataKeys::Aes`] remembers.
+const SEEN_KEYS: usize = 64;
+
+impl DataKeys {
+    fn aes_key(base: &[u8; 32], prefix: &[u8]) -> aead::LessSafeKey {
+        let key = Zeroizing::new(*blake3::keyed_hash(base, prefix).as_bytes());
+        aead::LessSafeKey::new(
+            aead::UnboundKey::new(&aead::AES_256_GCM, key.as_ref())
+                .expect("AES-256-GCM takes a 32-byte key"),
+        )
+    }
+
+    /// GCM's 96-bit nonce for a blob's 24 nonce bytes: its counter.
+    fn gcm_nonce(nonce: &[u8]) -> aead::Nonce {
+        let mut n = [0u8; aead::NONCE_LEN];
+        n[4..].copy_from_slice(&nonce[16..NONCE_LEN]);
+        aead::Nonce::assume_unique_for_key(n)
+    }
+
+    /// Opens `ct || tag` in place under the 24-byte `nonce`; `false` when it does not open.
+    fn open(&self, own_prefix: &[u8; 16], nonce: &[u8], ad: &[u8], ct_tag: &mut [u8]) -> bool {
+        match self {
+            DataKeys::XChaCha(cipher) => {
+                let (ct, tag) = ct_tag.split_at_mut(ct_tag.len() - TAG_LEN);
+                cipher
+                    .decrypt_in_place_detached(
+                        XNonce::from_slice(nonce),
+                        ad,
+                        ct,
+                        chacha20poly1305::Tag::from_slice(tag),
+                    )
+                    .is_ok()
+            }
+            DataKeys::Aes { base, own, seen } => {
+                let open = |key: &aead::LessSafeKey, buf: &mut [u8]| {
+                    key.open_in_place(Self::gcm_nonce(nonce), aead::Aad::from(ad), buf)
+                        .is_ok()
+                };
+                let prefix = &nonce[..16];
+                if prefix == own_prefix {
+                    return open(own, ct_tag);
+                }
+                let known = {
+                    let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+                    seen.iter()
+                        .find(|(p, _)| p == prefix)
+                        .map(|(_, k)| k.clone())
+                };
+                let key = known.unwrap_or_else(|| {
+                    let key = Arc::new(Self::aes_key(base, prefix));
+                    let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+                    if seen.len() >= SEEN_KEYS {
+                        seen.remove(0);
+                    }
+                    let mut p = [0u8; 16];
+                    p.copy_from_slice(prefix);
+                    seen.push((p, key.clone()));
+                    key
+                });
+                open(&key, ct_tag)
+            }
+        }
+    }
+}
+
 struct Keys {
-    cipher: XChaCha20Poly1305,
+    cipher: DataKeys,
     id_key: Zeroizing<[u8; 32]>,
     name_key: Zeroizing<[u8; 32]>,
     path_key: Zeroizing<[u8; 32]>,
@@ -445,16 +561,35 @@ impl Crypto {
         Crypto { keys: None }
     }
 
+    /// Keyed with the cipher new repositories use.
     pub(crate) fn keyed(master: &MasterKey) -> Crypto {
+        Crypto::keyed_with(master, DataCipher::default())
+    }
+
+    pub(crate) fn keyed_with(master: &MasterKey, cipher: DataCipher) -> Crypto {
         let sub = |label: &str| Zeroizing::new(blake3::derive_key(label, master.0.as_ref()));
-        let data_key = sub("keepsake-store 2026 data encryption");
+        let nonces = NonceSequence::new();
+        let cipher = match cipher {
+            DataCipher::XChaCha20Poly1305 => {
+                let data_key = sub("keepsake-store 2026 data encryption");
+                DataKeys::XChaCha(XChaCha20Poly1305::new(data_key.as_ref().into()))
+            }
+            DataCipher::Aes256Gcm => {
+                let base = sub("keepsake-store 2026 data encryption aes-256-gcm");
+                DataKeys::Aes {
+                    own: Box::new(DataKeys::aes_key(&base, &nonces.prefix)),
+                    base,
+                    seen: std::sync::Mutex::default(),
+                }
+            }
+        };
         Crypto {
             keys: Some(Arc::new(Keys {
-                cipher: XChaCha20Poly1305::new(data_key.as_ref().into()),
+                cipher,
                 id_key: sub("keepsake-store 2026 chunk id"),
                 name_key: sub("keepsake-store 2026 name lookup"),
                 path_key: sub("keepsake-store 2026 path encryption"),
-                nonces: NonceSequence::new(),
+                nonces,
             })),
         }
     }
@@ -529,16 +664,29 @@ impl Crypto {
         match &self.keys {
             Some(k) => {
                 let nonce = k.nonces.next();
-                let tag = k
-                    .cipher
-                    .encrypt_in_place_detached(
-                        XNonce::from_slice(&nonce),
-                        ad,
-                        &mut buf[NONCE_LEN..],
-                    )
-                    .expect("XChaCha20-Poly1305 encryption cannot fail for in-memory buffers");
+                match &k.cipher {
+                    DataKeys::XChaCha(cipher) => {
+                        let tag = cipher
+                            .encrypt_in_place_detached(
+                                XNonce::from_slice(&nonce),
+                                ad,
+                                &mut buf[NONCE_LEN..],
+                            )
+                            .expect("XChaCha20-Poly1305 cannot fail for in-memory buffers");
+                        buf.extend_from_slice(&tag);
+                    }
+                    DataKeys::Aes { own, .. } => {
+                        let tag = own
+                            .seal_in_place_separate_tag(
+                                DataKeys::gcm_nonce(&nonce),
+                                aead::Aad::from(ad),
+                                &mut buf[NONCE_LEN..],
+                            )
+                            .expect("AES-256-GCM cannot fail below 64 GiB a blob");
+                        buf.extend_from_slice(tag.as_ref());
+                    }
+                }
                 buf[..NONCE_LEN].copy_from_slice(&nonce);
-                buf.extend_from_slice(&tag);
                 buf
             }
             None => buf,
@@ -547,10 +695,14 @@ impl Crypto {
 
     /// `None` when authentication fails: the data was altered or sealed with another key.
     pub(crate) fn open(&self, ad: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
-        match &self.keys {
-            Some(k) => open_with(&k.cipher, ad, sealed),
-            None => Some(sealed.to_vec()),
+        if self.keys.is_none() {
+            return Some(sealed.to_vec());
         }
+        let mut buf = sealed.to_vec();
+        let plain = self.open_in_place(ad, &mut buf)?;
+        buf.truncate(plain.end);
+        buf.drain(..plain.start);
+        Some(buf)
     }
 
     /// [`Crypto::open`] without copying: decrypts `sealed` where it lies and returns where the
@@ -567,17 +719,10 @@ impl Crypto {
             return None;
         }
         let end = sealed.len() - TAG_LEN;
-        let (nonce, rest) = sealed.split_at_mut(NONCE_LEN);
-        let (ct, tag) = rest.split_at_mut(end - NONCE_LEN);
+        let (nonce, ct_tag) = sealed.split_at_mut(NONCE_LEN);
         k.cipher
-            .decrypt_in_place_detached(
-                XNonce::from_slice(nonce),
-                ad,
-                ct,
-                chacha20poly1305::Tag::from_slice(tag),
-            )
-            .ok()?;
-        Some(NONCE_LEN..end)
+            .open(&k.nonces.prefix, nonce, ad, ct_tag)
+            .then_some(NONCE_LEN..end)
     }
 
     pub(crate) fn seal_name(&self, domain: &str, name: &str) -> Vec<u8> {
@@ -781,13 +926,70 @@ mod tests {
 
     #[test]
     fn sealed_blob_rejects_tampering_and_wrong_context() {
-        let c = Crypto::keyed(&MasterKey::random());
-        let mut sealed = c.seal(b"ctx", b"secret path");
-        assert!(!sealed.windows(6).any(|w| w == b"secret"));
-        assert_eq!(c.open(b"ctx", &sealed).unwrap(), b"secret path");
-        assert!(c.open(b"other", &sealed).is_none());
-        sealed[30] ^= 1;
-        assert!(c.open(b"ctx", &sealed).is_none());
+        for cipher in [DataCipher::Aes256Gcm, DataCipher::XChaCha20Poly1305] {
+            let c = Crypto::keyed_with(&MasterKey::random(), cipher);
+            let mut sealed = c.seal(b"ctx", b"secret path");
+            assert_eq!(sealed.len(), b"secret path".len() + SEAL_OVERHEAD);
+            assert!(!sealed.windows(6).any(|w| w == b"secret"));
+            assert_eq!(c.open(b"ctx", &sealed).unwrap(), b"secret path");
+            assert!(c.open(b"other", &sealed).is_none(), "{cipher:?}");
+            for at in [3, 20, 30, sealed.len() - 1] {
+                sealed[at] ^= 1;
+                assert!(c.open(b"ctx", &sealed).is_none(), "{cipher:?}: byte {at}");
+                sealed[at] ^= 1;
+            }
+            assert!(c.open(b"ctx", &sealed[..SEAL_OVERHEAD - 1]).is_none());
+        }
+    }
+
+    #[test]
+    fn every_opening_reads_what_the_others_sealed_and_never_reuses_a_nonce() {
+        let master = MasterKey::random();
+        for cipher in [DataCipher::Aes256Gcm, DataCipher::XChaCha20Poly1305] {
+            let openings: Vec<Crypto> = (0..3)
+                .map(|_| Crypto::keyed_with(&master, cipher))
+                .collect();
+            let sealed: Vec<(usize, Vec<u8>)> = (0..SEEN_KEYS + 8)
+                .map(|i| (i, openings[i % 3].seal(b"chunk", &i.to_le_bytes())))
+                .collect();
+            let nonces: std::collections::BTreeSet<&[u8]> =
+                sealed.iter().map(|(_, s)| &s[..NONCE_LEN]).collect();
+            assert_eq!(nonces.len(), sealed.len(), "{cipher:?}: a nonce repeated");
+            let reader = Crypto::keyed_with(&master, cipher);
+            for (i, s) in &sealed {
+                assert_eq!(
+                    reader.open(b"chunk", s).unwrap(),
+                    i.to_le_bytes(),
+                    "{cipher:?}"
+                );
+                let mut buf = s.clone();
+                let range = reader.open_in_place(b"chunk", &mut buf).unwrap();
+                assert_eq!(&buf[range], i.to_le_bytes());
+            }
+            // another repository's key, or the other cipher under the same key, opens nothing
+            let stranger = Crypto::keyed_with(&MasterKey::random(), cipher);
+            let other = match cipher {
+                DataCipher::Aes256Gcm => DataCipher::XChaCha20Poly1305,
+                DataCipher::XChaCha20Poly1305 => DataCipher::Aes256Gcm,
+            };
+            let confused = Crypto::keyed_with(&master, other);
+            assert!(sealed
+                .iter()
+                .all(|(_, s)| stranger.open(b"chunk", s).is_none()));
+            assert!(sealed
+                .iter()
+                .all(|(_, s)| confused.open(b"chunk", s).is_none()));
+        }
+    }
+
+    #[test]
+    fn ciphers_are_named_in_the_config_as_they_always_were() {
+        assert_eq!(DataCipher::default(), DataCipher::Aes256Gcm);
+        for c in [DataCipher::Aes256Gcm, DataCipher::XChaCha20Poly1305] {
+            assert_eq!(DataCipher::from_name(c.name()), Some(c));
+        }
+        assert_eq!(DataCipher::XChaCha20Poly1305.name(), "xchacha20poly1305");
+        assert_eq!(DataCipher::from_name("rot13"), None);
     }
 
     #[test]

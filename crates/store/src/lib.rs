@@ -16,9 +16,10 @@
 //! locks/               OS advisory locks (writer, readers)
 //! ```
 //! Encryption (on by default): a random master key, stored wrapped by an Argon2id-derived key in
-//! the config, or held by the OS credential store (see `credential`); chunk ids are keyed BLAKE3, every pack blob and pack index is sealed with
-//! XChaCha20-Poly1305 (the chunk id as associated data), and so are device names in the
-//! catalog; its paths are sealed deterministically (XChaCha20 with the path's keyed hash, kept
+//! the config, or held by the OS credential store (see `credential`); chunk ids are keyed
+//! BLAKE3, every pack blob and pack index is sealed with the repository's [`DataCipher`]
+//! (AES-256-GCM under a key per writer opening since format 3, XChaCha20-Poly1305 before; the
+//! chunk id as associated data), and so are device names in the catalog; its paths are sealed deterministically (XChaCha20 with the path's keyed hash, kept
 //! beside it for lookups, as the nonce; recomputing the hash authenticates them). Sizes, times
 //! and modes stay in clear.
 //!
@@ -49,7 +50,7 @@ pub mod secret;
 pub use backend::{Backend, LocalBackend, PackSink};
 pub use commands::backup::{BaseFile, FileMeta, SnapshotWriter, WriteStats};
 pub use config::{ChunkingParams, EncryptionConfig, RepoConfig, FORMAT_VERSION};
-pub use crypto::{KdfParams, KeySource, KeyStorage, NewSlot};
+pub use crypto::{DataCipher, KdfParams, KeySource, KeyStorage, NewSlot};
 pub use error::{ChunkFault, Error, Result};
 pub use keys::{KeySlot, SlotKind};
 pub use read::{FileInfo, SnapshotInfo};

@@ -11,7 +11,7 @@ use crate::config::{
     ChunkingParams, EncryptionConfig, RepoConfig, CONFIG_FILE, FORMAT_NAME, FORMAT_VERSION,
 };
 use crate::credential::{self, CredentialError};
-use crate::crypto::{Crypto, KdfParams, KeySource, KeyStorage, MasterKey};
+use crate::crypto::{Crypto, DataCipher, KdfParams, KeySource, KeyStorage, MasterKey};
 use crate::error::{Error, Result};
 use crate::keys::{unlock, wrap_slot, Unlocked};
 
@@ -23,6 +23,9 @@ pub struct InitOptions {
     /// Argon2id cost for a password key.
     pub kdf: KdfParams,
     pub chunking: ChunkingParams,
+    /// What an encrypted repository seals its data with: [`DataCipher::Aes256Gcm`] unless a
+    /// test or a benchmark asks for the cipher of older repositories.
+    pub cipher: DataCipher,
 }
 
 impl InitOptions {
@@ -32,6 +35,7 @@ impl InitOptions {
             key: KeySource::password(password),
             kdf: KdfParams::recommended(),
             chunking: ChunkingParams::default(),
+            cipher: Default::default(),
         }
     }
 
@@ -41,6 +45,7 @@ impl InitOptions {
             key: KeySource::None,
             kdf: KdfParams::recommended(),
             chunking: ChunkingParams::default(),
+            cipher: Default::default(),
         }
     }
 }
@@ -123,7 +128,7 @@ impl Repository {
                 let slots_seal = Some(crate::keys::slots_seal(&master, &slots, &id));
                 (
                     Some(EncryptionConfig {
-                        cipher: "xchacha20poly1305".into(),
+                        cipher: options.cipher.name().into(),
                         key: KeyStorage::Slots { slots },
                         slots_seal,
                     }),
@@ -141,7 +146,7 @@ impl Repository {
                 };
                 (
                     Some(EncryptionConfig {
-                        cipher: "xchacha20poly1305".into(),
+                        cipher: options.cipher.name().into(),
                         key,
                         slots_seal: None,
                     }),
@@ -159,7 +164,7 @@ impl Repository {
                 };
                 (
                     Some(EncryptionConfig {
-                        cipher: "xchacha20poly1305".into(),
+                        cipher: options.cipher.name().into(),
                         key,
                         slots_seal: None,
                     }),
@@ -180,7 +185,9 @@ impl Repository {
         // interrupted init leaves a folder `init` can simply be run on again.
         config.store(path)?;
         tracing::info!(repo = %path.display(), encrypted = master.is_some(), "repository created");
-        let crypto = master.as_ref().map_or_else(Crypto::clear, Crypto::keyed);
+        let crypto = master
+            .as_ref()
+            .map_or_else(Crypto::clear, |m| Crypto::keyed_with(m, options.cipher));
         // A credential-store key is not wrapped in the config: no slots are made from it.
         let master = master.filter(|_| !matches!(options.key, KeySource::Keyring { .. }));
         Repository::assemble(path, config, crypto, master, Unlocked { slot: opened_by })
@@ -192,9 +199,14 @@ impl Repository {
         crate::catalog::prefetch(path);
         let mut master_kept = None;
         let mut opened_by = None;
+        let cipher = config
+            .encryption
+            .as_ref()
+            .and_then(|e| DataCipher::from_name(&e.cipher))
+            .unwrap_or_default();
         let crypto = match (&config.encryption, key) {
             (None, _) => Crypto::clear(),
-            (Some(enc), _) if enc.cipher != "xchacha20poly1305" => {
+            (Some(enc), _) if DataCipher::from_name(&enc.cipher).is_none() => {
                 return Err(Error::BadConfig {
                     repo: path.to_path_buf(),
                     reason: format!("unknown cipher {:?}", enc.cipher),
@@ -215,7 +227,7 @@ impl Repository {
                             repo: path.to_path_buf(),
                         })?;
                     tracing::debug!(repo = %path.display(), slot = slot.id, "opened by key slot");
-                    let crypto = Crypto::keyed(&master);
+                    let crypto = Crypto::keyed_with(&master, cipher);
                     master_kept = Some(master);
                     opened_by = Some(slot);
                     crypto
@@ -249,7 +261,7 @@ impl Repository {
                             account: account.clone(),
                         });
                     }
-                    Crypto::keyed(&master)
+                    Crypto::keyed_with(&master, cipher)
                 }
                 (KeyStorage::Keyring { .. }, _) => {
                     return Err(Error::KeyRequired {
@@ -337,6 +349,7 @@ mod tests {
             key: KeySource::password("pw"),
             kdf: KdfParams::insecure_for_tests(),
             chunking: crate::config::ChunkingParams::default(),
+            cipher: Default::default(),
         }
     }
 

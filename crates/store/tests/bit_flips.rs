@@ -64,6 +64,7 @@ fn build(dir: &Path) {
         ]),
         kdf: KdfParams::insecure_for_tests(),
         chunking: small_chunking(),
+        cipher: Default::default(),
     };
     let repo = Repository::init(dir, &options).unwrap();
     let mut db = sqlite_db(4096, 24, 3);

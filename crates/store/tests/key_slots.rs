@@ -28,6 +28,7 @@ fn slotted(dir: &std::path::Path, recovery: &str) -> Repository {
         ]),
         kdf: KdfParams::insecure_for_tests(),
         chunking: small_chunking(),
+        cipher: Default::default(),
     };
     Repository::init(dir, &options).unwrap()
 }

@@ -33,6 +33,7 @@ fn a_repository_keyed_by_the_credential_store_opens_with_it_and_refuses_any_othe
         key: key.clone(),
         kdf: KdfParams::insecure_for_tests(),
         chunking: small_chunking(),
+        cipher: Default::default(),
     };
     let repo = Repository::init(dir.path(), &options).unwrap();
     assert!(repo.is_encrypted());

@@ -319,7 +319,12 @@ fn pack_files(repo: &std::path::Path) -> Vec<(String, std::path::PathBuf)> {
 #[test]
 fn packs_lie_in_sixteen_folders_and_a_version_1_repository_keeps_its_256() {
     let dir = tempfile::tempdir().unwrap();
-    let repo = init_encrypted(dir.path());
+    // sealed as version 1 sealed, with XChaCha20-Poly1305
+    let options = keepsake_store::InitOptions {
+        cipher: keepsake_store::DataCipher::XChaCha20Poly1305,
+        ..encrypted_options()
+    };
+    let repo = keepsake_store::Repository::init(dir.path(), &options).unwrap();
     let [a, _, c] = three_days(&repo);
     drop(repo);
     let packs = pack_files(dir.path());
@@ -339,8 +344,9 @@ fn packs_lie_in_sixteen_folders_and_a_version_1_repository_keeps_its_256() {
     }
     let config = dir.path().join("keepsake-repo.json");
     let text = std::fs::read_to_string(&config).unwrap();
-    assert!(text.contains("\"version\": 2"), "{text}");
-    std::fs::write(&config, text.replace("\"version\": 2", "\"version\": 1")).unwrap();
+    let current = format!("\"version\": {}", keepsake_store::FORMAT_VERSION);
+    assert!(text.contains(&current), "{text}");
+    std::fs::write(&config, text.replace(&current, "\"version\": 1")).unwrap();
 
     let repo = open(dir.path());
     assert_eq!(cat(&repo, a, "IMG_2.HEIC"), noise(2, 300_000));

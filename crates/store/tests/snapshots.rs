@@ -541,3 +541,63 @@ fn readers_browse_committed_snapshots_while_a_backup_is_written() {
     assert_eq!(list::snapshots(&reader).unwrap().len(), 2);
     assert_eq!(cat(&reader, second.id, "a.txt"), noise(1, 600_000));
 }
+
+#[test]
+fn new_repositories_seal_with_aes_gcm_and_older_xchacha_ones_still_read_and_grow() {
+    use keepsake_store::{commands::check, DataCipher, RepoConfig};
+    for cipher in [DataCipher::Aes256Gcm, DataCipher::XChaCha20Poly1305] {
+        let dir = tempfile::tempdir().unwrap();
+        let options = InitOptions {
+            cipher,
+            ..encrypted_options()
+        };
+        let repo = Repository::init(dir.path(), &options).unwrap();
+        let day1: Vec<(&str, Vec<u8>)> = vec![
+            ("3d/3d0d7e5f", sqlite_db(4096, 40, 1)),
+            ("Media/DCIM/IMG_0001.HEIC", noise(7, 300_000)),
+        ];
+        let mut w = repo.begin_snapshot("00008030-TEST").unwrap();
+        for (path, data) in &day1 {
+            w.put_file(path, meta(1_700_000_000), &data[..]).unwrap();
+        }
+        let first = w.commit().unwrap();
+        drop(repo);
+        let config = RepoConfig::load(dir.path()).unwrap();
+        assert_eq!(config.encryption.unwrap().cipher, cipher.name());
+        assert_eq!(config.version, keepsake_store::FORMAT_VERSION);
+
+        // opened again (another opening: another nonce prefix, another AES key), it reads the
+        // first day and writes a second beside it
+        let repo = open(dir.path());
+        let mut db = day1[0].1.clone();
+        touch_pages(&mut db, 4096, 3, 9);
+        let mut w = repo.begin_snapshot("00008030-TEST").unwrap();
+        w.put_file("3d/3d0d7e5f", meta(1_700_000_100), &db[..])
+            .unwrap();
+        w.put_file(
+            "Media/DCIM/IMG_0001.HEIC",
+            meta(1_700_000_000),
+            &day1[1].1[..],
+        )
+        .unwrap();
+        let second = w.commit().unwrap();
+        drop(repo);
+        let repo = open(dir.path());
+        for (path, data) in &day1 {
+            assert_eq!(&cat(&repo, first.id, path), data, "{cipher:?} {path}");
+        }
+        assert_eq!(cat(&repo, second.id, "3d/3d0d7e5f"), db, "{cipher:?}");
+        let report = check::check(&repo, &mut |_| {}).unwrap();
+        assert!(report.is_ok(), "{cipher:?}: {report:?}");
+        assert!(report.chunks_checked > 0);
+        // no plaintext on the disk
+        let needle = &day1[1].1[1000..1032];
+        for pack in walk(dir.path()) {
+            let bytes = std::fs::read(&pack).unwrap();
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle),
+                "{pack:?}"
+            );
+        }
+    }
+}

@@ -13,6 +13,7 @@ pub fn encrypted_options() -> InitOptions {
         key: KeySource::password(PASSWORD),
         kdf: KdfParams::insecure_for_tests(),
         chunking: small_chunking(),
+        cipher: Default::default(),
     }
 }
 
