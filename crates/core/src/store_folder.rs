@@ -584,7 +584,9 @@ impl StoreFolder {
         Ok(())
     }
 
-    fn write_data(&mut self, data: &[u8]) -> io::Result<()> {
+    /// Hands `data` to the writer: a block of at most [`MAX_PIECE`] as it is, a larger one in
+    /// pieces.
+    fn write_data(&mut self, data: std::borrow::Cow<'_, [u8]>) -> io::Result<()> {
         let (tx, _) = self
             .writing
             .as_ref()
@@ -596,12 +598,15 @@ impl StoreFolder {
                     format!("a {name} of more than {MAX_CHECKED_PLIST} bytes is not believable"),
                 ));
             }
-            kept.extend_from_slice(data);
+            kept.extend_from_slice(&data);
         }
-        if data
-            .chunks(MAX_PIECE)
-            .all(|piece| tx.send(Block::Data(piece.to_vec())).is_ok())
-        {
+        let sent = if data.len() <= MAX_PIECE {
+            tx.send(Block::Data(data.into_owned())).is_ok()
+        } else {
+            data.chunks(MAX_PIECE)
+                .all(|piece| tx.send(Block::Data(piece.to_vec())).is_ok())
+        };
+        if sent {
             return Ok(());
         }
         // The writer gave up on this file; its reply says why.
@@ -631,7 +636,11 @@ impl BackupFolder for StoreFolder {
     }
 
     fn write(&mut self, data: &[u8]) -> io::Result<()> {
-        self.write_data(data)
+        self.write_data(std::borrow::Cow::Borrowed(data))
+    }
+
+    fn write_owned(&mut self, data: Vec<u8>) -> io::Result<()> {
+        self.write_data(std::borrow::Cow::Owned(data))
     }
 
     fn finish(&mut self) -> io::Result<()> {

@@ -597,7 +597,7 @@ impl Mobilebackup2 {
                     Block::Data(n) => {
                         self.data_seen = true;
                         let data = self.read_exact(n, step).await?;
-                        folder.write(&data).map_err(local)?;
+                        folder.write_owned(data).map_err(local)?;
                         summary.bytes_received += n as u64;
                     }
                     Block::Success => break,

@@ -23,6 +23,11 @@ pub trait BackupFolder: Send {
         self.create(path)
     }
     fn write(&mut self, data: &[u8]) -> io::Result<()>;
+    /// [`BackupFolder::write`] of a block the caller is done with: a folder that keeps blocks
+    /// (the store's, which hands them to its writer thread) takes it without a copy.
+    fn write_owned(&mut self, data: Vec<u8>) -> io::Result<()> {
+        self.write(&data)
+    }
     fn finish(&mut self) -> io::Result<()>;
     /// Drops the file being written (the device could not send all of it): whatever the folder
     /// held at that path before stays as it was.
