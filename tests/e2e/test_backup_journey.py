@@ -181,7 +181,7 @@ class TestBackupJourney:
         newer_id, older_id = (int(s.get_attribute("data-id")) for s in snapshots)
         assert newer_id > older_id
         assert snapshots[0].find_element("class name", "snapshot-added").text.startswith("Added ")
-        assert snapshots[1].find_element("class name", "snapshot-added").text.startswith("First backup: stored ")
+        assert snapshots[1].find_element("class name", "snapshot-added").text.startswith("First backup: ")
         screenshot("timeline")
 
         # What the day of use changed: the comparison asks for the password, then lists the

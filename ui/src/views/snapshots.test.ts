@@ -15,7 +15,7 @@ describe("timeline", () => {
     expect(rows.map((r) => r.dataset.id)).toEqual(["7", "1"]);
     expect(rows[0].querySelector(".snapshot-size")?.textContent).toBe("4.6 MB in 131 files");
     expect(rows[0].querySelector(".snapshot-added")?.textContent).toBe("Added 510 kB");
-    expect(rows[1].querySelector(".snapshot-added")?.textContent).toBe("First backup: stored 3.9 MB");
+    expect(rows[1].querySelector(".snapshot-added")?.textContent).toBe("First backup: 3.9 MB");
     expect(rows[1].querySelector(".snapshot-time")?.textContent).toBe(new Date(first.time * 1000).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }));
     expect(rows[1].querySelector("button")?.textContent).toMatch(/^Browse the snapshot of /);
     rows[1].querySelector("button")!.click();

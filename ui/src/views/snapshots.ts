@@ -60,7 +60,7 @@ export function renderTimeline(
             button("", { class: "snapshot-open" }, () => handlers.open(s)),
             el("span", { class: "snapshot-time" }, when(s.time)),
             el("span", { class: "snapshot-size" }, `${bytes(s.bytes)} in ${s.files} files`),
-            el("span", { class: "snapshot-added" }, s.seq === 1 ? `First backup: stored ${bytes(s.added_bytes)}` : `Added ${bytes(s.added_bytes)}`),
+            el("span", { class: "snapshot-added" }, s.seq === 1 ? `First backup: ${bytes(s.added_bytes)}` : `Added ${bytes(s.added_bytes)}`),
             pinButton(s),
             compare(s, i),
           )));
