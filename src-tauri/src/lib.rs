@@ -55,7 +55,7 @@ pub struct AppState {
     watched: Mutex<BTreeMap<String, keepsake_core::DeviceSummary>>,
     /// Wakes the agent early: a device appeared.
     agent_wake: Arc<tokio::sync::Notify>,
-    /// Devices whose first-backup wizard is open, since when: the agent leaves them to the
+    /// Devices whose first-backup wizard is open, until when: the agent leaves them to the
     /// person's first backup (it would otherwise start one the moment the wizard saves the
     /// settings, while the person still reads the recovery key, and the wizard's own backup
     /// would then be a second one). Forgotten after [`HOLD`], should a window close mid-way.
@@ -108,7 +108,7 @@ impl AppState {
     fn hold(&self, udid: &str, hold: bool) {
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         if hold {
-            held.insert(udid.to_owned(), std::time::Instant::now());
+            held.insert(udid.to_owned(), std::time::Instant::now() + HOLD);
         } else {
             held.remove(udid);
         }
@@ -117,7 +117,8 @@ impl AppState {
     /// Whether the agent should leave `udid` alone: its wizard opened less than [`HOLD`] ago.
     fn is_held(&self, udid: &str) -> bool {
         let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        held.get(udid).is_some_and(|since| since.elapsed() < HOLD)
+        held.get(udid)
+            .is_some_and(|until| *until > std::time::Instant::now())
     }
 
     fn release(&self, udid: &str) {
@@ -307,12 +308,18 @@ mod tests {
         state.hold("U1", false);
         assert!(!state.is_held("U1"));
         // a window closed mid-wizard: the hold runs out
-        let long_ago =
-            std::time::Instant::now().checked_sub(HOLD + std::time::Duration::from_secs(1));
-        if let Some(then) = long_ago {
-            state.held.lock().unwrap().insert("U1".into(), then);
-            assert!(!state.is_held("U1"));
-        }
+        state.hold("U1", true);
+        let until = state.held.lock().unwrap()["U1"];
+        assert!(until >= std::time::Instant::now() + HOLD - std::time::Duration::from_secs(60));
+        state
+            .held
+            .lock()
+            .unwrap()
+            .insert("U1".into(), std::time::Instant::now());
+        assert!(
+            !state.is_held("U1"),
+            "a hold whose time has come holds nothing"
+        );
     }
 
     #[test]
