@@ -28,6 +28,12 @@ const MAX_CHECKED_PLIST: usize = 16 << 20;
 /// File data goes to the writer in pieces of at most this much: its queue then holds a few
 /// MiB whatever block sizes the device chooses (DeviceLink allows 8 MiB a block).
 const MAX_PIECE: usize = 256 << 10;
+/// Blocks go to the writer in batches of about this much: a phone sends 32-64 KiB blocks, and
+/// waking the writer thread for each costs more than the bytes (a phone on USB 2 trickles, so
+/// the writer would sleep and wake again for every block).
+const BATCH: usize = 1 << 20;
+/// Batches queued for the writer, at most: a few MiB whatever the device sends.
+const QUEUED_BATCHES: usize = 3;
 
 type Reply<T> = Sender<io::Result<T>>;
 
@@ -66,7 +72,8 @@ enum Command {
 
 /// What the DeviceLink loop hands the writer for the file being streamed.
 enum Block {
-    Data(Vec<u8>),
+    /// The next blocks of the file, in order.
+    Data(Vec<Vec<u8>>),
     /// The device gave up on this file: it must not enter the snapshot.
     Abort,
 }
@@ -81,6 +88,8 @@ pub struct StoreFolder {
     commands: Option<Sender<Command>>,
     worker: Option<JoinHandle<()>>,
     writing: Option<FileInFlight>,
+    /// Blocks of the file being written not yet handed to the writer, and their bytes.
+    pending: (Vec<Vec<u8>>, usize),
     /// The checked plist being written, and its bytes so far.
     capturing: Option<(String, Vec<u8>)>,
     /// The checked plists this backup wrote, by name.
@@ -124,6 +133,7 @@ impl StoreFolder {
             commands: Some(tx),
             worker: Some(worker),
             writing: None,
+            pending: (Vec::new(), 0),
             capturing: None,
             plists: BTreeMap::new(),
         })
@@ -486,6 +496,8 @@ fn open_base(
 /// is a read error, so the writer drops the file.
 struct ChannelReader {
     blocks: Receiver<Block>,
+    /// The rest of the batch being read, its next block last.
+    batch: Vec<Vec<u8>>,
     current: Vec<u8>,
     pos: usize,
 }
@@ -494,6 +506,7 @@ impl ChannelReader {
     fn new(blocks: Receiver<Block>) -> Self {
         ChannelReader {
             blocks,
+            batch: Vec::new(),
             current: Vec::new(),
             pos: 0,
         }
@@ -503,10 +516,15 @@ impl ChannelReader {
 impl Read for ChannelReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.pos == self.current.len() {
+            if let Some(block) = self.batch.pop() {
+                self.current = block;
+                self.pos = 0;
+                continue;
+            }
             match self.blocks.recv() {
-                Ok(Block::Data(block)) => {
-                    self.current = block;
-                    self.pos = 0;
+                Ok(Block::Data(mut batch)) => {
+                    batch.reverse();
+                    self.batch = batch;
                 }
                 Ok(Block::Abort) => {
                     return Err(io::Error::other("the device could not send this file"))
@@ -567,8 +585,9 @@ impl StoreFolder {
         }
         let path = self.inner(path)?;
         self.capturing = Self::checked(&path).then(|| (path.clone(), Vec::new()));
-        // A few blocks of slack keep the network and the compressor both busy.
-        let (data_tx, data_rx) = mpsc::sync_channel(8);
+        // A few batches of slack keep the network and the compressor both busy.
+        let (data_tx, data_rx) = mpsc::sync_channel(QUEUED_BATCHES);
+        self.pending = (Vec::new(), 0);
         let (reply_tx, reply_rx) = mpsc::channel();
         self.commands
             .as_ref()
@@ -584,13 +603,11 @@ impl StoreFolder {
         Ok(())
     }
 
-    /// Hands `data` to the writer: a block of at most [`MAX_PIECE`] as it is, a larger one in
-    /// pieces.
+    /// Hands `data` to the writer, in pieces of at most [`MAX_PIECE`], batched.
     fn write_data(&mut self, data: std::borrow::Cow<'_, [u8]>) -> io::Result<()> {
-        let (tx, _) = self
-            .writing
-            .as_ref()
-            .ok_or_else(|| io::Error::other("no file is being written"))?;
+        if self.writing.is_none() {
+            return Err(io::Error::other("no file is being written"));
+        }
         if let Some((name, kept)) = &mut self.capturing {
             if kept.len() + data.len() > MAX_CHECKED_PLIST {
                 return Err(io::Error::new(
@@ -600,13 +617,31 @@ impl StoreFolder {
             }
             kept.extend_from_slice(&data);
         }
-        let sent = if data.len() <= MAX_PIECE {
-            tx.send(Block::Data(data.into_owned())).is_ok()
-        } else {
-            data.chunks(MAX_PIECE)
-                .all(|piece| tx.send(Block::Data(piece.to_vec())).is_ok())
-        };
-        if sent {
+        if data.len() <= MAX_PIECE {
+            return self.queue(data.into_owned());
+        }
+        data.chunks(MAX_PIECE)
+            .try_for_each(|piece| self.queue(piece.to_vec()))
+    }
+
+    /// Adds a piece to the batch, sending the batch once it is [`BATCH`] bytes.
+    fn queue(&mut self, piece: Vec<u8>) -> io::Result<()> {
+        self.pending.1 += piece.len();
+        self.pending.0.push(piece);
+        if self.pending.1 >= BATCH {
+            self.send_pending()?;
+        }
+        Ok(())
+    }
+
+    /// Sends the blocks not yet sent to the writer.
+    fn send_pending(&mut self) -> io::Result<()> {
+        let (tx, _) = self
+            .writing
+            .as_ref()
+            .ok_or_else(|| io::Error::other("no file is being written"))?;
+        let batch = std::mem::take(&mut self.pending).0;
+        if batch.is_empty() || tx.send(Block::Data(batch)).is_ok() {
             return Ok(());
         }
         // The writer gave up on this file; its reply says why.
@@ -644,6 +679,7 @@ impl BackupFolder for StoreFolder {
     }
 
     fn finish(&mut self) -> io::Result<()> {
+        self.send_pending()?;
         let (tx, reply) = self
             .writing
             .take()
@@ -660,6 +696,7 @@ impl BackupFolder for StoreFolder {
 
     fn abort(&mut self) -> io::Result<()> {
         self.capturing = None;
+        self.pending = (Vec::new(), 0);
         let Some((tx, reply)) = self.writing.take() else {
             return Ok(());
         };

@@ -72,11 +72,21 @@ pub(crate) async fn start_service_session(
     record: &PairRecord,
 ) -> Result<Idevice, DeviceError> {
     let socket = take_socket(&mut idevice, device)?;
+    // TLS reads a record (at most 16 KiB) at a time; a backup's megabytes a second would be that
+    // many reads of the socket and wake-ups. A service speaks TLS until it closes, so reading
+    // ahead under it never takes bytes meant for anyone else.
+    let socket: Box<dyn ReadWrite> = Box::new(tokio::io::BufReader::with_capacity(
+        SERVICE_READ_AHEAD,
+        socket,
+    ));
     Ok(Idevice::new(
         handshake(socket, device, record).await?,
         LABEL,
     ))
 }
+
+/// How much of a service connection is read from the socket at once, at most.
+const SERVICE_READ_AHEAD: usize = 256 * 1024;
 
 fn take_socket(
     idevice: &mut Idevice,
