@@ -49,6 +49,10 @@ pub struct UnpinArgs {
     /// The location holding it (default: the default location).
     #[arg(long, env = "KEEPSAKE_LOCATION")]
     location: Option<PathBuf>,
+    /// Read the snapshot store's password from FILE's first line (`-`: standard input); else
+    /// $KEEPSAKE_STORE_PASSWORD (default: the key kept in this computer's credential store).
+    #[arg(long = "store-password-file", value_name = "FILE")]
+    store_password: Option<std::path::PathBuf>,
 }
 
 pub fn unpin(ctx: &keepsake_core::Context, args: &UnpinArgs, json: bool) -> anyhow::Result<()> {
@@ -59,7 +63,12 @@ pub fn unpin(ctx: &keepsake_core::Context, args: &UnpinArgs, json: bool) -> anyh
         }
         .into());
     }
-    let was = pins::unpin(&location.repository_path(), args.snapshot)?;
+    let password = crate::secret_args::optional(
+        &crate::secret_args::STORE_PASSWORD,
+        args.store_password.as_deref(),
+    )?;
+    let repo = location.open(password.as_ref().map(|s| s.expose()))?;
+    let was = pins::unpin(&repo, args.snapshot)?;
     emit(
         json,
         &serde_json::json!({ "snapshot": args.snapshot, "was_pinned": was }),

@@ -245,7 +245,8 @@ fn clean_shows_what_the_policy_would_delete_and_yes_deletes_it() {
         ],
     ));
     assert_eq!(pin["note"], "before iOS 19");
-    assert!(repo.join("keepsake-pins.json").is_file());
+    // The pin lives in the catalog (the clean below must spare snapshot 1), no file beside it.
+    assert!(!repo.join("keepsake-pins.json").exists());
     let views = json(keepsake(h, &["--json", "clean"]));
     assert_eq!(views[0]["decision"]["action"], "delete");
     let doomed = &views[0]["decision"]["cleaning"]["snapshots"];

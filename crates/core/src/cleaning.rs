@@ -38,7 +38,7 @@ pub struct DeviceSnapshots {
 /// policy never deletes more than it should.
 pub fn device_snapshots(repo: &Repository, udid: &str) -> Result<DeviceSnapshots> {
     let stats = keepsake_store::commands::stats::stats(repo)?;
-    let pins = pins(repo.path())?;
+    let pins = pins(repo)?;
     let mut mine: Vec<_> = stats
         .snapshots
         .iter()
@@ -495,7 +495,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn pins_are_kept_in_the_repository_folder() {
+    fn pins_are_kept_in_the_catalog_and_hold_off_deletion() {
         let dir = tempfile::tempdir().unwrap();
         let repo_path = dir.path().join(BACKUPS_FOLDER);
         let repo =
@@ -512,18 +512,29 @@ pub(crate) mod tests {
         )
         .unwrap();
         let snap = w.commit().unwrap();
-        assert!(pins(&repo_path).unwrap().is_empty());
+        assert!(pins(&repo).unwrap().is_empty());
         pin(&repo, snap.id, Some("before iOS 19")).unwrap();
         pin(&repo, snap.id, Some("before iOS 19")).unwrap();
         let facts = device_snapshots(&repo, "U1").unwrap();
         assert!(facts.snapshots[0].pinned && facts.space_exact);
-        assert_eq!(pins(&repo_path).unwrap().len(), 1);
+        assert_eq!(pins(&repo).unwrap().len(), 1);
+        // Another computer opening the location sees the pin and its note.
+        let other = Repository::open(&repo_path, &keepsake_store::KeySource::None).unwrap();
+        assert_eq!(
+            pins(&other).unwrap()[0].note.as_deref(),
+            Some("before iOS 19")
+        );
+        // The store itself keeps a pinned snapshot.
+        assert!(matches!(
+            keepsake_store::commands::forget::forget(&repo, &[snap.id]),
+            Err(keepsake_store::Error::SnapshotPinned { .. })
+        ));
         assert!(matches!(
             pin(&repo, 99, None),
             Err(CoreError::NoSuchSnapshot { .. })
         ));
-        assert!(unpin(&repo_path, snap.id).unwrap());
-        assert!(!unpin(&repo_path, snap.id).unwrap());
+        assert!(unpin(&repo, snap.id).unwrap());
+        assert!(!unpin(&repo, snap.id).unwrap());
         assert!(!device_snapshots(&repo, "U1").unwrap().snapshots[0].pinned);
     }
 

@@ -270,7 +270,7 @@ pub fn move_device(
     let source = Location::new(&from).open(passwords.0)?;
     let (target, _) =
         Location::new(&to).open_or_create(ctx.host_name(), &ctx.unlock(), passwords.1)?;
-    let old_pins = pins(source.path())?;
+    let old_pins = pins(&source)?;
     let Copied {
         pairs,
         bytes_copied,
@@ -320,12 +320,13 @@ fn remove_moved(source: &Repository, udid: &str) -> Result<()> {
         .filter(|s| s.device == udid)
         .map(|s| s.id)
         .collect();
+    // Their pins first: the store refuses to delete a pinned snapshot. Each has its verified
+    // copy, pinned, at the new location.
+    for p in pins(source)?.iter().filter(|p| p.device == udid) {
+        crate::pins::unpin(source, p.snapshot)?;
+    }
     keepsake_store::commands::forget::forget(source, &old)?;
     keepsake_store::commands::gc::gc(source, &keepsake_store::commands::gc::GcOptions::default())?;
-    // Every pin of the device there (also those of snapshots an interrupted move forgot).
-    for p in pins(source.path())?.iter().filter(|p| p.device == udid) {
-        crate::pins::unpin(source.path(), p.snapshot)?;
-    }
     Ok(())
 }
 
@@ -476,7 +477,7 @@ mod tests {
                 .iter()
                 .all(|f| f.path == "notes")
         );
-        let new_pins = pins(new_repo.path()).unwrap();
+        let new_pins = pins(&new_repo).unwrap();
         assert_eq!(new_pins.len(), 1);
         assert_eq!(new_pins[0].snapshot, moved[0].id);
 
@@ -485,7 +486,7 @@ mod tests {
         let left = keepsake_store::commands::list::snapshots(&old_repo).unwrap();
         assert_eq!(left.len(), 1);
         assert_eq!(left[0].device, "OTHER");
-        assert!(pins(old_repo.path()).unwrap().is_empty());
+        assert!(pins(&old_repo).unwrap().is_empty());
         assert!(![a, b, c].contains(&left[0].id));
         assert_eq!(
             settings::load(&dirs).unwrap().devices["U1"].location,

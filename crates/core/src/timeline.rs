@@ -145,7 +145,7 @@ fn entries_at(
         return Ok(vec![]);
     };
     let stats = keepsake_store::commands::stats::stats(&repo)?;
-    let pins = pins(repo.path())?;
+    let pins = pins(&repo)?;
     Ok(stats
         .snapshots
         .into_iter()
@@ -251,7 +251,7 @@ pub fn set_pinned(dirs: &AppDirs, udid: &str, id: i64, pinned: bool) -> Result<b
     if pinned {
         pin(&repo, id, None)?;
     } else {
-        unpin(repo.path(), id)?;
+        unpin(&repo, id)?;
     }
     Ok(pinned)
 }

@@ -248,7 +248,7 @@ fn migration_state(dir: &Path) -> Result<String, String> {
     )
     .and_then(|c| c.pragma_query_value(None, "user_version", |r| r.get(0)))
     .map_err(|e| e.to_string())?;
-    if version < 4 {
+    if version < 5 {
         return Ok(format!("version {version}\n"));
     }
     let repo = Repository::open(&repo_at(dir), &KeySource::None).map_err(|e| e.to_string())?;
@@ -256,7 +256,7 @@ fn migration_state(dir: &Path) -> Result<String, String> {
 }
 /// Each migration is a transaction of its own: a catalog is left at any version in between.
 fn migration_midway(now: &str, _before: &str, _after: &str) -> Result<(), String> {
-    if now == "version 2\n" || now == "version 3\n" {
+    if ["version 2\n", "version 3\n", "version 4\n"].contains(&now) {
         Ok(())
     } else {
         Err("not a version between".into())
@@ -416,7 +416,7 @@ fn pins_run(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 fn pins_state(dir: &Path) -> Result<String, String> {
-    let pins = keepsake_core::pins::pins(&repo_at(dir)).map_err(|e| e.to_string())?;
+    let pins = keepsake_core::pins::pins(&open(&repo_at(dir))?).map_err(|e| e.to_string())?;
     Ok(format!("{pins:?}"))
 }
 
@@ -594,7 +594,7 @@ fn move_state(dir: &Path) -> Result<String, String> {
         for line in snapshots_of(&repo)?.lines() {
             out += &format!("{name} {line}\n");
         }
-        let pins = keepsake_core::pins::pins(repo.path()).map_err(|e| e.to_string())?;
+        let pins = keepsake_core::pins::pins(&repo).map_err(|e| e.to_string())?;
         out += &format!("{name} pins {}\n", pins.len());
     }
     let settings = keepsake_core::settings::load(&AppDirs::at(dir.join("config")))

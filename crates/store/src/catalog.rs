@@ -28,8 +28,11 @@ pub(crate) const CATALOG_FILE: &str = "catalog.db";
 /// Schema version this build writes and the newest it reads (`PRAGMA user_version`).
 /// Version 2 added `entries.part` (small files stored as slices of a shared chunk); version 3
 /// seals paths deterministically under their lookup key (see [`Crypto::seal_path`]); version 4
-/// seals the rows of `entries` and `snapshots` ([`Crypto::row_seal`], [`seal_rows`]).
-pub(crate) const SCHEMA_VERSION: u32 = 4;
+/// seals the rows of `entries` and `snapshots` ([`Crypto::row_seal`], [`seal_rows`]); version 5
+/// adds `marks` (pins and notes, [`crate::commands::marks`]; [`add_marks`]).
+pub(crate) const SCHEMA_VERSION: u32 = 5;
+/// The version [`seal_rows`] brings a catalog to.
+const ROWS_VERSION: u32 = 4;
 /// The version [`seal_paths_again`] brings a catalog to.
 const PATHS_VERSION: u32 = 3;
 /// The version a catalog reaches without the key (see [`migrate`]); the rest needs it
@@ -202,6 +205,7 @@ pub(crate) fn open(repo: &Path, create: bool) -> Result<Connection> {
         }
         let tx = conn.unchecked_transaction().cat(repo)?;
         tx.execute_batch(SCHEMA).cat(repo)?;
+        tx.execute_batch(MARKS_TABLE).cat(repo)?;
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .cat(repo)?;
         tx.commit().cat(repo)?;
@@ -389,14 +393,14 @@ pub(crate) fn seal_rows(conn: &mut Connection, crypto: &Crypto, repo: &Path) -> 
         c.pragma_query_value(None, "user_version", |r| r.get(0))
             .cat(repo)
     };
-    if version(conn)? >= SCHEMA_VERSION {
+    if version(conn)? >= ROWS_VERSION {
         return Ok(());
     }
     crate::probe::set_phase("catalog migration: version 4 (row seals)");
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .cat(repo)?;
-    if version(&tx)? >= SCHEMA_VERSION {
+    if version(&tx)? >= ROWS_VERSION {
         return tx.commit().cat(repo);
     }
     tx.execute_batch(
@@ -456,11 +460,44 @@ pub(crate) fn seal_rows(conn: &mut Connection, crypto: &Crypto, repo: &Path) -> 
             rows_sealed += 1;
         }
     }
-    tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+    tx.pragma_update(None, "user_version", ROWS_VERSION)
         .cat(repo)?;
     tx.commit().cat(repo)?;
     checkpoint_after_commit(conn);
-    tracing::info!(repo = %repo.display(), rows_sealed, to = SCHEMA_VERSION, "catalog rows sealed");
+    tracing::info!(repo = %repo.display(), rows_sealed, to = ROWS_VERSION, "catalog rows sealed");
+    Ok(())
+}
+
+/// The `marks` table.
+const MARKS_TABLE: &str = "CREATE TABLE IF NOT EXISTS marks(
+    snapshot INTEGER PRIMARY KEY REFERENCES snapshots(id),
+    pinned INTEGER NOT NULL,
+    note BLOB,
+    seal BLOB NOT NULL
+)";
+
+/// Brings a version 4 catalog to version 5: an empty `marks` table (pins kept beside the store
+/// by older versions are moved in by their owner, `keepsake_core::pins`).
+pub(crate) fn add_marks(conn: &mut Connection, repo: &Path) -> Result<()> {
+    let version = |c: &Connection| -> Result<u32> {
+        c.pragma_query_value(None, "user_version", |r| r.get(0))
+            .cat(repo)
+    };
+    if version(conn)? >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    crate::probe::set_phase("catalog migration: version 5 (marks)");
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .cat(repo)?;
+    if version(&tx)? == ROWS_VERSION {
+        tx.execute_batch(MARKS_TABLE).cat(repo)?;
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .cat(repo)?;
+        tracing::info!(repo = %repo.display(), to = SCHEMA_VERSION, "catalog migrated");
+    }
+    tx.commit().cat(repo)?;
+    checkpoint_after_commit(conn);
     Ok(())
 }
 

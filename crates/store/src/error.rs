@@ -112,6 +112,10 @@ pub enum Error {
     #[error("{repo}: there is no snapshot {snapshot}; `keepsake store snapshots` lists them")]
     SnapshotNotFound { repo: PathBuf, snapshot: i64 },
 
+    /// A pinned snapshot is kept until it is unpinned.
+    #[error("{repo}: snapshot {snapshot} is pinned; unpin it (`keepsake unpin {snapshot}`) to delete it")]
+    SnapshotPinned { repo: PathBuf, snapshot: i64 },
+
     /// The snapshot has no such file.
     #[error(
         "{repo}: snapshot {snapshot} has no file {path:?}; `keepsake store ls` lists its files"

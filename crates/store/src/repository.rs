@@ -291,6 +291,7 @@ impl Repository {
         let mut conn = crate::catalog::open(path, false)?;
         crate::catalog::seal_paths_again(&mut conn, &crypto, path)?;
         crate::catalog::seal_rows(&mut conn, &crypto, path)?;
+        crate::catalog::add_marks(&mut conn, path)?;
         let layout = PackLayout::for_version(config.version);
         Ok(Repository {
             root: path.to_path_buf(),

@@ -327,7 +327,7 @@ fn a_version_1_catalog_is_migrated_and_its_snapshots_still_read() {
     let version: u32 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5, "migrated to the newest catalog");
     assert_eq!(cat(&repo, old, "big.bin"), noise(1, 100_000));
     assert_eq!(cat(&repo, old, "empty"), b"");
     let mut w = repo.begin_snapshot("phone").unwrap();

@@ -20,7 +20,7 @@ mod repo_files;
 mod verify;
 pub mod vfs;
 
-pub use repo_files::{noise, packs_in_catalog, packs_on_disk, small_chunking};
+pub use repo_files::{daily_snapshots, noise, packs_in_catalog, packs_on_disk, small_chunking};
 pub use verify::backup_matches;
 
 /// Fails the test at once, saying how to run it, when there is no Secret Service (the tests

@@ -58,3 +58,24 @@ pub fn small_chunking() -> keepsake_store::ChunkingParams {
         pack_target: 256 * 1024,
     }
 }
+
+/// `n` snapshots of device `U1` in `repo`, each one small file `f` that differs from day to day;
+/// their infos, oldest first.
+pub fn daily_snapshots(
+    repo: &keepsake_store::Repository,
+    n: usize,
+) -> Vec<keepsake_store::SnapshotInfo> {
+    (0..n)
+        .map(|day| {
+            let mut w = repo.begin_snapshot("U1").unwrap();
+            let meta = keepsake_store::FileMeta {
+                mode: 0o100644,
+                mtime_ns: 0,
+                inode: 0,
+            };
+            w.put_file("f", meta, format!("day {day}").as_bytes())
+                .unwrap();
+            w.commit().unwrap()
+        })
+        .collect()
+}

@@ -600,6 +600,15 @@ fn rows_against_chunks_and_snapshots(
         }
         paths.insert((e.device, e.path_key.clone()), path);
     }
+    for m in crate::commands::marks::marks(repo)? {
+        if m.damaged {
+            problems.push(format!(
+                "snapshot {}: its pin or note was changed on the disk; it is kept as pinned \
+                 (pin or unpin it again to say which)",
+                m.snapshot
+            ));
+        }
+    }
     // each snapshot holds the versions of its device that begin at or before it and end after
     let snapshots = crate::catalog::snapshot_rows(&repo.conn, root)?;
     for row in &snapshots {

@@ -25,10 +25,23 @@ pub fn forget(repo: &Repository, ids: &[i64]) -> Result<ForgetSummary> {
     crate::probe::set_phase("forget");
     let _lock = crate::lock::writer(&repo.root)?;
     let root = &repo.root;
-    let tx = repo.conn.unchecked_transaction().cat(root)?;
+    // Immediate: the catalog's write lock from the first statement, so a pin set a moment
+    // before is seen and one set after waits for this transaction.
+    let tx =
+        rusqlite::Transaction::new_unchecked(&repo.conn, rusqlite::TransactionBehavior::Immediate)
+            .cat(root)?;
     // device -> forgotten seqs
     let mut by_device: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
     for &id in ids.iter().collect::<BTreeSet<_>>() {
+        // A damaged mark counts as a pin too.
+        if crate::commands::marks::pinned_in(&tx, repo, id)? {
+            return Err(Error::SnapshotPinned {
+                repo: root.clone(),
+                snapshot: id,
+            });
+        }
+        tx.execute("DELETE FROM marks WHERE snapshot = ?1", [id])
+            .cat(root)?;
         let row: Option<(i64, i64)> = tx
             .query_row(
                 "DELETE FROM snapshots WHERE id = ?1 RETURNING device, seq",

@@ -6,6 +6,7 @@ pub mod folder;
 pub mod forget;
 pub mod gc;
 pub mod list;
+pub mod marks;
 pub mod restore;
 pub mod rewrite;
 pub mod stats;
