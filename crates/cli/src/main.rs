@@ -17,6 +17,7 @@ mod clean_cmd;
 mod devices_cmd;
 mod emulator_cmd;
 mod encryption_cmd;
+mod history_cmd;
 mod move_cmd;
 mod pins_cmd;
 mod secret_args;
@@ -108,6 +109,10 @@ enum Command {
     /// Move a device's snapshots to another location (copied, verified, then the old deleted).
     #[command(after_help = EXIT_CODES)]
     Move(move_cmd::MoveArgs),
+    /// What happened to each device's backups, newest first: backups, failures, and the days a
+    /// device was due and could not be backed up, with why.
+    #[command(after_help = EXIT_CODES)]
+    History(history_cmd::HistoryArgs),
     /// Keep a snapshot forever: automatic deletion never removes a pinned snapshot.
     #[command(after_help = EXIT_CODES)]
     Pin(pins_cmd::PinArgs),
@@ -184,6 +189,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Clean(args) => clean_cmd::clean(&ctx()?, args, json),
         Command::Agent(args) => agent_cmd::run(&ctx()?, args, json),
         Command::Move(args) => move_cmd::run(&ctx()?, args, json),
+        Command::History(args) => history_cmd::run(&ctx()?, args, json),
         Command::Pin(args) => pins_cmd::pin(&ctx()?, args, json),
         Command::Unpin(args) => pins_cmd::unpin(&ctx()?, args, json),
     }

@@ -81,6 +81,28 @@ fn backup_then_timeline_shows_the_snapshot_and_its_cost() {
         "{out:?}"
     );
     assert!(!missing.exists());
+
+    // the history has the backup, and the attempt on the missing disk with why
+    let out = keepsake(&phone, dir.path(), &["--json", "history"]);
+    assert!(out.status.success(), "{out:?}");
+    let events: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["skipped", "backed_up"], "{events}");
+    assert_eq!(events[0]["reason"], "location_missing", "{events}");
+    assert_eq!(events[1]["snapshot"], 1, "{events}");
+    assert!(events[1]["added_bytes"].as_u64().unwrap() > 0, "{events}");
+    assert_eq!(events[1]["udid"], phone.devices()[0].udid());
+    let out = keepsake(&phone, dir.path(), &["history"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("backed up: snapshot 1") && text.contains("the backup disk was not there"),
+        "{text}"
+    );
     phone.stop();
 }
 

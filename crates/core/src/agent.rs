@@ -17,7 +17,7 @@ use crate::cleaning::{CleaningOutcome, SnapshotStore};
 use crate::context::Context;
 use crate::days::Days;
 use crate::error::{CoreError, Result};
-use crate::history::{history, DeviceHistory};
+use crate::history::{history, DeviceHistory, Reason};
 use crate::settings::{self, DeviceSettings};
 use jiff::tz::TimeZone;
 
@@ -226,13 +226,22 @@ impl<R: BackupRunner, S: SnapshotStore> Agent<'_, R, S> {
         if let Some(wait) = waiting_reason(device, &history, self.ctx.now(), self.ctx.time_zone()) {
             return Ok(wait);
         }
+        let skipped = |reason| {
+            let (now, days) = (self.ctx.now(), days_of(device, self.ctx.time_zone()));
+            crate::history::record_skip(self.ctx.dirs(), &device.udid, now, reason, |t| {
+                days.day_of(t) == days.day_of(now)
+            })
+        };
         if !reachable.iter().any(|r| r.udid == device.udid) {
+            skipped(Reason::NotConnected)?;
             return Ok(Turn::NotReachable);
         }
         let Some(location) = settings.location_of(device) else {
+            skipped(Reason::NoLocation)?;
             return Ok(Turn::NoLocation);
         };
         if !location.is_dir() {
+            skipped(Reason::LocationMissing)?;
             return Ok(Turn::LocationMissing { location });
         }
         tracing::info!(device = device.display_name(), "automatic backup");
@@ -323,7 +332,7 @@ mod tests {
     use crate::cleaning_policy::CleaningReason;
     use crate::clock::{Clock, ManualClock};
     use crate::dirs::AppDirs;
-    use crate::history::record_backup;
+    use crate::history::{record_backup, EventKind};
     use crate::settings::Schedule;
 
     const HOUR: i64 = 3600;
@@ -731,6 +740,34 @@ mod tests {
             .collect();
         assert_eq!(day10, vec![0, 1, 2, 4]);
         assert!(!attempts.iter().any(|a| a.0 == "NEW"));
+
+        // Ada's history, newest first: a backup on each of the 57 days she was backed up (the
+        // manual one too), day 10's three failures with their error, and one skipped day for
+        // each day unplugged, though the agent looked 24 times on each.
+        let events = crate::history::events(&dirs, Some("ADA")).unwrap();
+        let count = |f: &dyn Fn(&EventKind) -> bool| events.iter().filter(|e| f(&e.1.what)).count();
+        assert_eq!(count(&|k| matches!(k, EventKind::BackedUp { .. })), 57);
+        assert_eq!(
+            count(
+                &|k| matches!(k, EventKind::Failed { reason: Reason::Error, error } if error.contains("went away"))
+            ),
+            3
+        );
+        let skipped: Vec<i64> = events
+            .iter()
+            .filter(|e| {
+                e.1.what
+                    == EventKind::Skipped {
+                        reason: Reason::NotConnected,
+                    }
+            })
+            .map(|e| (e.1.at - START) / DAY)
+            .collect();
+        assert_eq!(skipped, vec![22, 21, 20]);
+        assert_eq!(events.len(), 63);
+        assert!(crate::history::events(&dirs, Some("NEW"))
+            .unwrap()
+            .is_empty());
 
         // Bob: deleted automatically, never one younger than a month, budget held at the end
         let bob = store.snapshots(&location, "BOB").unwrap();

@@ -176,6 +176,12 @@ pub struct BackupReport {
     pub kept_as_sent: Option<String>,
 }
 
+impl crate::history::BackupOutcome for BackupReport {
+    fn made(&self) -> (Option<i64>, Option<u64>) {
+        (Some(self.snapshot.id), Some(self.snapshot.added_bytes))
+    }
+}
+
 /// What the cleaning policy made of a finished backup.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AfterBackup {
@@ -188,7 +194,7 @@ pub struct AfterBackup {
 /// the CLI or the app, or the agent): the result goes into the history (a success is that day's
 /// backup, a failure counts towards the agent's backoff), and a success is followed by the
 /// device's cleaning policy. `Err` only when the history could not be written.
-pub fn after_backup<T, S: SnapshotStore>(
+pub fn after_backup<T: crate::history::BackupOutcome, S: SnapshotStore>(
     ctx: &Context,
     store: &S,
     device: &DeviceSettings,
@@ -200,6 +206,13 @@ pub fn after_backup<T, S: SnapshotStore>(
     if result.is_err() {
         return Ok(AfterBackup::default());
     }
+    let days = crate::days::Days {
+        tz: ctx.time_zone(),
+        window: device.window,
+    };
+    crate::history::drop_skips_of_day(ctx.dirs(), &device.udid, |t| {
+        days.day_of(t) == days.day_of(now)
+    })?;
     // a location the backup just set up becomes known by its repository
     if let Err(e) = settings::relocate_known(ctx.dirs(), &Default::default()) {
         tracing::warn!(error = %e, "the location's repository was not recorded");

@@ -160,6 +160,18 @@ impl Days<'_> {
     }
 }
 
+/// `YYYY-MM-DD HH:MM` of unix time `t` in `tz`, and the zone's abbreviation: how the CLI
+/// writes a moment in the person's day.
+pub fn local_time(tz: &TimeZone, t: i64) -> String {
+    match jiff::Timestamp::from_second(t) {
+        Ok(ts) => ts
+            .to_zoned_datetime(tz.clone())
+            .strftime("%Y-%m-%d %H:%M %Z")
+            .to_string(),
+        Err(_) => format!("{t} (not a date)"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,10 @@
 //! the failures since (the agent's backoff) and a cleaning question waiting for its answer.
 //! Kept in `backups.json` beside the settings; every backup, whoever started it (the agent, the
 //! CLI, the app), is recorded here, so a manual backup counts as that day's.
+//!
+//! Each device also keeps its recent [`Event`]s (at most [`MAX_EVENTS`], oldest dropped first):
+//! its backups, failures and cancellations, and the days the agent found it due but could not
+//! back it up, with the reason (not connected, the location missing), one a reason a day.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -40,6 +44,97 @@ pub struct DeviceHistory {
     /// The last verification of all of it (the agent makes one weekly).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_full_verification: Option<Verified>,
+    /// What happened, oldest first, at most [`MAX_EVENTS`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<Event>,
+}
+
+/// Events kept per device: a year of daily backups and the odd skipped day, a few dozen KB.
+pub const MAX_EVENTS: usize = 400;
+
+/// One thing that happened to a device's backups.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// Unix seconds.
+    pub at: i64,
+    #[serde(flatten)]
+    pub what: EventKind,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A backup was saved as a snapshot.
+    BackedUp {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        snapshot: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        added_bytes: Option<u64>,
+    },
+    /// A backup started and failed.
+    Failed { reason: Reason, error: String },
+    /// A backup was stopped before it finished (nothing of it was kept).
+    Cancelled,
+    /// The device was due a backup, and it could not start.
+    Skipped { reason: Reason },
+}
+
+/// Why a backup failed or did not happen, in kinds the app can explain and count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Neither on the cable nor on Wi-Fi.
+    NotConnected,
+    /// The device was locked, or its passcode (iOS 16.1+ asks for it) was not entered in time.
+    PasscodeNotEntered,
+    /// The backup location (a disk) was not there.
+    LocationMissing,
+    /// The device has no backup location yet (its settings wait for the person).
+    NoLocation,
+    NotEnoughSpace,
+    /// The backup password was wrong or missing.
+    Password,
+    /// The connection to the device was lost or it stopped answering.
+    ConnectionLost,
+    /// Anything else: the error says what.
+    Error,
+}
+
+impl Reason {
+    /// The kind of `error`, for the history.
+    pub fn of(error: &CoreError) -> Reason {
+        use keepsake_device::DeviceError as D;
+        match error {
+            CoreError::NoDevice | CoreError::NoSuchDevice { .. } => Reason::NotConnected,
+            CoreError::LocationMissing { .. } => Reason::LocationMissing,
+            CoreError::NoLocation { .. } => Reason::NoLocation,
+            CoreError::NotEnoughSpace { .. } => Reason::NotEnoughSpace,
+            CoreError::BackupLocked { .. } | CoreError::WrongBackupPassword { .. } => {
+                Reason::Password
+            }
+            CoreError::Device(d) => match d {
+                D::BackupFailed { code: 105, .. } => Reason::NotEnoughSpace,
+                D::BackupFailed { code: 207, .. } => Reason::Password,
+                D::BackupFailed { code: 208, .. } => Reason::PasscodeNotEntered,
+                D::ConnectionLost { .. } | D::Silent { .. } | D::Timeout { .. } => {
+                    Reason::ConnectionLost
+                }
+                _ => Reason::Error,
+            },
+            _ => Reason::Error,
+        }
+    }
+}
+
+impl DeviceHistory {
+    fn push(&mut self, event: Event) {
+        self.events.push(event);
+        if self.events.len() > MAX_EVENTS {
+            let extra = self.events.len() - MAX_EVENTS;
+            self.events.drain(..extra);
+        }
+    }
 }
 
 /// How a verification went, as the history keeps it.
@@ -82,32 +177,159 @@ pub(crate) fn update_history<T>(
     Ok(out)
 }
 
+/// What a saved backup made, for its history event.
+pub trait BackupOutcome {
+    /// The snapshot it made and the bytes that snapshot added, when known.
+    fn made(&self) -> (Option<i64>, Option<u64>) {
+        (None, None)
+    }
+}
+
+impl BackupOutcome for () {}
+
 /// Records how a backup of `udid` that ended at `time` (unix seconds) went. Every backup path
 /// calls it (agent, CLI, app): a success is that day's backup, a failure counts towards the
-/// agent's backoff. A backup that never started because another one was running or its
-/// location is not there (it waits for it), or that was cancelled, is not recorded.
-pub fn record_backup<T>(dirs: &AppDirs, udid: &str, time: i64, result: &Result<T>) -> Result<()> {
-    if matches!(
-        result,
-        Err(CoreError::AlreadyBackingUp { .. }
-            | CoreError::Cancelled { .. }
-            | CoreError::LocationMissing { .. })
-    ) {
+/// agent's backoff. A backup that never started because another one was running is not
+/// recorded; one whose location is not there (it waits for it) or that was cancelled is an
+/// event only, not an attempt.
+pub fn record_backup<T: BackupOutcome>(
+    dirs: &AppDirs,
+    udid: &str,
+    time: i64,
+    result: &Result<T>,
+) -> Result<()> {
+    if matches!(result, Err(CoreError::AlreadyBackingUp { .. })) {
         return Ok(());
     }
     update_history(dirs, |h| {
         let d = h.devices.entry(udid.to_owned()).or_default();
-        d.last_attempt = Some(time);
-        match result {
-            Ok(_) => {
+        let what = match result {
+            Err(CoreError::Cancelled { .. }) => EventKind::Cancelled,
+            Err(e @ CoreError::LocationMissing { .. }) => EventKind::Skipped {
+                reason: Reason::of(e),
+            },
+            Ok(outcome) => {
+                d.last_attempt = Some(time);
                 d.last_success = Some(time);
                 d.failures = 0;
                 d.last_error = None;
+                let (snapshot, added_bytes) = outcome.made();
+                EventKind::BackedUp {
+                    snapshot,
+                    added_bytes,
+                }
             }
             Err(e) => {
+                d.last_attempt = Some(time);
                 d.failures += 1;
                 d.last_error = Some(e.to_string());
+                EventKind::Failed {
+                    reason: Reason::of(e),
+                    error: e.to_string(),
+                }
             }
+        };
+        d.push(Event { at: time, what });
+    })
+}
+
+/// Records that the agent found `udid` due at `time` and could not start its backup, for
+/// `reason`, unless the device's newest event already says so for the same day (`same_day`
+/// tells whether an earlier time falls on the day of `time`, in the person's days).
+pub fn record_skip(
+    dirs: &AppDirs,
+    udid: &str,
+    time: i64,
+    reason: Reason,
+    same_day: impl Fn(i64) -> bool,
+) -> Result<()> {
+    let already = |d: &DeviceHistory| {
+        d.events
+            .last()
+            .is_some_and(|e| e.what == EventKind::Skipped { reason } && same_day(e.at))
+    };
+    // Read first: the agent looks every few minutes, and most looks change nothing.
+    if history(dirs)?.devices.get(udid).is_some_and(already) {
+        return Ok(());
+    }
+    update_history(dirs, |h| {
+        let d = h.devices.entry(udid.to_owned()).or_default();
+        if !already(d) {
+            d.push(Event {
+                at: time,
+                what: EventKind::Skipped { reason },
+            });
         }
     })
+}
+
+/// After a backup of `udid` succeeded: the skips recorded earlier the same day (`same_day`) go,
+/// since that day was not skipped after all.
+pub(crate) fn drop_skips_of_day(
+    dirs: &AppDirs,
+    udid: &str,
+    same_day: impl Fn(i64) -> bool,
+) -> Result<()> {
+    update_history(dirs, |h| {
+        if let Some(d) = h.devices.get_mut(udid) {
+            d.events
+                .retain(|e| !(matches!(e.what, EventKind::Skipped { .. }) && same_day(e.at)));
+        }
+    })
+}
+
+/// The events of `udid` (every device when `None`), newest first, with the device they are of.
+pub fn events(dirs: &AppDirs, udid: Option<&str>) -> Result<Vec<(String, Event)>> {
+    let mut out: Vec<(String, Event)> = history(dirs)?
+        .devices
+        .into_iter()
+        .filter(|(u, _)| udid.is_none_or(|w| w == u))
+        .flat_map(|(u, d)| d.events.into_iter().map(move |e| (u.clone(), e)))
+        .collect();
+    // Newest first; of a device's events in the same second, the one recorded last.
+    out.reverse();
+    out.sort_by_key(|e| std::cmp::Reverse(e.1.at));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_say_why_and_stay_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = AppDirs::at(dir.path().join("config"));
+        let cancelled: Result<()> = Err(CoreError::Cancelled {
+            device: "U1".into(),
+        });
+        record_backup(&dirs, "U1", 10, &cancelled).unwrap();
+        let d = &history(&dirs).unwrap().devices["U1"];
+        assert_eq!(d.last_attempt, None, "a cancelled backup is no attempt");
+        assert_eq!(d.events[0].what, EventKind::Cancelled);
+        let busy: Result<()> = Err(CoreError::AlreadyBackingUp {
+            device: "U1".into(),
+        });
+        record_backup(&dirs, "U1", 11, &busy).unwrap();
+        let space: Result<()> = Err(CoreError::NotEnoughSpace {
+            device: "U1".into(),
+            location: "/disk".into(),
+            free: "1 GB".into(),
+            needed: "3 GB".into(),
+        });
+        record_backup(&dirs, "U1", 12, &space).unwrap();
+        let events = events(&dirs, None).unwrap();
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert!(matches!(
+            &events[0].1.what,
+            EventKind::Failed { reason: Reason::NotEnoughSpace, error } if error.contains("3 GB")
+        ));
+        for t in 0..MAX_EVENTS as i64 + 5 {
+            record_backup(&dirs, "U1", 100 + t, &Ok(())).unwrap();
+        }
+        let d = &history(&dirs).unwrap().devices["U1"];
+        assert_eq!(d.events.len(), MAX_EVENTS);
+        assert_eq!(d.events[0].at, 105, "the oldest went first");
+        assert_eq!(d.last_success, Some(100 + MAX_EVENTS as i64 + 4));
+    }
 }
