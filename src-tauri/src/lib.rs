@@ -238,6 +238,7 @@ pub fn run() {
             settings::encryption_status,
             settings::change_encryption,
             snapshots::timeline,
+            snapshots::device_history,
             snapshots::snapshot_domains,
             snapshots::snapshot_folder,
             snapshots::extract,

@@ -29,6 +29,22 @@ pub async fn timeline(ctx: State<'_, Context>, udid: String) -> UiResult<Vec<Tim
     blocking(move || timeline::device_timeline(&dirs, &udid)).await
 }
 
+/// What happened to the device's backups, newest first: backups, failures, skipped days.
+#[tauri::command]
+pub async fn device_history(
+    ctx: State<'_, Context>,
+    udid: String,
+) -> UiResult<Vec<keepsake_core::history::Event>> {
+    let dirs = ctx.dirs().clone();
+    blocking(move || {
+        Ok(keepsake_core::history::events(&dirs, Some(&udid))?
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect())
+    })
+    .await
+}
+
 /// Every device with snapshots at a known location, in sight or not, and the locations this
 /// computer cannot open without a backup password or the recovery key.
 #[tauri::command]

@@ -182,6 +182,10 @@ class TestBackupJourney:
         assert newer_id > older_id
         assert snapshots[0].find_element("class name", "snapshot-added").text.startswith("Added ")
         assert snapshots[1].find_element("class name", "snapshot-added").text.startswith("First backup: ")
+        # Its history, newest first: the two backups (the wizard's and the one just made).
+        events = app.find_elements("css selector", "#history .history-event")
+        assert [e.get_attribute("data-kind") for e in events] == ["backed_up", "backed_up"], [e.text for e in events]
+        assert "added" in events[0].text, events[0].text
         screenshot("timeline")
 
         # What the day of use changed: the comparison asks for the password, then lists the

@@ -114,6 +114,19 @@ export interface TimelineEntry extends SnapshotInfo {
   kept_as_sent?: boolean;
 }
 
+/** Why a backup failed or did not happen. */
+export type HistoryReason =
+  | "not_connected" | "passcode_not_entered" | "location_missing" | "no_location"
+  | "not_enough_space" | "password" | "connection_lost" | "error";
+
+/** One thing that happened to a device's backups (`keepsake history`). */
+export type HistoryEvent = { at: number } & (
+  | { kind: "backed_up"; snapshot?: number; added_bytes?: number }
+  | { kind: "failed"; reason: HistoryReason; error: string }
+  | { kind: "cancelled" }
+  | { kind: "skipped"; reason: HistoryReason }
+);
+
 /** What converting a device's snapshots kept as sent did. */
 export interface Converted {
   device: string;
@@ -278,6 +291,7 @@ export const encryptionStatus = (udid: string) => invoke<EncryptionState>("encry
 export const changeEncryption = (udid: string, old: string | null, password: string | null, remember: boolean) =>
   invoke<EncryptionState>("change_encryption", { udid, old, new: password, remember });
 export const fetchTimeline = (udid: string) => invoke<TimelineEntry[]>("timeline", { udid });
+export const fetchHistory = (udid: string) => invoke<HistoryEvent[]>("device_history", { udid });
 export const setPinned = (udid: string, id: number, pinned: boolean) => invoke<boolean>("set_pinned", { udid, id, pinned });
 export const snapshotDomains = (udid: string, snapshot: number, password: string | null) =>
   invoke<DomainSummary[]>("snapshot_domains", { udid, snapshot, password });

@@ -161,7 +161,13 @@ async function showWizard(d: DeviceRow, first: boolean, resume?: WizardValues): 
 async function showTimeline(d: DeviceRef): Promise<void> {
   current = "other";
   try {
-    const snapshots = await api.fetchTimeline(d.udid);
+    const [snapshots, history] = await Promise.all([
+      api.fetchTimeline(d.udid),
+      api.fetchHistory(d.udid).catch((e) => {
+        console.warn("history", e);
+        return [];
+      }),
+    ]);
     renderTimeline(view(), d.name, snapshots, {
       back: () => void showDevices(),
       open: (s) => {
@@ -186,7 +192,7 @@ async function showTimeline(d: DeviceRef): Promise<void> {
           back: () => void showTimeline(d),
         });
       },
-    });
+    }, history);
     view().querySelector<HTMLElement>(".snapshot-open, #back-to-devices")?.focus();
   } catch (e) {
     results.set(d.udid, { message: api.errorMessage(e), failed: true });

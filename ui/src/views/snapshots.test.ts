@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { DomainDiff, SnapshotInfo } from "../api";
-import { renderBrowser, renderComparison, renderTimeline } from "./snapshots";
+import type { DomainDiff, HistoryEvent, SnapshotInfo } from "../api";
+import { renderBrowser, renderComparison, renderHistory, renderTimeline } from "./snapshots";
 
 const first: SnapshotInfo = { id: 1, device: "U1", seq: 1, time: 1_764_000_000, files: 120, bytes: 4_200_000, added_bytes: 3_900_000 };
 const second: SnapshotInfo = { id: 7, device: "U1", seq: 2, time: 1_764_086_400, files: 131, bytes: 4_600_000, added_bytes: 510_000 };
@@ -325,5 +325,33 @@ describe("saving space", () => {
     expect(root.querySelector("#convert")).toBeNull();
     expect(root.querySelector<HTMLElement>("#convert-text")!.hidden).toBe(true);
     expect(root.querySelector<HTMLProgressElement>("#convert-progress")!.hidden).toBe(true);
+  });
+});
+
+describe("history", () => {
+  it("says each event in words, newest first as given, bad news marked", () => {
+    const events: HistoryEvent[] = [
+      { at: 1_800_000_300, kind: "skipped", reason: "not_connected" },
+      { at: 1_800_000_200, kind: "failed", reason: "not_enough_space", error: "not enough free space at /Volumes/Disk" },
+      { at: 1_800_000_100, kind: "backed_up", snapshot: 3, added_bytes: 34_000_000 },
+      { at: 1_800_000_000, kind: "cancelled" },
+    ];
+    const section = renderHistory("Ada's iPhone", events);
+    const items = Array.from(section.querySelectorAll("li"));
+    expect(items.map((li) => li.dataset.kind)).toEqual(["skipped", "failed", "backed_up", "cancelled"]);
+    expect(items[0].textContent).toContain("not connected");
+    expect(items[0].classList.contains("bad")).toBe(true);
+    expect(items[1].textContent).toContain("Failed: not enough free space at /Volumes/Disk");
+    expect(items[2].textContent).toContain("Backed up: 34 MB added");
+    expect(items[2].classList.contains("bad")).toBe(false);
+    expect(section.querySelector(".hint")).toBeNull();
+  });
+
+  it("shows the newest 30 and says where the rest are; an empty history says so", () => {
+    const many: HistoryEvent[] = Array.from({ length: 45 }, (_, i) => ({ at: 1_800_000_000 - i, kind: "backed_up" as const }));
+    const section = renderHistory("Ada's iPhone", many);
+    expect(section.querySelectorAll("li").length).toBe(30);
+    expect(section.querySelector(".hint")!.textContent).toContain("keepsake history");
+    expect(renderHistory("Ada's iPhone", []).textContent).toContain("Nothing has happened");
   });
 });

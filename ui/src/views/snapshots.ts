@@ -1,6 +1,6 @@
 // The Timeline (a device's snapshots along time) and the snapshot Browser (domains → folders →
 // files, with sizes and extraction; an encrypted snapshot first asks for its password).
-import { errorKind, errorMessage, type BrowseEntry, type Converted, type DomainDiff, type DomainSummary, type Exported, type ExtractSummary, type RestoredToDevice, type SnapshotInfo, type TimelineEntry } from "../api";
+import { errorKind, errorMessage, type HistoryEvent, type HistoryReason, type BrowseEntry, type Converted, type DomainDiff, type DomainSummary, type Exported, type ExtractSummary, type RestoredToDevice, type SnapshotInfo, type TimelineEntry } from "../api";
 import { button, bytes, el, field, when } from "../dom";
 
 export function renderTimeline(
@@ -16,6 +16,7 @@ export function renderTimeline(
     /** Converts the snapshots kept as sent; `progress` hears bytes converted. */
     convert?(password: string | null, progress: (bytes: number) => void): Promise<Converted>;
   },
+  history: HistoryEvent[] = [],
 ): void {
   const newestFirst = [...snapshots].sort((a, b) => b.time - a.time);
   const compare = (s: SnapshotInfo, i: number) => {
@@ -74,8 +75,58 @@ export function renderTimeline(
       el("div", { class: "view-head" }, button("← Devices", { id: "back-to-devices" }, handlers.back), el("h2", { id: "timeline-title" }, `Snapshots of ${deviceName}`)),
       convertNotice(deviceName, snapshots, handlers),
       list,
-      status),
+      status,
+      renderHistory(deviceName, history)),
   );
+}
+
+/** How many of a device's events the timeline shows. */
+const HISTORY_SHOWN = 30;
+
+const REASONS: Record<HistoryReason, string> = {
+  not_connected: "it was not connected (neither on the cable nor on Wi-Fi)",
+  passcode_not_entered: "it was locked, or its passcode was not entered",
+  location_missing: "the backup disk was not there",
+  no_location: "no backup location was chosen",
+  not_enough_space: "there was not enough space",
+  password: "the backup password was wrong or missing",
+  connection_lost: "the connection to it was lost",
+  error: "of an error",
+};
+
+
+/** One event in words, and whether it is bad news. */
+export function historyText(e: HistoryEvent): { text: string; bad: boolean } {
+  switch (e.kind) {
+    case "backed_up":
+      return { text: e.added_bytes === undefined ? "Backed up" : `Backed up: ${bytes(e.added_bytes)} added`, bad: false };
+    case "failed":
+      // The error already says why, in words, and what to do.
+      return { text: `Failed: ${e.error}`, bad: true };
+    case "cancelled":
+      return { text: "Cancelled: nothing of it was kept", bad: false };
+    case "skipped":
+      return { text: `Not backed up that day because ${REASONS[e.reason]}`, bad: true };
+  }
+}
+
+/** The device's recent backups, failures and skipped days, newest first. */
+export function renderHistory(deviceName: string, events: HistoryEvent[]): HTMLElement {
+  const shown = events.slice(0, HISTORY_SHOWN);
+  return el("section", { id: "history", "aria-labelledby": "history-title" },
+    el("h3", { id: "history-title" }, "History"),
+    shown.length === 0
+      ? el("p", { class: "empty" }, `Nothing has happened to ${deviceName}'s backups yet.`)
+      : el("ol", { class: "history", "aria-label": `What happened to ${deviceName}'s backups, newest first` },
+          ...shown.map((e) => {
+            const { text, bad } = historyText(e);
+            return el("li", { class: bad ? "history-event bad" : "history-event", "data-kind": e.kind },
+              el("span", { class: "history-time" }, when(e.at)),
+              el("span", { class: "history-text" }, text));
+          })),
+    events.length > shown.length
+      ? el("p", { class: "hint" }, `The ${shown.length} newest of ${events.length}; \`keepsake history\` lists them all.`)
+      : null);
 }
 
 /** The offer to convert an encrypted device's snapshots taken without its backup password:
