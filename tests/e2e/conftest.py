@@ -25,6 +25,28 @@ IMAGEMAGICK_IMPORT = "/usr/bin/import"
 IMAGEMAGICK_CONVERT = "/usr/bin/convert"
 # Deque's axe-core (an npm devDependency of the UI): WCAG 2.1 A/AA checks run inside the page.
 AXE = ROOT / "ui" / "node_modules" / "axe-core" / "axe.min.js"
+LAYOUT_CHECK = pathlib.Path(__file__).with_name("layout_check.js").read_text()
+# The window sizes every screen is checked at: the app's own, and a small laptop's.
+LAYOUT_SIZES = [(1100, 720), (800, 600)]
+
+
+def layout_problems(app, name: str, capture=None) -> list[str]:
+    """What layout_check.js finds wrong with the screen, at each of LAYOUT_SIZES (the window is
+    resized and put back): overflow, things out of their boxes, cut-off text, overlaps.
+    `capture(path)`, if given, saves the screen at each smaller size, to be looked at."""
+    problems = []
+    for i, (width, height) in enumerate(LAYOUT_SIZES):
+        if i:
+            app.set_window_rect(width=width, height=height)
+            time.sleep(0.3)  # the webview lays the page out again
+        size = app.execute_script("return [window.innerWidth, window.innerHeight]")
+        problems += app.execute_script(f"return ({LAYOUT_CHECK}).apply(null, arguments);", f"{name} at {size[0]}x{size[1]}")
+        if i and capture:
+            capture(ARTIFACTS / f"{name}@{width}x{height}.png")
+    width, height = LAYOUT_SIZES[0]
+    app.set_window_rect(width=width, height=height)
+    time.sleep(0.3)
+    return problems
 AXE_RUN = """
 const done = arguments[arguments.length - 1];
 axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
@@ -267,6 +289,16 @@ def screenshot(app, display):
         main screen must pass WCAG 2.1 A/AA's automatic checks (labels, contrast, roles...)."""
         violations = app.execute_async_script(axe + AXE_RUN)
         assert violations == [], f"the {name} screen has accessibility problems: {violations}"
+        layout = layout_problems(
+            app,
+            name,
+            lambda small: subprocess.run([IMAGEMAGICK_IMPORT, "-display", display, "-window", "root", "-crop", f"{LAYOUT_SIZES[1][0]}x{LAYOUT_SIZES[1][1]}+0+0", str(small)], check=True),
+        )
+        if os.environ.get("KEEPSAKE_LAYOUT_REPORT"):
+            with open(os.environ["KEEPSAKE_LAYOUT_REPORT"], "a") as report:
+                report.writelines(p + "\n" for p in layout)
+        else:
+            assert layout == [], f"the {name} screen has layout problems:\n" + "\n".join(layout)
         path = ARTIFACTS / f"{name}.png"
         colours = 0
         time.sleep(0.3)  # WebKit paints a frame or two after the DOM changed

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from conftest import ROOT
-from test_backup_journey import css, wait, watch_backup
+from test_backup_journey import css, text, wait, watch_backup
 
 DAY = 86_400
 CLI = ROOT / "target" / "debug" / "keepsake"
@@ -63,7 +63,7 @@ class TestAgentAndCleaning:
         wait(app, 60).until(lambda a: a.find_elements("css selector", f"{row_css} progress"))
         # (the journey test checks that the bar moves; this phone is one progress step small)
         watch_backup(app, phone.udid)
-        result = css(app, f"{row_css} .result").text
+        result = text(app, f"{row_css} .result")
         assert result.startswith(f"Backed up {phone.name} automatically."), result
         assert "asks before deleting" in result, result
         wait(app).until(lambda a: "Last backup:" in css(a, f"{row_css} .last-backup").text)
@@ -93,7 +93,7 @@ class TestAgentAndCleaning:
 
         css(app, f"{row_css} .cleaning-approve").click()
         wait(app, 60).until(lambda a: not css(a, f"{row_css} .result").text.startswith(("Backed up", "Deleting")))
-        assert css(app, f"{row_css} .result").text == "The older snapshots were deleted."
+        assert text(app, f"{row_css} .result") == "The older snapshots were deleted."
         assert app.find_elements("css selector", f"{row_css} .cleaning") == []
         css(app, f"{row_css} .show-timeline").click()
         wait(app).until(lambda a: len(a.find_elements("css selector", ".snapshot")) == 2)

@@ -65,3 +65,39 @@ class TestDarkMode:
         background = app.execute_script("return getComputedStyle(document.body).backgroundColor")
         assert background == "rgb(27, 29, 33)", background
         screenshot("devices-dark")
+
+
+def test_the_layout_check_finds_each_kind_of_fault(app):
+    # The guard every screenshot relies on (conftest.layout_problems): planted faults must be
+    # found, and the screen without them must pass.
+    from conftest import layout_problems
+
+    assert layout_problems(app, "devices") == []
+    app.execute_script("""
+        const main = document.querySelector('main') || document.body;
+        const card = document.createElement('section');
+        card.id = 'planted';
+        card.style.cssText = 'width: 300px; height: 60px; position: relative';
+        const out = document.createElement('button');
+        out.textContent = 'Outside';
+        out.style.cssText = 'position: absolute; left: 280px; top: 0; width: 100px';
+        const under = document.createElement('button');
+        under.textContent = 'Under';
+        under.style.cssText = 'position: absolute; left: 0; top: 0';
+        const over = document.createElement('button');
+        over.textContent = 'Over';
+        over.style.cssText = 'position: absolute; left: 10px; top: 5px';
+        const cut = document.createElement('p');
+        cut.textContent = 'A sentence far too long for the narrow box it is given here';
+        cut.style.cssText = 'width: 60px; overflow: hidden; white-space: nowrap; position: absolute; top: 30px; margin: 0';
+        const wide = document.createElement('div');
+        wide.style.cssText = 'width: 1500px; height: 1px';
+        card.append(out, under, over, cut);
+        main.append(card, wide);
+    """)
+    problems = "\n".join(layout_problems(app, "planted"))
+    assert "horizontal scrolling" in problems, problems
+    assert '"Outside" sticks out of <section#planted>' in problems, problems
+    assert '"Under" and <button> "Over" overlap' in problems, problems
+    assert "is cut off" in problems, problems
+    app.execute_script("document.getElementById('planted').remove(); document.querySelector('main, body').lastElementChild.remove()")

@@ -49,6 +49,11 @@ def css(app, selector: str):
     return app.find_element("css selector", selector)
 
 
+def text(app, selector: str) -> str:
+    """The text of the element at `selector`, read again if the view re-rendered it meanwhile."""
+    return wait(app).until(lambda a: (a.find_element("css selector", selector).text,))[0]
+
+
 def watch_backup(app, udid: str, screenshot=None, name: str | None = None) -> list[float]:
     """Follows a running backup in the device's row until its result shows; returns the bar's
     values seen on the way, and saves a screenshot while it is mid-way."""
