@@ -109,6 +109,8 @@ export interface SnapshotInfo {
 export interface TimelineEntry extends SnapshotInfo {
   pinned: boolean;
   frees_bytes: number;
+  /** What the person wrote of it ("before the iOS update"). */
+  note?: string;
   /** Taken without the encrypted device's backup password: Apple's ciphertext, kept as sent.
    * Only a device's own timeline looks (absent elsewhere). */
   kept_as_sent?: boolean;

@@ -229,7 +229,7 @@ pub fn timeline(
     let location = Location::new(&location);
     let entries = keepsake_core::timeline::snapshots_at(&location, &unlock, None)?;
     let devices = keepsake_core::timeline::devices_in(&location, &unlock, &entries)?;
-    let snapshots: Vec<_> = entries.into_iter().map(|e| e.snapshot).collect();
+    let snapshots: Vec<_> = entries.iter().map(|e| e.snapshot.clone()).collect();
     emit(json, &snapshots, |out| {
         if snapshots.is_empty() {
             writeln!(
@@ -251,10 +251,17 @@ pub fn timeline(
                 d.snapshots,
                 utc_time(d.last_backup)
             )?;
-            for s in snapshots.iter().filter(|s| s.device == d.udid) {
+            for e in entries.iter().filter(|e| e.snapshot.device == d.udid) {
+                let s = &e.snapshot;
+                let kept = if e.pinned { "  kept forever" } else { "" };
+                let note = e
+                    .note
+                    .as_ref()
+                    .map(|n| format!("  \"{n}\""))
+                    .unwrap_or_default();
                 writeln!(
                     out,
-                    "  #{:<3} {}  {:>10} in {:>6} files   this backup cost {:>10}",
+                    "  #{:<3} {}  {:>10} in {:>6} files   this backup cost {:>10}{kept}{note}",
                     s.seq,
                     utc_time(s.time),
                     human_bytes(s.bytes),

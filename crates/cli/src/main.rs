@@ -119,6 +119,9 @@ enum Command {
     /// Let a pinned snapshot go (automatic deletion may remove it again).
     #[command(after_help = EXIT_CODES)]
     Unpin(pins_cmd::UnpinArgs),
+    /// Write a note on a snapshot ("before the iOS update"), or clear it; the timeline shows it.
+    #[command(after_help = EXIT_CODES)]
+    Note(pins_cmd::NoteArgs),
     /// Back up every device with automatic backups on, once a day when in reach (--once: one pass).
     #[command(after_help = EXIT_CODES)]
     Agent(agent_cmd::AgentArgs),
@@ -192,6 +195,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::History(args) => history_cmd::run(&ctx()?, args, json),
         Command::Pin(args) => pins_cmd::pin(&ctx()?, args, json),
         Command::Unpin(args) => pins_cmd::unpin(&ctx()?, args, json),
+        Command::Note(args) => pins_cmd::note(&ctx()?, args, json),
     }
 }
 

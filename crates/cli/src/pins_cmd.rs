@@ -9,29 +9,48 @@ use keepsake_core::{pins, Location};
 use crate::browse_cmd::location_or_default;
 use crate::emit;
 
+/// Where the snapshot is, and how to open its store.
 #[derive(Debug, Args)]
-pub struct PinArgs {
-    /// The snapshot's id (see `keepsake timeline`).
-    snapshot: i64,
+pub struct StoreArgs {
     /// The location holding it (default: the default location).
     #[arg(long, env = "KEEPSAKE_LOCATION")]
     location: Option<PathBuf>,
-    /// Why it is kept, e.g. "before iOS 19".
-    #[arg(long)]
-    note: Option<String>,
     /// Read the snapshot store's password from FILE's first line (`-`: standard input); else
     /// $KEEPSAKE_STORE_PASSWORD (default: the key kept in this computer's credential store).
     #[arg(long = "store-password-file", value_name = "FILE")]
     store_password: Option<std::path::PathBuf>,
 }
 
+impl StoreArgs {
+    fn open(&self, ctx: &keepsake_core::Context) -> anyhow::Result<keepsake_store::Repository> {
+        let location = Location::new(location_or_default(ctx, self.location.as_deref())?);
+        if !location.has_repository() {
+            return Err(keepsake_core::CoreError::NoBackups {
+                location: location.root().to_path_buf(),
+            }
+            .into());
+        }
+        let password = crate::secret_args::optional(
+            &crate::secret_args::STORE_PASSWORD,
+            self.store_password.as_deref(),
+        )?;
+        Ok(location.open(password.as_ref().map(|s| s.expose()))?)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    /// The snapshot's id (see `keepsake timeline`).
+    snapshot: i64,
+    /// Why it is kept, e.g. "before iOS 19".
+    #[arg(long)]
+    note: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
 pub fn pin(ctx: &keepsake_core::Context, args: &PinArgs, json: bool) -> anyhow::Result<()> {
-    let location = location_or_default(ctx, args.location.as_deref())?;
-    let password = crate::secret_args::optional(
-        &crate::secret_args::STORE_PASSWORD,
-        args.store_password.as_deref(),
-    )?;
-    let repo = Location::new(location).open(password.as_ref().map(|s| s.expose()))?;
+    let repo = args.store.open(ctx)?;
     let pin = pins::pin(&repo, args.snapshot, args.note.as_deref())?;
     emit(json, &pin, |out| {
         writeln!(
@@ -46,28 +65,12 @@ pub fn pin(ctx: &keepsake_core::Context, args: &PinArgs, json: bool) -> anyhow::
 pub struct UnpinArgs {
     /// The snapshot's id.
     snapshot: i64,
-    /// The location holding it (default: the default location).
-    #[arg(long, env = "KEEPSAKE_LOCATION")]
-    location: Option<PathBuf>,
-    /// Read the snapshot store's password from FILE's first line (`-`: standard input); else
-    /// $KEEPSAKE_STORE_PASSWORD (default: the key kept in this computer's credential store).
-    #[arg(long = "store-password-file", value_name = "FILE")]
-    store_password: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 pub fn unpin(ctx: &keepsake_core::Context, args: &UnpinArgs, json: bool) -> anyhow::Result<()> {
-    let location = Location::new(location_or_default(ctx, args.location.as_deref())?);
-    if !location.has_repository() {
-        return Err(keepsake_core::CoreError::NoBackups {
-            location: location.root().to_path_buf(),
-        }
-        .into());
-    }
-    let password = crate::secret_args::optional(
-        &crate::secret_args::STORE_PASSWORD,
-        args.store_password.as_deref(),
-    )?;
-    let repo = location.open(password.as_ref().map(|s| s.expose()))?;
+    let repo = args.store.open(ctx)?;
     let was = pins::unpin(&repo, args.snapshot)?;
     emit(
         json,
@@ -78,6 +81,30 @@ pub fn unpin(ctx: &keepsake_core::Context, args: &UnpinArgs, json: bool) -> anyh
             } else {
                 writeln!(out, "Snapshot {} was not pinned.", args.snapshot)
             }
+        },
+    )
+}
+
+#[derive(Debug, Args)]
+pub struct NoteArgs {
+    /// The snapshot's id (see `keepsake timeline`).
+    snapshot: i64,
+    /// What to note ("the day before the trip"); left out, the note is cleared.
+    text: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// `keepsake note SNAPSHOT [TEXT]`: a note on any snapshot, pinned or not, kept in the store.
+pub fn note(ctx: &keepsake_core::Context, args: &NoteArgs, json: bool) -> anyhow::Result<()> {
+    let repo = args.store.open(ctx)?;
+    pins::set_note(&repo, args.snapshot, args.text.as_deref())?;
+    emit(
+        json,
+        &serde_json::json!({ "snapshot": args.snapshot, "note": args.text }),
+        |out| match &args.text {
+            Some(t) => writeln!(out, "Snapshot {}: \"{t}\".", args.snapshot),
+            None => writeln!(out, "Snapshot {} has no note now.", args.snapshot),
         },
     )
 }

@@ -247,6 +247,24 @@ fn clean_shows_what_the_policy_would_delete_and_yes_deletes_it() {
     assert_eq!(pin["note"], "before iOS 19");
     // The pin lives in the catalog (the clean below must spare snapshot 1), no file beside it.
     assert!(!repo.join("keepsake-pins.json").exists());
+    let note = json(keepsake(
+        h,
+        &[
+            "--json",
+            "note",
+            "2",
+            "the day after",
+            "--location",
+            s(&disk),
+        ],
+    ));
+    assert_eq!(note["note"], "the day after");
+    let out = keepsake(h, &["timeline", "--location", s(&disk)]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("kept forever  \"before iOS 19\"") && text.contains("\"the day after\""),
+        "{text}"
+    );
     let views = json(keepsake(h, &["--json", "clean"]));
     assert_eq!(views[0]["decision"]["action"], "delete");
     let doomed = &views[0]["decision"]["cleaning"]["snapshots"];

@@ -23,6 +23,9 @@ pub struct TimelineEntry {
     pub pinned: bool,
     /// Stored bytes deleting this snapshot alone would free.
     pub frees_bytes: u64,
+    /// What the person wrote of it ("before the iOS update").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// An encrypted device's snapshot taken without its backup password: it keeps Apple's
     /// ciphertext, and `convert` would make it cost what an unencrypted one does. Looked at
     /// (one chunk read per snapshot) only for one device's timeline: `None` elsewhere.
@@ -146,6 +149,11 @@ fn entries_at(
     };
     let stats = keepsake_store::commands::stats::stats(&repo)?;
     let pins = pins(&repo)?;
+    let notes: std::collections::BTreeMap<i64, String> =
+        keepsake_store::commands::marks::marks(&repo)?
+            .into_iter()
+            .filter_map(|m| Some((m.snapshot, m.note?)))
+            .collect();
     Ok(stats
         .snapshots
         .into_iter()
@@ -153,6 +161,7 @@ fn entries_at(
         .map(|s| TimelineEntry {
             pinned: pins.iter().any(|p| p.holds(&s.info)),
             frees_bytes: s.frees_bytes,
+            note: notes.get(&s.info.id).cloned(),
             kept_as_sent: look_inside.then(|| {
                 crate::converting::kept_as_sent(&repo, s.info.id).unwrap_or_else(|e| {
                     tracing::warn!(snapshot = s.info.id, error = %e, "could not tell how it is kept");

@@ -355,3 +355,16 @@ describe("history", () => {
     expect(renderHistory("Ada's iPhone", []).textContent).toContain("Nothing has happened");
   });
 });
+
+describe("snapshot notes", () => {
+  it("shows a snapshot's note in its row, and none for the others", () => {
+    const root = document.createElement("div");
+    renderTimeline(root, "Ada's iPhone", [
+      { ...first, pinned: true, frees_bytes: 0, note: "before iOS 19" },
+      { ...second, pinned: false, frees_bytes: 0 },
+    ], { open: () => {}, back: () => {} });
+    const notes = Array.from(root.querySelectorAll(".snapshot-note")).map((n) => n.textContent);
+    expect(notes).toEqual(["“before iOS 19”"]);
+    expect(root.querySelector(`.snapshot[data-id="1"] .snapshot-open`)!.textContent).toContain("before iOS 19");
+  });
+});

@@ -62,6 +62,7 @@ export function renderTimeline(
             el("span", { class: "snapshot-time" }, when(s.time)),
             el("span", { class: "snapshot-size" }, `${bytes(s.bytes)} in ${s.files} files`),
             el("span", { class: "snapshot-added" }, s.seq === 1 ? `First backup: ${bytes(s.added_bytes)}` : `Added ${bytes(s.added_bytes)}`),
+            "note" in s && s.note ? el("span", { class: "snapshot-note" }, `“${s.note}”`) : null,
             pinButton(s),
             compare(s, i),
           )));
