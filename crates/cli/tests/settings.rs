@@ -259,6 +259,19 @@ fn clean_shows_what_the_policy_would_delete_and_yes_deletes_it() {
         ],
     ));
     assert_eq!(note["note"], "the day after");
+    // A snapshot that is not there, or a device nobody knows, is an error that says so.
+    let out = keepsake(h, &["note", "99", "x", "--location", s(&disk)]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("99"),
+        "{out:?}"
+    );
+    let out = keepsake(h, &["history", "no such phone"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no such phone"),
+        "{out:?}"
+    );
     let out = keepsake(h, &["timeline", "--location", s(&disk)]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(

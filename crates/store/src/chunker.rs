@@ -109,18 +109,10 @@ fn split_media(
         }
         let (mut len, mut total, mut eof) = (0usize, 0u64, false);
         loop {
-            while !eof && len < capacity {
-                match reader.read(&mut buf[len..]) {
-                    Ok(0) => eof = true,
-                    Ok(n) => len += n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(source) => {
-                        return Err(Error::Source {
-                            path: path.to_string(),
-                            source,
-                        })
-                    }
-                }
+            if !eof {
+                let got = fill(&mut reader, &mut buf[len..], path)?;
+                eof = len + got < capacity;
+                len += got;
             }
             let cdc = fastcdc::v2020::FastCDC::new(&buf[..len], min, avg, max);
             let mut start = 0;
@@ -166,6 +158,26 @@ pub(crate) fn split_slice(
     Ok(data.len() as u64)
 }
 
+/// Reads into `buf` until it is full or `reader` ends; returns the bytes read (fewer than
+/// `buf.len()` only at the end). `path` names the file in errors.
+fn fill(reader: &mut impl Read, buf: &mut [u8], path: &str) -> Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(source) => {
+                return Err(Error::Source {
+                    path: path.to_string(),
+                    source,
+                })
+            }
+        }
+    }
+    Ok(filled)
+}
+
 /// Fixed-size pieces; the last may be short.
 fn split_fixed(
     mut reader: impl Read,
@@ -176,20 +188,7 @@ fn split_fixed(
     let mut buf = vec![0u8; size];
     let mut total = 0u64;
     loop {
-        let mut filled = 0;
-        while filled < size {
-            match reader.read(&mut buf[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(source) => {
-                    return Err(Error::Source {
-                        path: path.to_string(),
-                        source,
-                    })
-                }
-            }
-        }
+        let filled = fill(&mut reader, &mut buf, path)?;
         if filled == 0 {
             return Ok(total);
         }
