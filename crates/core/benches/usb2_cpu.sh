@@ -23,7 +23,7 @@ export KEEPSAKE_STORE_PASSWORD=bench-store-password
 source crates/core/benches/virtual_phone.sh
 work=$(mktemp -d "${KEEPSAKE_BENCH_DIR:-/tmp}/keepsake-usb2cpu.XXXXXX")
 trap 'phone_stop; rm -rf "$work"' EXIT
-printf '%-40s %-10s %8s %8s %8s %7s\n' build mode "wall s" "user s" "sys s" "core %"
+printf '%-40s %-10s %8s %8s %8s %7s %9s %9s\n' build mode "wall s" "user s" "sys s" "core %" "faults" "stored MiB"
 for ((r = 1; r <= runs; r++)); do
   for mode in "${modes[@]}"; do
     for bin in "$@"; do
@@ -35,13 +35,14 @@ for ((r = 1; r <= runs; r++)); do
       [[ -n ${PERF:-} && $r == "$runs" ]] && perf=(perf record -q -e cpu-clock -F 400 --call-graph dwarf,16384 -o "$PERF")
       phone_start --seed 41 --state-dir "$run/phone" --size "$size" --bandwidth 35MB "${enc[@]}"
       if [[ ${PAIR:-1} != 0 ]]; then "$bin/keepsake" pair "$udid" >/dev/null; fi
-      "${env[@]}" /usr/bin/time -f '%e %U %S' -o "$run/time" "${perf[@]}" "$bin/keepsake" --json \
+      "${env[@]}" /usr/bin/time -f '%e %U %S %R' -o "$run/time" "${perf[@]}" "$bin/keepsake" --json \
         backup "$udid" --yes --location "$run/disk" >"$run/out.json" 2>"$run/err" ||
         { tail -20 "$run/err" >&2; exit 1; }
       phone_stop
-      read -r wall user sys <"$run/time"
-      printf '%-40s %-10s %8s %8s %8s %7s\n' "$bin" "$mode" "$wall" "$user" "$sys" \
-        "$(echo "scale=1; 100 * ($user + $sys) / $wall" | bc)"
+      read -r wall user sys faults <"$run/time"
+      printf '%-40s %-10s %8s %8s %8s %7s %9s %9s\n' "$bin" "$mode" "$wall" "$user" "$sys" \
+        "$(echo "scale=1; 100 * ($user + $sys) / $wall" | bc)" "$faults" \
+        "$(du -sb "$run/disk" | awk '{printf "%.1f", $1 / 1048576}')"
     done
   done
 done

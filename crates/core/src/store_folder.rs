@@ -34,6 +34,11 @@ const MAX_PIECE: usize = 256 << 10;
 const BATCH: usize = 1 << 20;
 /// Batches queued for the writer, at most: a few MiB whatever the device sends.
 const QUEUED_BATCHES: usize = 3;
+/// Blocks the writer is done with, kept for the next reads: enough for the batches in flight
+/// (of 32 KiB blocks, as phones send them), so a backup reads into the same memory throughout.
+const SPARE_BLOCKS: usize = (QUEUED_BATCHES + 2) * BATCH / (32 << 10);
+/// A block buffer larger than this is not kept (the spares stay a few MiB).
+const MAX_SPARE_BLOCK: usize = 64 << 10;
 
 type Reply<T> = Sender<io::Result<T>>;
 
@@ -47,6 +52,8 @@ enum Command {
         /// The file's path on the device, as it says (a hint, never a path here).
         device_path: Option<String>,
         data: Receiver<Block>,
+        /// Where the writer returns the blocks it is done with.
+        spent: SyncSender<Vec<u8>>,
         reply: Reply<()>,
     },
     Remove {
@@ -90,6 +97,8 @@ pub struct StoreFolder {
     writing: Option<FileInFlight>,
     /// Blocks of the file being written not yet handed to the writer, and their bytes.
     pending: (Vec<Vec<u8>>, usize),
+    /// Blocks the writer is done with ([`BackupFolder::block_buffer`] hands them out again).
+    spares: (SyncSender<Vec<u8>>, Receiver<Vec<u8>>),
     /// The checked plist being written, and its bytes so far.
     capturing: Option<(String, Vec<u8>)>,
     /// The checked plists this backup wrote, by name.
@@ -134,6 +143,7 @@ impl StoreFolder {
             worker: Some(worker),
             writing: None,
             pending: (Vec::new(), 0),
+            spares: mpsc::sync_channel(SPARE_BLOCKS),
             capturing: None,
             plists: BTreeMap::new(),
         })
@@ -332,9 +342,10 @@ fn serve(
                 path,
                 device_path,
                 data,
+                spent,
                 reply,
             } => {
-                let reader = ChannelReader::new(data);
+                let reader = ChannelReader::new(data, spent);
                 let r = match decrypting.as_mut() {
                     Some(d) => d.put(
                         repo,
@@ -496,6 +507,7 @@ fn open_base(
 /// is a read error, so the writer drops the file.
 struct ChannelReader {
     blocks: Receiver<Block>,
+    spent: SyncSender<Vec<u8>>,
     /// The rest of the batch being read, its next block last.
     batch: Vec<Vec<u8>>,
     current: Vec<u8>,
@@ -503,9 +515,10 @@ struct ChannelReader {
 }
 
 impl ChannelReader {
-    fn new(blocks: Receiver<Block>) -> Self {
+    fn new(blocks: Receiver<Block>, spent: SyncSender<Vec<u8>>) -> Self {
         ChannelReader {
             blocks,
+            spent,
             batch: Vec::new(),
             current: Vec::new(),
             pos: 0,
@@ -517,7 +530,11 @@ impl Read for ChannelReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.pos == self.current.len() {
             if let Some(block) = self.batch.pop() {
-                self.current = block;
+                let spent = std::mem::replace(&mut self.current, block);
+                if spent.capacity() <= MAX_SPARE_BLOCK {
+                    // Kept while there is room; the DeviceLink loop may be gone already.
+                    let _ = self.spent.try_send(spent);
+                }
                 self.pos = 0;
                 continue;
             }
@@ -596,6 +613,7 @@ impl StoreFolder {
                 path,
                 device_path,
                 data: data_rx,
+                spent: self.spares.0.clone(),
                 reply: reply_tx,
             })
             .map_err(|_| io::Error::other("the snapshot writer stopped"))?;
@@ -676,6 +694,10 @@ impl BackupFolder for StoreFolder {
 
     fn write_owned(&mut self, data: Vec<u8>) -> io::Result<()> {
         self.write_data(std::borrow::Cow::Owned(data))
+    }
+
+    fn block_buffer(&mut self) -> Vec<u8> {
+        self.spares.1.try_recv().unwrap_or_default()
     }
 
     fn finish(&mut self) -> io::Result<()> {

@@ -18,7 +18,10 @@ const FOOTER_LEN: u64 = 20;
 const INDEX_ENTRY_LEN: usize = 48;
 const CODEC_RAW: u8 = 0;
 const CODEC_ZSTD: u8 = 1;
-const ZSTD_LEVEL: i32 = 3;
+/// zstd's fastest regular level. On a backup's SQLite pages and small files, level 3 stored
+/// 0.1 % less (487.3 against 487.7 MiB of a 512 MiB phone) for a tenth more of the whole
+/// backup's CPU (usb2_cpu.sh: 2.9 against 2.6 CPU s).
+const ZSTD_LEVEL: i32 = 1;
 
 /// One chunk's place in a pack.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,8 +179,7 @@ pub(crate) fn decode_blob_owned(
     let (data, range) = match stored[plain.start] {
         CODEC_RAW => (stored, payload),
         CODEC_ZSTD => {
-            let data = zstd::bulk::decompress(&stored[payload], raw_len as usize)
-                .map_err(|_| ChunkFault::Decompression)?;
+            let data = decompress(&stored[payload], raw_len as usize)?;
             let len = data.len();
             (data, 0..len)
         }
@@ -189,6 +191,27 @@ pub(crate) fn decode_blob_owned(
         return Err(ChunkFault::HashMismatch);
     }
     Ok((data, range))
+}
+
+thread_local! {
+    /// One zstd context a thread: making one costs more than decompressing a small chunk.
+    static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A zstd payload decompressed, into at most `capacity` bytes.
+fn decompress(payload: &[u8], capacity: usize) -> std::result::Result<Vec<u8>, ChunkFault> {
+    DECOMPRESSOR.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if cell.is_none() {
+            *cell = zstd::bulk::Decompressor::new().ok();
+        }
+        match cell.as_mut() {
+            Some(d) => d.decompress(payload, capacity),
+            None => zstd::bulk::decompress(payload, capacity),
+        }
+        .map_err(|_| ChunkFault::Decompression)
+    })
 }
 
 /// Reads one blob from its pack, classifying I/O failures as chunk faults.

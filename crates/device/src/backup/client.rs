@@ -3,9 +3,10 @@
 
 use std::io::{self, Read};
 
-use idevice::{Idevice, IdeviceError};
+use idevice::{IdeviceError, ReadWrite};
 use keepsake_devicelink::{self as dl, status, Block, DeviceMessage, HostMessage, StatusResponse};
 use plist::{Dictionary, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::folder::{checked_file_path, checked_path, is_plain_udid, BackupFolder, NoFiles};
 use crate::error::{DeviceError, Result};
@@ -73,7 +74,9 @@ impl Default for SilenceLimits {
 
 /// An open mobilebackup2 connection, after the DeviceLink handshake and Hello.
 pub struct Mobilebackup2 {
-    idevice: Idevice,
+    /// The service connection (TLS to a device), read and written directly: file data is read
+    /// into the folder's own buffers.
+    socket: Box<dyn ReadWrite>,
     silence: SilenceLimits,
     /// File data has come: the shorter silence limit applies.
     data_seen: bool,
@@ -87,11 +90,17 @@ impl Mobilebackup2 {
     /// Starts a lockdown session with the pair record, the service (with the escrow bag, which
     /// real devices demand for backups), its TLS, and the DeviceLink and protocol handshakes.
     pub async fn open(usbmuxd: &Usbmuxd, device: &Attachment, record: &PairRecord) -> Result<Self> {
-        let idevice = usbmuxd
+        let socket = usbmuxd
             .start_service(device, record, SERVICE, true, "starting mobilebackup2")
-            .await?;
+            .await?
+            .get_socket()
+            .ok_or_else(|| DeviceError::Malformed {
+                device: device.udid.clone(),
+                what: "starting mobilebackup2",
+                detail: "the service connection is already closed".into(),
+            })?;
         let mut mb = Mobilebackup2 {
-            idevice,
+            socket,
             silence: SilenceLimits::default(),
             data_seen: false,
             udid: device.udid.clone(),
@@ -117,7 +126,7 @@ impl Mobilebackup2 {
             + 'static,
     {
         let mut mb = Mobilebackup2 {
-            idevice: Idevice::new(Box::new(stream), "keepsake"),
+            socket: Box::new(stream),
             silence: SilenceLimits::default(),
             data_seen: false,
             udid: udid.to_owned(),
@@ -177,18 +186,21 @@ impl Mobilebackup2 {
         }
     }
 
-    fn io(&self, what: &'static str) -> impl Fn(IdeviceError) -> DeviceError + '_ {
-        move |source| match source {
-            IdeviceError::Socket(e) if connection_lost(&e) => DeviceError::ConnectionLost {
-                device: self.udid.clone(),
-                what,
-                source: e,
-            },
-            source => DeviceError::Protocol {
-                device: self.udid.clone(),
-                what,
-                source,
-            },
+    fn io(&self, what: &'static str) -> impl Fn(io::Error) -> DeviceError + '_ {
+        move |e| {
+            if connection_lost(&e) {
+                DeviceError::ConnectionLost {
+                    device: self.udid.clone(),
+                    what,
+                    source: e,
+                }
+            } else {
+                DeviceError::Protocol {
+                    device: self.udid.clone(),
+                    what,
+                    source: IdeviceError::Socket(e),
+                }
+            }
         }
     }
 
@@ -225,7 +237,12 @@ impl Mobilebackup2 {
     /// Sends `bytes`; a device that takes nothing for the silence limit is [`DeviceError::Silent`].
     async fn send_bytes(&mut self, bytes: &[u8], what: &'static str) -> Result<()> {
         let limit = self.silence_limit();
-        match tokio::time::timeout(limit, self.idevice.send_raw(bytes)).await {
+        let socket = &mut self.socket;
+        let sent = async move {
+            socket.write_all(bytes).await?;
+            socket.flush().await
+        };
+        match tokio::time::timeout(limit, sent).await {
             Ok(sent) => sent.map_err(self.io(what)),
             Err(_) => Err(self.silent(what)),
         }
@@ -234,12 +251,21 @@ impl Mobilebackup2 {
     /// Exactly `n` bytes from the device (none for 0), `what` naming the step if it fails; a
     /// device that sends nothing for the silence limit is [`DeviceError::Silent`].
     async fn read_exact(&mut self, n: usize, what: &'static str) -> Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        self.read_into(&mut bytes, n, what).await?;
+        Ok(bytes)
+    }
+
+    /// [`Self::read_exact`] into `buf` (emptied first; its memory is reused).
+    async fn read_into(&mut self, buf: &mut Vec<u8>, n: usize, what: &'static str) -> Result<()> {
+        buf.clear();
         if n == 0 {
-            return Ok(Vec::new());
+            return Ok(());
         }
+        buf.resize(n, 0);
         let limit = self.silence_limit();
-        match tokio::time::timeout(limit, self.idevice.read_raw(n)).await {
-            Ok(read) => read.map_err(self.io(what)),
+        match tokio::time::timeout(limit, self.socket.read_exact(buf)).await {
+            Ok(read) => read.map(drop).map_err(self.io(what)),
             Err(_) => Err(self.silent(what)),
         }
     }
@@ -596,7 +622,8 @@ impl Mobilebackup2 {
                 match block {
                     Block::Data(n) => {
                         self.data_seen = true;
-                        let data = self.read_exact(n, step).await?;
+                        let mut data = folder.block_buffer();
+                        self.read_into(&mut data, n, step).await?;
                         folder.write_owned(data).map_err(local)?;
                         summary.bytes_received += n as u64;
                     }

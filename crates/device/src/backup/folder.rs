@@ -28,6 +28,13 @@ pub trait BackupFolder: Send {
     fn write_owned(&mut self, data: Vec<u8>) -> io::Result<()> {
         self.write(&data)
     }
+    /// A buffer to read the next block into, then hand back through
+    /// [`BackupFolder::write_owned`]. A folder that keeps blocks recycles those its writer is
+    /// done with, so that a backup does not take fresh memory (which the kernel must zero) for
+    /// every block.
+    fn block_buffer(&mut self) -> Vec<u8> {
+        Vec::new()
+    }
     fn finish(&mut self) -> io::Result<()>;
     /// Drops the file being written (the device could not send all of it): whatever the folder
     /// held at that path before stays as it was.
