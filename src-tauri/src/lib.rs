@@ -239,6 +239,7 @@ pub fn run() {
             settings::change_encryption,
             snapshots::timeline,
             snapshots::device_history,
+            snapshots::device_space,
             snapshots::snapshot_domains,
             snapshots::snapshot_folder,
             snapshots::extract,

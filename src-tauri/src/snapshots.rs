@@ -45,6 +45,16 @@ pub async fn device_history(
     .await
 }
 
+/// The device's space where its snapshots are, for the space chart; `None` when it has none.
+#[tauri::command]
+pub async fn device_space(
+    ctx: State<'_, Context>,
+    udid: String,
+) -> UiResult<Option<keepsake_core::space::DeviceSpace>> {
+    let (dirs, now) = (ctx.dirs().clone(), ctx.now());
+    blocking(move || keepsake_core::space::device_space(&dirs, &udid, now)).await
+}
+
 /// Every device with snapshots at a known location, in sight or not, and the locations this
 /// computer cannot open without a backup password or the recovery key.
 #[tauri::command]

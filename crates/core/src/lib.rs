@@ -34,6 +34,7 @@ pub mod secrets;
 pub mod settings;
 mod settings_files;
 pub mod sizes;
+pub mod space;
 mod store_folder;
 pub mod timeline;
 pub mod verification;
