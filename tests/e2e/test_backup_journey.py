@@ -191,6 +191,15 @@ class TestBackupJourney:
         events = app.find_elements("css selector", "#history .history-event")
         assert [e.get_attribute("data-kind") for e in events] == ["backed_up", "backed_up"], [e.text for e in events]
         assert "added" in events[0].text, events[0].text
+        # The pictures above the list: the space the two snapshots take (the newest whole, the
+        # older one's extra, the allowance of half the newest), and the timeline drawn along
+        # time, a mark a snapshot; choosing a mark finds its snapshot in the list.
+        wait(app).until(lambda a: a.find_elements("css selector", "#space .space-bar"))
+        assert "beyond the newest backup" in text(app, "#space"), text(app, "#space")
+        marks = app.find_elements("css selector", "#timeline-chart .timeline-mark")
+        assert sorted(int(m.get_attribute("data-id")) for m in marks) == [older_id, newer_id]
+        css(app, f'#timeline-chart .timeline-mark[data-id="{older_id}"]').click()
+        wait(app).until(lambda a: "chosen" in (a.find_element("css selector", f'.snapshot[data-id="{older_id}"]').get_attribute("class") or ""))
         screenshot("timeline")
 
         # What the day of use changed: the comparison asks for the password, then lists the

@@ -250,6 +250,22 @@ export interface DomainDiff {
   bytes_changed: number;
 }
 
+/** A device's space at its location, for the space chart. */
+export interface DeviceSpace {
+  /** What the newest snapshot takes whole (stored bytes). */
+  newest_bytes: number;
+  /** What the older snapshots take beyond the newest. */
+  extra_bytes: number;
+  /** The extra space allowed before the oldest snapshots are cleaned: half the newest. */
+  allowance_bytes: number;
+  /** What the next cleaning would delete, when the extra space is over the allowance. */
+  next_cleaning: { snapshots: number[]; frees_bytes: number } | null;
+  /** Free space on the location's disk, when known. */
+  disk_free_bytes: number | null;
+  /** Another device shares the location: its numbers are estimates. */
+  estimated: boolean;
+}
+
 export interface ExtractSummary {
   files: number;
   bytes: number;
@@ -294,6 +310,8 @@ export const changeEncryption = (udid: string, old: string | null, password: str
   invoke<EncryptionState>("change_encryption", { udid, old, new: password, remember });
 export const fetchTimeline = (udid: string) => invoke<TimelineEntry[]>("timeline", { udid });
 export const fetchHistory = (udid: string) => invoke<HistoryEvent[]>("device_history", { udid });
+/** `null` when the device has no snapshots this computer can open. */
+export const fetchSpace = (udid: string) => invoke<DeviceSpace | null>("device_space", { udid });
 export const setPinned = (udid: string, id: number, pinned: boolean) => invoke<boolean>("set_pinned", { udid, id, pinned });
 export const snapshotDomains = (udid: string, snapshot: number, password: string | null) =>
   invoke<DomainSummary[]>("snapshot_domains", { udid, snapshot, password });

@@ -53,3 +53,30 @@ export function duration(seconds: number): string {
 export function when(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
+
+/** Unix times as `when` prints them, but with seconds where two of them would print the same,
+ * and numbered where even the seconds are the same: each can be told from the others. */
+export function whenEach(times: readonly number[]): string[] {
+  const seconds = (t: number) => new Date(t * 1000).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+  const counts = (texts: string[]) => texts.reduce((m, s) => m.set(s, (m.get(s) ?? 0) + 1), new Map<string, number>());
+  const short = times.map(when);
+  const shortCounts = counts(short);
+  const long = times.map((t, i) => (shortCounts.get(short[i])! > 1 ? seconds(t) : short[i]));
+  const longCounts = counts(long);
+  const seen = new Map<string, number>();
+  return long.map((s) => {
+    if (longCounts.get(s)! === 1) return s;
+    const n = (seen.get(s) ?? 0) + 1;
+    seen.set(s, n);
+    return `${s} (${n})`;
+  });
+}
+
+/** Each snapshot's time as people read it, told apart from the others' (`whenEach`); the
+ * same second is numbered oldest first. */
+export function snapshotTimes<S extends { id: number; time: number }>(snapshots: readonly S[]): (s: S) => string {
+  const byTime = [...snapshots].sort((a, b) => a.time - b.time || a.id - b.id);
+  const texts = whenEach(byTime.map((s) => s.time));
+  const byId = new Map(byTime.map((s, i) => [s.id, texts[i]]));
+  return (s) => byId.get(s.id) ?? when(s.time);
+}

@@ -185,6 +185,7 @@ async function showTimeline(d: DeviceRef): Promise<void> {
         });
       },
       pin: (s, pinned) => api.setPinned(d.udid, s.id, pinned),
+      space: () => api.fetchSpace(d.udid),
       convert: (password, progress) => withTransfer(d.udid, 0, (e) => e.step === "convert" && e.bytes !== null && progress(e.bytes), () => api.convertSnapshots(d.udid, password)),
       compare: (older, newer) => {
         void renderComparison(view(), d.name, snapshots, older, newer, {

@@ -1,7 +1,8 @@
 // The Timeline (a device's snapshots along time) and the snapshot Browser (domains → folders →
 // files, with sizes and extraction; an encrypted snapshot first asks for its password).
-import { errorKind, errorMessage, type HistoryEvent, type HistoryReason, type BrowseEntry, type Converted, type DomainDiff, type DomainSummary, type Exported, type ExtractSummary, type RestoredToDevice, type SnapshotInfo, type TimelineEntry } from "../api";
-import { button, bytes, el, field, when } from "../dom";
+import { errorKind, errorMessage, type DeviceSpace, type HistoryEvent, type HistoryReason, type BrowseEntry, type Converted, type DomainDiff, type DomainSummary, type Exported, type ExtractSummary, type RestoredToDevice, type SnapshotInfo, type TimelineEntry } from "../api";
+import { button, bytes, el, field, snapshotTimes, when } from "../dom";
+import { renderSpaceChart, timelineFigure } from "./charts";
 
 export function renderTimeline(
   root: HTMLElement,
@@ -15,15 +16,42 @@ export function renderTimeline(
     pin?(s: SnapshotInfo, pinned: boolean): Promise<boolean>;
     /** Converts the snapshots kept as sent; `progress` hears bytes converted. */
     convert?(password: string | null, progress: (bytes: number) => void): Promise<Converted>;
+    /** The device's space at its location, for the space chart (asked again after a pin
+     * changes what the next cleaning deletes); when it fails, no chart shows. */
+    space?(): Promise<DeviceSpace | null>;
   },
   history: HistoryEvent[] = [],
 ): void {
   const newestFirst = [...snapshots].sort((a, b) => b.time - a.time);
+  const time = snapshotTimes(snapshots);
   const compare = (s: SnapshotInfo, i: number) => {
     const previous = newestFirst[i + 1];
     return previous && handlers.compare
-      ? button("What changed", { class: "snapshot-compare", "aria-label": `What changed: ${when(previous.time)} to ${when(s.time)}` }, () => handlers.compare!(previous, s))
+      ? button("What changed", { class: "snapshot-compare", "aria-label": `What changed: ${time(previous)} to ${time(s)}` }, () => handlers.compare!(previous, s))
       : null;
+  };
+  // The pictures above the list: the space (filled in when Rust answers) and the timeline.
+  const pins = new Map(snapshots.map((s) => [s.id, "pinned" in s && s.pinned]));
+  const space = el("div", { id: "space-chart" });
+  const showSpace = () => {
+    if (!handlers.space || snapshots.length === 0) return;
+    handlers.space().then((s) => space.replaceChildren(...(s ? [renderSpaceChart(s)] : [])), () => space.replaceChildren());
+  };
+  const drawing = el("div", { id: "timeline-drawing" });
+  const draw = () => {
+    if (snapshots.length === 0) return;
+    drawing.replaceChildren(timelineFigure(snapshots.map((s) => ({ id: s.id, time: s.time, added_bytes: s.added_bytes, pinned: pins.get(s.id) === true })), { onSelect: choose }));
+  };
+  /** A mark chosen in the drawing: its row in the list is scrolled to, marked and focused. */
+  const choose = (id: number) => {
+    const row = root.querySelector<HTMLElement>(`.snapshot[data-id="${id}"]`);
+    if (!row) return;
+    for (const other of Array.from(root.querySelectorAll(".snapshot.chosen, .timeline-mark.chosen"))) other.classList.remove("chosen");
+    row.classList.add("chosen");
+    root.querySelector(`.timeline-mark[data-id="${id}"]`)?.classList.add("chosen");
+    const still = typeof window.matchMedia === "function" && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    row.scrollIntoView?.({ block: "center", behavior: still ? "auto" : "smooth" });
+    row.querySelector<HTMLElement>(".snapshot-open")?.focus({ preventScroll: true });
   };
   const status = el("p", { id: "timeline-status", role: "status" });
   const pinButton = (s: SnapshotInfo | TimelineEntry) => {
@@ -32,8 +60,14 @@ export function renderTimeline(
     const b = button("", { class: "snapshot-pin" }, async () => {
       b.disabled = true;
       try {
+        const was = pinned;
         pinned = await handlers.pin!(s, !pinned);
         status.textContent = "";
+        if (pinned !== was) {
+          pins.set(s.id, pinned);
+          draw();
+          showSpace();
+        }
       } catch (e) {
         status.textContent = errorMessage(e);
         status.classList.add("error-text");
@@ -45,7 +79,7 @@ export function renderTimeline(
     const show = () => {
       b.textContent = pinned ? "Kept forever" : "Keep forever";
       b.setAttribute("aria-pressed", String(pinned));
-      b.setAttribute("aria-label", `${b.textContent}: the snapshot of ${when(s.time)}`);
+      b.setAttribute("aria-label", `${b.textContent}: the snapshot of ${time(s)}`);
       b.title = pinned
         ? "Automatic deletion never removes this snapshot. Click to let it go when it is old."
         : `Never delete this snapshot automatically (deleting it would free ${bytes(s.frees_bytes)})`;
@@ -59,7 +93,7 @@ export function renderTimeline(
         ...newestFirst.map((s, i) =>
           el("li", { class: "snapshot", "data-id": String(s.id) },
             button("", { class: "snapshot-open" }, () => handlers.open(s)),
-            el("span", { class: "snapshot-time" }, when(s.time)),
+            el("span", { class: "snapshot-time" }, time(s)),
             el("span", { class: "snapshot-size" }, `${bytes(s.bytes)} in ${s.files} files`),
             el("span", { class: "snapshot-added" }, s.seq === 1 ? `First backup: ${bytes(s.added_bytes)}` : `Added ${bytes(s.added_bytes)}`),
             "note" in s && s.note ? el("span", { class: "snapshot-note" }, `“${s.note}”`) : null,
@@ -74,11 +108,15 @@ export function renderTimeline(
   root.replaceChildren(
     el("section", { id: "timeline-view", "aria-labelledby": "timeline-title" },
       el("div", { class: "view-head" }, button("← Devices", { id: "back-to-devices" }, handlers.back), el("h2", { id: "timeline-title" }, `Snapshots of ${deviceName}`)),
+      space,
       convertNotice(deviceName, snapshots, handlers),
+      drawing,
       list,
       status,
       renderHistory(deviceName, history)),
   );
+  draw();
+  showSpace();
 }
 
 /** How many of a device's events the timeline shows. */
@@ -232,8 +270,10 @@ export function renderComparison(
   h: ComparisonHandlers,
 ): Promise<void> {
   const newestFirst = [...snapshots].sort((a, b) => b.time - a.time);
+  // two snapshots of the same minute are told apart by their seconds
+  const time = snapshotTimes(snapshots);
   const picker = (id: string, chosen: SnapshotInfo) =>
-    el("select", { id }, ...newestFirst.map((s) => el("option", { value: String(s.id), selected: s.id === chosen.id }, when(s.time))));
+    el("select", { id }, ...newestFirst.map((s) => el("option", { value: String(s.id), selected: s.id === chosen.id }, time(s))));
   const olderPick = picker("compare-older", older);
   const newerPick = picker("compare-newer", newer);
   const status = el("p", { id: "compare-status", role: "status" });
@@ -254,7 +294,7 @@ export function renderComparison(
     status.textContent = "Comparing…";
     try {
       const domains = await h.diff(from, to, password);
-      status.textContent = domains.length === 0 ? "Nothing changed between these snapshots." : `${plural(domains.length, "domain")} changed from ${when(byId(from).time)} to ${when(byId(to).time)}.`;
+      status.textContent = domains.length === 0 ? "Nothing changed between these snapshots." : `${plural(domains.length, "domain")} changed from ${time(byId(from))} to ${time(byId(to))}.`;
       content.replaceChildren(el("ul", { id: "diff", class: "diff" }, ...domains.map((d) =>
         el("li", { class: "diff-domain", "data-domain": d.domain },
           el("details", {},
