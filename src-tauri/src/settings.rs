@@ -5,9 +5,7 @@ use std::path::{Path, PathBuf};
 
 use keepsake_core::disks::{self, FoundBackups};
 use keepsake_core::settings::{self, LocationStatus};
-use keepsake_core::{
-    AppDirs, Context, DeviceSettings, EncryptionChange, EncryptionState, Location, Secret,
-};
+use keepsake_core::{AppDirs, Context, DeviceSettings, EncryptionChange, EncryptionState, Secret};
 use tauri::State;
 
 use crate::error::{blocking, UiError, UiResult};
@@ -97,15 +95,13 @@ pub async fn set_up_location(
 ) -> UiResult<Option<String>> {
     let ctx = ctx.inner().clone();
     blocking(move || {
-        let location = Location::new(&path);
-        if location.has_repository() {
-            return Ok(None);
-        }
-        let password = password.filter(|p| !p.is_empty());
-        let (_repo, key) =
-            location.create(ctx.host_name(), password.as_ref().map(Secret::expose))?;
-        settings::relocate_known(ctx.dirs(), &Default::default())?;
-        Ok(Some(key.as_str().to_owned()))
+        let key = settings::set_up_location(
+            ctx.dirs(),
+            ctx.host_name(),
+            &path,
+            password.as_ref().map(Secret::expose),
+        )?;
+        Ok(key.map(|k| k.as_str().to_owned()))
     })
     .await
 }

@@ -54,9 +54,10 @@ pub struct TimelineArgs {
     secrets: secret_args::OpeningSecrets,
 }
 
+/// One thread drives the connection and runs the backup: with a pool, each burst from the
+/// device woke a worker in its poll, which then woke the thread blocked on the backup.
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?)
 }

@@ -374,6 +374,15 @@ pub struct LocationsArgs {
 enum LocationAction {
     /// Add a folder or a disk (its snapshots go in its `Keepsake.Backups` folder).
     Add { path: PathBuf },
+    /// Set a folder or a disk up before its first backup, as the app's wizard does: its
+    /// encrypted snapshots' keys (this computer's, and a recovery key, shown once), and add it.
+    SetUp {
+        path: PathBuf,
+        /// A password of your choosing that opens its snapshots too (besides the recovery key).
+        /// Read from FILE's first line (`-`: standard input); else $KEEPSAKE_STORE_PASSWORD.
+        #[arg(long = "store-password-file", value_name = "FILE")]
+        store_password: Option<PathBuf>,
+    },
     /// Forget a location (its snapshots stay on the disk).
     Remove { path: PathBuf },
     /// Make a location the default for devices without one of their own.
@@ -430,6 +439,10 @@ pub fn locations(
         Some(LocationAction::Add { path }) => {
             settings::add_location(dirs, path)?;
         }
+        Some(LocationAction::SetUp {
+            path,
+            store_password,
+        }) => return set_up(ctx, path, store_password.as_deref(), json),
         Some(LocationAction::Remove { path }) => settings::remove_location(dirs, path)?,
         Some(LocationAction::Default { path }) => {
             settings::set_default_location(dirs, path)?;
@@ -519,6 +532,41 @@ fn any_secret(
 }
 
 /// `keepsake locations recovery-key <location>`.
+fn set_up(
+    ctx: &keepsake_core::Context,
+    path: &Path,
+    password: Option<&Path>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let password = crate::secret_args::optional(&crate::secret_args::STORE_PASSWORD, password)?;
+    let key = settings::set_up_location(
+        ctx.dirs(),
+        ctx.host_name(),
+        path,
+        password.as_ref().map(|p| p.expose()),
+    )?;
+    let root = settings::add_location(ctx.dirs(), path)?;
+    let shown = serde_json::json!({
+        "location": root,
+        "recovery_key": key.as_ref().map(|k| k.as_str()),
+    });
+    emit(json, &shown, |out| match &key {
+        Some(key) => writeln!(
+            out,
+            "{} is set up for backups. Its recovery key opens these snapshots on any computer, \
+             for example if this one is lost. Write it down or print it, and keep it apart from \
+             the disk:\n\n    {}\n",
+            root.display(),
+            key.as_str()
+        ),
+        None => writeln!(
+            out,
+            "{} is set up already (`keepsake locations recovery-key` shows its recovery key).",
+            root.display()
+        ),
+    })
+}
+
 fn recovery_key(
     ctx: &keepsake_core::Context,
     path: &Path,

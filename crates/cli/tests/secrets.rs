@@ -111,6 +111,31 @@ fn no_password_or_key_reaches_the_output_the_logs_the_settings_or_the_location()
         .to_owned();
     // from here on the recovery key is a secret too, but where it is meant to be shown
     run.secrets.push(Box::leak(key.clone().into_boxed_str()));
+    // A disk set up before its first backup, with a password of its own: its recovery key is
+    // shown once, and a second set-up changes nothing.
+    let spare = dir.path().join("Spare disk");
+    std::fs::create_dir_all(&spare).unwrap();
+    let spare = spare.to_str().unwrap();
+    let set_up = run.ok(
+        &["locations", "set-up", spare, "--json"],
+        &[("KEEPSAKE_STORE_PASSWORD", STORE_2)],
+        None,
+    );
+    let set_up: serde_json::Value = serde_json::from_str(&set_up).unwrap();
+    let spare_key = set_up["recovery_key"]
+        .as_str()
+        .expect("a new key")
+        .to_owned();
+    assert_ne!(spare_key, key);
+    run.secrets.push(Box::leak(spare_key.into_boxed_str()));
+    let again = run.ok(&["locations", "set-up", spare, "--json"], &[], None);
+    let again: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert!(again["recovery_key"].is_null(), "{again}");
+    let slots = run.ok(&["locations", "keys", spare, "--json"], &[], None);
+    assert!(
+        slots.contains("password"),
+        "its password opens it too: {slots}"
+    );
     run.ok(&["backup", "--yes", "--location", loc], &[store], None);
     let backup = ("KEEPSAKE_BACKUP_PASSWORD", BACKUP_1);
     let recovery = ("KEEPSAKE_RECOVERY_KEY", key.as_str());

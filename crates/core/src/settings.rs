@@ -508,6 +508,26 @@ pub fn add_location(dirs: &AppDirs, path: &Path) -> Result<PathBuf> {
     Ok(added)
 }
 
+/// Sets a location up before its first backup (the app's wizard, `keepsake locations set-up`):
+/// a location without backups gets its repository now (this computer's key, a recovery key,
+/// and `password` when given), and its recovery key is returned, to be shown once. `None` when
+/// the location holds backups already (its recovery key can be shown again from them).
+pub fn set_up_location(
+    dirs: &AppDirs,
+    computer: &str,
+    path: &Path,
+    password: Option<&str>,
+) -> Result<Option<zeroize::Zeroizing<String>>> {
+    let location = Location::new(path);
+    if location.has_repository() {
+        return Ok(None);
+    }
+    let (_repo, key) = location.create(computer, password.filter(|p| !p.is_empty()))?;
+    relocate_known(dirs, &BTreeMap::new())?;
+    tracing::info!(location = %location.root().display(), "location set up");
+    Ok(Some(key))
+}
+
 /// Makes a location the default, adding it to the known ones if needed.
 pub fn set_default_location(dirs: &AppDirs, path: &Path) -> Result<PathBuf> {
     let root = root_of(path);
