@@ -1,5 +1,6 @@
 """The app without a mouse: from the device list through the first-backup wizard to a finished
-backup, with Tab, Space and Enter only, the way someone who cannot use a pointer would."""
+backup, with Tab, Space and Enter only, the way someone who cannot use a pointer would. On a dark
+desktop, so the wizard's steps and the timeline's pictures are seen (and layout-checked) dark."""
 
 import time
 
@@ -28,7 +29,11 @@ class TestKeyboard:
         phone.start("--size", "8MiB")
         return phone.address
 
-    def test_first_backup_with_the_keyboard_only(self, app, phone, tmp_path):
+    @pytest.fixture()
+    def app_env(self):
+        return {"GTK_THEME": "Adwaita:dark"}
+
+    def test_first_backup_with_the_keyboard_only(self, app, phone, screenshot, tmp_path):
         disk = tmp_path / "Disk"
         disk.mkdir()
         row_css = f'.device[data-udid="{phone.udid}"]'
@@ -39,6 +44,9 @@ class TestKeyboard:
         # The wizard opens with the focus on its first control.
         wait(app, 60).until(lambda a: a.find_elements("id", "encrypt"))
         wait(app).until(lambda a: active(a).get_attribute("id") == "encrypt")
+        background = app.execute_script("return getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(27, 29, 33)", background
+        screenshot("wizard-encryption-dark")
         active(app).send_keys(Keys.SPACE)  # no encryption: no password to type
         assert not css(app, "#encrypt").is_selected()
         tab_to(app, "#wizard-next").send_keys(Keys.ENTER)
@@ -47,12 +55,15 @@ class TestKeyboard:
         tab_to(app, "#new-location").send_keys(str(disk))
         tab_to(app, "#add-location").send_keys(Keys.ENTER)
         wait(app).until(lambda a: a.find_elements("css selector", "#location-0:checked"))
+        screenshot("wizard-location-dark")
         tab_to(app, "#wizard-next").send_keys(Keys.ENTER)
 
         wait(app).until(lambda a: css(a, "#wizard").get_attribute("data-step") == "snapshots")
+        screenshot("wizard-snapshots-dark")
         tab_to(app, "#wizard-finish").send_keys(Keys.ENTER)
         # the recovery key, kept with the keyboard too: the box, then the button
         wait(app, 60).until(lambda a: a.find_elements("css selector", "#wizard[data-step=recovery-key]"))
+        screenshot("wizard-recovery-key-dark")
         tab_to(app, "#recovery-kept").send_keys(Keys.SPACE)
         wait(app).until(lambda a: css(a, "#wizard-done").is_enabled())
         assert active(app).get_attribute("id") == "recovery-kept", "focus stays on the box"
@@ -65,3 +76,5 @@ class TestKeyboard:
         time.sleep(0.2)
         tab_to(app, f"{row_css} .show-timeline").send_keys(Keys.ENTER)
         wait(app).until(lambda a: len(a.find_elements("css selector", ".snapshot")) == 1)
+        wait(app).until(lambda a: a.find_elements("css selector", "#space .space-bar"))
+        screenshot("timeline-dark")
