@@ -212,6 +212,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 struct Content {
     phone: Phone,
     restored: Option<String>,
+    /// The days on which the person deleted a share of the camera roll, and the share (%).
+    clearings: Vec<(u32, u8)>,
 }
 
 /// One device's backup state.
@@ -302,15 +304,22 @@ impl DeviceBackup {
                 Some((name, files)) => (restored_phone(&spec, files), Some(name)),
                 None => (Phone::generate(spec.clone())?, None),
             };
-            let days = match state_dir::read_optional(&self.dir.join("phone.plist"))? {
+            let (days, clearings) = match state_dir::read_optional(&self.dir.join("phone.plist"))? {
                 Some(bytes) => read_days(&bytes, &spec, restored.as_deref())?,
-                None => 0,
+                None => (0, Vec::new()),
             };
             // Days of use are deterministic, so replaying them restores the same content.
-            for _ in 0..days {
-                phone.live_one_day()?;
+            for day in 1..=days {
+                match clearings.iter().find(|(d, _)| *d == day) {
+                    Some(&(_, percent)) => phone.live_one_day_clearing_photos(percent)?,
+                    None => phone.live_one_day()?,
+                };
             }
-            *guard = Some(Content { phone, restored });
+            *guard = Some(Content {
+                phone,
+                restored,
+                clearings,
+            });
         }
         Ok(guard)
     }
@@ -334,12 +343,38 @@ impl DeviceBackup {
         Ok(day)
     }
 
+    /// A day of use on which the user deletes `percent` % of the camera roll as well;
+    /// remembered across restarts.
+    pub fn live_one_day_clearing_photos(&self, percent: u8) -> Result<DayOfUse> {
+        let mut guard = self.phone_guard()?;
+        let content = guard.as_mut().expect("loaded above");
+        let day = content.phone.live_one_day_clearing_photos(percent)?;
+        content
+            .clearings
+            .push((content.phone.day(), percent.min(100)));
+        self.write_days(content)?;
+        Ok(day)
+    }
+
     fn write_days(&self, content: &Content) -> Result<()> {
         let phone = &content.phone;
         let mut d = Dictionary::new();
         d.insert("Seed".into(), phone.spec.seed.into());
         d.insert("TargetBytes".into(), phone.spec.target_bytes.into());
         d.insert("Day".into(), u64::from(phone.day()).into());
+        if !content.clearings.is_empty() {
+            let clearings = content
+                .clearings
+                .iter()
+                .map(|&(day, percent)| {
+                    let mut c = Dictionary::new();
+                    c.insert("Day".into(), u64::from(day).into());
+                    c.insert("Percent".into(), u64::from(percent).into());
+                    Value::Dictionary(c)
+                })
+                .collect();
+            d.insert("PhotoClearings".into(), Value::Array(clearings));
+        }
         if let Some(name) = &content.restored {
             d.insert("Restored".into(), name.clone().into());
         }
@@ -362,6 +397,7 @@ impl DeviceBackup {
         let content = Content {
             phone: restored_phone(&self.options().content, files),
             restored: Some(name),
+            clearings: Vec::new(),
         };
         // After the pointer: a crash in between finds days of another content and starts at 0.
         self.write_days(&content)?;
@@ -490,7 +526,13 @@ fn restored_phone(spec: &PhoneSpec, files: Vec<keepsake_phone_content::FileEntry
     Phone::from_files(spec.clone(), Identity::from_seed(spec.seed), files)
 }
 
-fn read_days(bytes: &[u8], spec: &PhoneSpec, restored: Option<&str>) -> Result<u32> {
+/// The days of use phone.plist records, and the days among them that cleared photos (with
+/// the share cleared).
+fn read_days(
+    bytes: &[u8],
+    spec: &PhoneSpec,
+    restored: Option<&str>,
+) -> Result<(u32, Vec<(u32, u8)>)> {
     let value = Value::from_reader(std::io::Cursor::new(bytes)).map_err(crate::Error::from)?;
     let d = value
         .as_dictionary()
@@ -503,10 +545,29 @@ fn read_days(bytes: &[u8], spec: &PhoneSpec, restored: Option<&str>) -> Result<u
     {
         // Another phone's history: start this one afresh rather than replay the wrong days.
         tracing::warn!("phone.plist belongs to other content; starting at day 0");
-        return Ok(0);
+        return Ok((0, Vec::new()));
     }
-    let days = int("Day").ok_or(BackupStateError::Malformed("phone.plist"))?;
-    u32::try_from(days).map_err(|_| BackupStateError::Malformed("phone.plist"))
+    let malformed = || BackupStateError::Malformed("phone.plist");
+    let days = int("Day").ok_or_else(malformed)?;
+    let days = u32::try_from(days).map_err(|_| malformed())?;
+    let mut clearings = Vec::new();
+    for c in d
+        .get("PhotoClearings")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice)
+    {
+        let c = c.as_dictionary().ok_or_else(malformed)?;
+        let field = |k: &str| c.get(k).and_then(Value::as_unsigned_integer);
+        let day = field("Day").and_then(|d| u32::try_from(d).ok());
+        let percent = field("Percent").and_then(|p| u8::try_from(p).ok());
+        match (day, percent) {
+            (Some(day), Some(percent)) if day <= days && percent <= 100 => {
+                clearings.push((day, percent))
+            }
+            _ => return Err(malformed()),
+        }
+    }
+    Ok((days, clearings))
 }
 
 fn load_encryption(path: &std::path::Path) -> Result<Option<BackupEncryption>> {

@@ -50,6 +50,10 @@ pub struct EmulatorArgs {
     /// removed) before serving; remembered in the state dir, so each run moves further on.
     #[arg(long, default_value_t = 0)]
     pub live_days: u32,
+    /// On the last of those days (one more day without --live-days), the user also deletes
+    /// this share of the camera roll, in percent: a backup should warn before letting them go.
+    #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub clear_photos: Option<u8>,
     /// Be on Wi-Fi: lockdownd on a loopback TCP port per phone, announced over mDNS once a host
     /// turns its Wi-Fi connections on (the default).
     #[arg(long, overrides_with = "no_wifi")]
@@ -202,8 +206,19 @@ pub fn start(args: &EmulatorArgs) -> Result<VirtualIphone> {
                 tracing::info!(udid = d.udid(), "backup encryption turned on");
             }
         }
-        for _ in 0..args.live_days {
-            let day = d.backup().live_one_day().map_err(state)?;
+        let days = match args.clear_photos {
+            Some(_) => args.live_days.max(1),
+            None => args.live_days,
+        };
+        for n in 1..=days {
+            let day = match args.clear_photos {
+                Some(percent) if n == days => {
+                    tracing::info!(udid = d.udid(), percent, "the camera roll is cleared");
+                    d.backup().live_one_day_clearing_photos(percent)
+                }
+                _ => d.backup().live_one_day(),
+            }
+            .map_err(state)?;
             tracing::info!(
                 udid = d.udid(),
                 added = day.added.len(),

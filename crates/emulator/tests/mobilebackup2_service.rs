@@ -153,6 +153,56 @@ async fn full_then_incremental_backup_sends_only_what_changed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cleared_camera_roll_leaves_the_next_backup_and_stays_cleared_after_a_restart() {
+    let (dir, device, udid, root) = setup(profile(0));
+    let photos = |device: &keepsake_emulator::VirtualDevice| -> BTreeSet<String> {
+        device
+            .backup()
+            .phone()
+            .unwrap()
+            .files()
+            .filter(|f| f.key.domain == "CameraRollDomain" && f.key.path.starts_with("Media/DCIM/"))
+            .map(|f| f.key.path.clone())
+            .collect()
+    };
+    let mut host = Host::connect(device.clone(), &root).await;
+    let reply = host.request(request("Backup", &udid, &[])).await;
+    assert_eq!(error_code(&reply), 0, "{reply:?}");
+    host.disconnect().await.unwrap();
+    let before = photos(&device);
+
+    let day = device.backup().live_one_day_clearing_photos(80).unwrap();
+    let after = photos(&device);
+    // The usual day takes at most 8 photos; then four in five of them all go.
+    assert!(
+        after.len() * 5 <= before.len() + 8 + 4,
+        "{} of {}",
+        after.len(),
+        before.len()
+    );
+    let removed = day
+        .removed
+        .iter()
+        .filter(|k| k.path.starts_with("Media/DCIM/"))
+        .count();
+    assert!(
+        removed * 2 > before.len(),
+        "{removed} of {} listed as removed",
+        before.len()
+    );
+    let mut host = Host::connect(device.clone(), &root).await;
+    let reply = host.request(request("Backup", &udid, &[])).await;
+    assert_eq!(error_code(&reply), 0, "{reply:?}");
+    host.disconnect().await.unwrap();
+    assert_backup_matches(&root.join(&udid), &device.backup().phone().unwrap(), None);
+
+    // Restarted, the phone replays its days, the clearing among them.
+    drop(device);
+    let device = open_device(&dir.path().join("state"), profile(0));
+    assert_eq!(photos(&device), after);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn encryption_on_change_and_off_persist_and_encrypted_backups_decrypt() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");

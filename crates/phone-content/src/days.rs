@@ -23,6 +23,17 @@ impl Phone {
     /// A day of use: photos taken and deleted, messages, calls and contacts, app data changed,
     /// one app installed and one removed. Returns what changed.
     pub fn live_one_day(&mut self) -> Result<DayOfUse> {
+        self.live_day(None)
+    }
+
+    /// A day of use on which the person also deletes `percent` % of the camera roll at once (a
+    /// full phone, a mistaken "select all"): what a backup should warn about before it lets the
+    /// photos go. Which ones follows from the seed and the day, as everything else does.
+    pub fn live_one_day_clearing_photos(&mut self, percent: u8) -> Result<DayOfUse> {
+        self.live_day(Some(percent.min(100)))
+    }
+
+    fn live_day(&mut self, clear_photos: Option<u8>) -> Result<DayOfUse> {
         // cheap: bodies are shared or regenerated, so this copies no file content
         let before = self.files.clone();
         self.day += 1;
@@ -84,6 +95,13 @@ impl Phone {
             }
         }
         self.put_settings(&mut rng)?;
+        if let Some(percent) = clear_photos {
+            // Its own stream: a clearing leaves the rest of the day as it would have been.
+            let mut rng = ChaCha8Rng::seed_from_u64(
+                self.spec.seed ^ (self.day as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F),
+            );
+            self.clear_photos(&mut rng, percent)?;
+        }
 
         for (k, f) in &self.files {
             match before.get(k) {
@@ -107,6 +125,22 @@ impl Phone {
             "a day of use"
         );
         Ok(day)
+    }
+
+    /// Deletes `percent` % of the camera roll's photos and videos (rounded down), chosen by
+    /// `rng`, and rewrites the photo library without them.
+    fn clear_photos(&mut self, rng: &mut ChaCha8Rng, percent: u8) -> Result<()> {
+        let photos: Vec<FileKey> = self
+            .files
+            .keys()
+            .filter(|k| k.domain == "CameraRollDomain" && k.path.starts_with(DCIM))
+            .cloned()
+            .collect();
+        let doomed = photos.len() * usize::from(percent) / 100;
+        for victim in photos.choose_multiple(rng, doomed) {
+            self.files.remove(victim);
+        }
+        self.put_photo_library()
     }
 
     /// A database's day of use: `None` if the phone lacks it or, on a restored phone, if it is
@@ -137,6 +171,44 @@ mod tests {
     use super::*;
     use crate::files::PHOTOS_DB;
     use crate::tests::{digest, small};
+
+    #[test]
+    fn a_clearing_deletes_that_share_of_the_camera_roll_and_leaves_the_rest_of_the_day() {
+        let dcim = |p: &Phone| -> Vec<FileKey> {
+            p.files
+                .keys()
+                .filter(|k| k.domain == "CameraRollDomain" && k.path.starts_with(DCIM))
+                .cloned()
+                .collect()
+        };
+        let start = small(6);
+        let mut usual = start.clone();
+        usual.live_one_day().unwrap();
+        let mut cleared = start.clone();
+        let day = cleared.live_one_day_clearing_photos(60).unwrap();
+        let (kept, had) = (dcim(&cleared), dcim(&usual));
+        assert!(had.len() >= 5, "a camera roll to clear: {}", had.len());
+        assert_eq!(kept.len(), had.len() - had.len() * 60 / 100);
+        assert!(kept.iter().all(|k| had.contains(k)), "only deletions");
+        // What was there the day before and went is listed as removed (a photo taken and
+        // cleared the same day was never in a backup).
+        let before = dcim(&start);
+        for k in had.iter().filter(|k| !kept.contains(k)) {
+            assert_eq!(day.removed.contains(k), before.contains(k), "{k:?}");
+        }
+        // Everything else is the usual day's.
+        let others = |p: &Phone| -> Vec<(FileKey, u64, Vec<u8>)> {
+            digest(p)
+                .into_iter()
+                .filter(|(k, _, _)| k.domain != "CameraRollDomain")
+                .collect()
+        };
+        assert_eq!(others(&cleared), others(&usual));
+        // Replayed, the same photos go.
+        let mut again = start.clone();
+        again.live_one_day_clearing_photos(60).unwrap();
+        assert_eq!(digest(&again), digest(&cleared));
+    }
 
     #[test]
     fn a_day_of_use_adds_deletes_and_changes_what_a_phone_would() {
