@@ -16,6 +16,7 @@ pub mod context;
 pub mod converting;
 pub mod days;
 mod decrypting;
+pub mod deletions;
 pub mod devices;
 pub mod dirs;
 pub mod disks;
