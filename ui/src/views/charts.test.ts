@@ -23,7 +23,8 @@ describe("the drawn timeline", () => {
     const marks = Array.from(chart.querySelectorAll<SVGCircleElement>(".timeline-mark"));
     expect(marks).toHaveLength(month.length);
     expect(marks.map((m) => m.dataset.id)).toEqual(month.map((e) => String(e.id)));
-    expect(marks.every((m) => m.getAttribute("tabindex") === "0")).toBe(true);
+    // one Tab stop, the newest; the arrows reach the others
+    expect(marks.map((m) => m.getAttribute("tabindex"))).toEqual(month.map((_, i) => (i === month.length - 1 ? "0" : "-1")));
     expect(marks[0].querySelector("title")?.textContent).toBe(`${new Date(start * 1000).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })}: added 1.0 MB`);
     expect(chart.getAttribute("viewBox")).toBe("0 0 800 116");
     expect(chart.getAttribute("width")).toBe("100%");
@@ -139,6 +140,7 @@ describe("the drawn timeline", () => {
     marks[0].focus();
     marks[0].dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }));
     expect(document.activeElement).toBe(marks[1]);
+    expect(marks.map((m) => m.getAttribute("tabindex"))).toEqual(["-1", "0", "-1"]);
     marks[1].dispatchEvent(new KeyboardEvent("keydown", { key: "End", bubbles: true }));
     expect(document.activeElement).toBe(marks[2]);
     chart.remove();

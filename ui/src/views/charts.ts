@@ -262,11 +262,13 @@ export function renderTimelineChart(entries: readonly ChartEntry[], opts: Timeli
   const dots = svg("g", { class: "timeline-marks" });
   const rings = svg("g", { class: "timeline-rings", "aria-hidden": "true" });
   const focusable: SVGCircleElement[] = [];
-  for (const { e, x: cx, y: cy, r } of marks) {
+  // One Tab stop for the whole drawing (the newest mark), arrows between the marks: a year of
+  // daily snapshots would otherwise be hundreds of stops on the way to the list.
+  for (const [index, { e, x: cx, y: cy, r }] of marks.entries()) {
     const words = `${times(e)}: added ${bytes(e.added_bytes)}${e.pinned ? ", kept forever" : ""}`;
     const mark = svg("circle", {
       class: e.pinned ? "timeline-mark pinned" : "timeline-mark",
-      tabindex: "0",
+      tabindex: index === marks.length - 1 ? "0" : "-1",
       role: "button",
       "data-id": String(e.id),
       "aria-label": words,
@@ -285,6 +287,10 @@ export function renderTimelineChart(entries: readonly ChartEntry[], opts: Timeli
         ev.preventDefault();
         focusable[to].focus();
       }
+    });
+    // the mark last focused is the drawing's Tab stop
+    mark.addEventListener("focus", () => {
+      for (const m of focusable) m.setAttribute("tabindex", m === mark ? "0" : "-1");
     });
     focusable.push(mark);
     hits.append(hit);
