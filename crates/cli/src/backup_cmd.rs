@@ -201,6 +201,18 @@ pub fn backup(ctx: &keepsake_core::Context, args: &BackupArgs, json: bool) -> an
                 human_bytes(v.bytes_checked)
             )?;
         }
+        if let Some(w) = &report.mass_deletion {
+            writeln!(
+                out,
+                "\nWarning: {} no longer has {} that its backup before had. Snapshot {} \
+                 still holds them, and is kept forever until you say they may go \
+                 (`keepsake unpin {}`).\n",
+                report.device,
+                w.summary(),
+                w.kept,
+                w.kept
+            )?;
+        }
         match &report.cleaning {
             Some(CleaningOutcome::Deleted {
                 snapshots,

@@ -72,6 +72,8 @@ pub struct UnpinArgs {
 pub fn unpin(ctx: &keepsake_core::Context, args: &UnpinArgs, json: bool) -> anyhow::Result<()> {
     let repo = args.store.open(ctx)?;
     let was = pins::unpin(&repo, args.snapshot)?;
+    // A snapshot kept after a mass deletion: the person says the photos may go.
+    keepsake_core::history::mass_deletion_answered(ctx.dirs(), &repo.config().id, args.snapshot)?;
     emit(
         json,
         &serde_json::json!({ "snapshot": args.snapshot, "was_pinned": was }),

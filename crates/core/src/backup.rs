@@ -174,6 +174,9 @@ pub struct BackupReport {
     /// location's encryption, see [`crate::apple_form`]): such a snapshot costs about twice.
     /// `None` for an unencrypted device, or when they were kept decrypted.
     pub kept_as_sent: Option<String>,
+    /// This backup let a large share of photos or attachments go: the snapshot before it is
+    /// kept forever until the person unpins it (see [`crate::deletions`]).
+    pub mass_deletion: Option<crate::deletions::MassDeletionWarning>,
 }
 
 impl crate::history::BackupOutcome for BackupReport {
@@ -317,6 +320,25 @@ async fn run_backup(
         {
             Ok(v) => report.verification = Some(v),
             Err(e) => tracing::warn!(error = %e, "the new snapshot was not read back"),
+        }
+        // Before the cleaning policy, which could otherwise delete the snapshot that still
+        // holds what this backup let go.
+        let found = location
+            .open_with(&unlock)
+            .and_then(|repo| crate::deletions::check_backup(&repo, report.snapshot.id, ctx.now()));
+        match found {
+            Ok(Some(warning)) => {
+                if let Err(e) =
+                    crate::history::record_mass_deletion(ctx.dirs(), &report.udid, warning.clone())
+                {
+                    tracing::warn!(error = %e, "the mass deletion was not recorded");
+                }
+                report.mass_deletion = Some(warning);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "the new snapshot was not compared with the one before")
+            }
         }
     }
     // A backup the person asked for counts as the day's (the agent skips the device until
@@ -536,6 +558,7 @@ async fn transfer(
         cleaning: None,
         cleaning_error: None,
         verification: None,
+        mass_deletion: None,
         kept_as_sent,
     })
 }

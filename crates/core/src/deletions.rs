@@ -3,12 +3,18 @@
 //! leave the newest snapshot. The snapshot before still holds them; this module finds when a
 //! large share went at once, so the person is told plainly and that snapshot is kept.
 //!
-//! A pure comparison of two snapshots' Manifest.db entries: no I/O.
+//! [`mass_deletions`] compares two snapshots' Manifest.db entries (no I/O);
+//! [`check_backup`] makes that comparison after a backup and keeps the snapshot before.
 
 use std::collections::HashMap;
 
-use keepsake_mobilesync::{EntryKind, ManifestEntry};
+use keepsake_mobilesync::{
+    strip_padding, EntryKind, ManifestDb, ManifestEntry, MAX_MANIFEST_DB_LEN, SQLITE_MAGIC,
+};
+use keepsake_store::Repository;
 use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, Result};
 
 /// What people keep that a backup may drop en masse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -107,6 +113,130 @@ pub fn mass_deletions(older: &[ManifestEntry], newer: &[ManifestEntry]) -> Vec<M
         .collect();
     found.sort_by_key(|m| m.kind);
     found
+}
+
+/// A backup that let a large share of photos or attachments go, and the snapshot before it,
+/// kept (pinned) until the person says they may go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MassDeletionWarning {
+    /// Unix seconds.
+    pub at: i64,
+    /// The repository holding both snapshots (its id, from its config).
+    pub repository: String,
+    /// The new snapshot, without them.
+    pub snapshot: i64,
+    /// The snapshot before it, which still holds them.
+    pub kept: i64,
+    pub found: Vec<MassDeletion>,
+}
+
+impl MassDeletionWarning {
+    /// What went, in words: "1,204 of 1,500 photos (80 %, 3.6 GB)".
+    pub fn summary(&self) -> String {
+        self.found
+            .iter()
+            .map(|m| {
+                let what = match m.kind {
+                    Kept::Photos => "photos and videos",
+                    Kept::MessageAttachments => "message attachments",
+                };
+                format!(
+                    "{} of {} {what} ({} %, {})",
+                    m.removed.files,
+                    m.before.files,
+                    m.percent(),
+                    crate::sizes::human_bytes(m.removed.bytes)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" and ")
+    }
+}
+
+/// The camera roll's and the attachments' entries of a snapshot, from its Manifest.db as the
+/// store keeps it: `None` when it is kept encrypted as the device sent it (taken without the
+/// backup password) or the snapshot has none.
+fn kept_entries(repo: &Repository, snapshot: i64) -> Result<Option<Vec<ManifestEntry>>> {
+    let limit = MAX_MANIFEST_DB_LEN + 16;
+    let Some(bytes) = crate::apple_form::cat_limited(repo, snapshot, "Manifest.db", limit)? else {
+        return Ok(None);
+    };
+    if !bytes.starts_with(SQLITE_MAGIC) {
+        return Ok(None);
+    }
+    let bad = |e: keepsake_mobilesync::Error| CoreError::NotABackup {
+        snapshot,
+        detail: format!("Manifest.db: {e}"),
+    };
+    // Kept decrypted, it still ends in the padding of Apple's encryption.
+    let db = ManifestDb::from_bytes(&bytes)
+        .or_else(|_| ManifestDb::from_bytes(strip_padding(&bytes)))
+        .map_err(bad)?;
+    let mut entries = db
+        .entries_under("CameraRollDomain", "Media/DCIM/")
+        .map_err(bad)?;
+    entries.extend(
+        db.entries_under("MediaDomain", "Library/SMS/Attachments/")
+            .map_err(bad)?,
+    );
+    Ok(Some(entries))
+}
+
+/// After a backup wrote `snapshot` in `repo`: compares it with the device's snapshot before it,
+/// and when a large share of its photos or attachments went ([`mass_deletions`]), keeps that
+/// snapshot forever (pinned, with a note saying why, unless the person pinned it already) and
+/// returns the warning. Nothing to compare (a first backup, a Manifest.db kept as sent) is
+/// `Ok(None)`.
+pub fn check_backup(
+    repo: &Repository,
+    snapshot: i64,
+    now: i64,
+) -> Result<Option<MassDeletionWarning>> {
+    let all = keepsake_store::commands::list::snapshots(repo)?;
+    let Some(new) = all.iter().find(|s| s.id == snapshot) else {
+        return Ok(None);
+    };
+    let Some(previous) = all
+        .iter()
+        .filter(|s| s.device == new.device && s.seq < new.seq)
+        .max_by_key(|s| s.seq)
+    else {
+        return Ok(None);
+    };
+    let (Some(older), Some(newer)) = (
+        kept_entries(repo, previous.id)?,
+        kept_entries(repo, new.id)?,
+    ) else {
+        return Ok(None);
+    };
+    let found = mass_deletions(&older, &newer);
+    if found.is_empty() {
+        return Ok(None);
+    }
+    let warning = MassDeletionWarning {
+        at: now,
+        repository: repo.config().id.clone(),
+        snapshot,
+        kept: previous.id,
+        found,
+    };
+    let mark = keepsake_store::commands::marks::mark(repo, previous.id)?;
+    if !mark.as_ref().is_some_and(|m| m.pinned) {
+        // The person's own note stays.
+        let note = format!(
+            "Kept: the backup after it no longer had {}.",
+            warning.summary()
+        );
+        let noted = mark.is_some_and(|m| m.note.is_some());
+        crate::pins::pin(repo, previous.id, (!noted).then_some(note.as_str()))?;
+    }
+    tracing::warn!(
+        device = new.device,
+        kept = previous.id,
+        what = warning.summary(),
+        "a backup let a large share go; the snapshot before it is kept"
+    );
+    Ok(Some(warning))
 }
 
 #[cfg(test)]

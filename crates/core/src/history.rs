@@ -47,6 +47,10 @@ pub struct DeviceHistory {
     /// What happened, oldest first, at most [`MAX_EVENTS`].
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<Event>,
+    /// A backup let a large share of photos or attachments go: the snapshot before it is kept
+    /// until the person says they may go (by no longer keeping it forever).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mass_deletion: Option<crate::deletions::MassDeletionWarning>,
 }
 
 /// Events kept per device: a year of daily backups and the odd skipped day, a few dozen KB.
@@ -163,6 +167,35 @@ fn history_path(dirs: &AppDirs) -> PathBuf {
 /// The backup history as saved.
 pub fn history(dirs: &AppDirs) -> Result<History> {
     read_json(&history_path(dirs))
+}
+
+/// Keeps `warning` in `udid`'s history until it is answered.
+pub fn record_mass_deletion(
+    dirs: &AppDirs,
+    udid: &str,
+    warning: crate::deletions::MassDeletionWarning,
+) -> Result<()> {
+    update_history(dirs, |h| {
+        h.devices.entry(udid.to_owned()).or_default().mass_deletion = Some(warning);
+    })
+}
+
+/// The person no longer keeps snapshot `kept` of repository `repository` forever: a mass
+/// deletion warning that kept it is answered (the photos may go). Returns whether one was.
+pub fn mass_deletion_answered(dirs: &AppDirs, repository: &str, kept: i64) -> Result<bool> {
+    update_history(dirs, |h| {
+        let mut answered = false;
+        for d in h.devices.values_mut() {
+            if d.mass_deletion
+                .as_ref()
+                .is_some_and(|w| w.repository == repository && w.kept == kept)
+            {
+                d.mass_deletion = None;
+                answered = true;
+            }
+        }
+        answered
+    })
 }
 
 pub(crate) fn update_history<T>(

@@ -261,6 +261,8 @@ pub fn set_pinned(dirs: &AppDirs, udid: &str, id: i64, pinned: bool) -> Result<b
         pin(&repo, id, None)?;
     } else {
         unpin(&repo, id)?;
+        // A snapshot kept after a mass deletion: the person says the photos may go.
+        crate::history::mass_deletion_answered(dirs, &repo.config().id, id)?;
     }
     Ok(pinned)
 }

@@ -785,3 +785,85 @@ async fn an_impostor_on_wifi_is_refused_and_nothing_is_saved() {
     assert_eq!(list::snapshots(&repo).unwrap().len(), 1);
     impostor.stop();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backup_that_lets_most_photos_go_keeps_the_snapshot_before_until_unpinned() {
+    require_secret_service();
+    let Bench {
+        dir: _dir,
+        phone,
+        ctx,
+        location,
+        mut options,
+    } = bench();
+    let device = phone.devices()[0].clone();
+    // Encrypted, with the password at hand: the store keeps Manifest.db decrypted.
+    device.backup().enable_encryption("correct horse").unwrap();
+    options.backup_password = Some(keepsake_core::Secret::new("correct horse"));
+    let photos = || {
+        device
+            .backup()
+            .phone()
+            .unwrap()
+            .files()
+            .filter(|f| f.key.domain == "CameraRollDomain" && f.key.path.starts_with("Media/DCIM/"))
+            .count() as u64
+    };
+    back_up(&ctx, None, &options, |_| {}).await.unwrap();
+    // An ordinary day deletes a photo or two: nothing to say.
+    device.backup().live_one_day().unwrap();
+    let before = photos();
+    assert!(before >= 20, "a camera roll to clear: {before}");
+    let ordinary = back_up(&ctx, None, &options, |_| {}).await.unwrap();
+    assert_eq!(ordinary.mass_deletion, None);
+
+    device.backup().live_one_day_clearing_photos(80).unwrap();
+    let report = back_up(&ctx, None, &options, |_| {}).await.unwrap();
+    let warning = report.mass_deletion.clone().expect("most photos went");
+    assert_eq!(warning.kept, ordinary.snapshot.id);
+    assert_eq!(warning.snapshot, report.snapshot.id);
+    assert_eq!(warning.found.len(), 1, "{warning:?}");
+    let photos_gone = &warning.found[0];
+    assert_eq!(photos_gone.kind, keepsake_core::deletions::Kept::Photos);
+    assert_eq!(photos_gone.before.files, before);
+    assert_eq!(photos_gone.removed.files, before * 80 / 100);
+    // Kept forever, saying why, and remembered for the app.
+    let at = Location::new(&location);
+    let timeline =
+        keepsake_core::timeline::timeline_at(&at, &keepsake_core::Unlock::new(), device.udid())
+            .unwrap();
+    let kept = timeline
+        .iter()
+        .find(|e| e.snapshot.id == warning.kept)
+        .unwrap();
+    assert!(kept.pinned);
+    assert!(
+        kept.note
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("Kept: the backup after it no longer had"),
+        "{:?}",
+        kept.note
+    );
+    let history = keepsake_core::history::history(ctx.dirs()).unwrap();
+    assert_eq!(
+        history.devices[device.udid()].mass_deletion.as_ref(),
+        Some(&warning)
+    );
+
+    // The person says the photos may go (`keepsake unpin`): no longer kept, the warning
+    // answered; another repository's snapshot of the same id answers nothing.
+    let repo = at.open(None).unwrap();
+    assert!(keepsake_core::pins::unpin(&repo, warning.kept).unwrap());
+    let dirs = ctx.dirs();
+    assert!(
+        !keepsake_core::history::mass_deletion_answered(dirs, "another", warning.kept).unwrap()
+    );
+    assert!(
+        keepsake_core::history::mass_deletion_answered(dirs, &repo.config().id, warning.kept)
+            .unwrap()
+    );
+    let history = keepsake_core::history::history(dirs).unwrap();
+    assert_eq!(history.devices[device.udid()].mass_deletion, None);
+    phone.stop();
+}

@@ -202,6 +202,18 @@ impl ManifestDb {
         )
     }
 
+    /// The entries of `domain` whose relative path starts with `prefix` (a folder's whole
+    /// tree: `Media/DCIM/`), without decoding any other row.
+    pub fn entries_under(&self, domain: &str, prefix: &str) -> Result<Vec<ManifestEntry>> {
+        // substr, not LIKE: a path may hold % or _.
+        self.query(
+            "SELECT fileID, domain, relativePath, flags, file FROM Files
+             WHERE domain = ?1 AND substr(relativePath, 1, length(?2)) = ?2
+             ORDER BY relativePath",
+            [domain, prefix],
+        )
+    }
+
     /// The entry for `relative_path` in `domain`, if present.
     pub fn get(&self, domain: &str, relative_path: &str) -> Result<Option<ManifestEntry>> {
         self.by_file_id(&file_id(domain, relative_path))
@@ -349,6 +361,50 @@ mod tests {
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .unwrap();
         assert_eq!(user_version, 2);
+    }
+
+    #[test]
+    fn entries_under_a_folder_are_that_domains_tree_only() {
+        let file = |domain: &str, path: &str| {
+            ManifestEntry::new(
+                domain,
+                EntryKind::File,
+                MbFile {
+                    relative_path: path.into(),
+                    size: Some(1),
+                    ..MbFile::default()
+                },
+            )
+        };
+        let mut db = ManifestDb::new().unwrap();
+        db.insert(&[
+            file("CameraRollDomain", "Media/DCIM/100APPLE/IMG_0001.HEIC"),
+            file("CameraRollDomain", "Media/DCIM/101APPLE/IMG_0002.MOV"),
+            file("CameraRollDomain", "Media/DCIMX/IMG_0003.HEIC"),
+            file("CameraRollDomain", "Media/PhotoData/Photos.sqlite"),
+            file("HomeDomain", "Media/DCIM/100APPLE/IMG_0004.HEIC"),
+            file("CameraRollDomain", "Media/DC_M/IMG_0005.HEIC"),
+        ])
+        .unwrap();
+        let paths: Vec<String> = db
+            .entries_under("CameraRollDomain", "Media/DCIM/")
+            .unwrap()
+            .into_iter()
+            .map(|e| e.relative_path)
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "Media/DCIM/100APPLE/IMG_0001.HEIC",
+                "Media/DCIM/101APPLE/IMG_0002.MOV"
+            ]
+        );
+        assert!(
+            db.entries_under("CameraRollDomain", "Media/DC_")
+                .unwrap()
+                .len()
+                == 1
+        );
     }
 
     #[test]
