@@ -1,9 +1,11 @@
 """The agent inside the app and the cleaning question, for real: the phone's two first backups are
 made with the command line on a clock set 40 and 39 days back (KEEPSAKE_NOW), then the person
 clears out the phone. The app, started with the phone connected, backs it up on its own (it is
-due: the last backup is 39 days old), the cleaning policy finds the two old snapshots taking
-more space than half of the new backup and, as the wizard's default says, asks first. Nothing is
-deleted until the person approves in the device's row, and a snapshot pinned meanwhile is kept."""
+due: the last backup is 39 days old). Most photos went, so the backup says so and keeps the
+snapshot before it forever until the person says they may go; the cleaning policy finds the old
+snapshots taking more space than half of the new backup and, as the wizard's default says, asks
+first, about the one not kept. Nothing is deleted until the person approves in the device's
+row, and a snapshot pinned meanwhile is kept."""
 
 import os
 import subprocess
@@ -53,8 +55,8 @@ class TestAgentAndCleaning:
         phone.start("--size", "32MiB", "--live-days", "1")
         cli(tmp_path, phone, "backup", "--yes", days_ago=39)
         phone.stop()
-        # The person deletes most of what was on the phone; slowed down so the bar is seen.
-        phone.start("--size", "8MiB", "--bandwidth", "2MB")
+        # The person deletes most of the photos on the phone; slowed down so the bar is seen.
+        phone.start("--size", "32MiB", "--live-days", "1", "--clear-photos", "80", "--bandwidth", "2MB")
         return phone.address
 
     def test_the_agent_backs_up_a_due_phone_and_cleaning_waits_for_approval(self, app, phone, screenshot):
@@ -71,9 +73,14 @@ class TestAgentAndCleaning:
         assert css(app, f"{row_css} .next-backup").text.startswith("Next automatic backup: "), css(app, f"{row_css} .next-backup").text
         assert "now" not in css(app, f"{row_css} .next-backup").text
 
+        # Most photos went: said plainly, and the snapshot before is kept for them.
+        warning = wait(app).until(lambda a: css(a, f"{row_css} .mass-deletion"))
+        assert " photos and videos (" in warning.text, warning.text
+        assert "kept forever until you say they may go" in warning.text, warning.text
+        # Of the two older snapshots, the one kept for the photos is not offered for deletion.
         question = wait(app).until(lambda a: css(a, f"{row_css} .cleaning"))
-        assert "Delete 2 of them to free " in question.text, question.text
-        assert len(question.find_elements("css selector", ".cleaning-list li")) == 2
+        assert "Delete 1 of them to free " in question.text, question.text
+        assert len(question.find_elements("css selector", ".cleaning-list li")) == 1
         screenshot("cleaning-dialog")
 
         # Nothing is deleted while the question waits.
@@ -81,7 +88,9 @@ class TestAgentAndCleaning:
         wait(app).until(lambda a: len(a.find_elements("css selector", ".snapshot")) == 3)
         rows = app.find_elements("css selector", ".snapshot")
         ids = [int(s.get_attribute("data-id")) for s in rows]
-        newest, oldest = max(ids), min(ids)
+        newest, middle, oldest = sorted(ids, reverse=True)
+        assert css(app, f'.snapshot[data-id="{middle}"] .snapshot-pin').text == "Kept forever"
+        assert "Kept: the backup after it no longer had" in css(app, f'.snapshot[data-id="{middle}"]').text
         # The oldest is kept forever after all: the answer leaves it out.
         pin = rows[-1].find_element("class name", "snapshot-pin")
         assert pin.text == "Keep forever"
@@ -91,12 +100,19 @@ class TestAgentAndCleaning:
         screenshot("timeline-pinned")
         css(app, "#back-to-devices").click()
 
+        # The person says the photos may go: the snapshot kept for them is kept no more.
+        css(app, f"{row_css} .mass-deletion-fine").click()
+        wait(app).until(lambda a: not a.find_elements("css selector", f"{row_css} .mass-deletion"))
+        assert text(app, f"{row_css} .result") == "The snapshot kept for them is no longer kept forever."
+
         css(app, f"{row_css} .cleaning-approve").click()
         wait(app, 60).until(lambda a: not css(a, f"{row_css} .result").text.startswith(("Backed up", "Deleting")))
-        assert text(app, f"{row_css} .result") == "The older snapshots were deleted."
+        # The question named only the oldest, pinned since: nothing was deleted, and it says so.
+        assert text(app, f"{row_css} .result") == "Nothing was deleted: the snapshots it named are kept forever now."
         assert app.find_elements("css selector", f"{row_css} .cleaning") == []
         css(app, f"{row_css} .show-timeline").click()
-        wait(app).until(lambda a: len(a.find_elements("css selector", ".snapshot")) == 2)
+        wait(app).until(lambda a: len(a.find_elements("css selector", ".snapshot")) == 3)
         kept = [int(s.get_attribute("data-id")) for s in app.find_elements("css selector", ".snapshot")]
-        assert kept == [newest, oldest], kept
+        assert kept == [newest, middle, oldest], kept
         assert css(app, f'.snapshot[data-id="{oldest}"] .snapshot-pin').text == "Kept forever"
+        assert css(app, f'.snapshot[data-id="{middle}"] .snapshot-pin').text == "Keep forever"

@@ -40,6 +40,24 @@ export interface PendingCleaning {
   request: CleaningRequest;
 }
 
+/** A backup that let a large share of photos or message attachments go. */
+export interface MassDeletion {
+  kind: "photos" | "message_attachments";
+  before: { files: number; bytes: number };
+  removed: { files: number; bytes: number };
+}
+
+/** The snapshot before such a backup is kept forever until the person says they may go. */
+export interface MassDeletionWarning {
+  at: number;
+  repository: string;
+  /** The new snapshot, without them. */
+  snapshot: number;
+  /** The snapshot before it, which still holds them. */
+  kept: number;
+  found: MassDeletion[];
+}
+
 export interface DeviceRow extends DeviceSummary {
   /** The wizard ran for this device; until then "Back up now" opens it. */
   confirmed: boolean;
@@ -51,6 +69,8 @@ export interface DeviceRow extends DeviceSummary {
   /** Its backup location (a disk, say) is not connected: backups wait for it. */
   location_missing: string | null;
   cleaning: PendingCleaning | null;
+  /** Its last backup let most photos go: the snapshot before is kept until the person says. */
+  mass_deletion?: MassDeletionWarning | null;
   backing_up: boolean;
   /** The last time its snapshots were read back: after each backup (a sample), weekly whole. */
   last_verification: Verified | null;

@@ -257,8 +257,24 @@ const actions: DeviceActions = {
     row?.querySelector(".cleaning")?.remove();
     if (row) showBackupResult(row, remove ? "Deleting the older snapshots…" : "Keeping all snapshots…", false);
     try {
-      await api.answerCleaning(d.udid, remove);
-      results.set(d.udid, { message: remove ? "The older snapshots were deleted." : "All snapshots were kept.", failed: false });
+      const outcome = await api.answerCleaning(d.udid, remove);
+      // Yes, but what it named was pinned since: nothing went.
+      const deleted = outcome?.outcome === "deleted" ? outcome.snapshots.length : 0;
+      const message = !remove
+        ? "All snapshots were kept."
+        : deleted === 0
+          ? "Nothing was deleted: the snapshots it named are kept forever now."
+          : "The older snapshots were deleted.";
+      results.set(d.udid, { message, failed: false });
+    } catch (e) {
+      results.set(d.udid, { message: api.errorMessage(e), failed: true });
+    }
+    await showDevices();
+  },
+  letGo: async (d, kept) => {
+    try {
+      await api.setPinned(d.udid, kept, false);
+      results.set(d.udid, { message: "The snapshot kept for them is no longer kept forever.", failed: false });
     } catch (e) {
       results.set(d.udid, { message: api.errorMessage(e), failed: true });
     }

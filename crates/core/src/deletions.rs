@@ -131,8 +131,14 @@ pub struct MassDeletionWarning {
 }
 
 impl MassDeletionWarning {
-    /// What went, in words: "1,204 of 1,500 photos (80 %, 3.6 GB)".
+    /// What went, in words: "1204 of 1500 photos and videos (80 %, 3.4 GiB)".
     pub fn summary(&self) -> String {
+        self.words(true)
+    }
+
+    /// [`Self::summary`], with the sizes or without them (the snapshot's note: the app shows
+    /// sizes in its own units).
+    fn words(&self, sizes: bool) -> String {
         self.found
             .iter()
             .map(|m| {
@@ -140,12 +146,16 @@ impl MassDeletionWarning {
                     Kept::Photos => "photos and videos",
                     Kept::MessageAttachments => "message attachments",
                 };
+                let size = if sizes {
+                    format!(", {}", crate::sizes::human_bytes(m.removed.bytes))
+                } else {
+                    String::new()
+                };
                 format!(
-                    "{} of {} {what} ({} %, {})",
+                    "{} of {} {what} ({} %{size})",
                     m.removed.files,
                     m.before.files,
-                    m.percent(),
-                    crate::sizes::human_bytes(m.removed.bytes)
+                    m.percent()
                 )
             })
             .collect::<Vec<_>>()
@@ -225,7 +235,7 @@ pub fn check_backup(
         // The person's own note stays.
         let note = format!(
             "Kept: the backup after it no longer had {}.",
-            warning.summary()
+            warning.words(false)
         );
         let noted = mark.is_some_and(|m| m.note.is_some());
         crate::pins::pin(repo, previous.id, (!noted).then_some(note.as_str()))?;

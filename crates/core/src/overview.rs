@@ -30,6 +30,9 @@ pub struct DeviceRow {
     pub location_missing: Option<PathBuf>,
     /// The cleaning policy asks before deleting: the question waiting for an answer.
     pub cleaning: Option<PendingCleaning>,
+    /// Its last backup let a large share of photos or attachments go: the snapshot before is
+    /// kept until the person says they may go.
+    pub mass_deletion: Option<crate::deletions::MassDeletionWarning>,
     /// A backup of it is running (`running` names them).
     pub backing_up: bool,
     /// The last time its snapshots were read back (after a backup, or weekly whole).
@@ -63,6 +66,7 @@ pub fn device_rows(
                 last_success: h.last_success,
                 last_error: h.last_error,
                 cleaning: h.pending_cleaning,
+                mass_deletion: h.mass_deletion,
                 last_verification: h.last_verification,
                 backing_up: running.contains(&device.udid),
                 device,

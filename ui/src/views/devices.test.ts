@@ -154,3 +154,30 @@ describe("backup progress", () => {
     expect(cancelled).toBe(1);
   });
 });
+
+describe("a backup that let most photos go", () => {
+  it("says what went, keeps nothing from the person, and lets them say the photos may go", () => {
+    const warning = {
+      at: 1_700_000_000,
+      repository: "r1",
+      snapshot: 9,
+      kept: 8,
+      found: [{ kind: "photos" as const, before: { files: 80, bytes: 240_000_000 }, removed: { files: 64, bytes: 192_000_000 } }],
+    };
+    const letGo: [string, number][] = [];
+    const actions = {
+      backUp: () => {}, cancel: () => {}, settings: () => {}, timeline: () => {}, answerCleaning: () => {},
+      letGo: (d: { udid: string }, kept: number) => letGo.push([d.udid, kept]),
+    };
+    const root = document.createElement("div");
+    renderOverview(root, { app: { name: "Keepsake", version: "1" }, devices: [{ ...phone, connections: ["usb"], mass_deletion: warning }], usbmuxd_problem: null }, actions);
+    const notice = root.querySelector<HTMLElement>(".device .mass-deletion")!;
+    expect(notice.textContent).toContain("no longer has 64 of 80 photos and videos (80 %, 192 MB)");
+    expect(notice.textContent).toContain("kept forever until you say they may go");
+    notice.querySelector<HTMLButtonElement>(".mass-deletion-fine")!.click();
+    expect(letGo).toEqual([[phone.udid, 8]]);
+    // Without a warning, no notice.
+    renderOverview(root, { app: { name: "Keepsake", version: "1" }, devices: [{ ...phone, connections: ["usb"] }], usbmuxd_problem: null }, actions);
+    expect(root.querySelector(".mass-deletion")).toBeNull();
+  });
+});

@@ -1,6 +1,6 @@
 // The Devices view: every device in sight, its last backup, "Back up now" with live progress,
 // the prompts the device is waiting on, and a pending cleaning question.
-import type { AllBackups, DeviceRow, Overview, ProgressEvent } from "../api";
+import type { AllBackups, DeviceRow, MassDeletionWarning, Overview, ProgressEvent } from "../api";
 import { button, bytes, duration, el, when } from "../dom";
 
 /** A device as the timeline needs it: in sight, or known only by its backups. */
@@ -15,6 +15,8 @@ export interface DeviceActions {
   settings(d: DeviceRow): void;
   timeline(d: DeviceRef): void;
   answerCleaning(d: DeviceRow, remove: boolean): void;
+  /** The person says what a backup let go may go: the snapshot kept for it is kept no more. */
+  letGo(d: DeviceRow, kept: number): void;
 }
 
 const CONNECTION_LABEL = { usb: "USB", wifi: "Wi-Fi" } as const;
@@ -47,6 +49,32 @@ export function nextBackupText(d: DeviceRow, nowSeconds: number = Date.now() / 1
   if (d.location_missing) return `Backups wait for ${d.location_missing}: connect that disk, or choose another location in Settings`;
   if (d.next_backup <= nowSeconds) return "Next automatic backup: now, while it is connected";
   return `Next automatic backup: ${when(d.next_backup)} or later, when it is connected`;
+}
+
+/** What went, in words: "64 of 80 photos and videos (80 %, 190 MB)". */
+export function massDeletionText(w: MassDeletionWarning): string {
+  const what = { photos: "photos and videos", message_attachments: "message attachments" } as const;
+  return w.found
+    .map((m) => {
+      const percent = m.before.files ? Math.floor((m.removed.files * 100) / m.before.files) : 0;
+      return `${m.removed.files} of ${m.before.files} ${what[m.kind]} (${percent} %, ${bytes(m.removed.bytes)})`;
+    })
+    .join(" and ");
+}
+
+function massDeletionWarning(d: DeviceRow, actions?: DeviceActions): HTMLElement | null {
+  const w = d.mass_deletion;
+  if (!w) return null;
+  const id = `mass-deletion-${d.udid}`;
+  return el(
+    "div",
+    { class: "mass-deletion", role: "group", "aria-labelledby": id },
+    el("p", { id }, `The last backup of ${d.name} no longer has ${massDeletionText(w)} that the backup before had. Were they deleted on purpose? The snapshot before still holds them and is kept forever until you say they may go.`),
+    el("div", { class: "actions" },
+      button("Show the snapshots", { class: "mass-deletion-show" }, () => actions?.timeline(d)),
+      button("They may go", { class: "mass-deletion-fine" }, () => actions?.letGo(d, w.kept)),
+    ),
+  );
 }
 
 function cleaningQuestion(d: DeviceRow, actions?: DeviceActions): HTMLElement | null {
@@ -84,6 +112,7 @@ export function deviceRow(d: DeviceRow, actions?: DeviceActions): HTMLElement {
       d.confirmed ? button("Settings", { class: "show-settings", "aria-label": `Settings: ${label}` }, () => actions?.settings(d)) : null,
     ),
     el("div", { class: "backup-status", "aria-live": "polite" }),
+    massDeletionWarning(d, actions),
     cleaningQuestion(d, actions),
   );
 }
