@@ -61,6 +61,8 @@ export interface MassDeletionWarning {
 export interface DeviceRow extends DeviceSummary {
   /** The wizard ran for this device; until then "Back up now" opens it. */
   confirmed: boolean;
+  /** How often automatic backups run, once set up. */
+  schedule?: Schedule | null;
   last_success: number | null;
   last_error: string | null;
   /** When the next automatic backup is due (at or before now: as soon as it is reachable);

@@ -186,6 +186,8 @@ async function showTimeline(d: DeviceRef): Promise<void> {
       },
       pin: (s, pinned) => api.setPinned(d.udid, s.id, pinned),
       space: () => api.fetchSpace(d.udid),
+      // a weekly device is not late after two days
+      gapSeconds: overview?.devices.find((x) => x.udid === d.udid)?.schedule === "weekly" ? 8 * 86_400 : undefined,
       convert: (password, progress) => withTransfer(d.udid, 0, (e) => e.step === "convert" && e.bytes !== null && progress(e.bytes), () => api.convertSnapshots(d.udid, password)),
       compare: (older, newer) => {
         void renderComparison(view(), d.name, snapshots, older, newer, {

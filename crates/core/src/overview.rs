@@ -21,6 +21,9 @@ pub struct DeviceRow {
     pub device: DeviceSummary,
     /// Its settings were reviewed (the wizard ran); until then a backup opens the wizard.
     pub confirmed: bool,
+    /// How often its automatic backups run, once set up (the timeline's gaps are measured
+    /// against it).
+    pub schedule: Option<crate::settings::Schedule>,
     pub last_success: Option<i64>,
     pub last_error: Option<String>,
     /// When its next automatic backup is due (unix seconds; at or before now: as soon as it is
@@ -59,6 +62,7 @@ pub fn device_rows(
             let own = settings.device(&device.udid);
             DeviceRow {
                 confirmed: own.is_some_and(|d| d.confirmed),
+                schedule: own.filter(|d| d.confirmed).map(|d| d.schedule),
                 next_backup: own.and_then(|d| next_backup(d, &h, now, ctx.time_zone())),
                 location_missing: own
                     .and_then(|d| settings.location_of(d))

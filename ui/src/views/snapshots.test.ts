@@ -22,6 +22,17 @@ describe("timeline", () => {
     expect(opened).toEqual([1]);
   });
 
+  it("measures the drawing's gaps against the device's schedule", () => {
+    const aWeekOn = { ...second, time: first.time + 7 * 86_400 };
+    const gaps = (gapSeconds?: number) => {
+      const root = document.createElement("div");
+      renderTimeline(root, "Ada's iPhone", [first, aWeekOn], { open: () => {}, back: () => {}, gapSeconds });
+      return root.querySelectorAll("#timeline-chart .timeline-gap").length;
+    };
+    expect(gaps()).toBe(1);
+    expect(gaps(8 * 86_400)).toBe(0);
+  });
+
   it("says so when there is no snapshot yet", () => {
     const root = document.createElement("div");
     renderTimeline(root, "Ada's iPhone", [], { open: () => {}, back: () => {} });

@@ -19,6 +19,8 @@ export function renderTimeline(
     /** The device's space at its location, for the space chart (asked again after a pin
      * changes what the next cleaning deletes); when it fails, no chart shows. */
     space?(): Promise<DeviceSpace | null>;
+    /** A stretch without a backup longer than this is a gap in the drawing (default 2 days). */
+    gapSeconds?: number;
   },
   history: HistoryEvent[] = [],
 ): void {
@@ -40,7 +42,7 @@ export function renderTimeline(
   const drawing = el("div", { id: "timeline-drawing" });
   const draw = () => {
     if (snapshots.length === 0) return;
-    drawing.replaceChildren(timelineFigure(snapshots.map((s) => ({ id: s.id, time: s.time, added_bytes: s.added_bytes, pinned: pins.get(s.id) === true })), { onSelect: choose }));
+    drawing.replaceChildren(timelineFigure(snapshots.map((s) => ({ id: s.id, time: s.time, added_bytes: s.added_bytes, pinned: pins.get(s.id) === true })), { onSelect: choose, gapSeconds: handlers.gapSeconds }));
   };
   /** A mark chosen in the drawing: its row in the list is scrolled to, marked and focused. */
   const choose = (id: number) => {
