@@ -800,15 +800,7 @@ async fn a_backup_that_lets_most_photos_go_keeps_the_snapshot_before_until_unpin
     // Encrypted, with the password at hand: the store keeps Manifest.db decrypted.
     device.backup().enable_encryption("correct horse").unwrap();
     options.backup_password = Some(keepsake_core::Secret::new("correct horse"));
-    let photos = || {
-        device
-            .backup()
-            .phone()
-            .unwrap()
-            .files()
-            .filter(|f| f.key.domain == "CameraRollDomain" && f.key.path.starts_with("Media/DCIM/"))
-            .count() as u64
-    };
+    let photos = || device.backup().phone().unwrap().camera_roll().len() as u64;
     back_up(&ctx, None, &options, |_| {}).await.unwrap();
     // An ordinary day deletes a photo or two: nothing to say.
     device.backup().live_one_day().unwrap();

@@ -160,9 +160,9 @@ async fn a_cleared_camera_roll_leaves_the_next_backup_and_stays_cleared_after_a_
             .backup()
             .phone()
             .unwrap()
-            .files()
-            .filter(|f| f.key.domain == "CameraRollDomain" && f.key.path.starts_with("Media/DCIM/"))
-            .map(|f| f.key.path.clone())
+            .camera_roll()
+            .into_iter()
+            .map(|k| k.path)
             .collect()
     };
     let mut host = Host::connect(device.clone(), &root).await;

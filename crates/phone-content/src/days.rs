@@ -46,12 +46,7 @@ impl Phone {
         for _ in 0..rng.random_range(3..9) {
             self.take_photo(&mut rng);
         }
-        let photos: Vec<FileKey> = self
-            .files
-            .keys()
-            .filter(|k| k.domain == "CameraRollDomain" && k.path.starts_with(DCIM))
-            .cloned()
-            .collect();
+        let photos = self.camera_roll();
         for _ in 0..rng.random_range(1..3).min(photos.len()) {
             let victim = photos.choose(&mut rng).expect("not empty");
             self.files.remove(victim);
@@ -127,15 +122,19 @@ impl Phone {
         Ok(day)
     }
 
-    /// Deletes `percent` % of the camera roll's photos and videos (rounded down), chosen by
-    /// `rng`, and rewrites the photo library without them.
-    fn clear_photos(&mut self, rng: &mut ChaCha8Rng, percent: u8) -> Result<()> {
-        let photos: Vec<FileKey> = self
-            .files
+    /// The camera roll's photos and videos (`CameraRollDomain`, `Media/DCIM/`).
+    pub fn camera_roll(&self) -> Vec<FileKey> {
+        self.files
             .keys()
             .filter(|k| k.domain == "CameraRollDomain" && k.path.starts_with(DCIM))
             .cloned()
-            .collect();
+            .collect()
+    }
+
+    /// Deletes `percent` % of the camera roll's photos and videos (rounded down), chosen by
+    /// `rng`, and rewrites the photo library without them.
+    fn clear_photos(&mut self, rng: &mut ChaCha8Rng, percent: u8) -> Result<()> {
+        let photos = self.camera_roll();
         let doomed = photos.len() * usize::from(percent) / 100;
         for victim in photos.choose_multiple(rng, doomed) {
             self.files.remove(victim);
@@ -174,13 +173,7 @@ mod tests {
 
     #[test]
     fn a_clearing_deletes_that_share_of_the_camera_roll_and_leaves_the_rest_of_the_day() {
-        let dcim = |p: &Phone| -> Vec<FileKey> {
-            p.files
-                .keys()
-                .filter(|k| k.domain == "CameraRollDomain" && k.path.starts_with(DCIM))
-                .cloned()
-                .collect()
-        };
+        let dcim = Phone::camera_roll;
         let start = small(6);
         let mut usual = start.clone();
         usual.live_one_day().unwrap();
