@@ -113,6 +113,19 @@ pub fn agent_backup(turn: &DeviceTurn) -> Option<AgentBackup> {
     })
 }
 
+/// Tells the reminders that are due (no backup for days, a disk missing, a cleaning or a mass
+/// deletion waiting for the person), each once (see [`keepsake_core::notices`]).
+pub fn tell_reminders(app: &AppHandle, ctx: &Context) {
+    match keepsake_core::notices::due_reminders(ctx.dirs(), ctx.now()) {
+        Ok(due) => {
+            for notice in &due {
+                crate::window::tell(app, notice);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "reminders not looked at"),
+    }
+}
+
 /// Starts the agent for the app's lifetime.
 pub fn start(app: AppHandle, wake: Arc<Notify>) {
     tauri::async_runtime::spawn(async move {
@@ -135,6 +148,7 @@ pub fn start(app: AppHandle, wake: Arc<Notify>) {
                 }
                 Err(e) => tracing::warn!(error = %e, "automatic backups: the pass failed"),
             }
+            tell_reminders(&app, &ctx);
             tokio::select! {
                 () = tokio::time::sleep(EVERY) => {}
                 () = wake.notified() => tokio::time::sleep(SETTLE).await,

@@ -1,6 +1,7 @@
 //! "Back up now" and its Cancel: one backup per device, progress as `backup-progress` events;
 //! the core records it and runs the device's cleaning policy, as after the agent's backups.
 
+use keepsake_core::notices::Notice;
 use keepsake_core::{
     BackupOptions, BackupProgress, BackupReport, CleaningOutcome, Context, CoreError, Repositories,
     SettingsCheck,
@@ -127,7 +128,22 @@ async fn run(
     state.close_snapshot();
     options.cancel = cancel;
     let (emitter, id) = (app.clone(), udid.to_owned());
+    let mut passcode_told = false;
     let result = keepsake_core::back_up(ctx, Some(udid), &options, move |progress| {
+        // The phone waits for its passcode: said in the window, and outside it when the window
+        // is in the tray or behind others (once a backup).
+        if let BackupProgress::EnterPasscode { device, .. } = &progress {
+            if !passcode_told && !crate::window::in_sight(&emitter) {
+                passcode_told = true;
+                crate::window::tell(
+                    &emitter,
+                    &Notice::PasscodeWanted {
+                        udid: id.clone(),
+                        device: device.clone(),
+                    },
+                );
+            }
+        }
         let _ = emitter.emit(
             "backup-progress",
             ProgressEvent {
@@ -141,17 +157,23 @@ async fn run(
         result.as_ref().map(Clone::clone).map_err(UiError::from),
     ));
     state.release(udid);
-    match &result {
-        Ok(report) => crate::window::notify(
-            app,
-            "Backup finished",
-            &format!("{} is backed up.", report.device),
-        ),
-        Err(CoreError::Cancelled { .. }) => {}
-        Err(e) => {
-            crate::window::notify(app, &format!("The backup of {name} failed"), &e.to_string())
-        }
+    let notice = match &result {
+        Ok(report) => Some(Notice::BackupFinished {
+            udid: udid.to_owned(),
+            device: report.device.clone(),
+        }),
+        Err(CoreError::Cancelled { .. }) => None,
+        Err(e) => Some(Notice::BackupFailed {
+            udid: udid.to_owned(),
+            device: name.to_owned(),
+            error: e.to_string(),
+        }),
+    };
+    if let Some(notice) = notice {
+        crate::window::tell(app, &notice);
     }
+    // A cleaning question or a mass-deletion warning this backup left is told now.
+    crate::agent::tell_reminders(app, ctx);
     result
 }
 

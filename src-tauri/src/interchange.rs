@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use keepsake_core::interchange::{self, Exported, Imported, RestoredToDevice};
 use keepsake_core::timeline::location_of;
 use keepsake_core::{Context, CoreError, Secret};
+use keepsake_i18n::tr;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -192,14 +193,16 @@ pub async fn restore_snapshot(
     )
     .await;
     state.release(&target);
+    let m = app.state::<Context>().inner().clone();
+    let m = m.messages();
     match &result {
         Ok(done) => crate::window::notify(
             &app,
-            "Restore finished",
-            &format!("{} now holds the snapshot it was given.", done.device),
+            &tr!(m, "restore-finished-title"),
+            &tr!(m, "restore-finished-body", device = done.device.as_str()),
         ),
         Err(e) if !matches!(e, CoreError::BackupLocked { .. }) => {
-            crate::window::notify(&app, "The restore failed", &e.to_string())
+            crate::window::notify(&app, &tr!(m, "restore-failed-title"), &e.to_string())
         }
         Err(_) => {}
     }

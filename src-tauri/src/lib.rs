@@ -206,6 +206,7 @@ pub fn run() {
         .manage(ctx)
         .setup(|app| {
             devices::watch(app.handle().clone());
+            window::on_notification_click(app.handle());
             let wake = app.state::<AppState>().agent_wake.clone();
             agent::start(app.handle().clone(), wake);
             // Without a tray (no StatusNotifier host) closing the window quits, as usual.
@@ -241,6 +242,8 @@ pub fn run() {
             snapshots::device_history,
             snapshots::device_space,
             snapshots::snapshot_domains,
+            snapshots::snapshot_contents,
+            snapshots::search_snapshot,
             snapshots::snapshot_folder,
             snapshots::extract,
             snapshots::compare_snapshots,

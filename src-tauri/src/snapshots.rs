@@ -196,6 +196,51 @@ pub async fn snapshot_domains(
     with_snapshot(app, udid, snapshot, password, |b| Ok(b.domains())).await
 }
 
+/// What a snapshot holds, as the browser's first screen shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SnapshotContents {
+    pub domains: Vec<DomainSummary>,
+    pub apps: Vec<keepsake_core::apps::AppSummary>,
+    pub kinds: Vec<keepsake_core::apps::KindSummary>,
+}
+
+/// Opens a snapshot and says what it holds: its kinds of data (Photos, Messages…), its apps by
+/// name and icon, and every domain.
+#[tauri::command]
+pub async fn snapshot_contents(
+    app: AppHandle,
+    udid: String,
+    snapshot: i64,
+    password: Option<Secret>,
+) -> UiResult<SnapshotContents> {
+    with_snapshot(app, udid, snapshot, password, |b| {
+        Ok(SnapshotContents {
+            domains: b.domains(),
+            apps: b.apps(),
+            kinds: b.kinds(),
+        })
+    })
+    .await
+}
+
+/// Files found in the open snapshot: their path or their app's name contains `text`. The first
+/// [`SEARCH_LIMIT`] are listed, with how many there are in all.
+#[tauri::command]
+pub async fn search_snapshot(
+    app: AppHandle,
+    udid: String,
+    snapshot: i64,
+    text: String,
+) -> UiResult<browse::Found> {
+    with_snapshot(app, udid, snapshot, None, move |b| {
+        Ok(b.search_at_most(&text, SEARCH_LIMIT))
+    })
+    .await
+}
+
+/// Search results listed at most: more is a longer list than anyone reads, and a slower screen.
+const SEARCH_LIMIT: usize = 500;
+
 /// The folders and files directly inside `folder` ("" for the top) of `domain`.
 #[tauri::command]
 pub async fn snapshot_folder(

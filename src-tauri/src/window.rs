@@ -29,12 +29,7 @@ pub fn tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
 /// What a tray menu item does.
 fn menu_action<R: Runtime>(app: &AppHandle<R>, id: &str) {
     match id {
-        SHOW => {
-            if let Some(window) = app.get_webview_window("main") {
-                let _ = window.show();
-                let _ = window.set_focus();
-            }
-        }
+        SHOW => show_main(app),
         QUIT => app.exit(0),
         _ => {}
     }
@@ -88,12 +83,74 @@ pub fn set_autostart(app: AppHandle, on: bool) -> Result<bool, crate::error::UiE
     Ok(launcher.is_enabled().unwrap_or(on))
 }
 
-/// A desktop notification (fire and forget: without a notification service nothing shows).
+/// Tells `notice` in a desktop notification (fire and forget: without a notification service
+/// nothing shows). A click on it opens the screen that answers it (see [`on_notification_click`]).
+pub fn tell<R: Runtime>(app: &AppHandle<R>, notice: &keepsake_core::notices::Notice) {
+    use tauri_plugin_notification::NotificationExt;
+    let ctx = app.state::<keepsake_core::Context>();
+    let messages = ctx.messages();
+    let shown = app
+        .notification()
+        .builder()
+        .title(notice.title(messages))
+        .body(notice.body(messages))
+        .extra(SCREEN, notice.screen())
+        .show();
+    if let Err(e) = shown {
+        tracing::debug!(error = %e, "no desktop notification");
+    }
+}
+
+/// A desktop notification of something that opens no screen (a restore's end).
 pub fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
     use tauri_plugin_notification::NotificationExt;
     if let Err(e) = app.notification().builder().title(title).body(body).show() {
         tracing::debug!(error = %e, "no desktop notification");
     }
+}
+
+/// The notification's payload naming the screen a click opens.
+const SCREEN: &str = "screen";
+
+/// A click on one of Keepsake's notifications brings the window back (from the tray) and has
+/// the UI open the screen it names (`open-screen`, a [`keepsake_core::notices::Screen`]).
+pub fn on_notification_click<R: Runtime>(app: &AppHandle<R>) {
+    use tauri::Emitter;
+    use tauri_plugin_notification::NotificationExt;
+    let handle = app.clone();
+    let _ = app.notification().on_action(move |performed| {
+        if performed.action_id() != "tap" {
+            return;
+        }
+        let Some(screen) = performed
+            .notification()
+            .and_then(|n| n.extra().get(SCREEN))
+            .cloned()
+        else {
+            return;
+        };
+        tracing::info!(?screen, "notification clicked");
+        show_main(&handle);
+        let _ = handle.emit("open-screen", screen);
+    });
+}
+
+/// Shows the main window and brings it to the front.
+fn show_main<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.show();
+        let _ = window.unminimize();
+        let _ = window.set_focus();
+    }
+}
+
+/// Whether the person is looking at the window: a prompt shown in it needs no notification.
+pub fn in_sight<R: Runtime>(app: &AppHandle<R>) -> bool {
+    app.get_webview_window("main").is_some_and(|w| {
+        w.is_visible().unwrap_or(false)
+            && !w.is_minimized().unwrap_or(false)
+            && w.is_focused().unwrap_or(false)
+    })
 }
 
 /// "Save as file": writes the recovery key of `location` into `folder` as a small text file

@@ -24,6 +24,9 @@ use crate::settings::{self, DeviceSettings};
 use crate::sizes::human_bytes;
 use crate::store_folder::StoreFolder;
 
+/// How long listing the apps and their icons may take before the backup goes on without them.
+const APPS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// What to back up, and where.
 #[derive(Debug, Clone)]
 pub struct BackupOptions {
@@ -447,8 +450,20 @@ async fn transfer(
             unique_device_id: id.udid.clone(),
             ..Default::default()
         };
-        let info =
+        let mut info =
             keepsake_mobilesync::InfoPlist::for_device(&lockdown, host.host_id.replace('-', ""));
+        // The apps' names and icons name their data in the browser; a backup without them is
+        // still a backup, so a device that does not list them is only logged.
+        let listing = keepsake_device::apps::installed_apps(mux, &device, &record, true);
+        match tokio::time::timeout(APPS_TIMEOUT, listing).await {
+            Ok(Ok(apps)) => {
+                let (all, ids) = crate::apps::info_plist_applications(&apps);
+                info.applications = Some(all);
+                info.installed_applications = Some(ids);
+            }
+            Ok(Err(e)) => tracing::warn!(device = %name, error = %e, "apps not listed"),
+            Err(_) => tracing::warn!(device = %name, "apps not listed in time"),
+        }
         let bytes = keepsake_mobilesync::BackupPlist::to_xml(&info)
             .map_err(|e| CoreError::Store(e.to_string()))?;
         folder

@@ -52,6 +52,13 @@ pub struct BrowseEntry {
     pub modified: i64,
 }
 
+/// What a search found: the first files, and how many in all.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Found {
+    pub found: Vec<BrowseEntry>,
+    pub total: u64,
+}
+
 /// What an extraction wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ExtractSummary {
@@ -191,6 +198,20 @@ impl SnapshotBrowser {
         out
     }
 
+    /// Its apps, by name and icon, with what they hold (see [`crate::apps::apps`]).
+    pub fn apps(&self) -> Vec<crate::apps::AppSummary> {
+        crate::apps::apps(
+            &self.entries,
+            self.folder.info.as_ref(),
+            &self.folder.manifest,
+        )
+    }
+
+    /// The phone's own data by kind: Photos, Messages, Contacts… (see [`crate::apps::kinds`]).
+    pub fn kinds(&self) -> Vec<crate::apps::KindSummary> {
+        crate::apps::kinds(&self.entries)
+    }
+
     /// What `folder` of `domain` holds ("" for its top): files and sub-folders, with sizes.
     pub fn list(&self, domain: &str, folder: &str) -> Result<Vec<BrowseEntry>> {
         let folder = folder.trim_matches('/');
@@ -238,23 +259,40 @@ impl SnapshotBrowser {
     /// Files whose domain-qualified path (`HomeDomain/Library/SMS/sms.db`) contains `text`,
     /// ignoring case.
     pub fn search(&self, text: &str) -> Vec<BrowseEntry> {
-        let needle = text.to_lowercase();
-        self.entries
-            .iter()
-            .filter(|e| e.kind == EntryKind::File)
-            .filter(|e| {
-                format!("{}/{}", e.domain, e.relative_path)
+        self.search_at_most(text, usize::MAX).found
+    }
+
+    /// The first `limit` files [`SnapshotBrowser::search`] finds, and how many it found in all;
+    /// an app's name matches every file of the app.
+    pub fn search_at_most(&self, text: &str, limit: usize) -> Found {
+        let needle = text.trim().to_lowercase();
+        let named: std::collections::BTreeSet<String> = self
+            .apps()
+            .into_iter()
+            .filter(|a| !needle.is_empty() && a.name.to_lowercase().contains(&needle))
+            .flat_map(|a| a.domains)
+            .collect();
+        let mut found = Found::default();
+        for e in self.entries.iter().filter(|e| e.kind == EntryKind::File) {
+            let hit = named.contains(&e.domain)
+                || format!("{}/{}", e.domain, e.relative_path)
                     .to_lowercase()
-                    .contains(&needle)
-            })
-            .map(|e| BrowseEntry {
-                domain: e.domain.clone(),
-                path: e.relative_path.clone(),
-                is_dir: false,
-                bytes: e.file.size.unwrap_or(0),
-                modified: e.file.last_modified,
-            })
-            .collect()
+                    .contains(&needle);
+            if !hit {
+                continue;
+            }
+            found.total += 1;
+            if found.found.len() < limit {
+                found.found.push(BrowseEntry {
+                    domain: e.domain.clone(),
+                    path: e.relative_path.clone(),
+                    is_dir: false,
+                    bytes: e.file.size.unwrap_or(0),
+                    modified: e.file.last_modified,
+                });
+            }
+        }
+        found
     }
 
     fn in_domain<'a>(&'a self, domain: &'a str) -> impl Iterator<Item = &'a ManifestEntry> + 'a {

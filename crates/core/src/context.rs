@@ -22,6 +22,7 @@ pub struct Context {
     host_name: String,
     disk_roots: Vec<PathBuf>,
     time_zone: jiff::tz::TimeZone,
+    messages: Arc<keepsake_i18n::Messages>,
 }
 
 impl Context {
@@ -35,6 +36,7 @@ impl Context {
             host_name: "Keepsake".to_owned(),
             disk_roots: Vec::new(),
             time_zone: jiff::tz::TimeZone::UTC,
+            messages: Arc::new(keepsake_i18n::Messages::new(Default::default())),
         }
     }
 
@@ -47,6 +49,17 @@ impl Context {
 
     pub fn time_zone(&self) -> &jiff::tz::TimeZone {
         &self.time_zone
+    }
+
+    /// The language Keepsake speaks to the person (notifications, the CLI). English until given.
+    pub fn with_language(mut self, language: keepsake_i18n::Language) -> Self {
+        self.messages = Arc::new(keepsake_i18n::Messages::new(language));
+        self
+    }
+
+    /// The person's language's messages.
+    pub fn messages(&self) -> &keepsake_i18n::Messages {
+        &self.messages
     }
 
     /// The name a device shows for this computer ("Trust this computer?", Finder's lists).

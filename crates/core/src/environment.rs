@@ -11,7 +11,8 @@
 //! - `KEEPSAKE_DISK_ROOTS` (a path list, `:`-separated on unix), else where this system mounts
 //!   disks for `USER` ([`keepsake_device::platform::Os::disk_roots`]): where locations that
 //!   moved and disks holding backups are looked for;
-//! - `TZ`, else the system's time zone (`/etc/localtime`): where the person's days turn.
+//! - `TZ`, else the system's time zone (`/etc/localtime`): where the person's days turn;
+//! - the OS's language (`LC_ALL`, `LC_MESSAGES`, `LANG` on unix): the language Keepsake speaks.
 
 use keepsake_device::platform::Os;
 use keepsake_device::Usbmuxd;
@@ -62,7 +63,11 @@ pub fn context() -> Result<Context> {
         tracing::warn!(error = %e, "the system's time zone is unknown; days are UTC days");
         jiff::tz::TimeZone::UTC
     });
+    let language = sys_locale::get_locale()
+        .map(|l| keepsake_i18n::Language::from_locale(&l))
+        .unwrap_or_default();
     Ok(ctx
+        .with_language(language)
         .with_host_name(host_name)
         .with_disk_roots(disk_roots)
         .with_time_zone(time_zone))

@@ -7,6 +7,7 @@
 
 pub mod agent;
 pub mod apple_form;
+pub mod apps;
 pub mod backup;
 pub mod browse;
 pub mod cleaning;
@@ -28,6 +29,7 @@ pub mod interchange;
 pub mod jobs;
 pub mod location;
 pub mod moving;
+pub mod notices;
 pub mod overview;
 pub mod pairing;
 pub mod pins;

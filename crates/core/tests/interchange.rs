@@ -122,6 +122,48 @@ async fn snapshots_are_browsed_by_domain_extracted_and_compared() {
         top.iter().any(|e| e.path == "Library/SMS" && e.is_dir),
         "{top:?}"
     );
+    // apps by the names and icons the phone gave (its installation_proxy and springboard),
+    // kept in the snapshot's Info.plist as Finder keeps them
+    let apps = older.apps();
+    for app in day0.apps() {
+        let got = apps
+            .iter()
+            .find(|a| a.bundle_id == app.bundle_id)
+            .unwrap_or_else(|| panic!("{} is not among {apps:?}", app.bundle_id));
+        assert_eq!(got.name, app.name);
+        assert_eq!(got.version.as_deref(), Some(app.version));
+        assert!(
+            got.icon
+                .as_deref()
+                .is_some_and(|i| i.starts_with("data:image/png;base64,iVBORw0KGg")),
+            "{} has no icon",
+            app.name
+        );
+        assert!(got
+            .domains
+            .contains(&format!("AppDomain-{}", app.bundle_id)));
+    }
+    // the phone's own data by kind, counted as Manifest.db lists it
+    let kinds = older.kinds();
+    let photos_kind = kinds
+        .iter()
+        .find(|k| k.kind == keepsake_core::apps::Kind::Photos)
+        .expect("the camera roll is a kind");
+    let dcim = photos
+        .iter()
+        .filter(|f| f.key.path.starts_with("Media/DCIM/"))
+        .count();
+    assert_eq!(photos_kind.files as usize, dcim);
+    assert!(kinds
+        .iter()
+        .any(|k| k.kind == keepsake_core::apps::Kind::Messages));
+    // an app's name finds its files, and the search says how many it left out
+    let acme = &day0.apps()[0];
+    let by_name = older.search_at_most(&acme.name.to_uppercase(), 1);
+    assert_eq!(by_name.found.len(), 1);
+    assert!(by_name.total >= 1);
+    assert!(by_name.found[0].domain.contains(acme.bundle_id));
+
     let found = older.search("sms.DB");
     assert!(
         found

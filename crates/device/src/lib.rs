@@ -5,6 +5,7 @@
 //! The protocol clients come from the `idevice` crate, pinned to an exact version and never
 //! exposed: callers see only this crate's types, so an idevice upgrade stays inside here.
 
+pub mod apps;
 pub mod backup;
 mod error;
 pub mod identity;

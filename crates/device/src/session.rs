@@ -18,7 +18,7 @@ use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSuppo
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::error::DeviceError;
 use crate::usbmux::{Attachment, PairRecord, LABEL};
@@ -111,20 +111,37 @@ async fn exchange(
     socket: &mut Box<dyn ReadWrite>,
     request: plist::Dictionary,
 ) -> Result<plist::Dictionary, String> {
+    write_plist_frame(socket, &request).await?;
+    read_plist_frame(socket, MAX_MESSAGE).await
+}
+
+/// Writes one service message: a big-endian length, then an XML plist.
+pub(crate) async fn write_plist_frame<S: AsyncWrite + Unpin + ?Sized>(
+    socket: &mut S,
+    message: &plist::Dictionary,
+) -> Result<(), String> {
     let mut body = Vec::new();
-    plist::to_writer_xml(&mut body, &plist::Value::Dictionary(request))
+    plist::to_writer_xml(&mut body, &plist::Value::Dictionary(message.clone()))
         .map_err(|e| e.to_string())?;
     let mut frame = (body.len() as u32).to_be_bytes().to_vec();
     frame.extend_from_slice(&body);
     socket.write_all(&frame).await.map_err(|e| e.to_string())?;
-    socket.flush().await.map_err(|e| e.to_string())?;
+    socket.flush().await.map_err(|e| e.to_string())
+}
+
+/// Reads one service message (an XML or binary plist dictionary), refusing one announced over
+/// `max` bytes before reading it: the device decides the length, this computer the memory.
+pub(crate) async fn read_plist_frame<S: AsyncRead + Unpin + ?Sized>(
+    socket: &mut S,
+    max: usize,
+) -> Result<plist::Dictionary, String> {
     let mut len = [0u8; 4];
     socket
         .read_exact(&mut len)
         .await
         .map_err(|e| e.to_string())?;
     let len = u32::from_be_bytes(len) as usize;
-    if len > MAX_MESSAGE {
+    if len > max {
         return Err(format!("a reply of {len} bytes"));
     }
     let mut reply = vec![0u8; len];
@@ -132,7 +149,10 @@ async fn exchange(
         .read_exact(&mut reply)
         .await
         .map_err(|e| e.to_string())?;
-    plist::from_bytes(&reply).map_err(|e| e.to_string())
+    match plist::from_bytes::<plist::Value>(&reply).map_err(|e| e.to_string())? {
+        plist::Value::Dictionary(d) => Ok(d),
+        _ => Err("a reply that is not a dictionary".to_owned()),
+    }
 }
 
 /// The TLS handshake, this computer presenting its host certificate and the device having to
