@@ -19,6 +19,13 @@ pub struct Overview {
     pub usbmuxd_problem: Option<String>,
 }
 
+/// The language the person reads (`en`, `fr`): the OS's, as core chose it for notifications, so
+/// the window and the notifications speak the same.
+#[tauri::command]
+pub fn language(ctx: tauri::State<'_, keepsake_core::Context>) -> &'static str {
+    ctx.messages().language().tag()
+}
+
 /// Async: discovery talks to usbmuxd and devices, which must never block the main thread.
 #[tauri::command]
 pub async fn overview(app: AppHandle) -> UiResult<Overview> {

@@ -224,6 +224,7 @@ pub fn run() {
         .on_window_event(window::on_window_event)
         .invoke_handler(tauri::generate_handler![
             devices::overview,
+            devices::language,
             backup::back_up,
             backup::cancel_backup,
             backup::hold_automatic_backups,

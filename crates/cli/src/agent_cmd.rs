@@ -6,7 +6,8 @@ use std::io::Write;
 use clap::Args;
 use keepsake_core::agent::{DeviceTurn, Turn};
 use keepsake_core::cleaning::{CleaningOutcome, Repositories};
-use keepsake_core::{human_bytes, Agent, Context, LiveRunner};
+use keepsake_core::{Agent, Context, LiveRunner};
+use keepsake_i18n::{tr, Messages};
 
 use crate::store_cmd::utc_time;
 
@@ -58,7 +59,7 @@ pub fn run(ctx: &Context, args: &AgentArgs, json: bool) -> anyhow::Result<()> {
                 writeln!(out)?;
             } else {
                 for t in turns.iter().filter(|t| args.once || eventful(&t.turn)) {
-                    writeln!(out, "{}", line(t))?;
+                    writeln!(out, "{}", line(ctx.messages(), t))?;
                 }
             }
             out.flush()?;
@@ -85,46 +86,43 @@ fn eventful(turn: &Turn) -> bool {
     )
 }
 
-fn line(t: &DeviceTurn) -> String {
+fn line(m: &Messages, t: &DeviceTurn) -> String {
     let what = match &t.turn {
-        Turn::AutoBackupOff => "automatic backups are off".to_owned(),
-        Turn::NotConfirmed => format!(
-            "waiting for its settings to be confirmed (`keepsake settings {} --confirm`)",
-            t.udid
+        Turn::AutoBackupOff => tr!(m, "agent-auto-backup-off"),
+        Turn::NotConfirmed => tr!(m, "agent-not-confirmed", udid = t.udid.as_str()),
+        Turn::NotDue => tr!(m, "agent-not-due"),
+        Turn::OutsideWindow { opens } => tr!(m, "agent-outside-window", time = utc_time(*opens)),
+        Turn::BackingOff { until } => tr!(m, "agent-backing-off", time = utc_time(*until)),
+        Turn::NotReachable => tr!(m, "agent-not-reachable"),
+        Turn::NoLocation => tr!(m, "agent-no-location"),
+        Turn::LocationMissing { location } => tr!(
+            m,
+            "agent-location-missing",
+            location = location.display().to_string()
         ),
-        Turn::NotDue => "already backed up today".to_owned(),
-        Turn::OutsideWindow { opens } => format!(
-            "outside its backup window; it opens at {}",
-            utc_time(*opens)
-        ),
-        Turn::BackingOff { until } => {
-            format!("last attempt failed; next try at {}", utc_time(*until))
-        }
-        Turn::NotReachable => "not in reach".to_owned(),
-        Turn::NoLocation => "no backup location (`keepsake locations add <folder>`)".to_owned(),
-        Turn::LocationMissing { location } => format!(
-            "waiting for its location {} (an unplugged disk?)",
-            location.display()
-        ),
-        Turn::AlreadyRunning => "a backup of it is already running".to_owned(),
+        Turn::AlreadyRunning => tr!(m, "agent-already-running"),
         Turn::BackedUp { cleaning } => match cleaning {
-            CleaningOutcome::Kept => "backed up".to_owned(),
+            CleaningOutcome::Kept => tr!(m, "agent-backed-up"),
             CleaningOutcome::Deleted {
                 snapshots,
                 freed_bytes,
-            } => format!(
-                "backed up; {} old snapshot(s) deleted, {} freed",
-                snapshots.len(),
-                human_bytes(*freed_bytes)
+            } => tr!(
+                m,
+                "agent-backed-up-cleaned",
+                count = snapshots.len(),
+                size = m.bytes(*freed_bytes)
             ),
-            CleaningOutcome::Asked { request, .. } => format!(
-                "backed up; asks to delete {} old snapshot(s) to free {} (`keepsake clean`)",
-                request.snapshots.len(),
-                human_bytes(request.frees_bytes)
+            CleaningOutcome::Asked { request, .. } => tr!(
+                m,
+                "agent-backed-up-asks",
+                count = request.snapshots.len(),
+                size = m.bytes(request.frees_bytes)
             ),
         },
-        Turn::CleaningFailed { error } => format!("backed up, but cleaning failed: {error}"),
-        Turn::Failed { error } => format!("backup failed: {error}"),
+        Turn::CleaningFailed { error } => {
+            tr!(m, "agent-cleaning-failed", error = error.to_string())
+        }
+        Turn::Failed { error } => tr!(m, "agent-failed", error = error.to_string()),
     };
-    format!("{}: {what}", t.name)
+    tr!(m, "agent-line", device = t.name.as_str(), what = what)
 }

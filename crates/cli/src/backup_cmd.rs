@@ -7,9 +7,10 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use keepsake_core::cleaning::CleaningOutcome;
 use keepsake_core::{BackupOptions, BackupProgress, Location, SettingsCheck};
+use keepsake_i18n::tr;
 
-use crate::store_cmd::{human_bytes, utc_time};
-use crate::{emit, secret_args};
+use crate::store_cmd::utc_time;
+use crate::{decimal, emit, secret_args};
 
 #[derive(Debug, Args)]
 pub struct BackupArgs {
@@ -63,6 +64,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 pub fn backup(ctx: &keepsake_core::Context, args: &BackupArgs, json: bool) -> anyhow::Result<()> {
+    let m = ctx.messages();
     let mut options = BackupOptions::new(PathBuf::new());
     options.location = args
         .location
@@ -74,14 +76,19 @@ pub fn backup(ctx: &keepsake_core::Context, args: &BackupArgs, json: bool) -> an
         SettingsCheck::RequireConfirmed
     };
     options.full = args.full;
-    options.store_password =
-        secret_args::optional(&secret_args::STORE_PASSWORD, args.store_password.as_deref())?;
+    options.store_password = secret_args::optional(
+        m,
+        &secret_args::STORE_PASSWORD,
+        args.store_password.as_deref(),
+    )?;
     options.unlock = secret_args::unlock_with(
+        m,
         ctx.unlock(),
         &[(&secret_args::RECOVERY_KEY, args.recovery_key.as_deref())],
     )?;
     options.ignore_free_space = args.ignore_space;
     options.backup_password = secret_args::optional(
+        m,
         &secret_args::BACKUP_PASSWORD,
         args.backup_password.as_deref(),
     )?;
@@ -90,7 +97,7 @@ pub fn backup(ctx: &keepsake_core::Context, args: &BackupArgs, json: bool) -> an
             .expect("the template is valid")
             .progress_chars("=> "),
     );
-    bar.set_message("Connecting");
+    bar.set_message(tr!(m, "backup-connecting"));
     let runtime = runtime()?;
     // Ctrl-C cancels cleanly: nothing is committed and the earlier snapshots stay as they were.
     let cancel = options.cancel.clone();
@@ -105,17 +112,17 @@ pub fn backup(ctx: &keepsake_core::Context, args: &BackupArgs, json: bool) -> an
         &options,
         |p| match p {
             BackupProgress::WaitingForTrust { device } => {
-                bar.println(format!("Waiting for you to tap Trust on {device}…"))
+                bar.println(tr!(m, "backup-waiting-for-trust", device = device))
             }
             BackupProgress::WaitingForUnlock { device } => {
-                bar.println(format!("{device} is locked: unlock it with its passcode…"))
+                bar.println(tr!(m, "backup-waiting-for-unlock", device = device))
             }
-            BackupProgress::EnterPasscode { device } => bar.println(format!(
-                "Enter your passcode on {device} to let the backup start…"
-            )),
+            BackupProgress::EnterPasscode { device } => {
+                bar.println(tr!(m, "backup-enter-passcode", device = device))
+            }
             BackupProgress::PasscodeDone { .. } => {}
             BackupProgress::Started { device, .. } => {
-                bar.set_message(format!("Backing up {device}"))
+                bar.set_message(tr!(m, "backup-backing-up", device = device))
             }
             BackupProgress::Transferring {
                 percent,
@@ -125,107 +132,145 @@ pub fn backup(ctx: &keepsake_core::Context, args: &BackupArgs, json: bool) -> an
                 bytes_per_second,
                 eta_seconds,
             } => {
-                let of =
-                    bytes_expected.map_or(String::new(), |t| format!(" of ~{}", human_bytes(t)));
-                let eta = eta_seconds.map_or(String::new(), |s| format!(", {} left", duration(s)));
-                bar.set_prefix(format!(
-                    "{}{of} in {files_received} files, {}/s{eta}",
-                    human_bytes(bytes_received),
-                    human_bytes(bytes_per_second as u64)
-                ));
+                let received = match bytes_expected {
+                    Some(t) => tr!(
+                        m,
+                        "backup-received-of",
+                        received = m.bytes(bytes_received),
+                        total = m.bytes(t)
+                    ),
+                    None => m.bytes(bytes_received),
+                };
+                let mut prefix = tr!(
+                    m,
+                    "backup-transfer",
+                    received = received,
+                    files = files_received,
+                    speed = m.bytes(bytes_per_second as u64)
+                );
+                if let Some(s) = eta_seconds {
+                    prefix += ", ";
+                    prefix += &tr!(m, "progress-time-left", time = duration(s));
+                }
+                bar.set_prefix(prefix);
                 bar.set_position(percent.clamp(0.0, 100.0) as u64);
             }
-            BackupProgress::Saving => bar.set_message("Saving the snapshot"),
+            BackupProgress::Saving => bar.set_message(tr!(m, "backup-saving")),
         },
     ));
     bar.finish_and_clear();
     let report = report?;
     if !report.files_failed.is_empty() {
         eprintln!(
-            "warning: {} could not send {} file(s); the snapshot keeps their previous versions: {}",
-            report.device,
-            report.files_failed.len(),
-            report.files_failed.join(", ")
+            "{}",
+            tr!(
+                m,
+                "backup-files-failed",
+                device = report.device.as_str(),
+                count = report.files_failed.len(),
+                files = report.files_failed.join(", ")
+            )
         );
     }
     if let Some(why) = &report.kept_as_sent {
         eprintln!(
-            "note: {}'s encrypted backup was kept as the phone sent it ({why}): such snapshots \
-             take about twice the space of decrypted ones. Give the backup password \
-             (--backup-password-file) or let this computer remember it (`keepsake encryption \
-             change --remember`) to save space.",
-            report.device
+            "{}",
+            tr!(
+                m,
+                "backup-kept-as-sent",
+                device = report.device.as_str(),
+                why = why.to_string()
+            )
         );
     }
     if let Some(error) = &report.cleaning_error {
-        eprintln!("warning: the cleaning policy could not run after the backup: {error}");
+        eprintln!(
+            "{}",
+            tr!(m, "backup-cleaning-failed", error = error.to_string())
+        );
     }
     if let Some(v) = report.verification.as_ref().filter(|v| !v.ok) {
         eprintln!(
-            "warning: reading the snapshots back found damage: {} (`keepsake verify` reads              all of them)",
-            keepsake_core::verification::summary(v)
+            "{}",
+            tr!(
+                m,
+                "backup-damage-found",
+                summary = keepsake_core::verification::summary(v)
+            )
         );
     }
     emit(json, &report, |out| {
         if let Some(key) = &report.recovery_key {
+            let repository = report.repository.display().to_string();
+            let location = report.repository.parent().unwrap_or(&report.repository);
             writeln!(
                 out,
-                "This backup set up {}. Its recovery key opens these snapshots on any computer, \
-                 for example if this one is lost. Write it down or print it, and keep it apart \
-                 from the disk:\n\n    {key}\n\n(`keepsake locations recovery-key {}` shows it \
-                 again on a computer that can open the snapshots.)\n",
-                report.repository.display(),
-                report
-                    .repository
-                    .parent()
-                    .unwrap_or(&report.repository)
-                    .display()
+                "{}\n\n    {key}\n\n{}\n",
+                tr!(m, "backup-recovery-key", repository = repository),
+                tr!(
+                    m,
+                    "backup-recovery-key-again",
+                    location = location.display().to_string()
+                )
             )?;
         }
         writeln!(
             out,
-            "Backed up {} in {:.1} s: snapshot {} ({} received in {} files, {} removed); it added {} to {}.",
-            report.device,
-            report.seconds,
-            report.snapshot.seq,
-            human_bytes(report.bytes_received),
-            report.files_received,
-            report.files_removed,
-            human_bytes(report.snapshot.added_bytes),
-            report.repository.display()
+            "{}",
+            tr!(
+                m,
+                "backup-done",
+                device = report.device.as_str(),
+                seconds = decimal(m, report.seconds),
+                snapshot = report.snapshot.seq,
+                received = m.bytes(report.bytes_received),
+                files = report.files_received,
+                removed = report.files_removed,
+                added = m.bytes(report.snapshot.added_bytes),
+                repository = report.repository.display().to_string()
+            )
         )?;
         if let Some(v) = report.verification.as_ref().filter(|v| v.ok) {
             writeln!(
                 out,
-                "Read back intact: what it wrote and a sample of the rest ({}).",
-                human_bytes(v.bytes_checked)
+                "{}",
+                tr!(m, "backup-read-back", size = m.bytes(v.bytes_checked))
             )?;
         }
         if let Some(w) = &report.mass_deletion {
             writeln!(
                 out,
-                "\nWarning: {} no longer has {} that its backup before had. Snapshot {} \
-                 still holds them, and is kept forever until you say they may go \
-                 (`keepsake unpin {}`).\n",
-                report.device,
-                w.summary(),
-                w.kept,
-                w.kept
+                "\n{}\n",
+                tr!(
+                    m,
+                    "backup-mass-deletion",
+                    device = report.device.as_str(),
+                    what = w.summary(),
+                    snapshot = w.kept
+                )
             )?;
         }
         match &report.cleaning {
             Some(CleaningOutcome::Deleted {
                 snapshots,
                 freed_bytes,
-            }) => writeln!(
-                out,
-                "Old snapshots deleted by the cleaning policy: {snapshots:?} ({} freed).",
-                human_bytes(*freed_bytes)
-            ),
-            Some(CleaningOutcome::Asked { .. }) => writeln!(
-                out,
-                "Old snapshots use more space than the policy allows: `keepsake clean` shows what would be deleted; `keepsake clean --yes` deletes it."
-            ),
+            }) => {
+                let ids: Vec<String> = snapshots.iter().map(|s| s.to_string()).collect();
+                writeln!(
+                    out,
+                    "{}",
+                    tr!(
+                        m,
+                        "backup-cleaned",
+                        count = snapshots.len(),
+                        snapshots = ids.join(", "),
+                        size = m.bytes(*freed_bytes)
+                    )
+                )
+            }
+            Some(CleaningOutcome::Asked { .. }) => {
+                writeln!(out, "{}", tr!(m, "backup-cleaning-asks"))
+            }
             _ => Ok(()),
         }
     })
@@ -236,6 +281,7 @@ pub fn timeline(
     args: &TimelineArgs,
     json: bool,
 ) -> anyhow::Result<()> {
+    let m = ctx.messages();
     let location = crate::browse_cmd::location_or_default(ctx, args.location.as_deref())?;
     // Looking never creates a repository: an empty location has an empty timeline.
     let unlock = args.secrets.unlock(ctx)?;
@@ -247,8 +293,12 @@ pub fn timeline(
         if snapshots.is_empty() {
             writeln!(
                 out,
-                "No snapshots yet in {}.",
-                location.repository_path().display()
+                "{}",
+                tr!(
+                    m,
+                    "timeline-empty",
+                    repository = location.repository_path().display().to_string()
+                )
             )?;
         }
         // every device with snapshots here, in sight or not, newest backup first
@@ -260,27 +310,37 @@ pub fn timeline(
             };
             writeln!(
                 out,
-                "{who}: {} snapshot(s), last backup {}",
-                d.snapshots,
-                utc_time(d.last_backup)
+                "{}",
+                tr!(
+                    m,
+                    "timeline-device",
+                    device = who,
+                    count = d.snapshots,
+                    time = utc_time(d.last_backup)
+                )
             )?;
             for e in entries.iter().filter(|e| e.snapshot.device == d.udid) {
                 let s = &e.snapshot;
-                let kept = if e.pinned { "  kept forever" } else { "" };
+                let kept = if e.pinned {
+                    format!("  {}", tr!(m, "timeline-kept-forever"))
+                } else {
+                    String::new()
+                };
                 let note = e
                     .note
                     .as_ref()
-                    .map(|n| format!("  \"{n}\""))
+                    .map(|n| format!("  {}", tr!(m, "timeline-note", note = n.as_str())))
                     .unwrap_or_default();
-                writeln!(
-                    out,
-                    "  #{:<3} {}  {:>10} in {:>6} files   this backup cost {:>10}{kept}{note}",
-                    s.seq,
-                    utc_time(s.time),
-                    human_bytes(s.bytes),
-                    s.files,
-                    human_bytes(s.added_bytes)
-                )?;
+                let row = tr!(
+                    m,
+                    "timeline-snapshot",
+                    seq = format!("{:<3}", s.seq),
+                    time = utc_time(s.time),
+                    size = format!("{:>10}", m.bytes(s.bytes)),
+                    files = format!("{:>12}", tr!(m, "common-files", count = s.files)),
+                    cost = format!("{:>10}", m.bytes(s.added_bytes))
+                );
+                writeln!(out, "  {row}{kept}{note}")?;
             }
         }
         Ok(())

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use keepsake_core::browse::{diff, SnapshotBrowser};
-use keepsake_core::{human_bytes, interchange, Context, Location, Secret, Unlock};
+use keepsake_core::{interchange, Context, Location, Secret, Unlock};
+use keepsake_i18n::{tr, Messages};
 
 use crate::store_cmd::utc_time;
 use crate::{emit, secret_args};
@@ -26,8 +27,8 @@ impl Where {
         self.secrets.unlock(ctx)
     }
 
-    fn backup_password(&self) -> anyhow::Result<Option<Secret>> {
-        self.secrets.backup_password()
+    fn backup_password(&self, ctx: &Context) -> anyhow::Result<Option<Secret>> {
+        self.secrets.backup_password(ctx.messages())
     }
 
     fn location(&self, ctx: &Context) -> anyhow::Result<Location> {
@@ -38,7 +39,7 @@ impl Where {
     }
 
     fn open(&self, ctx: &Context, snapshot: i64) -> anyhow::Result<SnapshotBrowser> {
-        let password = self.backup_password()?;
+        let password = self.backup_password(ctx)?;
         Ok(SnapshotBrowser::open(
             &self.location(ctx)?,
             &self.unlock(ctx)?,
@@ -60,11 +61,7 @@ pub(crate) fn location_or_default(ctx: &Context, given: Option<&Path>) -> anyhow
     keepsake_core::settings::load(ctx.dirs())?
         .preferences
         .default_location
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "no location given and no default location: use --location, or add one with `keepsake locations add <folder>`"
-            )
-        })
+        .ok_or_else(|| anyhow::anyhow!(tr!(ctx.messages(), "browse-no-location")))
 }
 
 #[derive(Debug, Args)]
@@ -151,10 +148,13 @@ pub struct RestoreArgs {
     at: Where,
 }
 
-fn bar(len: u64, what: &str) -> ProgressBar {
+/// A progress bar in bytes, `what` (a message) naming what it does.
+fn bar(m: &Messages, len: u64, what: &str) -> ProgressBar {
+    let what = m.format(what, None);
+    let left = tr!(m, "progress-time-left", time = "{eta}");
     ProgressBar::new(len).with_style(
         ProgressStyle::with_template(&format!(
-            "{what:12} [{{bar:30}}] {{bytes}}/{{total_bytes}} {{bytes_per_sec}} eta {{eta}}"
+            "{what:12} [{{bar:30}}] {{bytes}}/{{total_bytes}} {{bytes_per_sec}} {left}"
         ))
         .expect("the template is valid")
         .progress_chars("=> "),
@@ -162,37 +162,56 @@ fn bar(len: u64, what: &str) -> ProgressBar {
 }
 
 pub fn browse(ctx: &Context, args: &BrowseArgs, json: bool) -> anyhow::Result<()> {
+    let m = ctx.messages();
     let b = args.at.open(ctx, args.snapshot)?;
     let info = b.snapshot().clone();
     if let Some(text) = &args.search {
         let found = b.search(text);
         return emit(json, &found, |out| {
             for f in &found {
-                writeln!(out, "{:>10}  {}/{}", human_bytes(f.bytes), f.domain, f.path)?;
+                writeln!(out, "{:>10}  {}/{}", m.bytes(f.bytes), f.domain, f.path)?;
             }
-            writeln!(out, "{} files match {text:?}", found.len())
+            writeln!(
+                out,
+                "{}",
+                tr!(
+                    m,
+                    "browse-search-found",
+                    count = found.len(),
+                    text = format!("{text:?}")
+                )
+            )
         });
     }
     match &args.domain {
         None => {
             let domains = b.domains();
             emit(json, &domains, |out| {
+                let header = if b.is_encrypted() {
+                    "browse-snapshot-encrypted"
+                } else {
+                    "browse-snapshot"
+                };
                 writeln!(
                     out,
-                    "Snapshot {} of {}, {}{}:",
-                    info.id,
-                    info.device,
-                    utc_time(info.time),
-                    if b.is_encrypted() { " (encrypted)" } else { "" }
+                    "{}",
+                    tr!(
+                        m,
+                        header,
+                        snapshot = info.id,
+                        device = info.device.as_str(),
+                        time = utc_time(info.time)
+                    )
                 )?;
                 for d in &domains {
-                    writeln!(
-                        out,
-                        "{:>10} in {:>6} files  {}",
-                        human_bytes(d.bytes),
-                        d.files,
-                        d.app.as_deref().unwrap_or(&d.domain)
-                    )?;
+                    let row = tr!(
+                        m,
+                        "browse-domain",
+                        size = format!("{:>10}", m.bytes(d.bytes)),
+                        files = format!("{:>12}", tr!(m, "common-files", count = d.files)),
+                        domain = d.app.as_deref().unwrap_or(&d.domain)
+                    );
+                    writeln!(out, "{row}")?;
                 }
                 Ok(())
             })
@@ -208,7 +227,7 @@ pub fn browse(ctx: &Context, args: &BrowseArgs, json: bool) -> anyhow::Result<()
                     writeln!(
                         out,
                         "{:>10}  {}  {name}{slash}",
-                        human_bytes(i.bytes),
+                        m.bytes(i.bytes),
                         utc_time(i.modified)
                     )?;
                 }
@@ -219,6 +238,7 @@ pub fn browse(ctx: &Context, args: &BrowseArgs, json: bool) -> anyhow::Result<()
 }
 
 pub fn extract(ctx: &Context, args: &ExtractArgs, json: bool) -> anyhow::Result<()> {
+    let m = ctx.messages();
     let b = args.at.open(ctx, args.snapshot)?;
     let total: u64 = b
         .search("")
@@ -230,7 +250,7 @@ pub fn extract(ctx: &Context, args: &ExtractArgs, json: bool) -> anyhow::Result<
         })
         .map(|f| f.bytes)
         .sum();
-    let progress = bar(total, "Extracting");
+    let progress = bar(m, total, "extract-progress");
     let summary = b.extract(&args.domain, &args.path, &args.to, &mut |n| {
         progress.set_position(n)
     });
@@ -239,15 +259,20 @@ pub fn extract(ctx: &Context, args: &ExtractArgs, json: bool) -> anyhow::Result<
     emit(json, &summary, |out| {
         writeln!(
             out,
-            "Extracted {} files ({}) into {}",
-            summary.files,
-            human_bytes(summary.bytes),
-            args.to.join(&args.domain).display()
+            "{}",
+            tr!(
+                m,
+                "extract-done",
+                count = summary.files,
+                size = m.bytes(summary.bytes),
+                folder = args.to.join(&args.domain).display().to_string()
+            )
         )
     })
 }
 
 pub fn diff_cmd(ctx: &Context, args: &DiffArgs, json: bool) -> anyhow::Result<()> {
+    let m = ctx.messages();
     let older = args.at.open(ctx, args.older)?;
     let newer = args.at.open(ctx, args.newer)?;
     let changes = diff(&older, &newer);
@@ -255,26 +280,30 @@ pub fn diff_cmd(ctx: &Context, args: &DiffArgs, json: bool) -> anyhow::Result<()
         if changes.is_empty() {
             writeln!(
                 out,
-                "No changes between snapshots {} and {}.",
-                args.older, args.newer
+                "{}",
+                tr!(m, "diff-none", older = args.older, newer = args.newer)
             )?;
         }
         for d in &changes {
             let mut parts = Vec::new();
             for (n, what, bytes) in [
-                (d.added.len(), "added", d.bytes_added),
-                (d.removed.len(), "removed", d.bytes_removed),
-                (d.changed.len(), "changed", d.bytes_changed),
+                (d.added.len(), "diff-added", d.bytes_added),
+                (d.removed.len(), "diff-removed", d.bytes_removed),
+                (d.changed.len(), "diff-changed", d.bytes_changed),
             ] {
                 if n > 0 {
-                    parts.push(format!("{n} {what} ({})", human_bytes(bytes)));
+                    parts.push(tr!(m, what, count = n, size = m.bytes(bytes)));
                 }
             }
             writeln!(
                 out,
-                "{}: {}",
-                d.app.as_deref().unwrap_or(&d.domain),
-                parts.join(", ")
+                "{}",
+                tr!(
+                    m,
+                    "diff-domain",
+                    domain = d.app.as_deref().unwrap_or(&d.domain),
+                    changes = parts.join(", ")
+                )
             )?;
         }
         Ok(())
@@ -282,8 +311,9 @@ pub fn diff_cmd(ctx: &Context, args: &DiffArgs, json: bool) -> anyhow::Result<()
 }
 
 pub fn export(ctx: &Context, args: &ExportArgs, json: bool) -> anyhow::Result<()> {
-    let progress = bar(0, "Exporting");
-    let password = args.at.backup_password()?;
+    let m = ctx.messages();
+    let progress = bar(m, 0, "export-progress");
+    let password = args.at.backup_password(ctx)?;
     let exported = interchange::export(
         &args.at.location(ctx)?,
         &args.at.unlock(ctx)?,
@@ -300,11 +330,15 @@ pub fn export(ctx: &Context, args: &ExportArgs, json: bool) -> anyhow::Result<()
     emit(json, &exported, |out| {
         writeln!(
             out,
-            "Exported snapshot {} ({} files, {}) to {}: Finder, iTunes and idevicebackup2 can restore it.",
-            args.snapshot,
-            exported.files,
-            human_bytes(exported.bytes),
-            exported.folder.display()
+            "{}",
+            tr!(
+                m,
+                "export-done",
+                snapshot = args.snapshot,
+                count = exported.files,
+                size = m.bytes(exported.bytes),
+                folder = exported.folder.display().to_string()
+            )
         )
     })
 }
@@ -312,6 +346,7 @@ pub fn export(ctx: &Context, args: &ExportArgs, json: bool) -> anyhow::Result<()
 /// `keepsake convert`: an encrypted device's snapshots taken without its backup password kept
 /// as their exact decryption, so they cost what an unencrypted backup costs.
 pub fn convert(ctx: &Context, args: &ConvertArgs, json: bool) -> anyhow::Result<()> {
+    let m = ctx.messages();
     let settings = keepsake_core::settings::load(ctx.dirs())?;
     let udid = settings
         .find_device(&args.device)
@@ -321,8 +356,8 @@ pub fn convert(ctx: &Context, args: &ConvertArgs, json: bool) -> anyhow::Result<
         None => keepsake_core::timeline::location_of(ctx.dirs(), &udid)?,
     };
     let repo = location.open_with(&args.secrets.unlock(ctx)?)?;
-    let password = args.secrets.backup_password()?;
-    let progress = bar(0, "Converting");
+    let password = args.secrets.backup_password(m)?;
+    let progress = bar(m, 0, "convert-progress");
     let converted = keepsake_core::converting::convert(
         &repo,
         &udid,
@@ -335,41 +370,60 @@ pub fn convert(ctx: &Context, args: &ConvertArgs, json: bool) -> anyhow::Result<
     progress.finish_and_clear();
     let converted = converted?;
     emit(json, &converted, |out| {
+        let root = location.root().display().to_string();
         if converted.versions_converted == 0 {
             writeln!(
                 out,
-                "Nothing to convert: {udid}'s {} snapshots at {} keep what can be kept decrypted.",
-                converted.snapshots,
-                location.root().display()
+                "{}",
+                tr!(
+                    m,
+                    "convert-nothing",
+                    device = udid.as_str(),
+                    count = converted.snapshots,
+                    location = root.as_str()
+                )
             )?;
         } else {
             writeln!(
                 out,
-                "Converted {} files ({}) of {udid}'s {} snapshots at {}: they take {} now, {} before.",
-                converted.versions_converted,
-                human_bytes(converted.bytes_converted),
-                converted.snapshots_opened,
-                location.root().display(),
-                human_bytes(converted.stored_after),
-                human_bytes(converted.stored_before),
+                "{}",
+                tr!(
+                    m,
+                    "convert-done",
+                    files = converted.versions_converted,
+                    size = m.bytes(converted.bytes_converted),
+                    device = udid.as_str(),
+                    snapshots = converted.snapshots_opened,
+                    location = root.as_str(),
+                    after = m.bytes(converted.stored_after),
+                    before = m.bytes(converted.stored_before)
+                )
             )?;
         }
         for (why, count) in &converted.left_as_sent {
-            writeln!(out, "  {count} kept as sent: {why}")?;
+            let line = tr!(
+                m,
+                "convert-left-as-sent",
+                count = *count,
+                why = why.to_string()
+            );
+            writeln!(out, "  {line}")?;
         }
         if converted.snapshots_opened < converted.snapshots {
-            writeln!(
-                out,
-                "  {} snapshots could not be opened: give the backup password they were taken with (--backup-password-file).",
-                converted.snapshots - converted.snapshots_opened
-            )?;
+            let line = tr!(
+                m,
+                "convert-not-opened",
+                count = converted.snapshots - converted.snapshots_opened
+            );
+            writeln!(out, "  {line}")?;
         }
         Ok(())
     })
 }
 
 pub fn import(ctx: &Context, args: &ImportArgs, json: bool) -> anyhow::Result<()> {
-    let progress = bar(0, "Importing");
+    let m = ctx.messages();
+    let progress = bar(m, 0, "import-progress");
     let imported = interchange::import(
         ctx,
         &args.at.location(ctx)?,
@@ -384,29 +438,31 @@ pub fn import(ctx: &Context, args: &ImportArgs, json: bool) -> anyhow::Result<()
     let imported = imported?;
     emit(json, &imported, |out| {
         if let Some(key) = &imported.recovery_key {
-            writeln!(
-                out,
-                "This import set the location up. Its recovery key opens these snapshots on any \
-                 computer; keep it apart from the disk:\n\n    {key}\n"
-            )?;
+            writeln!(out, "{}\n\n    {key}\n", tr!(m, "import-recovery-key"))?;
         }
         writeln!(
             out,
-            "Imported {} as snapshot {} of {} ({} files; it added {}).",
-            args.folder.display(),
-            imported.snapshot.id,
-            imported.udid,
-            imported.files,
-            human_bytes(imported.snapshot.added_bytes)
+            "{}",
+            tr!(
+                m,
+                "import-done",
+                folder = args.folder.display().to_string(),
+                snapshot = imported.snapshot.id,
+                device = imported.udid.as_str(),
+                count = imported.files,
+                size = m.bytes(imported.snapshot.added_bytes)
+            )
         )
     })
 }
 
 pub fn restore(ctx: &Context, args: &RestoreArgs, json: bool) -> anyhow::Result<()> {
+    let m = ctx.messages();
     let location = args.at.location(ctx)?;
-    let password = args.at.backup_password()?;
+    let password = args.at.backup_password(ctx)?;
+    let what = tr!(m, "restore-progress");
     let progress = ProgressBar::new(100).with_style(
-        ProgressStyle::with_template("Restoring    [{bar:30}] {pos:>3}%")
+        ProgressStyle::with_template(&format!("{what:12} [{{bar:30}}] {{pos:>3}}%"))
             .expect("the template is valid")
             .progress_chars("=> "),
     );
@@ -429,8 +485,14 @@ pub fn restore(ctx: &Context, args: &RestoreArgs, json: bool) -> anyhow::Result<
     emit(json, &done, |out| {
         writeln!(
             out,
-            "Restored snapshot {} onto {} ({} files). The device applies it when it restarts.",
-            done.snapshot, done.device, done.files
+            "{}",
+            tr!(
+                m,
+                "restore-done",
+                snapshot = done.snapshot,
+                device = done.device.as_str(),
+                count = done.files
+            )
         )
     })
 }
@@ -443,11 +505,14 @@ pub struct VerifyArgs {
 
 /// `keepsake verify`: a progress bar with bytes and time left, then what it found.
 pub fn verify(ctx: &Context, args: &VerifyArgs, json: bool) -> anyhow::Result<()> {
+    let m = ctx.messages();
     let location = args.at.location(ctx)?;
+    let what = tr!(m, "verify-progress");
+    let left = tr!(m, "progress-time-left", time = "{eta}");
     let bar = ProgressBar::new(0).with_style(
-        ProgressStyle::with_template(
-            "Verifying    [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} {eta} left",
-        )
+        ProgressStyle::with_template(&format!(
+            "{what:12} [{{bar:30}}] {{bytes}}/{{total_bytes}} {{binary_bytes_per_sec}} {left}"
+        ))
         .expect("the template is valid")
         .progress_chars("=> "),
     );
@@ -468,7 +533,14 @@ pub fn verify(ctx: &Context, args: &VerifyArgs, json: bool) -> anyhow::Result<()
         writeln!(out, "{}", keepsake_core::verification::summary(&v))?;
         for f in &v.affected {
             let ids: Vec<String> = f.snapshots.iter().map(|s| format!("#{s}")).collect();
-            writeln!(out, "  {} {}: in {}", f.device, f.path, ids.join(", "))?;
+            let line = tr!(
+                m,
+                "verify-affected",
+                device = f.device.as_str(),
+                path = f.path.as_str(),
+                snapshots = ids.join(", ")
+            );
+            writeln!(out, "  {line}")?;
         }
         for p in v.problems.iter().take(20) {
             writeln!(out, "  {p}")?;
@@ -476,7 +548,11 @@ pub fn verify(ctx: &Context, args: &VerifyArgs, json: bool) -> anyhow::Result<()
         Ok(())
     })?;
     if !v.ok {
-        anyhow::bail!("damage found at {}", v.location.display());
+        anyhow::bail!(tr!(
+            m,
+            "verify-damage-found",
+            location = v.location.display().to_string()
+        ));
     }
     Ok(())
 }

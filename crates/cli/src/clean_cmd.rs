@@ -8,7 +8,8 @@ use clap::Args;
 use keepsake_core::cleaning::{self, CleaningOutcome, Repositories};
 use keepsake_core::cleaning_policy::{decide, CleaningPolicy, Decision};
 use keepsake_core::{history, settings, Location, BACKUPS_FOLDER};
-use keepsake_core::{human_bytes, CleaningRequest, DeviceSettings};
+use keepsake_core::{CleaningRequest, DeviceSettings};
+use keepsake_i18n::{tr, Messages};
 use serde::Serialize;
 
 use crate::emit;
@@ -48,11 +49,13 @@ struct CleanView {
 }
 
 pub fn clean(ctx: &keepsake_core::Context, args: &CleanArgs, json: bool) -> anyhow::Result<()> {
+    let m = ctx.messages();
     let dirs = ctx.dirs();
     let settings = settings::load(dirs)?;
     let history = history::history(dirs)?;
     let store = Repositories {
         unlock: crate::secret_args::unlock_with(
+            m,
             ctx.unlock(),
             &[(
                 &crate::secret_args::STORE_PASSWORD,
@@ -71,10 +74,12 @@ pub fn clean(ctx: &keepsake_core::Context, args: &CleanArgs, json: bool) -> anyh
         Some(location) => {
             let location = Location::new(location);
             if !location.has_repository() {
-                anyhow::bail!(
-                    "{} holds no Keepsake snapshots (no {BACKUPS_FOLDER} folder there)",
-                    location.root().display()
-                );
+                anyhow::bail!(tr!(
+                    m,
+                    "clean-no-repository",
+                    location = location.root().display().to_string(),
+                    folder = BACKUPS_FOLDER
+                ));
             }
             let repo = location.open_with(&store.unlock)?;
             let mut udids: Vec<String> = keepsake_store::commands::list::snapshots(&repo)?
@@ -96,9 +101,13 @@ pub fn clean(ctx: &keepsake_core::Context, args: &CleanArgs, json: bool) -> anyh
                 match settings.location_of(d) {
                     Some(l) if Location::new(&l).has_repository() => targets.push((d.clone(), l)),
                     Some(l) if !l.is_dir() => eprintln!(
-                        "{}: its location {} is not there (an unplugged disk?)",
-                        d.display_name(),
-                        l.display()
+                        "{}",
+                        tr!(
+                            m,
+                            "clean-location-missing",
+                            device = d.display_name(),
+                            location = l.display().to_string()
+                        )
                     ),
                     _ => {}
                 }
@@ -107,7 +116,7 @@ pub fn clean(ctx: &keepsake_core::Context, args: &CleanArgs, json: bool) -> anyh
     }
     targets.retain(|(d, _)| only.as_ref().is_none_or(|u| *u == d.udid));
     if let (Some(wanted), true) = (&args.device, targets.is_empty()) {
-        anyhow::bail!("no snapshots of {wanted} here");
+        anyhow::bail!(tr!(m, "clean-no-snapshots-of", device = wanted.as_str()));
     }
 
     let now = ctx.now();
@@ -153,67 +162,71 @@ pub fn clean(ctx: &keepsake_core::Context, args: &CleanArgs, json: bool) -> anyh
     }
     emit(json, &views, |out| {
         if views.is_empty() {
-            writeln!(out, "No snapshots to look at.")?;
+            writeln!(out, "{}", tr!(m, "clean-nothing"))?;
         }
         for v in &views {
-            print_view(out, v)?;
+            print_view(m, out, v)?;
         }
         Ok(())
     })
 }
 
-fn print_request(out: &mut dyn Write, r: &CleaningRequest) -> std::io::Result<()> {
+fn print_request(m: &Messages, out: &mut dyn Write, r: &CleaningRequest) -> std::io::Result<()> {
     for s in &r.snapshots {
-        writeln!(
-            out,
-            "    snapshot {} of {}  {:>10}  frees {}",
-            s.id,
-            utc_time(s.time),
-            human_bytes(s.bytes),
-            human_bytes(s.frees_bytes)
-        )?;
+        let line = tr!(
+            m,
+            "clean-request-snapshot",
+            snapshot = s.id,
+            time = utc_time(s.time),
+            size = format!("{:>10}", m.bytes(s.bytes)),
+            frees = m.bytes(s.frees_bytes)
+        );
+        writeln!(out, "    {line}")?;
     }
-    writeln!(
-        out,
-        "    frees at least {} (older snapshots take {}; the budget is {}, half the newest backup)",
-        human_bytes(r.frees_bytes),
-        human_bytes(r.overhead_bytes),
-        human_bytes(r.budget_bytes)
-    )
+    let total = tr!(
+        m,
+        "clean-request-total",
+        frees = m.bytes(r.frees_bytes),
+        overhead = m.bytes(r.overhead_bytes),
+        budget = m.bytes(r.budget_bytes)
+    );
+    writeln!(out, "    {total}")
 }
 
-fn print_view(out: &mut dyn Write, v: &CleanView) -> std::io::Result<()> {
-    writeln!(out, "{} at {}", v.name, v.location.display())?;
+fn print_view(m: &Messages, out: &mut dyn Write, v: &CleanView) -> std::io::Result<()> {
+    let device = tr!(
+        m,
+        "clean-device",
+        device = v.name.as_str(),
+        location = v.location.display().to_string()
+    );
+    writeln!(out, "{device}")?;
     match (&v.pending, &v.decision) {
         (Some(r), _) => {
-            writeln!(out, "  Waiting for your answer: delete these?")?;
-            print_request(out, r)?;
+            writeln!(out, "  {}", tr!(m, "clean-waiting"))?;
+            print_request(m, out, r)?;
         }
-        (None, Decision::Keep) => writeln!(out, "  Nothing to delete.")?,
+        (None, Decision::Keep) => writeln!(out, "  {}", tr!(m, "clean-nothing-to-delete"))?,
         (None, Decision::Ask(r) | Decision::Delete(r)) => {
-            writeln!(out, "  The cleaning policy would delete:")?;
-            print_request(out, r)?;
+            writeln!(out, "  {}", tr!(m, "clean-would-delete"))?;
+            print_request(m, out, r)?;
         }
     }
-    match &v.done {
+    let done = match &v.done {
         Some(CleaningOutcome::Deleted {
             snapshots,
             freed_bytes,
-        }) => writeln!(
-            out,
-            "  Deleted {} snapshot(s); {} given back to the disk.",
-            snapshots.len(),
-            human_bytes(*freed_bytes)
+        }) => tr!(
+            m,
+            "clean-deleted",
+            count = snapshots.len(),
+            size = m.bytes(*freed_bytes)
         ),
-        Some(_) if v.pending.is_some() => writeln!(out, "  Declined: nothing deleted."),
-        Some(_) => writeln!(out, "  Nothing deleted."),
-        None if v.pending.is_some() => writeln!(
-            out,
-            "  Run `keepsake clean --yes` to delete them, or `keepsake clean --decline` to keep them."
-        ),
-        None if v.decision != Decision::Keep => {
-            writeln!(out, "  Run `keepsake clean --yes` to delete them.")
-        }
-        None => Ok(()),
-    }
+        Some(_) if v.pending.is_some() => tr!(m, "clean-declined"),
+        Some(_) => tr!(m, "clean-nothing-deleted"),
+        None if v.pending.is_some() => tr!(m, "clean-run-yes-or-decline"),
+        None if v.decision != Decision::Keep => tr!(m, "clean-run-yes"),
+        None => return Ok(()),
+    };
+    writeln!(out, "  {done}")
 }

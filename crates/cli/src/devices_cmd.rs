@@ -4,6 +4,7 @@ use std::io::Write;
 
 use clap::Args;
 use keepsake_core::{Context, DeviceChange, DeviceOverview, DeviceSummary};
+use keepsake_i18n::{tr, Messages};
 
 use crate::emit;
 
@@ -30,7 +31,9 @@ pub fn run(ctx: &Context, args: &DevicesArgs, json: bool) -> anyhow::Result<()> 
     let wifi = (args.wifi > 0.0).then(|| std::time::Duration::from_secs_f64(args.wifi.min(60.0)));
     let overview = runtime.block_on(keepsake_core::device_overview(ctx, wifi));
     tracing::info!(count = overview.devices.len(), "devices listed");
-    emit(json, &overview, |out| print_overview(out, &overview))?;
+    emit(json, &overview, |out| {
+        print_overview(ctx.messages(), out, &overview)
+    })?;
     match overview.usbmuxd_problem {
         // The list cannot be trusted without usbmuxd: say so through the exit code too.
         Some(problem) => anyhow::bail!("{problem}"),
@@ -38,12 +41,13 @@ pub fn run(ctx: &Context, args: &DevicesArgs, json: bool) -> anyhow::Result<()> 
     }
 }
 
-fn print_overview(out: &mut dyn Write, overview: &DeviceOverview) -> std::io::Result<()> {
+fn print_overview(
+    m: &Messages,
+    out: &mut dyn Write,
+    overview: &DeviceOverview,
+) -> std::io::Result<()> {
     if overview.devices.is_empty() && overview.usbmuxd_problem.is_none() {
-        writeln!(
-            out,
-            "No iPhone or iPad found. Connect one with a cable, unlock it and tap Trust."
-        )?;
+        writeln!(out, "{}", tr!(m, "devices-none"))?;
     }
     for d in &overview.devices {
         writeln!(out, "{}", line(d))?;
@@ -87,7 +91,15 @@ async fn watch(ctx: &Context, json: bool) -> anyhow::Result<()> {
             match &change {
                 DeviceChange::Appeared(d) => writeln!(out, "+ {}", line(d))?,
                 DeviceChange::Changed(d) => writeln!(out, "~ {}", line(d))?,
-                DeviceChange::Gone(d) => writeln!(out, "- {}  {} disconnected", d.udid, d.name)?,
+                DeviceChange::Gone(d) => {
+                    let gone = tr!(
+                        ctx.messages(),
+                        "devices-gone",
+                        udid = d.udid.as_str(),
+                        device = d.name.as_str()
+                    );
+                    writeln!(out, "- {gone}")?
+                }
                 DeviceChange::UsbmuxdLost(_) => {}
             }
         }
@@ -107,6 +119,7 @@ pub struct PairArgs {
 
 /// `keepsake pair [DEVICE]`: make the device trust this computer.
 pub fn pair(ctx: &Context, args: &PairArgs, json: bool) -> anyhow::Result<()> {
+    let m = ctx.messages();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -123,27 +136,29 @@ pub fn pair(ctx: &Context, args: &PairArgs, json: bool) -> anyhow::Result<()> {
             // stderr, so --json output stays clean; shown at once, while the device waits
             match step {
                 keepsake_core::PairStep::WaitingForTrust => {
-                    eprintln!("Waiting for you to tap Trust on {name}…")
+                    eprintln!("{}", tr!(m, "pair-waiting-for-trust", device = name))
                 }
                 keepsake_core::PairStep::WaitingForUnlock => {
-                    eprintln!("{name} is locked: unlock it with its passcode…")
+                    eprintln!("{}", tr!(m, "pair-waiting-for-unlock", device = name))
                 }
             }
         },
     ))?;
     emit(json, &paired, |out| {
-        if paired.newly_paired {
-            writeln!(
-                out,
-                "{} ({}) now trusts this computer.",
-                paired.name, paired.udid
-            )
+        let id = if paired.newly_paired {
+            "pair-newly-paired"
         } else {
-            writeln!(
-                out,
-                "{} ({}) already trusts this computer.",
-                paired.name, paired.udid
+            "pair-already-paired"
+        };
+        writeln!(
+            out,
+            "{}",
+            tr!(
+                m,
+                id,
+                device = paired.name.as_str(),
+                udid = paired.udid.as_str()
             )
-        }
+        )
     })
 }

@@ -2,6 +2,7 @@
 
 use clap::{Args, Subcommand};
 use keepsake_core::{EncryptionChange, EncryptionState, Secret};
+use keepsake_i18n::{tr, Messages};
 
 use crate::{emit, secret_args};
 
@@ -68,8 +69,9 @@ struct NewPassword {
 }
 
 impl OldPassword {
-    fn get(&self) -> anyhow::Result<Secret> {
+    fn get(&self, m: &Messages) -> anyhow::Result<Secret> {
         secret_args::required(
+            m,
             &secret_args::BACKUP_PASSWORD,
             self.password.as_deref(),
             false,
@@ -78,8 +80,9 @@ impl OldPassword {
 }
 
 impl NewPassword {
-    fn get(&self) -> anyhow::Result<Secret> {
+    fn get(&self, m: &Messages) -> anyhow::Result<Secret> {
         secret_args::required(
+            m,
             &secret_args::NEW_BACKUP_PASSWORD,
             self.new_password.as_deref(),
             true,
@@ -88,6 +91,7 @@ impl NewPassword {
 }
 
 pub fn run(ctx: &keepsake_core::Context, args: &EncryptionArgs, json: bool) -> anyhow::Result<()> {
+    let m = ctx.messages();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -97,19 +101,19 @@ pub fn run(ctx: &keepsake_core::Context, args: &EncryptionArgs, json: bool) -> a
         Action::Status(t) => {
             let state =
                 runtime.block_on(keepsake_core::encryption_status(ctx, t.device.as_deref()))?;
-            return emit(json, &state, |out| print(out, &state));
+            return emit(json, &state, |out| print(m, out, &state));
         }
         Action::On { target, new } => (
             target,
-            EncryptionChange::On { new: new.get()? },
+            EncryptionChange::On { new: new.get(m)? },
             new.remember,
         ),
-        Action::Off { target, old } => (target, EncryptionChange::Off { old: old.get()? }, false),
+        Action::Off { target, old } => (target, EncryptionChange::Off { old: old.get(m)? }, false),
         Action::Change { target, old, new } => (
             target,
             EncryptionChange::Change {
-                old: old.get()?,
-                new: new.get()?,
+                old: old.get(m)?,
+                new: new.get(m)?,
             },
             new.remember,
         ),
@@ -120,22 +124,14 @@ pub fn run(ctx: &keepsake_core::Context, args: &EncryptionArgs, json: bool) -> a
         &change,
         remember,
     ))?;
-    emit(json, &state, |out| print(out, &state))
+    emit(json, &state, |out| print(m, out, &state))
 }
 
-fn print(out: &mut dyn std::io::Write, s: &EncryptionState) -> std::io::Result<()> {
-    if s.encrypted {
-        writeln!(
-            out,
-            "{} encrypts its backups{}.",
-            s.device,
-            if s.password_remembered {
-                "; this computer remembers the password"
-            } else {
-                ". Without its password the snapshots cannot be browsed"
-            }
-        )
-    } else {
-        writeln!(out, "{} does not encrypt its backups.", s.device)
-    }
+fn print(m: &Messages, out: &mut dyn std::io::Write, s: &EncryptionState) -> std::io::Result<()> {
+    let id = match (s.encrypted, s.password_remembered) {
+        (true, true) => "encryption-on-remembered",
+        (true, false) => "encryption-on",
+        (false, _) => "encryption-off",
+    };
+    writeln!(out, "{}", tr!(m, id, device = s.device.as_str()))
 }

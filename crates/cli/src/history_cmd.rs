@@ -4,6 +4,7 @@
 
 use clap::Args;
 use keepsake_core::history::{Event, EventKind, Reason};
+use keepsake_i18n::{tr, Messages};
 use serde::Serialize;
 
 use crate::emit;
@@ -26,20 +27,22 @@ struct Line {
 }
 
 /// What `reason` means, in words.
-fn reason_text(reason: Reason) -> &'static str {
-    match reason {
-        Reason::NotConnected => "not connected (neither on the cable nor on Wi-Fi)",
-        Reason::PasscodeNotEntered => "locked, or its passcode was not entered",
-        Reason::LocationMissing => "the backup disk was not there",
-        Reason::NoLocation => "no backup location chosen yet",
-        Reason::NotEnoughSpace => "not enough space",
-        Reason::Password => "the backup password was wrong or missing",
-        Reason::ConnectionLost => "the connection to the device was lost",
-        Reason::Error => "an error",
-    }
+fn reason_text(m: &Messages, reason: Reason) -> String {
+    let id = match reason {
+        Reason::NotConnected => "history-reason-not-connected",
+        Reason::PasscodeNotEntered => "history-reason-passcode",
+        Reason::LocationMissing => "history-reason-location-missing",
+        Reason::NoLocation => "history-reason-no-location",
+        Reason::NotEnoughSpace => "history-reason-space",
+        Reason::Password => "history-reason-password",
+        Reason::ConnectionLost => "history-reason-connection-lost",
+        Reason::Error => "history-reason-error",
+    };
+    m.format(id, None)
 }
 
 pub fn run(ctx: &keepsake_core::Context, args: &HistoryArgs, json: bool) -> anyhow::Result<()> {
+    let m = ctx.messages();
     let settings = keepsake_core::settings::load(ctx.dirs())?;
     let udid = match &args.device {
         None => None,
@@ -75,7 +78,7 @@ pub fn run(ctx: &keepsake_core::Context, args: &HistoryArgs, json: bool) -> anyh
         .collect();
     emit(json, &lines, |out| {
         if lines.is_empty() {
-            return writeln!(out, "No backups yet.");
+            return writeln!(out, "{}", tr!(m, "history-empty"));
         }
         for l in &lines {
             let when = keepsake_core::days::local_time(ctx.time_zone(), l.event.at);
@@ -83,20 +86,23 @@ pub fn run(ctx: &keepsake_core::Context, args: &HistoryArgs, json: bool) -> anyh
                 EventKind::BackedUp {
                     snapshot,
                     added_bytes,
-                } => {
-                    let mut s = "backed up".to_owned();
-                    if let Some(id) = snapshot {
-                        s += &format!(": snapshot {id}");
-                    }
-                    if let Some(b) = added_bytes {
-                        s += &format!(", {} added", keepsake_core::human_bytes(*b));
-                    }
-                    s
+                } => match (snapshot, added_bytes) {
+                    (None, None) => tr!(m, "history-backed-up"),
+                    (Some(id), None) => tr!(m, "history-backed-up-snapshot", snapshot = *id),
+                    (Some(id), Some(b)) => tr!(
+                        m,
+                        "history-backed-up-snapshot-added",
+                        snapshot = *id,
+                        size = m.bytes(*b)
+                    ),
+                    (None, Some(b)) => tr!(m, "history-backed-up-added", size = m.bytes(*b)),
+                },
+                EventKind::Failed { error, .. } => {
+                    tr!(m, "history-failed", error = error.to_string())
                 }
-                EventKind::Failed { error, .. } => format!("failed: {error}"),
-                EventKind::Cancelled => "cancelled (nothing of it was kept)".to_owned(),
+                EventKind::Cancelled => tr!(m, "history-cancelled"),
                 EventKind::Skipped { reason } => {
-                    format!("due, not backed up: {}", reason_text(*reason))
+                    tr!(m, "history-skipped", reason = reason_text(m, *reason))
                 }
             };
             writeln!(out, "{when}  {}  {what}", l.device)?;

@@ -7,6 +7,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use keepsake_i18n::{Language, Messages};
 use serde::Serialize;
 use tracing_subscriber::EnvFilter;
 
@@ -134,12 +135,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
     tracing::debug!(command = ?cli.command, "keepsake starting");
-    match run(&cli) {
+    // The person's language, for what commands without a Context print, and for errors.
+    let messages = Messages::new(Language::from_locale(
+        &sys_locale::get_locale().unwrap_or_default(),
+    ));
+    match run(&cli, &messages) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::debug!(error = ?err, "command failed");
             eprintln!("keepsake: {err:#}");
-            if let Some(hint) = secret_args::hint(&err) {
+            if let Some(hint) = secret_args::hint(&messages, &err) {
                 eprintln!("{hint}");
             }
             ExitCode::from(1)
@@ -161,12 +166,12 @@ fn init_logging(verbose: u8) {
         .init();
 }
 
-fn run(cli: &Cli) -> anyhow::Result<()> {
+fn run(cli: &Cli, messages: &Messages) -> anyhow::Result<()> {
     // Built once, from this process's environment, for the commands that need one.
     let ctx = || keepsake_core::environment::context();
     let json = cli.json;
     match &cli.command {
-        Command::Store(args) => store_cmd::run(args, json),
+        Command::Store(args) => store_cmd::run(messages, args, json),
         Command::Info => {
             let info = keepsake_core::app_info();
             emit(json, &info, |out| {
@@ -196,6 +201,15 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Pin(args) => pins_cmd::pin(&ctx()?, args, json),
         Command::Unpin(args) => pins_cmd::unpin(&ctx()?, args, json),
         Command::Note(args) => pins_cmd::note(&ctx()?, args, json),
+    }
+}
+
+/// `x` with one decimal, as the person's language writes it: "4.2", "4,2".
+pub(crate) fn decimal(m: &Messages, x: f64) -> String {
+    let text = format!("{x:.1}");
+    match m.language() {
+        Language::English => text,
+        Language::French => text.replace('.', ","),
     }
 }
 

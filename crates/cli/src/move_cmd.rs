@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use keepsake_core::moving::{move_device, MoveProgress};
-use keepsake_core::{human_bytes, settings};
+use keepsake_core::settings;
+use keepsake_i18n::tr;
 
 use crate::emit;
 
@@ -30,6 +31,7 @@ pub struct MoveArgs {
 }
 
 pub fn run(ctx: &keepsake_core::Context, args: &MoveArgs, json: bool) -> anyhow::Result<()> {
+    let m = ctx.messages();
     let dirs = ctx.dirs();
     let settings = settings::load(dirs)?;
     let udid = settings
@@ -41,8 +43,12 @@ pub fn run(ctx: &keepsake_core::Context, args: &MoveArgs, json: bool) -> anyhow:
             .progress_chars("=> "),
     );
     use crate::secret_args::{optional, NEW_LOCATION_PASSWORD, STORE_PASSWORD};
-    let old = optional(&STORE_PASSWORD, args.store_password.as_deref())?;
-    let new = optional(&NEW_LOCATION_PASSWORD, args.new_store_password.as_deref())?;
+    let old = optional(m, &STORE_PASSWORD, args.store_password.as_deref())?;
+    let new = optional(
+        m,
+        &NEW_LOCATION_PASSWORD,
+        args.new_store_password.as_deref(),
+    )?;
     let report = move_device(
         ctx,
         &udid,
@@ -58,26 +64,34 @@ pub fn run(ctx: &keepsake_core::Context, args: &MoveArgs, json: bool) -> anyhow:
                 total,
                 bytes_copied,
             } => {
-                bar.set_message("Copying snapshots");
+                bar.set_message(tr!(m, "move-copying"));
                 bar.set_length(total as u64);
                 bar.set_position(index as u64);
-                bar.set_prefix(human_bytes(bytes_copied));
+                bar.set_prefix(m.bytes(bytes_copied));
             }
-            MoveProgress::Verifying => bar.set_message("Verifying the copies"),
-            MoveProgress::RemovingOld => bar.set_message("Deleting the old snapshots"),
+            MoveProgress::Verifying => bar.set_message(tr!(m, "move-verifying")),
+            MoveProgress::RemovingOld => bar.set_message(tr!(m, "move-removing")),
         },
     );
     bar.finish_and_clear();
     let report = report?;
     emit(json, &report, |out| {
+        let id = if report.kept_old {
+            "move-copied"
+        } else {
+            "move-moved"
+        };
         writeln!(
             out,
-            "{} snapshot(s) of {} {} to {} ({} read); new backups go there.",
-            report.snapshots.len(),
-            report.udid,
-            if report.kept_old { "copied" } else { "moved" },
-            report.to.display(),
-            human_bytes(report.bytes_copied)
+            "{}",
+            tr!(
+                m,
+                id,
+                count = report.snapshots.len(),
+                device = report.udid.as_str(),
+                location = report.to.display().to_string(),
+                size = m.bytes(report.bytes_copied)
+            )
         )
     })
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use keepsake_core::{pins, Location};
+use keepsake_i18n::tr;
 
 use crate::browse_cmd::location_or_default;
 use crate::emit;
@@ -31,6 +32,7 @@ impl StoreArgs {
             .into());
         }
         let password = crate::secret_args::optional(
+            ctx.messages(),
             &crate::secret_args::STORE_PASSWORD,
             self.store_password.as_deref(),
         )?;
@@ -55,8 +57,8 @@ pub fn pin(ctx: &keepsake_core::Context, args: &PinArgs, json: bool) -> anyhow::
     emit(json, &pin, |out| {
         writeln!(
             out,
-            "Snapshot {} is pinned: automatic deletion never removes it.",
-            pin.snapshot
+            "{}",
+            tr!(ctx.messages(), "pins-pinned", snapshot = pin.snapshot)
         )
     })
 }
@@ -78,11 +80,12 @@ pub fn unpin(ctx: &keepsake_core::Context, args: &UnpinArgs, json: bool) -> anyh
         json,
         &serde_json::json!({ "snapshot": args.snapshot, "was_pinned": was }),
         |out| {
-            if was {
-                writeln!(out, "Snapshot {} is no longer pinned.", args.snapshot)
+            let id = if was {
+                "pins-unpinned"
             } else {
-                writeln!(out, "Snapshot {} was not pinned.", args.snapshot)
-            }
+                "pins-not-pinned"
+            };
+            writeln!(out, "{}", tr!(ctx.messages(), id, snapshot = args.snapshot))
         },
     )
 }
@@ -104,9 +107,18 @@ pub fn note(ctx: &keepsake_core::Context, args: &NoteArgs, json: bool) -> anyhow
     emit(
         json,
         &serde_json::json!({ "snapshot": args.snapshot, "note": args.text }),
-        |out| match &args.text {
-            Some(t) => writeln!(out, "Snapshot {}: \"{t}\".", args.snapshot),
-            None => writeln!(out, "Snapshot {} has no note now.", args.snapshot),
+        |out| {
+            let m = ctx.messages();
+            let said = match &args.text {
+                Some(t) => tr!(
+                    m,
+                    "pins-note-set",
+                    snapshot = args.snapshot,
+                    note = t.as_str()
+                ),
+                None => tr!(m, "pins-note-cleared", snapshot = args.snapshot),
+            };
+            writeln!(out, "{said}")
         },
     )
 }

@@ -9,51 +9,64 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use keepsake_core::Secret;
+use keepsake_i18n::{tr, Messages};
 use zeroize::Zeroizing;
 
 /// One kind of secret the CLI takes: where it comes from and how it is named to the person.
 pub struct SecretName {
     pub env: &'static str,
     pub flag: &'static str,
+    /// The message that names it ("the backup password").
     pub what: &'static str,
+}
+
+impl SecretName {
+    /// Its name in the person's language.
+    fn what(&self, m: &Messages) -> String {
+        m.format(self.what, None)
+    }
 }
 
 pub const STORE_PASSWORD: SecretName = SecretName {
     env: "KEEPSAKE_STORE_PASSWORD",
     flag: "--store-password-file",
-    what: "the snapshots' password",
+    what: "secret-store-password",
 };
 pub const BACKUP_PASSWORD: SecretName = SecretName {
     env: "KEEPSAKE_BACKUP_PASSWORD",
     flag: "--password-file",
-    what: "the backup password",
+    what: "secret-backup-password",
 };
 pub const RECOVERY_KEY: SecretName = SecretName {
     env: "KEEPSAKE_RECOVERY_KEY",
     flag: "--recovery-key-file",
-    what: "the recovery key",
+    what: "secret-recovery-key",
 };
 pub const NEW_BACKUP_PASSWORD: SecretName = SecretName {
     env: "KEEPSAKE_NEW_BACKUP_PASSWORD",
     flag: "--new-password-file",
-    what: "the new backup password",
+    what: "secret-new-backup-password",
 };
 pub const NEW_STORE_PASSWORD: SecretName = SecretName {
     env: "KEEPSAKE_NEW_STORE_PASSWORD",
     flag: "--new-password-file",
-    what: "the new snapshots' password",
+    what: "secret-new-store-password",
 };
 pub const NEW_LOCATION_PASSWORD: SecretName = SecretName {
     env: "KEEPSAKE_NEW_STORE_PASSWORD",
     flag: "--new-store-password-file",
-    what: "the new location's snapshots' password",
+    what: "secret-new-location-password",
 };
 
 /// The secret from `file` (given as `name.flag`), else from `name.env`; `None` when neither
 /// gives one (an empty value counts as none).
-pub fn optional(name: &SecretName, file: Option<&Path>) -> anyhow::Result<Option<Secret>> {
+pub fn optional(
+    m: &Messages,
+    name: &SecretName,
+    file: Option<&Path>,
+) -> anyhow::Result<Option<Secret>> {
     let secret = match file {
-        Some(path) => Some(first_line(name, path)?),
+        Some(path) => Some(first_line(m, name, path)?),
         None => std::env::var(name.env).ok().map(Secret::new),
     };
     Ok(secret.filter(|s| !s.is_empty()))
@@ -61,35 +74,41 @@ pub fn optional(name: &SecretName, file: Option<&Path>) -> anyhow::Result<Option
 
 /// The secret as [`optional`] finds it, else asked for at the terminal (twice when `confirm`:
 /// a new password). Without a terminal, the error says where to give it.
-pub fn required(name: &SecretName, file: Option<&Path>, confirm: bool) -> anyhow::Result<Secret> {
-    if let Some(s) = optional(name, file)? {
+pub fn required(
+    m: &Messages,
+    name: &SecretName,
+    file: Option<&Path>,
+    confirm: bool,
+) -> anyhow::Result<Secret> {
+    if let Some(s) = optional(m, name, file)? {
         return Ok(s);
     }
+    let what = capitalised(&name.what(m));
     if !std::io::stdin().is_terminal() {
-        anyhow::bail!(
-            "{} is needed: set {} or give {} FILE (never on the command line, where other \
-             programs can read it)",
-            capitalised(name.what),
-            name.env,
-            name.flag
-        );
+        anyhow::bail!(tr!(
+            m,
+            "secret-needed",
+            secret = what.as_str(),
+            env = name.env,
+            flag = name.flag
+        ));
     }
     let ask = |prompt: String| -> anyhow::Result<Secret> {
-        rpassword::prompt_password(prompt)
+        rpassword::prompt_password(format!("{prompt} "))
             .map(Secret::new)
-            .context("reading from the terminal")
+            .with_context(|| tr!(m, "secret-reading-terminal"))
     };
-    let first = ask(format!("{}: ", capitalised(name.what)))?;
+    let first = ask(tr!(m, "secret-prompt", secret = what.as_str()))?;
     if first.is_empty() {
-        anyhow::bail!("{} cannot be empty", capitalised(name.what));
+        anyhow::bail!(tr!(m, "secret-empty", secret = what.as_str()));
     }
-    if confirm && ask("Again, to confirm: ".to_owned())? != first {
-        anyhow::bail!("the two do not match: nothing was changed");
+    if confirm && ask(tr!(m, "secret-again"))? != first {
+        anyhow::bail!(tr!(m, "secret-mismatch"));
     }
     Ok(first)
 }
 
-fn first_line(name: &SecretName, path: &Path) -> anyhow::Result<Secret> {
+fn first_line(m: &Messages, name: &SecretName, path: &Path) -> anyhow::Result<Secret> {
     let mut line = Zeroizing::new(String::new());
     let read = if path == Path::new("-") {
         std::io::stdin().lock().read_line(&mut line)
@@ -97,11 +116,12 @@ fn first_line(name: &SecretName, path: &Path) -> anyhow::Result<Secret> {
         std::fs::File::open(path).and_then(|f| std::io::BufReader::new(f).read_line(&mut line))
     };
     read.with_context(|| {
-        format!(
-            "reading {} from {} ({})",
-            name.what,
-            path.display(),
-            name.flag
+        tr!(
+            m,
+            "secret-reading-file",
+            secret = name.what(m),
+            path = path.display().to_string(),
+            flag = name.flag
         )
     })?;
     Ok(Secret::new(line.trim_end_matches(['\r', '\n'])))
@@ -116,11 +136,12 @@ fn capitalised(text: &str) -> String {
 
 /// `unlock` with every secret of `given` that is there (its file, else its variable).
 pub fn unlock_with(
+    m: &Messages,
     mut unlock: keepsake_core::Unlock,
     given: &[(&SecretName, Option<&Path>)],
 ) -> anyhow::Result<keepsake_core::Unlock> {
     for (name, file) in given {
-        if let Some(s) = optional(name, *file)? {
+        if let Some(s) = optional(m, name, *file)? {
             unlock = unlock.with(Some(s.expose()));
         }
     }
@@ -128,7 +149,7 @@ pub fn unlock_with(
 }
 
 /// Where the command line takes the secret an error asks for, said after the error.
-pub fn hint(err: &anyhow::Error) -> Option<String> {
+pub fn hint(m: &Messages, err: &anyhow::Error) -> Option<String> {
     use keepsake_core::CoreError;
     let names: &[&SecretName] = match err.downcast_ref::<CoreError>()? {
         CoreError::StoreLocked { .. } | CoreError::WrongStoreSecret { .. } => {
@@ -140,9 +161,18 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
     };
     let ways: Vec<String> = names
         .iter()
-        .map(|n| format!("{}: ${} or {} FILE", n.what, n.env, n.flag))
+        .map(|n| {
+            tr!(
+                m,
+                "secret-hint-way",
+                secret = n.what(m),
+                env = n.env,
+                flag = n.flag
+            )
+        })
         .collect();
-    Some(format!("  (give {})", ways.join("; ")))
+    let ways = ways.join(&tr!(m, "secret-hint-separator"));
+    Some(format!("  {}", tr!(m, "secret-hint", ways = ways)))
 }
 
 /// The secrets that open a location on a computer that does not remember its key.
@@ -168,6 +198,7 @@ impl OpeningSecrets {
     /// What opens the location when this computer does not remember its key.
     pub fn unlock(&self, ctx: &keepsake_core::Context) -> anyhow::Result<keepsake_core::Unlock> {
         unlock_with(
+            ctx.messages(),
             ctx.unlock(),
             &[
                 (&STORE_PASSWORD, self.store_password.as_deref()),
@@ -178,7 +209,7 @@ impl OpeningSecrets {
     }
 
     /// The backup password given, for an encrypted snapshot.
-    pub fn backup_password(&self) -> anyhow::Result<Option<Secret>> {
-        optional(&BACKUP_PASSWORD, self.password.as_deref())
+    pub fn backup_password(&self, m: &Messages) -> anyhow::Result<Option<Secret>> {
+        optional(m, &BACKUP_PASSWORD, self.password.as_deref())
     }
 }

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use keepsake_core::history::{self, DeviceHistory};
 use keepsake_core::settings::{self, LocationStatus};
-use keepsake_core::{human_bytes, CoreError, DeviceSettings, RetentionAge, Settings};
+use keepsake_core::{CoreError, DeviceSettings, RetentionAge, Settings};
+use keepsake_i18n::{tr, Messages};
 use serde::Serialize;
 
 use crate::emit;
@@ -154,6 +155,7 @@ pub fn settings(
     args: &SettingsArgs,
     json: bool,
 ) -> anyhow::Result<()> {
+    let m = ctx.messages();
     let dirs = ctx.dirs();
     let Some(wanted) = &args.device else {
         let settings = settings::load(dirs)?;
@@ -167,22 +169,21 @@ pub fn settings(
                 .collect(),
         };
         return emit(json, &shown, |out| {
-            match &shown.preferences.default_location {
-                Some(p) => writeln!(out, "Default location: {}", p.display())?,
-                None => writeln!(
-                    out,
-                    "No default location yet: add one with `keepsake locations add <folder>`."
-                )?,
-            }
+            let default = match &shown.preferences.default_location {
+                Some(p) => tr!(
+                    m,
+                    "settings-default-location",
+                    location = p.display().to_string()
+                ),
+                None => tr!(m, "settings-no-default-location"),
+            };
+            writeln!(out, "{default}")?;
             if shown.devices.is_empty() {
-                writeln!(
-                    out,
-                    "No devices yet: connect one and run `keepsake settings <device>`."
-                )?;
+                writeln!(out, "{}", tr!(m, "settings-no-devices"))?;
             }
             for d in &shown.devices {
                 writeln!(out)?;
-                print_device(out, d)?;
+                print_device(m, out, d)?;
             }
             Ok(())
         });
@@ -244,19 +245,22 @@ pub fn settings(
         let name = settings.devices[&udid].display_name().to_owned();
         wifi_note = Some(
             match runtime.block_on(keepsake_core::apply_wifi_setting(ctx, &udid)) {
-                Ok(Some(_)) if on => format!("{name} now shows itself on Wi-Fi to this computer."),
-                Ok(Some(_)) => format!("{name} no longer shows itself on Wi-Fi to this computer."),
-                Ok(None) => format!(
-                    "{name} is not connected: this is set on it at its next backup by cable."
+                Ok(Some(_)) if on => tr!(m, "settings-wifi-shown", device = name),
+                Ok(Some(_)) => tr!(m, "settings-wifi-hidden", device = name),
+                Ok(None) => tr!(m, "settings-wifi-later", device = name),
+                Err(e) => tr!(
+                    m,
+                    "settings-wifi-failed",
+                    error = e.to_string(),
+                    device = name
                 ),
-                Err(e) => format!("{e}. It is set on {name} at its next backup by cable."),
             },
         );
     }
     let history = history::history(dirs)?;
     let shown = view(&settings, &history, &settings.devices[&udid]);
     emit(json, &shown, |out| {
-        print_device(out, &shown)?;
+        print_device(m, out, &shown)?;
         if let Some(note) = &wifi_note {
             writeln!(out, "{note}")?;
         }
@@ -264,15 +268,20 @@ pub fn settings(
     })
 }
 
-fn on(b: bool) -> &'static str {
-    if b {
-        "on"
-    } else {
-        "off"
-    }
+/// `age` in words: "1 month", "2 weeks".
+fn retention(m: &Messages, age: RetentionAge) -> String {
+    let (id, count) = match age {
+        RetentionAge::OneWeek => ("settings-retention-weeks", 1),
+        RetentionAge::TwoWeeks => ("settings-retention-weeks", 2),
+        RetentionAge::OneMonth => ("settings-retention-months", 1),
+        RetentionAge::ThreeMonths => ("settings-retention-months", 3),
+        RetentionAge::SixMonths => ("settings-retention-months", 6),
+        RetentionAge::OneYear => ("settings-retention-years", 1),
+    };
+    tr!(m, id, count = count)
 }
 
-fn print_device(out: &mut dyn Write, v: &DeviceView) -> std::io::Result<()> {
+fn print_device(m: &Messages, out: &mut dyn Write, v: &DeviceView) -> std::io::Result<()> {
     let d = &v.settings;
     let model = if d.model.is_empty() {
         String::new()
@@ -280,86 +289,124 @@ fn print_device(out: &mut dyn Write, v: &DeviceView) -> std::io::Result<()> {
         format!(", {}", d.model)
     };
     writeln!(out, "{} ({}{model})", d.display_name(), d.udid)?;
+    // the labels, padded to the longest one in this language so that the values line up
+    const LABELS: [&str; 10] = [
+        "settings-label-location",
+        "settings-label-snapshots",
+        "settings-label-deletion",
+        "settings-label-automatic",
+        "settings-label-password",
+        "settings-label-wifi",
+        "settings-label-settings",
+        "settings-label-last-backup",
+        "settings-label-last-attempt",
+        "settings-label-waiting",
+    ];
+    let width = LABELS
+        .iter()
+        .map(|l| m.format(l, None).chars().count())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let mut line =
+        |label: &str, value: String| writeln!(out, "  {:<width$}{value}", m.format(label, None));
     let location = match (&v.effective_location, v.location_present) {
-        (None, _) => "none (add one with `keepsake locations add <folder>`)".to_owned(),
-        (Some(p), Some(false)) => format!("{} (not there: an unplugged disk?)", p.display()),
-        (Some(p), _) if d.location.is_none() => format!("{} (the default)", p.display()),
+        (None, _) => tr!(m, "settings-location-none"),
+        (Some(p), Some(false)) => tr!(
+            m,
+            "settings-location-missing",
+            location = p.display().to_string()
+        ),
+        (Some(p), _) if d.location.is_none() => tr!(
+            m,
+            "settings-location-default",
+            location = p.display().to_string()
+        ),
         (Some(p), _) => p.display().to_string(),
     };
-    writeln!(out, "  Location:           {location}")?;
-    writeln!(out, "  Snapshots:          {}", on(d.snapshots))?;
-    let deletion = if d.auto_delete {
-        format!(
-            "on, keeping every snapshot at least {}, {}",
-            d.retention,
-            if d.ask_first {
-                "asking first"
-            } else {
-                "without asking"
-            }
-        )
+    line("settings-label-location", location)?;
+    let snapshots = if d.snapshots {
+        "settings-snapshots-on"
     } else {
-        "off".to_owned()
+        "settings-snapshots-off"
     };
-    writeln!(out, "  Automatic deletion: {deletion}")?;
+    line("settings-label-snapshots", m.format(snapshots, None))?;
+    let deletion = match (d.auto_delete, d.ask_first) {
+        (false, _) => tr!(m, "settings-deletion-off"),
+        (true, true) => tr!(
+            m,
+            "settings-deletion-asking",
+            retention = retention(m, d.retention)
+        ),
+        (true, false) => tr!(
+            m,
+            "settings-deletion-silent",
+            retention = retention(m, d.retention)
+        ),
+    };
+    line("settings-label-deletion", deletion)?;
     let schedule = match d.schedule {
-        keepsake_core::Schedule::Daily => "daily",
-        keepsake_core::Schedule::Weekly => "weekly",
+        keepsake_core::Schedule::Daily => tr!(m, "settings-automatic-daily"),
+        keepsake_core::Schedule::Weekly => tr!(m, "settings-automatic-weekly"),
     };
     let automatic = match (d.auto_backup, d.window) {
-        (false, _) => "off".to_owned(),
-        (true, None) => schedule.to_owned(),
+        (false, _) => tr!(m, "settings-automatic-off"),
+        (true, None) => schedule,
         (true, Some(w)) => {
             let (start, end) = w.times();
-            format!("{schedule}, between {start} and {end} (local time)")
+            tr!(
+                m,
+                "settings-automatic-window",
+                schedule = schedule,
+                start = start,
+                end = end
+            )
         }
     };
-    writeln!(out, "  Automatic backups:  {automatic}")?;
+    line("settings-label-automatic", automatic)?;
     let password = match (d.remember_password, v.password_in_credential_store) {
-        (_, Some(true)) => "remembered in this computer's credential store",
-        (true, Some(false)) => "to be remembered when next given",
-        (false, Some(false)) => "not remembered",
-        (true, None) => "to be remembered (the credential store cannot be reached)",
-        (false, None) => "not remembered (the credential store cannot be reached)",
+        (_, Some(true)) => "settings-password-remembered",
+        (true, Some(false)) => "settings-password-to-remember",
+        (false, Some(false)) => "settings-password-not-remembered",
+        (true, None) => "settings-password-to-remember-unreachable",
+        (false, None) => "settings-password-not-remembered-unreachable",
     };
-    writeln!(out, "  Password:           {password}")?;
-    writeln!(
-        out,
-        "  Over Wi-Fi:         {}",
-        if d.wifi {
-            "yes, when on the same network"
-        } else {
-            "no, by cable only"
-        }
-    )?;
-    if d.confirmed {
-        writeln!(out, "  Settings:           confirmed")?;
+    line("settings-label-password", m.format(password, None))?;
+    let wifi = if d.wifi {
+        "settings-wifi-yes"
     } else {
-        writeln!(
-            out,
-            "  Settings:           not confirmed yet: `keepsake settings {} --confirm` accepts them",
-            d.udid
-        )?;
-    }
+        "settings-wifi-no"
+    };
+    line("settings-label-wifi", m.format(wifi, None))?;
+    let confirmed = if d.confirmed {
+        tr!(m, "settings-confirmed")
+    } else {
+        tr!(m, "settings-not-confirmed", udid = d.udid.as_str())
+    };
+    line("settings-label-settings", confirmed)?;
     let h = &v.history;
-    match h.last_success {
-        Some(t) => writeln!(out, "  Last backup:        {}", utc_time(t))?,
-        None => writeln!(out, "  Last backup:        never")?,
-    }
+    let last = match h.last_success {
+        Some(t) => utc_time(t),
+        None => tr!(m, "settings-never"),
+    };
+    line("settings-label-last-backup", last)?;
     if let Some(e) = &h.last_error {
-        writeln!(
-            out,
-            "  Last attempt:       failed ({} in a row): {e}",
-            h.failures
-        )?;
+        let failed = tr!(
+            m,
+            "settings-last-attempt",
+            count = h.failures,
+            error = e.as_str()
+        );
+        line("settings-label-last-attempt", failed)?;
     }
     if let Some(p) = &h.pending_cleaning {
-        writeln!(
-            out,
-            "  Waiting for you:    delete {} old snapshot(s) to free {}? (`keepsake clean`)",
-            p.request.snapshots.len(),
-            human_bytes(p.request.frees_bytes)
-        )?;
+        let waiting = tr!(
+            m,
+            "settings-waiting",
+            count = p.request.snapshots.len(),
+            size = m.bytes(p.request.frees_bytes)
+        );
+        line("settings-label-waiting", waiting)?;
     }
     Ok(())
 }
@@ -434,6 +481,7 @@ pub fn locations(
     args: &LocationsArgs,
     json: bool,
 ) -> anyhow::Result<()> {
+    let m = ctx.messages();
     let dirs = ctx.dirs();
     match &args.action {
         Some(LocationAction::Add { path }) => {
@@ -461,6 +509,7 @@ pub fn locations(
             store_password,
         }) => {
             let new = crate::secret_args::required(
+                m,
                 &crate::secret_args::NEW_STORE_PASSWORD,
                 new_password.as_deref(),
                 true,
@@ -490,25 +539,23 @@ pub fn locations(
         .filter(|d| !d.known)
         .collect();
     emit(json, &list, |out| {
-        for m in &moved {
-            writeln!(
-                out,
-                "{} is now mounted at {}: Keepsake follows it there.",
-                m.from.display(),
-                m.to.display()
-            )?;
+        for moved in &moved {
+            let said = tr!(
+                m,
+                "locations-moved",
+                from = moved.from.display().to_string(),
+                to = moved.to.display().to_string()
+            );
+            writeln!(out, "{said}")?;
         }
-        print_locations(out, &list)?;
+        print_locations(m, out, &list)?;
         for d in &elsewhere {
-            writeln!(
-                out,
-                "\nBackups from another computer are on {}: `keepsake timeline --location {}` \
-                 shows them (with a backup password or --recovery-key), `keepsake locations add \
-                 {}` adds them.",
-                d.root.display(),
-                d.root.display(),
-                d.root.display()
-            )?;
+            let said = tr!(
+                m,
+                "locations-elsewhere",
+                disk = d.root.display().to_string()
+            );
+            writeln!(out, "\n{said}")?;
         }
         Ok(())
     })
@@ -522,6 +569,7 @@ fn any_secret(
 ) -> anyhow::Result<keepsake_core::Unlock> {
     use crate::secret_args::{unlock_with, BACKUP_PASSWORD, RECOVERY_KEY, STORE_PASSWORD};
     unlock_with(
+        ctx.messages(),
         ctx.unlock(),
         &[
             (&STORE_PASSWORD, file),
@@ -538,7 +586,8 @@ fn set_up(
     password: Option<&Path>,
     json: bool,
 ) -> anyhow::Result<()> {
-    let password = crate::secret_args::optional(&crate::secret_args::STORE_PASSWORD, password)?;
+    let m = ctx.messages();
+    let password = crate::secret_args::optional(m, &crate::secret_args::STORE_PASSWORD, password)?;
     let key = settings::set_up_location(
         ctx.dirs(),
         ctx.host_name(),
@@ -550,19 +599,18 @@ fn set_up(
         "location": root,
         "recovery_key": key.as_ref().map(|k| k.as_str()),
     });
+    let location = root.display().to_string();
     emit(json, &shown, |out| match &key {
         Some(key) => writeln!(
             out,
-            "{} is set up for backups. Its recovery key opens these snapshots on any computer, \
-             for example if this one is lost. Write it down or print it, and keep it apart from \
-             the disk:\n\n    {}\n",
-            root.display(),
+            "{}\n\n    {}\n",
+            tr!(m, "locations-set-up", location = location.as_str()),
             key.as_str()
         ),
         None => writeln!(
             out,
-            "{} is set up already (`keepsake locations recovery-key` shows its recovery key).",
-            root.display()
+            "{}",
+            tr!(m, "locations-set-up-already", location = location.as_str())
         ),
     })
 }
@@ -573,13 +621,12 @@ fn recovery_key(
     secret: Option<&Path>,
     json: bool,
 ) -> anyhow::Result<()> {
+    let m = ctx.messages();
     let location = keepsake_core::Location::new(path);
     let repo = location.open_with(&any_secret(ctx, secret)?)?;
+    let root = location.root().display().to_string();
     let Some(key) = repo.recovery_key()? else {
-        anyhow::bail!(
-            "{} is not encrypted: it needs no recovery key",
-            location.root().display()
-        );
+        anyhow::bail!(tr!(m, "locations-not-encrypted", location = root));
     };
     let shown = serde_json::json!({
         "location": location.root(),
@@ -588,10 +635,10 @@ fn recovery_key(
     emit(json, &shown, |out| {
         writeln!(
             out,
-            "The recovery key of {}:\n\n    {}\n\nIt opens these snapshots on any computer. Keep it \
-             apart from the disk.",
-            location.root().display(),
-            key.as_str()
+            "{}\n\n    {}\n\n{}",
+            tr!(m, "locations-recovery-key", location = root.as_str()),
+            key.as_str(),
+            tr!(m, "locations-recovery-key-keep")
         )
     })
 }
@@ -607,49 +654,67 @@ fn key_slots(
     let location = keepsake_core::Location::new(path);
     let mut repo = location.open_with(&any_secret(ctx, secret)?)?;
     change(&mut repo)?;
-    let slots: Vec<serde_json::Value> = repo
-        .key_slots()
-        .into_iter()
+    let m = ctx.messages();
+    let listed = repo.key_slots();
+    let slots: Vec<serde_json::Value> = listed
+        .iter()
         .map(|s| serde_json::json!({ "id": s.id, "opened_by": s.kind.to_string(), "kind": s.kind }))
         .collect();
     emit(json, &slots, |out| {
         writeln!(
             out,
-            "What opens the snapshots at {}:",
-            location.root().display()
+            "{}",
+            tr!(
+                m,
+                "locations-keys",
+                location = location.root().display().to_string()
+            )
         )?;
-        for s in &slots {
-            writeln!(
-                out,
-                "  {}  {}",
-                s["id"].as_str().unwrap_or_default(),
-                s["opened_by"].as_str().unwrap_or_default()
-            )?;
+        for s in &listed {
+            writeln!(out, "  {}  {}", s.id, opened_by(m, &s.kind))?;
         }
         Ok(())
     })
 }
 
-fn print_locations(out: &mut dyn Write, list: &[LocationStatus]) -> std::io::Result<()> {
+/// What a key slot is, in words: "the recovery key", "the computer Ada's Mac".
+fn opened_by(m: &Messages, kind: &keepsake_store::SlotKind) -> String {
+    use keepsake_store::SlotKind;
+    match kind {
+        SlotKind::Password => tr!(m, "locations-key-password"),
+        SlotKind::RecoveryKey => tr!(m, "locations-key-recovery-key"),
+        SlotKind::BackupPassword { device } => {
+            tr!(m, "locations-key-backup-password", device = device.as_str())
+        }
+        SlotKind::Computer { name } => {
+            tr!(m, "locations-key-computer", computer = name.as_str())
+        }
+    }
+}
+
+fn print_locations(
+    m: &Messages,
+    out: &mut dyn Write,
+    list: &[LocationStatus],
+) -> std::io::Result<()> {
     if list.is_empty() {
-        writeln!(
-            out,
-            "No locations yet: add a folder or a disk with `keepsake locations add <path>`."
-        )?;
+        writeln!(out, "{}", tr!(m, "locations-none"))?;
     }
     for l in list {
         let mark = if l.is_default { "*" } else { " " };
         let space = match (l.present, l.free_bytes, l.total_bytes) {
-            (false, ..) => "missing (an unplugged disk?)".to_owned(),
-            (true, Some(free), Some(total)) => {
-                format!("{} free of {}", human_bytes(free), human_bytes(total))
-            }
-            (true, ..) => "present".to_owned(),
+            (false, ..) => tr!(m, "locations-missing"),
+            (true, Some(free), Some(total)) => tr!(
+                m,
+                "locations-free",
+                free = m.bytes(free),
+                total = m.bytes(total)
+            ),
+            (true, ..) => tr!(m, "locations-present"),
         };
         let devices = match l.devices.len() {
             0 => String::new(),
-            1 => ", 1 device".to_owned(),
-            n => format!(", {n} devices"),
+            n => format!(", {}", tr!(m, "locations-devices", count = n)),
         };
         writeln!(out, "{mark} {}  {space}{devices}", l.path.display())?;
     }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use keepsake_i18n::{tr, Messages};
 use keepsake_store::commands::folder::{self, FolderSummary};
 use keepsake_store::commands::{check, forget, gc, list, restore, stats};
 use keepsake_store::{
@@ -102,8 +103,8 @@ enum StoreCommand {
 }
 
 /// Runs one `keepsake store` subcommand.
-pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
-    let key = |repo: &Path| key_source(args.password_file.as_deref(), repo);
+pub fn run(m: &Messages, args: &StoreArgs, json: bool) -> anyhow::Result<()> {
+    let key = |repo: &Path| key_source(m, args.password_file.as_deref(), repo);
     match &args.command {
         StoreCommand::Init {
             repo,
@@ -116,7 +117,7 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             } else if *keyring {
                 // the account names the repository; the config records it for `open`
                 let account = std::path::absolute(repo)
-                    .with_context(|| format!("locating {}", repo.display()))?;
+                    .with_context(|| tr!(m, "store-locating", path = repo.display().to_string()))?;
                 InitOptions {
                     key: KeySource::keyring(KEYRING_SERVICE, account.to_string_lossy()),
                     kdf: KdfParams::recommended(),
@@ -125,14 +126,14 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
                 }
             } else {
                 match key(repo)? {
-                    KeySource::None => bail!(
-                        "a new repository is encrypted: set {PASSWORD_ENV} or pass --password-file (or --no-encryption)"
-                    ),
+                    KeySource::None => {
+                        bail!(tr!(m, "store-init-needs-password", env = PASSWORD_ENV))
+                    }
                     source => InitOptions {
                         key: source,
                         kdf: KdfParams::recommended(),
                         chunking: ChunkingParams::default(),
-                    cipher: Default::default(),
+                        cipher: Default::default(),
                     },
                 }
             };
@@ -150,12 +151,12 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
                 encrypted: r.is_encrypted(),
             };
             emit(json, &created, |out| {
-                let how = if created.encrypted {
-                    "encrypted"
+                let id = if created.encrypted {
+                    "store-created-encrypted"
                 } else {
-                    "not encrypted"
+                    "store-created-unencrypted"
                 };
-                writeln!(out, "Created repository {} ({how})", repo.display())
+                writeln!(out, "{}", tr!(m, id, repo = repo.display().to_string()))
             })
         }
         StoreCommand::Add {
@@ -170,21 +171,25 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             let r = Repository::open(repo, &key)?;
             let device = match device {
                 Some(d) => d.clone(),
-                None => default_device(folder)?,
+                None => default_device(m, folder)?,
             };
-            let summary = add_folder(&r, scan, &device)?;
+            let summary = add_folder(m, &r, scan, &device)?;
             emit(json, &summary, |out| {
                 writeln!(
                     out,
-                    "Snapshot {} of {}: {} files ({} read, {} unchanged, {} removed), {} read, {} new in the repository",
-                    summary.snapshot.id,
-                    summary.snapshot.device,
-                    summary.snapshot.files,
-                    summary.files_read,
-                    summary.files_unchanged,
-                    summary.files_removed,
-                    human_bytes(summary.bytes_read),
-                    human_bytes(summary.snapshot.added_bytes),
+                    "{}",
+                    tr!(
+                        m,
+                        "store-added",
+                        snapshot = summary.snapshot.id,
+                        device = summary.snapshot.device.as_str(),
+                        files = summary.snapshot.files,
+                        read = summary.files_read,
+                        unchanged = summary.files_unchanged,
+                        removed = summary.files_removed,
+                        size = m.bytes(summary.bytes_read),
+                        added = m.bytes(summary.snapshot.added_bytes)
+                    )
                 )
             })
         }
@@ -193,19 +198,19 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             let snaps = list::snapshots(&r)?;
             emit(json, &snaps, |out| {
                 if snaps.is_empty() {
-                    writeln!(out, "No snapshots yet: `keepsake store add` makes one.")?;
+                    writeln!(out, "{}", tr!(m, "store-no-snapshots"))?;
                 }
                 for s in &snaps {
                     writeln!(
                         out,
-                        "{:>5}  {}  #{:<4} {}  {:>8} files  {:>10}  (+{})",
+                        "{:>5}  {}  #{:<4} {}  {:>14}  {:>10}  (+{})",
                         s.id,
                         s.device,
                         s.seq,
                         utc_time(s.time),
-                        s.files,
-                        human_bytes(s.bytes),
-                        human_bytes(s.added_bytes)
+                        tr!(m, "common-files", count = s.files),
+                        m.bytes(s.bytes),
+                        m.bytes(s.added_bytes)
                     )?;
                 }
                 Ok(())
@@ -240,7 +245,7 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             path,
         } => {
             let r = Repository::open(repo, &key(repo)?)?;
-            let bar = bytes_bar(0, "restoring");
+            let bar = bytes_bar(m, 0, "store-restore-progress");
             let summary = restore::restore(
                 &r,
                 *snapshot,
@@ -255,10 +260,14 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             emit(json, &summary, |out| {
                 writeln!(
                     out,
-                    "Restored {} files, {} into {}",
-                    summary.files,
-                    human_bytes(summary.bytes),
-                    target.display()
+                    "{}",
+                    tr!(
+                        m,
+                        "store-restored",
+                        count = summary.files,
+                        size = m.bytes(summary.bytes),
+                        target = target.display().to_string()
+                    )
                 )
             })
         }
@@ -266,11 +275,7 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             let r = Repository::open(repo, &key(repo)?)?;
             let summary = forget::forget(&r, snapshots)?;
             emit(json, &summary, |out| {
-                writeln!(
-                    out,
-                    "Forgot {} snapshots; run `keepsake store gc` to reclaim their space",
-                    summary.snapshots
-                )
+                writeln!(out, "{}", tr!(m, "store-forgot", count = summary.snapshots))
             })
         }
         StoreCommand::Gc { repo } => {
@@ -279,53 +284,80 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             emit(json, &summary, |out| {
                 writeln!(
                     out,
-                    "Reclaimed {} ({} packs deleted, {} repacked); the repository now holds {}",
-                    human_bytes(summary.bytes_before.saturating_sub(summary.bytes_after)),
-                    summary.packs_deleted,
-                    summary.packs_repacked,
-                    human_bytes(summary.bytes_after)
+                    "{}",
+                    tr!(
+                        m,
+                        "store-gc",
+                        size = m.bytes(summary.bytes_before.saturating_sub(summary.bytes_after)),
+                        deleted = summary.packs_deleted,
+                        repacked = summary.packs_repacked,
+                        total = m.bytes(summary.bytes_after)
+                    )
                 )
             })
         }
         StoreCommand::Check { repo } => {
             let r = Repository::open(repo, &key(repo)?)?;
             let total = stats::stats(&r)?.pack_bytes;
-            let bar = bytes_bar(total, "checking");
+            let bar = bytes_bar(m, total, "store-check-progress");
             let report = check::check(&r, &mut |n| bar.inc(n))?;
             bar.finish_and_clear();
             emit(json, &report, |out| {
                 writeln!(
                     out,
-                    "Checked {} chunks ({})",
-                    report.chunks_checked,
-                    human_bytes(report.bytes_checked)
+                    "{}",
+                    tr!(
+                        m,
+                        "store-checked",
+                        count = report.chunks_checked,
+                        size = m.bytes(report.bytes_checked)
+                    )
                 )?;
                 for p in &report.catalog_problems {
-                    writeln!(out, "catalog: {p}")?;
+                    writeln!(
+                        out,
+                        "{}",
+                        tr!(m, "store-catalog-problem", problem = p.to_string())
+                    )?;
                 }
                 for d in &report.damaged_chunks {
                     writeln!(
                         out,
-                        "damaged chunk {} in pack {}: {}",
-                        d.chunk, d.pack, d.fault
+                        "{}",
+                        tr!(
+                            m,
+                            "store-damaged-chunk",
+                            chunk = d.chunk.to_string(),
+                            pack = d.pack.to_string(),
+                            fault = d.fault.to_string()
+                        )
                     )?;
                 }
                 for f in &report.affected_files {
+                    let ids: Vec<String> = f.snapshots.iter().map(|s| s.to_string()).collect();
                     writeln!(
                         out,
-                        "cannot restore {} of {} in snapshots {:?}",
-                        f.path, f.device, f.snapshots
+                        "{}",
+                        tr!(
+                            m,
+                            "store-unrestorable",
+                            path = f.path.as_str(),
+                            device = f.device.as_str(),
+                            count = f.snapshots.len(),
+                            snapshots = ids.join(", ")
+                        )
                     )?;
                 }
                 Ok(())
             })?;
             if !report.is_ok() {
-                bail!(
-                    "{} is damaged: {} damaged chunks, {} catalog problems (listed above)",
-                    repo.display(),
-                    report.damaged_chunks.len(),
-                    report.catalog_problems.len()
-                );
+                bail!(tr!(
+                    m,
+                    "store-damaged",
+                    repo = repo.display().to_string(),
+                    chunks = report.damaged_chunks.len(),
+                    problems = report.catalog_problems.len()
+                ));
             }
             Ok(())
         }
@@ -333,45 +365,56 @@ pub fn run(args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             let r = Repository::open(repo, &key(repo)?)?;
             let s = stats::stats(&r)?;
             emit(json, &s, |out| {
-                writeln!(
-                    out,
-                    "Repository        {} in {} packs",
-                    human_bytes(s.pack_bytes),
-                    s.packs
-                )?;
-                writeln!(
-                    out,
-                    "Newest backups    {} stored",
-                    human_bytes(s.newest_stored_bytes)
-                )?;
-                writeln!(
-                    out,
-                    "Snapshot overhead {}",
-                    human_bytes(s.snapshot_overhead_bytes)
-                )?;
-                writeln!(
-                    out,
-                    "Reclaimable (gc)  {}",
-                    human_bytes(s.unreferenced_bytes)
-                )?;
+                let rows = [
+                    (
+                        "store-stats-repository",
+                        tr!(
+                            m,
+                            "store-stats-packs",
+                            size = m.bytes(s.pack_bytes),
+                            count = s.packs
+                        ),
+                    ),
+                    (
+                        "store-stats-newest",
+                        tr!(
+                            m,
+                            "store-stats-stored",
+                            size = m.bytes(s.newest_stored_bytes)
+                        ),
+                    ),
+                    ("store-stats-overhead", m.bytes(s.snapshot_overhead_bytes)),
+                    ("store-stats-reclaimable", m.bytes(s.unreferenced_bytes)),
+                ];
+                // the labels padded to the longest one in this language
+                let labels: Vec<String> = rows.iter().map(|(l, _)| m.format(l, None)).collect();
+                let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) + 1;
+                for (label, (_, value)) in labels.iter().zip(&rows) {
+                    writeln!(out, "{label:<width$}{value}")?;
+                }
                 for d in &s.devices {
                     writeln!(
                         out,
-                        "Device {}: {} files, {}",
-                        d.device,
-                        d.files,
-                        human_bytes(d.bytes)
+                        "{}",
+                        tr!(
+                            m,
+                            "store-stats-device",
+                            device = d.device.as_str(),
+                            count = d.files,
+                            size = m.bytes(d.bytes)
+                        )
                     )?;
                 }
                 for x in &s.snapshots {
-                    writeln!(
-                        out,
-                        "  snapshot {:>5} ({} #{}): deleting it frees {}",
-                        x.info.id,
-                        x.info.device,
-                        x.info.seq,
-                        human_bytes(x.frees_bytes)
-                    )?;
+                    let line = tr!(
+                        m,
+                        "store-stats-snapshot",
+                        id = format!("{:>5}", x.info.id),
+                        device = x.info.device.as_str(),
+                        seq = x.info.seq,
+                        size = m.bytes(x.frees_bytes)
+                    );
+                    writeln!(out, "  {line}")?;
                 }
                 Ok(())
             })
@@ -384,10 +427,19 @@ const KEYRING_SERVICE: &str = "keepsake-store";
 
 /// How to unlock `repo`: the password given, else its key in the OS credential store when it
 /// was created with one.
-fn key_source(password_file: Option<&Path>, repo: &Path) -> anyhow::Result<KeySource> {
+fn key_source(
+    m: &Messages,
+    password_file: Option<&Path>,
+    repo: &Path,
+) -> anyhow::Result<KeySource> {
     if let Some(file) = password_file {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("reading the password file {}", file.display()))?;
+        let text = std::fs::read_to_string(file).with_context(|| {
+            tr!(
+                m,
+                "store-reading-password-file",
+                path = file.display().to_string()
+            )
+        })?;
         let line = text.lines().next().unwrap_or("");
         return Ok(KeySource::password(line));
     }
@@ -415,10 +467,10 @@ fn key_source(password_file: Option<&Path>, repo: &Path) -> anyhow::Result<KeySo
     })
 }
 
-fn default_device(folder: &Path) -> anyhow::Result<String> {
+fn default_device(m: &Messages, folder: &Path) -> anyhow::Result<String> {
     let canonical = folder
         .canonicalize()
-        .with_context(|| format!("opening {}", folder.display()))?;
+        .with_context(|| tr!(m, "store-opening", path = folder.display().to_string()))?;
     Ok(canonical
         .file_name()
         .and_then(|n| n.to_str())
@@ -427,11 +479,12 @@ fn default_device(folder: &Path) -> anyhow::Result<String> {
 }
 
 fn add_folder(
+    m: &Messages,
     repo: &Repository,
     scan: folder::PendingScan,
     device: &str,
 ) -> anyhow::Result<FolderSummary> {
-    let bar = bytes_bar(0, "reading");
+    let bar = bytes_bar(m, 0, "store-add-progress");
     let summary = folder::add_scanned(repo, scan, device, &mut |done, total| {
         bar.set_length(total);
         bar.set_position(done);
@@ -440,14 +493,18 @@ fn add_folder(
     Ok(summary)
 }
 
-/// A byte-count progress bar on stderr (drawn only when stderr is a terminal).
-fn bytes_bar(total: u64, what: &'static str) -> ProgressBar {
-    let style = ProgressStyle::with_template(
-        "{msg:10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-    )
+/// A byte-count progress bar on stderr (drawn only when stderr is a terminal); `what` is the
+/// message that says what it does.
+fn bytes_bar(m: &Messages, total: u64, what: &str) -> ProgressBar {
+    let left = tr!(m, "progress-time-left", time = "{eta}");
+    let style = ProgressStyle::with_template(&format!(
+        "{{msg:10}} [{{bar:30}}] {{bytes}}/{{total_bytes}} {{bytes_per_sec}} {left}"
+    ))
     .expect("the template is valid")
     .progress_chars("=> ");
-    ProgressBar::new(total).with_style(style).with_message(what)
+    ProgressBar::new(total)
+        .with_style(style)
+        .with_message(m.format(what, None))
 }
 
 /// `YYYY-MM-DD HH:MM UTC` from Unix seconds (proleptic Gregorian calendar).
@@ -471,8 +528,6 @@ pub(crate) fn utc_time(unix: i64) -> String {
         secs % 3600 / 60
     )
 }
-
-pub(crate) use keepsake_core::human_bytes;
 
 #[cfg(test)]
 mod tests {

@@ -65,3 +65,63 @@ fn devices_without_usbmuxd_fails_and_says_what_to_do() {
     assert!(err.contains("cannot reach usbmuxd at 127.0.0.1:9"), "{err}");
     assert!(err.contains("Is usbmuxd installed and running?"), "{err}");
 }
+
+/// `keepsake` speaks the language of the OS's locale: French for `LANG=fr_FR.UTF-8`, English for
+/// `LANG=en_US.UTF-8`, both for what a command with a Context prints (`locations`) and for an
+/// error of a command without one (`store init`).
+#[test]
+#[cfg_attr(
+    not(all(unix, not(target_vendor = "apple"))),
+    ignore = "sys-locale reads the language from the OS's settings there, not from LANG"
+)]
+fn the_locale_chooses_the_language_it_speaks() {
+    let home = tempfile::tempdir().unwrap();
+    let disks = home.path().join("disks");
+    std::fs::create_dir_all(&disks).unwrap();
+    let run = |lang: &str, args: &[&str]| {
+        let mut cmd = Cli::new(env!("CARGO_BIN_EXE_keepsake"))
+            .home(home.path())
+            .env("USBMUXD_SOCKET_ADDRESS", DEAD_USBMUXD)
+            .env("KEEPSAKE_DISK_ROOTS", &disks)
+            .command(args);
+        for var in ["LANGUAGE", "LC_ALL", "LC_MESSAGES"] {
+            cmd.env_remove(var);
+        }
+        cmd.env("LANG", lang).output().expect("keepsake runs")
+    };
+    let repo = home.path().join("repo");
+    let repo = repo.to_str().unwrap();
+
+    let out = run("fr_FR.UTF-8", &["locations"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Aucun emplacement pour l'instant : ajoutez un dossier ou un disque avec \
+         `keepsake locations add <chemin>`.\n"
+    );
+    let out = run("fr_FR.UTF-8", &["store", "init", repo]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "keepsake: un nouveau dépôt est chiffré : définissez KEEPSAKE_PASSWORD ou passez \
+             --password-file (ou --no-encryption)"
+        ),
+        "{out:?}"
+    );
+
+    let out = run("en_US.UTF-8", &["locations"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "No locations yet: add a folder or a disk with `keepsake locations add <path>`.\n"
+    );
+    let out = run("en_US.UTF-8", &["store", "init", repo]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "keepsake: a new repository is encrypted: set KEEPSAKE_PASSWORD or pass \
+             --password-file (or --no-encryption)"
+        ),
+        "{out:?}"
+    );
+}

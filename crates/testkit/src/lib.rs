@@ -184,6 +184,8 @@ impl Cli {
         ] {
             cmd.env_remove(var);
         }
+        // The tests read English, whatever the language of the machine running them.
+        cmd.env_remove("LANGUAGE").env("LC_ALL", "C");
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
