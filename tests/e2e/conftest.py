@@ -5,6 +5,7 @@ the session capabilities. Everything is started on free ports and torn down by P
 WebKitWebDriver accepts one session only and a leftover one blocks the next run.
 """
 
+import json
 import os
 import pathlib
 import re
@@ -12,6 +13,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
@@ -233,6 +235,9 @@ def app(request, display, app_binary, tmp_path, usbmuxd_address, app_env):
     env.setdefault("XDG_CACHE_HOME", str(pathlib.Path.home() / ".cache"))
     env["HOME"] = str(tmp_path / "home")
     env.update(app_env)
+    # Desktop notifications go to a notification server of the test's own (see `notifications`).
+    env["KEEPSAKE_TEST_NOTIFICATIONS"] = str(tmp_path / "notifications.jsonl")
+    env["KEEPSAKE_PYTHON"] = sys.executable
     (tmp_path / "home").mkdir(exist_ok=True)
     driver_log = open(tmp_path / "tauri-driver.log", "wb")
     # The app keeps store keys and passwords in the OS credential store: a private D-Bus session
@@ -261,6 +266,32 @@ def app(request, display, app_binary, tmp_path, usbmuxd_address, app_env):
             session.quit()
         _stop(bridge)
         driver_log.close()
+
+
+class Notifications:
+    """The desktop notifications the app sent, as the test's notification server received them
+    (tests/e2e/notification_daemon.py), and clicking one as a person would."""
+
+    def __init__(self, log: pathlib.Path):
+        self.log = log
+
+    def all(self) -> list[dict]:
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line.strip()]
+
+    def titled(self, start: str) -> list[dict]:
+        return [n for n in self.all() if n["summary"].startswith(start)]
+
+    def click(self, notification: dict) -> None:
+        assert "default" in notification["actions"], f"the notification offers no click: {notification}"
+        with open(f"{self.log}.clicks", "a") as f:
+            f.write(f"{notification['id']}\n")
+
+
+@pytest.fixture()
+def notifications(app, tmp_path) -> Notifications:
+    return Notifications(tmp_path / "notifications.jsonl")
 
 
 def unique_colours(png: pathlib.Path) -> int:

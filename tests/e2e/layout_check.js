@@ -20,7 +20,14 @@
     return r.width > 0 && r.height > 0;
   };
   if (doc.scrollWidth > doc.clientWidth + 1) {
-    problems.push(`${name}: the page is ${doc.scrollWidth}px wide in a ${doc.clientWidth}px window (horizontal scrolling)`);
+    // the deepest visible elements reaching past the window's right edge: what to fix
+    const reaching = Array.from(document.querySelectorAll("body *")).filter((e) => e.getBoundingClientRect().right > doc.clientWidth + 1);
+    // visible ones first; else what is out of sight (a screen reader's text, a hidden part)
+    // else the boxes whose own content (a long word, say) spills past them
+    const spilling = Array.from(document.querySelectorAll("body *")).filter((e) => visible(e) && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === "visible");
+    const past = reaching.some(visible) ? reaching.filter(visible) : reaching.length ? reaching : spilling;
+    const deepest = past.filter((e) => !past.some((o) => o !== e && e.contains(o))).slice(0, 3).map(describe);
+    problems.push(`${name}: the page is ${doc.scrollWidth}px wide in a ${doc.clientWidth}px window (horizontal scrolling): ${deepest.join(", ") || "no element reaches past it"}`);
   }
   // The boxes things belong in: cards, sections, fields, list rows, notices, dialogs.
   const CONTAINERS = ".card, .field, fieldset, .notice, dialog, li, section, form, header, main, #app";

@@ -59,7 +59,7 @@ class TestAgentAndCleaning:
         phone.start("--size", "32MiB", "--live-days", "1", "--clear-photos", "80", "--bandwidth", "2MB")
         return phone.address
 
-    def test_the_agent_backs_up_a_due_phone_and_cleaning_waits_for_approval(self, app, phone, screenshot):
+    def test_the_agent_backs_up_a_due_phone_and_cleaning_waits_for_approval(self, app, phone, screenshot, notifications):
         row_css = f'.device[data-udid="{phone.udid}"]'
         # Nobody clicks "Back up now": the agent starts the backup a few seconds after start.
         wait(app, 60).until(lambda a: a.find_elements("css selector", f"{row_css} progress"))
@@ -79,12 +79,21 @@ class TestAgentAndCleaning:
         assert "kept forever until you say they may go" in warning.text, warning.text
         # Of the two older snapshots, the one kept for the photos is not offered for deletion.
         question = wait(app).until(lambda a: css(a, f"{row_css} .cleaning"))
-        assert "Delete 1 of them to free " in question.text, question.text
+        assert "Delete one of them to free " in question.text, question.text
         assert len(question.find_elements("css selector", ".cleaning-list li")) == 1
         screenshot("cleaning-dialog")
 
-        # Nothing is deleted while the question waits.
-        css(app, f"{row_css} .show-timeline").click()
+        # The desktop notifications said so too (the test's notification server received them),
+        # each opening the screen that answers it when clicked.
+        finished = wait(app, 30).until(lambda a: notifications.titled("Backup finished"))
+        assert finished[0]["body"] == f"{phone.name} is backed up.", finished
+        gone = wait(app, 30).until(lambda a: notifications.titled(f"Many photos or messages are gone from {phone.name}"))
+        cleaning = wait(app, 30).until(lambda a: notifications.titled("Older snapshots take too much space"))
+        assert f" of {phone.name}, which would free " in cleaning[0]["body"], cleaning
+        assert len(notifications.titled("Older snapshots")) == 1, "a question is told once"
+
+        # Nothing is deleted while the question waits. The photos' notification opens the timeline.
+        notifications.click(gone[0])
         wait(app).until(lambda a: len(a.find_elements("css selector", ".snapshot")) == 3)
         rows = app.find_elements("css selector", ".snapshot")
         ids = [int(s.get_attribute("data-id")) for s in rows]
@@ -98,7 +107,9 @@ class TestAgentAndCleaning:
         wait(app).until(lambda a: css(a, f'.snapshot[data-id="{oldest}"] .snapshot-pin').text == "Kept forever")
         assert css(app, f'.snapshot[data-id="{oldest}"] .snapshot-pin').get_attribute("aria-pressed") == "true"
         screenshot("timeline-pinned")
-        css(app, "#back-to-devices").click()
+        # The cleaning's notification opens the device's page, where the question waits.
+        notifications.click(cleaning[0])
+        wait(app).until(lambda a: a.find_elements("css selector", f"{row_css} .cleaning-approve"))
 
         # The person says the photos may go: the snapshot kept for them is kept no more.
         css(app, f"{row_css} .mass-deletion-fine").click()

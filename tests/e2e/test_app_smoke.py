@@ -22,6 +22,9 @@ def test_window_shows_version_from_rust_and_says_usbmuxd_is_missing(app, screens
     version = app.find_element("id", "app-version")
     assert version.text == f"Version {_cli_version()}"
     assert app.find_element("id", "devices-title").text == "Devices"
+    # no device: the home pane says what to do, beside an empty sidebar
+    assert "Connect one with a cable" in app.find_element("id", "no-devices").text
+    assert app.find_element("css selector", "nav#sidebar #show-preferences").text == "Preferences"
     problem = app.find_element("id", "usbmuxd-problem")
     assert "cannot reach usbmuxd at 127.0.0.1:9" in problem.text
     assert "Is usbmuxd installed and running?" in problem.text
@@ -37,7 +40,11 @@ class TestWithAVirtualIphone:
     def test_the_device_appears_with_its_name_and_trust_advice(self, app, virtual_iphone, screenshot):
         _, lines = virtual_iphone
         udid, name = re.match(r"# (\S+)  (.+?)  ", lines[0]).groups()
-        row = app.find_element("css selector", f'.device[data-udid="{udid}"]')
+        # the only device is shown without being chosen, and marked in the sidebar
+        row = app.find_element("css selector", f'main .device[data-udid="{udid}"]')
+        entry = app.find_element("css selector", f'nav .sidebar-device[data-udid="{udid}"]')
+        assert entry.get_attribute("aria-current") == "page"
+        assert entry.text.startswith(name) and "Connected · " in entry.text, entry.text
         assert row.find_element("class name", "device-name").text == name
         assert row.find_element("class name", "badge").text == "Not trusted yet"
         assert "tap Trust" in row.find_element("class name", "advice").text

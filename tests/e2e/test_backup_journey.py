@@ -224,11 +224,22 @@ class TestBackupJourney:
         screenshot("browser-password")
         css(app, "#snapshot-password").send_keys(PASSWORD)
         css(app, "#unlock").click()
-        wait(app, 60).until(lambda a: a.find_elements("css selector", f'.domain[data-domain="{FILE_DOMAIN}"]'))
-        css(app, f'.domain[data-domain="{FILE_DOMAIN}"] .open-domain').click()
-        for folder in ("Library", "Library/SMS"):
-            wait(app).until(lambda a: a.find_elements("css selector", f'.entry[data-path="{folder}"] .open-folder'))
-            css(app, f'.entry[data-path="{folder}"] .open-folder').click()
+        # What it holds, as people name it: kinds of data, and apps by name with their icons.
+        wait(app, 60).until(lambda a: a.find_elements("css selector", '.kind[data-kind="photos"] .open-kind'))
+        assert app.find_elements("css selector", '.kind[data-kind="messages"] .open-kind')
+        acme = css(app, '.app[data-bundle-id="com.acme.notes"]')
+        assert "Acme Notes" in acme.text, acme.text
+        icon = acme.find_element("tag name", "img").get_attribute("src")
+        assert icon.startswith("data:image/png;base64,iVBORw0KGg"), icon[:40]
+        assert app.find_elements("css selector", f'.domain[data-domain="{FILE_DOMAIN}"] .open-domain'), "every domain is still listed"
+        screenshot("browser-contents")
+        # Search finds the messages database; its folder opens from the result.
+        css(app, "#snapshot-search").send_keys("SMS.db")
+        hit = f'tr.search-hit[data-domain="{FILE_DOMAIN}"][data-path="{FILE_PATH}"]'
+        wait(app, 30).until(lambda a: a.find_elements("css selector", hit))
+        assert "found" in css(app, "#search-status").text, css(app, "#search-status").text
+        screenshot("browser-search")
+        css(app, f"{hit} .open-hit-folder").click()
         out = tmp_path / "extracted"
         css(app, "#extract-target").send_keys(str(out))
         wait(app).until(lambda a: a.find_elements("css selector", f'.entry[data-path="{FILE_PATH}"] .extract'))
@@ -282,7 +293,8 @@ class TestBackupJourney:
         css(app, "#wizard-next").click()
         css(app, "#wizard-next").click()
         css(app, "#wizard-finish").click()
-        wait(app, 60).until(lambda a: a.find_elements("id", "devices-title"))
+        # back on the device's page (the sidebar's "Devices" is on every screen: no sign of it)
+        wait(app, 60).until(lambda a: a.find_elements("css selector", f"{row_css} .show-settings"))
         # Asked again, the device says its backups are no longer encrypted.
         css(app, f"{row_css} .show-settings").click()
         wait(app, 60).until(lambda a: a.find_elements("id", "encrypt"))

@@ -61,5 +61,6 @@ class TestTrust:
         assert f"Unlock {phone.name} and tap Trust on it" in loading.text
         screenshot("trust-prompt")
         css(app, "#wizard-loading-cancel").click()
-        wait(app).until(lambda a: a.find_elements("id", "devices-title"))
-        assert app.find_elements("id", "wizard") == []
+        # back on the device's page (the sidebar, with its "Devices", stays on every screen)
+        wait(app).until(lambda a: a.find_elements("css selector", f"{row_css} .backup-now"))
+        assert app.find_elements("id", "wizard") == [] and app.find_elements("id", "wizard-loading") == []

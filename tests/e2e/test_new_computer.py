@@ -16,7 +16,7 @@ import subprocess
 import pytest
 
 from conftest import ROOT, VirtualPhone
-from test_backup_journey import css, wait
+from test_backup_journey import css, text, wait
 
 CLI = ROOT / "target" / "debug" / "keepsake"
 PASSWORD = "correct horse battery staple"
@@ -89,7 +89,9 @@ class TestANewComputer:
         x_udid, x_name = phone.devices_seen[1]
         assert x_udid != new_phone.udid
         assert (disk / "Keepsake.Backups" / "keepsake-repo.json").is_file()
-        assert app.find_elements("id", "other-backups") == [], "nothing known yet"
+        # the new phone is the only device in the sidebar: nothing of the old one is known yet
+        wait(app, 30).until(lambda a: a.find_elements("css selector", f'.sidebar-device[data-udid="{new_phone.udid}"]'))
+        assert app.execute_script("return document.querySelectorAll('.sidebar-device').length") == 1, "nothing known yet"
 
         css(app, "#show-preferences").click()
         # the disk is found where disks mount, not known yet
@@ -129,15 +131,22 @@ class TestANewComputer:
         assert f"{disk} is intact" in done.text, done.text
         shot("preferences-verified")
 
-        # the phone, not connected, is listed with its backups, and its snapshots open
+        # the phone, not connected, is listed in the sidebar with its backups; its page (chosen
+        # there: the new phone, the only device until now, was shown) opens its snapshots
         css(app, "#back-to-devices").click()
+        entry_css = f'.sidebar-device[data-udid="{x_udid}"]'
+        wait(app, 30).until(lambda a: a.find_elements("css selector", entry_css))
+        assert "Not connected · last backup " in text(app, entry_css), text(app, entry_css)
+        # (the sidebar is drawn again as the devices change: found afresh until the click lands)
+        wait(app).until(lambda a: (css(a, entry_css).click(), True)[1])
         row_css = f'.other-device[data-udid="{x_udid}"]'
-        row = wait(app, 30).until(lambda a: css(a, row_css))
-        assert row.find_element("class name", "device-name").text == x_name
-        assert row.find_element("class name", "last-backup").text.startswith("1 snapshot · Last backup: ")
-        assert "Not connected" in row.find_element("class name", "device-meta").text
+        wait(app, 30).until(lambda a: css(a, row_css))
+        assert css(app, entry_css).get_attribute("aria-current") == "page"
+        assert text(app, f"{row_css} .device-name") == x_name
+        assert text(app, f"{row_css} .last-backup").startswith("1 snapshot · Last backup: ")
+        assert "Not connected" in text(app, f"{row_css} .device-meta")
         shot("devices-other-backups")
-        row.find_element("class name", "show-timeline").click()
+        wait(app).until(lambda a: (css(a, f"{row_css} .show-timeline").click(), True)[1])
         wait(app).until(lambda a: len(a.find_elements("css selector", ".snapshot")) == 1)
         shot("timeline-device-not-connected")
 
@@ -206,5 +215,10 @@ class TestAFinderBackup:
         assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){7}", key), key
         screenshot("preferences-import")
         css(app, "#back-to-devices").click()
-        row = wait(app, 30).until(lambda a: css(a, f'.other-device[data-udid="{phone.udid}"]'))
-        assert row.find_element("class name", "last-backup").text.startswith("1 snapshot")
+        # the phone is known by its backup now: in the sidebar, and its page once chosen there
+        entry_css = f'.sidebar-device[data-udid="{phone.udid}"]'
+        wait(app, 30).until(lambda a: a.find_elements("css selector", entry_css))
+        wait(app).until(lambda a: (css(a, entry_css).click(), True)[1])
+        wait(app, 30).until(lambda a: css(a, f'.other-device[data-udid="{phone.udid}"]'))
+        # (the page may be drawn again meanwhile, as the sidebar follows the devices: read afresh)
+        assert text(app, f'.other-device[data-udid="{phone.udid}"] .last-backup').startswith("1 snapshot")

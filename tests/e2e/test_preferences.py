@@ -12,6 +12,8 @@ def test_locations_are_added_made_default_and_removed(app, screenshot, tmp_path)
     wait = WebDriverWait(app, 20, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
     app.find_element("id", "show-preferences").click()
     assert app.find_element("id", "no-locations").text == "No backup location yet."
+    # the sidebar stays, and marks the screen shown
+    assert app.find_element("id", "show-preferences").get_attribute("aria-current") == "page"
     for disk in (first, second):
         field = app.find_element("id", "preferences-new-location")
         field.send_keys(str(disk))
@@ -37,3 +39,6 @@ def test_locations_are_added_made_default_and_removed(app, screenshot, tmp_path)
     wait.until(lambda a: not list(autostart.glob("*.desktop")))
     app.find_element("id", "back-to-devices").click()
     assert app.find_element("id", "devices-title").text == "Devices"
+    # no device: the home pane again
+    assert "Connect one with a cable" in app.find_element("id", "no-devices").text
+    assert app.find_element("id", "show-preferences").get_attribute("aria-current") is None

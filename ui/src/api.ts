@@ -435,3 +435,68 @@ export const restoreSnapshot = (udid: string, id: number, password: string | nul
 export const convertSnapshots = (udid: string, password: string | null) => invoke<Converted>("convert_snapshots", { udid, password });
 export const onTransferProgress = (f: (e: TransferProgress) => void): Promise<UnlistenFn> =>
   listen<TransferProgress>("transfer-progress", (e) => f(e.payload));
+
+/** An app as a snapshot knows it (`snapshot_contents`). */
+export interface AppSummary {
+  bundle_id: string;
+  /** Its name on the phone; the bundle id when the snapshot does not say. */
+  name: string;
+  version: string | null;
+  /** `data:image/png;base64,…` from the device, or null. */
+  icon: string | null;
+  /** Its own domain, its extensions' (`AppDomainPlugin-`) and its groups' (`AppDomainGroup-`). */
+  domains: string[];
+  files: number;
+  bytes: number;
+}
+
+/** The phone's own kinds of data, as people name them. */
+export type Kind = "photos" | "messages" | "contacts" | "calls" | "notes" | "calendars" | "voice_memos" | "safari" | "health" | "passwords" | "settings";
+
+/** A place a kind lives in: a domain, and a folder inside it ("" for the whole domain). */
+export interface KindPlace {
+  domain: string;
+  folder: string;
+  files: number;
+  bytes: number;
+}
+
+export interface KindSummary {
+  kind: Kind;
+  /** Only the places holding files, iOS's main one first. */
+  places: KindPlace[];
+  files: number;
+  bytes: number;
+}
+
+/** What a snapshot holds, for the browser's first screen: apps largest first, kinds in a fixed
+ * order (only those the snapshot holds). */
+export interface SnapshotContents {
+  domains: DomainSummary[];
+  apps: AppSummary[];
+  kinds: KindSummary[];
+}
+
+/** Files whose "Domain/relative/path" or app's name contains the text: the first 500, and how many in all. */
+export interface SearchResult {
+  found: BrowseEntry[];
+  total: number;
+}
+
+/** Opens a snapshot (with its backup password when it is encrypted) and says what it holds. */
+export const snapshotContents = (udid: string, snapshot: number, password: string | null) =>
+  invoke<SnapshotContents>("snapshot_contents", { udid, snapshot, password });
+/** Searches an open snapshot (`snapshotContents` opened it). */
+export const searchSnapshot = (udid: string, snapshot: number, text: string) =>
+  invoke<SearchResult>("search_snapshot", { udid, snapshot, text });
+
+/** The screen a clicked desktop notification opens (Rust's `notices::Screen`). */
+export type NoticeScreen =
+  | { screen: "device"; udid: string }
+  | { screen: "timeline"; udid: string }
+  | { screen: "settings"; udid: string };
+export const onOpenScreen = (f: (s: NoticeScreen) => void): Promise<UnlistenFn> =>
+  listen<NoticeScreen>("open-screen", (e) => f(e.payload));
+
+/** The OS's language as the interface speaks it: "en" or "fr". */
+export const fetchLanguage = () => invoke<string>("language");

@@ -3,6 +3,7 @@
 // variables, so both follow the light and the dark scheme. Text goes in as text nodes.
 import type { DeviceSpace, TimelineEntry } from "../api";
 import { bytes, el, snapshotTimes } from "../dom";
+import { locale, t } from "../i18n";
 
 const DAY = 86_400;
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -21,19 +22,19 @@ function svg<K extends keyof SVGElementTagNameMap>(
   return node;
 }
 
-const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 
 /** A stretch of time in words: "45 minutes", "20 hours", "5 days". */
 export function spanWords(seconds: number): string {
-  if (seconds < 3600) return plural(Math.max(1, Math.round(seconds / 60)), "minute");
+  if (seconds < 3600) return t("span-minutes", { count: Math.max(1, Math.round(seconds / 60)) });
   const hours = Math.round(seconds / 3600);
-  return hours < 48 ? plural(hours, "hour") : plural(Math.round(seconds / DAY), "day");
+  return hours < 48 ? t("span-hours", { count: hours }) : t("span-days", { count: Math.round(seconds / DAY) });
 }
 
-/** A local date, short: "3 Nov", with the year when asked ("3 Nov 2025"). */
-const day = (t: number, year = false) =>
-  new Date(t * 1000).toLocaleDateString(undefined, year ? { day: "numeric", month: "short", year: "numeric" } : { day: "numeric", month: "short" });
+/** A local date, short: "3 Nov", with the year when asked ("3 Nov 2025"), in the interface's
+ * language ("3 nov."). */
+const day = (time: number, year = false) =>
+  new Date(time * 1000).toLocaleDateString(locale(), year ? { day: "numeric", month: "short", year: "numeric" } : { day: "numeric", month: "short" });
 const yearOf = (t: number) => new Date(t * 1000).getFullYear();
 
 // ---------------------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ export function timeTicks(t0: number, t1: number): Tick[] {
     const label = step.unit === "year"
       ? String(d.getFullYear())
       : step.unit === "month"
-        ? d.toLocaleDateString(undefined, withYear ? { month: "short", year: "numeric" } : { month: "short" })
+        ? d.toLocaleDateString(locale(), withYear ? { month: "short", year: "numeric" } : { month: "short" })
         : day(t, withYear);
     ticks.push({ t, label });
     advance(step.n);
@@ -159,24 +160,24 @@ export function timelineGaps<E extends ChartEntry>(byTime: readonly E[], gapSeco
 
 /** What the drawn timeline shows, in words: "12 snapshots from 3 Nov to 1 Dec; 2 kept forever". */
 export function timelineSummary(entries: readonly ChartEntry[], gapSeconds = 2 * DAY): string {
-  if (entries.length === 0) return "No snapshots yet";
+  if (entries.length === 0) return t("chart-no-snapshots");
   const byTime = [...entries].sort((a, b) => a.time - b.time);
   const [first, last] = [byTime[0].time, byTime[byTime.length - 1].time];
   const year = yearOf(first) !== yearOf(last) || yearOf(last) !== new Date().getFullYear();
   const parts = [
     day(first, year) === day(last, year)
-      ? `${plural(entries.length, "snapshot")} on ${day(first, year)}`
-      : `${plural(entries.length, "snapshot")} from ${day(first, year)} to ${day(last, year)}`,
+      ? t("chart-summary-one-day", { count: entries.length, day: day(first, year) })
+      : t("chart-summary", { count: entries.length, from: day(first, year), to: day(last, year) }),
   ];
   const kept = entries.filter((e) => e.pinned === true).length;
-  if (kept) parts.push(`${kept} kept forever`);
+  if (kept) parts.push(t("chart-summary-kept", { count: kept }));
   const gaps = timelineGaps(byTime, gapSeconds);
-  if (gaps.length === 1) parts.push(`no backup for ${spanWords(gaps[0].seconds)} from ${day(gaps[0].from.time, year)}`);
+  if (gaps.length === 1) parts.push(t("chart-summary-gap", { span: spanWords(gaps[0].seconds), from: day(gaps[0].from.time, year) }));
   if (gaps.length > 1) {
     const longest = Math.max(...gaps.map((g) => g.seconds));
-    parts.push(`${gaps.length} times no backup for more than ${spanWords(gapSeconds)}, the longest ${spanWords(longest)}`);
+    parts.push(t("chart-summary-gaps", { count: gaps.length, span: spanWords(gapSeconds), longest: spanWords(longest) }));
   }
-  return parts.join("; ");
+  return parts.join(t("clause-separator"));
 }
 
 /** The snapshots drawn along time: oldest left, newest right, local dates under them. Each is a
@@ -196,7 +197,7 @@ export function renderTimelineChart(entries: readonly ChartEntry[], opts: Timeli
     preserveAspectRatio: "xMidYMid meet",
     // a group, not an image: its marks are controls, and an image's insides are not read out
     role: "group",
-    "aria-label": `Timeline: ${timelineSummary(byTime, gapSeconds)}. Choose a snapshot to find it in the list below.`,
+    "aria-label": t("chart-label", { summary: timelineSummary(byTime, gapSeconds) }),
   });
   root.append(svg("defs", {},
     svg("pattern", { id: hatch, width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" },
@@ -242,13 +243,13 @@ export function renderTimelineChart(entries: readonly ChartEntry[], opts: Timeli
     const gap = gaps.has(b.e.id);
     track.append(svg("line", { class: gap ? "timeline-track gap" : "timeline-track", x1: a.x, y1: TRACK_Y, x2: b.x, y2: TRACK_Y }));
     if (!gap) continue;
-    const words = `No backup for ${spanWords(b.e.time - a.e.time)}`;
+    const span = spanWords(b.e.time - a.e.time);
     const [left, right] = [a.x + a.r + 3, b.x - b.r - 3];
-    const g = svg("g", { class: "timeline-gap", "data-from": String(a.e.id), "data-to": String(b.e.id) }, svg("title", {}, `${words}: from ${times(a.e)} to ${times(b.e)}`));
+    const g = svg("g", { class: "timeline-gap", "data-from": String(a.e.id), "data-to": String(b.e.id) }, svg("title", {}, t("chart-gap-title", { span, from: times(a.e), to: times(b.e) })));
     if (right - left > 1) g.append(svg("rect", { class: "gap-area", x: left, y: 4, width: right - left, height: AXIS_Y - 8, rx: 4, fill: `url(#${hatch})` }));
     // the label when it fits, else its shorter form, else only the hatching and the title: it
     // goes above the marks, so it has the room between the two snapshots' middles
-    const label = [words.charAt(0).toLowerCase() + words.slice(1), spanWords(b.e.time - a.e.time)].find((s) => s.length * CHAR_W * GAP_FONT + 8 <= b.x - a.x);
+    const label = [t("chart-gap-label", { span }), span].find((s) => s.length * CHAR_W * GAP_FONT + 8 <= b.x - a.x);
     if (label) {
       const half = (label.length * CHAR_W * GAP_FONT) / 2;
       g.append(svg("text", { class: "gap-label", x: clamp((left + right) / 2, half + 2, W - half - 2), y: GAP_LABEL_Y, "text-anchor": "middle" }, label));
@@ -265,7 +266,7 @@ export function renderTimelineChart(entries: readonly ChartEntry[], opts: Timeli
   // One Tab stop for the whole drawing (the newest mark), arrows between the marks: a year of
   // daily snapshots would otherwise be hundreds of stops on the way to the list.
   for (const [index, { e, x: cx, y: cy, r }] of marks.entries()) {
-    const words = `${times(e)}: added ${bytes(e.added_bytes)}${e.pinned ? ", kept forever" : ""}`;
+    const words = t(e.pinned ? "chart-mark-kept" : "chart-mark", { time: times(e), size: bytes(e.added_bytes) });
     const mark = svg("circle", {
       class: e.pinned ? "timeline-mark pinned" : "timeline-mark",
       tabindex: index === marks.length - 1 ? "0" : "-1",
@@ -308,12 +309,12 @@ export function timelineFigure(entries: readonly ChartEntry[], opts: TimelineCha
   const byTime = [...entries].sort((a, b) => a.time - b.time);
   const item = (swatch: string, text: string) => el("li", {}, el("span", { class: `swatch ${swatch}`, "aria-hidden": "true" }), text);
   return el("section", { id: "timeline-chart", class: "chart-card", "aria-labelledby": "timeline-chart-title" },
-    el("h3", { id: "timeline-chart-title" }, "Along time"),
+    el("h3", { id: "timeline-chart-title" }, t("chart-title")),
     renderTimelineChart(entries, opts),
-    el("ul", { class: "chart-legend", "aria-label": "What the timeline shows" },
-      item("mark", "A snapshot: the bigger, the more it added"),
-      entries.some((e) => e.pinned) ? item("kept", "Kept forever") : null,
-      timelineGaps(byTime, gapSeconds).length ? item("gap", `No backup for more than ${spanWords(gapSeconds)}`) : null));
+    el("ul", { class: "chart-legend", "aria-label": t("chart-legend") },
+      item("mark", t("chart-legend-mark")),
+      entries.some((e) => e.pinned) ? item("kept", t("chart-legend-kept")) : null,
+      timelineGaps(byTime, gapSeconds).length ? item("gap", t("chart-legend-gap", { span: spanWords(gapSeconds) })) : null));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,45 +342,45 @@ export function renderSpaceChart(space: DeviceSpace): HTMLElement {
   const over = Math.max(0, extra - allowance);
   const cleaning = space.next_cleaning && space.next_cleaning.snapshots.length > 0 ? space.next_cleaning : null;
   const shares = spaceShares(space);
-  const about = space.estimated ? "about " : "";
-  const b = (v: number) => `${about}${bytes(v)}`;
+  // an estimate says so: "about 4.2 MB"
+  const b = (v: number) => (space.estimated ? t("space-about", { size: bytes(v) }) : bytes(v));
 
   const extraPart = el("div", { class: "space-extra", style: `width: ${pct(shares.extra)}` },
     over > 0 ? el("div", { class: "space-over", style: `width: ${within(over, extra)}` }) : null,
     cleaning ? el("div", { class: "space-frees", style: `width: ${within(Math.min(cleaning.frees_bytes, extra), extra)}` }) : null);
   const words = [
-    `Newest backup ${b(newest)}`,
-    `older snapshots ${b(extra)} more`,
-    `allowance ${b(allowance)}`,
-    over > 0 ? `${b(over)} over the allowance` : "within the allowance",
-    cleaning ? `the next cleaning would free ${b(cleaning.frees_bytes)}` : null,
-  ].filter((s) => s !== null).join("; ");
+    t("space-bar-newest", { size: b(newest) }),
+    t("space-bar-extra", { size: b(extra) }),
+    t("space-bar-allowance", { size: b(allowance) }),
+    over > 0 ? t("space-bar-over", { size: b(over) }) : t("space-bar-within"),
+    cleaning ? t("space-bar-cleaning", { size: b(cleaning.frees_bytes) }) : null,
+  ].filter((s) => s !== null).join(t("clause-separator"));
   const bar = el("div", { class: "space-track" },
     el("div", { class: "space-bar", role: "img", "aria-label": words },
       el("div", { class: "space-newest", style: `width: ${pct(shares.newest)}` }), extraPart),
     el("div", { class: "space-allowance", style: `left: clamp(0px, calc(${pct(shares.allowance)} - 1.5px), calc(100% - 3px))`, "aria-hidden": "true" }));
 
   const item = (swatch: string, text: string) => el("li", {}, el("span", { class: `swatch ${swatch}`, "aria-hidden": "true" }), text);
-  const legend = el("ul", { class: "chart-legend", "aria-label": "What the bar shows" },
-    item("newest", `Newest backup: ${b(newest)}`),
-    item("extra", `Older snapshots, beyond the newest: ${b(extra)}`),
-    over > 0 ? item("over", `Over the allowance: ${b(over)}`) : null,
-    item("allowance", `Allowance, half the newest backup: ${b(allowance)}`),
-    cleaning ? item("frees", `Freed by the next cleaning: ${b(cleaning.frees_bytes)}`) : null);
+  const legend = el("ul", { class: "chart-legend", "aria-label": t("space-legend") },
+    item("newest", t("space-legend-newest", { size: b(newest) })),
+    item("extra", t("space-legend-extra", { size: b(extra) })),
+    over > 0 ? item("over", t("space-legend-over", { size: b(over) })) : null,
+    item("allowance", t("space-legend-allowance", { size: b(allowance) })),
+    cleaning ? item("frees", t("space-legend-frees", { size: b(cleaning.frees_bytes) })) : null);
 
   const summary = extra === 0
-    ? `All the space is the newest backup's, ${b(newest)}. Older snapshots may take up to ${b(allowance)} more (half of it) before the oldest are deleted.`
+    ? t("space-summary-newest-only", { newest: b(newest), allowance: b(allowance) })
     : over > 0
-      ? `The older snapshots take ${b(extra)} beyond the newest backup, which takes ${b(newest)}: ${b(over)} more than they are allowed (${b(allowance)}, half the newest backup).`
-      : `The older snapshots take ${b(extra)} beyond the newest backup, which takes ${b(newest)}: within what they are allowed (${b(allowance)}, half the newest backup).`;
+      ? t("space-summary-over", { extra: b(extra), newest: b(newest), over: b(over), allowance: b(allowance) })
+      : t("space-summary-within", { extra: b(extra), newest: b(newest), allowance: b(allowance) });
   return el("section", { id: "space", class: over > 0 ? "chart-card space-chart over" : "chart-card space-chart", "aria-labelledby": "space-title" },
-    el("h3", { id: "space-title" }, "Space"),
+    el("h3", { id: "space-title" }, t("space-title")),
     bar,
     legend,
     el("p", { class: over > 0 ? "space-summary warning" : "space-summary" }, summary),
     cleaning
-      ? el("p", { class: "space-cleaning" }, `The next cleaning would delete ${plural(cleaning.snapshots.length, "snapshot")} and free ${b(cleaning.frees_bytes)}.`)
+      ? el("p", { class: "space-cleaning" }, t("space-cleaning", { count: cleaning.snapshots.length, size: b(cleaning.frees_bytes) }))
       : null,
-    space.disk_free_bytes !== null ? el("p", { class: "space-disk hint" }, `The disk has ${bytes(space.disk_free_bytes)} free.`) : null,
-    space.estimated ? el("p", { class: "space-estimated hint" }, "Another device backs up to this location too, so these numbers are estimates.") : null);
+    space.disk_free_bytes !== null ? el("p", { class: "space-disk hint" }, t("space-disk-free", { size: bytes(space.disk_free_bytes) })) : null,
+    space.estimated ? el("p", { class: "space-estimated hint" }, t("space-estimated")) : null);
 }

@@ -1,7 +1,8 @@
+import axe from "axe-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { fetchOverview, type Overview, type Verified } from "../api";
-import { nextBackupText, progressText, renderOverview, showProgress } from "./devices";
+import { fetchOverview, type AllBackups, type DeviceRow, type DeviceSpace, type Overview, type Verified } from "../api";
+import { nextBackupText, progressText, renderOverview, showProgress, showRecoveryKey, showSpace, type DeviceActions } from "./devices";
 
 afterEach(() => clearMocks());
 
@@ -24,6 +25,17 @@ const phone = {
   last_verification: null as Verified | null,
 };
 
+/** A phone known only by its backups at one location. */
+const away = {
+  udid: "00008030-0011223344556677",
+  name: "Old iPhone",
+  model: "iPhone12,1",
+  snapshots: 3,
+  newest: 42,
+  last_backup: 1_700_000_000,
+  location: "/media/ada/Disk",
+};
+
 describe("overview", () => {
   it("asks Rust for the overview through the `overview` command", async () => {
     const calls: string[] = [];
@@ -38,10 +50,11 @@ describe("overview", () => {
 
   it("shows the empty state with no devices", () => {
     const root = document.createElement("div");
-    renderOverview(root, { app: { name: "Keepsake", version: "1.2.3" }, devices: [], usbmuxd_problem: null });
-    expect(root.querySelector("#app-version")?.textContent).toBe("Version 1.2.3");
-    expect(root.querySelector("#no-devices")?.textContent).toContain("Connect one with a cable");
-    expect(root.querySelector("#device-list")).toBeNull();
+    expect(renderOverview(root, { app: { name: "Keepsake", version: "1.2.3" }, devices: [], usbmuxd_problem: null })).toBeNull();
+    expect(root.querySelector("#sidebar #app-version")?.textContent).toBe("Version 1.2.3");
+    expect(root.querySelector("main#view #no-devices")?.textContent).toContain("Connect one with a cable");
+    expect(root.querySelector(".device")).toBeNull();
+    expect(root.querySelector(".sidebar-device")).toBeNull();
     expect(root.querySelector("#usbmuxd-problem")).toBeNull();
   });
 
@@ -53,20 +66,37 @@ describe("overview", () => {
     expect(notice?.textContent).toContain("cannot reach usbmuxd at /var/run/usbmuxd");
   });
 
-  it("lists devices with connections and never interprets names as HTML", () => {
+  it("shows the only device's page, with its model and connections, and never interprets names as HTML", () => {
     const root = document.createElement("div");
-    renderOverview(root, {
+    const shown = renderOverview(root, {
       app: { name: "Keepsake", version: "1" },
       devices: [{ ...phone, connections: [...phone.connections] }],
       usbmuxd_problem: null,
     });
-    const row = root.querySelector<HTMLElement>(".device")!;
+    expect(shown).toBe(phone.udid);
+    const row = root.querySelector<HTMLElement>("main .device")!;
     expect(row.dataset.udid).toBe(phone.udid);
     expect(row.querySelector(".device-name")?.textContent).toBe("Ada's <b>iPhone</b>");
     expect(row.querySelector("b")).toBeNull();
-    expect(row.querySelector(".device-meta")?.textContent).toBe("iPhone14,5 · iOS 17.5 · USB + Wi-Fi");
+    expect(row.querySelector(".device-meta")?.textContent).toBe("iPhone 13 · iOS 17.5 · USB + Wi-Fi");
+    expect(row.querySelector(".model-picture")?.getAttribute("aria-label")).toBe("iPhone 13");
     expect(row.querySelector(".badge")?.textContent).toBe("Not trusted yet");
     expect(row.querySelector(".advice")?.textContent).toBe("Unlock Ada's iPhone and tap Trust.");
+    expect(row.querySelector(".last-backup")?.textContent).toBe("Never backed up");
+    // not set up yet: no Settings, and "Back up now" opens the wizard (main.ts)
+    expect(row.querySelector(".show-settings")).toBeNull();
+    expect(row.querySelector(".backup-now")).not.toBeNull();
+    const entry = root.querySelector<HTMLElement>(`#sidebar .sidebar-device[data-udid="${phone.udid}"]`)!;
+    expect(entry.getAttribute("aria-current")).toBe("page");
+    expect(entry.textContent).toBe("Ada's <b>iPhone</b>Connected · USB + Wi-Fi");
+  });
+
+  it("shows the USB problem on a device's page too", () => {
+    const root = document.createElement("div");
+    renderOverview(root, { app: { name: "Keepsake", version: "1" }, devices: [], usbmuxd_problem: "cannot reach usbmuxd" }, {
+      others: { devices: [away], locked: [] },
+    });
+    expect(root.querySelector(".other-device #usbmuxd-problem")?.textContent).toContain("cannot reach usbmuxd");
   });
 });
 
@@ -170,14 +200,149 @@ describe("a backup that let most photos go", () => {
       letGo: (d: { udid: string }, kept: number) => letGo.push([d.udid, kept]),
     };
     const root = document.createElement("div");
-    renderOverview(root, { app: { name: "Keepsake", version: "1" }, devices: [{ ...phone, connections: ["usb"], mass_deletion: warning }], usbmuxd_problem: null }, actions);
+    renderOverview(root, { app: { name: "Keepsake", version: "1" }, devices: [{ ...phone, connections: ["usb"], mass_deletion: warning }], usbmuxd_problem: null }, { actions });
     const notice = root.querySelector<HTMLElement>(".device .mass-deletion")!;
     expect(notice.textContent).toContain("no longer has 64 of 80 photos and videos (80 %, 192 MB)");
     expect(notice.textContent).toContain("kept forever until you say they may go");
     notice.querySelector<HTMLButtonElement>(".mass-deletion-fine")!.click();
     expect(letGo).toEqual([[phone.udid, 8]]);
     // Without a warning, no notice.
-    renderOverview(root, { app: { name: "Keepsake", version: "1" }, devices: [{ ...phone, connections: ["usb"] }], usbmuxd_problem: null }, actions);
+    renderOverview(root, { app: { name: "Keepsake", version: "1" }, devices: [{ ...phone, connections: ["usb"] }], usbmuxd_problem: null }, { actions });
     expect(root.querySelector(".mass-deletion")).toBeNull();
+  });
+});
+
+const app = { name: "Keepsake", version: "1" };
+const inSight = (over: Partial<DeviceRow> = {}): DeviceRow => ({ ...phone, connections: ["usb"], paired: true, state: "ready", advice: null, confirmed: true, ...over });
+const noActions = (): DeviceActions & { calls: string[] } => {
+  const calls: string[] = [];
+  return {
+    calls,
+    backUp: (d) => calls.push(`backUp ${d.udid}`),
+    cancel: () => {},
+    settings: (d) => calls.push(`settings ${d.udid}`),
+    timeline: (d) => calls.push(`timeline ${d.udid} ${d.name}`),
+    answerCleaning: () => {},
+    letGo: () => {},
+  };
+};
+
+describe("the sidebar and the device pages", () => {
+  const two = (): { o: Overview; all: AllBackups } => ({
+    o: { app, devices: [inSight()], usbmuxd_problem: null },
+    all: { devices: [{ ...away, location: "/media/ada/Disk" }, { ...away, location: "/media/ada/Other", snapshots: 2, last_backup: 1_700_086_400 }], locked: [] },
+  });
+
+  it("lists every device, in sight or known by its backups, each once, and shows the home pane to choose one", () => {
+    const { o, all } = two();
+    const chosen: string[] = [];
+    const root = document.createElement("div");
+    expect(renderOverview(root, o, { others: all, select: (u) => chosen.push(u) })).toBeNull();
+    const entries = Array.from(root.querySelectorAll<HTMLButtonElement>("nav .sidebar-device"));
+    expect(entries.map((e) => e.dataset.udid)).toEqual([phone.udid, away.udid]);
+    expect(entries.every((e) => e.getAttribute("aria-current") === null)).toBe(true);
+    expect(entries[1].classList.contains("away")).toBe(true);
+    expect(root.querySelector("#home-title")?.textContent).toBe("Choose a device");
+    const tiles = Array.from(root.querySelectorAll<HTMLButtonElement>("#home .device-tile"));
+    expect(tiles.map((t) => t.dataset.udid)).toEqual([phone.udid, away.udid]);
+    expect(tiles[1].textContent).toContain("iPhone 11");
+    tiles[1].click();
+    entries[0].click();
+    expect(chosen).toEqual([away.udid, phone.udid]);
+  });
+
+  it("shows the chosen device's page, marked in the sidebar", () => {
+    const { o, all } = two();
+    const actions = noActions();
+    const root = document.createElement("div");
+    expect(renderOverview(root, o, { others: all, selected: phone.udid, actions })).toBe(phone.udid);
+    const page = root.querySelector<HTMLElement>("main .device-page")!;
+    expect(page.dataset.udid).toBe(phone.udid);
+    expect(root.querySelector(`.sidebar-device[data-udid="${phone.udid}"]`)?.getAttribute("aria-current")).toBe("page");
+    expect(root.querySelector(`.sidebar-device[data-udid="${away.udid}"]`)?.getAttribute("aria-current")).toBeNull();
+    page.querySelector<HTMLButtonElement>(".backup-now")!.click();
+    page.querySelector<HTMLButtonElement>(".show-timeline")!.click();
+    page.querySelector<HTMLButtonElement>(".show-settings")!.click();
+    expect(actions.calls).toEqual([`backUp ${phone.udid}`, `timeline ${phone.udid} ${phone.name}`, `settings ${phone.udid}`]);
+    // a chosen device that went (unplugged, never backed up): the home pane again
+    expect(renderOverview(root, o, { others: all, selected: "gone" })).toBeNull();
+    expect(root.querySelector(".device-page")).toBeNull();
+  });
+
+  it("shows a device not in sight with its snapshots, locations and last backup", () => {
+    const { o, all } = two();
+    const actions = noActions();
+    const root = document.createElement("div");
+    renderOverview(root, o, { others: all, selected: away.udid, actions });
+    const page = root.querySelector<HTMLElement>(`main .device.other-device[data-udid="${away.udid}"]`)!;
+    expect(page.querySelector(".device-name")?.textContent).toBe("Old iPhone");
+    expect(page.querySelector(".device-meta")?.textContent).toBe("iPhone 11 · Not connected");
+    expect(page.querySelector(".model-picture")?.getAttribute("aria-label")).toBe("iPhone 11");
+    expect(page.querySelector(".model-picture")?.classList.contains("lit")).toBe(false);
+    expect(page.querySelector(".last-backup")?.textContent).toMatch(/^5 snapshots · Last backup: .+2023/);
+    expect(Array.from(page.querySelectorAll(".backup-location")).map((p) => p.textContent)).toEqual(["At /media/ada/Disk", "At /media/ada/Other"]);
+    expect(page.querySelector(".backup-now")).toBeNull();
+    page.querySelector<HTMLButtonElement>(".show-timeline")!.click();
+    expect(actions.calls).toEqual([`timeline ${away.udid} Old iPhone`]);
+    expect(page.querySelector(".device-space")).not.toBeNull();
+  });
+
+  it("says where a device in sight keeps its snapshots", () => {
+    const root = document.createElement("div");
+    renderOverview(root, { app, devices: [inSight({ udid: away.udid, last_success: 1_700_000_000 })], usbmuxd_problem: null }, { others: { devices: [away], locked: [] } });
+    expect(root.querySelectorAll(".sidebar-device")).toHaveLength(1);
+    expect(root.querySelector(".device-page:not(.other-device) .backup-location")?.textContent).toBe("3 snapshots at /media/ada/Disk");
+  });
+
+  it("tells of locked locations on the home pane, rather than choosing the only device", () => {
+    const root = document.createElement("div");
+    expect(renderOverview(root, { app, devices: [inSight()], usbmuxd_problem: null }, { others: { devices: [], locked: ["/media/ada/Old"] } })).toBeNull();
+    expect(root.querySelector("#home .locked-location")?.textContent).toContain("The backups at /media/ada/Old are locked on this computer");
+    expect(root.querySelectorAll("#home .device-tile")).toHaveLength(1);
+  });
+
+  it("fills the space chart in when it comes, and leaves it out without snapshots", () => {
+    const space: DeviceSpace = { newest_bytes: 4_000_000, extra_bytes: 1_000_000, allowance_bytes: 2_000_000, next_cleaning: null, disk_free_bytes: null, estimated: false };
+    const root = document.createElement("div");
+    renderOverview(root, { app, devices: [inSight({ last_success: 1_700_000_000 })], usbmuxd_problem: null });
+    const page = root.querySelector<HTMLElement>(".device-page")!;
+    expect(page.querySelector("#space")).toBeNull();
+    showSpace(page, space);
+    expect(page.querySelector(".device-space #space .space-bar")).not.toBeNull();
+    showSpace(page, null);
+    expect(page.querySelector("#space")).toBeNull();
+  });
+
+  it("puts the recovery key with the page's notices", () => {
+    const root = document.createElement("div");
+    renderOverview(root, { app, devices: [inSight()], usbmuxd_problem: null });
+    const page = root.querySelector<HTMLElement>(".device-page")!;
+    showRecoveryKey(page, "ABCD-EFGH", { save: async () => null, print: () => {}, done: () => {} });
+    expect(page.querySelector(".device-notices .recovery-key .recovery-value")?.textContent).toBe("ABCD-EFGH");
+  });
+
+  it("keeps the focus on a sidebar entry drawn anew", () => {
+    const { o, all } = two();
+    const root = document.createElement("div");
+    document.body.append(root);
+    renderOverview(root, o, { others: all });
+    root.querySelector<HTMLElement>(`.sidebar-device[data-udid="${away.udid}"]`)!.focus();
+    renderOverview(root, o, { others: all, selected: away.udid });
+    expect(document.activeElement?.getAttribute("data-udid")).toBe(away.udid);
+    expect(document.activeElement?.getAttribute("aria-current")).toBe("page");
+    root.remove();
+  });
+
+  it("has no accessibility problem axe-core can find, on a device's page and on the home pane", async () => {
+    const { o, all } = two();
+    const root = document.createElement("div");
+    document.body.append(root);
+    const rules = { runOnly: { type: "tag" as const, values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }, rules: { "color-contrast": { enabled: false } } };
+    for (const selected of [phone.udid, away.udid, null]) {
+      renderOverview(root, { ...o, devices: [inSight({ cleaning: null, last_error: "the cable was pulled", last_success: 1_700_000_000 })] }, { others: all, selected });
+      const results = await axe.run(root, rules);
+      expect(results.violations.map((v) => v.id)).toEqual([]);
+    }
+    root.remove();
   });
 });

@@ -1,7 +1,13 @@
-// The Devices view: every device in sight, its last backup, "Back up now" with live progress,
-// the prompts the device is waiting on, and a pending cleaning question.
-import type { AllBackups, DeviceRow, MassDeletionWarning, Overview, ProgressEvent } from "../api";
+// The devices screen: beside the sidebar, the page of the device chosen (its model's picture,
+// its last and next backups, "Back up now" with live progress, the prompts the device is
+// waiting on, a pending cleaning question and the space its snapshots take), the page of a
+// device known only by its backups, or the home pane to choose a device from.
+import type { AllBackups, DeviceRow, DeviceSpace, MassDeletionWarning, Overview, ProgressEvent } from "../api";
 import { button, bytes, duration, el, when } from "../dom";
+import { language, locale, t } from "../i18n";
+import { renderSpaceChart } from "./charts";
+import { modelName, modelPicture } from "./models";
+import { lastBackupOf, renderShell, renderSidebar, shownDevice, sidebarEntries, stateLine, type SidebarEntry } from "./sidebar";
 
 /** A device as the timeline needs it: in sight, or known only by its backups. */
 export interface DeviceRef {
@@ -22,12 +28,12 @@ export interface DeviceActions {
 const CONNECTION_LABEL = { usb: "USB", wifi: "Wi-Fi" } as const;
 
 function lastBackup(d: DeviceRow): HTMLElement {
-  const text = d.last_success ? `Last backup: ${when(d.last_success)}` : "Never backed up";
+  const text = d.last_success ? t("device-last-backup", { time: when(d.last_success) }) : t("device-never-backed-up");
   return el(
     "p",
     { class: "last-backup" },
     text,
-    d.last_error ? el("span", { class: "last-error" }, ` · The last attempt failed: ${d.last_error}`) : null,
+    d.last_error ? el("span", { class: "last-error" }, ` · ${t("device-last-attempt-failed", { error: d.last_error })}`) : null,
   );
 }
 
@@ -36,30 +42,30 @@ function lastBackup(d: DeviceRow): HTMLElement {
 export function verificationLine(d: DeviceRow): HTMLElement | null {
   const v = d.last_verification;
   if (!v) return null;
-  if (!v.ok) return el("p", { class: "verification damaged", role: "alert" }, `Damage found (${when(v.at)}): ${v.summary}`);
-  const what = v.sampled ? "Last backup read back intact" : "All snapshots read back intact";
-  return el("p", { class: "verification hint", title: v.summary }, `${what}: ${when(v.at)}`);
+  if (!v.ok) return el("p", { class: "verification damaged", role: "alert" }, t("device-damage-found", { time: when(v.at), summary: v.summary }));
+  const what = v.sampled ? "device-last-backup-intact" : "device-all-snapshots-intact";
+  return el("p", { class: "verification hint", title: v.summary }, t(what, { time: when(v.at) }));
 }
 
 /** When the agent backs the device up next: nothing before the wizard ran (its first backup is
  * the person's), "off" when automatic backups are off. */
 export function nextBackupText(d: DeviceRow, nowSeconds: number = Date.now() / 1000): string | null {
   if (!d.confirmed || d.backing_up) return null;
-  if (d.next_backup === null) return "Automatic backups are off";
-  if (d.location_missing) return `Backups wait for ${d.location_missing}: connect that disk, or choose another location in Settings`;
-  if (d.next_backup <= nowSeconds) return "Next automatic backup: now, while it is connected";
-  return `Next automatic backup: ${when(d.next_backup)} or later, when it is connected`;
+  if (d.next_backup === null) return t("device-automatic-off");
+  if (d.location_missing) return t("device-waiting-for-location", { location: d.location_missing });
+  if (d.next_backup <= nowSeconds) return t("device-next-backup-now");
+  return t("device-next-backup", { time: when(d.next_backup) });
 }
 
 /** What went, in words: "64 of 80 photos and videos (80 %, 190 MB)". */
 export function massDeletionText(w: MassDeletionWarning): string {
-  const what = { photos: "photos and videos", message_attachments: "message attachments" } as const;
-  return w.found
-    .map((m) => {
-      const percent = m.before.files ? Math.floor((m.removed.files * 100) / m.before.files) : 0;
-      return `${m.removed.files} of ${m.before.files} ${what[m.kind]} (${percent} %, ${bytes(m.removed.bytes)})`;
-    })
-    .join(" and ");
+  const what = { photos: "mass-deletion-photos", message_attachments: "mass-deletion-attachments" } as const;
+  const parts = w.found.map((m) => {
+    const percent = m.before.files ? Math.floor((m.removed.files * 100) / m.before.files) : 0;
+    return t(what[m.kind], { removed: m.removed.files, before: m.before.files, percent, size: bytes(m.removed.bytes) });
+  });
+  // "A and B", "A et B"; English's "A and B and C" for three (there are two kinds today)
+  return language() === "en" ? parts.join(" and ") : new Intl.ListFormat(locale(), { type: "conjunction" }).format(parts);
 }
 
 function massDeletionWarning(d: DeviceRow, actions?: DeviceActions): HTMLElement | null {
@@ -69,10 +75,10 @@ function massDeletionWarning(d: DeviceRow, actions?: DeviceActions): HTMLElement
   return el(
     "div",
     { class: "mass-deletion", role: "group", "aria-labelledby": id },
-    el("p", { id }, `The last backup of ${d.name} no longer has ${massDeletionText(w)} that the backup before had. Were they deleted on purpose? The snapshot before still holds them and is kept forever until you say they may go.`),
+    el("p", { id }, t("mass-deletion-question", { device: d.name, what: massDeletionText(w) })),
     el("div", { class: "actions" },
-      button("Show the snapshots", { class: "mass-deletion-show" }, () => actions?.timeline(d)),
-      button("They may go", { class: "mass-deletion-fine" }, () => actions?.letGo(d, w.kept)),
+      button(t("mass-deletion-show"), { class: "mass-deletion-show" }, () => actions?.timeline(d)),
+      button(t("mass-deletion-let-go"), { class: "mass-deletion-fine" }, () => actions?.letGo(d, w.kept)),
     ),
   );
 }
@@ -84,74 +90,130 @@ function cleaningQuestion(d: DeviceRow, actions?: DeviceActions): HTMLElement | 
   return el(
     "div",
     { class: "cleaning", role: "group", "aria-labelledby": id },
-    el("p", { id }, `Older snapshots of ${d.name} take more space than allowed. Delete ${r.snapshots.length} of them to free ${bytes(r.frees_bytes)}?`),
+    el("p", { id }, t("cleaning-question", { device: d.name, count: r.snapshots.length, size: bytes(r.frees_bytes) })),
     el("ul", { class: "cleaning-list" }, ...r.snapshots.map((s) => el("li", {}, `${when(s.time)} · ${bytes(s.frees_bytes)}`))),
-    button("Delete them", { class: "danger cleaning-approve" }, () => actions?.answerCleaning(d, true)),
-    button("Keep them", { class: "cleaning-decline" }, () => actions?.answerCleaning(d, false)),
+    button(t("cleaning-delete"), { class: "danger cleaning-approve" }, () => actions?.answerCleaning(d, true)),
+    button(t("cleaning-keep"), { class: "cleaning-decline" }, () => actions?.answerCleaning(d, false)),
   );
 }
 
-export function deviceRow(d: DeviceRow, actions?: DeviceActions): HTMLElement {
-  const via = d.connections.map((c) => CONNECTION_LABEL[c]).join(" + ") || "Not connected";
+/** The notice that USB devices cannot be listed: on the home pane and on each device's page. */
+function usbmuxdNotice(o: Overview): HTMLElement | null {
+  return o.usbmuxd_problem
+    ? el("div", { id: "usbmuxd-problem", role: "alert", class: "notice" }, t("devices-usbmuxd-problem", { problem: o.usbmuxd_problem }))
+    : null;
+}
+
+/** The top of a device's page: its model's picture, its name, and what it is. */
+function pageHead(e: SidebarEntry, meta: string, ...more: (HTMLElement | null)[]): HTMLElement {
+  return el("div", { class: "device-hero" },
+    modelPicture(e.model, 112, e.device !== null),
+    el("div", { class: "device-heading" },
+      el("h2", { id: "device-title", class: "device-name" }, e.name),
+      el("p", { class: "device-meta" }, meta),
+      ...more));
+}
+
+/** Where the device's snapshots are, one line a location. */
+function locationLines(e: SidebarEntry, inSight: boolean): HTMLElement[] {
+  return e.backups.map((b) =>
+    el("p", { class: "hint backup-location" }, inSight ? t("device-snapshots-at", { count: b.snapshots, location: b.location }) : t("device-at", { location: b.location })));
+}
+
+/** The page of a device in sight: what it is and how it is connected, its last and next
+ * backups, its actions, a running backup's progress and the questions its backups wait on; the
+ * space chart (`.device-space`) is filled in when Rust answers (`showSpace`). */
+export function devicePage(e: SidebarEntry & { device: DeviceRow }, o: Overview, actions?: DeviceActions): HTMLElement {
+  const d = e.device;
+  const via = d.connections.map((c) => CONNECTION_LABEL[c]).join(" + ") || t("device-not-connected");
+  const meta = [modelName(d.model || e.model), d.ios_version ? `iOS ${d.ios_version}` : null, via].filter(Boolean).join(" · ");
   const label = `${d.name}`;
-  return el(
-    "li",
-    { class: "device", "data-udid": d.udid },
-    el("div", { class: "device-head" },
-      el("span", { class: "device-name" }, d.name),
-      el("span", { class: "device-meta" }, `${d.model} · iOS ${d.ios_version} · ${via}`),
-      d.paired ? null : el("span", { class: "badge warn" }, "Not trusted yet"),
-    ),
-    d.advice ? el("p", { class: "advice" }, d.advice) : null,
-    lastBackup(d),
-    verificationLine(d),
-    ((next) => (next ? el("p", { class: "next-backup" }, next) : null))(nextBackupText(d)),
-    el("div", { class: "actions" },
-      button("Back up now", { class: "primary backup-now", "aria-label": `Back up now: ${label}`, disabled: d.backing_up }, () => actions?.backUp(d)),
-      button("Snapshots", { class: "show-timeline", "aria-label": `Snapshots: ${label}` }, () => actions?.timeline(d)),
-      d.confirmed ? button("Settings", { class: "show-settings", "aria-label": `Settings: ${label}` }, () => actions?.settings(d)) : null,
-    ),
-    el("div", { class: "backup-status", "aria-live": "polite" }),
-    massDeletionWarning(d, actions),
-    cleaningQuestion(d, actions),
-  );
-}
-
-/** Devices with backups that are not in sight: a lost, sold or old phone's snapshots stay
- * browsable. Locked locations (from another computer) say how to open them. */
-export function otherBackups(all: AllBackups, inSight: DeviceRow[], actions?: DeviceActions): HTMLElement | null {
-  const away = all.devices.filter((b) => !inSight.some((d) => d.udid === b.udid));
-  if (away.length === 0 && all.locked.length === 0) return null;
+  const next = nextBackupText(d);
   return el(
     "section",
-    { id: "other-backups", "aria-labelledby": "other-backups-title" },
-    el("h2", { id: "other-backups-title" }, "Backups of devices not connected"),
-    ...all.locked.map((l) =>
-      el("p", { class: "notice locked-location" }, `The backups at ${l} are locked on this computer: open them in Preferences with the backup password of a device backed up there, or with their recovery key.`),
-    ),
-    away.length === 0
-      ? null
-      : el("ul", { class: "devices", id: "other-backup-list" },
-          ...away.map((b) => {
-            const name = b.name || b.udid;
-            return el(
-              "li",
-              { class: "device other-device", "data-udid": b.udid },
-              el("div", { class: "device-head" },
-                el("span", { class: "device-name" }, name),
-                el("span", { class: "device-meta" }, [b.model, "Not connected"].filter(Boolean).join(" · ")),
-              ),
-              el("p", { class: "last-backup" }, `${b.snapshots} snapshot${b.snapshots === 1 ? "" : "s"} · Last backup: ${when(b.last_backup)}`),
-              el("p", { class: "hint backup-location" }, `At ${b.location}`),
-              el("div", { class: "actions" },
-                button("Snapshots", { class: "show-timeline", "aria-label": `Snapshots: ${name}` }, () => actions?.timeline({ udid: b.udid, name })),
-              ),
-            );
-          })),
+    { class: "device device-page", "data-udid": d.udid, "aria-labelledby": "device-title" },
+    usbmuxdNotice(o),
+    pageHead(e, meta, d.paired ? null : el("span", { class: "badge warn" }, t("device-not-trusted"))),
+    d.advice ? el("p", { class: "advice" }, d.advice) : null,
+    el("div", { class: "card device-card" },
+      lastBackup(d),
+      verificationLine(d),
+      next ? el("p", { class: "next-backup" }, next) : null,
+      ...locationLines(e, true),
+      el("div", { class: "actions" },
+        button(t("device-back-up-now"), { class: "primary backup-now", "aria-label": t("device-back-up-now-label", { device: label }), disabled: d.backing_up }, () => actions?.backUp(d)),
+        button(t("device-snapshots"), { class: "show-timeline", "aria-label": t("device-snapshots-label", { device: label }) }, () => actions?.timeline(d)),
+        d.confirmed ? button(t("device-settings"), { class: "show-settings", "aria-label": t("device-settings-label", { device: label }) }, () => actions?.settings(d)) : null,
+      ),
+      el("div", { class: "backup-status", "aria-live": "polite" })),
+    el("div", { class: "device-notices" },
+      massDeletionWarning(d, actions),
+      cleaningQuestion(d, actions)),
+    el("div", { class: "device-space" }),
   );
 }
 
-/** The recovery key of a location the backup just set up, shown once in the device's row:
+/** The page of a device known only by its backups (a lost, sold or old phone): its snapshots
+ * stay browsable. */
+export function awayPage(e: SidebarEntry, o: Overview, actions?: DeviceActions): HTMLElement {
+  const snapshots = e.backups.reduce((n, b) => n + b.snapshots, 0);
+  const last = lastBackupOf(e);
+  return el(
+    "section",
+    { class: "device device-page other-device", "data-udid": e.udid, "aria-labelledby": "device-title" },
+    usbmuxdNotice(o),
+    pageHead(e, `${modelName(e.model)} · ${t("device-not-connected")}`),
+    el("div", { class: "card device-card" },
+      el("p", { class: "last-backup" }, last ? t("device-away-snapshots-last", { count: snapshots, time: when(last) }) : t("device-away-snapshots", { count: snapshots })),
+      ...locationLines(e, false),
+      el("p", { class: "hint" }, t("device-away-hint")),
+      el("div", { class: "actions" },
+        button(t("device-snapshots"), { class: "show-timeline", "aria-label": t("device-snapshots-label", { device: e.name }) }, () => actions?.timeline({ udid: e.udid, name: e.name })))),
+    el("div", { class: "device-space" }),
+  );
+}
+
+/** Fills a device page's space chart in, or leaves it out (`null`: no snapshots it can open). */
+export function showSpace(page: HTMLElement, space: DeviceSpace | null): void {
+  page.querySelector(".device-space")?.replaceChildren(...(space ? [renderSpaceChart(space)] : []));
+}
+
+/** The home pane, when no device is chosen: what to do with none, else a tile a device to
+ * choose from; the notices about USB and locked locations. */
+export function homePane(o: Overview, all: AllBackups, entries: readonly SidebarEntry[], select: (udid: string) => void, progress: ReadonlyMap<string, ProgressEvent> = new Map(), nowSeconds?: number): HTMLElement {
+  const locked = all.locked.map((l) =>
+    el("p", { class: "notice locked-location" }, t("home-locked-location", { location: l })),
+  );
+  if (entries.length === 0) {
+    const picture = modelPicture("", 120, false);
+    picture.setAttribute("aria-hidden", "true");
+    return el("section", { id: "home", class: "home", "aria-labelledby": "home-title" },
+      usbmuxdNotice(o),
+      ...locked,
+      el("div", { id: "no-devices", class: "empty" },
+        picture,
+        el("h2", { id: "home-title" }, t("home-no-devices-title")),
+        el("p", {}, t("home-no-devices"))));
+  }
+  return el("section", { id: "home", class: "home", "aria-labelledby": "home-title" },
+    usbmuxdNotice(o),
+    ...locked,
+    el("h2", { id: "home-title" }, t("home-choose")),
+    el("p", { class: "hint" }, t("home-hint")),
+    el("ul", { class: "device-tiles" },
+      ...entries.map((e) => {
+        const picture = modelPicture(e.model, 72, e.device !== null);
+        picture.setAttribute("aria-hidden", "true");
+        const tile = button("", { class: "device-tile", "data-udid": e.udid }, () => select(e.udid));
+        tile.append(picture,
+          el("span", { class: "entry-name" }, e.name),
+          el("span", { class: "entry-model" }, modelName(e.model)),
+          stateLine(e, progress.get(e.udid), nowSeconds));
+        return el("li", {}, tile);
+      })));
+}
+
+/** The recovery key of a location the backup just set up, shown once on the device's page:
  * saved as a file or printed, and put away only once the person says it is kept. */
 export function showRecoveryKey(
   row: HTMLElement,
@@ -161,73 +223,89 @@ export function showRecoveryKey(
   row.querySelector(".recovery-key")?.remove();
   const status = el("p", { class: "recovery-status", role: "status" });
   const kept = el("input", { type: "checkbox", id: `recovery-kept-${row.dataset.udid}`, class: "recovery-kept" });
-  const done = button("Done", { class: "primary recovery-done", disabled: true }, () => handlers.done());
+  const done = button(t("recovery-done"), { class: "primary recovery-done", disabled: true }, () => handlers.done());
   kept.addEventListener("change", () => (done.disabled = !kept.checked));
   const titleId = `recovery-title-${row.dataset.udid}`;
-  row.append(
+  (row.querySelector(".device-notices") ?? row).append(
     el(
       "div",
       { class: "recovery-key", role: "group", "aria-labelledby": titleId },
-      el("p", { id: titleId, class: "recovery-title" }, "Keep this recovery key"),
-      el("p", { class: "hint" }, "It opens these snapshots on any computer — if this one is lost, or after a reinstall. Write it down, save it or print it, and keep it apart from the backup disk. Preferences shows it again, on a computer that can open the snapshots."),
+      el("p", { id: titleId, class: "recovery-title" }, t("recovery-title")),
+      el("p", { class: "hint" }, t("recovery-hint")),
       el("code", { class: "recovery-value" }, key),
       el("div", { class: "actions" },
-        button("Save as file…", { class: "recovery-save" }, async () => {
+        button(t("recovery-save"), { class: "recovery-save" }, async () => {
           try {
             const saved = await handlers.save();
-            if (saved) status.textContent = `Saved as ${saved}.`;
+            if (saved) status.textContent = t("recovery-saved", { path: saved });
           } catch (e) {
             status.textContent = String((e as { message?: string }).message ?? e);
           }
         }),
-        button("Print…", { class: "recovery-print" }, () => handlers.print()),
+        button(t("recovery-print"), { class: "recovery-print" }, () => handlers.print()),
       ),
-      el("div", { class: "check" }, kept, el("label", { for: kept.id }, "I have kept the recovery key somewhere safe")),
+      el("div", { class: "check" }, kept, el("label", { for: kept.id }, t("recovery-kept"))),
       done,
       status,
     ),
   );
 }
 
-export function renderOverview(root: HTMLElement, o: Overview, actions?: DeviceActions, preferences?: () => void, others?: AllBackups): void {
-  const problem = o.usbmuxd_problem
-    ? el("div", { id: "usbmuxd-problem", role: "alert", class: "notice" }, "USB devices cannot be listed: ", o.usbmuxd_problem)
-    : null;
-  const list =
-    o.devices.length === 0
-      ? el("p", { id: "no-devices", class: "empty" }, "No iPhone or iPad found. Connect one with a cable, unlock it and tap Trust.")
-      : el("ul", { id: "device-list", class: "devices" }, ...o.devices.map((d) => deviceRow(d, actions)));
-  root.replaceChildren(
-    el("header", { class: "topbar" },
-      el("h1", {}, o.app.name),
-      el("span", { id: "app-version", class: "version" }, `Version ${o.app.version}`),
-      button("Preferences", { id: "show-preferences", class: "topbar-action" }, () => preferences?.()),
-    ),
-    el("main", { id: "view" },
-      el("section", { "aria-labelledby": "devices-title" }, el("h2", { id: "devices-title" }, "Devices"), problem, list),
-      others ? otherBackups(others, o.devices, actions) : null),
+export interface OverviewOptions {
+  actions?: DeviceActions;
+  /** Every device's backups on the known locations, in sight or not. */
+  others?: AllBackups;
+  /** The device the person chose, if any. */
+  selected?: string | null;
+  select?(udid: string): void;
+  preferences?(): void;
+  /** The running backups' last progress events, for the sidebar's state lines. */
+  progress?: ReadonlyMap<string, ProgressEvent>;
+  nowSeconds?: number;
+}
+
+/** The devices screen: the sidebar, and beside it the page of the device shown (the one chosen,
+ * or the only one there is) or the home pane. Returns the device shown, if any. */
+export function renderOverview(root: HTMLElement, o: Overview, opts: OverviewOptions = {}): string | null {
+  const all = opts.others ?? { devices: [], locked: [] };
+  const entries = sidebarEntries(o, all);
+  const shown = shownDevice(entries, opts.selected ?? null, all.locked.length);
+  const select = (udid: string) => opts.select?.(udid);
+  const { nav, view } = renderShell(root);
+  renderSidebar(nav, o.app, entries, shown ? { udid: shown } : null, { select, preferences: () => opts.preferences?.() }, opts.progress, opts.nowSeconds);
+  const entry = entries.find((e) => e.udid === shown);
+  view.replaceChildren(
+    !entry
+      ? homePane(o, all, entries, select, opts.progress, opts.nowSeconds)
+      : entry.device
+        ? devicePage({ ...entry, device: entry.device }, o, opts.actions)
+        : awayPage(entry, o, opts.actions),
   );
+  return shown;
 }
 
 /** The line under the progress bar: what arrived, how fast, and how long is left. */
 export function progressText(e: ProgressEvent): string {
   switch (e.step) {
     case "waiting_for_trust":
-      return `Unlock ${e.device} and tap Trust on it to let this computer back it up.`;
+      return t("progress-waiting-trust", { device: e.device });
     case "waiting_for_unlock":
-      return `${e.device} is locked: unlock it with its passcode.`;
+      return t("progress-waiting-unlock", { device: e.device });
     case "enter_passcode":
-      return `Enter your passcode on ${e.device} to let the backup start.`;
+      return t("progress-enter-passcode", { device: e.device });
     case "passcode_done":
     case "started":
-      return "Backing up…";
+      return t("progress-backing-up");
     case "transferring": {
-      const of = e.bytes_expected ? ` of about ${bytes(e.bytes_expected)}` : "";
-      const left = e.eta_seconds !== null ? ` · ${duration(e.eta_seconds)} left` : "";
-      return `${bytes(e.bytes_received)}${of} · ${e.files_received} files · ${bytes(e.bytes_per_second)}/s${left}`;
+      const received = e.bytes_expected
+        ? t("progress-received-of", { received: bytes(e.bytes_received), expected: bytes(e.bytes_expected) })
+        : t("progress-received", { received: bytes(e.bytes_received) });
+      const parts = [received, t("progress-files", { count: e.files_received }), t("progress-rate", { rate: bytes(e.bytes_per_second) })];
+      if (e.eta_seconds !== null) parts.push(t("progress-time-left", { time: duration(e.eta_seconds) }));
+      return parts.join(" · ");
     }
     case "saving":
-      return "Saving the snapshot…";
+      return t("progress-saving");
   }
 }
 
@@ -237,9 +315,9 @@ export function showProgress(row: HTMLElement, e: ProgressEvent, onCancel: () =>
   let bar = status.querySelector<HTMLProgressElement>("progress");
   if (!bar) {
     const textId = `progress-text-${e.udid}`;
-    bar = el("progress", { class: "backup-progress", max: "100", value: "0", "aria-label": "Backup progress", "aria-describedby": textId });
+    bar = el("progress", { class: "backup-progress", max: "100", value: "0", "aria-label": t("progress-label"), "aria-describedby": textId });
     status.replaceChildren(
-      el("div", { class: "progress-row" }, bar, button("Cancel", { class: "cancel-backup" }, onCancel)),
+      el("div", { class: "progress-row" }, bar, button(t("progress-cancel"), { class: "cancel-backup" }, onCancel)),
       el("p", { class: "progress-text", id: textId }),
       el("p", { class: "prompt", role: "alert", hidden: true }),
     );
@@ -268,7 +346,7 @@ export function showBackupResult(row: HTMLElement, message: string, failed: bool
 
 export function renderError(root: HTMLElement, message: string): void {
   root.replaceChildren(
-    el("div", { id: "load-error", role: "alert", class: "error" }, "Keepsake could not start its engine: ", message,
-      el("p", {}, "Restart Keepsake. If this keeps happening, run `keepsake info -vv` in a terminal and report what it prints.")),
+    el("div", { id: "load-error", role: "alert", class: "error" }, t("load-error", { message }),
+      el("p", {}, t("load-error-hint"))),
   );
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { LocationStatus } from "../api";
 import { renderPreferences, spaceText } from "./preferences";
+import { shortPath } from "../dom";
 
 const disk: LocationStatus = { path: "/media/ada/Disk", is_default: true, present: true, free_bytes: 2e11, total_bytes: 5e11, has_backups: true, devices: ["U1"] };
 const flush = () => new Promise((r) => setTimeout(r, 0));
@@ -91,5 +92,17 @@ describe("preferences", () => {
     expect(status.textContent).toContain("HomeDomain/Library/SMS/sms.db (snapshots 1, 2)");
     expect(root.querySelector<HTMLButtonElement>(".verify-location")!.disabled).toBe(false);
     root.remove();
+  });
+});
+
+describe("shortPath", () => {
+  it("keeps short paths and the end of long ones", () => {
+    expect(shortPath("/media/ada/Disk")).toBe("/media/ada/Disk");
+    const long = "/tmp/pytest-of-root/pytest-9/test_the_first_backup_and_the_0/Disque de sauvegarde";
+    const short = shortPath(long);
+    expect(short.length).toBeLessThanOrEqual(48);
+    expect(short).toBe("…/Disque de sauvegarde");
+    expect(shortPath("/media/ada/a-rather-long-folder-name/Backups/Keepsake disk")).toBe("…/Backups/Keepsake disk");
+    expect(shortPath(`/${"x".repeat(80)}`, 20)).toBe(`…${"x".repeat(19)}`);
   });
 });

@@ -1,7 +1,8 @@
 // Preferences: the backup locations (free space, present or not, which is the default), adding
 // and forgetting them.
 import { errorKind, errorMessage, type DeviceBackups, type FoundBackups, type Imported, type LocationStatus, type Verification } from "../api";
-import { button, bytes, el, field } from "../dom";
+import { button, bytes, el, field, shortPath } from "../dom";
+import { t } from "../i18n";
 
 export interface PreferencesHandlers {
   add(path: string): Promise<LocationStatus[]>;
@@ -29,9 +30,11 @@ export interface PreferencesHandlers {
 
 /** "200 GB free of 500 GB", or why it cannot be said. */
 export function spaceText(l: LocationStatus): string {
-  if (!l.present) return "Not connected";
-  if (l.free_bytes === null) return "Free space unknown";
-  return `${bytes(l.free_bytes)} free${l.total_bytes !== null ? ` of ${bytes(l.total_bytes)}` : ""}`;
+  if (!l.present) return t("preferences-not-connected");
+  if (l.free_bytes === null) return t("preferences-space-unknown");
+  return l.total_bytes !== null
+    ? t("preferences-space-free-of", { free: bytes(l.free_bytes), total: bytes(l.total_bytes) })
+    : t("preferences-space-free", { free: bytes(l.free_bytes) });
 }
 
 export function renderPreferences(root: HTMLElement, initial: LocationStatus[], h: PreferencesHandlers, autostart = false): void {
@@ -57,8 +60,8 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
       }
       draw();
     });
-    return el("div", { id: "automatic-group" }, el("h2", {}, "Automatic backups"),
-      el("div", { class: "check" }, box, el("label", { for: "autostart" }, "Start Keepsake when I log in (in the tray, without the window)")));
+    return el("div", { id: "automatic-group" }, el("h2", {}, t("preferences-automatic")),
+      el("div", { class: "check" }, box, el("label", { for: "autostart" }, t("preferences-autostart"))));
   };
   // "Verify": one location at a time, its progress, then what it found.
   let verifying: { path: string; bytes: number; total: number } | null = null;
@@ -88,24 +91,24 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
   const verifyStatus = () => {
     if (verifying) {
       return el("div", { id: "verify-status", class: "recovery-key", role: "status", tabindex: "-1" },
-        el("p", {}, `Verifying ${verifying.path}: reading every snapshot back…`),
-        el("progress", { id: "verify-progress", max: String(Math.max(verifying.total, 1)), value: String(verifying.bytes), "aria-label": "Verification progress" }));
+        el("p", {}, t("verify-running", { location: verifying.path })),
+        el("progress", { id: "verify-progress", max: String(Math.max(verifying.total, 1)), value: String(verifying.bytes), "aria-label": t("verify-progress") }));
     }
     if (!verified) return null;
     const r = verified.result;
     if (!r) return el("div", { id: "verify-status", class: "error-text", role: "alert", tabindex: "-1" }, verified.error);
     if (r.ok) {
       return el("div", { id: "verify-status", class: "recovery-key verify-ok", role: "status", tabindex: "-1" },
-        el("p", { class: "recovery-title" }, `${verified.path} is intact`),
-        el("p", {}, `Every snapshot was read back: ${bytes(r.bytes_checked)} in ${r.chunks_checked} pieces, all as they were written.`));
+        el("p", { class: "recovery-title" }, t("verify-intact", { location: verified.path })),
+        el("p", {}, t("verify-intact-text", { size: bytes(r.bytes_checked), pieces: r.chunks_checked })));
     }
     return el("div", { id: "verify-status", class: "notice verify-damaged", role: "alert", tabindex: "-1" },
-      el("p", { class: "recovery-title" }, `Damage found at ${verified.path}`),
+      el("p", { class: "recovery-title" }, t("verify-damaged", { location: verified.path })),
       r.affected.length
-        ? el("p", {}, `${r.affected.length} file(s) cannot be restored whole. Back up again so the damaged data is stored anew; snapshots that hold them:`)
-        : el("p", {}, "The snapshots' index has problems. Back up to another location too, and keep this disk for now."),
+        ? el("p", {}, t("verify-damaged-files", { count: r.affected.length }))
+        : el("p", {}, t("verify-damaged-index")),
       el("ul", { class: "verify-problems" },
-        ...r.affected.slice(0, 10).map((f) => el("li", {}, `${f.path} (snapshots ${f.snapshots.join(", ")})`)),
+        ...r.affected.slice(0, 10).map((f) => el("li", {}, t("verify-damaged-file", { path: f.path, snapshots: f.snapshots.join(", ") }))),
         ...r.problems.slice(0, r.affected.length ? 3 : 10).map((p) => el("li", {}, p))));
   };
   // "Open backups from another computer": asks for a secret only when the disk needs one.
@@ -117,17 +120,22 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
   let shownKey: { path: string; text: string; failed: boolean } | null = null;
   let importStatus: { text: string; failed: boolean; key: string | null } | null = null;
   let importFolder = "";
+  /** A field on a line of its own, as wide as the pane: a list of paths, often long. */
+  const wide = (f: HTMLElement) => {
+    f.classList.add("field-wide");
+    return f;
+  };
   const importGroup = (take: NonNullable<PreferencesHandlers["importBackup"]>) => {
-    const folder = el("input", { type: "text", id: "import-folder", placeholder: "/media/me/Backup/00008110-…", value: importFolder });
-    const target = el("select", { id: "import-location" }, ...locations.map((l) => el("option", { value: l.path, selected: l.is_default }, l.path)));
-    const go = button("Add to the snapshots", { id: "import-backup", disabled: locations.length === 0 }, async () => {
+    const folder = el("input", { type: "text", id: "import-folder", placeholder: t("import-folder-placeholder"), value: importFolder });
+    const target = el("select", { id: "import-location" }, ...locations.map((l) => el("option", { value: l.path, selected: l.is_default, title: l.path }, shortPath(l.path))));
+    const go = button(t("import-button"), { id: "import-backup", disabled: locations.length === 0 }, async () => {
       importFolder = folder.value.trim();
       if (!importFolder) return;
-      importStatus = { text: `Adding ${importFolder}…`, failed: false, key: null };
+      importStatus = { text: t("import-adding", { folder: importFolder }), failed: false, key: null };
       draw();
       try {
         const done = await take(importFolder, target.value);
-        importStatus = { text: `Added as snapshot ${done.snapshot.id} of ${done.udid} (${done.files} files; it added ${bytes(done.snapshot.added_bytes)}).`, failed: false, key: done.recovery_key };
+        importStatus = { text: t("import-added", { snapshot: String(done.snapshot.id), udid: done.udid, files: done.files, size: bytes(done.snapshot.added_bytes) }), failed: false, key: done.recovery_key };
       } catch (e) {
         importStatus = { text: errorMessage(e), failed: true, key: null };
       }
@@ -136,16 +144,16 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
     return el(
       "div",
       { id: "import-group" },
-      el("h2", {}, "Add a Finder backup"),
-      el("p", { class: "hint" }, "A backup folder Finder, iTunes or idevicebackup2 made (the folder named after the device's UDID) becomes a snapshot of its device. It must be complete: an unfinished backup is refused and nothing is added."),
+      el("h2", {}, t("import-title")),
+      el("p", { class: "hint" }, t("import-hint")),
       el("div", { class: "add-location" },
-        field("Backup folder", folder),
-        locations.length ? field("Into", target) : el("p", { class: "hint" }, "Add a location first."),
+        field(t("import-folder"), folder),
+        locations.length ? wide(field(t("import-into"), target)) : el("p", { class: "hint" }, t("import-no-location")),
         go),
       importStatus
         ? el("div", { id: "import-status", role: importStatus.failed ? "alert" : "status", class: importStatus.failed ? "error-text" : "" },
             importStatus.text,
-            importStatus.key ? el("p", { class: "hint" }, "This set the location up: its recovery key opens the snapshots on any computer. Keep it apart from the disk:") : null,
+            importStatus.key ? el("p", { class: "hint" }, t("import-recovery-key")) : null,
             importStatus.key ? el("code", { class: "recovery-value" }, importStatus.key) : null)
         : null,
     );
@@ -153,14 +161,14 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
   const showKey = async (path: string) => {
     try {
       const key = await h.recoveryKey!(path);
-      shownKey = { path, text: key ?? "These snapshots are stored in clear: they need no recovery key.", failed: false };
+      shownKey = { path, text: key ?? t("recovery-key-none"), failed: false };
     } catch (e) {
       shownKey = { path, text: errorMessage(e), failed: true };
     }
     draw();
   };
   const openBackups = (open: NonNullable<PreferencesHandlers["openBackups"]>) => {
-    const path = el("input", { type: "text", id: "open-backups-path", placeholder: "/media/me/Old disk", value: openPath });
+    const path = el("input", { type: "text", id: "open-backups-path", placeholder: t("open-backups-placeholder"), value: openPath });
     const secret = el("input", { type: "password", id: "open-backups-secret", autocomplete: "off" });
     const submit = async (given?: string) => {
       openPath = given ?? path.value.trim();
@@ -168,7 +176,7 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
       try {
         const devices = await open(openPath, needsSecret ? secret.value : null);
         const names = devices.map((d) => d.name || d.udid).join(", ");
-        openStatus = devices.length ? `Opened: backups of ${names}. They are listed with the devices.` : "Opened: there are no snapshots there yet.";
+        openStatus = devices.length ? t("open-backups-opened", { devices: names }) : t("open-backups-empty");
         openFailed = false;
         needsSecret = false;
         locations = await h.add(openPath);
@@ -176,7 +184,7 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
         const kind = errorKind(e);
         if (kind === "store_locked") {
           needsSecret = true;
-          openStatus = "This computer does not know these backups' key yet: type the backup password of a device backed up there, or the recovery key.";
+          openStatus = t("open-backups-locked");
         } else {
           openStatus = errorMessage(e);
         }
@@ -188,19 +196,19 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
     return el(
       "div",
       { id: "open-backups-group" },
-      el("h2", {}, "Backups from another computer"),
-      el("p", { class: "hint" }, "A disk that holds Keepsake.Backups from another computer (or from before a reinstall) opens with the backup password of a phone backed up there, or with its recovery key."),
+      el("h2", {}, t("open-backups-title")),
+      el("p", { class: "hint" }, t("open-backups-hint")),
       found.length
         ? el("div", { id: "found-disks" },
-            el("p", {}, "Found on the disks in sight:"),
+            el("p", {}, t("open-backups-found")),
             el("ul", { class: "found-disks" }, ...found.map((d) =>
               el("li", {}, el("span", { class: "location-path" }, d.root), " ",
-                button("Open", { class: "open-found", "aria-label": `Open the backups on ${d.root}` }, () => { path.value = d.root; void submit(d.root); })))))
+                button(t("open-backups-open-found"), { class: "open-found", "aria-label": t("open-backups-open-found-label", { location: d.root }) }, () => { path.value = d.root; void submit(d.root); })))))
         : null,
       el("div", { class: "add-location" },
-        field("Folder or disk", path),
+        field(t("open-backups-path"), path),
         h.pickFolder
-          ? button("Choose…", { id: "open-backups-choose", "aria-label": "Choose the folder or disk to open" }, async () => {
+          ? button(t("preferences-choose"), { id: "open-backups-choose", "aria-label": t("open-backups-choose-label") }, async () => {
               const picked = await h.pickFolder!();
               if (picked) {
                 path.value = picked;
@@ -208,45 +216,45 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
               }
             })
           : null,
-        needsSecret ? field("Backup password or recovery key", secret) : null,
-        button("Open backups", { id: "open-backups" }, () => void submit())),
+        needsSecret ? field(t("open-backups-secret"), secret) : null,
+        button(t("open-backups-button"), { id: "open-backups" }, () => void submit())),
       openStatus ? el("p", { id: "open-backups-status", role: openFailed ? "alert" : "status", class: openFailed ? "error-text" : "" }, openStatus) : null,
     );
   };
   const draw = () => {
     // a disk found and then added is no longer offered
     found = found.filter((d) => !locations.some((l) => l.path === d.root));
-    const input = el("input", { type: "text", id: "preferences-new-location", placeholder: "/media/me/Backups" });
+    const input = el("input", { type: "text", id: "preferences-new-location", placeholder: t("preferences-new-location-placeholder") });
     const rows = locations.map((l) =>
       el("tr", { class: "location", "data-path": l.path },
-        el("td", {}, el("span", { class: "location-path" }, l.path), l.is_default ? el("span", { class: "badge" }, " Default") : null),
+        el("td", {}, el("span", { class: "location-path" }, l.path), l.is_default ? el("span", { class: "badge" }, ` ${t("preferences-default")}`) : null),
         el("td", { class: "location-space" }, spaceText(l)),
-        el("td", {}, l.devices.length ? `${l.devices.length} device${l.devices.length === 1 ? "" : "s"}` : "No device"),
+        el("td", {}, l.devices.length ? t("preferences-devices", { count: l.devices.length }) : t("preferences-no-device")),
         el("td", {}, el("div", { class: "row-actions" },
-          l.is_default ? null : button("Make default", { class: "make-default", "aria-label": `Make default: ${l.path}` }, () => void act(() => h.makeDefault(l.path))),
+          l.is_default ? null : button(t("preferences-make-default"), { class: "make-default", "aria-label": t("preferences-make-default-label", { location: l.path }) }, () => void act(() => h.makeDefault(l.path))),
           l.has_backups && h.recoveryKey
-            ? button("Recovery key", { class: "show-recovery-key", "aria-label": `Recovery key: ${l.path}` }, () => void showKey(l.path))
+            ? button(t("preferences-recovery-key"), { class: "show-recovery-key", "aria-label": t("preferences-recovery-key-label", { location: l.path }) }, () => void showKey(l.path))
             : null,
           l.has_backups && l.present && h.verify
-            ? button("Verify", { class: "verify-location", "aria-label": `Verify: ${l.path}`, disabled: verifying !== null }, () => void verify(l.path))
+            ? button(t("preferences-verify"), { class: "verify-location", "aria-label": t("preferences-verify-label", { location: l.path }), disabled: verifying !== null }, () => void verify(l.path))
             : null,
-          button("Remove", { class: "remove-location", "aria-label": `Remove: ${l.path}` }, () => void act(() => h.remove(l.path)))))));
+          button(t("preferences-remove"), { class: "remove-location", "aria-label": t("preferences-remove-label", { location: l.path }) }, () => void act(() => h.remove(l.path)))))));
     root.replaceChildren(
       el("section", { id: "preferences", "aria-labelledby": "preferences-title" },
-        el("div", { class: "view-head" }, (h.backLabel ? button(`← ${h.backLabel}`, { id: "back-to-wizard" }, h.back) : button("← Devices", { id: "back-to-devices" }, h.back)), el("h2", { id: "preferences-title" }, "Backup locations")),
-        el("p", { class: "hint" }, "Snapshots are kept in a Keepsake.Backups folder at each location. Removing a location here leaves its snapshots on the disk."),
+        el("div", { class: "view-head" }, (h.backLabel ? button(t("preferences-back-to", { label: h.backLabel }), { id: "back-to-wizard" }, h.back) : button(t("preferences-back"), { id: "back-to-devices" }, h.back)), el("h2", { id: "preferences-title" }, t("preferences-title"))),
+        el("p", { class: "hint" }, t("preferences-hint")),
         locations.length === 0
-          ? el("p", { id: "no-locations", class: "empty" }, "No backup location yet.")
+          ? el("p", { id: "no-locations", class: "empty" }, t("preferences-no-locations"))
           : el("table", { class: "entries", id: "locations" },
-              el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Location"), el("th", { scope: "col" }, "Space"), el("th", { scope: "col" }, "Used by"), el("th", { scope: "col" }, el("span", { class: "sr-only" }, "Actions")))),
+              el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("preferences-column-location")), el("th", { scope: "col" }, t("preferences-column-space")), el("th", { scope: "col" }, t("preferences-column-used-by")), el("th", { scope: "col" }, el("span", { class: "sr-only" }, t("preferences-column-actions"))))),
               el("tbody", {}, ...rows)),
-        el("div", { class: "add-location" }, field("Add a folder or disk", input),
-          button("Add location", { id: "preferences-add" }, () => {
+        el("div", { class: "add-location" }, field(t("preferences-add-folder-or-disk"), input),
+          button(t("preferences-add-location"), { id: "preferences-add" }, () => {
             const path = input.value.trim();
             if (path) void act(() => h.add(path));
           }),
           h.pickFolder
-            ? button("Choose…", { id: "preferences-choose" }, async () => {
+            ? button(t("preferences-choose"), { id: "preferences-choose" }, async () => {
                 const path = await h.pickFolder!();
                 if (path) void act(() => h.add(path));
               })
@@ -255,9 +263,9 @@ export function renderPreferences(root: HTMLElement, initial: LocationStatus[], 
         verifyStatus(),
         shownKey
           ? el("div", { id: "recovery-key-shown", class: shownKey.failed ? "error-text" : "recovery-key", role: "status" },
-              el("p", { class: "recovery-title" }, `The recovery key of ${shownKey.path}`),
+              el("p", { class: "recovery-title" }, t("recovery-key-of", { location: shownKey.path })),
               shownKey.failed ? shownKey.text : el("code", { class: "recovery-value" }, shownKey.text),
-              shownKey.failed ? null : el("p", { class: "hint" }, "It opens these snapshots on any computer. Keep it apart from the disk."))
+              shownKey.failed ? null : el("p", { class: "hint" }, t("recovery-key-hint")))
           : null,
         h.openBackups ? openBackups(h.openBackups) : null,
         h.importBackup ? importGroup(h.importBackup) : null,

@@ -2,6 +2,7 @@
 // snapshots and automatic backups, three steps, each validated before the next.
 import type { DeviceSettings, LocationStatus, RetentionAge, Schedule } from "../api";
 import { button, bytes, el, field } from "../dom";
+import { t } from "../i18n";
 
 /** The settings the wizard edits as they are saved, plus the encryption step's own fields. */
 type Chosen = "location" | "snapshots" | "auto_delete" | "retention" | "ask_first" | "auto_backup" | "schedule" | "window" | "wifi";
@@ -21,21 +22,29 @@ export interface WizardValues extends Pick<DeviceSettings, Chosen> {
   storeConfirm: string;
 }
 
+/** The steps, each with the message that names it. */
 export const STEPS = [
-  { id: "encryption", title: "Encryption" },
-  { id: "location", title: "Backup location" },
-  { id: "snapshots", title: "Snapshots and automatic backups" },
+  { id: "encryption", title: "wizard-step-encryption" },
+  { id: "location", title: "wizard-step-location" },
+  { id: "snapshots", title: "wizard-step-snapshots" },
 ] as const;
 export type StepId = (typeof STEPS)[number]["id"];
 
-const RETENTION: [RetentionAge, string][] = [
-  ["1w", "1 week"], ["2w", "2 weeks"], ["1m", "1 month"], ["3m", "3 months"], ["6m", "6 months"], ["1y", "1 year"],
-];
+/** How long snapshots are kept at least, in words ("1 week", "3 months"). */
+function retentionChoices(): [RetentionAge, string][] {
+  const weeks = (count: number) => t("wizard-retention-weeks", { count });
+  const months = (count: number) => t("wizard-retention-months", { count });
+  return [["1w", weeks(1)], ["2w", weeks(2)], ["1m", months(1)], ["3m", months(3)], ["6m", months(6)], ["1y", t("wizard-retention-years", { count: 1 })]];
+}
 
 /** The backup windows offered: any time, at night, and one set elsewhere (the CLI), if any. */
 export function windowChoices(current: string | null): [string, string][] {
-  const choices: [string, string][] = [["any", "At any time of day"], ["20:00-06:00", "At night (20:00–06:00)"]];
-  if (current && !choices.some(([v]) => v === current)) choices.push([current, `Between ${current.replace("-", " and ")}`]);
+  const choices: [string, string][] = [["any", t("wizard-window-any")], ["20:00-06:00", t("wizard-window-night")]];
+  if (current && !choices.some(([v]) => v === current)) {
+    const cut = current.indexOf("-");
+    const between = cut < 0 ? current : t("wizard-window-between", { from: current.slice(0, cut), to: current.slice(cut + 1) });
+    choices.push([current, between]);
+  }
   return choices;
 }
 
@@ -43,17 +52,17 @@ export function windowChoices(current: string | null): [string, string][] {
 export function validateStep(step: StepId, v: WizardValues): string[] {
   const problems: string[] = [];
   if (step === "encryption" && v.alreadyEncrypted && v.encryption !== "keep" && v.current === "") {
-    problems.push("Type the current backup password: the device asks for it.");
+    problems.push(t("wizard-problem-current-password"));
   }
   const newPassword = v.alreadyEncrypted ? v.encryption === "change" : v.encrypt;
   if (step === "encryption" && newPassword) {
-    if (v.password === "") problems.push(v.alreadyEncrypted ? "Choose the new password." : "Choose a password for the backups.");
-    else if (v.password !== v.confirm) problems.push("The passwords do not match: type the same password twice.");
+    if (v.password === "") problems.push(v.alreadyEncrypted ? t("wizard-problem-new-password") : t("wizard-problem-password"));
+    else if (v.password !== v.confirm) problems.push(t("wizard-problem-passwords-differ"));
   }
-  if (step === "location" && !v.location) problems.push("Choose where the snapshots go, or add a folder or disk.");
+  if (step === "location" && !v.location) problems.push(t("wizard-problem-location"));
   if (step === "location" && v.ownPassword) {
-    if (v.storePassword === "") problems.push("Choose the snapshots' password, or untick it.");
-    else if (v.storePassword !== v.storeConfirm) problems.push("The snapshots' passwords do not match: type the same password twice.");
+    if (v.storePassword === "") problems.push(t("wizard-problem-store-password"));
+    else if (v.storePassword !== v.storeConfirm) problems.push(t("wizard-problem-store-passwords-differ"));
   }
   return problems;
 }
@@ -134,10 +143,13 @@ function select<T extends string>(id: string, options: [T, string][], value: T, 
 }
 
 function locationLabel(l: LocationStatus): string {
-  if (!l.present) return `${l.path} — not connected`;
-  const free = l.free_bytes !== null ? `${bytes(l.free_bytes)} free` : "free space unknown";
-  const total = l.total_bytes !== null ? ` of ${bytes(l.total_bytes)}` : "";
-  return `${l.path} — ${free}${total}${l.is_default ? " (default)" : ""}`;
+  if (!l.present) return t("wizard-location-missing", { path: l.path });
+  const label = l.free_bytes === null
+    ? t("wizard-location-space-unknown", { path: l.path })
+    : l.total_bytes === null
+      ? t("wizard-location-free", { path: l.path, free: bytes(l.free_bytes) })
+      : t("wizard-location-free-of", { path: l.path, free: bytes(l.free_bytes), total: bytes(l.total_bytes) });
+  return l.is_default ? t("wizard-location-default", { label }) : label;
 }
 
 /**
@@ -158,8 +170,8 @@ export function renderWizard(
   let problems: string[] = [];
   let busy = false;
 
-  const lostWarning = () => el("p", { class: "warning", role: "note" }, "If you lose this password, nobody can open these snapshots: not you, not Keepsake, not Apple. Write it down somewhere safe.");
-  const remember = () => el("div", { class: "check" }, checkbox("remember", values.remember, (on) => (values.remember = on)), el("label", { for: "remember" }, "Remember the password on this computer"));
+  const lostWarning = () => el("p", { class: "warning", role: "note" }, t("wizard-lost-password-warning"));
+  const remember = () => el("div", { class: "check" }, checkbox("remember", values.remember, (on) => (values.remember = on)), el("label", { for: "remember" }, t("wizard-remember-password")));
 
   const encryptionStep = (): HTMLElement[] => {
     if (values.alreadyEncrypted) {
@@ -169,36 +181,36 @@ export function renderWizard(
         return el("div", { class: "check" }, radio, el("label", { for: `encryption-${value}` }, label));
       };
       const parts: HTMLElement[] = [
-        el("p", { id: "already-encrypted" }, `${deviceName} encrypts its backups. With the password remembered, Keepsake keeps them as compactly as unencrypted ones and opens them without asking; otherwise it asks for it when you open a snapshot.`),
-        el("div", { role: "radiogroup", "aria-label": "Backup encryption" },
-          choice("keep", "Keep the password as it is"), choice("change", "Change the password"), choice("off", "Turn encryption off")),
+        el("p", { id: "already-encrypted" }, t("wizard-already-encrypted", { device: deviceName })),
+        el("div", { role: "radiogroup", "aria-label": t("wizard-encryption-choices") },
+          choice("keep", t("wizard-encryption-keep")), choice("change", t("wizard-encryption-change")), choice("off", t("wizard-encryption-off"))),
       ];
       if (values.encryption !== "keep") {
         const current = text("current-password", "password", values.current, (v) => (values.current = v));
         current.autocomplete = "current-password";
-        parts.push(field("Current password", current));
+        parts.push(field(t("wizard-current-password"), current));
       }
       if (values.encryption === "change") {
         parts.push(
-          field("New password", text("password", "password", values.password, (v) => (values.password = v))),
-          field("Confirm the new password", text("password-confirm", "password", values.confirm, (v) => (values.confirm = v))),
-          el("p", { class: "hint" }, "Snapshots made before the change keep the current password: those taken without it remembered ask for it when you open them."),
+          field(t("wizard-new-password"), text("password", "password", values.password, (v) => (values.password = v))),
+          field(t("wizard-confirm-new-password"), text("password-confirm", "password", values.confirm, (v) => (values.confirm = v))),
+          el("p", { class: "hint" }, t("wizard-change-password-hint")),
           lostWarning(),
         );
       }
       if (values.encryption === "off") {
-        parts.push(el("p", { class: "hint", id: "encryption-off-note" }, "Backups from now on leave out saved passwords, Wi-Fi settings, website history and Health data. The snapshots already made stay encrypted with the current password."));
+        parts.push(el("p", { class: "hint", id: "encryption-off-note" }, t("wizard-encryption-off-note")));
       } else parts.push(remember());
       return parts;
     }
     const parts: HTMLElement[] = [
-      el("p", { class: "hint" }, "Encrypted backups also keep saved passwords, Wi-Fi settings, website history and Health data."),
-      el("div", { class: "check" }, checkbox("encrypt", values.encrypt, (on) => { values.encrypt = on; draw(); }), el("label", { for: "encrypt" }, "Encrypt the backups of this device")),
+      el("p", { class: "hint" }, t("wizard-encrypt-hint")),
+      el("div", { class: "check" }, checkbox("encrypt", values.encrypt, (on) => { values.encrypt = on; draw(); }), el("label", { for: "encrypt" }, t("wizard-encrypt"))),
     ];
     if (values.encrypt) {
       parts.push(
-        field("Password", text("password", "password", values.password, (v) => (values.password = v))),
-        field("Confirm the password", text("password-confirm", "password", values.confirm, (v) => (values.confirm = v))),
+        field(t("wizard-password"), text("password", "password", values.password, (v) => (values.password = v))),
+        field(t("wizard-confirm-password"), text("password-confirm", "password", values.confirm, (v) => (values.confirm = v))),
         remember(),
         lostWarning(),
       );
@@ -208,17 +220,17 @@ export function renderWizard(
 
   const locationStep = (): HTMLElement[] => {
     const list = locations.length === 0
-      ? el("p", { id: "no-locations", class: "empty" }, "No backup location yet: add a folder or a disk below.")
-      : el("div", { class: "locations", role: "radiogroup", "aria-label": "Backup locations" },
+      ? el("p", { id: "no-locations", class: "empty" }, t("wizard-no-locations"))
+      : el("div", { class: "locations", role: "radiogroup", "aria-label": t("wizard-locations") },
           ...locations.map((l, i) => {
             const radio = el("input", { type: "radio", name: "location", id: `location-${i}`, value: l.path, checked: values.location === l.path, disabled: !l.present });
             radio.addEventListener("change", () => { values.location = l.path; draw(); });
             return el("div", { class: "check" }, radio, el("label", { for: `location-${i}` }, locationLabel(l)));
           }));
-    const input = el("input", { type: "text", id: "new-location", placeholder: "/media/me/Backups" });
-    const add = button("Add location", { id: "add-location" }, () => void addPath(input.value.trim()));
+    const input = el("input", { type: "text", id: "new-location", placeholder: t("wizard-new-location-placeholder") });
+    const add = button(t("wizard-add-location"), { id: "add-location" }, () => void addPath(input.value.trim()));
     const choose = handlers.pickFolder
-      ? button("Choose…", { id: "choose-location" }, async () => void addPath((await handlers.pickFolder!()) ?? ""))
+      ? button(t("wizard-choose"), { id: "choose-location" }, async () => void addPath((await handlers.pickFolder!()) ?? ""))
       : null;
     const addPath = async (path: string) => {
       if (!path) return;
@@ -232,9 +244,9 @@ export function renderWizard(
       draw();
     };
     const preferences = handlers.locationPreferences
-      ? button("Backup location preferences…", { id: "location-preferences", class: "link" }, () => handlers.locationPreferences!(values))
+      ? button(t("wizard-location-preferences"), { id: "location-preferences", class: "link" }, () => handlers.locationPreferences!(values))
       : null;
-    const parts: HTMLElement[] = [list, el("div", { class: "add-location" }, field("Add a folder or disk", input), add, choose)];
+    const parts: HTMLElement[] = [list, el("div", { class: "add-location" }, field(t("wizard-add-folder-or-disk"), input), add, choose)];
     const chosen = locations.find((l) => l.path === values.location);
     if (chosen && !chosen.has_backups) parts.push(...newLocation());
     return preferences ? [...parts, preferences] : parts;
@@ -243,12 +255,12 @@ export function renderWizard(
   // A location without backups yet is set up when the wizard ends: its snapshots are encrypted,
   // and the person may add a password of their own to what opens them.
   const newLocation = (): HTMLElement[] => [
-    el("p", { class: "hint", id: "new-location-note" }, "Keepsake encrypts the snapshots it keeps there. This computer remembers their key; on another computer the backup password of your device, or the recovery key you get next, opens them."),
-    el("div", { class: "check" }, checkbox("own-password", values.ownPassword, (on) => { values.ownPassword = on; problems = []; draw(); }), el("label", { for: "own-password" }, "Also open them with a password of my own")),
+    el("p", { class: "hint", id: "new-location-note" }, t("wizard-new-location-note")),
+    el("div", { class: "check" }, checkbox("own-password", values.ownPassword, (on) => { values.ownPassword = on; problems = []; draw(); }), el("label", { for: "own-password" }, t("wizard-own-password"))),
     values.ownPassword
       ? el("div", { class: "indent" },
-          field("Snapshots password", text("store-password", "password", values.storePassword, (v) => (values.storePassword = v))),
-          field("Confirm the snapshots password", text("store-password-confirm", "password", values.storeConfirm, (v) => (values.storeConfirm = v))))
+          field(t("wizard-store-password"), text("store-password", "password", values.storePassword, (v) => (values.storePassword = v))),
+          field(t("wizard-confirm-store-password"), text("store-password-confirm", "password", values.storeConfirm, (v) => (values.storeConfirm = v))))
       : el("span", {}),
   ];
 
@@ -259,44 +271,44 @@ export function renderWizard(
   const recoveryPage = (key: string): HTMLElement => {
     const kept = checkbox("recovery-kept", keptKey, (on) => { keptKey = on; draw(); });
     return el("section", { id: "wizard", class: "wizard", "aria-labelledby": "wizard-title", "data-step": "recovery-key" },
-      el("h2", { id: "wizard-title" }, "Keep the recovery key"),
+      el("h2", { id: "wizard-title" }, t("wizard-recovery-title")),
       el("div", { class: "recovery-key", id: "wizard-recovery", role: "group", "aria-labelledby": "wizard-title" },
-        el("p", {}, `Your snapshots at ${values.location} are ready. If this computer is lost, this key opens them on any other one (so does the backup password of an encrypted device). Keepsake shows it only now; Preferences shows it again on a computer that can open them.`),
+        el("p", {}, t("wizard-recovery-text", { location: values.location ?? "" })),
         el("code", { class: "recovery-value" }, key),
         el("div", { class: "actions" },
           handlers.saveKey
-            ? button("Save as file…", { id: "recovery-save" }, async () => {
+            ? button(t("wizard-recovery-save"), { id: "recovery-save" }, async () => {
                 try {
                   const saved = await handlers.saveKey!(key);
-                  if (saved) keyStatus = `Saved as ${saved}. Keep the file apart from the backup disk.`;
+                  if (saved) keyStatus = t("wizard-recovery-saved", { path: saved });
                 } catch (e) {
                   keyStatus = e && typeof e === "object" && "message" in e ? String((e as { message: string }).message) : String(e);
                 }
                 draw();
               })
             : null,
-          handlers.printKey ? button("Print…", { id: "recovery-print" }, () => handlers.printKey!()) : null),
+          handlers.printKey ? button(t("wizard-recovery-print"), { id: "recovery-print" }, () => handlers.printKey!()) : null),
         keyStatus ? el("p", { id: "recovery-status", role: "status" }, keyStatus) : null,
-        el("div", { class: "check" }, kept, el("label", { for: "recovery-kept" }, "I have kept the recovery key somewhere safe"))),
+        el("div", { class: "check" }, kept, el("label", { for: "recovery-kept" }, t("wizard-recovery-kept")))),
       el("div", { class: "actions" },
-        button(first ? "Start the first backup" : "Done", { id: "wizard-done", class: "primary", disabled: !keptKey }, () => handlers.done?.())));
+        button(first ? t("wizard-start-first-backup") : t("wizard-done"), { id: "wizard-done", class: "primary", disabled: !keptKey }, () => handlers.done?.())));
   };
 
   const snapshotsStep = (): HTMLElement[] => [
-    el("div", { class: "check" }, checkbox("snapshots", values.snapshots, (on) => { values.snapshots = on; draw(); }), el("label", { for: "snapshots" }, "Keep older snapshots (go back to any earlier day)")),
+    el("div", { class: "check" }, checkbox("snapshots", values.snapshots, (on) => { values.snapshots = on; draw(); }), el("label", { for: "snapshots" }, t("wizard-keep-snapshots"))),
     values.snapshots
       ? el("div", { class: "indent" },
-          el("div", { class: "check" }, checkbox("auto-delete", values.auto_delete, (on) => (values.auto_delete = on)), el("label", { for: "auto-delete" }, "Delete old snapshots automatically when they take too much space")),
-          field("Keep every snapshot at least", select("retention", RETENTION, values.retention, (v) => (values.retention = v))),
-          el("div", { class: "check" }, checkbox("ask-first", values.ask_first, (on) => (values.ask_first = on)), el("label", { for: "ask-first" }, "Ask me before deleting anything")))
-      : el("p", { class: "hint" }, "Only the newest backup is kept."),
-    el("div", { class: "check" }, checkbox("auto-backup", values.auto_backup, (on) => { values.auto_backup = on; draw(); }), el("label", { for: "auto-backup" }, "Back up automatically when the device is connected")),
-    values.auto_backup ? field("How often", select<Schedule>("schedule", [["daily", "Every day"], ["weekly", "Every week"]], values.schedule, (v) => (values.schedule = v))) : el("span", {}),
-    values.auto_backup ? field("When", select<string>("window", windowChoices(values.window), values.window ?? "any", (v) => (values.window = v === "any" ? null : v))) : el("span", {}),
-    el("div", { class: "check" }, checkbox("wifi", values.wifi, (on) => { values.wifi = on; draw(); }), el("label", { for: "wifi" }, "Also back up over Wi-Fi, when the device is on the same network")),
+          el("div", { class: "check" }, checkbox("auto-delete", values.auto_delete, (on) => (values.auto_delete = on)), el("label", { for: "auto-delete" }, t("wizard-auto-delete"))),
+          field(t("wizard-retention"), select("retention", retentionChoices(), values.retention, (v) => (values.retention = v))),
+          el("div", { class: "check" }, checkbox("ask-first", values.ask_first, (on) => (values.ask_first = on)), el("label", { for: "ask-first" }, t("wizard-ask-first"))))
+      : el("p", { class: "hint" }, t("wizard-newest-only")),
+    el("div", { class: "check" }, checkbox("auto-backup", values.auto_backup, (on) => { values.auto_backup = on; draw(); }), el("label", { for: "auto-backup" }, t("wizard-auto-backup"))),
+    values.auto_backup ? field(t("wizard-schedule"), select<Schedule>("schedule", [["daily", t("wizard-schedule-daily")], ["weekly", t("wizard-schedule-weekly")]], values.schedule, (v) => (values.schedule = v))) : el("span", {}),
+    values.auto_backup ? field(t("wizard-window"), select<string>("window", windowChoices(values.window), values.window ?? "any", (v) => (values.window = v === "any" ? null : v))) : el("span", {}),
+    el("div", { class: "check" }, checkbox("wifi", values.wifi, (on) => { values.wifi = on; draw(); }), el("label", { for: "wifi" }, t("wizard-wifi"))),
     values.wifi
-      ? el("p", { class: "hint" }, "The device is told to show itself on Wi-Fi to this computer while it is connected by cable.")
-      : el("p", { class: "hint" }, "Backups happen only while the device is connected by cable."),
+      ? el("p", { class: "hint" }, t("wizard-wifi-hint"))
+      : el("p", { class: "hint" }, t("wizard-cable-only")),
   ];
 
   const draw = () => {
@@ -314,14 +326,14 @@ export function renderWizard(
     const focusId = document.activeElement?.id;
     root.replaceChildren(
       el("section", { id: "wizard", class: "wizard", "aria-labelledby": "wizard-title", "data-step": s.id },
-        el("h2", { id: "wizard-title" }, first ? `Set up backups of ${deviceName}` : `Backup settings of ${deviceName}`),
-        el("ol", { class: "steps" }, ...STEPS.map((x, i) => el("li", { class: i === step ? "current" : "", "aria-current": i === step ? "step" : false }, x.title))),
-        el("fieldset", {}, el("legend", {}, `Step ${step + 1} of ${STEPS.length}: ${s.title}`), ...body),
+        el("h2", { id: "wizard-title" }, first ? t("wizard-title-first", { device: deviceName }) : t("wizard-title", { device: deviceName })),
+        el("ol", { class: "steps" }, ...STEPS.map((x, i) => el("li", { class: i === step ? "current" : "", "aria-current": i === step ? "step" : false }, t(x.title)))),
+        el("fieldset", {}, el("legend", {}, t("wizard-step", { step: step + 1, steps: STEPS.length, title: t(s.title) })), ...body),
         problems.length ? el("div", { id: "wizard-errors", role: "alert", class: "notice" }, ...problems.map((p) => el("p", {}, p))) : null,
         el("div", { class: "actions" },
-          button("Cancel", { id: "wizard-cancel" }, () => handlers.cancel()),
-          step > 0 ? button("Back", { id: "wizard-back" }, () => { problems = []; step--; draw(); }) : null,
-          button(last ? (first ? "Start the first backup" : "Save") : "Next", { id: last ? "wizard-finish" : "wizard-next", class: "primary", disabled: busy }, async () => {
+          button(t("wizard-cancel"), { id: "wizard-cancel" }, () => handlers.cancel()),
+          step > 0 ? button(t("wizard-back"), { id: "wizard-back" }, () => { problems = []; step--; draw(); }) : null,
+          button(last ? (first ? t("wizard-start-first-backup") : t("wizard-save")) : t("wizard-next"), { id: last ? "wizard-finish" : "wizard-next", class: "primary", disabled: busy }, async () => {
             problems = last ? validateWizard(values) : validateStep(s.id, values);
             if (problems.length === 0 && !last) step++;
             else if (problems.length === 0) {
