@@ -66,6 +66,8 @@ pub fn context() -> Result<Context> {
     let language = sys_locale::get_locale()
         .map(|l| keepsake_i18n::Language::from_locale(&l))
         .unwrap_or_default();
+    // what is said far from a context (an error's text) is said in it too
+    keepsake_i18n::set_process_language(language);
     Ok(ctx
         .with_language(language)
         .with_host_name(host_name)

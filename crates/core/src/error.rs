@@ -5,7 +5,7 @@ use std::path::PathBuf;
 pub enum CoreError {
     #[error(transparent)]
     Device(#[from] keepsake_device::DeviceError),
-    #[error("no home directory: Keepsake needs one for its settings (set HOME)")]
+    #[error("{}", say("error-no-home-directory", &[]))]
     NoHomeDirectory,
     #[error("{path}: {source}")]
     Io {
@@ -13,115 +13,84 @@ pub enum CoreError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path} is damaged ({detail}); move it aside and Keepsake will start afresh")]
+    #[error("{}", say("error-corrupt-settings", &[("path", &.path.display()), ("detail", &.detail)]))]
     CorruptSettings { path: PathBuf, detail: String },
-    #[error("encoding settings: {0}")]
+    #[error("{}", say("error-encode", &[("error", &.0)]))]
     Encode(#[from] serde_json::Error),
-    #[error(
-        "the OS credential store is not available ({0}), so Keepsake cannot remember passwords; \
-         it will ask for them instead. On Linux a Secret Service (GNOME Keyring or KWallet) must be running and unlocked."
-    )]
+    #[error("{}", say("error-credential-store", &[("error", &.0)]))]
     CredentialStore(String),
     #[error("{0}")]
     Store(String),
-    #[error("the backup location {location} is not there (an unplugged disk?). Connect it, or choose another location.")]
+    #[error("{}", say("error-location-missing", &[("location", &.location.display())]))]
     LocationMissing { location: PathBuf },
-    #[error(
-        "{location} holds no Keepsake backups (no Keepsake.Backups folder there): back a device \
-         up to it first, or choose the location that has its backups"
-    )]
+    #[error("{}", say("error-no-backups", &[("location", &.location.display())]))]
     NoBackups { location: PathBuf },
-    #[error(
-        "{repository} is encrypted and this computer does not remember its key: open it with \
-         the backup password of a device backed up there, its recovery key or the snapshots' \
-         password"
-    )]
+    #[error("{}", say("error-store-locked", &[("repository", &.repository.display())]))]
     StoreLocked { repository: PathBuf },
-    #[error(
-        "none of the passwords or keys given opens {repository}: it takes the backup password of \
-         a device backed up there, the recovery key shown when the location was set up, or the \
-         snapshots' password. Nothing was changed."
-    )]
+    #[error("{}", say("error-wrong-store-secret", &[("repository", &.repository.display())]))]
     WrongStoreSecret { repository: PathBuf },
-    #[error(
-        "{location}: this computer has no credential store (Secret Service) to keep the \
-         snapshots' key in, so new backups there need a password to reopen them: give the \
-         snapshots' password"
-    )]
+    #[error("{}", say("error-needs-store-password", &[("location", &.location.display())]))]
     NeedsStorePassword { location: PathBuf },
-    #[error(
-        "{device} is already being backed up (by this or another Keepsake window or agent); \
-         wait for that backup to finish, or cancel it"
-    )]
+    #[error("{}", say("error-already-backing-up", &[("device", &.device)]))]
     AlreadyBackingUp { device: String },
-    #[error(
-        "the backup of {device} was cancelled; nothing was saved and the earlier snapshots are \
-         as they were. The next backup reuses what was already stored."
-    )]
+    #[error("{}", say("error-cancelled", &[("device", &.device)]))]
     Cancelled { device: String },
-    #[error(
-        "not enough free space at {location} to back up {device}: {free} free, about {needed} \
-         needed. Free some space there, or choose another backup location."
-    )]
+    #[error("{}", say("error-not-enough-space", &[("location", &.location.display()), ("device", &.device), ("free", &.free), ("needed", &.needed)]))]
     NotEnoughSpace {
         device: String,
         location: PathBuf,
         free: String,
         needed: String,
     },
-    #[error("no iPhone or iPad found. Connect one with a cable and unlock it.")]
+    #[error("{}", say("error-no-device", &[]))]
     NoDevice,
-    #[error("no device matches {wanted:?}; connected: {available}")]
+    #[error("{}", say("error-no-such-device", &[("wanted", &format!("{:?}", .wanted)), ("available", &.available)]))]
     NoSuchDevice { wanted: String, available: String },
-    #[error("several devices are connected ({available}): say which one (UDID or name)")]
+    #[error("{}", say("error-which-device", &[("available", &.available)]))]
     WhichDevice { available: String },
-    #[error(
-        "the backups of {device} are encrypted by the device and this computer does not know \
-         their password, so they cannot be browsed or restored. Give the backup password; \
-         if it is lost, these snapshots cannot be opened by anyone."
-    )]
+    #[error("{}", say("error-backup-locked", &[("device", &.device)]))]
     BackupLocked { device: String },
-    #[error("wrong backup password for {device}'s snapshots: try again")]
+    #[error("{}", say("error-wrong-backup-password", &[("device", &.device)]))]
     WrongBackupPassword { device: String },
-    #[error("snapshot {snapshot} does not hold a readable device backup: {detail}")]
+    #[error("{}", say("error-not-a-backup", &[("snapshot", &.snapshot), ("detail", &.detail)]))]
     NotABackup { snapshot: i64, detail: String },
-    #[error("{what} is not in snapshot {snapshot}")]
+    #[error("{}", say("error-not-in-snapshot", &[("what", &.what), ("snapshot", &.snapshot)]))]
     NotInSnapshot { what: String, snapshot: i64 },
-    #[error("{folder} is not a complete device backup ({detail}); nothing was imported")]
+    #[error("{}", say("error-not-a-backup-folder", &[("folder", &.folder.display()), ("detail", &.detail)]))]
     NotABackupFolder { folder: PathBuf, detail: String },
-    #[error("{folder} already holds files: export into an empty folder")]
+    #[error("{}", say("error-export-target-not-empty", &[("folder", &.folder.display())]))]
     ExportTargetNotEmpty { folder: PathBuf },
-    #[error(
-        "{device} has not been backed up before: review its backup settings with \
-         `keepsake settings {udid}` and confirm them with `keepsake settings {udid} --confirm`"
-    )]
+    #[error("{}", say("error-settings-not-confirmed", &[("device", &.device), ("udid", &.udid)]))]
     SettingsNotConfirmed { device: String, udid: String },
-    #[error("{location} is where {devices} back up: give them another location first")]
+    #[error("{}", say("error-location-in-use", &[("location", &.location.display()), ("devices", &.devices)]))]
     LocationInUse { location: PathBuf, devices: String },
-    #[error("{location} is not one of Keepsake's locations (see `keepsake locations`)")]
+    #[error("{}", say("error-unknown-location", &[("location", &.location.display())]))]
     UnknownLocation { location: PathBuf },
-    #[error(
-        "{device} has no backup location: add one with `keepsake locations add <folder>` \
-         or give it one with `keepsake settings <device> --location <folder>`"
-    )]
+    #[error("{}", say("error-no-location", &[("device", &.device)]))]
     NoLocation { device: String },
-    #[error("snapshot {snapshot} is pinned: unpin it before deleting it")]
+    #[error("{}", say("error-snapshot-pinned", &[("snapshot", &.snapshot)]))]
     SnapshotPinned { snapshot: i64 },
-    #[error(
-        "snapshot {snapshot} is a backup of {from}; restoring it onto {onto} replaces \
-         everything on {onto} with it (its apps, data and settings; {onto} keeps its own \
-         identity). Confirm to go ahead (`keepsake restore {snapshot} --device … --yes`)."
-    )]
+    #[error("{}", say("error-restore-onto-another", &[("snapshot", &.snapshot), ("from", &.from), ("onto", &.onto)]))]
     RestoreOntoAnother {
         snapshot: i64,
         from: String,
         onto: String,
     },
-    #[error("no snapshot {snapshot} in {repository}")]
+    #[error("{}", say("error-no-such-snapshot", &[("snapshot", &.snapshot), ("repository", &.repository.display())]))]
     NoSuchSnapshot { snapshot: i64, repository: PathBuf },
 }
 
 pub type Result<T> = std::result::Result<T, CoreError>;
+
+/// Message `id` of the catalogs, in the process's language (the OS's, which
+/// [`crate::environment::context`] sets; English until then, as in tests), with `args`.
+fn say(id: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let mut fluent = keepsake_i18n::Args::new();
+    for (k, v) in args {
+        fluent.set(*k, v.to_string());
+    }
+    keepsake_i18n::process().format(id, Some(&fluent))
+}
 
 /// The store's errors are already phrased for people (what happened, what to do).
 impl From<keepsake_store::Error> for CoreError {

@@ -142,6 +142,28 @@ impl Messages {
     }
 }
 
+/// The process's language: the OS's, set once by whoever builds the process's context; English
+/// until then. Messages made far from any context (an error's text) are in it.
+static PROCESS_LANGUAGE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+static PROCESS_MESSAGES: [std::sync::OnceLock<Messages>; 2] =
+    [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+
+/// Sets the process's language (see [`process`]).
+pub fn set_process_language(language: Language) {
+    let index = Language::ALL
+        .iter()
+        .position(|l| *l == language)
+        .unwrap_or(0);
+    PROCESS_LANGUAGE.store(index as u8, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The process's language's messages, built once.
+pub fn process() -> &'static Messages {
+    let index = usize::from(PROCESS_LANGUAGE.load(std::sync::atomic::Ordering::Relaxed))
+        .min(Language::ALL.len() - 1);
+    PROCESS_MESSAGES[index].get_or_init(|| Messages::new(Language::ALL[index]))
+}
+
 /// A value for a message's variable.
 pub fn arg<'a>(v: impl Into<FluentValue<'a>>) -> FluentValue<'a> {
     v.into()

@@ -431,3 +431,34 @@ agent-backed-up-asks = backed up; asks to delete { $count ->
     } to free { $size } (`keepsake clean`)
 agent-cleaning-failed = backed up, but cleaning failed: { $error }
 agent-failed = backup failed: { $error }
+
+## errors (the engine's, shown by the CLI and the app)
+
+error-no-home-directory = no home directory: Keepsake needs one for its settings (set HOME)
+error-corrupt-settings = { $path } is damaged ({ $detail }); move it aside and Keepsake will start afresh
+error-encode = encoding settings: { $error }
+error-credential-store = the OS credential store is not available ({ $error }), so Keepsake cannot remember passwords; it will ask for them instead. On Linux a Secret Service (GNOME Keyring or KWallet) must be running and unlocked.
+error-location-missing = the backup location { $location } is not there (an unplugged disk?). Connect it, or choose another location.
+error-no-backups = { $location } holds no Keepsake backups (no Keepsake.Backups folder there): back a device up to it first, or choose the location that has its backups
+error-store-locked = { $repository } is encrypted and this computer does not remember its key: open it with the backup password of a device backed up there, its recovery key or the snapshots' password
+error-wrong-store-secret = none of the passwords or keys given opens { $repository }: it takes the backup password of a device backed up there, the recovery key shown when the location was set up, or the snapshots' password. Nothing was changed.
+error-needs-store-password = { $location }: this computer has no credential store (Secret Service) to keep the snapshots' key in, so new backups there need a password to reopen them: give the snapshots' password
+error-already-backing-up = { $device } is already being backed up (by this or another Keepsake window or agent); wait for that backup to finish, or cancel it
+error-cancelled = the backup of { $device } was cancelled; nothing was saved and the earlier snapshots are as they were. The next backup reuses what was already stored.
+error-not-enough-space = not enough free space at { $location } to back up { $device }: { $free } free, about { $needed } needed. Free some space there, or choose another backup location.
+error-no-device = no iPhone or iPad found. Connect one with a cable and unlock it.
+error-no-such-device = no device matches { $wanted }; connected: { $available }
+error-which-device = several devices are connected ({ $available }): say which one (UDID or name)
+error-backup-locked = the backups of { $device } are encrypted by the device and this computer does not know their password, so they cannot be browsed or restored. Give the backup password; if it is lost, these snapshots cannot be opened by anyone.
+error-wrong-backup-password = wrong backup password for { $device }'s snapshots: try again
+error-not-a-backup = snapshot { $snapshot } does not hold a readable device backup: { $detail }
+error-not-in-snapshot = { $what } is not in snapshot { $snapshot }
+error-not-a-backup-folder = { $folder } is not a complete device backup ({ $detail }); nothing was imported
+error-export-target-not-empty = { $folder } already holds files: export into an empty folder
+error-settings-not-confirmed = { $device } has not been backed up before: review its backup settings with `keepsake settings { $udid }` and confirm them with `keepsake settings { $udid } --confirm`
+error-location-in-use = { $location } is where { $devices } back up: give them another location first
+error-unknown-location = { $location } is not one of Keepsake's locations (see `keepsake locations`)
+error-no-location = { $device } has no backup location: add one with `keepsake locations add <folder>` or give it one with `keepsake settings <device> --location <folder>`
+error-snapshot-pinned = snapshot { $snapshot } is pinned: unpin it before deleting it
+error-restore-onto-another = snapshot { $snapshot } is a backup of { $from }; restoring it onto { $onto } replaces everything on { $onto } with it (its apps, data and settings; { $onto } keeps its own identity). Confirm to go ahead (`keepsake restore { $snapshot } --device … --yes`).
+error-no-such-snapshot = no snapshot { $snapshot } in { $repository }

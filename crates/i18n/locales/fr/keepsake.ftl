@@ -458,3 +458,34 @@ agent-backed-up-asks = sauvegardé ; demande avant de supprimer { $count ->
     } pour libérer { $size } (`keepsake clean`)
 agent-cleaning-failed = sauvegardé, mais le nettoyage a échoué : { $error }
 agent-failed = la sauvegarde a échoué : { $error }
+
+## errors (ceux du moteur, montrés par la ligne de commande et l'app)
+
+error-no-home-directory = pas de dossier personnel : Keepsake en a besoin pour ses réglages (définissez HOME)
+error-corrupt-settings = { $path } est endommagé ({ $detail }) ; mettez-le de côté et Keepsake repartira de zéro
+error-encode = enregistrement des réglages : { $error }
+error-credential-store = le trousseau du système n'est pas disponible ({ $error }), donc Keepsake ne peut pas mémoriser les mots de passe ; il les demandera. Sous Linux, un service Secret Service (GNOME Keyring ou KWallet) doit être lancé et déverrouillé.
+error-location-missing = l'emplacement de sauvegarde { $location } n'est pas là (un disque débranché ?). Branchez-le, ou choisissez un autre emplacement.
+error-no-backups = { $location } ne contient aucune sauvegarde Keepsake (pas de dossier Keepsake.Backups) : sauvegardez-y d'abord un appareil, ou choisissez l'emplacement qui contient ses sauvegardes
+error-store-locked = { $repository } est chiffré et cet ordinateur ne se souvient pas de sa clé : ouvrez-le avec le mot de passe de sauvegarde d'un appareil sauvegardé là, sa clé de récupération ou le mot de passe des instantanés
+error-wrong-store-secret = aucun des mots de passe ou clés donnés n'ouvre { $repository } : il faut le mot de passe de sauvegarde d'un appareil sauvegardé là, la clé de récupération montrée quand l'emplacement a été préparé, ou le mot de passe des instantanés. Rien n'a été modifié.
+error-needs-store-password = { $location } : cet ordinateur n'a pas de trousseau (Secret Service) où garder la clé des instantanés, donc les nouvelles sauvegardes à cet endroit ont besoin d'un mot de passe pour être rouvertes : donnez le mot de passe des instantanés
+error-already-backing-up = { $device } est déjà en cours de sauvegarde (par cette fenêtre de Keepsake, une autre ou son agent) ; attendez la fin de cette sauvegarde, ou annulez-la
+error-cancelled = la sauvegarde de { $device } a été annulée ; rien n'a été enregistré et les instantanés précédents sont intacts. La prochaine sauvegarde réutilise ce qui était déjà stocké.
+error-not-enough-space = pas assez d'espace libre sur { $location } pour sauvegarder { $device } : { $free } libres, environ { $needed } nécessaires. Libérez de la place, ou choisissez un autre emplacement de sauvegarde.
+error-no-device = aucun iPhone ni iPad trouvé. Branchez-en un avec un câble et déverrouillez-le.
+error-no-such-device = aucun appareil ne correspond à { $wanted } ; connectés : { $available }
+error-which-device = plusieurs appareils sont connectés ({ $available }) : dites lequel (UDID ou nom)
+error-backup-locked = les sauvegardes de { $device } sont chiffrées par l'appareil et cet ordinateur ne connaît pas leur mot de passe : elles ne peuvent être ni parcourues ni restaurées. Donnez le mot de passe de sauvegarde ; s'il est perdu, personne ne pourra ouvrir ces instantanés.
+error-wrong-backup-password = mauvais mot de passe de sauvegarde pour les instantanés de { $device } : réessayez
+error-not-a-backup = l'instantané { $snapshot } ne contient pas de sauvegarde d'appareil lisible : { $detail }
+error-not-in-snapshot = { $what } n'est pas dans l'instantané { $snapshot }
+error-not-a-backup-folder = { $folder } n'est pas une sauvegarde d'appareil complète ({ $detail }) ; rien n'a été importé
+error-export-target-not-empty = { $folder } contient déjà des fichiers : exportez dans un dossier vide
+error-settings-not-confirmed = { $device } n'a encore jamais été sauvegardé : vérifiez ses réglages de sauvegarde avec `keepsake settings { $udid }` et confirmez-les avec `keepsake settings { $udid } --confirm`
+error-location-in-use = { $location } est l'emplacement où se sauvegardent { $devices } : donnez-leur d'abord un autre emplacement
+error-unknown-location = { $location } n'est pas un des emplacements de Keepsake (voir `keepsake locations`)
+error-no-location = { $device } n'a pas d'emplacement de sauvegarde : ajoutez-en un avec `keepsake locations add <dossier>` ou donnez-lui-en un avec `keepsake settings <appareil> --location <dossier>`
+error-snapshot-pinned = l'instantané { $snapshot } est conservé pour toujours : désépinglez-le avant de le supprimer
+error-restore-onto-another = l'instantané { $snapshot } est une sauvegarde de { $from } ; le restaurer sur { $onto } remplace tout le contenu de { $onto } (ses apps, données et réglages ; { $onto } garde sa propre identité). Confirmez pour continuer (`keepsake restore { $snapshot } --device … --yes`).
+error-no-such-snapshot = pas d'instantané { $snapshot } dans { $repository }
