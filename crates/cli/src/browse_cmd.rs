@@ -186,6 +186,12 @@ pub fn browse(ctx: &Context, args: &BrowseArgs, json: bool) -> anyhow::Result<()
     match &args.domain {
         None => {
             let domains = b.domains();
+            // an app's domains by the app's name on the phone, with the domain to browse it by
+            let names: std::collections::BTreeMap<String, String> = b
+                .apps()
+                .into_iter()
+                .flat_map(|a| a.domains.into_iter().map(move |d| (d, a.name.clone())))
+                .collect();
             emit(json, &domains, |out| {
                 let header = if b.is_encrypted() {
                     "browse-snapshot-encrypted"
@@ -209,7 +215,10 @@ pub fn browse(ctx: &Context, args: &BrowseArgs, json: bool) -> anyhow::Result<()
                         "browse-domain",
                         size = format!("{:>10}", m.bytes(d.bytes)),
                         files = format!("{:>12}", tr!(m, "common-files", count = d.files)),
-                        domain = d.app.as_deref().unwrap_or(&d.domain)
+                        domain = match names.get(&d.domain) {
+                            Some(name) => format!("{name} ({})", d.domain),
+                            None => d.domain.clone(),
+                        }
                     );
                     writeln!(out, "{row}")?;
                 }

@@ -57,6 +57,12 @@ fn a_snapshot_is_browsed_extracted_compared_exported_imported_and_restored() {
             .any(|d| d["domain"] == "CameraRollDomain" && d["files"].as_u64().unwrap() > 0),
         "{domains:#}"
     );
+    // apps by the names the phone gave them, with the domain to browse each by
+    let listing = String::from_utf8(run(&["browse", &first_s]).stdout).unwrap();
+    assert!(
+        listing.contains("  Acme Notes (AppDomain-com.acme.notes)\n"),
+        "{listing}"
+    );
     let text =
         String::from_utf8(run(&["browse", &first_s, "HomeDomain", "Library/SMS"]).stdout).unwrap();
     assert!(text.contains("sms.db"), "{text}");
