@@ -7,6 +7,8 @@ import subprocess
 
 import pytest
 
+from test_backup_journey import text
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -21,10 +23,10 @@ def test_window_shows_version_from_rust_and_says_usbmuxd_is_missing(app, screens
     # window, a dev build pointing at a dead devUrl, or a broken IPC bridge all fail here.
     version = app.find_element("id", "app-version")
     assert version.text == f"Version {_cli_version()}"
-    assert app.find_element("id", "devices-title").text == "Devices"
+    assert text(app, "#devices-title") == "Devices"
     # no device: the home pane says what to do, beside an empty sidebar
-    assert "Connect one with a cable" in app.find_element("id", "no-devices").text
-    assert app.find_element("css selector", "nav#sidebar #show-preferences").text == "Preferences"
+    assert "Connect one with a cable" in text(app, "#no-devices")
+    assert text(app, "nav#sidebar #show-preferences") == "Preferences"
     problem = app.find_element("id", "usbmuxd-problem")
     assert "cannot reach usbmuxd at 127.0.0.1:9" in problem.text
     assert "Is usbmuxd installed and running?" in problem.text
@@ -68,7 +70,7 @@ class TestDarkMode:
         return {"GTK_THEME": "Adwaita:dark"}
 
     def test_a_dark_desktop_gets_the_dark_colours(self, app, screenshot):
-        assert app.find_element("id", "devices-title").text == "Devices"
+        assert text(app, "#devices-title") == "Devices"
         background = app.execute_script("return getComputedStyle(document.body).backgroundColor")
         assert background == "rgb(27, 29, 33)", background
         screenshot("devices-dark")

@@ -47,10 +47,10 @@ class TestInFrench:
         row_css = f'.device[data-udid="{phone.udid}"]'
         row = wait(app, 30).until(lambda a: css(a, row_css))
         assert app.execute_script("return document.documentElement.lang") == "fr"
-        assert css(app, f"{row_css} .backup-now").text == "Sauvegarder maintenant"
-        assert css(app, f"{row_css} .last-backup").text == "Jamais sauvegardé"
-        assert css(app, "#devices-title").text == "Appareils"
-        assert css(app, "#show-preferences").text == "Préférences"
+        assert text(app, f"{row_css} .backup-now") == "Sauvegarder maintenant"
+        assert text(app, f"{row_css} .last-backup") == "Jamais sauvegardé"
+        assert text(app, "#devices-title") == "Appareils"
+        assert text(app, "#show-preferences") == "Préférences"
         looked_at(app, screenshot, "device")
 
         # The wizard, in French, with the longer words still inside its cards.

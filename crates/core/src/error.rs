@@ -82,15 +82,9 @@ pub enum CoreError {
 
 pub type Result<T> = std::result::Result<T, CoreError>;
 
-/// Message `id` of the catalogs, in the process's language (the OS's, which
-/// [`crate::environment::context`] sets; English until then, as in tests), with `args`.
-fn say(id: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
-    let mut fluent = keepsake_i18n::Args::new();
-    for (k, v) in args {
-        fluent.set(*k, v.to_string());
-    }
-    keepsake_i18n::process().format(id, Some(&fluent))
-}
+// Messages in the process's language: the OS's, which [`crate::environment::context`] sets
+// (English until then, as in tests).
+use keepsake_i18n::say;
 
 /// The store's errors are already phrased for people (what happened, what to do).
 impl From<keepsake_store::Error> for CoreError {

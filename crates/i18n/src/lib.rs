@@ -50,10 +50,20 @@ impl Language {
         }
     }
 
-    fn catalog(self) -> &'static str {
+    /// The language's catalog files: the app's and CLI's, the device crate's, the store's. They
+    /// form one bundle, so an id appears in only one of them.
+    fn catalogs(self) -> [&'static str; 3] {
         match self {
-            Language::English => include_str!("../locales/en/keepsake.ftl"),
-            Language::French => include_str!("../locales/fr/keepsake.ftl"),
+            Language::English => [
+                include_str!("../locales/en/keepsake.ftl"),
+                include_str!("../locales/en/device.ftl"),
+                include_str!("../locales/en/store.ftl"),
+            ],
+            Language::French => [
+                include_str!("../locales/fr/keepsake.ftl"),
+                include_str!("../locales/fr/device.ftl"),
+                include_str!("../locales/fr/store.ftl"),
+            ],
         }
     }
 }
@@ -79,13 +89,14 @@ fn bundle(language: Language) -> FluentBundle<FluentResource> {
     let mut bundle = FluentBundle::new_concurrent(vec![id]);
     // Terminals and notification servers show Unicode isolation marks as boxes.
     bundle.set_use_isolating(false);
-    let resource =
-        FluentResource::try_new(language.catalog().to_owned()).unwrap_or_else(|(_, errors)| {
+    for catalog in language.catalogs() {
+        let resource = FluentResource::try_new(catalog.to_owned()).unwrap_or_else(|(_, errors)| {
             panic!("the {language:?} catalog does not parse: {errors:?}")
         });
-    bundle
-        .add_resource(resource)
-        .unwrap_or_else(|errors| panic!("the {language:?} catalog repeats ids: {errors:?}"));
+        bundle
+            .add_resource(resource)
+            .unwrap_or_else(|errors| panic!("the {language:?} catalog repeats ids: {errors:?}"));
+    }
     bundle
 }
 
@@ -148,6 +159,16 @@ static PROCESS_LANGUAGE: std::sync::atomic::AtomicU8 = std::sync::atomic::Atomic
 static PROCESS_MESSAGES: [std::sync::OnceLock<Messages>; 2] =
     [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
 
+/// Message `id` in the process's language (see [`process`]), its arguments shown as text: what
+/// an error's `Display` says.
+pub fn say(id: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let mut fluent = Args::new();
+    for (k, v) in args {
+        fluent.set(*k, v.to_string());
+    }
+    process().format(id, Some(&fluent))
+}
+
 /// Sets the process's language (see [`process`]).
 pub fn set_process_language(language: Language) {
     let index = Language::ALL
@@ -191,15 +212,18 @@ mod tests {
 
     /// Each message's id and the variables it uses.
     fn shape(language: Language) -> BTreeMap<String, BTreeSet<String>> {
-        let resource = fluent_syntax::parser::parse(language.catalog()).expect("parses");
         let mut out = BTreeMap::new();
-        for entry in resource.body {
-            if let ast::Entry::Message(m) = entry {
-                let mut vars = BTreeSet::new();
-                if let Some(p) = &m.value {
-                    variables(p, &mut vars);
+        for catalog in language.catalogs() {
+            let resource = fluent_syntax::parser::parse(catalog).expect("parses");
+            for entry in resource.body {
+                if let ast::Entry::Message(m) = entry {
+                    let mut vars = BTreeSet::new();
+                    if let Some(p) = &m.value {
+                        variables(p, &mut vars);
+                    }
+                    let id = m.id.name.to_owned();
+                    assert!(out.insert(id.clone(), vars).is_none(), "{id} is in two catalogs");
                 }
-                out.insert(m.id.name.to_owned(), vars);
             }
         }
         out
