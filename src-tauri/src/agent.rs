@@ -68,42 +68,31 @@ impl BackupRunner for AppRunner {
 
 /// The row's sentence for a pass's turn; `None` for turns in which no backup ran.
 pub fn agent_backup(turn: &DeviceTurn) -> Option<AgentBackup> {
+    use keepsake_i18n::say;
+    let device = ("device", &turn.name as &dyn std::fmt::Display);
     let (failed, message) = match &turn.turn {
         Turn::BackedUp { cleaning } => {
-            let after = match cleaning {
-                CleaningOutcome::Asked { .. } => {
-                    " Older snapshots take too much space: Keepsake asks before deleting them."
-                        .to_owned()
-                }
+            let message = match cleaning {
+                CleaningOutcome::Asked { .. } => say("app-agent-backed-up-asks", &[device]),
                 CleaningOutcome::Deleted {
                     snapshots,
                     freed_bytes,
-                } => format!(
-                    " {} old snapshot(s) deleted, {} freed.",
-                    snapshots.len(),
-                    keepsake_core::human_bytes(*freed_bytes)
-                ),
-                _ => String::new(),
+                } => {
+                    let freed = keepsake_i18n::process().bytes(*freed_bytes);
+                    say(
+                        "app-agent-backed-up-cleaned",
+                        &[device, ("count", &snapshots.len()), ("freed", &freed)],
+                    )
+                }
+                _ => say("app-agent-backed-up", &[device]),
             };
-            (
-                false,
-                format!("Backed up {} automatically.{after}", turn.name),
-            )
+            (false, message)
         }
         Turn::CleaningFailed { error } => (
             false,
-            format!(
-                "Backed up {} automatically, but the older snapshots could not be cleaned up: {error}",
-                turn.name
-            ),
+            say("app-agent-cleaning-failed", &[device, ("error", error)]),
         ),
-        Turn::Failed { error } => (
-            true,
-            format!(
-                "The automatic backup of {} failed: {error}. Keepsake tries again later.",
-                turn.name
-            ),
-        ),
+        Turn::Failed { error } => (true, say("app-agent-failed", &[device, ("error", error)])),
         _ => return None,
     };
     Some(AgentBackup {

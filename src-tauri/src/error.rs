@@ -15,7 +15,7 @@ impl UiError {
     /// A failure of the shell itself (a task that panicked), not of what the person asked.
     pub fn internal(what: impl std::fmt::Display) -> Self {
         UiError {
-            message: format!("Keepsake hit an internal error ({what}); try again, and report it if it keeps happening"),
+            message: keepsake_i18n::say("app-internal-error", &[("what", &what)]),
             kind: None,
         }
     }

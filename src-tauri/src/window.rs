@@ -77,7 +77,7 @@ pub fn set_autostart(app: AppHandle, on: bool) -> Result<bool, crate::error::UiE
         launcher.disable()
     };
     changed.map_err(|e| crate::error::UiError {
-        message: format!("Keepsake could not change starting at login: {e}"),
+        message: keepsake_i18n::say("app-autostart-failed", &[("error", &e)]),
         kind: None,
     })?;
     Ok(launcher.is_enabled().unwrap_or(on))

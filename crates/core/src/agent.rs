@@ -373,7 +373,10 @@ mod tests {
             if let Some(n) = self.failures_left.borrow_mut().get_mut(&key) {
                 if *n > 0 {
                     *n -= 1;
-                    return Err(CoreError::Store("the device went away".into()));
+                    return Err(CoreError::Store(keepsake_i18n::say(
+                        "core-device-went-away",
+                        &[],
+                    )));
                 }
             }
             self.store.add(location, udid, now, GB / 5);

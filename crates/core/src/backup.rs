@@ -2,6 +2,7 @@
 //! repository, run mobilebackup2 into a virtual backup folder over the store, and commit the new
 //! snapshot only when the device reports success.
 
+use keepsake_i18n::say;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -386,11 +387,10 @@ async fn transfer(
         })
     })
     .await?;
-    let record = mux.pair_record(&device.udid).await?.ok_or_else(|| {
-        CoreError::Store(format!(
-            "{name}: the pair record vanished; run `keepsake pair`"
-        ))
-    })?;
+    let record = mux
+        .pair_record(&device.udid)
+        .await?
+        .ok_or_else(|| CoreError::Store(say("core-pair-record-vanished", &[("device", &name)])))?;
     if device.link == keepsake_device::Link::Usb {
         // Wi-Fi backups on or off is set on the phone over the cable, the only time it can be
         // turned on; a phone that says no is no reason not to back it up now.
@@ -547,9 +547,15 @@ async fn transfer(
     let (snapshot, kept_as_sent) = folder.commit().map_err(|e| {
         if e.kind() == std::io::ErrorKind::InvalidData {
             // the device's doing (its final plists): not a failure of the disk
-            CoreError::Store(format!("{name}: the backup was refused: {e}"))
+            CoreError::Store(say(
+                "core-backup-refused",
+                &[("device", &name), ("error", &e)],
+            ))
         } else {
-            CoreError::Store(format!("{name}: saving the snapshot failed: {e}"))
+            CoreError::Store(say(
+                "core-saving-snapshot-failed",
+                &[("device", &name), ("error", &e)],
+            ))
         }
     })?;
     tracing::info!(

@@ -3,6 +3,7 @@
 //! space), the policy's run after each backup and the answer to its "ask first" question.
 //! [`crate::cleaning_policy`] decides; this module gathers the facts and acts.
 
+use keepsake_i18n::say;
 use std::path::{Path, PathBuf};
 
 use keepsake_store::Repository;
@@ -225,8 +226,9 @@ pub fn delete_snapshots<S: SnapshotStore>(
             }
             Some(s) if s.pinned => return Err(CoreError::SnapshotPinned { snapshot: id }),
             Some(_) if Some(id) == newest => {
-                return Err(CoreError::Store(format!(
-                    "snapshot {id} is {udid}'s newest backup; cleaning never deletes it"
+                return Err(CoreError::Store(say(
+                    "core-cleaning-spares-newest",
+                    &[("snapshot", &id), ("device", &udid)],
                 )))
             }
             Some(_) => {}

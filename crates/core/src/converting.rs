@@ -15,6 +15,7 @@
 //! ([`keepsake_store::commands::rewrite`]); a crash loses at most the batch under way, which
 //! the next run does again. Then gc frees the ciphertext no snapshot uses any more.
 
+use keepsake_i18n::say;
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufReader;
 
@@ -107,9 +108,9 @@ pub fn convert(
         .collect();
     snapshots.sort_by_key(|s| s.seq);
     if snapshots.is_empty() {
-        return Err(CoreError::Store(format!(
-            "{}: no snapshot of {device} to convert",
-            repo.path().display()
+        return Err(CoreError::Store(say(
+            "core-nothing-to-convert",
+            &[("location", &repo.path().display()), ("device", &device)],
         )));
     }
     let stored_before = keepsake_store::commands::stats::stats(repo)?.pack_bytes;

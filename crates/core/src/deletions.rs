@@ -139,27 +139,41 @@ impl MassDeletionWarning {
     /// [`Self::summary`], with the sizes or without them (the snapshot's note: the app shows
     /// sizes in its own units).
     fn words(&self, sizes: bool) -> String {
-        self.found
+        use keepsake_i18n::say;
+        let parts: Vec<String> = self
+            .found
             .iter()
             .map(|m| {
-                let what = match m.kind {
-                    Kept::Photos => "photos and videos",
-                    Kept::MessageAttachments => "message attachments",
+                let kind = match m.kind {
+                    Kept::Photos => "photos",
+                    Kept::MessageAttachments => "attachments",
                 };
-                let size = if sizes {
-                    format!(", {}", crate::sizes::human_bytes(m.removed.bytes))
+                let (id, size) = if sizes {
+                    let size = keepsake_i18n::process().bytes(m.removed.bytes);
+                    ("mass-deletion-part-sized", size)
                 } else {
-                    String::new()
+                    ("mass-deletion-part", String::new())
                 };
-                format!(
-                    "{} of {} {what} ({} %{size})",
-                    m.removed.files,
-                    m.before.files,
-                    m.percent()
+                say(
+                    id,
+                    &[
+                        ("kind", &kind),
+                        ("removed", &m.removed.files),
+                        ("before", &m.before.files),
+                        ("percent", &m.percent()),
+                        ("size", &size),
+                    ],
                 )
             })
-            .collect::<Vec<_>>()
-            .join(" and ")
+            .collect();
+        match parts.as_slice() {
+            [one] => one.clone(),
+            [first, second] => say(
+                "mass-deletion-both",
+                &[("first", first), ("second", second)],
+            ),
+            _ => parts.join(", "),
+        }
     }
 }
 
@@ -233,10 +247,7 @@ pub fn check_backup(
     let mark = keepsake_store::commands::marks::mark(repo, previous.id)?;
     if !mark.as_ref().is_some_and(|m| m.pinned) {
         // The person's own note stays.
-        let note = format!(
-            "Kept: the backup after it no longer had {}.",
-            warning.words(false)
-        );
+        let note = keepsake_i18n::say("mass-deletion-pin-note", &[("what", &warning.words(false))]);
         let noted = mark.is_some_and(|m| m.note.is_some());
         crate::pins::pin(repo, previous.id, (!noted).then_some(note.as_str()))?;
     }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use keepsake_device::wifi::{Candidate, WifiEvent, WifiSighting};
 use keepsake_device::{DeviceList, DeviceState, MuxEvent, SeenDevice};
+use keepsake_i18n::say;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
@@ -48,18 +49,15 @@ impl From<&SeenDevice> for DeviceSummary {
         let id = d.identity.as_ref();
         let name = id
             .map(|i| i.name.clone())
-            .unwrap_or_else(|| "Unknown iPhone or iPad".to_owned());
+            .unwrap_or_else(|| say("device-unknown-name", &[]));
         let (state, advice) = match &d.state {
             DeviceState::Ready => ("ready", None),
             DeviceState::NotTrusted => (
                 "not_trusted",
-                Some(format!("Unlock {name} and tap Trust when it asks whether to trust this computer.")),
+                Some(say("device-advice-trust", &[("device", &name)])),
             ),
             DeviceState::NotResponding(why) => ("not_responding", Some(why.clone())),
-            DeviceState::NoUsbmuxd => (
-                "no_usbmuxd",
-                Some("The device is plugged in but usbmuxd does not see it: install and start usbmuxd, then reconnect the cable.".to_owned()),
-            ),
+            DeviceState::NoUsbmuxd => ("no_usbmuxd", Some(say("device-advice-no-usbmuxd", &[]))),
             DeviceState::WifiOnly => ("wifi_only", None),
         };
         let mut connections = Vec::new();

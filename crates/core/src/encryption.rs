@@ -2,6 +2,7 @@
 //! changing its password, and remembering the password in the OS credential store.
 
 use keepsake_device::{will_encrypt, Mobilebackup2};
+use keepsake_i18n::say;
 use serde::Serialize;
 
 use crate::context::Context;
@@ -64,7 +65,7 @@ pub async fn change_encryption(
         EncryptionChange::Change { old, new } => (Some(old.expose()), Some(new.expose())),
     };
     if new.is_some_and(str::is_empty) {
-        return Err(CoreError::Store("a backup password cannot be empty".into()));
+        return Err(CoreError::Store(say("core-empty-backup-password", &[])));
     }
     let mut mb = Mobilebackup2::open(mux, &device, &record).await?;
     mb.change_password(old, new).await?;

@@ -7,6 +7,7 @@
 //! from a reader thread that owns the old repository; a store-level copy of encrypted chunks
 //! would spare that work.
 
+use keepsake_i18n::say;
 use std::io::PipeWriter;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -95,9 +96,9 @@ pub fn copy_snapshots(
         let same = snapshots.get(i).is_some_and(|s| s.time == have.time)
             && keepsake_store::commands::list::files(target, have.id)? == listings[i];
         if !same {
-            return Err(CoreError::Store(format!(
-                "{} already holds snapshots of {udid}; Keepsake does not merge two histories",
-                target.path().display()
+            return Err(CoreError::Store(say(
+                "core-move-target-has-history",
+                &[("location", &target.path().display()), ("device", &udid)],
             )));
         }
         copied.push((snapshots[i].id, have.id));
@@ -200,19 +201,21 @@ pub fn verify_copies(source: &Repository, target: &Repository, pairs: &[(i64, i6
     };
     for &(old, new) in pairs {
         if shape(source, old)? != shape(target, new)? {
-            return Err(CoreError::Store(format!(
-                "the copy of snapshot {old} differs from it; the old snapshots are kept"
+            return Err(CoreError::Store(say(
+                "core-move-copy-differs",
+                &[("snapshot", &old)],
             )));
         }
     }
     let report = keepsake_store::commands::check::check(target, &mut |_| {})?;
     if !report.catalog_problems.is_empty() || !report.damaged_chunks.is_empty() {
-        return Err(CoreError::Store(format!(
-            "{} does not read back intact ({} catalog problems, {} damaged chunks); the old \
-             snapshots are kept",
-            target.path().display(),
-            report.catalog_problems.len(),
-            report.damaged_chunks.len()
+        return Err(CoreError::Store(say(
+            "core-move-copy-damaged",
+            &[
+                ("location", &target.path().display()),
+                ("problems", &report.catalog_problems.len()),
+                ("chunks", &report.damaged_chunks.len()),
+            ],
         )));
     }
     Ok(())
@@ -252,10 +255,12 @@ pub fn move_device(
             let _job = crate::jobs::DeviceJob::claim(ctx.dirs(), udid, device.display_name())?;
             return finish_move(ctx, udid, &old, &to, passwords.0);
         }
-        return Err(CoreError::Store(format!(
-            "{} already backs up to {}",
-            device.display_name(),
-            to.display()
+        return Err(CoreError::Store(say(
+            "core-move-already-there",
+            &[
+                ("device", &device.display_name()),
+                ("location", &to.display()),
+            ],
         )));
     }
     for location in [&from, &to] {
@@ -345,10 +350,13 @@ fn finish_move(
     // Every snapshot was copied, in order, before the device switched: the copies are the
     // same number, oldest first, at the same times.
     if left.len() > copies.len() || left.iter().zip(&copies).any(|(s, c)| s.time != c.time) {
-        return Err(CoreError::Store(format!(
-            "{} holds snapshots of {udid} that {} has no copy of; they are kept",
-            old.display(),
-            to.display()
+        return Err(CoreError::Store(say(
+            "core-move-left-uncopied",
+            &[
+                ("old", &old.display()),
+                ("device", &udid),
+                ("location", &to.display()),
+            ],
         )));
     }
     let pairs: Vec<(i64, i64)> = left

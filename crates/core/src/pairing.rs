@@ -3,6 +3,7 @@
 use keepsake_device::{
     ensure_paired, pairing::TRUST_PROMPT_TIMEOUT, Attachment, DeviceError, DeviceList, PairStep,
 };
+use keepsake_i18n::say;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -172,10 +173,9 @@ pub(crate) async fn connect(
     let list = find_devices(ctx, wanted, true).await?;
     let (device, name) = choose(&list, wanted)?;
     ensure_paired(mux, &device, &ctx.host()?, TRUST_PROMPT_TIMEOUT, |_| {}).await?;
-    let record = mux.pair_record(&device.udid).await?.ok_or_else(|| {
-        CoreError::Store(format!(
-            "{name}: the pair record vanished; run `keepsake pair`"
-        ))
-    })?;
+    let record = mux
+        .pair_record(&device.udid)
+        .await?
+        .ok_or_else(|| CoreError::Store(say("core-pair-record-vanished", &[("device", &name)])))?;
     Ok((device, name, record))
 }

@@ -456,15 +456,16 @@ fn serve(
                 let encrypted = manifest.as_ref().is_some_and(|m| m.is_encrypted);
                 let r = (|| {
                     let mut kept_as_sent = (encrypted && !repo.is_encrypted())
-                        .then(|| "the location is not encrypted at rest".to_owned());
+                        .then(|| keepsake_i18n::say("kept-as-sent-plain-location", &[]));
                     if let Some(d) = decrypting.take() {
                         let decrypted =
                             d.finish(&mut writer, &mut forms, manifest.as_ref(), meta(), device)?;
                         if encrypted && !decrypted {
-                            kept_as_sent = Some("the backup password did not open it".into());
+                            kept_as_sent =
+                                Some(keepsake_i18n::say("kept-as-sent-wrong-password", &[]));
                         }
                     } else if encrypted && kept_as_sent.is_none() {
-                        kept_as_sent = Some("the backup password is not at hand".into());
+                        kept_as_sent = Some(keepsake_i18n::say("kept-as-sent-no-password", &[]));
                     }
                     Ok((writer.commit().map_err(to_io)?, kept_as_sent))
                 })();

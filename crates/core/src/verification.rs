@@ -179,35 +179,38 @@ fn verify_repo(
     Ok(verification)
 }
 
-/// One sentence for the history and the device's row.
+/// One sentence for the history and the device's row, in the process's language.
 pub fn summary(v: &Verification) -> String {
+    use keepsake_i18n::say;
+    let location = v.location.display();
+    let bytes = keepsake_i18n::process().bytes(v.bytes_checked);
     if v.ok && v.sampled {
-        format!(
-            "The new backup and a sample of the rest ({} in all) read back intact at {}.",
-            crate::human_bytes(v.bytes_checked),
-            v.location.display()
+        say(
+            "verify-summary-sampled",
+            &[("bytes", &bytes), ("location", &location)],
         )
     } else if v.ok {
-        format!(
-            "All {} of stored data at {} read back intact.",
-            crate::human_bytes(v.bytes_checked),
-            v.location.display()
+        say(
+            "verify-summary-all",
+            &[("bytes", &bytes), ("location", &location)],
         )
     } else if v.affected.is_empty() {
-        format!(
-            "{} problem(s) found at {}: run Verify again, then back up to another location.",
-            v.problems.len(),
-            v.location.display()
+        say(
+            "verify-summary-problems",
+            &[("count", &v.problems.len()), ("location", &location)],
         )
     } else {
-        let files: Vec<&str> = v.affected.iter().take(3).map(|f| f.path.as_str()).collect();
-        format!(
-            "{} file(s) at {} cannot be restored whole ({}{}): back up again so the damaged \
-             data is stored anew.",
-            v.affected.len(),
-            v.location.display(),
-            files.join(", "),
-            if v.affected.len() > 3 { ", …" } else { "" }
+        let mut files: Vec<&str> = v.affected.iter().take(3).map(|f| f.path.as_str()).collect();
+        if v.affected.len() > 3 {
+            files.push("…");
+        }
+        say(
+            "verify-summary-damaged",
+            &[
+                ("count", &v.affected.len()),
+                ("location", &location),
+                ("files", &files.join(", ")),
+            ],
         )
     }
 }

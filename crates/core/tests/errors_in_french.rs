@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use keepsake_core::deletions::{Count, Kept, MassDeletion, MassDeletionWarning};
 use keepsake_core::CoreError;
 use keepsake_i18n::Language;
 
@@ -21,7 +22,46 @@ fn errors_are_told_in_the_process_language_english_until_it_is_set() {
         "snapshot 12 is pinned: unpin it before deleting it"
     );
 
+    let warning = MassDeletionWarning {
+        at: 1_800_000_000,
+        repository: "r".into(),
+        snapshot: 8,
+        kept: 7,
+        found: vec![
+            MassDeletion {
+                kind: Kept::Photos,
+                before: Count {
+                    files: 1500,
+                    bytes: 5 << 30,
+                },
+                removed: Count {
+                    files: 1204,
+                    bytes: 3 << 30,
+                },
+            },
+            MassDeletion {
+                kind: Kept::MessageAttachments,
+                before: Count {
+                    files: 10,
+                    bytes: 1 << 20,
+                },
+                removed: Count {
+                    files: 9,
+                    bytes: 1 << 19,
+                },
+            },
+        ],
+    };
+    assert_eq!(
+        warning.summary(),
+        "1204 of 1500 photos and videos (80 %, 3.0 GiB) and 9 of 10 message attachments (90 %, 512.0 KiB)"
+    );
+
     keepsake_i18n::set_process_language(Language::French);
+    assert_eq!(
+        warning.summary(),
+        "1204 sur 1500 photos et vidéos (80 %, 3,0\u{a0}Gio) et 9 sur 10 pièces jointes de messages (90 %, 512,0\u{a0}Kio)"
+    );
     assert_eq!(
         missing.to_string(),
         "l'emplacement de sauvegarde /media/ada/Disque n'est pas là (un disque débranché ?). Branchez-le, ou choisissez un autre emplacement."

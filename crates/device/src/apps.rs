@@ -7,6 +7,7 @@
 //! pages, and a broken or hostile device must not make a backup allocate gigabytes. Every reply
 //! is bounded, and so are the apps and each icon.
 
+use crate::Step;
 use std::time::Duration;
 
 use idevice::ReadWrite;
@@ -61,14 +62,14 @@ pub async fn installed_apps(
     record: &PairRecord,
     with_icons: bool,
 ) -> Result<Vec<InstalledApp>> {
-    let what = "listing the installed apps";
+    let what = Step::ListingApps;
     let mut socket = service(usbmuxd, device, record, INSTALLATION_PROXY, what).await?;
     let mut apps = browse(&mut socket)
         .await
         .map_err(|detail| malformed(device, what, detail))?;
     drop(socket);
     if with_icons && !apps.is_empty() {
-        let what = "reading the apps' icons";
+        let what = Step::ReadingIcons;
         let mut socket = service(usbmuxd, device, record, SPRINGBOARD, what).await?;
         for app in &mut apps {
             match icon(&mut socket, &app.bundle_id).await {
@@ -89,7 +90,7 @@ async fn service(
     device: &Attachment,
     record: &PairRecord,
     name: &str,
-    what: &'static str,
+    what: Step,
 ) -> Result<Box<dyn ReadWrite>> {
     usbmuxd
         .start_service(device, record, name, false, what)
@@ -98,7 +99,7 @@ async fn service(
         .ok_or_else(|| malformed(device, what, "the service connection is closed".into()))
 }
 
-fn malformed(device: &Attachment, what: &'static str, detail: String) -> DeviceError {
+fn malformed(device: &Attachment, what: Step, detail: String) -> DeviceError {
     DeviceError::Malformed {
         device: device.udid.clone(),
         what,

@@ -1,90 +1,76 @@
 use idevice::IdeviceError;
+use keepsake_i18n::say;
 
 /// What went wrong talking to a device or to usbmuxd, phrased for the person at the computer.
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
-    #[error(
-        "cannot reach usbmuxd at {addr}: {source}. Is usbmuxd installed and running? \
-         (Debian/Ubuntu: `sudo apt install usbmuxd`; it starts when an iPhone is plugged in.)"
-    )]
+    #[error("{}", say("device-usbmuxd-unreachable", &[("addr", .addr), ("source", .source)]))]
     UsbmuxdUnreachable {
         addr: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("USBMUXD_SOCKET_ADDRESS={value:?} is not an address: use HOST:PORT or UNIX:/path")]
+    #[error("{}", say("device-bad-usbmuxd-address", &[("value", &format!("{:?}", .value))]))]
     BadUsbmuxdAddress { value: String },
-    #[error("usbmuxd at {addr} failed to {what}: {source}")]
+    #[error("{}", say("device-usbmuxd-failed", &[("addr", .addr), ("what", .what), ("source", .source)]))]
     Usbmuxd {
         addr: String,
-        what: &'static str,
+        what: Step,
         #[source]
         source: IdeviceError,
     },
-    #[error("{device}: {what} failed: {source}")]
+    #[error("{}", say("device-protocol", &[("device", .device), ("what", .what), ("source", .source)]))]
     Protocol {
         device: String,
-        what: &'static str,
+        what: Step,
         #[source]
         source: IdeviceError,
     },
     /// The device sent nothing (or took nothing) for longer than the silence limit: out of
     /// Wi-Fi range, frozen, or a link that died without closing.
-    #[error(
-        "{device} stopped answering while {what}: nothing came for {seconds} s. Keep it close to the computer (on Wi-Fi) or check its cable, unlock it, and try again."
-    )]
+    #[error("{}", say("device-silent", &[("device", .device), ("what", .what), ("seconds", .seconds)]))]
     Silent {
         device: String,
-        what: &'static str,
+        what: Step,
         seconds: u64,
     },
     /// The connection went away mid-operation: cable pulled, device locked or restarted.
-    #[error(
-        "{device}: the connection to the device was lost while {what} ({source}). Check the cable, keep the device unlocked, and try again."
-    )]
+    #[error("{}", say("device-connection-lost", &[("device", .device), ("what", .what), ("source", .source)]))]
     ConnectionLost {
         device: String,
-        what: &'static str,
+        what: Step,
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "{device}: no answer to {what} within {seconds} s; unplug and reconnect it, then unlock it"
-    )]
+    #[error("{}", say("device-timeout", &[("device", .device), ("what", .what), ("seconds", .seconds)]))]
     Timeout {
         device: String,
-        what: &'static str,
+        what: Step,
         seconds: u64,
     },
-    #[error(
-        "{device} refused to trust this computer. Unplug it, plug it in again, unlock it and tap Trust."
-    )]
+    #[error("{}", say("device-trust-refused", &[("device", .device)]))]
     TrustRefused { device: String },
-    #[error("{device}: nobody answered the Trust prompt within {seconds} s. Unlock it, tap Trust, then try again.")]
+    #[error("{}", say("device-trust-timeout", &[("device", .device), ("seconds", .seconds)]))]
     TrustTimeout { device: String, seconds: u64 },
-    #[error("{device}: the backup failed: {}", explain_backup_error(*code, detail))]
+    #[error("{}", say("device-backup-failed", &[("device", .device), ("why", &explain_backup_error(*.code, .detail))]))]
     BackupFailed {
         device: String,
         code: i64,
         detail: String,
     },
-    #[error("{device}: writing {path} to the backup failed: {source}")]
+    #[error("{}", say("device-folder", &[("device", .device), ("path", .path), ("source", .source)]))]
     Folder {
         device: String,
         path: String,
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "this is not {device}: whatever answered at its address could not prove it is the \
-         device paired with this computer (its certificate or key is another's). Nothing was \
-         sent to it or saved from it. Connect the device with a cable to check it is yours."
-    )]
+    #[error("{}", say("device-not-the-device", &[("device", .device)]))]
     NotTheDevice { device: String },
-    #[error("{device}: the device answered {what} with something Keepsake cannot read: {detail}")]
+    #[error("{}", say("device-malformed", &[("device", .device), ("what", .what), ("detail", .detail)]))]
     Malformed {
         device: String,
-        what: &'static str,
+        what: Step,
         detail: String,
     },
 }
@@ -93,12 +79,157 @@ pub type Result<T> = std::result::Result<T, DeviceError>;
 
 /// What a mobilebackup2 error code means for the person, and what they can do.
 pub fn explain_backup_error(code: i64, detail: &str) -> String {
-    match code {
-        105 => format!("there is not enough free space where the backup is stored ({detail}). Free some space or choose another location."),
-        207 => format!("the backup password is wrong ({detail}). Enter the password set for this device's backups."),
-        208 => format!(
-            "the device is locked or its passcode was not entered in time ({detail}). Unlock it, enter the passcode when it asks, and try again."
-        ),
-        _ => format!("the device reported error {code}: {detail}. Try again; if it keeps failing, restart the device."),
+    let id = match code {
+        105 => "device-backup-error-space",
+        207 => "device-backup-error-password",
+        208 => "device-backup-error-locked",
+        _ => "device-backup-error-other",
+    };
+    say(id, &[("code", &code), ("detail", &detail)])
+}
+
+/// The step a device error names ("while receiving a file"), told in the process's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// A request by its name in the protocol (`GetValue`, `UploadFiles`): the same in every
+    /// language.
+    Request(&'static str),
+    // usbmuxd's, completing "failed to …"
+    Connect,
+    ListDevices,
+    ListenForDevices,
+    ReadPairRecord,
+    EncodePairRecord,
+    SavePairRecord,
+    ReadBuid,
+    // the device's
+    ConnectingToService,
+    ConnectingToLockdownd,
+    ConnectingOverWifi,
+    StartingSession,
+    Pairing,
+    ObservingNotifications,
+    StartingNotificationProxy,
+    WifiAnnouncement,
+    WifiSetting,
+    TurningOnWifi,
+    ReadingWillEncrypt,
+    ReadingDiskUsage,
+    StartingBackupService,
+    Handshake,
+    EncodingMessage,
+    Sending,
+    Receiving,
+    SendingFile,
+    ReceivingFile,
+    Message,
+    DeviceRequest,
+    FilePath,
+    SourceDevice,
+    ListingApps,
+    ReadingIcons,
+}
+
+impl Step {
+    /// Every step but [`Step::Request`], for the catalogs' test.
+    pub const NAMED: [Step; 32] = [
+        Step::Connect,
+        Step::ListDevices,
+        Step::ListenForDevices,
+        Step::ReadPairRecord,
+        Step::EncodePairRecord,
+        Step::SavePairRecord,
+        Step::ReadBuid,
+        Step::ConnectingToService,
+        Step::ConnectingToLockdownd,
+        Step::ConnectingOverWifi,
+        Step::StartingSession,
+        Step::Pairing,
+        Step::ObservingNotifications,
+        Step::StartingNotificationProxy,
+        Step::WifiAnnouncement,
+        Step::WifiSetting,
+        Step::TurningOnWifi,
+        Step::ReadingWillEncrypt,
+        Step::ReadingDiskUsage,
+        Step::StartingBackupService,
+        Step::Handshake,
+        Step::EncodingMessage,
+        Step::Sending,
+        Step::Receiving,
+        Step::SendingFile,
+        Step::ReceivingFile,
+        Step::Message,
+        Step::DeviceRequest,
+        Step::FilePath,
+        Step::SourceDevice,
+        Step::ListingApps,
+        Step::ReadingIcons,
+    ];
+
+    /// The step's message id; a request has none.
+    fn id(self) -> Option<&'static str> {
+        Some(match self {
+            Step::Request(_) => return None,
+            Step::Connect => "device-step-connect",
+            Step::ListDevices => "device-step-list-devices",
+            Step::ListenForDevices => "device-step-listen-for-devices",
+            Step::ReadPairRecord => "device-step-read-pair-record",
+            Step::EncodePairRecord => "device-step-encode-pair-record",
+            Step::SavePairRecord => "device-step-save-pair-record",
+            Step::ReadBuid => "device-step-read-buid",
+            Step::ConnectingToService => "device-step-connecting-to-service",
+            Step::ConnectingToLockdownd => "device-step-connecting-to-lockdownd",
+            Step::ConnectingOverWifi => "device-step-connecting-over-wifi",
+            Step::StartingSession => "device-step-starting-session",
+            Step::Pairing => "device-step-pairing",
+            Step::ObservingNotifications => "device-step-observing-notifications",
+            Step::StartingNotificationProxy => "device-step-starting-notification-proxy",
+            Step::WifiAnnouncement => "device-step-wifi-announcement",
+            Step::WifiSetting => "device-step-wifi-setting",
+            Step::TurningOnWifi => "device-step-turning-on-wifi",
+            Step::ReadingWillEncrypt => "device-step-reading-will-encrypt",
+            Step::ReadingDiskUsage => "device-step-reading-disk-usage",
+            Step::StartingBackupService => "device-step-starting-backup-service",
+            Step::Handshake => "device-step-handshake",
+            Step::EncodingMessage => "device-step-encoding-message",
+            Step::Sending => "device-step-sending",
+            Step::Receiving => "device-step-receiving",
+            Step::SendingFile => "device-step-sending-file",
+            Step::ReceivingFile => "device-step-receiving-file",
+            Step::Message => "device-step-message",
+            Step::DeviceRequest => "device-step-request",
+            Step::FilePath => "device-step-file-path",
+            Step::SourceDevice => "device-step-source-device",
+            Step::ListingApps => "device-step-listing-apps",
+            Step::ReadingIcons => "device-step-reading-icons",
+        })
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Step::Request(name) => f.write_str(name),
+            _ => f.write_str(&say(self.id().unwrap_or_default(), &[])),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keepsake_i18n::{Language, Messages};
+
+    #[test]
+    fn every_step_has_its_words_in_every_language() {
+        for language in Language::ALL {
+            let messages = Messages::new(language);
+            for step in Step::NAMED {
+                let id = step.id().expect("a named step");
+                assert!(messages.has(id), "{language:?} lacks {id} ({step:?})");
+            }
+        }
+        assert_eq!(Step::Request("GetValue").to_string(), "GetValue");
     }
 }

@@ -1,5 +1,6 @@
 //! Who a device says it is: the lockdownd values a host may read before pairing.
 
+use crate::Step;
 use plist::{Dictionary, Value};
 use serde::Serialize;
 
@@ -34,7 +35,7 @@ impl DeviceIdentity {
                 Some(Value::String(s)) if !s.is_empty() && s.len() <= 256 => Ok(s.clone()),
                 other => Err(DeviceError::Malformed {
                     device: device.to_owned(),
-                    what: "GetValue",
+                    what: Step::Request("GetValue"),
                     detail: format!(
                         "{key} is {}",
                         other.map_or_else(|| "missing".into(), keepsake_devicelink::describe)
@@ -53,7 +54,7 @@ impl DeviceIdentity {
         if udid != device && !found_by_mac {
             return Err(DeviceError::Malformed {
                 device: device.to_owned(),
-                what: "GetValue",
+                what: Step::Request("GetValue"),
                 detail: format!("it calls itself {udid}"),
             });
         }

@@ -22,7 +22,7 @@ pub use backup::{
     data_in_use, is_plain_udid, will_encrypt, BackupEvent, BackupFolder, BackupSummary, DirFolder,
     Mobilebackup2, RestoreOptions, SilenceLimits,
 };
-pub use error::{explain_backup_error, DeviceError, Result};
+pub use error::{explain_backup_error, DeviceError, Result, Step};
 pub use identity::DeviceIdentity;
 pub use list::{DeviceList, DeviceState, SeenDevice};
 pub use pairing::{ensure_paired, Host, PairStep};

@@ -2,6 +2,7 @@
 //! watches `com.apple.LocalAuthentication.ui.presented`/`.dismissed` to tell the person, at once,
 //! to enter their passcode on the device (iOS 16.1 and later ask on every backup).
 
+use crate::Step;
 use idevice::notification_proxy::NotificationProxyClient;
 use tokio::sync::mpsc;
 
@@ -26,7 +27,7 @@ pub async fn observe(
             record,
             SERVICE,
             false,
-            "starting the notification proxy",
+            Step::StartingNotificationProxy,
         )
         .await?;
     let mut proxy = NotificationProxyClient::new(idevice);
@@ -35,7 +36,7 @@ pub async fn observe(
         .await
         .map_err(|source| DeviceError::Protocol {
             device: device.udid.clone(),
-            what: "observing notifications",
+            what: Step::ObservingNotifications,
             source,
         })?;
     let (tx, rx) = mpsc::channel(16);

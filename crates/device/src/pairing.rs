@@ -1,6 +1,7 @@
 //! Trust between this computer and a device: reuse usbmuxd's pair record when there is one,
 //! otherwise ask the device to pair (it shows "Trust This Computer?") and save the record.
 
+use crate::Step;
 use std::time::Duration;
 
 use idevice::IdeviceError;
@@ -77,7 +78,7 @@ pub async fn ensure_paired(
             Err(source) => {
                 return Err(DeviceError::Protocol {
                     device: device.udid.clone(),
-                    what: "pairing",
+                    what: Step::Pairing,
                     source,
                 })
             }

@@ -9,6 +9,7 @@
 //! with that certificate's key, so the device must hold the private key. The encrypted socket
 //! then goes back into an `idevice::Idevice`, and idevice's clients run over it as before.
 
+use crate::Step;
 use std::sync::Arc;
 
 use idevice::lockdown::LockdownClient;
@@ -47,13 +48,13 @@ pub(crate) async fn start_lockdown_session(
             // It no longer knows this computer (it was reset, or "Reset Location & Privacy").
             return Err(DeviceError::Protocol {
                 device: device.udid.clone(),
-                what: "starting a session",
+                what: Step::StartingSession,
                 source: idevice::IdeviceError::InvalidHostID,
             });
         }
         return Err(DeviceError::Malformed {
             device: device.udid.clone(),
-            what: "StartSession",
+            what: Step::Request("StartSession"),
             detail: format!("it refused the session: {error}"),
         });
     }
@@ -101,7 +102,7 @@ fn take_socket(
 fn malformed(device: &Attachment, detail: String) -> DeviceError {
     DeviceError::Malformed {
         device: device.udid.clone(),
-        what: "StartSession",
+        what: Step::Request("StartSession"),
         detail,
     }
 }

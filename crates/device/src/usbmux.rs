@@ -2,6 +2,7 @@
 //! Wi-Fi): which devices are attached, attach/detach events as they happen, pair records, and
 //! connections to a device's lockdownd.
 
+use crate::Step;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -106,12 +107,12 @@ impl Usbmuxd {
                 addr: self.shown.clone(),
                 source,
             },
-            other => self.failed("connect", other),
+            other => self.failed(Step::Connect, other),
         })?;
         Ok(UsbmuxdConnection::new(socket, tag))
     }
 
-    fn failed(&self, what: &'static str, source: IdeviceError) -> DeviceError {
+    fn failed(&self, what: Step, source: IdeviceError) -> DeviceError {
         DeviceError::Usbmuxd {
             addr: self.shown.clone(),
             what,
@@ -125,7 +126,7 @@ impl Usbmuxd {
         let list = conn
             .get_devices()
             .await
-            .map_err(|e| self.failed("list devices", e))?;
+            .map_err(|e| self.failed(Step::ListDevices, e))?;
         Ok(list
             .into_iter()
             .filter_map(|d| {
@@ -173,7 +174,7 @@ impl Usbmuxd {
             Ok(Err(e)) => Err(e),
             Err(_) => Err(DeviceError::Malformed {
                 device: self.shown.clone(),
-                what: "Listen",
+                what: Step::Request("Listen"),
                 detail: "the listener stopped before answering".into(),
             }),
         }
@@ -197,7 +198,7 @@ impl Usbmuxd {
                 events
             }
             Err(e) => {
-                let _ = ready.send(Err(self.failed("listen for devices", e)));
+                let _ = ready.send(Err(self.failed(Step::ListenForDevices, e)));
                 return;
             }
         };
@@ -240,7 +241,7 @@ impl Usbmuxd {
             Ok(record) => Ok(Some(PairRecord(record))),
             // usbmuxd answers a missing record with a bare error result, which idevice reports so
             Err(IdeviceError::UnexpectedResponse(_)) => Ok(None),
-            Err(e) => Err(self.failed("read the pair record", e)),
+            Err(e) => Err(self.failed(Step::ReadPairRecord, e)),
         }
     }
 
@@ -253,11 +254,11 @@ impl Usbmuxd {
     pub(crate) async fn save_pair_record(&self, udid: &str, record: PairingFile) -> Result<()> {
         let bytes = record
             .serialize()
-            .map_err(|e| self.failed("encode the pair record", e))?;
+            .map_err(|e| self.failed(Step::EncodePairRecord, e))?;
         let mut conn = self.connect(4).await?;
         conn.save_pair_record(udid, bytes)
             .await
-            .map_err(|e| self.failed("save the pair record", e))
+            .map_err(|e| self.failed(Step::SavePairRecord, e))
     }
 
     /// usbmuxd's system id, which pair records carry.
@@ -265,7 +266,7 @@ impl Usbmuxd {
         let mut conn = self.connect(5).await?;
         conn.get_buid()
             .await
-            .map_err(|e| self.failed("read its BUID", e))
+            .map_err(|e| self.failed(Step::ReadBuid, e))
     }
 
     /// A plain connection to one of the device's service ports.
@@ -280,7 +281,7 @@ impl Usbmuxd {
         let conn = self.connect(device.mux_id).await?;
         conn.connect_to_device(device.mux_id, port, LABEL)
             .await
-            .map_err(|source| protocol(device, "connecting to a device service", source))
+            .map_err(|source| protocol(device, Step::ConnectingToService, source))
     }
 
     /// A lockdownd session opened with the pair record (the connection is TLS from then on).
@@ -302,7 +303,7 @@ impl Usbmuxd {
         record: &PairRecord,
         name: &str,
         escrow: bool,
-        what: &'static str,
+        what: Step,
     ) -> Result<idevice::Idevice> {
         let mut lockdown = self.session(device, record).await?;
         let bag = if escrow {
@@ -332,7 +333,7 @@ impl Usbmuxd {
         let idevice = conn
             .connect_to_device(device.mux_id, LockdownClient::LOCKDOWND_PORT, LABEL)
             .await
-            .map_err(|source| protocol(device, "connecting to lockdownd", source))?;
+            .map_err(|source| protocol(device, Step::ConnectingToLockdownd, source))?;
         Ok(LockdownClient::new(idevice))
     }
 
@@ -343,14 +344,14 @@ impl Usbmuxd {
             let values = lockdown
                 .get_value(None, None)
                 .await
-                .map_err(|source| protocol(device, "GetValue", source))?;
+                .map_err(|source| protocol(device, Step::Request("GetValue"), source))?;
             match values {
                 plist::Value::Dictionary(d) => {
                     DeviceIdentity::from_lockdown_values(&device.udid, &d)
                 }
                 other => Err(DeviceError::Malformed {
                     device: device.udid.clone(),
-                    what: "GetValue",
+                    what: Step::Request("GetValue"),
                     detail: format!(
                         "{} instead of a dictionary",
                         keepsake_devicelink::describe(&other)
@@ -363,7 +364,7 @@ impl Usbmuxd {
             .unwrap_or_else(|_| {
                 Err(DeviceError::Timeout {
                     device: device.udid.clone(),
-                    what: "GetValue",
+                    what: Step::Request("GetValue"),
                     seconds: ANSWER_TIMEOUT.as_secs(),
                 })
             })
@@ -382,7 +383,7 @@ async fn connect_direct(device: &Attachment, addr: SocketAddr) -> Result<idevice
 async fn direct_stream(device: &Attachment, addr: SocketAddr) -> Result<tokio::net::TcpStream> {
     let lost = |source: std::io::Error| DeviceError::ConnectionLost {
         device: device.udid.clone(),
-        what: "connecting over Wi-Fi",
+        what: Step::ConnectingOverWifi,
         source,
     };
     let stream = tokio::time::timeout(ANSWER_TIMEOUT, tokio::net::TcpStream::connect(addr))
@@ -418,7 +419,7 @@ fn link_of(connection: Connection) -> Option<Link> {
     }
 }
 
-fn protocol(device: &Attachment, what: &'static str, source: IdeviceError) -> DeviceError {
+fn protocol(device: &Attachment, what: Step, source: IdeviceError) -> DeviceError {
     DeviceError::Protocol {
         device: device.udid.clone(),
         what,

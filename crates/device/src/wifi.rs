@@ -7,6 +7,7 @@
 //! that may fit tells which phone it is, the phone proving it with its key
 //! ([`crate::session`]). Nothing the announcement or a plaintext answer says is believed.
 
+use crate::Step;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -178,7 +179,7 @@ pub async fn resolve(
                 let values = lockdown.get_value(None, None).await.map_err(|source| {
                     DeviceError::Protocol {
                         device: udid.clone(),
-                        what: "GetValue",
+                        what: Step::Request("GetValue"),
                         source,
                     }
                 })?;
@@ -186,7 +187,7 @@ pub async fn resolve(
                     plist::Value::Dictionary(d) => DeviceIdentity::from_lockdown_values(&udid, &d),
                     other => Err(DeviceError::Malformed {
                         device: udid.clone(),
-                        what: "GetValue",
+                        what: Step::Request("GetValue"),
                         detail: format!(
                             "{} instead of a dictionary",
                             keepsake_devicelink::describe(&other)
@@ -218,7 +219,7 @@ pub async fn resolve(
     }
     Err(refused.unwrap_or_else(|| DeviceError::Malformed {
         device: sighting.instance.clone(),
-        what: "its Wi-Fi announcement",
+        what: Step::WifiAnnouncement,
         detail: "it is no phone this computer is paired with".into(),
     }))
 }
@@ -239,13 +240,13 @@ pub async fn set_wifi_connections(
     let Some(record) = usbmuxd.pair_record(&device.udid).await? else {
         return Err(DeviceError::Malformed {
             device: device.udid.clone(),
-            what: "turning on Wi-Fi connections",
+            what: Step::TurningOnWifi,
             detail: "this computer is not paired with it".into(),
         });
     };
     let failed = |source| DeviceError::Protocol {
         device: device.udid.clone(),
-        what: "the Wi-Fi connections setting",
+        what: Step::WifiSetting,
         source,
     };
     let work = async {
@@ -276,7 +277,7 @@ pub async fn set_wifi_connections(
         if after != enabled {
             return Err(DeviceError::Malformed {
                 device: device.udid.clone(),
-                what: "the Wi-Fi connections setting",
+                what: Step::WifiSetting,
                 detail: format!("it kept {after} when asked for {enabled}"),
             });
         }
@@ -292,7 +293,7 @@ pub async fn set_wifi_connections(
         .unwrap_or_else(|_| {
             Err(DeviceError::Timeout {
                 device: device.udid.clone(),
-                what: "the Wi-Fi connections setting",
+                what: Step::WifiSetting,
                 seconds: SESSION_TIMEOUT.as_secs(),
             })
         })

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use keepsake_device::{DeviceError, DirFolder, Usbmuxd};
+use keepsake_device::{DeviceError, DirFolder, Step, Usbmuxd};
 use keepsake_emulator::backup_state::Fault;
 use keepsake_emulator::{Config, VirtualIphone};
 
@@ -101,7 +101,7 @@ fn refused<'a>(attempt: &'a Attempt, says: &[&str]) -> &'a DeviceError {
 }
 
 /// The error's variant and the step it names, to compare in one line.
-fn kind(err: &DeviceError) -> (&'static str, Option<&'static str>) {
+fn kind(err: &DeviceError) -> (&'static str, Option<Step>) {
     match err {
         DeviceError::Malformed { what, .. } => ("Malformed", Some(*what)),
         DeviceError::ConnectionLost { what, .. } => ("ConnectionLost", Some(*what)),
@@ -114,14 +114,14 @@ fn kind(err: &DeviceError) -> (&'static str, Option<&'static str>) {
 async fn a_path_traversal_name_is_refused_and_nothing_escapes() {
     let attempt = back_up_with(Some(Fault::PathTraversal)).await;
     let err = refused(&attempt, &["../../escape", "climbs out of its folder"]);
-    assert_eq!(kind(err), ("Malformed", Some("a file path")));
+    assert_eq!(kind(err), ("Malformed", Some(Step::FilePath)));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_file_under_another_device_is_refused() {
     let attempt = back_up_with(Some(Fault::ForeignDevice)).await;
     let err = refused(&attempt, &["is not inside the device's folder"]);
-    assert_eq!(kind(err), ("Malformed", Some("a file path")));
+    assert_eq!(kind(err), ("Malformed", Some(Step::FilePath)));
     // the only folder in the target is the device's own
     let folders: Vec<_> = std::fs::read_dir(&attempt.target)
         .unwrap()
@@ -138,7 +138,7 @@ async fn an_absurd_block_length_is_an_error_not_an_allocation() {
     let attempt = back_up_with(Some(Fault::AbsurdBlock)).await;
     let size = format!("a block of {} bytes", 0xFFFF_FFF0u32);
     let err = refused(&attempt, &[&size]);
-    assert_eq!(kind(err), ("Malformed", Some("UploadFiles")));
+    assert_eq!(kind(err), ("Malformed", Some(Step::Request("UploadFiles"))));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -146,7 +146,7 @@ async fn an_absurd_message_length_is_an_error_not_an_allocation() {
     let attempt = back_up_with(Some(Fault::AbsurdMessage)).await;
     let size = format!("length {} is out of bounds", 0xFFFF_FFF0u32);
     let err = refused(&attempt, &[&size]);
-    assert_eq!(kind(err), ("Malformed", Some("a message")));
+    assert_eq!(kind(err), ("Malformed", Some(Step::Message)));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -156,7 +156,7 @@ async fn a_connection_dropped_mid_file_is_a_clear_error() {
         &attempt,
         &["the connection to the device was lost while receiving a file"],
     );
-    assert_eq!(kind(err), ("ConnectionLost", Some("receiving a file")));
+    assert_eq!(kind(err), ("ConnectionLost", Some(Step::ReceivingFile)));
     // the files before the drop arrived; the one cut short left nothing behind
     let files: Vec<_> = files_named(&attempt.target.join(&attempt.udid), "")
         .into_iter()
@@ -214,7 +214,7 @@ fn message(items: Vec<plist::Value>) -> Fault {
 async fn a_file_named_as_the_device_folder_itself_is_refused_and_leaves_nothing() {
     let (attempt, _) = back_up_making(|udid, _| Some(Fault::UploadNamed(udid.to_owned()))).await;
     let err = refused(&attempt, &["is the device's folder, not a file in it"]);
-    assert_eq!(kind(err), ("Malformed", Some("a file path")));
+    assert_eq!(kind(err), ("Malformed", Some(Step::FilePath)));
     // a plain folder would have started `<target>/<UDID>.keepsake-partial` beside it
     let beside: Vec<_> = std::fs::read_dir(&attempt.target)
         .unwrap()
@@ -230,7 +230,7 @@ async fn an_absolute_upload_name_is_refused() {
         back_up_making(|_, dir| Some(Fault::UploadNamed(dir.join("escape").display().to_string())))
             .await;
     let err = refused(&attempt, &["is not inside the device's folder"]);
-    assert_eq!(kind(err), ("Malformed", Some("a file path")));
+    assert_eq!(kind(err), ("Malformed", Some(Step::FilePath)));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -248,7 +248,7 @@ async fn a_move_out_of_the_folder_is_refused_and_nothing_moves() {
     })
     .await;
     let err = refused(&attempt, &["climbs out of its folder"]);
-    assert_eq!(kind(err), ("Malformed", Some("a file path")));
+    assert_eq!(kind(err), ("Malformed", Some(Step::FilePath)));
     assert_eq!(reply, Some(Vec::new()), "the host answered the move");
 }
 
@@ -266,7 +266,7 @@ async fn a_download_outside_the_folder_sends_the_device_nothing() {
     })
     .await;
     let err = refused(&attempt, &["climbs out of its folder"]);
-    assert_eq!(kind(err), ("Malformed", Some("a file path")));
+    assert_eq!(kind(err), ("Malformed", Some(Step::FilePath)));
     // not even the legitimate Manifest.db of a batch that also names a file outside
     assert_eq!(
         reply,
@@ -304,5 +304,5 @@ async fn a_message_of_millions_of_shared_items_is_refused_before_it_is_parsed() 
     body.extend_from_slice(&table.to_be_bytes());
     let (attempt, _) = back_up_making(|_, _| Some(Fault::Request(body.into()))).await;
     let err = refused(&attempt, &[&format!("a plist of at least {count} items")]);
-    assert_eq!(kind(err), ("Malformed", Some("a message")));
+    assert_eq!(kind(err), ("Malformed", Some(Step::Message)));
 }

@@ -50,19 +50,21 @@ impl Language {
         }
     }
 
-    /// The language's catalog files: the app's and CLI's, the device crate's, the store's. They
-    /// form one bundle, so an id appears in only one of them.
-    fn catalogs(self) -> [&'static str; 3] {
+    /// The language's catalog files: the app's and CLI's, the device crate's, the store's, the
+    /// offsite copies'. They form one bundle, so an id appears in only one of them.
+    fn catalogs(self) -> [&'static str; 4] {
         match self {
             Language::English => [
                 include_str!("../locales/en/keepsake.ftl"),
                 include_str!("../locales/en/device.ftl"),
                 include_str!("../locales/en/store.ftl"),
+                include_str!("../locales/en/offsite.ftl"),
             ],
             Language::French => [
                 include_str!("../locales/fr/keepsake.ftl"),
                 include_str!("../locales/fr/device.ftl"),
                 include_str!("../locales/fr/store.ftl"),
+                include_str!("../locales/fr/offsite.ftl"),
             ],
         }
     }
@@ -126,6 +128,11 @@ impl Messages {
         id.to_owned()
     }
 
+    /// Whether this language's own catalog has message `id`.
+    pub fn has(&self, id: &str) -> bool {
+        self.bundle.has_message(id)
+    }
+
     /// A size as people read it in this language: "4.8 MiB", "4,8 Mio".
     pub fn bytes(&self, n: u64) -> String {
         const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -159,12 +166,18 @@ static PROCESS_LANGUAGE: std::sync::atomic::AtomicU8 = std::sync::atomic::Atomic
 static PROCESS_MESSAGES: [std::sync::OnceLock<Messages>; 2] =
     [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
 
-/// Message `id` in the process's language (see [`process`]), its arguments shown as text: what
-/// an error's `Display` says.
+/// Message `id` in the process's language (see [`process`]), with `args` shown as text: what
+/// an error's `Display` says. An argument that is an integer, written as one, goes as a number,
+/// so that plurals select on it; only up to 2^53, which Fluent's f64 holds exactly (a chunk id
+/// of 16 digits stays text, as written).
 pub fn say(id: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
     let mut fluent = Args::new();
     for (k, v) in args {
-        fluent.set(*k, v.to_string());
+        let text = v.to_string();
+        match text.parse::<i64>() {
+            Ok(n) if n.to_string() == text && n.unsigned_abs() <= 1 << 53 => fluent.set(*k, n),
+            _ => fluent.set(*k, text),
+        }
     }
     process().format(id, Some(&fluent))
 }
@@ -222,7 +235,10 @@ mod tests {
                         variables(p, &mut vars);
                     }
                     let id = m.id.name.to_owned();
-                    assert!(out.insert(id.clone(), vars).is_none(), "{id} is in two catalogs");
+                    assert!(
+                        out.insert(id.clone(), vars).is_none(),
+                        "{id} is in two catalogs"
+                    );
                 }
             }
         }
@@ -288,6 +304,24 @@ mod tests {
                 assert_ne!(m.format(id, None), *id, "{language:?} {id}");
             }
         }
+    }
+
+    #[test]
+    fn say_selects_plurals_on_numbers_and_keeps_long_digit_strings_as_written() {
+        // (this test binary never sets the process language: English)
+        let one = say(
+            "verify-summary-problems",
+            &[("count", &1), ("location", &"/d")],
+        );
+        let two = say(
+            "verify-summary-problems",
+            &[("count", &2), ("location", &"/d")],
+        );
+        assert!(one.starts_with("1 problem found at /d"), "{one}");
+        assert!(two.starts_with("2 problems found at /d"), "{two}");
+        let id = "9999999999999999";
+        let text = say("error-location-missing", &[("location", &id)]);
+        assert!(text.contains(id), "{text}");
     }
 
     #[test]

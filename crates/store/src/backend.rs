@@ -7,6 +7,8 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use keepsake_i18n::say;
+
 use crate::durable;
 use crate::error::{Error, Result};
 
@@ -108,7 +110,8 @@ impl LocalBackend {
     pub(crate) fn create_layout(root: &Path) -> Result<()> {
         for dir in ["packs", "tmp"] {
             let d = root.join(dir);
-            durable::create_dir_all(&d).map_err(Error::io(&d, "creating the folder"))?;
+            durable::create_dir_all(&d)
+                .map_err(Error::io(&d, "store-action-creating-the-folder"))?;
         }
         LocalBackend::new(root).settle()
     }
@@ -124,7 +127,10 @@ impl LocalBackend {
         if !is_pack_name(name) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
-                format!("{name:?} is not the name of a pack"),
+                say(
+                    "store-reason-not-a-pack-name",
+                    &[("name", &format!("{name:?}"))],
+                ),
             ));
         }
         Ok(self
@@ -139,7 +145,8 @@ impl Backend for LocalBackend {
     fn create_pack(&self, name: &str) -> Result<Box<dyn PackSink>> {
         self.unsettle()?;
         let tmp = self.root.join("tmp").join(format!("{name}.{PARTIAL_EXT}"));
-        let file = durable::create_new(&tmp).map_err(Error::io(&tmp, "creating a pack"))?;
+        let file =
+            durable::create_new(&tmp).map_err(Error::io(&tmp, "store-action-creating-pack"))?;
         Ok(Box::new(LocalPackSink {
             out: Some(BufWriter::with_capacity(
                 1 << 20,
@@ -175,11 +182,11 @@ impl Backend for LocalBackend {
         cache.remove(name);
         let path = self.pack_path(name).map_err(|e| Error::DamagedCatalog {
             repo: self.root.clone(),
-            reason: format!("refusing to delete a pack: {e}"),
+            reason: say("store-reason-refusing-to-delete-pack", &[("error", &e)]),
         })?;
         match durable::remove_file(&path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                Err(Error::io(path, "deleting a pack")(e))
+                Err(Error::io(path, "store-action-deleting-pack")(e))
             }
             _ => Ok(()),
         }
@@ -188,14 +195,18 @@ impl Backend for LocalBackend {
     fn list_packs(&self) -> Result<Vec<String>> {
         let packs = self.root.join("packs");
         let mut names = Vec::new();
-        let dirs = fs::read_dir(&packs).map_err(Error::io(&packs, "listing packs"))?;
+        let dirs = fs::read_dir(&packs).map_err(Error::io(&packs, "store-action-listing-packs"))?;
         for dir in dirs {
-            let dir = dir.map_err(Error::io(&packs, "listing packs"))?.path();
+            let dir = dir
+                .map_err(Error::io(&packs, "store-action-listing-packs"))?
+                .path();
             if !dir.is_dir() {
                 continue;
             }
-            for f in fs::read_dir(&dir).map_err(Error::io(&dir, "listing packs"))? {
-                let p = f.map_err(Error::io(&dir, "listing packs"))?.path();
+            for f in fs::read_dir(&dir).map_err(Error::io(&dir, "store-action-listing-packs"))? {
+                let p = f
+                    .map_err(Error::io(&dir, "store-action-listing-packs"))?
+                    .path();
                 if p.extension().and_then(|e| e.to_str()) == Some(PACK_EXT) {
                     // Only names this store makes: anything else there is not a pack of its
                     // own, and could not be read or deleted as one.
@@ -225,7 +236,7 @@ impl Backend for LocalBackend {
         match durable::remove_file(&mark) {
             Ok(()) => sync_dir(&self.root),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(Error::io(mark, "marking a write in progress")(e)),
+            Err(e) => Err(Error::io(mark, "store-action-marking-write-in-progress")(e)),
         }
     }
 
@@ -247,17 +258,20 @@ impl Backend for LocalBackend {
         match fs::symlink_metadata(&mark) {
             Ok(_) => Ok(false),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(true),
-            Err(e) => Err(Error::io(mark, "inspecting the packs")(e)),
+            Err(e) => Err(Error::io(mark, "store-action-inspecting-packs")(e)),
         }
     }
 
     fn clean_partials(&self) -> Result<usize> {
         let tmp = self.root.join("tmp");
         let mut n = 0;
-        for f in fs::read_dir(&tmp).map_err(Error::io(&tmp, "listing staged packs"))? {
-            let p = f.map_err(Error::io(&tmp, "listing staged packs"))?.path();
+        for f in fs::read_dir(&tmp).map_err(Error::io(&tmp, "store-action-listing-staged-packs"))? {
+            let p = f
+                .map_err(Error::io(&tmp, "store-action-listing-staged-packs"))?
+                .path();
             if p.extension().and_then(|e| e.to_str()) == Some(PARTIAL_EXT) {
-                durable::remove_file(&p).map_err(Error::io(&p, "deleting a staged pack"))?;
+                durable::remove_file(&p)
+                    .map_err(Error::io(&p, "store-action-deleting-staged-pack"))?;
                 n += 1;
             }
         }
@@ -289,17 +303,19 @@ impl PackSink for LocalPackSink {
         let out = self.out.take().expect("committed once");
         let file = out
             .into_inner()
-            .map_err(|e| Error::io(&self.tmp, "writing a pack")(e.into_error()))?
+            .map_err(|e| Error::io(&self.tmp, "store-action-writing-pack")(e.into_error()))?
             .file;
         // Data durable before the rename makes it visible, and the rename durable before the
         // catalog that will point at it.
-        durable::sync_file(&file, &self.tmp).map_err(Error::io(&self.tmp, "syncing a pack"))?;
+        durable::sync_file(&file, &self.tmp)
+            .map_err(Error::io(&self.tmp, "store-action-syncing-pack"))?;
         drop(file);
         let dir = self.dest.parent().expect("pack paths have a folder");
         // A new folder's own entry is made durable too, or the pack could vanish with it.
-        durable::create_dir_all(dir).map_err(Error::io(dir, "creating the pack folder"))?;
+        durable::create_dir_all(dir)
+            .map_err(Error::io(dir, "store-action-creating-pack-folder"))?;
         durable::rename(&self.tmp, &self.dest)
-            .map_err(Error::io(&self.dest, "publishing a pack"))?;
+            .map_err(Error::io(&self.dest, "store-action-publishing-pack"))?;
         sync_dir(dir)?;
         Ok(())
     }
@@ -316,7 +332,7 @@ impl Drop for LocalPackSink {
 
 /// Makes a rename or creation inside `dir` durable (a no-op where folders cannot be synced).
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
-    durable::sync_dir(dir).map_err(Error::io(dir, "syncing the folder"))
+    durable::sync_dir(dir).map_err(Error::io(dir, "store-action-syncing-folder"))
 }
 
 #[cfg(unix)]

@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 
+use keepsake_i18n::say;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::crypto::Crypto;
@@ -174,7 +175,7 @@ pub(crate) fn open(repo: &Path, create: bool) -> Result<Connection> {
     } else if !path.exists() {
         return Err(Error::BadConfig {
             repo: repo.to_path_buf(),
-            reason: format!("{CATALOG_FILE} is missing"),
+            reason: say("store-reason-catalog-missing", &[("file", &CATALOG_FILE)]),
         });
     }
     let mut conn = Connection::open_with_flags(&path, flags).cat(repo)?;
@@ -191,7 +192,7 @@ pub(crate) fn open(repo: &Path, create: bool) -> Result<Connection> {
     if version > SCHEMA_VERSION {
         return Err(Error::NewerFormat {
             repo: repo.to_path_buf(),
-            what: "catalog",
+            what: "store-what-catalog",
             found: version,
             supported: SCHEMA_VERSION,
         });
@@ -200,7 +201,7 @@ pub(crate) fn open(repo: &Path, create: bool) -> Result<Connection> {
         if !create {
             return Err(Error::BadConfig {
                 repo: repo.to_path_buf(),
-                reason: format!("{CATALOG_FILE} has no schema"),
+                reason: say("store-reason-catalog-no-schema", &[("file", &CATALOG_FILE)]),
             });
         }
         let tx = conn.unchecked_transaction().cat(repo)?;
@@ -741,7 +742,7 @@ mod tests {
         drop(conn);
         match open(dir.path(), false) {
             Err(Error::NewerFormat {
-                what: "catalog",
+                what: "store-what-catalog",
                 found,
                 ..
             }) => {

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use keepsake_i18n::say;
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::KeyStorage;
@@ -75,13 +76,13 @@ impl ChunkingParams {
     pub(crate) fn validate(&self) -> std::result::Result<(), String> {
         let pow2 = |v: u32| v.is_power_of_two();
         if !pow2(self.sqlite_group) || self.sqlite_group < 512 {
-            return Err("sqlite_group must be a power of two of at least 512".into());
+            return Err(say("store-reason-sqlite-group", &[]));
         }
         if !(64..=self.cdc_avg).contains(&self.cdc_min) || self.cdc_avg > self.cdc_max {
-            return Err("need 64 <= cdc_min <= cdc_avg <= cdc_max".into());
+            return Err(say("store-reason-cdc-sizes", &[]));
         }
         if self.pack_target == 0 || self.small_file_limit == 0 {
-            return Err("pack_target and small_file_limit must be positive".into());
+            return Err(say("store-reason-pack-sizes", &[]));
         }
         Ok(())
     }
@@ -98,7 +99,7 @@ impl RepoConfig {
                     repo: repo.to_path_buf(),
                 })
             }
-            Err(e) => return Err(Error::io(path, "reading the repository config")(e)),
+            Err(e) => return Err(Error::io(path, "store-action-reading-repository-config")(e)),
         };
         RepoConfig::parse(repo, &text)
     }
@@ -113,16 +114,19 @@ impl RepoConfig {
         let probe: serde_json::Value =
             serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
         if probe.get("format").and_then(|f| f.as_str()) != Some(FORMAT_NAME) {
-            return Err(bad(format!("it is not a {FORMAT_NAME} config")));
+            return Err(bad(say(
+                "store-reason-not-a-config",
+                &[("format", &FORMAT_NAME)],
+            )));
         }
         let version = probe
             .get("version")
             .and_then(|v| v.as_u64())
-            .ok_or_else(|| bad("no version".into()))?;
+            .ok_or_else(|| bad(say("store-reason-no-version", &[])))?;
         if version > u64::from(FORMAT_VERSION) {
             return Err(Error::NewerFormat {
                 repo: repo.to_path_buf(),
-                what: "repository",
+                what: "store-what-repository",
                 found: u32::try_from(version).unwrap_or(u32::MAX),
                 supported: FORMAT_VERSION,
             });
@@ -137,6 +141,6 @@ impl RepoConfig {
         let path = repo.join(CONFIG_FILE);
         let text = serde_json::to_vec_pretty(self).expect("the config always serialises");
         crate::durable::write_atomically(&path, &text)
-            .map_err(Error::io(&path, "writing the config"))
+            .map_err(Error::io(&path, "store-action-writing-config"))
     }
 }

@@ -6,6 +6,7 @@
 //! the repository config. The config also records a check value derived from the key, so a
 //! credential that holds some other key is a clear error, never a corrupted read.
 
+use keepsake_i18n::say;
 use zeroize::Zeroizing;
 
 use crate::crypto::{hex, unhex, MasterKey};
@@ -51,7 +52,6 @@ pub(crate) fn load(service: &str, account: &str) -> Result<MasterKey, Credential
         Err(e) => return Err(CredentialError::Unavailable(e.to_string())),
     };
     let bytes = Zeroizing::new(unhex(text.trim()).unwrap_or_default());
-    MasterKey::from_bytes(&bytes).ok_or_else(|| {
-        CredentialError::Unavailable("the stored entry is not a Keepsake repository key".into())
-    })
+    MasterKey::from_bytes(&bytes)
+        .ok_or_else(|| CredentialError::Unavailable(say("store-reason-not-a-key", &[])))
 }

@@ -16,6 +16,7 @@ use chacha20::cipher::StreamCipher;
 use chacha20poly1305::aead::rand_core::RngCore;
 use chacha20poly1305::aead::{Aead, AeadInPlace, KeyInit, OsRng, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use keepsake_i18n::say;
 use ring::aead;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
@@ -144,24 +145,33 @@ impl KdfParams {
 
     fn derive(&self, password: &str) -> Result<Zeroizing<[u8; 32]>, String> {
         if self.algorithm != "argon2id" {
-            return Err(format!("unknown key derivation {:?}", self.algorithm));
+            return Err(say(
+                "store-reason-unknown-kdf",
+                &[("kdf", &format!("{:?}", self.algorithm))],
+            ));
         }
-        let salt = unhex(&self.salt).ok_or("the salt is not hex")?;
+        let salt = unhex(&self.salt).ok_or_else(|| say("store-reason-salt-not-hex", &[]))?;
         // The cost comes from the repository's config, which may be damaged or made by someone
         // else: unbounded, it could ask for terabytes of memory or hours of work at every open.
         if self.memory_kib > MAX_KDF_MEMORY_KIB
             || self.iterations > MAX_KDF_ITERATIONS
             || self.parallelism > MAX_KDF_LANES
         {
-            return Err(format!(
-                "its key derivation asks for {} KiB, {} passes and {} lanes, beyond what Keepsake \
-                 sets ({MAX_KDF_MEMORY_KIB} KiB, {MAX_KDF_ITERATIONS} passes, {MAX_KDF_LANES} lanes at most)",
-                self.memory_kib, self.iterations, self.parallelism
+            return Err(say(
+                "store-reason-kdf-too-costly",
+                &[
+                    ("memory", &self.memory_kib),
+                    ("passes", &self.iterations),
+                    ("lanes", &self.parallelism),
+                    ("max-memory", &MAX_KDF_MEMORY_KIB),
+                    ("max-passes", &MAX_KDF_ITERATIONS),
+                    ("max-lanes", &MAX_KDF_LANES),
+                ],
             ));
         }
         let params =
             argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
-                .map_err(|e| format!("bad Argon2 parameters: {e}"))?;
+                .map_err(|e| say("store-reason-bad-argon2", &[("error", &e)]))?;
         let argon = argon2::Argon2::new(
             argon2::Algorithm::Argon2id,
             argon2::Version::V0x13,
@@ -379,14 +389,14 @@ impl MasterKey {
         context: &str,
     ) -> Result<Option<MasterKey>, String> {
         let kek = kdf.derive(password)?;
-        let sealed = unhex(wrapped).ok_or("the wrapped key is not hex")?;
+        let sealed = unhex(wrapped).ok_or_else(|| say("store-reason-wrapped-key-not-hex", &[]))?;
         let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
         let Some(mut plain) = open_with(&cipher, &wrap_ad(context), &sealed) else {
             return Ok(None);
         };
         if plain.len() != 32 {
             plain.zeroize();
-            return Err("the wrapped key has the wrong length".into());
+            return Err(say("store-reason-wrapped-key-length", &[]));
         }
         let mut key = Zeroizing::new([0u8; 32]);
         key.copy_from_slice(&plain);

@@ -1,7 +1,13 @@
 //! Every way a store operation can fail, each message naming the repository (and the snapshot and
 //! file when known) and what the user can do about it.
+//!
+//! The messages are Fluent's (`crates/i18n/locales/*/store.ftl`, ids `store-…`), told in the
+//! process's language ([`keepsake_i18n::say`]); the `&'static str` fragments some variants carry
+//! (an [`Error::Io`]'s action, a [`Error::Locked`]'s holder…) are message ids too.
 
 use std::path::PathBuf;
+
+use keepsake_i18n::say;
 
 /// Result of a store operation.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -11,16 +17,17 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// A file or folder of the repository could not be read or written.
-    #[error("{path}: {action}: {source}")]
+    #[error("{}", say("store-io", &[("path", &.path.display()), ("action", &say(action, &[])), ("error", &.source)]))]
     Io {
         path: PathBuf,
+        /// What was being done: a message id (`store-action-…`), told in the process's language.
         action: &'static str,
         #[source]
         source: std::io::Error,
     },
 
     /// The data handed to a snapshot writer could not be read.
-    #[error("reading {path} for the snapshot: {source}")]
+    #[error("{}", say("store-source", &[("path", &.path), ("error", &.source)]))]
     Source {
         path: String,
         #[source]
@@ -28,39 +35,41 @@ pub enum Error {
     },
 
     /// The folder holds no repository.
-    #[error("{repo} is not a Keepsake repository (no keepsake-repo.json); create one with `keepsake store init`")]
+    #[error("{}", say("store-not-a-repository", &[("repo", &.repo.display())]))]
     NotARepository { repo: PathBuf },
 
     /// `init` on a folder that already holds a repository.
-    #[error("{repo} already holds a Keepsake repository; open it instead of creating one")]
+    #[error("{}", say("store-already-exists", &[("repo", &.repo.display())]))]
     AlreadyExists { repo: PathBuf },
 
     /// The repository (or its catalog) was written by a newer Keepsake.
-    #[error("{repo}: the {what} has format version {found}, this Keepsake reads up to {supported}; update Keepsake to open it")]
+    #[error("{}", say("store-newer-format", &[("repo", &.repo.display()), ("what", &say(what, &[])), ("found", &.found), ("supported", &.supported)]))]
     NewerFormat {
         repo: PathBuf,
+        /// What is newer: a message id (`store-what-…`).
         what: &'static str,
         found: u32,
         supported: u32,
     },
 
     /// The configuration file cannot be understood.
-    #[error("{repo}: the repository configuration is damaged ({reason}); restore keepsake-repo.json from a copy of the disk")]
+    #[error("{}", say("store-bad-config", &[("repo", &.repo.display()), ("reason", &.reason)]))]
     BadConfig { repo: PathBuf, reason: String },
 
     /// The password does not unlock the repository's key.
-    #[error("wrong password for the repository at {repo}")]
+    #[error("{}", say("store-wrong-password", &[("repo", &.repo.display())]))]
     WrongPassword { repo: PathBuf },
 
     /// The repository is encrypted and no key source was given, or the wrong kind.
-    #[error("{repo} is encrypted with a {expected}; unlock it with that")]
+    #[error("{}", say("store-key-required", &[("repo", &.repo.display()), ("expected", &say(expected, &[]))]))]
     KeyRequired {
         repo: PathBuf,
+        /// The key source it needs: a message id (`store-expected-…`).
         expected: &'static str,
     },
 
     /// The OS credential store holds no key for the repository.
-    #[error("{repo}: its key is not in this computer's credential store (service {service:?}, account {account:?}); open it where it was created, or put the key back there")]
+    #[error("{}", say("store-key-not-found", &[("repo", &.repo.display()), ("service", &format!("{:?}", .service)), ("account", &format!("{:?}", .account))]))]
     KeyNotFound {
         repo: PathBuf,
         service: String,
@@ -68,7 +77,7 @@ pub enum Error {
     },
 
     /// The OS credential store's entry holds a key, but not this repository's.
-    #[error("{repo}: the credential store's entry (service {service:?}, account {account:?}) holds another key, not this repository's")]
+    #[error("{}", say("store-wrong-key", &[("repo", &.repo.display()), ("service", &format!("{:?}", .service)), ("account", &format!("{:?}", .account))]))]
     WrongKey {
         repo: PathBuf,
         service: String,
@@ -76,28 +85,32 @@ pub enum Error {
     },
 
     /// `init` found the credential store's entry already taken.
-    #[error("the credential store already holds an entry for service {service:?}, account {account:?}; Keepsake never replaces one (it may be another repository's only key): choose another account")]
+    #[error("{}", say("store-credential-taken", &[("service", &format!("{:?}", .service)), ("account", &format!("{:?}", .account))]))]
     CredentialTaken { service: String, account: String },
 
     /// The OS credential store could not be used.
-    #[error("{repo}: the OS credential store is unavailable ({reason}); unlock it (on Linux a Secret Service such as GNOME Keyring must be running)")]
+    #[error("{}", say("store-credential-store", &[("repo", &.repo.display()), ("reason", &.reason)]))]
     CredentialStore { repo: PathBuf, reason: String },
 
     /// The disk holding the repository ran out of space during a write.
-    #[error("the disk holding {repo} is full; the snapshot was not written (earlier snapshots are intact). Free some space or move the repository, then back up again")]
+    #[error("{}", say("store-disk-full", &[("repo", &.repo.display())]))]
     DiskFull { repo: PathBuf },
 
     /// The disk holding the repository ran out of space while its catalog changed (the change
     /// was rolled back).
-    #[error("the disk holding {repo} is full ({action}); the change was not made and the snapshots are intact. Free some space, then try again")]
+    #[error("{}", say("store-catalog-full", &[("repo", &.repo.display()), ("action", &.action)]))]
     CatalogFull { repo: PathBuf, action: String },
 
     /// Another process holds the lock this operation needs.
-    #[error("{repo} is in use by another Keepsake process ({what}); wait for it to finish, then try again")]
-    Locked { repo: PathBuf, what: &'static str },
+    #[error("{}", say("store-locked", &[("repo", &.repo.display()), ("what", &say(what, &[]))]))]
+    Locked {
+        repo: PathBuf,
+        /// Who holds the lock: a message id (`store-lock-…`).
+        what: &'static str,
+    },
 
     /// The SQLite catalog failed.
-    #[error("{repo}: catalog: {source}")]
+    #[error("{}", say("store-catalog", &[("repo", &.repo.display()), ("error", &.source)]))]
     Catalog {
         repo: PathBuf,
         #[source]
@@ -105,21 +118,19 @@ pub enum Error {
     },
 
     /// The catalog holds something this build cannot make sense of.
-    #[error("{repo}: the catalog is damaged ({reason}); run `keepsake store check`")]
+    #[error("{}", say("store-damaged-catalog", &[("repo", &.repo.display()), ("reason", &.reason)]))]
     DamagedCatalog { repo: PathBuf, reason: String },
 
     /// No snapshot with that id.
-    #[error("{repo}: there is no snapshot {snapshot}; `keepsake store snapshots` lists them")]
+    #[error("{}", say("store-snapshot-not-found", &[("repo", &.repo.display()), ("snapshot", &.snapshot)]))]
     SnapshotNotFound { repo: PathBuf, snapshot: i64 },
 
     /// A pinned snapshot is kept until it is unpinned.
-    #[error("{repo}: snapshot {snapshot} is pinned; unpin it (`keepsake unpin {snapshot}`) to delete it")]
+    #[error("{}", say("store-snapshot-pinned", &[("repo", &.repo.display()), ("snapshot", &.snapshot)]))]
     SnapshotPinned { repo: PathBuf, snapshot: i64 },
 
     /// The snapshot has no such file.
-    #[error(
-        "{repo}: snapshot {snapshot} has no file {path:?}; `keepsake store ls` lists its files"
-    )]
+    #[error("{}", say("store-file-not-found", &[("repo", &.repo.display()), ("snapshot", &.snapshot), ("path", &format!("{:?}", .path))]))]
     FileNotFound {
         repo: PathBuf,
         snapshot: i64,
@@ -127,7 +138,7 @@ pub enum Error {
     },
 
     /// Stored data failed its integrity checks: it is never returned as if it were good.
-    #[error("{repo}: {path:?} in snapshot {snapshot} cannot be read: chunk {chunk} is damaged ({fault}); run `keepsake store check` to see everything it affects")]
+    #[error("{}", say("store-chunk-unreadable", &[("repo", &.repo.display()), ("path", &format!("{:?}", .path)), ("snapshot", &.snapshot), ("chunk", &.chunk), ("fault", &.fault)]))]
     DamagedChunk {
         repo: PathBuf,
         snapshot: i64,
@@ -137,7 +148,7 @@ pub enum Error {
     },
 
     /// A path in a snapshot would land outside the restore folder.
-    #[error("snapshot {snapshot} holds the unsafe path {path:?}; it was not restored (nothing is ever written outside {target})")]
+    #[error("{}", say("store-unsafe-path", &[("snapshot", &.snapshot), ("path", &format!("{:?}", .path)), ("target", &.target.display())]))]
     UnsafePath {
         snapshot: i64,
         path: String,
@@ -152,17 +163,17 @@ pub enum Error {
 /// Why one stored chunk could not be read back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChunkFault {
-    #[error("its pack file {0} is missing")]
+    #[error("{}", say("store-fault-missing-pack", &[("pack", &.0)]))]
     MissingPack(String),
-    #[error("its pack file {0} is truncated")]
+    #[error("{}", say("store-fault-truncated", &[("pack", &.0)]))]
     Truncated(String),
-    #[error("it fails authentication: altered, or encrypted with another key")]
+    #[error("{}", say("store-fault-authentication", &[]))]
     Authentication,
-    #[error("it cannot be decompressed")]
+    #[error("{}", say("store-fault-decompression", &[]))]
     Decompression,
-    #[error("its content does not match its id")]
+    #[error("{}", say("store-fault-hash-mismatch", &[]))]
     HashMismatch,
-    #[error("reading its pack failed: {0}")]
+    #[error("{}", say("store-fault-read", &[("error", &.0)]))]
     Read(String),
 }
 
@@ -180,6 +191,7 @@ impl Error {
         }
     }
 
+    /// An [`Error::Io`] maker; `action` is a message id (`store-action-…`).
     pub(crate) fn io(
         path: impl Into<PathBuf>,
         action: &'static str,
@@ -190,5 +202,50 @@ impl Error {
             action,
             source,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// Every `"store-…"` literal in the crate's sources: the message ids it tells.
+    fn ids_in(dir: &Path, out: &mut BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                ids_in(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for piece in text.split("\"store-").skip(1) {
+                    let end = piece
+                        .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+                        .unwrap_or(piece.len());
+                    if end > 0 && piece[end..].starts_with('"') {
+                        out.insert(format!("store-{}", &piece[..end]));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_message_the_store_tells_is_in_its_catalog_and_every_one_there_is_told() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut used = BTreeSet::new();
+        ids_in(&root.join("src"), &mut used);
+        assert!(used.len() > 50, "{used:?}");
+        let catalog = std::fs::read_to_string(root.join("../i18n/locales/en/store.ftl")).unwrap();
+        let listed: BTreeSet<String> = catalog
+            .lines()
+            .filter_map(|l| l.split_once(" = ").map(|(id, _)| id))
+            .filter(|id| id.starts_with("store-"))
+            .map(str::to_owned)
+            .collect();
+        let unknown: Vec<_> = used.difference(&listed).collect();
+        let unused: Vec<_> = listed.difference(&used).collect();
+        assert!(unknown.is_empty(), "not in store.ftl: {unknown:?}");
+        assert!(unused.is_empty(), "in store.ftl, never told: {unused:?}");
     }
 }

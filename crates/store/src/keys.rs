@@ -18,6 +18,7 @@ use std::path::Path;
 
 use chacha20poly1305::aead::rand_core::RngCore;
 use chacha20poly1305::aead::OsRng;
+use keepsake_i18n::say;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -265,16 +266,15 @@ impl Repository {
             let before = slots.len();
             slots.retain(|s| s.id != id);
             if slots.len() == before {
-                return Err(Error::InvalidInput(format!(
-                    "{}: no key slot {id}",
-                    repo.display()
+                return Err(Error::InvalidInput(say(
+                    "store-invalid-no-key-slot",
+                    &[("repo", &repo.display()), ("slot", &id)],
                 )));
             }
             if slots.is_empty() {
-                return Err(Error::InvalidInput(format!(
-                    "{}: slot {id} is the only way left to open the repository; add another \
-                     before removing it",
-                    repo.display()
+                return Err(Error::InvalidInput(say(
+                    "store-invalid-last-key-slot",
+                    &[("repo", &repo.display()), ("slot", &id)],
                 )));
             }
             Ok(())
@@ -296,7 +296,7 @@ impl Repository {
                     .map(Some)
                     .ok_or_else(|| Error::BadConfig {
                         repo: self.root.clone(),
-                        reason: format!("the recovery slot {} does not open", slot.id),
+                        reason: say("store-reason-recovery-slot-closed", &[("slot", &slot.id)]),
                     });
             }
         }
@@ -305,9 +305,9 @@ impl Repository {
 
     fn master_key(&self) -> Result<&MasterKey> {
         self.master.as_ref().ok_or_else(|| {
-            Error::InvalidInput(format!(
-                "{} is not encrypted with a wrapped key: it has no key slots",
-                self.root.display()
+            Error::InvalidInput(say(
+                "store-invalid-no-wrapped-key",
+                &[("repo", &self.root.display())],
             ))
         })
     }
@@ -320,7 +320,7 @@ impl Repository {
         if config.id != self.config.id {
             return Err(Error::BadConfig {
                 repo: self.root.clone(),
-                reason: "the repository id changed while it was open".into(),
+                reason: say("store-reason-id-changed", &[]),
             });
         }
         let fresh = Repository::slots_of(&self.root, &config)?;
@@ -348,14 +348,13 @@ impl Repository {
             Some(key @ (KeyStorage::Slots { .. } | KeyStorage::Password { .. })) => {
                 Ok(slots_in(key))
             }
-            Some(KeyStorage::Keyring { .. }) => Err(Error::InvalidInput(format!(
-                "{}: its key is held by the OS credential store alone (`store init --keyring`); \
-                 it has no key slots",
-                root.display()
+            Some(KeyStorage::Keyring { .. }) => Err(Error::InvalidInput(say(
+                "store-invalid-keyring-has-no-slots",
+                &[("repo", &root.display())],
             ))),
-            None => Err(Error::InvalidInput(format!(
-                "{} is stored in clear: it has no key to protect",
-                root.display()
+            None => Err(Error::InvalidInput(say(
+                "store-invalid-unencrypted",
+                &[("repo", &root.display())],
             ))),
         }
     }

@@ -15,7 +15,7 @@ const LOCK_DIR: &str = "locks";
 
 fn lock_file(repo: &Path, name: &str) -> Result<File> {
     let dir = repo.join(LOCK_DIR);
-    std::fs::create_dir_all(&dir).map_err(Error::io(&dir, "creating the lock folder"))?;
+    std::fs::create_dir_all(&dir).map_err(Error::io(&dir, "store-action-creating-lock-folder"))?;
     let path = dir.join(name);
     OpenOptions::new()
         .read(true)
@@ -23,7 +23,7 @@ fn lock_file(repo: &Path, name: &str) -> Result<File> {
         .create(true)
         .truncate(false)
         .open(&path)
-        .map_err(Error::io(&path, "opening the lock"))
+        .map_err(Error::io(&path, "store-action-opening-lock"))
 }
 
 fn refused(repo: &Path, what: &'static str) -> impl FnOnce(fs4::TryLockError) -> Error {
@@ -32,7 +32,7 @@ fn refused(repo: &Path, what: &'static str) -> impl FnOnce(fs4::TryLockError) ->
         fs4::TryLockError::WouldBlock => Error::Locked { repo, what },
         fs4::TryLockError::Error(source) => Error::Io {
             path: repo,
-            action: "locking the repository",
+            action: "store-action-locking-repository",
             source,
         },
     }
@@ -41,14 +41,14 @@ fn refused(repo: &Path, what: &'static str) -> impl FnOnce(fs4::TryLockError) ->
 /// The single-writer lock; released when the returned file is dropped (or the process dies).
 pub(crate) fn writer(repo: &Path) -> Result<File> {
     let f = lock_file(repo, "writer")?;
-    fs4::FileExt::try_lock(&f).map_err(refused(repo, "a backup, forget or gc is writing to it"))?;
+    fs4::FileExt::try_lock(&f).map_err(refused(repo, "store-lock-writer"))?;
     Ok(f)
 }
 
 /// A shared lock every open repository holds.
 pub(crate) fn reader(repo: &Path) -> Result<File> {
     let f = lock_file(repo, "readers")?;
-    fs4::FileExt::try_lock_shared(&f).map_err(refused(repo, "gc is deleting packs"))?;
+    fs4::FileExt::try_lock_shared(&f).map_err(refused(repo, "store-lock-gc"))?;
     Ok(f)
 }
 
@@ -56,7 +56,7 @@ pub(crate) fn reader(repo: &Path) -> Result<File> {
 /// config; waits for another one's change (they take milliseconds).
 pub(crate) fn keys(repo: &Path) -> Result<File> {
     let f = lock_file(repo, "keys")?;
-    fs4::FileExt::lock(&f).map_err(Error::io(repo, "locking the key slots"))?;
+    fs4::FileExt::lock(&f).map_err(Error::io(repo, "store-action-locking-key-slots"))?;
     Ok(f)
 }
 
@@ -72,13 +72,13 @@ pub(crate) fn upgrade(repo: &Path, readers: &File) -> Result<()> {
         Ok(()) => Ok(()),
         Err(e) => {
             fs4::FileExt::lock_shared(readers)
-                .map_err(Error::io(repo, "taking the shared lock again"))?;
-            Err(refused(repo, "another process has it open")(e))
+                .map_err(Error::io(repo, "store-action-taking-shared-lock-again"))?;
+            Err(refused(repo, "store-lock-open-elsewhere")(e))
         }
     }
 }
 
 /// Back to shared after [`upgrade`].
 pub(crate) fn downgrade(repo: &Path, readers: &File) -> Result<()> {
-    fs4::FileExt::lock_shared(readers).map_err(Error::io(repo, "locking the repository"))
+    fs4::FileExt::lock_shared(readers).map_err(Error::io(repo, "store-action-locking-repository"))
 }

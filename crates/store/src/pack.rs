@@ -251,7 +251,7 @@ impl PackWriter {
     ) -> Result<PackWriter> {
         let mut sink = backend.create_pack(&name)?;
         sink.write_all(PACK_MAGIC)
-            .map_err(Error::io(&name, "writing a pack"))?;
+            .map_err(Error::io(&name, "store-action-writing-pack"))?;
         tracing::trace!(pack = %name, ?class, "pack started");
         Ok(PackWriter {
             name,
@@ -274,7 +274,7 @@ impl PackWriter {
         let offset = self.len;
         self.sink
             .write_all(blob)
-            .map_err(Error::io(&self.name, "writing a pack"))?;
+            .map_err(Error::io(&self.name, "store-action-writing-pack"))?;
         self.len += blob.len() as u64;
         self.entries.push(PackEntry {
             id,
@@ -307,7 +307,7 @@ impl PackWriter {
         footer.extend_from_slice(&self.len.to_le_bytes());
         footer.extend_from_slice(&(index.len() as u32).to_le_bytes());
         footer.extend_from_slice(FOOTER_MAGIC);
-        let io = Error::io(&self.name, "writing a pack");
+        let io = Error::io(&self.name, "store-action-writing-pack");
         self.sink
             .write_all(&index)
             .and_then(|()| self.sink.write_all(&footer))

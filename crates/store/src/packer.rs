@@ -9,6 +9,8 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use keepsake_i18n::say;
+
 use crate::backend::{Backend, PackSink};
 use crate::chunker::ChunkClass;
 use crate::config::ChunkingParams;
@@ -79,7 +81,7 @@ impl Packer {
         let thread = std::thread::Builder::new()
             .name("keepsake-pack".into())
             .spawn(move || pack_loop(&rx, &crypto, backend, &params, &counter))
-            .map_err(Error::io("", "starting the packing thread"))?;
+            .map_err(Error::io("", "store-action-starting-packing-thread"))?;
         Ok(Packer {
             running: Some((tx, thread)),
             batch: Vec::new(),
@@ -134,9 +136,10 @@ impl Packer {
         }
         // The packing thread stopped: it failed (or finished before).
         let outcome = self.stop(false);
-        Err(outcome.error.take().unwrap_or_else(|| {
-            Error::InvalidInput("the snapshot writer is already finished".into())
-        }))
+        Err(outcome
+            .error
+            .take()
+            .unwrap_or_else(|| Error::InvalidInput(say("store-invalid-writer-finished", &[]))))
     }
 
     /// Closes the open packs and waits until every pack is durable and visible.
@@ -158,7 +161,10 @@ impl Packer {
             }
             drop(tx);
             let outcome = thread.join().unwrap_or_else(|_| PackerOutcome {
-                error: Some(Error::InvalidInput("the packing thread panicked".into())),
+                error: Some(Error::InvalidInput(say(
+                    "store-invalid-packing-thread-panicked",
+                    &[],
+                ))),
                 ..PackerOutcome::default()
             });
             self.outcome = Some(outcome);
@@ -189,7 +195,9 @@ fn pack_loop(
         Ok(s) => s,
         Err(e) => {
             return PackerOutcome {
-                error: Some(Error::io("", "starting the pack syncing thread")(e)),
+                error: Some(Error::io("", "store-action-starting-pack-syncing-thread")(
+                    e,
+                )),
                 ..PackerOutcome::default()
             }
         }
@@ -211,9 +219,10 @@ fn pack_loop(
     let (packs, sync_error) = syncer.join().unwrap_or_else(|_| {
         (
             Vec::new(),
-            Some(Error::InvalidInput(
-                "the pack syncing thread panicked".into(),
-            )),
+            Some(Error::InvalidInput(say(
+                "store-invalid-syncing-thread-panicked",
+                &[],
+            ))),
         )
     });
     // A failed fsync also stops the packing thread; the fsync's error is the one to report.
@@ -299,7 +308,7 @@ impl Packing<'_> {
         let closed = pack.close(self.crypto)?;
         self.sync.send(closed).map_err(|_| {
             // The syncing thread stopped on an error; it is reported when it is joined.
-            Error::InvalidInput("the pack syncing thread stopped".into())
+            Error::InvalidInput(say("store-invalid-syncing-thread-stopped", &[]))
         })
     }
 }

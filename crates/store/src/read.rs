@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
+use keepsake_i18n::say;
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 
@@ -96,7 +97,7 @@ pub(crate) fn open_device_name(repo: &Repository, sealed: &[u8]) -> Result<Strin
         .open_name("device", sealed)
         .ok_or_else(|| Error::DamagedCatalog {
             repo: repo.root.clone(),
-            reason: "a device name does not decrypt".into(),
+            reason: say("store-reason-device-name-sealed", &[]),
         })
 }
 
@@ -167,7 +168,7 @@ pub(crate) fn open_path(repo: &Repository, key: &[u8], sealed: &[u8]) -> Result<
         .open_path(key, sealed)
         .ok_or_else(|| Error::DamagedCatalog {
             repo: repo.root.clone(),
-            reason: "a file name does not decrypt".into(),
+            reason: say("store-reason-file-name-sealed", &[]),
         })
 }
 
@@ -271,7 +272,7 @@ pub(crate) fn chunk_locs(
             let hash: Vec<u8> = r.get(1).cat(&repo.root)?;
             let id_bytes = hash.try_into().map_err(|_| Error::DamagedCatalog {
                 repo: repo.root.clone(),
-                reason: format!("chunk {id} has a malformed id"),
+                reason: say("store-reason-malformed-chunk-id", &[("chunk", &id)]),
             })?;
             found.insert(
                 id,
@@ -289,7 +290,7 @@ pub(crate) fn chunk_locs(
     if let Some(missing) = ids.iter().find(|id| !found.contains_key(id)) {
         return Err(Error::DamagedCatalog {
             repo: repo.root.clone(),
-            reason: format!("chunk {missing} is referenced but not recorded, or its pack is not"),
+            reason: say("store-reason-chunk-not-recorded", &[("chunk", &missing)]),
         });
     }
     Ok(found)
@@ -311,7 +312,7 @@ pub(crate) fn copy_entry(
         let len = range.len() as u64;
         out.write_all(&data[range]).map_err(|source| Error::Io {
             path: entry.path.clone().into(),
-            action: "writing restored data",
+            action: "store-action-writing-restored-data",
             source,
         })?;
         progress(len);
@@ -361,14 +362,16 @@ pub(crate) fn part_range(
 pub(crate) fn bad_part(root: &Path, snapshot: i64, entry: &EntryRow, part: Part) -> Error {
     Error::DamagedCatalog {
         repo: root.to_path_buf(),
-        reason: format!(
-            "{} in snapshot {snapshot}: its slice ({} bytes at {}) does not fit its chunk \
-             ({} chunks) or its size ({} bytes)",
-            entry.path,
-            part.len,
-            part.offset,
-            entry.content.len(),
-            entry.size
+        reason: say(
+            "store-reason-bad-slice",
+            &[
+                ("path", &entry.path),
+                ("snapshot", &snapshot),
+                ("len", &part.len),
+                ("offset", &part.offset),
+                ("chunks", &entry.content.len()),
+                ("size", &entry.size),
+            ],
         ),
     }
 }

@@ -4,6 +4,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use keepsake_i18n::say;
 use rusqlite::Connection;
 
 use crate::backend::{Backend, LocalBackend, PackLayout};
@@ -95,8 +96,9 @@ impl Repository {
     /// repository whose key was never kept.
     pub fn init_with_id(path: &Path, options: &InitOptions, id: &str) -> Result<Repository> {
         if !(id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())) {
-            return Err(Error::InvalidInput(format!(
-                "{id:?} is not a repository id"
+            return Err(Error::InvalidInput(say(
+                "store-invalid-repository-id",
+                &[("id", &format!("{id:?}"))],
             )));
         }
         if Self::exists(path) {
@@ -104,20 +106,18 @@ impl Repository {
                 repo: path.to_path_buf(),
             });
         }
-        options
-            .chunking
-            .validate()
-            .map_err(|reason| Error::InvalidInput(format!("chunking parameters: {reason}")))?;
-        crate::durable::create_dir_all(path).map_err(Error::io(path, "creating the repository"))?;
+        options.chunking.validate().map_err(|reason| {
+            Error::InvalidInput(say("store-invalid-chunking", &[("reason", &reason)]))
+        })?;
+        crate::durable::create_dir_all(path)
+            .map_err(Error::io(path, "store-action-creating-repository"))?;
         let id = id.to_owned();
         let mut opened_by = None;
         let (encryption, master) = match &options.key {
             KeySource::None => (None, None),
             KeySource::Slots(new) => {
                 if new.is_empty() {
-                    return Err(Error::InvalidInput(
-                        "a repository with key slots needs at least one".into(),
-                    ));
+                    return Err(Error::InvalidInput(say("store-invalid-no-slots", &[])));
                 }
                 let master = MasterKey::random();
                 let slots = new
@@ -209,7 +209,10 @@ impl Repository {
             (Some(enc), _) if DataCipher::from_name(&enc.cipher).is_none() => {
                 return Err(Error::BadConfig {
                     repo: path.to_path_buf(),
-                    reason: format!("unknown cipher {:?}", enc.cipher),
+                    reason: say(
+                        "store-reason-unknown-cipher",
+                        &[("cipher", &format!("{:?}", enc.cipher))],
+                    ),
                 })
             }
             (Some(enc), key) => match (&enc.key, key) {
@@ -235,13 +238,13 @@ impl Repository {
                 (KeyStorage::Slots { .. }, _) => {
                     return Err(Error::KeyRequired {
                         repo: path.to_path_buf(),
-                        expected: "password or recovery key",
+                        expected: "store-expected-password-or-recovery-key",
                     })
                 }
                 (KeyStorage::Password { .. }, _) => {
                     return Err(Error::KeyRequired {
                         repo: path.to_path_buf(),
-                        expected: "password",
+                        expected: "store-expected-password",
                     })
                 }
                 (
@@ -266,7 +269,7 @@ impl Repository {
                 (KeyStorage::Keyring { .. }, _) => {
                     return Err(Error::KeyRequired {
                         repo: path.to_path_buf(),
-                        expected: "key in the OS credential store",
+                        expected: "store-expected-keyring",
                     })
                 }
             },

@@ -1,6 +1,7 @@
 //! The mobilebackup2 client: the DeviceLink and protocol handshakes, the operations a host asks
 //! for (Backup, Restore, ChangePassword), and serving the device's requests against a folder.
 
+use crate::Step;
 use std::io::{self, Read};
 
 use idevice::{IdeviceError, ReadWrite};
@@ -91,12 +92,12 @@ impl Mobilebackup2 {
     /// real devices demand for backups), its TLS, and the DeviceLink and protocol handshakes.
     pub async fn open(usbmuxd: &Usbmuxd, device: &Attachment, record: &PairRecord) -> Result<Self> {
         let socket = usbmuxd
-            .start_service(device, record, SERVICE, true, "starting mobilebackup2")
+            .start_service(device, record, SERVICE, true, Step::StartingBackupService)
             .await?
             .get_socket()
             .ok_or_else(|| DeviceError::Malformed {
                 device: device.udid.clone(),
-                what: "starting mobilebackup2",
+                what: Step::StartingBackupService,
                 detail: "the service connection is already closed".into(),
             })?;
         let mut mb = Mobilebackup2 {
@@ -141,12 +142,12 @@ impl Mobilebackup2 {
         match DeviceMessage::parse(&first) {
             Ok(DeviceMessage::VersionExchange { major, .. }) if major > dl::VERSION_MAJOR => {
                 return Err(self.malformed(
-                    "the DeviceLink handshake",
+                    Step::Handshake,
                     format!("version {major} is newer than Keepsake knows"),
                 ));
             }
             Ok(DeviceMessage::VersionExchange { .. }) => {}
-            _ => return Err(self.malformed("the DeviceLink handshake", dl::describe(&first))),
+            _ => return Err(self.malformed(Step::Handshake, dl::describe(&first))),
         }
         self.send(&HostMessage::VersionsOk {
             major: dl::VERSION_MAJOR,
@@ -154,7 +155,7 @@ impl Mobilebackup2 {
         .await?;
         let ready = self.receive().await?;
         if DeviceMessage::parse(&ready) != Ok(DeviceMessage::DeviceReady) {
-            return Err(self.malformed("the DeviceLink handshake", dl::describe(&ready)));
+            return Err(self.malformed(Step::Handshake, dl::describe(&ready)));
         }
         let mut hello = Dictionary::new();
         hello.insert("MessageName".into(), "Hello".into());
@@ -169,16 +170,18 @@ impl Mobilebackup2 {
             Ok(DeviceMessage::ProcessMessage(d)) => {
                 let (code, text) = dl::outcome(&d);
                 Err(self.malformed(
-                    "Hello",
+                    Step::Request("Hello"),
                     format!("error {code}: {}", text.unwrap_or_default()),
                 ))
             }
-            Ok(other) => Err(self.malformed("Hello", format!("answered {}", other.name()))),
-            Err(e) => Err(self.malformed("Hello", e.to_string())),
+            Ok(other) => {
+                Err(self.malformed(Step::Request("Hello"), format!("answered {}", other.name())))
+            }
+            Err(e) => Err(self.malformed(Step::Request("Hello"), e.to_string())),
         }
     }
 
-    fn malformed(&self, what: &'static str, detail: String) -> DeviceError {
+    fn malformed(&self, what: Step, detail: String) -> DeviceError {
         DeviceError::Malformed {
             device: self.udid.clone(),
             what,
@@ -186,7 +189,7 @@ impl Mobilebackup2 {
         }
     }
 
-    fn io(&self, what: &'static str) -> impl Fn(io::Error) -> DeviceError + '_ {
+    fn io(&self, what: Step) -> impl Fn(io::Error) -> DeviceError + '_ {
         move |e| {
             if connection_lost(&e) {
                 DeviceError::ConnectionLost {
@@ -218,9 +221,9 @@ impl Mobilebackup2 {
         }
     }
 
-    fn silent(&self, what: &'static str) -> DeviceError {
+    fn silent(&self, what: Step) -> DeviceError {
         let seconds = self.silence_limit().as_secs();
-        tracing::warn!(device = self.udid, what, seconds, "the device went silent");
+        tracing::warn!(device = self.udid, what = ?what, seconds, "the device went silent");
         DeviceError::Silent {
             device: self.udid.clone(),
             what,
@@ -230,12 +233,12 @@ impl Mobilebackup2 {
 
     async fn send(&mut self, message: &HostMessage) -> Result<()> {
         let bytes = dl::encode_message(&message.to_value())
-            .map_err(|e| self.malformed("encoding a message", e.to_string()))?;
-        self.send_bytes(&bytes, "sending").await
+            .map_err(|e| self.malformed(Step::EncodingMessage, e.to_string()))?;
+        self.send_bytes(&bytes, Step::Sending).await
     }
 
     /// Sends `bytes`; a device that takes nothing for the silence limit is [`DeviceError::Silent`].
-    async fn send_bytes(&mut self, bytes: &[u8], what: &'static str) -> Result<()> {
+    async fn send_bytes(&mut self, bytes: &[u8], what: Step) -> Result<()> {
         let limit = self.silence_limit();
         let socket = &mut self.socket;
         let sent = async move {
@@ -250,14 +253,14 @@ impl Mobilebackup2 {
 
     /// Exactly `n` bytes from the device (none for 0), `what` naming the step if it fails; a
     /// device that sends nothing for the silence limit is [`DeviceError::Silent`].
-    async fn read_exact(&mut self, n: usize, what: &'static str) -> Result<Vec<u8>> {
+    async fn read_exact(&mut self, n: usize, what: Step) -> Result<Vec<u8>> {
         let mut bytes = Vec::new();
         self.read_into(&mut bytes, n, what).await?;
         Ok(bytes)
     }
 
     /// [`Self::read_exact`] into `buf` (emptied first; its memory is reused).
-    async fn read_into(&mut self, buf: &mut Vec<u8>, n: usize, what: &'static str) -> Result<()> {
+    async fn read_into(&mut self, buf: &mut Vec<u8>, n: usize, what: Step) -> Result<()> {
         buf.clear();
         if n == 0 {
             return Ok(());
@@ -270,7 +273,7 @@ impl Mobilebackup2 {
         }
     }
 
-    async fn read_array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N]> {
+    async fn read_array<const N: usize>(&mut self, what: Step) -> Result<[u8; N]> {
         let bytes = self.read_exact(N, what).await?;
         bytes.try_into().map_err(|b: Vec<u8>| {
             self.malformed(what, format!("{} bytes where {N} were read", b.len()))
@@ -278,11 +281,11 @@ impl Mobilebackup2 {
     }
 
     async fn receive(&mut self) -> Result<Value> {
-        let prefix = self.read_array("receiving").await?;
+        let prefix = self.read_array(Step::Receiving).await?;
         let len = dl::parse_message_len(prefix)
-            .map_err(|e| self.malformed("a message", e.to_string()))?;
-        let body = self.read_exact(len, "receiving").await?;
-        dl::decode_message(&body).map_err(|e| self.malformed("a message", e.to_string()))
+            .map_err(|e| self.malformed(Step::Message, e.to_string()))?;
+        let body = self.read_exact(len, Step::Receiving).await?;
+        dl::decode_message(&body).map_err(|e| self.malformed(Step::Message, e.to_string()))
     }
 
     async fn status(&mut self, status: StatusResponse) -> Result<()> {
@@ -327,10 +330,7 @@ impl Mobilebackup2 {
         extra.insert("Options".into(), Value::Dictionary(opts));
         let source = options.source.clone().unwrap_or_else(|| self.udid.clone());
         if !is_plain_udid(&source) {
-            return Err(self.malformed(
-                "the restore's source device",
-                format!("{source:?} is not a UDID"),
-            ));
+            return Err(self.malformed(Step::SourceDevice, format!("{source:?} is not a UDID")));
         }
         self.folder_udid = source;
         let request = self.request("Restore", extra);
@@ -382,7 +382,7 @@ impl Mobilebackup2 {
         loop {
             let message = self.receive().await?;
             let request = DeviceMessage::parse(&message)
-                .map_err(|e| self.malformed("a request", e.to_string()))?;
+                .map_err(|e| self.malformed(Step::DeviceRequest, e.to_string()))?;
             // The request's name only: a device's plist is never `Debug`-printed (see `dl::describe`).
             tracing::trace!(udid = self.udid, request = request.name(), "device request");
             match request {
@@ -504,7 +504,7 @@ impl Mobilebackup2 {
                 | DeviceMessage::Ping { .. }
                 | DeviceMessage::Other(_)) => {
                     return Err(self.malformed(
-                        "a request",
+                        Step::DeviceRequest,
                         format!("unexpected message {:?}", other.name()),
                     ))
                 }
@@ -534,7 +534,7 @@ impl Mobilebackup2 {
             .collect::<Result<Vec<_>>>()?;
         for (raw, path) in paths.iter().zip(checked) {
             self.data_seen = true;
-            self.send_bytes(&dl::encode_name(raw), "sending a file")
+            self.send_bytes(&dl::encode_name(raw), Step::SendingFile)
                 .await?;
             let opened = folder.open(&path);
             let mut failure = None;
@@ -546,7 +546,7 @@ impl Mobilebackup2 {
                             Ok(0) => break,
                             Ok(n) => {
                                 let block = dl::encode_data_block(&buf[..n]);
-                                self.send_bytes(&block, "sending a file").await?;
+                                self.send_bytes(&block, Step::SendingFile).await?;
                             }
                             Err(e) => {
                                 failure = Some(e);
@@ -559,19 +559,19 @@ impl Mobilebackup2 {
                 Err(e) => failure = Some(e),
             }
             match failure {
-                None => self.send_bytes(&dl::FILE_END, "sending a file").await?,
+                None => self.send_bytes(&dl::FILE_END, Step::SendingFile).await?,
                 Some(e) => {
                     let text = e.to_string();
                     errors.insert(
                         raw.clone(),
                         StatusResponse::file_error(errno_code(&e), &text),
                     );
-                    self.send_bytes(&dl::encode_error_block(false, &text), "sending a file")
+                    self.send_bytes(&dl::encode_error_block(false, &text), Step::SendingFile)
                         .await?;
                 }
             }
         }
-        self.send_bytes(&dl::BATCH_END, "sending a file").await?;
+        self.send_bytes(&dl::BATCH_END, Step::SendingFile).await?;
         if errors.is_empty() {
             self.status(StatusResponse::ok(None)).await
         } else {
@@ -587,12 +587,12 @@ impl Mobilebackup2 {
         percent: f64,
         on_event: &mut (dyn FnMut(BackupEvent) + Send),
     ) -> Result<()> {
-        let step = "receiving a file";
+        let step = Step::ReceivingFile;
         loop {
             // The on-device path first (only informational), then the backup-relative name.
             let prefix = self.read_array(step).await?;
             let Some(device_name_len) = dl::parse_name_len(prefix)
-                .map_err(|e| self.malformed("UploadFiles", e.to_string()))?
+                .map_err(|e| self.malformed(Step::Request("UploadFiles"), e.to_string()))?
             else {
                 break;
             };
@@ -601,11 +601,13 @@ impl Mobilebackup2 {
             let device_path = String::from_utf8_lossy(&device_path).into_owned();
             let prefix = self.read_array(step).await?;
             let len = dl::parse_name_len(prefix)
-                .map_err(|e| self.malformed("UploadFiles", e.to_string()))?
-                .ok_or_else(|| self.malformed("UploadFiles", "an empty file name".into()))?;
+                .map_err(|e| self.malformed(Step::Request("UploadFiles"), e.to_string()))?
+                .ok_or_else(|| {
+                    self.malformed(Step::Request("UploadFiles"), "an empty file name".into())
+                })?;
             let raw = self.read_exact(len, step).await?;
-            let raw =
-                dl::parse_name(&raw).map_err(|e| self.malformed("UploadFiles", e.to_string()))?;
+            let raw = dl::parse_name(&raw)
+                .map_err(|e| self.malformed(Step::Request("UploadFiles"), e.to_string()))?;
             let path = checked_file_path(&self.folder_udid, &raw)?;
             let udid = self.udid.clone();
             let local = |e: io::Error| DeviceError::Folder {
@@ -617,8 +619,9 @@ impl Mobilebackup2 {
             let mut complete = true;
             loop {
                 let header = self.read_array(step).await?;
-                let block = dl::parse_block_header(header)
-                    .map_err(|e| self.malformed("UploadFiles", format!("{e} in {raw}")))?;
+                let block = dl::parse_block_header(header).map_err(|e| {
+                    self.malformed(Step::Request("UploadFiles"), format!("{e} in {raw}"))
+                })?;
                 match block {
                     Block::Data(n) => {
                         self.data_seen = true;
@@ -637,7 +640,7 @@ impl Mobilebackup2 {
                     // The host's own error code: a device never sends it.
                     Block::Error { remote: false, .. } => {
                         return Err(self.malformed(
-                            "UploadFiles",
+                            Step::Request("UploadFiles"),
                             format!("block code {:#x} in {raw}", dl::code::ERROR_LOCAL),
                         ))
                     }

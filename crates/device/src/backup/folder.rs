@@ -1,6 +1,7 @@
 //! What a backup writes into: the [`BackupFolder`] trait, the gate every device-named path
 //! passes, and the plain Finder-layout directory that implements it.
 
+use crate::Step;
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
@@ -113,7 +114,7 @@ fn refused_path(udid: &str, raw: &str, why: &str) -> DeviceError {
     };
     DeviceError::Malformed {
         device: udid.to_owned(),
-        what: "a file path",
+        what: Step::FilePath,
         detail: format!("{shown} {why}; nothing was written outside the device's folder"),
     }
 }

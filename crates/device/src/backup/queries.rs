@@ -1,6 +1,7 @@
 //! Device values a backup needs before it starts, read from lockdownd: whether backups are
 //! encrypted, and how much user data the device holds.
 
+use crate::Step;
 use plist::Value;
 
 use crate::error::{DeviceError, Result};
@@ -18,7 +19,7 @@ pub async fn will_encrypt(
         .await
         .map_err(|source| DeviceError::Protocol {
             device: device.udid.clone(),
-            what: "reading WillEncrypt",
+            what: Step::ReadingWillEncrypt,
             source,
         })?;
     Ok(matches!(value, Value::Boolean(true)))
@@ -38,7 +39,7 @@ pub async fn data_in_use(
         .await
         .map_err(|source| DeviceError::Protocol {
             device: device.udid.clone(),
-            what: "reading the disk usage",
+            what: Step::ReadingDiskUsage,
             source,
         })?;
     let number = |k: &str| {

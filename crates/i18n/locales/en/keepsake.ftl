@@ -462,3 +462,57 @@ error-no-location = { $device } has no backup location: add one with `keepsake l
 error-snapshot-pinned = snapshot { $snapshot } is pinned: unpin it before deleting it
 error-restore-onto-another = snapshot { $snapshot } is a backup of { $from }; restoring it onto { $onto } replaces everything on { $onto } with it (its apps, data and settings; { $onto } keeps its own identity). Confirm to go ahead (`keepsake restore { $snapshot } --device … --yes`).
 error-no-such-snapshot = no snapshot { $snapshot } in { $repository }
+
+## The engine's sentences kept in history, notes and reports
+
+verify-summary-sampled = The new backup and a sample of the rest ({ $bytes } in all) read back intact at { $location }.
+verify-summary-all = All { $bytes } of stored data at { $location } read back intact.
+verify-summary-problems = { $count ->
+        [one] 1 problem found
+       *[other] { $count } problems found
+    } at { $location }: run Verify again, then back up to another location.
+verify-summary-damaged = { $count ->
+        [one] 1 file
+       *[other] { $count } files
+    } at { $location } cannot be restored whole ({ $files }): back up again so the damaged data is stored anew.
+mass-deletion-part = { $removed } of { $before } { $kind ->
+        [photos] photos and videos
+       *[attachments] message attachments
+    } ({ $percent } %)
+mass-deletion-part-sized = { $removed } of { $before } { $kind ->
+        [photos] photos and videos
+       *[attachments] message attachments
+    } ({ $percent } %, { $size })
+mass-deletion-both = { $first } and { $second }
+mass-deletion-pin-note = Kept: the backup after it no longer had { $what }.
+kept-as-sent-plain-location = the location is not encrypted at rest
+kept-as-sent-wrong-password = the backup password did not open it
+kept-as-sent-no-password = the backup password is not at hand
+device-unknown-name = Unknown iPhone or iPad
+device-advice-trust = Unlock { $device } and tap Trust when it asks whether to trust this computer.
+device-advice-no-usbmuxd = The device is plugged in but usbmuxd does not see it: install and start usbmuxd, then reconnect the cable.
+core-empty-backup-password = a backup password cannot be empty
+core-pair-record-vanished = { $device }: the pair record vanished; run `keepsake pair`
+core-backup-refused = { $device }: the backup was refused: { $error }
+core-saving-snapshot-failed = { $device }: saving the snapshot failed: { $error }
+core-device-went-away = the device went away
+core-move-target-has-history = { $location } already holds snapshots of { $device }; Keepsake does not merge two histories
+core-move-already-there = { $device } already backs up to { $location }
+core-move-left-uncopied = { $old } holds snapshots of { $device } that { $location } has no copy of; they are kept
+core-move-copy-differs = the copy of snapshot { $snapshot } differs from it; the old snapshots are kept
+core-move-copy-damaged = { $location } does not read back intact ({ $problems } catalog problems, { $chunks } damaged chunks); the old snapshots are kept
+core-cleaning-spares-newest = snapshot { $snapshot } is { $device }'s newest backup; cleaning never deletes it
+core-nothing-to-convert = { $location }: no snapshot of { $device } to convert
+
+## The desktop app's sentences made in Rust
+
+app-agent-backed-up = Backed up { $device } automatically.
+app-agent-backed-up-asks = Backed up { $device } automatically. Older snapshots take too much space: Keepsake asks before deleting them.
+app-agent-backed-up-cleaned = Backed up { $device } automatically. { $count ->
+        [one] 1 old snapshot deleted
+       *[other] { $count } old snapshots deleted
+    }, { $freed } freed.
+app-agent-cleaning-failed = Backed up { $device } automatically, but the older snapshots could not be cleaned up: { $error }
+app-agent-failed = The automatic backup of { $device } failed: { $error }. Keepsake tries again later.
+app-internal-error = Keepsake hit an internal error ({ $what }); try again, and report it if it keeps happening
+app-autostart-failed = Keepsake could not change starting at login: { $error }

@@ -489,3 +489,57 @@ error-no-location = { $device } n'a pas d'emplacement de sauvegarde : ajoutez-en
 error-snapshot-pinned = l'instantané { $snapshot } est conservé pour toujours : désépinglez-le avant de le supprimer
 error-restore-onto-another = l'instantané { $snapshot } est une sauvegarde de { $from } ; le restaurer sur { $onto } remplace tout le contenu de { $onto } (ses apps, données et réglages ; { $onto } garde sa propre identité). Confirmez pour continuer (`keepsake restore { $snapshot } --device … --yes`).
 error-no-such-snapshot = pas d'instantané { $snapshot } dans { $repository }
+
+## Les phrases du moteur gardées dans l'historique, les notes et les rapports
+
+verify-summary-sampled = La nouvelle sauvegarde et un échantillon du reste ({ $bytes } en tout) se relisent intacts à { $location }.
+verify-summary-all = Les { $bytes } de données rangées à { $location } se relisent intactes.
+verify-summary-problems = { $count ->
+        [one] 1 problème trouvé
+       *[other] { $count } problèmes trouvés
+    } à { $location } : lancez de nouveau Vérifier, puis sauvegardez vers un autre emplacement.
+verify-summary-damaged = { $count ->
+        [one] 1 fichier à { $location } ne peut être restauré
+       *[other] { $count } fichiers à { $location } ne peuvent être restaurés
+    } en entier ({ $files }) : sauvegardez de nouveau pour que les données abîmées soient rangées à neuf.
+mass-deletion-part = { $removed } sur { $before } { $kind ->
+        [photos] photos et vidéos
+       *[attachments] pièces jointes de messages
+    } ({ $percent } %)
+mass-deletion-part-sized = { $removed } sur { $before } { $kind ->
+        [photos] photos et vidéos
+       *[attachments] pièces jointes de messages
+    } ({ $percent } %, { $size })
+mass-deletion-both = { $first } et { $second }
+mass-deletion-pin-note = Conservé : la sauvegarde suivante n'avait plus { $what }.
+kept-as-sent-plain-location = l'emplacement n'est pas chiffré sur le disque
+kept-as-sent-wrong-password = le mot de passe de sauvegarde ne l'a pas ouverte
+kept-as-sent-no-password = le mot de passe de sauvegarde n'est pas disponible
+device-unknown-name = iPhone ou iPad inconnu
+device-advice-trust = Déverrouillez { $device } et touchez « Se fier » quand il demande s'il faut faire confiance à cet ordinateur.
+device-advice-no-usbmuxd = L'appareil est branché mais usbmuxd ne le voit pas : installez et lancez usbmuxd, puis rebranchez le câble.
+core-empty-backup-password = un mot de passe de sauvegarde ne peut pas être vide
+core-pair-record-vanished = { $device } : le jumelage a disparu ; lancez `keepsake pair`
+core-backup-refused = { $device } : la sauvegarde a été refusée : { $error }
+core-saving-snapshot-failed = { $device } : l'enregistrement de l'instantané a échoué : { $error }
+core-device-went-away = l'appareil est parti
+core-move-target-has-history = { $location } contient déjà des instantanés de { $device } ; Keepsake ne fusionne pas deux historiques
+core-move-already-there = { $device } est déjà sauvegardé vers { $location }
+core-move-left-uncopied = { $old } contient des instantanés de { $device } dont { $location } n'a pas de copie ; ils sont gardés
+core-move-copy-differs = la copie de l'instantané { $snapshot } en diffère ; les anciens instantanés sont gardés
+core-move-copy-damaged = { $location } ne se relit pas intact ({ $problems } problèmes de catalogue, { $chunks } blocs abîmés) ; les anciens instantanés sont gardés
+core-cleaning-spares-newest = l'instantané { $snapshot } est la sauvegarde la plus récente de { $device } ; le nettoyage ne la supprime jamais
+core-nothing-to-convert = { $location } : aucun instantané de { $device } à convertir
+
+## Les phrases de l'app de bureau faites en Rust
+
+app-agent-backed-up = { $device } a été sauvegardé automatiquement.
+app-agent-backed-up-asks = { $device } a été sauvegardé automatiquement. Les anciens instantanés prennent trop de place : Keepsake demande avant de les supprimer.
+app-agent-backed-up-cleaned = { $device } a été sauvegardé automatiquement. { $count ->
+        [one] 1 ancien instantané supprimé
+       *[other] { $count } anciens instantanés supprimés
+    }, { $freed } libérés.
+app-agent-cleaning-failed = { $device } a été sauvegardé automatiquement, mais les anciens instantanés n'ont pas pu être nettoyés : { $error }
+app-agent-failed = La sauvegarde automatique de { $device } a échoué : { $error }. Keepsake réessaiera plus tard.
+app-internal-error = Keepsake a rencontré une erreur interne ({ $what }) ; réessayez, et signalez-la si elle se répète
+app-autostart-failed = Keepsake n'a pas pu changer le démarrage à l'ouverture de session : { $error }

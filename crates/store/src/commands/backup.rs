@@ -11,6 +11,7 @@ use std::fs::File;
 use std::io::Read;
 use std::sync::Arc;
 
+use keepsake_i18n::say;
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 
@@ -159,7 +160,7 @@ impl Repository {
     pub fn begin_snapshot(&self, device: &str) -> Result<SnapshotWriter<'_>> {
         crate::probe::set_phase("snapshot: writing");
         if device.is_empty() {
-            return Err(Error::InvalidInput("a device id cannot be empty".into()));
+            return Err(Error::InvalidInput(say("store-invalid-empty-device", &[])));
         }
         let lock = crate::lock::writer(&self.root)?;
         recover_leftovers(self)?;
@@ -270,13 +271,19 @@ pub(crate) fn recover_leftovers(repo: &Repository) -> Result<()> {
 /// restore enforces, checked here too so bad paths never get in.
 pub(crate) fn check_path(path: &str) -> std::result::Result<(), String> {
     if path.is_empty() || path.starts_with('/') || path.contains('\0') || path.contains('\\') {
-        return Err(format!("{path:?} is not a relative '/'-separated path"));
+        return Err(say(
+            "store-invalid-path-not-relative",
+            &[("path", &format!("{path:?}"))],
+        ));
     }
     if path
         .split('/')
         .any(|p| p.is_empty() || p == "." || p == "..")
     {
-        return Err(format!("{path:?} has an empty, '.' or '..' component"));
+        return Err(say(
+            "store-invalid-path-component",
+            &[("path", &format!("{path:?}"))],
+        ));
     }
     Ok(())
 }

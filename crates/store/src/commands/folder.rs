@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
+use keepsake_i18n::say;
 use serde::Serialize;
 
 use crate::commands::backup::FileMeta;
@@ -71,9 +72,12 @@ pub struct PendingScan(std::thread::JoinHandle<Result<FolderScan>>);
 impl PendingScan {
     /// The scan's result, once it is done.
     fn wait(self) -> Result<FolderScan> {
-        self.0
-            .join()
-            .unwrap_or_else(|_| Err(Error::InvalidInput("the folder scan panicked".into())))
+        self.0.join().unwrap_or_else(|_| {
+            Err(Error::InvalidInput(say(
+                "store-invalid-folder-scan-panicked",
+                &[],
+            )))
+        })
     }
 }
 
@@ -216,8 +220,12 @@ fn scan_parallel(root: &Path) -> Result<(Vec<Found>, u64)> {
         threads
             .into_iter()
             .map(|t| {
-                t.join()
-                    .unwrap_or_else(|_| Err(Error::InvalidInput("a scan thread panicked".into())))
+                t.join().unwrap_or_else(|_| {
+                    Err(Error::InvalidInput(say(
+                        "store-invalid-scan-thread-panicked",
+                        &[],
+                    )))
+                })
             })
             .collect()
     });
@@ -274,14 +282,14 @@ fn list_folder(
     found: &mut Vec<Found>,
     symlinks: &mut u64,
 ) -> Result<()> {
-    let listing = |e| Error::io(dir, "listing the folder")(e);
+    let listing = |e| Error::io(dir, "store-action-listing-folder")(e);
     for e in std::fs::read_dir(dir).map_err(listing)? {
         let e = e.map_err(listing)?;
         let name = e.file_name();
         let Some(name) = name.to_str() else {
-            return Err(Error::InvalidInput(format!(
-                "{} has a name that is not UTF-8; rename it to snapshot this folder",
-                e.path().display()
+            return Err(Error::InvalidInput(say(
+                "store-invalid-name-not-utf8",
+                &[("path", &e.path().display())],
             )));
         };
         let rel = if prefix.is_empty() {
@@ -292,7 +300,7 @@ fn list_folder(
         // The type comes with the listing on most file systems: no stat for folders.
         let kind = e
             .file_type()
-            .map_err(Error::io(e.path(), "reading the file's metadata"))?;
+            .map_err(Error::io(e.path(), "store-action-reading-file-metadata"))?;
         if kind.is_symlink() {
             tracing::debug!(path = %e.path().display(), "symlink skipped");
             *symlinks += 1;
@@ -303,7 +311,7 @@ fn list_folder(
             // symlinks.
             let m = e
                 .metadata()
-                .map_err(Error::io(e.path(), "reading the file's metadata"))?;
+                .map_err(Error::io(e.path(), "store-action-reading-file-metadata"))?;
             let path = e.path();
             // Replaced by something else since it was listed: left out, as a walk would.
             if m.is_file() {

@@ -7,6 +7,7 @@
 //! before the commit leaves new packs the next writer adopts; after it, old packs nobody refers
 //! to, which the next run deletes.
 
+use keepsake_i18n::say;
 use serde::Serialize;
 
 use crate::catalog::CatalogResult;
@@ -64,9 +65,10 @@ impl Drop for ExclusiveReaders<'_> {
 pub fn gc(repo: &Repository, options: &GcOptions) -> Result<GcSummary> {
     crate::probe::set_phase("gc: deleting unused packs");
     if !(0.0..=1.0).contains(&options.repack_garbage_fraction) {
-        return Err(Error::InvalidInput(
-            "repack_garbage_fraction must be between 0 and 1".into(),
-        ));
+        return Err(Error::InvalidInput(say(
+            "store-invalid-garbage-fraction",
+            &[],
+        )));
     }
     let root = &repo.root;
     let _writer = crate::lock::writer(root)?;
@@ -187,7 +189,7 @@ fn repack(repo: &Repository, packs: &[PackUsage]) -> Result<u64> {
             let id: crate::crypto::ChunkId =
                 hash.try_into().map_err(|_| Error::DamagedCatalog {
                     repo: root.clone(),
-                    reason: format!("chunk {chunk} has a malformed id"),
+                    reason: say("store-reason-malformed-chunk-id", &[("chunk", &chunk)]),
                 })?;
             let blob = read_blob(repo.backend.as_ref(), &p.name, offset, stored_len);
             match blob.and_then(|b| decode_blob(&repo.crypto, &id, raw_len, &b).map(|_| b)) {

@@ -8,6 +8,7 @@
 //! transaction) can never delete a snapshot pinned a moment before. It does not take the
 //! store's writer lock, so a snapshot can be pinned while a backup writes the next one.
 
+use keepsake_i18n::say;
 use rusqlite::{OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
@@ -108,9 +109,9 @@ pub fn set_mark(repo: &Repository, id: i64, pinned: bool, note: Option<&str>) ->
     let note = note.map(str::trim).filter(|n| !n.is_empty());
     if let Some(n) = note {
         if n.len() > MAX_NOTE_BYTES {
-            return Err(Error::InvalidInput(format!(
-                "a note of {} bytes: at most {MAX_NOTE_BYTES} are kept",
-                n.len()
+            return Err(Error::InvalidInput(say(
+                "store-invalid-note-too-long",
+                &[("bytes", &n.len()), ("max", &MAX_NOTE_BYTES)],
             )));
         }
     }

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
+use keepsake_i18n::say;
 use serde::Serialize;
 
 use crate::backend::Backend;
@@ -156,7 +157,8 @@ pub fn restore_transformed(
             (0, e.content.first().copied().unwrap_or(0), p.offset)
         })
     });
-    fs::create_dir_all(target).map_err(Error::io(target, "creating the restore folder"))?;
+    fs::create_dir_all(target)
+        .map_err(Error::io(target, "store-action-creating-restore-folder"))?;
     let unnamed = unnamed_files_work(target);
     // Where every chunk lies, looked up first: the catalog connection belongs to this thread.
     // A small file whose chunk the file before it used too reads nothing: it is cut from the
@@ -226,9 +228,12 @@ pub fn restore_transformed(
                 send(tx, backlog, ToDisk::File(entry, dest))?;
                 let mut next_blob = || {
                     summary.chunks_read += 1;
-                    blobs
-                        .next()
-                        .unwrap_or_else(|| Err(ChunkFault::Read("the pack reader stopped".into())))
+                    blobs.next().unwrap_or_else(|| {
+                        Err(ChunkFault::Read(say(
+                            "store-invalid-pack-reader-stopped",
+                            &[],
+                        )))
+                    })
                 };
                 if let Some(part) = entry.part {
                     let (data, range) = match (&locs[..], group.take()) {
@@ -268,17 +273,22 @@ pub fn restore_transformed(
         drop(blobs_rx);
         let mut write_result = Ok(());
         for thread in threads {
-            let result = thread
-                .join()
-                .unwrap_or_else(|_| Err(Error::InvalidInput("a restore writer panicked".into())));
+            let result = thread.join().unwrap_or_else(|_| {
+                Err(Error::InvalidInput(say(
+                    "store-invalid-restore-writer-panicked",
+                    &[],
+                )))
+            });
             write_result = write_result.and(result);
         }
         // When a writer failed, the reader only saw it stop: its error is the cause.
         write_result.and(read_result).map(|()| summary)
     })?;
     // Once it says it is done, a power cut keeps every restored file.
-    crate::durable::sync_filesystem(target)
-        .map_err(Error::io(target, "making the restored files durable"))?;
+    crate::durable::sync_filesystem(target).map_err(Error::io(
+        target,
+        "store-action-making-restored-files-durable",
+    ))?;
     tracing::info!(repo = %repo.root.display(), snapshot, files = summary.files, "restored");
     Ok(summary)
 }
@@ -352,7 +362,7 @@ impl ToDisk<'_> {
 fn send<'e>(tx: &SyncSender<ToDisk<'e>>, backlog: &AtomicU64, item: ToDisk<'e>) -> Result<()> {
     backlog.fetch_add(item.weight(), Ordering::Relaxed);
     tx.send(item)
-        .map_err(|_| Error::InvalidInput("the restore writer stopped".into()))
+        .map_err(|_| Error::InvalidInput(say("store-invalid-restore-writer-stopped", &[])))
 }
 
 /// What a writer needs to decrypt and verify chunks (not the repository: its catalog
@@ -463,7 +473,7 @@ fn write_block(current: &mut Option<Restoring<'_>>, bytes: &[u8]) -> Result<()> 
     if let Err(e) = result {
         let shown = current.as_ref().expect("a file").shown().to_path_buf();
         current.take().expect("a file").discard();
-        return Err(Error::io(shown, "writing a file")(e));
+        return Err(Error::io(shown, "store-action-writing-file")(e));
     }
     Ok(())
 }
@@ -481,7 +491,7 @@ fn write_plain(file: &mut Restoring<'_>, bytes: &[u8]) -> std::io::Result<()> {
 fn begin_file(entry: &EntryRow, dest: PathBuf, unnamed: bool) -> Result<Restoring<'_>> {
     if unnamed {
         let dir = dest.parent().expect("a restored file has a folder");
-        let file = unnamed_file(dir).map_err(Error::io(dir, "creating a file"))?;
+        let file = unnamed_file(dir).map_err(Error::io(dir, "store-action-creating-file"))?;
         return Ok(Restoring {
             entry,
             dest,
@@ -493,7 +503,8 @@ fn begin_file(entry: &EntryRow, dest: PathBuf, unnamed: bool) -> Result<Restorin
     // Written aside and renamed, so a failed restore never leaves a half file under the real
     // name.
     let partial = aside(&dest);
-    let file = crate::durable::create(&partial).map_err(Error::io(&partial, "creating a file"))?;
+    let file = crate::durable::create(&partial)
+        .map_err(Error::io(&partial, "store-action-creating-file"))?;
     Ok(Restoring {
         entry,
         dest,
@@ -518,7 +529,7 @@ fn finish_file(mut file: Restoring<'_>) -> Result<()> {
         if let Err(e) = write_plain(&mut file, &out) {
             let shown = file.shown().to_path_buf();
             file.discard();
-            return Err(Error::io(shown, "writing a file")(e));
+            return Err(Error::io(shown, "store-action-writing-file")(e));
         }
     }
     let shown = file.shown().to_path_buf();
@@ -537,13 +548,14 @@ fn finish_file(mut file: Restoring<'_>) -> Result<()> {
     })();
     if let Err(e) = attributes {
         file.discard();
-        return Err(Error::io(shown, "setting the file's time and permissions")(
-            e,
-        ));
+        return Err(Error::io(
+            shown,
+            "store-action-setting-file-time-and-permissions",
+        )(e));
     }
     match &file.partial {
         Some(partial) => crate::durable::rename(partial, &file.dest)
-            .map_err(Error::io(&file.dest, "placing a restored file")),
+            .map_err(Error::io(&file.dest, "store-action-placing-restored-file")),
         None => match crate::probe::report(crate::probe::Op::Create, &file.dest, None)
             .and_then(|_in_flight| name_file(&file.file, &file.dest))
         {
@@ -555,9 +567,11 @@ fn finish_file(mut file: Restoring<'_>) -> Result<()> {
                 let _ = fs::remove_file(&aside);
                 name_file(&file.file, &aside)
                     .and_then(|()| fs::rename(&aside, &file.dest))
-                    .map_err(Error::io(&file.dest, "placing a restored file"))
+                    .map_err(Error::io(&file.dest, "store-action-placing-restored-file"))
             }
-            Err(e) => Err(Error::io(&file.dest, "placing a restored file")(e)),
+            Err(e) => Err(Error::io(&file.dest, "store-action-placing-restored-file")(
+                e,
+            )),
         },
     }
 }
@@ -649,9 +663,9 @@ fn safe_destination(
             Ok(m) if m.is_dir() => {}
             Ok(_) => return Err(unsafe_path()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                fs::create_dir(&dir).map_err(Error::io(&dir, "creating a folder"))?;
+                fs::create_dir(&dir).map_err(Error::io(&dir, "store-action-creating-folder"))?;
             }
-            Err(e) => return Err(Error::io(&dir, "inspecting a folder")(e)),
+            Err(e) => return Err(Error::io(&dir, "store-action-inspecting-folder")(e)),
         }
         made_dirs.insert(dir.clone());
     }

@@ -12,6 +12,7 @@
 //! The caller decides what the new bytes are: Keepsake's core uses it to keep an encrypted
 //! device's files, stored as the device sent them, as their exact decryption instead.
 
+use keepsake_i18n::say;
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 
@@ -67,9 +68,9 @@ impl Repository {
     pub fn begin_rewrite(&self, device: &str) -> Result<Rewriter<'_>> {
         let inner = self.begin_snapshot(device)?;
         crate::probe::set_phase("rewrite: writing");
-        let device_id = inner
-            .device_id()
-            .ok_or_else(|| Error::InvalidInput(format!("the store has no snapshot of {device}")))?;
+        let device_id = inner.device_id().ok_or_else(|| {
+            Error::InvalidInput(say("store-invalid-no-snapshot-of", &[("device", &device)]))
+        })?;
         Ok(Rewriter {
             inner,
             device: device.to_owned(),
@@ -143,9 +144,14 @@ impl Rewriter<'_> {
             unreachable!("cut makes a put")
         };
         if *size != version.size {
-            return Err(Error::InvalidInput(format!(
-                "{} of {} would change from {} to {size} bytes",
-                version.path, self.device, version.size
+            return Err(Error::InvalidInput(say(
+                "store-invalid-size-changes",
+                &[
+                    ("path", &version.path),
+                    ("device", &self.device),
+                    ("before", &version.size),
+                    ("after", &size),
+                ],
             )));
         }
         self.replaced.push((version.clone(), change));
@@ -163,8 +169,13 @@ impl Rewriter<'_> {
         data: &[u8],
     ) -> Result<()> {
         if to_seq.is_some_and(|to| to <= from_seq) {
-            return Err(Error::InvalidInput(format!(
-                "{path}: an empty interval [{from_seq}, {to_seq:?})"
+            return Err(Error::InvalidInput(say(
+                "store-invalid-empty-interval",
+                &[
+                    ("path", &path),
+                    ("from", &from_seq),
+                    ("to", &format!("{to_seq:?}")),
+                ],
             )));
         }
         let change = self.inner.cut_from(path, meta, FileData::Bytes(data))?;
@@ -211,15 +222,23 @@ impl Rewriter<'_> {
                 .optional()
                 .cat(root)?;
             let Some((old_content, from_seq, to_seq, old_size)) = old else {
-                return Err(Error::InvalidInput(format!(
-                    "{} of {}: its version {} is gone",
-                    version.path, self.device, version.id
+                return Err(Error::InvalidInput(say(
+                    "store-invalid-version-gone",
+                    &[
+                        ("path", &version.path),
+                        ("device", &self.device),
+                        ("version", &version.id),
+                    ],
                 )));
             };
             if (from_seq, to_seq, old_size as u64) != (version.from_seq, version.to_seq, row.size) {
-                return Err(Error::InvalidInput(format!(
-                    "{} of {}: its version {} changed since it was read",
-                    version.path, self.device, version.id
+                return Err(Error::InvalidInput(say(
+                    "store-invalid-version-changed",
+                    &[
+                        ("path", &version.path),
+                        ("device", &self.device),
+                        ("version", &version.id),
+                    ],
                 )));
             }
             let live = i64::from(to_seq.is_none());
@@ -247,9 +266,14 @@ impl Rewriter<'_> {
                 )
                 .cat(root)?;
             if overlapping {
-                return Err(Error::InvalidInput(format!(
-                    "{path} of {}: a snapshot in [{from_seq}, {to_seq:?}) has it already",
-                    self.device
+                return Err(Error::InvalidInput(say(
+                    "store-invalid-already-there",
+                    &[
+                        ("path", &path),
+                        ("device", &self.device),
+                        ("from", &from_seq),
+                        ("to", &format!("{to_seq:?}")),
+                    ],
                 )));
             }
             let live = i64::from(to_seq.is_none());
