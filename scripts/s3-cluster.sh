@@ -14,6 +14,7 @@
 #   scripts/s3-cluster.sh stop DIR              stop it (SIGTERM, then SIGKILL) and wait
 #   scripts/s3-cluster.sh kill-volume DIR N     SIGKILL volume server N (1..3)
 #   scripts/s3-cluster.sh restart-volume DIR N  start volume server N again with the same flags
+#   scripts/s3-cluster.sh bucket DIR BUCKET     create BUCKET (an empty one: nothing if it exists)
 #   scripts/s3-cluster.sh quota DIR BUCKET MB   set a quota on BUCKET (MiB) and enforce it once now
 #   scripts/s3-cluster.sh enforce-quota DIR     check every bucket's quota now
 #   scripts/s3-cluster.sh status DIR            which processes are running
@@ -501,6 +502,14 @@ cmd_quota() {
 s3.bucket.quota.enforce -apply"
 }
 
+cmd_bucket() {
+  local dir bucket=${2:-}
+  dir=$(absdir "${1:-}")
+  [[ "$bucket" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || die "not a bucket name: $bucket"
+  ours "$(pidof_name "$dir" master)" "$dir" || die "no cluster running in $dir"
+  weed_shell "$dir" "s3.bucket.create -name=$bucket" >/dev/null
+}
+
 cmd_enforce_quota() {
   local dir
   dir=$(absdir "${1:-}")
@@ -523,6 +532,7 @@ start) cmd_start "${2:-}" ;;
 stop) cmd_stop "${2:-}" ;;
 kill-volume) cmd_kill_volume "${2:-}" "${3:-}" ;;
 restart-volume) cmd_restart_volume "${2:-}" "${3:-}" ;;
+bucket) cmd_bucket "${2:-}" "${3:-}" ;;
 quota) cmd_quota "${2:-}" "${3:-}" "${4:-}" ;;
 enforce-quota) cmd_enforce_quota "${2:-}" ;;
 status) cmd_status "${2:-}" ;;

@@ -17,10 +17,12 @@ use keepsake_emulator::{Config, VirtualDevice, VirtualIphone};
 
 pub mod faults;
 mod repo_files;
+mod s3;
 mod verify;
 pub mod vfs;
 
 pub use repo_files::{daily_snapshots, noise, packs_in_catalog, packs_on_disk, small_chunking};
+pub use s3::{CuttingProxy, S3Cluster};
 pub use verify::backup_matches;
 
 /// Fails the test at once, saying how to run it, when there is no Secret Service (the tests

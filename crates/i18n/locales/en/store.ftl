@@ -146,3 +146,12 @@ store-invalid-scan-thread-panicked = a scan thread panicked
 store-invalid-pack-reader-stopped = the pack reader stopped
 store-invalid-restore-writer-panicked = a restore writer panicked
 store-invalid-restore-writer-stopped = the restore writer stopped
+
+## Copies elsewhere (offsite)
+
+store-action-sharing-lock = sharing the readers' lock
+store-action-removing-file = removing a file
+store-action-writing-download = writing a downloaded copy
+store-action-reading-pack = reading a pack
+store-invalid-export-path = { $path } cannot be given to SQLite (not UTF-8): choose another folder
+store-invalid-pack-size = pack { $pack } is too large for this computer's memory

@@ -146,3 +146,12 @@ store-invalid-scan-thread-panicked = un fil de parcours a paniqué
 store-invalid-pack-reader-stopped = la lecture des paquets s'est arrêtée
 store-invalid-restore-writer-panicked = un fil d'écriture de la restauration a paniqué
 store-invalid-restore-writer-stopped = le fil d'écriture de la restauration s'est arrêté
+
+## Copies ailleurs (hors site)
+
+store-action-sharing-lock = partage du verrou des lecteurs
+store-action-removing-file = suppression d'un fichier
+store-action-writing-download = écriture d'une copie téléchargée
+store-action-reading-pack = lecture d'un paquet
+store-invalid-export-path = { $path } ne peut être donné à SQLite (pas en UTF-8) : choisissez un autre dossier
+store-invalid-pack-size = le paquet { $pack } est trop grand pour la mémoire de cet ordinateur
