@@ -20,6 +20,7 @@ mod emulator_cmd;
 mod encryption_cmd;
 mod history_cmd;
 mod move_cmd;
+mod offsite_cmd;
 mod pins_cmd;
 mod secret_args;
 mod settings_cmd;
@@ -98,6 +99,9 @@ enum Command {
     /// Work with a snapshot repository folder: init, add, snapshots, ls, cat, restore, forget, gc, check, stats.
     #[command(after_help = EXIT_CODES)]
     Store(store_cmd::StoreArgs),
+    /// A repository's copy on an S3-compatible bucket: push, list, snapshots, restore, gc.
+    #[command(after_help = EXIT_CODES)]
+    Offsite(offsite_cmd::OffsiteArgs),
     /// A device's backup settings (location, snapshots, deletion, schedule); --confirm accepts them.
     #[command(after_help = EXIT_CODES)]
     Settings(settings_cmd::SettingsArgs),
@@ -172,6 +176,7 @@ fn run(cli: &Cli, messages: &Messages) -> anyhow::Result<()> {
     let json = cli.json;
     match &cli.command {
         Command::Store(args) => store_cmd::run(messages, args, json),
+        Command::Offsite(args) => offsite_cmd::run(messages, args, json),
         Command::Info => {
             let info = keepsake_core::app_info();
             emit(json, &info, |out| {

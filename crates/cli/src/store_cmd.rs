@@ -245,31 +245,15 @@ pub fn run(m: &Messages, args: &StoreArgs, json: bool) -> anyhow::Result<()> {
             path,
         } => {
             let r = Repository::open(repo, &key(repo)?)?;
-            let bar = bytes_bar(m, 0, "store-restore-progress");
-            let summary = restore::restore(
+            restore_to(
+                m,
                 &r,
                 *snapshot,
                 target,
                 path.as_deref(),
-                &mut |done, total| {
-                    bar.set_length(total);
-                    bar.set_position(done);
-                },
-            )?;
-            bar.finish_and_clear();
-            emit(json, &summary, |out| {
-                writeln!(
-                    out,
-                    "{}",
-                    tr!(
-                        m,
-                        "store-restored",
-                        count = summary.files,
-                        size = m.bytes(summary.bytes),
-                        target = target.display().to_string()
-                    )
-                )
-            })
+                json,
+                "store-restored",
+            )
         }
         StoreCommand::Forget { repo, snapshots } => {
             let r = Repository::open(repo, &key(repo)?)?;
@@ -427,7 +411,7 @@ const KEYRING_SERVICE: &str = "keepsake-store";
 
 /// How to unlock `repo`: the password given, else its key in the OS credential store when it
 /// was created with one.
-fn key_source(
+pub(crate) fn key_source(
     m: &Messages,
     password_file: Option<&Path>,
     repo: &Path,
@@ -493,9 +477,42 @@ fn add_folder(
     Ok(summary)
 }
 
+/// Restores `snapshot` of `repo` (or `path` of it) into `target` with a progress bar, then says
+/// so with message `done` (its `count`, `size` and `target`).
+pub(crate) fn restore_to(
+    m: &Messages,
+    repo: &Repository,
+    snapshot: i64,
+    target: &Path,
+    path: Option<&str>,
+    json: bool,
+    done: &str,
+) -> anyhow::Result<()> {
+    let bar = bytes_bar(m, 0, "store-restore-progress");
+    let summary = restore::restore(repo, snapshot, target, path, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    });
+    bar.finish_and_clear();
+    let summary = summary?;
+    emit(json, &summary, |out| {
+        writeln!(
+            out,
+            "{}",
+            tr!(
+                m,
+                done,
+                count = summary.files,
+                size = m.bytes(summary.bytes),
+                target = target.display().to_string()
+            )
+        )
+    })
+}
+
 /// A byte-count progress bar on stderr (drawn only when stderr is a terminal); `what` is the
 /// message that says what it does.
-fn bytes_bar(m: &Messages, total: u64, what: &str) -> ProgressBar {
+pub(crate) fn bytes_bar(m: &Messages, total: u64, what: &str) -> ProgressBar {
     let left = tr!(m, "progress-time-left", time = "{eta}");
     let style = ProgressStyle::with_template(&format!(
         "{{msg:10}} [{{bar:30}}] {{bytes}}/{{total_bytes}} {{bytes_per_sec}} {left}"

@@ -183,6 +183,8 @@ impl Cli {
             "KEEPSAKE_DISK_ROOTS",
             "KEEPSAKE_LOCATION",
             "KEEPSAKE_NOW",
+            "KEEPSAKE_S3_ACCESS_KEY",
+            "KEEPSAKE_S3_SECRET",
         ] {
             cmd.env_remove(var);
         }

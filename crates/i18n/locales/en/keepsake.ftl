@@ -516,3 +516,30 @@ app-agent-cleaning-failed = Backed up { $device } automatically, but the older s
 app-agent-failed = The automatic backup of { $device } failed: { $error }. Keepsake tries again later.
 app-internal-error = Keepsake hit an internal error ({ $what }); try again, and report it if it keeps happening
 app-autostart-failed = Keepsake could not change starting at login: { $error }
+
+## keepsake offsite
+
+secret-s3-secret = the access key's secret
+offsite-needs-access-key = which access key? Give it with --access-key or ${ $env }.
+offsite-push-progress = Sending
+offsite-up-to-date = { $remote } already has this copy: nothing to send.
+offsite-pushed = Sent to { $remote } (commit { $generation }): { $packs ->
+        [one] 1 pack
+       *[other] { $packs } packs
+    }, { $size }; { $kept } already there.
+offsite-none = { $remote } holds no Keepsake copy.
+offsite-listed = { $repository }  { $snapshots ->
+        [one] 1 snapshot
+       *[other] { $snapshots } snapshots
+    }  commit { $generation }  { $time }
+offsite-restored = Restored { $count ->
+        [one] 1 file
+       *[other] { $count } files
+    } ({ $size }) from the offsite copy to { $target }.
+offsite-collected = Deleted { $catalogs ->
+        [one] 1 old catalog
+       *[other] { $catalogs } old catalogs
+    } and { $packs ->
+        [one] 1 unneeded pack
+       *[other] { $packs } unneeded packs
+    }: { $size } freed.

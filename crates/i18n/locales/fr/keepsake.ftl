@@ -543,3 +543,30 @@ app-agent-cleaning-failed = { $device } a été sauvegardé automatiquement, mai
 app-agent-failed = La sauvegarde automatique de { $device } a échoué : { $error }. Keepsake réessaiera plus tard.
 app-internal-error = Keepsake a rencontré une erreur interne ({ $what }) ; réessayez, et signalez-la si elle se répète
 app-autostart-failed = Keepsake n'a pas pu changer le démarrage à l'ouverture de session : { $error }
+
+## keepsake offsite
+
+secret-s3-secret = le secret de la clé d'accès
+offsite-needs-access-key = quelle clé d'accès ? Donnez-la avec --access-key ou ${ $env }.
+offsite-push-progress = Envoi
+offsite-up-to-date = { $remote } a déjà cette copie : rien à envoyer.
+offsite-pushed = Envoyé vers { $remote } (commit { $generation }) : { $packs ->
+        [one] 1 paquet
+       *[other] { $packs } paquets
+    }, { $size } ; { $kept } déjà là.
+offsite-none = { $remote } ne contient aucune copie Keepsake.
+offsite-listed = { $repository }  { $snapshots ->
+        [one] 1 instantané
+       *[other] { $snapshots } instantanés
+    }  commit { $generation }  { $time }
+offsite-restored = { $count ->
+        [one] 1 fichier restauré
+       *[other] { $count } fichiers restaurés
+    } ({ $size }) depuis la copie hors site vers { $target }.
+offsite-collected = { $catalogs ->
+        [one] 1 ancien catalogue supprimé
+       *[other] { $catalogs } anciens catalogues supprimés
+    } et { $packs ->
+        [one] 1 paquet inutile
+       *[other] { $packs } paquets inutiles
+    } : { $size } libérés.
