@@ -155,6 +155,7 @@ mod tests {
             udid: "U1".into(),
             name: "Ada's iPhone".into(),
             turn,
+            offsite: None,
         }
     }
 

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use clap::Args;
-use keepsake_core::agent::{DeviceTurn, Turn};
+use keepsake_core::agent::{DeviceTurn, OffsiteTurn, Turn};
 use keepsake_core::cleaning::{CleaningOutcome, Repositories};
 use keepsake_core::{Agent, Context, LiveRunner};
 use keepsake_i18n::{tr, Messages};
@@ -58,7 +58,10 @@ pub fn run(ctx: &Context, args: &AgentArgs, json: bool) -> anyhow::Result<()> {
                 serde_json::to_writer(&mut out, &turns)?;
                 writeln!(out)?;
             } else {
-                for t in turns.iter().filter(|t| args.once || eventful(&t.turn)) {
+                for t in turns
+                    .iter()
+                    .filter(|t| args.once || eventful(&t.turn) || t.offsite.is_some())
+                {
                     writeln!(out, "{}", line(ctx.messages(), t))?;
                 }
             }
@@ -123,6 +126,22 @@ fn line(m: &Messages, t: &DeviceTurn) -> String {
             tr!(m, "agent-cleaning-failed", error = error.to_string())
         }
         Turn::Failed { error } => tr!(m, "agent-failed", error = error.to_string()),
+    };
+    let what = match &t.offsite {
+        None => what,
+        Some(OffsiteTurn::Copied { report }) => tr!(
+            m,
+            "agent-offsite-copied",
+            what = what,
+            remote = report.remote.as_str(),
+            size = m.bytes(report.bytes_sent)
+        ),
+        Some(OffsiteTurn::Waiting { error, .. }) => tr!(
+            m,
+            "agent-offsite-waiting",
+            what = what,
+            error = error.as_str()
+        ),
     };
     tr!(m, "agent-line", device = t.name.as_str(), what = what)
 }

@@ -199,7 +199,39 @@ pub fn backup(ctx: &keepsake_core::Context, args: &BackupArgs, json: bool) -> an
             )
         );
     }
-    emit(json, &report, |out| {
+    // Then its copy offsite, if it has one: the backup is saved whatever happens to the copy
+    // (a remote out of reach is tried again by the agent, or at the next backup).
+    let location = report.repository.parent().unwrap_or(&report.repository);
+    let bar = crate::store_cmd::bytes_bar(m, 0, "offsite-push-progress");
+    let offsite = runtime.block_on(keepsake_core::offsite::copy_after_backup(
+        ctx,
+        &report.udid,
+        location,
+        &options.unlock,
+        |p| {
+            bar.set_length(p.bytes_total);
+            bar.set_position(p.bytes_sent);
+        },
+    ));
+    bar.finish_and_clear();
+    let offsite = match offsite {
+        Ok(copied) => copied.map(|c| OffsiteView {
+            copied: Some(c),
+            error: None,
+        }),
+        Err(e) => {
+            eprintln!("{}", tr!(m, "backup-offsite-failed", error = e.to_string()));
+            Some(OffsiteView {
+                copied: None,
+                error: Some(e.to_string()),
+            })
+        }
+    };
+    let out = BackupOut {
+        report: &report,
+        offsite: offsite.as_ref(),
+    };
+    emit(json, &out, |out| {
         if let Some(key) = &report.recovery_key {
             let repository = report.repository.display().to_string();
             let location = report.repository.parent().unwrap_or(&report.repository);
@@ -266,14 +298,47 @@ pub fn backup(ctx: &keepsake_core::Context, args: &BackupArgs, json: bool) -> an
                         snapshots = ids.join(", "),
                         size = m.bytes(*freed_bytes)
                     )
-                )
+                )?
             }
             Some(CleaningOutcome::Asked { .. }) => {
-                writeln!(out, "{}", tr!(m, "backup-cleaning-asks"))
+                writeln!(out, "{}", tr!(m, "backup-cleaning-asks"))?
             }
-            _ => Ok(()),
+            _ => {}
         }
+        if let Some(c) = offsite.as_ref().and_then(|o| o.copied.as_ref()) {
+            let line = if c.up_to_date {
+                tr!(m, "offsite-up-to-date", remote = c.remote.as_str())
+            } else {
+                tr!(
+                    m,
+                    "backup-offsite-copied",
+                    remote = c.remote.as_str(),
+                    packs = c.packs_sent,
+                    size = m.bytes(c.bytes_sent)
+                )
+            };
+            writeln!(out, "{line}")?;
+        }
+        Ok(())
     })
+}
+
+/// `keepsake backup --json`: the backup's report and, when the device has one, its copy
+/// offsite.
+#[derive(serde::Serialize)]
+struct BackupOut<'a> {
+    #[serde(flatten)]
+    report: &'a keepsake_core::BackupReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offsite: Option<&'a OffsiteView>,
+}
+
+#[derive(serde::Serialize)]
+struct OffsiteView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    copied: Option<keepsake_core::offsite::OffsiteReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 pub fn timeline(

@@ -104,6 +104,15 @@ pub fn run(ctx: &keepsake_core::Context, args: &HistoryArgs, json: bool) -> anyh
                 EventKind::Skipped { reason } => {
                     tr!(m, "history-skipped", reason = reason_text(m, *reason))
                 }
+                EventKind::CopiedOffsite { remote, bytes_sent } => tr!(
+                    m,
+                    "history-copied-offsite",
+                    remote = remote.as_str(),
+                    size = m.bytes(*bytes_sent)
+                ),
+                EventKind::OffsiteFailed { error, .. } => {
+                    tr!(m, "history-offsite-failed", error = error.as_str())
+                }
             };
             writeln!(out, "{when}  {}  {what}", l.device)?;
         }

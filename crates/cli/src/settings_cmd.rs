@@ -72,6 +72,21 @@ pub struct SettingsArgs {
     /// Accept these settings: a device's first backup waits for it.
     #[arg(long, requires = "device")]
     confirm: bool,
+    /// Copy its snapshots after each backup to this S3-compatible bucket:
+    /// s3://host/bucket/prefix (s3+http://host:port/bucket/prefix without HTTPS); `off` stops.
+    /// The access key's secret is read from $KEEPSAKE_S3_SECRET, --offsite-secret-file or the
+    /// terminal, and kept in this computer's credential store.
+    #[arg(long, requires = "device", value_name = "ADDRESS|off")]
+    offsite: Option<String>,
+    /// The bucket's access key (default: $KEEPSAKE_S3_ACCESS_KEY).
+    #[arg(long, requires = "offsite", value_name = "KEY")]
+    offsite_access_key: Option<String>,
+    /// Read the access key's secret from this file (first line; - for stdin).
+    #[arg(long, requires = "offsite", value_name = "FILE")]
+    offsite_secret_file: Option<PathBuf>,
+    /// At most this many kilobytes a second for its offsite copy.
+    #[arg(long, requires = "offsite", value_name = "KB")]
+    offsite_bandwidth: Option<u32>,
 }
 
 /// One device's settings as shown.
@@ -197,6 +212,44 @@ pub fn settings(
         Some(p) => Some(Some(keepsake_core::location::root_of(p))),
         None => None,
     };
+    // The offsite copy is set first: a wrong address or a credential store out of reach
+    // changes nothing.
+    let offsite = match args.offsite.as_deref() {
+        None => None,
+        Some("off" | "none") => Some(None),
+        Some(address) => {
+            let access = match &args.offsite_access_key {
+                Some(k) => k.clone(),
+                None => std::env::var("KEEPSAKE_S3_ACCESS_KEY").map_err(|_| {
+                    anyhow::anyhow!(tr!(
+                        m,
+                        "offsite-needs-access-key",
+                        env = "KEEPSAKE_S3_ACCESS_KEY"
+                    ))
+                })?,
+            };
+            let copy =
+                keepsake_core::offsite::OffsiteCopy::new(address, &access, args.offsite_bandwidth)?;
+            let secret = crate::secret_args::required(
+                m,
+                &crate::offsite_cmd::S3_SECRET,
+                args.offsite_secret_file.as_deref(),
+                false,
+            )?;
+            Some(Some((copy, secret)))
+        }
+    };
+    if let Some(change) = &offsite {
+        settings::update(dirs, |s| {
+            s.device_mut(&udid, &name, &model);
+            Ok(())
+        })?;
+        let (copy, secret) = match change {
+            Some((c, s)) => (Some(c.clone()), Some(s.expose())),
+            None => (None, None),
+        };
+        keepsake_core::offsite::set_offsite(ctx, &udid, copy, secret)?;
+    }
     let settings = settings::update(dirs, |s| {
         if let Some(Some(p)) = &location {
             s.add_location(p);
@@ -290,7 +343,7 @@ fn print_device(m: &Messages, out: &mut dyn Write, v: &DeviceView) -> std::io::R
     };
     writeln!(out, "{} ({}{model})", d.display_name(), d.udid)?;
     // the labels, padded to the longest one in this language so that the values line up
-    const LABELS: [&str; 10] = [
+    const LABELS: [&str; 11] = [
         "settings-label-location",
         "settings-label-snapshots",
         "settings-label-deletion",
@@ -301,6 +354,7 @@ fn print_device(m: &Messages, out: &mut dyn Write, v: &DeviceView) -> std::io::R
         "settings-label-last-backup",
         "settings-label-last-attempt",
         "settings-label-waiting",
+        "settings-label-offsite",
     ];
     let width = LABELS
         .iter()
@@ -407,6 +461,26 @@ fn print_device(m: &Messages, out: &mut dyn Write, v: &DeviceView) -> std::io::R
             size = m.bytes(p.request.frees_bytes)
         );
         line("settings-label-waiting", waiting)?;
+    }
+    if let Some(copy) = &d.offsite {
+        let remote = copy.name();
+        let state = keepsake_core::offsite::state_of(d, h);
+        let value = match state {
+            Some(s) if s.waiting.is_some() => tr!(
+                m,
+                "settings-offsite-waiting",
+                remote = remote,
+                error = s.waiting.as_ref().map_or("", |w| w.error.as_str())
+            ),
+            Some(s) if s.last_copied.is_some() => tr!(
+                m,
+                "settings-offsite-copied",
+                remote = remote,
+                time = utc_time(s.last_copied.unwrap_or_default())
+            ),
+            _ => tr!(m, "settings-offsite-not-yet", remote = remote),
+        };
+        line("settings-label-offsite", value)?;
     }
     Ok(())
 }

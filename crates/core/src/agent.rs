@@ -23,9 +23,7 @@ use jiff::tz::TimeZone;
 
 #[cfg(test)]
 const DAY: i64 = 86_400;
-/// The first retry waits this long; each next one three times longer, up to [`RETRY_MAX`].
-pub const RETRY_FIRST: i64 = 10 * 60;
-pub const RETRY_MAX: i64 = 6 * 3600;
+pub use crate::history::{retry_delay, RETRY_FIRST, RETRY_MAX};
 
 /// A device the agent can reach now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -42,18 +40,16 @@ pub trait BackupRunner {
     /// Backs `udid` up into `location`; one backup of a device at a time is the runner's to
     /// enforce (`back_up` holds a `DeviceJob`), and a refusal is `CoreError::AlreadyBackingUp`.
     fn back_up(&self, udid: &str, location: &Path) -> impl Future<Output = Result<()>>;
-}
-
-/// How long the agent waits after `failures` failed attempts in a row.
-pub fn retry_delay(failures: u32) -> i64 {
-    if failures == 0 {
-        return 0;
+    /// Copies `location` to `device`'s offsite remote (only what the remote lacks). By default
+    /// the real copy, opened with this computer's key, without progress.
+    fn copy_offsite<'a>(
+        &'a self,
+        ctx: &'a Context,
+        device: &'a DeviceSettings,
+        location: &'a Path,
+    ) -> impl Future<Output = Result<crate::offsite::OffsiteReport>> + 'a {
+        async move { crate::offsite::send(ctx, device, location, &ctx.unlock(), |_| {}).await }
     }
-    let mut delay = RETRY_FIRST;
-    for _ in 1..failures {
-        delay = (delay * 3).min(RETRY_MAX);
-    }
-    delay
 }
 
 /// Why the agent did or did not back a device up in a pass.
@@ -94,12 +90,30 @@ pub enum Turn {
 }
 
 /// One device in one pass.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeviceTurn {
     pub udid: String,
     pub name: String,
     #[serde(flatten)]
     pub turn: Turn,
+    /// Its offsite copy, when one was tried in this pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offsite: Option<OffsiteTurn>,
+}
+
+/// An offsite copy tried in a pass: after each new backup, and again with backoff until it
+/// catches up (an unreachable remote is waited for).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum OffsiteTurn {
+    Copied {
+        report: crate::offsite::OffsiteReport,
+    },
+    Waiting {
+        remote: String,
+        reason: crate::offsite::OffsiteReason,
+        error: String,
+    },
 }
 
 /// The device's backup days in time zone `tz`.
@@ -202,15 +216,50 @@ impl<R: BackupRunner, S: SnapshotStore> Agent<'_, R, S> {
         for device in settings.devices.values() {
             let turn = self.turn(&settings, device, &reachable).await?;
             tracing::debug!(udid = device.udid, ?turn, "agent");
+            let offsite = self.offsite_turn(&settings, device).await?;
             turns.push(DeviceTurn {
                 udid: device.udid.clone(),
                 name: device.display_name().to_owned(),
                 turn,
+                offsite,
             });
         }
         // Then, weekly, each location read back whole (after the backups: they come first).
         crate::verification::verify_due(self.ctx)?;
         Ok(turns)
+    }
+
+    /// Copies the device's snapshots offsite when its copy is behind its newest backup and not
+    /// backing off; the device need not be in reach, only its location.
+    async fn offsite_turn(
+        &self,
+        settings: &settings::Settings,
+        device: &DeviceSettings,
+    ) -> Result<Option<OffsiteTurn>> {
+        let history = history(self.ctx.dirs())?
+            .devices
+            .remove(&device.udid)
+            .unwrap_or_default();
+        if !crate::offsite::due(device, &history, self.ctx.now()) {
+            return Ok(None);
+        }
+        let Some(location) = settings.location_of(device).filter(|l| l.is_dir()) else {
+            return Ok(None);
+        };
+        let result = self.runner.copy_offsite(self.ctx, device, &location).await;
+        crate::offsite::record_offsite(self.ctx, device, history.last_success, &result)?;
+        Ok(Some(match result {
+            Ok(report) => OffsiteTurn::Copied { report },
+            Err(e) => OffsiteTurn::Waiting {
+                remote: device
+                    .offsite
+                    .as_ref()
+                    .map(|c| c.name().to_owned())
+                    .unwrap_or_default(),
+                reason: crate::offsite::OffsiteReason::of(&e),
+                error: e.to_string(),
+            },
+        }))
     }
 
     async fn turn(

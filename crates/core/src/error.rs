@@ -78,6 +78,10 @@ pub enum CoreError {
     },
     #[error("{}", say("error-no-such-snapshot", &[("snapshot", &.snapshot), ("repository", &.repository.display())]))]
     NoSuchSnapshot { snapshot: i64, repository: PathBuf },
+    #[error(transparent)]
+    Offsite(#[from] keepsake_offsite::Error),
+    #[error("{}", say("error-offsite-no-secret", &[("remote", &.remote)]))]
+    OffsiteNoSecret { remote: String },
 }
 
 pub type Result<T> = std::result::Result<T, CoreError>;

@@ -51,6 +51,9 @@ pub struct DeviceHistory {
     /// until the person says they may go (by no longer keeping it forever).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mass_deletion: Option<crate::deletions::MassDeletionWarning>,
+    /// Where its offsite copy is at, when it has one ([`crate::offsite`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offsite: Option<OffsiteState>,
 }
 
 /// Events kept per device: a year of daily backups and the odd skipped day, a few dozen KB.
@@ -82,6 +85,14 @@ pub enum EventKind {
     Cancelled,
     /// The device was due a backup, and it could not start.
     Skipped { reason: Reason },
+    /// Its snapshots were copied to its offsite remote.
+    CopiedOffsite { remote: String, bytes_sent: u64 },
+    /// A copy to its offsite remote did not happen (recorded when the reason is new).
+    OffsiteFailed {
+        remote: String,
+        reason: OffsiteReason,
+        error: String,
+    },
 }
 
 /// Why a backup failed or did not happen, in kinds the app can explain and count.
@@ -132,7 +143,7 @@ impl Reason {
 }
 
 impl DeviceHistory {
-    fn push(&mut self, event: Event) {
+    pub(crate) fn push(&mut self, event: Event) {
         self.events.push(event);
         if self.events.len() > MAX_EVENTS {
             let extra = self.events.len() - MAX_EVENTS;
@@ -151,6 +162,84 @@ pub struct Verified {
     /// Only a sample of the data was read (after a backup).
     #[serde(default)]
     pub sampled: bool,
+}
+
+/// Why an offsite copy did not happen, in kinds the app can explain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OffsiteReason {
+    /// The server could not be reached (offline, a network share or VPN down): it waits for it.
+    Unreachable,
+    /// The keys are wrong or lack the rights.
+    Refused,
+    /// Writes are refused while reads work: a full quota, a failing server.
+    Full,
+    /// The bucket's copy has snapshots this computer never made (another computer wrote to it
+    /// from a copy of the disk): nothing was changed.
+    Diverged,
+    /// This computer does not remember the access key's secret.
+    NoSecret,
+    Error,
+}
+
+impl OffsiteReason {
+    pub fn of(error: &CoreError) -> OffsiteReason {
+        use keepsake_offsite::Error as E;
+        match error {
+            CoreError::Offsite(e) => match e {
+                E::Unreachable { .. } | E::Busy { .. } => OffsiteReason::Unreachable,
+                E::Refused { .. } => OffsiteReason::Refused,
+                E::WriteRefused { .. } => OffsiteReason::Full,
+                E::Diverged { .. } => OffsiteReason::Diverged,
+                _ => OffsiteReason::Error,
+            },
+            CoreError::OffsiteNoSecret { .. } | CoreError::CredentialStore(_) => {
+                OffsiteReason::NoSecret
+            }
+            _ => OffsiteReason::Error,
+        }
+    }
+}
+
+/// What a device's offsite copy is at, in its history.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OffsiteState {
+    /// The remote this is about: a copy to another address starts over.
+    pub remote: String,
+    /// When the last copy was made, and the backup it holds (the device's `last_success`).
+    pub last_copied: Option<i64>,
+    pub covers: Option<i64>,
+    pub generation: Option<u64>,
+    pub last_attempt: Option<i64>,
+    /// Failed attempts since the last copy (the agent's backoff).
+    pub failures: u32,
+    /// What the copy waits for since the last attempt failed.
+    pub waiting: Option<OffsiteWaiting>,
+}
+
+/// Why the offsite copy is behind, and what went wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffsiteWaiting {
+    pub reason: OffsiteReason,
+    pub error: String,
+}
+
+/// The first retry waits this long; each next one three times longer, up to [`RETRY_MAX`].
+pub const RETRY_FIRST: i64 = 10 * 60;
+pub const RETRY_MAX: i64 = 6 * 3600;
+
+/// How long the agent waits after `failures` failed attempts in a row (of a backup, or of an
+/// offsite copy).
+pub fn retry_delay(failures: u32) -> i64 {
+    if failures == 0 {
+        return 0;
+    }
+    let mut delay = RETRY_FIRST;
+    for _ in 1..failures {
+        delay = (delay * 3).min(RETRY_MAX);
+    }
+    delay
 }
 
 /// Every device's history, by UDID.

@@ -30,6 +30,7 @@ pub mod jobs;
 pub mod location;
 pub mod moving;
 pub mod notices;
+pub mod offsite;
 pub mod overview;
 pub mod pairing;
 pub mod pins;

@@ -13,6 +13,8 @@ pub enum SecretKind {
     BackupPassword,
     /// The key or password that opens a snapshot store.
     StoreKey,
+    /// The secret of an access key to an offsite copy's bucket (owner: `key@address`).
+    OffsiteSecret,
 }
 
 impl SecretKind {
@@ -20,6 +22,7 @@ impl SecretKind {
         match self {
             SecretKind::BackupPassword => format!("backup-password/{owner}"),
             SecretKind::StoreKey => format!("store-key/{owner}"),
+            SecretKind::OffsiteSecret => format!("offsite-secret/{owner}"),
         }
     }
 }

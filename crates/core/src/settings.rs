@@ -159,6 +159,9 @@ pub struct DeviceSettings {
     /// here (interrupted): the next move finishes it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moved_from: Option<PathBuf>,
+    /// A copy of its snapshots on an S3-compatible bucket, sent after each backup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offsite: Option<OffsiteCopy>,
 }
 
 impl Default for DeviceSettings {
@@ -179,6 +182,7 @@ impl Default for DeviceSettings {
             wifi: true,
             confirmed: false,
             moved_from: None,
+            offsite: None,
         }
     }
 }
@@ -201,6 +205,51 @@ impl DeviceSettings {
         } else {
             &self.name
         }
+    }
+}
+
+/// Where a device's snapshots are copied offsite.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffsiteCopy {
+    /// `s3://host/bucket/prefix`, or `s3+http://host:port/bucket/prefix` without HTTPS.
+    pub address: String,
+    pub access_key: String,
+    /// At most this many kilobytes a second; `None`: as fast as the network goes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandwidth_kb: Option<u32>,
+}
+
+impl OffsiteCopy {
+    /// A copy to `address` with `access_key`, the address checked and written the one way
+    /// (`s3://host/bucket/prefix`), so one remote has one name and one remembered secret.
+    pub fn new(address: &str, access_key: &str, bandwidth_kb: Option<u32>) -> Result<OffsiteCopy> {
+        let remote = keepsake_offsite::Remote::parse(address.trim())?;
+        let access_key = access_key.trim();
+        if access_key.is_empty() || access_key.chars().any(char::is_whitespace) {
+            return Err(CoreError::Store(keepsake_i18n::say(
+                "core-offsite-bad-access-key",
+                &[],
+            )));
+        }
+        Ok(OffsiteCopy {
+            address: remote.to_string(),
+            access_key: access_key.to_owned(),
+            bandwidth_kb: bandwidth_kb.filter(|&kb| kb > 0),
+        })
+    }
+
+    pub fn remote(&self) -> Result<keepsake_offsite::Remote> {
+        Ok(keepsake_offsite::Remote::parse(&self.address)?)
+    }
+
+    /// The remote as people read it: its address.
+    pub fn name(&self) -> &str {
+        &self.address
+    }
+
+    /// Whose secret it is, in the credential store: the access key at this remote.
+    pub(crate) fn secret_owner(&self) -> String {
+        format!("{}@{}", self.access_key, self.address)
     }
 }
 

@@ -123,12 +123,12 @@ function locationLines(e: SidebarEntry, inSight: boolean): HTMLElement[] {
 /** The page of a device in sight: what it is and how it is connected, its last and next
  * backups, its actions, a running backup's progress and the questions its backups wait on; the
  * space chart (`.device-space`) is filled in when Rust answers (`showSpace`). */
-export function devicePage(e: SidebarEntry & { device: DeviceRow }, o: Overview, actions?: DeviceActions): HTMLElement {
+export function devicePage(e: SidebarEntry & { device: DeviceRow }, o: Overview, actions?: DeviceActions, nowSeconds?: number): HTMLElement {
   const d = e.device;
   const via = d.connections.map((c) => CONNECTION_LABEL[c]).join(" + ") || t("device-not-connected");
   const meta = [modelName(d.model || e.model), d.ios_version ? `iOS ${d.ios_version}` : null, via].filter(Boolean).join(" · ");
   const label = `${d.name}`;
-  const next = nextBackupText(d);
+  const next = nextBackupText(d, nowSeconds);
   return el(
     "section",
     { class: "device device-page", "data-udid": d.udid, "aria-labelledby": "device-title" },
@@ -278,7 +278,7 @@ export function renderOverview(root: HTMLElement, o: Overview, opts: OverviewOpt
     !entry
       ? homePane(o, all, entries, select, opts.progress, opts.nowSeconds)
       : entry.device
-        ? devicePage({ ...entry, device: entry.device }, o, opts.actions)
+        ? devicePage({ ...entry, device: entry.device }, o, opts.actions, opts.nowSeconds)
         : awayPage(entry, o, opts.actions),
   );
   return shown;

@@ -103,6 +103,11 @@ backup-cleaned = The cleaning policy deleted { $count ->
        *[other] old snapshots { $snapshots }
     } ({ $size } freed).
 backup-cleaning-asks = Old snapshots use more space than the policy allows: `keepsake clean` shows what would be deleted; `keepsake clean --yes` deletes it.
+backup-offsite-copied = Copied offsite to { $remote }: { $packs ->
+        [one] 1 pack
+       *[other] { $packs } packs
+    }, { $size }.
+backup-offsite-failed = The backup is saved, but not its copy offsite: { $error }
 
 ## timeline
 
@@ -282,6 +287,10 @@ settings-label-settings = Settings:
 settings-label-last-backup = Last backup:
 settings-label-last-attempt = Last attempt:
 settings-label-waiting = Waiting for you:
+settings-label-offsite = Offsite copy:
+settings-offsite-copied = { $remote }, copied { $time }
+settings-offsite-not-yet = { $remote }, not copied yet (after the next backup)
+settings-offsite-waiting = { $remote }, waiting: { $error }
 settings-location-none = none (add one with `keepsake locations add <folder>`)
 settings-location-missing = { $location } (not there: an unplugged disk?)
 settings-location-default = { $location } (the default)
@@ -390,6 +399,8 @@ history-backed-up-added = backed up, { $size } added
 history-failed = failed: { $error }
 history-cancelled = cancelled (nothing of it was kept)
 history-skipped = due, not backed up: { $reason }
+history-copied-offsite = copied offsite to { $remote } ({ $size } sent)
+history-offsite-failed = not copied offsite: { $error }
 history-reason-not-connected = not connected (neither on the cable nor on Wi-Fi)
 history-reason-passcode = locked, or its passcode was not entered
 history-reason-location-missing = the backup disk was not there
@@ -411,6 +422,8 @@ pins-note-cleared = Snapshot { $snapshot } has no note now.
 
 # one device's turn: "iPhone: backed up"
 agent-line = { $device }: { $what }
+agent-offsite-copied = { $what }; copied offsite to { $remote } ({ $size } sent)
+agent-offsite-waiting = { $what }; the offsite copy waits: { $error }
 agent-auto-backup-off = automatic backups are off
 agent-not-confirmed = waiting for its settings to be confirmed (`keepsake settings { $udid } --confirm`)
 agent-not-due = already backed up today

@@ -106,6 +106,11 @@ backup-cleaned = Les règles de nettoyage ont supprimé { $count ->
        *[other] les anciens instantanés { $snapshots }
     } ({ $size } libérés).
 backup-cleaning-asks = Les anciens instantanés prennent plus de place que les règles ne le permettent : `keepsake clean` montre ce qui serait supprimé ; `keepsake clean --yes` le supprime.
+backup-offsite-copied = Copié hors site sur { $remote } : { $packs ->
+        [one] 1 paquet
+       *[other] { $packs } paquets
+    }, { $size }.
+backup-offsite-failed = La sauvegarde est enregistrée, mais pas sa copie hors site : { $error }
 
 ## timeline
 
@@ -309,6 +314,10 @@ settings-label-settings = Réglages :
 settings-label-last-backup = Dernière sauvegarde :
 settings-label-last-attempt = Dernière tentative :
 settings-label-waiting = En attente de vous :
+settings-label-offsite = Copie hors site :
+settings-offsite-copied = { $remote }, copiée le { $time }
+settings-offsite-not-yet = { $remote }, pas encore copiée (après la prochaine sauvegarde)
+settings-offsite-waiting = { $remote }, en attente : { $error }
 settings-location-none = aucun (ajoutez-en un avec `keepsake locations add <dossier>`)
 settings-location-missing = { $location } (absent : un disque débranché ?)
 settings-location-default = { $location } (par défaut)
@@ -417,6 +426,8 @@ history-backed-up-added = sauvegardé, { $size } ajoutés
 history-failed = échec de la sauvegarde : { $error }
 history-cancelled = sauvegarde annulée (rien n'en a été conservé)
 history-skipped = prévu, mais non sauvegardé : { $reason }
+history-copied-offsite = copie hors site sur { $remote } ({ $size } envoyés)
+history-offsite-failed = pas de copie hors site : { $error }
 history-reason-not-connected = non connecté (ni par câble ni en Wi-Fi)
 history-reason-passcode = verrouillé, ou son code n'a pas été saisi
 history-reason-location-missing = le disque de sauvegarde n'était pas là
@@ -438,6 +449,8 @@ pins-note-cleared = L'instantané { $snapshot } n'a plus de note.
 
 # le tour d'un appareil : « iPhone : sauvegardé »
 agent-line = { $device } : { $what }
+agent-offsite-copied = { $what } ; copie hors site sur { $remote } ({ $size } envoyés)
+agent-offsite-waiting = { $what } ; la copie hors site attend : { $error }
 agent-auto-backup-off = les sauvegardes automatiques sont désactivées
 agent-not-confirmed = attend que ses réglages soient confirmés (`keepsake settings { $udid } --confirm`)
 agent-not-due = déjà sauvegardé aujourd'hui
