@@ -62,7 +62,7 @@ step "interop: third-party readers (iphone_backup_decrypt, iOSbackup) read our b
   scripts/with-keyring.sh env KEEPSAKE_INTEROP_PYTHON="$PWD/.venv/bin/python" "${interop[@]}"
 step "UI type check and unit tests" 5m bash -c 'cd ui && npm run --silent typecheck && npx vitest run'
 step "desktop app end to end (Xvfb + tauri-driver + WebKitWebDriver)" 20m \
-  .venv/bin/python -m pytest tests/e2e -q --timeout=300
+  .venv/bin/python -m pytest tests/e2e -q --timeout=480
 step "Debian package: from the debug build, inspect, install with apt, run, remove" 10m \
   bash tests/bundle/test_deb.sh --debug
 step "fuzz: every parser target for a few seconds (scripts/fuzz.sh)" 15m \

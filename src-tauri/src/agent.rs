@@ -64,6 +64,15 @@ impl BackupRunner for AppRunner {
             .await
             .map(|_| ())
     }
+
+    async fn copy_offsite(
+        &self,
+        ctx: &Context,
+        device: &keepsake_core::DeviceSettings,
+        location: &Path,
+    ) -> keepsake_core::Result<keepsake_core::offsite::OffsiteReport> {
+        crate::offsite::for_agent(&self.app, ctx, device, location).await
+    }
 }
 
 /// The row's sentence for a pass's turn; `None` for turns in which no backup ran.

@@ -174,6 +174,10 @@ async fn run(
     }
     // A cleaning question or a mass-deletion warning this backup left is told now.
     crate::agent::tell_reminders(app, ctx);
+    // The person's backup goes offsite now (the agent's: in its own pass, after the backup).
+    if let (Ok(report), SettingsCheck::RequireConfirmed) = (&result, &options.settings) {
+        crate::offsite::after_backup(app, ctx, udid, &report.repository);
+    }
     result
 }
 

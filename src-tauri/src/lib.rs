@@ -9,6 +9,7 @@ mod backup;
 mod devices;
 mod error;
 mod interchange;
+mod offsite;
 mod settings;
 mod snapshots;
 mod window;
@@ -203,6 +204,7 @@ pub fn run() {
             Some(vec![HIDDEN]),
         ))
         .manage(AppState::default())
+        .manage(offsite::Copying::default())
         .manage(ctx)
         .setup(|app| {
             devices::watch(app.handle().clone());
@@ -239,6 +241,9 @@ pub fn run() {
             settings::set_up_location,
             settings::encryption_status,
             settings::change_encryption,
+            offsite::set_offsite,
+            offsite::remove_offsite,
+            offsite::copy_offsite_now,
             snapshots::timeline,
             snapshots::device_history,
             snapshots::device_space,

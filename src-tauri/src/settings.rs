@@ -40,8 +40,11 @@ pub async fn save_device_settings(
         settings::update(&dirs, |s| {
             let device = s.device_mut(&settings.udid, &settings.name, &settings.model);
             let confirmed = device.confirmed || confirm;
+            // the offsite copy is set on its own (its secret goes to the credential store)
+            let offsite = device.offsite.take();
             *device = DeviceSettings {
                 confirmed,
+                offsite,
                 ..settings
             };
             Ok(device.clone())

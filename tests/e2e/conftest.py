@@ -57,6 +57,15 @@ axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag2
 """
 
 
+def shared_keyring_env(tmp_path: pathlib.Path, theme: str) -> dict:
+    """The app's env when it shares this computer's keyring with a command line run before it
+    (the test's own keyring folder), in the `theme` asked for ("light" or "dark")."""
+    env = {"KEEPSAKE_KEYRING_DIR": str(tmp_path / "keyring")}
+    if theme == "dark":
+        env["GTK_THEME"] = "Adwaita:dark"
+    return env
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

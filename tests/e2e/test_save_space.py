@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, shared_keyring_env
 from test_backup_journey import css, wait
 
 CLI = ROOT / "target" / "debug" / "keepsake"
@@ -26,10 +26,7 @@ class TestSaveSpace:
     @pytest.fixture()
     def app_env(self, tmp_path, theme):
         """The app shares this computer's keyring and settings with the command line run before."""
-        env = {"KEEPSAKE_KEYRING_DIR": str(tmp_path / "keyring")}
-        if theme == "dark":
-            env["GTK_THEME"] = "Adwaita:dark"
-        return env
+        return shared_keyring_env(tmp_path, theme)
 
     @pytest.fixture()
     def usbmuxd_address(self, phone, tmp_path):

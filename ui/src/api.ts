@@ -76,6 +76,51 @@ export interface DeviceRow extends DeviceSummary {
   backing_up: boolean;
   /** The last time its snapshots were read back: after each backup (a sample), weekly whole. */
   last_verification: Verified | null;
+  /** Its copy on an S3-compatible object store, when it has one. */
+  offsite?: OffsiteRow | null;
+}
+
+/** Why an offsite copy waits. */
+export type OffsiteReason = "unreachable" | "refused" | "full" | "diverged" | "no_secret" | "error";
+
+/** A device's offsite copy: where, when last sent, and what it waits for. */
+export interface OffsiteRow {
+  /** `s3://host/bucket/prefix` (`s3+http://` without HTTPS). */
+  remote: string;
+  access_key: string;
+  bandwidth_kb: number | null;
+  last_copied: number | null;
+  /** It does not hold the newest backup yet. */
+  behind: boolean;
+  waiting: { reason: OffsiteReason; error: string } | null;
+  /** When the next try is, while behind (at or before now: at the agent's next look). */
+  next_try: number | null;
+}
+
+/** An `offsite-progress` event. */
+export interface OffsiteProgress {
+  udid: string;
+  remote: string;
+  bytes_sent: number;
+  bytes_total: number;
+  bytes_per_second: number;
+  eta_seconds: number | null;
+}
+
+/** An `offsite-done` event: a sentence for the device's page. */
+export interface OffsiteDone {
+  udid: string;
+  failed: boolean;
+  message: string;
+}
+
+/** What the offsite form sends. */
+export interface OffsiteValues {
+  address: string;
+  accessKey: string;
+  /** `null`: keep the one this computer remembers. */
+  secret: string | null;
+  bandwidthKb: number | null;
 }
 
 /** A verification as the device's history keeps it. */
@@ -303,6 +348,8 @@ export interface UiError {
  * "keepsake: …"). */
 export function errorMessage(e: unknown): string {
   const text = e && typeof e === "object" && "message" in e ? String((e as UiError).message) : String(e);
+  // an address (s3://…) is written as it is
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return text;
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
@@ -321,6 +368,13 @@ export const deviceSettings = (d: DeviceSummary) =>
   invoke<DeviceSettings>("device_settings", { udid: d.udid, name: d.name, model: d.model });
 export const saveDeviceSettings = (settings: DeviceSettings, confirm: boolean) =>
   invoke<DeviceSettings>("save_device_settings", { settings, confirm });
+export const setOffsite = (udid: string, v: OffsiteValues) =>
+  invoke<DeviceSettings>("set_offsite", { udid, address: v.address, accessKey: v.accessKey, secret: v.secret, bandwidthKb: v.bandwidthKb });
+export const removeOffsite = (udid: string) => invoke<void>("remove_offsite", { udid });
+export const copyOffsiteNow = (udid: string) => invoke<unknown>("copy_offsite_now", { udid });
+export const onOffsiteProgress = (f: (e: OffsiteProgress) => void): Promise<UnlistenFn> =>
+  listen<OffsiteProgress>("offsite-progress", (e) => f(e.payload));
+export const onOffsiteDone = (f: (e: OffsiteDone) => void): Promise<UnlistenFn> => listen<OffsiteDone>("offsite-done", (e) => f(e.payload));
 export const fetchLocations = () => invoke<LocationStatus[]>("locations");
 export const addLocation = (path: string) => invoke<LocationStatus[]>("add_location", { path });
 export const setDefaultLocation = (path: string) => invoke<LocationStatus[]>("set_default_location", { path });

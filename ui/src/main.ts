@@ -3,7 +3,7 @@ import * as api from "./api";
 import type { DeviceRow, Overview } from "./api";
 import { button, bytes, el } from "./dom";
 import { setLanguage, t } from "./i18n";
-import { renderError, renderOverview, showBackupResult, showProgress, showRecoveryKey, showSpace, type DeviceActions, type DeviceRef } from "./views/devices";
+import { renderError, renderOverview, showBackupResult, showOffsiteProgress, showOffsiteResult, showProgress, showRecoveryKey, showSpace, type DeviceActions, type DeviceRef } from "./views/devices";
 import { markSidebar, renderShell, renderSidebar, showSidebarProgress, sidebarEntries, type Marked } from "./views/sidebar";
 import { initialValues, renderWizard, settingsFrom, type WizardValues } from "./views/wizard";
 import { renderBrowser, renderComparison, renderTimeline } from "./views/snapshots";
@@ -17,6 +17,9 @@ let screens = 0;
 /** The last message for a device's finished or failed backup, kept across re-renders. */
 const results = new Map<string, { message: string; failed: boolean }>();
 const latestProgress = new Map<string, api.ProgressEvent>();
+/** Each device's copy offsite on its way, and how the last one ended, until the page is seen. */
+const offsiteProgress = new Map<string, api.OffsiteProgress>();
+const offsiteResults = new Map<string, { message: string; failed: boolean }>();
 /** Recovery keys of locations a backup just set up, shown in the device's row until kept. */
 const recoveryKeys = new Map<string, { key: string; repository: string }>();
 let allBackups: api.AllBackups = { devices: [], locked: [] };
@@ -153,6 +156,14 @@ async function showDevices(onlyIfChanged = false): Promise<void> {
   for (const [udid, r] of results) {
     const row = rowOf(udid);
     if (row && !latestProgress.has(udid)) showBackupResult(row, r.message, r.failed);
+  }
+  for (const [udid, e] of offsiteProgress) {
+    const row = rowOf(udid);
+    if (row) showOffsiteProgress(row, e);
+  }
+  for (const [udid, r] of offsiteResults) {
+    const row = rowOf(udid);
+    if (row && !offsiteProgress.has(udid)) showOffsiteResult(row, r.message, r.failed);
   }
   for (const [udid, k] of recoveryKeys) {
     const row = rowOf(udid);
@@ -395,6 +406,36 @@ const actions: DeviceActions = {
     }
     await showDevices();
   },
+  saveOffsite: async (d, v) => {
+    try {
+      await api.setOffsite(d.udid, v);
+    } catch (e) {
+      return api.errorMessage(e);
+    }
+    offsiteResults.set(d.udid, { message: t("result-offsite-saved"), failed: false });
+    await showDevices();
+    rowOf(d.udid)?.querySelector<HTMLElement>(".offsite-change")?.focus();
+    return null;
+  },
+  removeOffsite: async (d) => {
+    try {
+      await api.removeOffsite(d.udid);
+      offsiteResults.set(d.udid, { message: t("result-offsite-removed"), failed: false });
+    } catch (e) {
+      offsiteResults.set(d.udid, { message: api.errorMessage(e), failed: true });
+    }
+    await showDevices();
+  },
+  copyOffsite: (d) => {
+    offsiteResults.set(d.udid, { message: t("result-offsite-copying"), failed: false });
+    const row = rowOf(d.udid);
+    if (row) showOffsiteResult(row, t("result-offsite-copying"), false);
+    // its end comes as an `offsite-done` event, as the agent's and a backup's copies do
+    api.copyOffsiteNow(d.udid).catch((e) => {
+      offsiteResults.set(d.udid, { message: api.errorMessage(e), failed: true });
+      void showDevices();
+    });
+  },
   letGo: async (d, kept) => {
     try {
       await api.setPinned(d.udid, kept, false);
@@ -411,6 +452,19 @@ void api.onBackupProgress((e) => {
   const row = current === "devices" ? rowOf(e.udid) : null;
   if (row) showProgress(row, e, () => void api.cancelBackup(e.udid));
   sidebarProgress(e.udid, e);
+});
+void api.onOffsiteProgress((e) => {
+  offsiteProgress.set(e.udid, e);
+  const row = current === "devices" ? rowOf(e.udid) : null;
+  if (row) showOffsiteProgress(row, e);
+});
+void api.onOffsiteDone((e) => {
+  offsiteProgress.delete(e.udid);
+  offsiteResults.set(e.udid, { message: e.message, failed: e.failed });
+  if (current !== "devices") return;
+  const row = rowOf(e.udid);
+  if (row) showOffsiteResult(row, e.message, e.failed);
+  void showDevices(true);
 });
 /** A device's state line in the sidebar, after its backup's progress changed. */
 function sidebarProgress(udid: string, e: api.ProgressEvent | null): void {

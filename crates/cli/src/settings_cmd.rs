@@ -244,11 +244,25 @@ pub fn settings(
             s.device_mut(&udid, &name, &model);
             Ok(())
         })?;
-        let (copy, secret) = match change {
-            Some((c, s)) => (Some(c.clone()), Some(s.expose())),
-            None => (None, None),
-        };
-        keepsake_core::offsite::set_offsite(ctx, &udid, copy, secret)?;
+        match change {
+            // the remote is asked now: refused keys or a wrong address are said here
+            Some((c, secret)) => {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                runtime.block_on(keepsake_core::offsite::configure(
+                    ctx,
+                    &udid,
+                    &c.address,
+                    &c.access_key,
+                    Some(secret.expose()),
+                    c.bandwidth_kb,
+                ))?;
+            }
+            None => {
+                keepsake_core::offsite::set_offsite(ctx, &udid, None, None)?;
+            }
+        }
     }
     let settings = settings::update(dirs, |s| {
         if let Some(Some(p)) = &location {

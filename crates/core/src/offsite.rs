@@ -29,13 +29,16 @@ pub fn forget_secret(copy: &OffsiteCopy) -> Result<()> {
     Secrets.forget(SecretKind::OffsiteSecret, &copy.secret_owner())
 }
 
-fn credentials(copy: &OffsiteCopy) -> Result<Credentials> {
-    let secret = Secrets
+fn remembered_secret(copy: &OffsiteCopy) -> Result<String> {
+    Secrets
         .recall(SecretKind::OffsiteSecret, &copy.secret_owner())?
         .ok_or_else(|| CoreError::OffsiteNoSecret {
             remote: copy.address.clone(),
-        })?;
-    Ok(Credentials::new(&copy.access_key, secret))
+        })
+}
+
+fn credentials(copy: &OffsiteCopy) -> Result<Credentials> {
+    Ok(Credentials::new(&copy.access_key, remembered_secret(copy)?))
 }
 
 fn limits(copy: &OffsiteCopy) -> Limits {
@@ -76,6 +79,46 @@ pub fn state_of<'a>(
 ) -> Option<&'a OffsiteState> {
     let copy = device.offsite.as_ref()?;
     history.offsite.as_ref().filter(|s| s.remote == copy.name())
+}
+
+/// A device's offsite copy as the app shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OffsiteRow {
+    pub remote: String,
+    pub access_key: String,
+    pub bandwidth_kb: Option<u32>,
+    pub last_copied: Option<i64>,
+    /// The copy does not hold the newest backup yet.
+    pub behind: bool,
+    /// Why the last attempt failed: the copy waits for it.
+    pub waiting: Option<OffsiteWaiting>,
+    /// When the agent tries again, while behind (unix seconds; at or before now: at its next
+    /// pass).
+    pub next_try: Option<i64>,
+}
+
+/// The device's offsite copy for the app; `None` when it has none.
+pub fn row(device: &DeviceSettings, history: &DeviceHistory) -> Option<OffsiteRow> {
+    let copy = device.offsite.as_ref()?;
+    let state = state_of(device, history);
+    let covers = state.and_then(|s| s.covers);
+    let behind = history
+        .last_success
+        .is_some_and(|b| covers.is_none_or(|c| c < b));
+    let next_try = behind.then(|| {
+        state.and_then(|s| s.last_attempt).map_or(0, |t| {
+            t + crate::history::retry_delay(state.map_or(0, |s| s.failures))
+        })
+    });
+    Some(OffsiteRow {
+        remote: copy.name().to_owned(),
+        access_key: copy.access_key.clone(),
+        bandwidth_kb: copy.bandwidth_kb,
+        last_copied: state.and_then(|s| s.last_copied),
+        behind,
+        waiting: state.and_then(|s| s.waiting.clone()),
+        next_try,
+    })
 }
 
 /// Whether the device's offsite copy is behind its newest backup and may be tried at `now`
@@ -272,6 +315,45 @@ pub async fn copy_after_backup(
 fn same_place(a: &Path, b: &Path) -> bool {
     let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned());
     real(a) == real(b)
+}
+
+/// Whether `copy` answers with `secret`: its bucket is listed, so refused keys, a server out
+/// of reach or a bucket that is not there are said when the copy is set, not at its first run.
+pub async fn check(copy: &OffsiteCopy, secret: &str) -> Result<()> {
+    let limits = Limits {
+        attempts: 2,
+        ..limits(copy)
+    };
+    let bucket = Bucket::connect(
+        &copy.remote()?,
+        &Credentials::new(&copy.access_key, secret),
+        limits,
+    )?;
+    keepsake_offsite::repositories(&bucket).await?;
+    Ok(())
+}
+
+/// Sets the device's offsite copy to `address` with `access_key`, once the remote answers:
+/// with `secret`, or (`None`) with the one this computer remembers for that key and address.
+pub async fn configure(
+    ctx: &Context,
+    udid: &str,
+    address: &str,
+    access_key: &str,
+    secret: Option<&str>,
+    bandwidth_kb: Option<u32>,
+) -> Result<DeviceSettings> {
+    let copy = OffsiteCopy::new(address, access_key, bandwidth_kb)?;
+    let remembered: zeroize::Zeroizing<String>;
+    let secret = match secret {
+        Some(s) => s,
+        None => {
+            remembered = zeroize::Zeroizing::new(remembered_secret(&copy)?);
+            remembered.as_str()
+        }
+    };
+    check(&copy, secret).await?;
+    set_offsite(ctx, udid, Some(copy), Some(secret))
 }
 
 /// Sets (or with `None` removes) the device's offsite copy. A `secret` given is remembered in

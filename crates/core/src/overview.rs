@@ -40,6 +40,8 @@ pub struct DeviceRow {
     pub backing_up: bool,
     /// The last time its snapshots were read back (after a backup, or weekly whole).
     pub last_verification: Option<crate::history::Verified>,
+    /// Its copy offsite, when it has one.
+    pub offsite: Option<crate::offsite::OffsiteRow>,
 }
 
 /// The rows of `devices`, at the context's time; `running` are the UDIDs being backed up.
@@ -67,6 +69,7 @@ pub fn device_rows(
                 location_missing: own
                     .and_then(|d| settings.location_of(d))
                     .filter(|l| !l.is_dir()),
+                offsite: own.and_then(|d| crate::offsite::row(d, &h)),
                 last_success: h.last_success,
                 last_error: h.last_error,
                 cleaning: h.pending_cleaning,

@@ -47,16 +47,50 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// An object store error, for `remote`, by what the person can do about it.
 pub(crate) fn from_store(remote: &str, writing: bool, e: opendal::Error) -> Error {
     use opendal::ErrorKind as K;
-    let detail = e.to_string();
+    // the whole error (URL, operation, layers) for the log; a few words for the person
+    tracing::debug!(remote, error = %e, "object store");
+    let answered = answered(&e.to_string());
+    let detail = short_detail(&e);
     let remote = remote.to_owned();
     match e.kind() {
         K::PermissionDenied => Error::Refused { remote, detail },
         // The S3 service maps 500/503 to Unexpected (temporary, retried): on a write, after
         // the retries, it is the bucket refusing data (SeaweedFS's full quota answers 500).
-        K::Unexpected | K::RateLimited if writing && answered(&detail) => {
+        K::Unexpected | K::RateLimited if writing && answered => {
             Error::WriteRefused { remote, detail }
         }
         _ => Error::Unreachable { remote, detail },
+    }
+}
+
+/// What went wrong in a few words: the S3 error's own message (its code when it has none), or
+/// the innermost cause of a failed request ("Connection refused"), at most 200 characters.
+fn short_detail(e: &opendal::Error) -> String {
+    let message = e.message();
+    let quoted = |field: &str| {
+        let start = message.find(&format!("{field}: \""))? + field.len() + 3;
+        let end = message[start..].find('"')? + start;
+        Some(message[start..end].to_owned()).filter(|s| !s.is_empty())
+    };
+    let detail = if message.starts_with("S3Error") {
+        quoted("message").or_else(|| quoted("code"))
+    } else {
+        None
+    };
+    let detail = detail.unwrap_or_else(|| {
+        let mut cause = std::error::Error::source(e);
+        let mut innermost = None;
+        while let Some(c) = cause {
+            innermost = Some(c.to_string());
+            cause = c.source();
+        }
+        innermost
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| message.to_owned())
+    });
+    match detail.char_indices().nth(200) {
+        Some((at, _)) => format!("{}…", &detail[..at]),
+        None => detail,
     }
 }
 

@@ -600,6 +600,52 @@ space-cleaning = { $count ->
 space-disk-free = The disk has { $size } free.
 space-estimated = Another device backs up to this location too, so these numbers are estimates.
 
+## Offsite: a device's copy on an S3-compatible object store
+
+offsite-title = Offsite copy
+offsite-none-hint = Keep a copy away from home, on an S3-compatible object store (a provider's or a server of your own): after each backup, only what the copy lacks is sent.
+offsite-set-up = Set up an offsite copy…
+offsite-set-up-label = Set up an offsite copy of { $device }
+offsite-change = Change…
+offsite-change-label = Change the offsite copy of { $device }
+offsite-copy-now = Copy now
+offsite-not-yet = Copies go to { $remote }: the newest backup goes there next.
+offsite-copied = Copied to { $remote } on { $time }, with the newest backup.
+offsite-behind = Copied to { $remote } on { $time }; the newest backup goes there next.
+offsite-waiting = Waiting for { $remote }: { $why }
+offsite-next-try = Next try: { $time }.
+offsite-next-try-soon = Keepsake tries again in a few minutes.
+offsite-reason-unreachable = it cannot be reached.
+offsite-reason-refused = it refused the access key.
+offsite-reason-full = it accepts no more data (full?).
+offsite-reason-diverged = its copy has snapshots this computer never made.
+offsite-reason-no-secret = this computer does not remember the access key's secret.
+offsite-reason-error = the copy failed.
+offsite-advice-unreachable = Check the network, and that the server is on. The backups here are saved meanwhile.
+offsite-advice-refused = Check the access key and its secret (Change…), and that they may write to this bucket.
+offsite-advice-full = Free space in the bucket or raise its quota; the backups here are intact.
+offsite-advice-diverged = Another computer wrote to this copy from a copy of the disk: send this one under another folder (Change…).
+offsite-advice-no-secret = Give the access key's secret again (Change…).
+offsite-form-title = Offsite copy of { $device }
+offsite-form-hint = The bucket's address and an access key that may read and write it. The secret is kept in this computer's credential store; the copy is encrypted like the backups here.
+offsite-address = Address
+offsite-address-hint = s3://host/bucket/folder, or s3+http://host:port/bucket/folder for a server without HTTPS.
+offsite-access-key = Access key
+offsite-secret = Secret
+offsite-secret-hint = Never shown again, never written to Keepsake's files.
+offsite-secret-unchanged = unchanged
+offsite-bandwidth = Bandwidth limit (KB/s)
+offsite-bandwidth-hint = Empty: as fast as the network goes.
+offsite-save = Check and save
+offsite-checking = Checking…
+offsite-cancel = Cancel
+offsite-remove = Stop copying offsite
+offsite-progress-label = Copying offsite
+offsite-sent = { $sent } of { $total } sent
+result-offsite-saved = The offsite copy is set: the next backup goes there too.
+result-offsite-removed = No more offsite copies; what the bucket holds stays there.
+result-offsite-copying = Copying offsite…
+
 ## Models: Apple's product names stay as Apple writes them (views/models.ts)
 
 # a device whose model is not known yet

@@ -612,6 +612,52 @@ space-cleaning = { $count ->
 space-disk-free = Espace libre sur le disque : { $size }.
 space-estimated = Un autre appareil sauvegarde aussi sur cet emplacement : ces chiffres sont donc des estimations.
 
+## Hors site : la copie d'un appareil sur un stockage objet compatible S3
+
+offsite-title = Copie hors site
+offsite-none-hint = Gardez une copie loin de chez vous, sur un stockage objet compatible S3 (celui d'un fournisseur ou votre propre serveur) : après chaque sauvegarde, seul ce qui manque à la copie est envoyé.
+offsite-set-up = Créer une copie hors site…
+offsite-set-up-label = Créer une copie hors site de { $device }
+offsite-change = Modifier…
+offsite-change-label = Modifier la copie hors site de { $device }
+offsite-copy-now = Copier maintenant
+offsite-not-yet = Les copies vont sur { $remote } : la dernière sauvegarde y part ensuite.
+offsite-copied = Copiée sur { $remote } le { $time }, avec la dernière sauvegarde.
+offsite-behind = Copiée sur { $remote } le { $time } ; la dernière sauvegarde y part ensuite.
+offsite-waiting = En attente de { $remote } : { $why }
+offsite-next-try = Prochain essai : { $time }.
+offsite-next-try-soon = Keepsake réessaie dans quelques minutes.
+offsite-reason-unreachable = il est injoignable.
+offsite-reason-refused = il a refusé la clé d'accès.
+offsite-reason-full = il n'accepte plus de données (plein ?).
+offsite-reason-diverged = sa copie a des instantanés que cet ordinateur n'a jamais faits.
+offsite-reason-no-secret = cet ordinateur ne se souvient pas du secret de la clé d'accès.
+offsite-reason-error = la copie a échoué.
+offsite-advice-unreachable = Vérifiez le réseau, et que le serveur est allumé. Les sauvegardes d'ici sont enregistrées en attendant.
+offsite-advice-refused = Vérifiez la clé d'accès et son secret (Modifier…), et qu'ils peuvent écrire dans ce bucket.
+offsite-advice-full = Libérez de la place dans le bucket ou augmentez son quota ; les sauvegardes d'ici sont intactes.
+offsite-advice-diverged = Un autre ordinateur a écrit dans cette copie depuis une copie du disque : envoyez celle-ci dans un autre dossier (Modifier…).
+offsite-advice-no-secret = Donnez à nouveau le secret de la clé d'accès (Modifier…).
+offsite-form-title = Copie hors site de { $device }
+offsite-form-hint = L'adresse du bucket et une clé d'accès qui peut le lire et l'écrire. Le secret est gardé dans le trousseau de cet ordinateur ; la copie est chiffrée comme les sauvegardes d'ici.
+offsite-address = Adresse
+offsite-address-hint = s3://hôte/bucket/dossier, ou s3+http://hôte:port/bucket/dossier pour un serveur sans HTTPS.
+offsite-access-key = Clé d'accès
+offsite-secret = Secret
+offsite-secret-hint = Plus jamais affiché, jamais écrit dans les fichiers de Keepsake.
+offsite-secret-unchanged = inchangé
+offsite-bandwidth = Débit maximal (Ko/s)
+offsite-bandwidth-hint = Vide : aussi vite que le réseau le permet.
+offsite-save = Vérifier et enregistrer
+offsite-checking = Vérification…
+offsite-cancel = Annuler
+offsite-remove = Arrêter la copie hors site
+offsite-progress-label = Copie hors site
+offsite-sent = { $sent } sur { $total } envoyés
+result-offsite-saved = La copie hors site est réglée : la prochaine sauvegarde y part aussi.
+result-offsite-removed = Plus de copie hors site ; ce que le bucket contient y reste.
+result-offsite-copying = Copie hors site…
+
 ## Models: Apple's product names stay as Apple writes them (views/models.ts)
 
 # un appareil dont le modèle n'est pas encore connu

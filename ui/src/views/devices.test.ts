@@ -1,8 +1,8 @@
 import axe from "axe-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { fetchOverview, type AllBackups, type DeviceRow, type DeviceSpace, type Overview, type Verified } from "../api";
-import { nextBackupText, progressText, renderOverview, showProgress, showRecoveryKey, showSpace, type DeviceActions } from "./devices";
+import { fetchOverview, type AllBackups, type DeviceRow, type DeviceSpace, type OffsiteRow, type OffsiteValues, type Overview, type Verified } from "../api";
+import { nextBackupText, offsiteCard, progressText, renderOverview, showOffsiteProgress, showOffsiteResult, showProgress, showRecoveryKey, showSpace, type DeviceActions } from "./devices";
 
 afterEach(() => clearMocks());
 
@@ -344,5 +344,100 @@ describe("the sidebar and the device pages", () => {
       expect(results.violations.map((v) => v.id)).toEqual([]);
     }
     root.remove();
+  });
+});
+
+describe("the offsite copy", () => {
+  const NOW = 1_800_000_000;
+  const row = (offsite: OffsiteRow | null): DeviceRow => ({ ...phone, paired: true, state: "ready", confirmed: true, last_success: NOW - 60, offsite });
+  const copy: OffsiteRow = { remote: "s3://s3.example.com/backups/ada", access_key: "AKIA1", bandwidth_kb: null, last_copied: NOW - 30, behind: false, waiting: null, next_try: null };
+  const handlers = (saved: OffsiteValues[], answer: string | null = null) =>
+    ({ saveOffsite: async (_d: DeviceRow, v: OffsiteValues) => (saved.push(v), answer) }) as unknown as DeviceActions;
+
+  it("says what it is for until one is set, and sets one up with the address, keys and limit", async () => {
+    const saved: OffsiteValues[] = [];
+    const card = offsiteCard(row(null), handlers(saved, "s3://s3.example.com/backups refused the keys"), NOW);
+    expect(card.textContent).toContain("Keep a copy away from home");
+    expect(card.querySelector(".offsite-copy-now")).toBeNull();
+    card.querySelector<HTMLButtonElement>(".offsite-set-up")!.click();
+    const set = (id: string, value: string) => (card.querySelector<HTMLInputElement>(`#${id}`)!.value = value);
+    expect(card.querySelector<HTMLInputElement>("#offsite-secret")!.type).toBe("password");
+    expect(card.querySelector("label[for=offsite-secret]")?.textContent).toBe("Secret");
+    set("offsite-address", " s3://s3.example.com/backups ");
+    set("offsite-access-key", "AKIA1");
+    set("offsite-secret", "very secret");
+    set("offsite-bandwidth", "500");
+    card.querySelector<HTMLButtonElement>(".offsite-save")!.click();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(saved).toEqual([{ address: "s3://s3.example.com/backups", accessKey: "AKIA1", secret: "very secret", bandwidthKb: 500 }]);
+    const alert = card.querySelector<HTMLElement>(".offsite-form-error")!;
+    expect(alert.hidden).toBe(false);
+    expect(alert.textContent).toBe("s3://s3.example.com/backups refused the keys");
+    card.querySelector<HTMLButtonElement>(".offsite-cancel")!.click();
+    expect(card.querySelector(".offsite-set-up")).not.toBeNull();
+  });
+
+  it("keeps the remembered secret when changing a copy without typing one, and no limit when empty", async () => {
+    const saved: OffsiteValues[] = [];
+    const card = offsiteCard(row(copy), handlers(saved), NOW);
+    card.querySelector<HTMLButtonElement>(".offsite-change")!.click();
+    expect(card.querySelector<HTMLInputElement>("#offsite-address")!.value).toBe(copy.remote);
+    expect(card.querySelector<HTMLInputElement>("#offsite-secret")!.placeholder).toBe("unchanged");
+    expect(card.querySelector(".offsite-remove")).not.toBeNull();
+    card.querySelector<HTMLButtonElement>(".offsite-save")!.click();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(saved).toEqual([{ address: copy.remote, accessKey: "AKIA1", secret: null, bandwidthKb: null }]);
+    expect(card.querySelector<HTMLElement>(".offsite-form-error")!.hidden).toBe(true);
+  });
+
+  it("says when it was copied, when it is behind, and what it waits for and until when", () => {
+    const text = (o: OffsiteRow) => offsiteCard(row(o), undefined, NOW).querySelector(".offsite-state")!.textContent;
+    expect(text(copy)).toMatch(/^Copied to s3:\/\/s3\.example\.com\/backups\/ada on .+, with the newest backup\.$/);
+    expect(text({ ...copy, behind: true })).toContain("the newest backup goes there next");
+    expect(text({ ...copy, last_copied: null, behind: true })).toBe("Copies go to s3://s3.example.com/backups/ada: the newest backup goes there next.");
+    const waiting = offsiteCard(row({ ...copy, behind: true, waiting: { reason: "unreachable", error: "waiting for s3://s3.example.com/backups/ada: connection refused" }, next_try: NOW + 600 }), undefined, NOW);
+    const state = waiting.querySelector(".offsite-state.waiting")!;
+    expect(state.textContent).toBe("Waiting for s3://s3.example.com/backups/ada: it cannot be reached.");
+    expect(state.getAttribute("role")).toBe("status");
+    expect(state.getAttribute("title")).toContain("connection refused");
+    expect(waiting.querySelector(".offsite-error-detail")?.textContent).toBe("Check the network, and that the server is on. The backups here are saved meanwhile.");
+    const failed = offsiteCard(row({ ...copy, behind: true, waiting: { reason: "error", error: "the pack could not be read" }, next_try: NOW + 60 }), undefined, NOW);
+    expect(failed.querySelector(".offsite-error-detail")?.textContent).toBe("the pack could not be read");
+    expect(waiting.querySelector(".offsite-next")?.textContent).toMatch(/^Next try: .+\.$/);
+    const soon = offsiteCard(row({ ...copy, behind: true, waiting: { reason: "refused", error: "no" }, next_try: NOW - 1 }), undefined, NOW);
+    expect(soon.querySelector(".offsite-state")?.textContent).toContain("it refused the access key.");
+    expect(soon.querySelector(".offsite-next")?.textContent).toBe("Keepsake tries again in a few minutes.");
+  });
+
+  it("shows a copy on its way as bytes, rate and time left, then its result, in the device's page", () => {
+    const root = document.createElement("div");
+    const o: Overview = { app: { name: "Keepsake", version: "1" }, devices: [row(copy)], usbmuxd_problem: null };
+    renderOverview(root, o, { nowSeconds: NOW });
+    const page = root.querySelector<HTMLElement>(".device-page")!;
+    expect(page.querySelector(".offsite-card")).not.toBeNull();
+    const e = { udid: phone.udid, remote: copy.remote, bytes_sent: 2_000_000, bytes_total: 8_000_000, bytes_per_second: 1_000_000, eta_seconds: 6 };
+    showOffsiteProgress(page, e);
+    showOffsiteProgress(page, { ...e, bytes_sent: 4_000_000, eta_seconds: 4 });
+    const bar = page.querySelector<HTMLProgressElement>("progress.offsite-progress")!;
+    expect(page.querySelectorAll("progress.offsite-progress")).toHaveLength(1);
+    expect([bar.value, bar.max]).toEqual([4_000_000, 8_000_000]);
+    expect(page.querySelector(".offsite-status .progress-text")?.textContent).toBe("4.0 MB of 8.0 MB sent · 1.0 MB/s · 4 s left");
+    expect(page.querySelector<HTMLButtonElement>(".offsite-copy-now")!.disabled).toBe(true);
+    showOffsiteResult(page, "Copied offsite to s3://s3.example.com/backups/ada (4.0 MB sent).", false);
+    expect(page.querySelector(".offsite-status progress")).toBeNull();
+    expect(page.querySelector(".offsite-status [role=status]")?.textContent).toContain("4.0 MB sent");
+    expect(page.querySelector<HTMLButtonElement>(".offsite-copy-now")!.disabled).toBe(false);
+  });
+
+  it("has no accessibility problem axe-core can find, in each state and in its form", async () => {
+    const rules = { runOnly: { type: "tag" as const, values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }, rules: { "color-contrast": { enabled: false } } };
+    for (const o of [null, copy, { ...copy, behind: true, waiting: { reason: "full" as const, error: "full" }, next_try: NOW + 60 }]) {
+      const card = offsiteCard(row(o), undefined, NOW);
+      document.body.append(card);
+      expect((await axe.run(card, rules)).violations.map((v) => v.id)).toEqual([]);
+      card.querySelector<HTMLButtonElement>(".offsite-set-up, .offsite-change")!.click();
+      expect((await axe.run(card, rules)).violations.map((v) => v.id)).toEqual([]);
+      card.remove();
+    }
   });
 });

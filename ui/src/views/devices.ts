@@ -2,8 +2,8 @@
 // its last and next backups, "Back up now" with live progress, the prompts the device is
 // waiting on, a pending cleaning question and the space its snapshots take), the page of a
 // device known only by its backups, or the home pane to choose a device from.
-import type { AllBackups, DeviceRow, DeviceSpace, MassDeletionWarning, Overview, ProgressEvent } from "../api";
-import { button, bytes, duration, el, when } from "../dom";
+import type { AllBackups, DeviceRow, DeviceSpace, MassDeletionWarning, OffsiteProgress, OffsiteReason, OffsiteRow, OffsiteValues, Overview, ProgressEvent } from "../api";
+import { button, bytes, duration, el, field, when } from "../dom";
 import { language, locale, t } from "../i18n";
 import { renderSpaceChart } from "./charts";
 import { modelName, modelPicture } from "./models";
@@ -23,6 +23,10 @@ export interface DeviceActions {
   answerCleaning(d: DeviceRow, remove: boolean): void;
   /** The person says what a backup let go may go: the snapshot kept for it is kept no more. */
   letGo(d: DeviceRow, kept: number): void;
+  /** Sets the offsite copy once the remote answers; resolves to what went wrong, or null. */
+  saveOffsite?(d: DeviceRow, v: OffsiteValues): Promise<string | null>;
+  removeOffsite?(d: DeviceRow): void;
+  copyOffsite?(d: DeviceRow): void;
 }
 
 const CONNECTION_LABEL = { usb: "USB", wifi: "Wi-Fi" } as const;
@@ -149,8 +153,142 @@ export function devicePage(e: SidebarEntry & { device: DeviceRow }, o: Overview,
     el("div", { class: "device-notices" },
       massDeletionWarning(d, actions),
       cleaningQuestion(d, actions)),
+    offsiteCard(d, actions, nowSeconds),
     el("div", { class: "device-space" }),
   );
+}
+
+const OFFSITE_REASON: Record<OffsiteReason, string> = {
+  unreachable: "offsite-reason-unreachable",
+  refused: "offsite-reason-refused",
+  full: "offsite-reason-full",
+  diverged: "offsite-reason-diverged",
+  no_secret: "offsite-reason-no-secret",
+  error: "offsite-reason-error",
+};
+
+/** What to do about each reason an offsite copy waits (another: its error says). */
+const OFFSITE_ADVICE: Record<Exclude<OffsiteReason, "error">, string> = {
+  unreachable: "offsite-advice-unreachable",
+  refused: "offsite-advice-refused",
+  full: "offsite-advice-full",
+  diverged: "offsite-advice-diverged",
+  no_secret: "offsite-advice-no-secret",
+};
+
+/** Where the offsite copy is at: copied, behind, or waiting for its remote and why. */
+function offsiteState(o: OffsiteRow, nowSeconds: number): HTMLElement[] {
+  if (o.waiting) {
+    const next = o.next_try !== null && o.next_try > nowSeconds ? t("offsite-next-try", { time: when(o.next_try) }) : t("offsite-next-try-soon");
+    // a known reason comes with what to do (the whole error in its tooltip); another, with it
+    const reason = o.waiting.reason;
+    return [
+      el("p", { class: "offsite-state waiting", role: "status", title: o.waiting.error }, t("offsite-waiting", { remote: o.remote, why: t(OFFSITE_REASON[reason]) })),
+      el("p", { class: "hint offsite-error-detail" }, reason === "error" ? o.waiting.error : t(OFFSITE_ADVICE[reason])),
+      el("p", { class: "hint offsite-next" }, next),
+    ];
+  }
+  const text = o.last_copied === null
+    ? t("offsite-not-yet", { remote: o.remote })
+    : o.behind
+      ? t("offsite-behind", { remote: o.remote, time: when(o.last_copied) })
+      : t("offsite-copied", { remote: o.remote, time: when(o.last_copied) });
+  return [el("p", { class: "offsite-state" }, text)];
+}
+
+/** The device's offsite copy: its state and "Copy now", or what it is for and "Set up…"; the
+ * form to set it up or change it takes the card's place. */
+export function offsiteCard(d: DeviceRow, actions?: DeviceActions, nowSeconds: number = Date.now() / 1000): HTMLElement {
+  const o = d.offsite ?? null;
+  const card = el("section", { class: "card offsite-card", "aria-labelledby": "offsite-title" });
+  const show = (): void => {
+    card.replaceChildren(
+      el("h3", { id: "offsite-title" }, t("offsite-title")),
+      ...(o ? offsiteState(o, nowSeconds) : [el("p", { class: "hint" }, t("offsite-none-hint"))]),
+      el("div", { class: "actions" },
+        o ? button(t("offsite-copy-now"), { class: "offsite-copy-now", disabled: d.last_success === null }, () => actions?.copyOffsite?.(d)) : null,
+        o
+          ? button(t("offsite-change"), { class: "offsite-change", "aria-label": t("offsite-change-label", { device: d.name }) }, () => form())
+          : button(t("offsite-set-up"), { class: "offsite-set-up", "aria-label": t("offsite-set-up-label", { device: d.name }) }, () => form())),
+      el("div", { class: "offsite-status", "aria-live": "polite" }),
+    );
+  };
+  const form = (): void => {
+    card.replaceChildren(...offsiteForm(d, o, actions, show));
+    card.querySelector<HTMLInputElement>("#offsite-address")?.focus();
+  };
+  show();
+  return card;
+}
+
+/** The offsite copy's form: the bucket's address, the access key and its secret (kept in the
+ * OS credential store), a bandwidth limit. Saved once the remote answers with those keys. */
+function offsiteForm(d: DeviceRow, o: OffsiteRow | null, actions: DeviceActions | undefined, back: () => void): HTMLElement[] {
+  const input = (id: string, type: string, value: string, extra: Record<string, string> = {}) =>
+    el("input", { id, type, value, autocomplete: "off", spellcheck: "false", ...extra });
+  const address = input("offsite-address", "text", o?.remote ?? "", { placeholder: "s3://s3.example.com/bucket/keepsake" });
+  const key = input("offsite-access-key", "text", o?.access_key ?? "");
+  const secret = input("offsite-secret", "password", "", o ? { placeholder: t("offsite-secret-unchanged") } : {});
+  const bandwidth = input("offsite-bandwidth", "number", o?.bandwidth_kb ? String(o.bandwidth_kb) : "", { min: "0", step: "100", inputmode: "numeric" });
+  const error = el("p", { class: "error-text offsite-form-error", role: "alert", hidden: true });
+  const save = button(t("offsite-save"), { class: "primary offsite-save" }, () => void submit());
+  const submit = async (): Promise<void> => {
+    const kb = Number.parseInt(bandwidth.value, 10);
+    const values: OffsiteValues = {
+      address: address.value.trim(),
+      accessKey: key.value.trim(),
+      secret: secret.value === "" && o ? null : secret.value,
+      bandwidthKb: Number.isFinite(kb) && kb > 0 ? kb : null,
+    };
+    save.disabled = true;
+    save.textContent = t("offsite-checking");
+    const problem = (await actions?.saveOffsite?.(d, values)) ?? null;
+    save.disabled = false;
+    save.textContent = t("offsite-save");
+    error.hidden = problem === null;
+    error.textContent = problem ?? "";
+  };
+  return [
+    el("h3", { id: "offsite-title" }, t("offsite-form-title", { device: d.name })),
+    el("p", { class: "hint" }, t("offsite-form-hint")),
+    el("div", { class: "offsite-fields" },
+      field(t("offsite-address"), address, t("offsite-address-hint")),
+      field(t("offsite-access-key"), key),
+      field(t("offsite-secret"), secret, t("offsite-secret-hint")),
+      field(t("offsite-bandwidth"), bandwidth, t("offsite-bandwidth-hint"))),
+    error,
+    el("div", { class: "actions" },
+      save,
+      button(t("offsite-cancel"), { class: "offsite-cancel" }, back),
+      o ? button(t("offsite-remove"), { class: "danger offsite-remove" }, () => actions?.removeOffsite?.(d)) : null),
+  ];
+}
+
+/** A copy offsite on its way: a bar of bytes, the rate and the time left. */
+export function showOffsiteProgress(page: HTMLElement, e: OffsiteProgress): void {
+  const status = page.querySelector<HTMLElement>(".offsite-status");
+  if (!status) return;
+  let bar = status.querySelector<HTMLProgressElement>("progress");
+  if (!bar) {
+    bar = el("progress", { class: "offsite-progress", max: "1", value: "0", "aria-label": t("offsite-progress-label"), "aria-describedby": "offsite-progress-text" });
+    status.replaceChildren(bar, el("p", { class: "progress-text", id: "offsite-progress-text" }));
+    const now = page.querySelector<HTMLButtonElement>(".offsite-copy-now");
+    if (now) now.disabled = true;
+  }
+  bar.max = Math.max(1, e.bytes_total);
+  bar.value = Math.min(e.bytes_sent, bar.max);
+  const parts = [t("offsite-sent", { sent: bytes(e.bytes_sent), total: bytes(e.bytes_total) })];
+  if (e.bytes_per_second > 0) parts.push(t("progress-rate", { rate: bytes(e.bytes_per_second) }));
+  if (e.eta_seconds !== null) parts.push(t("progress-time-left", { time: duration(e.eta_seconds) }));
+  status.querySelector<HTMLElement>(".progress-text")!.textContent = parts.join(" · ");
+}
+
+/** A copy offsite ended: its sentence where its bar was. */
+export function showOffsiteResult(page: HTMLElement, message: string, failed: boolean): void {
+  page.querySelector<HTMLElement>(".offsite-status")?.replaceChildren(
+    el("p", { class: failed ? "result error-text" : "result", role: failed ? "alert" : "status" }, message));
+  const now = page.querySelector<HTMLButtonElement>(".offsite-copy-now");
+  if (now) now.disabled = false;
 }
 
 /** The page of a device known only by its backups (a lost, sold or old phone): its snapshots

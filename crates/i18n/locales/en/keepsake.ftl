@@ -527,6 +527,9 @@ app-agent-backed-up-cleaned = Backed up { $device } automatically. { $count ->
     }, { $freed } freed.
 app-agent-cleaning-failed = Backed up { $device } automatically, but the older snapshots could not be cleaned up: { $error }
 app-agent-failed = The automatic backup of { $device } failed: { $error }. Keepsake tries again later.
+app-offsite-copied = Copied offsite to { $remote } ({ $size } sent).
+app-offsite-up-to-date = The offsite copy on { $remote } is up to date.
+app-offsite-already-copying = { $device }'s offsite copy is being sent already.
 app-internal-error = Keepsake hit an internal error ({ $what }); try again, and report it if it keeps happening
 app-autostart-failed = Keepsake could not change starting at login: { $error }
 

@@ -554,6 +554,9 @@ app-agent-backed-up-cleaned = { $device } a été sauvegardé automatiquement. {
     }, { $freed } libérés.
 app-agent-cleaning-failed = { $device } a été sauvegardé automatiquement, mais les anciens instantanés n'ont pas pu être nettoyés : { $error }
 app-agent-failed = La sauvegarde automatique de { $device } a échoué : { $error }. Keepsake réessaiera plus tard.
+app-offsite-copied = Copié hors site sur { $remote } ({ $size } envoyés).
+app-offsite-up-to-date = La copie hors site sur { $remote } est à jour.
+app-offsite-already-copying = La copie hors site de { $device } est déjà en cours d'envoi.
 app-internal-error = Keepsake a rencontré une erreur interne ({ $what }) ; réessayez, et signalez-la si elle se répète
 app-autostart-failed = Keepsake n'a pas pu changer le démarrage à l'ouverture de session : { $error }
 
