@@ -349,7 +349,7 @@ describe("the sidebar and the device pages", () => {
 
 describe("the offsite copy", () => {
   const NOW = 1_800_000_000;
-  const row = (offsite: OffsiteRow | null): DeviceRow => ({ ...phone, paired: true, state: "ready", confirmed: true, last_success: NOW - 60, offsite });
+  const row = (offsite: OffsiteRow | null): DeviceRow => ({ ...phone, connections: [...phone.connections], paired: true, state: "ready", confirmed: true, last_success: NOW - 60, offsite });
   const copy: OffsiteRow = { remote: "s3://s3.example.com/backups/ada", access_key: "AKIA1", bandwidth_kb: null, last_copied: NOW - 30, behind: false, waiting: null, next_try: null };
   const handlers = (saved: OffsiteValues[], answer: string | null = null) =>
     ({ saveOffsite: async (_d: DeviceRow, v: OffsiteValues) => (saved.push(v), answer) }) as unknown as DeviceActions;
